@@ -1,0 +1,178 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { seededRandom, usdaLayer } from '../engine/testing/usda.ts';
+import { main } from './main.ts';
+
+const TABLETOP = new URL('../../scenes/tabletop.usda', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'simloop-cli-'));
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
+  return { code, stdout, stderr };
+}
+
+function file(name: string, content: string | Uint8Array): string {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('simloop inspect --json', () => {
+  it('follows the documented contract on the tabletop scene', async () => {
+    const { code, stdout, stderr } = await run('inspect', TABLETOP, '--json');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r)).toEqual(['source', 'authored', 'gravity', 'bodies', 'joints', 'cameras', 'warnings']);
+    expect(r.source).toBe(TABLETOP);
+    expect(r.authored).toEqual({ metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Z' });
+    expect(r.gravity).toEqual([0, -9.81, 0]);
+    for (const b of r.bodies) {
+      expect(Object.keys(b)).toEqual(['path', 'type', 'position', 'orientation', 'mass', 'label', 'colliders']);
+      expect(b.position).toHaveLength(3);
+      expect(b.orientation).toHaveLength(4);
+      for (const c of b.colliders) {
+        expect(['box', 'sphere', 'capsule', 'cylinder', 'cone', 'convexHull', 'trimesh', 'plane']).toContain(c.shape);
+        expect(Object.keys(c)).toEqual(['shape', 'material']);
+      }
+    }
+    const byPath = new Map(r.bodies.map((b: { path: string }) => [b.path, b]));
+    // A table (static, 5 boxes, wooden), objects authored in Z-up now in Y-up metres.
+    expect(byPath.get('/World/Table')).toMatchObject({ type: 'static', label: 'table', mass: null });
+    expect((byPath.get('/World/Table') as { colliders: unknown[] }).colliders).toHaveLength(5);
+    expect(byPath.get('/World/Objects/RedCube')).toMatchObject({
+      type: 'dynamic',
+      position: [-0.3, 0.9, -0.15],
+      mass: 0.2,
+      label: 'cube',
+      colliders: [{ shape: 'box', material: { staticFriction: 0.9, dynamicFriction: 0.8, restitution: 0.1 } }],
+    });
+    // Steel density 7850 kg/m³ × π·0.033²·0.12 m³
+    expect((byPath.get('/World/Objects/GreenCan') as { mass: number }).mass).toBeCloseTo(7850 * Math.PI * 0.033 ** 2 * 0.12, 3);
+    expect(byPath.get('/World/GroundPlane')).toMatchObject({ type: 'static', colliders: [{ shape: 'plane', material: null }] });
+    expect(byPath.get('/World/Objects/PurpleWedge')).toMatchObject({ colliders: [{ shape: 'convexHull' }] });
+    expect(r.cameras).toHaveLength(1);
+    expect(r.cameras[0].path).toBe('/World/Camera');
+    expect(r.cameras[0].fovY).toBeCloseTo((2 * Math.atan(15.2908 / 48) * 180) / Math.PI, 3);
+    expect(r.cameras[0].position).toEqual([1.6, 1.5, 1.6]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('reports joints with their bodies, and null for the world side', async () => {
+    const path = file('hinge.usda', usdaLayer(`
+      def Cube "Door" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]) { }
+      def PhysicsRevoluteJoint "Hinge" { rel physics:body1 = </Door> }`));
+    const r = JSON.parse((await run('inspect', path, '--json')).stdout);
+    expect(r.joints).toEqual([{ path: '/Hinge', type: 'revolute', body0: null, body1: '/Door' }]);
+  });
+});
+
+describe('simloop simulate --json', () => {
+  it('steps the tabletop: every object settles on the table top (0.775 m) at rest', async () => {
+    const { code, stdout } = await run('simulate', TABLETOP, '--seconds', '2', '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.time).toBeCloseTo(2, 9);
+    expect(r.bodies.map((b: { path: string }) => b.path)).toEqual([
+      '/World/Objects/RedCube',
+      '/World/Objects/BlueBall',
+      '/World/Objects/GreenCan',
+      '/World/Objects/YellowCapsule',
+      '/World/Objects/OrangeCone',
+      '/World/Objects/PurpleWedge',
+    ]);
+    const restingCentre: Record<string, number> = {
+      '/World/Objects/RedCube': 0.775 + 0.03,
+      '/World/Objects/BlueBall': 0.775 + 0.035,
+      '/World/Objects/GreenCan': 0.775 + 0.06,
+      '/World/Objects/YellowCapsule': 0.775 + 0.025,
+      '/World/Objects/OrangeCone': 0.775 + 0.05,
+      '/World/Objects/PurpleWedge': 0.775,
+    };
+    for (const b of r.bodies) {
+      expect(Object.keys(b)).toEqual(['path', 'position', 'orientation', 'linearVelocity']);
+      expect(Math.abs(b.position[1] - restingCentre[b.path]!)).toBeLessThan(0.005);
+      expect(Math.hypot(...b.linearVelocity)).toBeLessThan(0.01);
+    }
+  });
+
+  it('honours --dt, and an object in free fall in a centimetre Z-up file falls in metres', async () => {
+    const path = file('fall-cm.usda', usdaLayer(`
+      def Sphere "Ball" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]) {
+          double radius = 5
+          double3 xformOp:translate = (0, 0, 1000)
+          uniform token[] xformOpOrder = ["xformOp:translate"]
+      }`, { metersPerUnit: 0.01, upAxis: 'Z' }));
+    const r = JSON.parse((await run('simulate', path, '--seconds', '0.5', '--dt', '0.001', '--json')).stdout);
+    expect(r.time).toBeCloseTo(0.5, 9);
+    const [ball] = r.bodies;
+    expect(ball.linearVelocity[1]).toBeCloseTo(-9.80665 * 0.5, 3);
+    expect(ball.position[1]).toBeCloseTo(10 - 0.5 * 9.80665 * 0.25, 2);
+  });
+});
+
+describe('bad input: one line on stderr naming the file, exit status 2', () => {
+  const expectOneLine = (r: { code: number; stdout: string; stderr: string }, pattern: RegExp) => {
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('a missing file', async () => {
+    expectOneLine(await run('inspect', '/nonexistent/scene.usda', '--json'), /\/nonexistent\/scene\.usda: no such file/);
+  });
+
+  it('a directory', async () => {
+    expectOneLine(await run('inspect', tmp), /not a regular file/);
+  });
+
+  it('an empty file', async () => {
+    expectOneLine(await run('inspect', file('empty.usda', '')), /empty\.usda: file is empty/);
+  });
+
+  it('random bytes', async () => {
+    const random = seededRandom(7);
+    const bytes = Uint8Array.from({ length: 4096 }, () => Math.floor(random() * 256));
+    expectOneLine(await run('inspect', file('noise.usdc', bytes)), /noise\.usdc: not a USD file/);
+  });
+
+  it('a truncated USDA', async () => {
+    const text = readFileSync(TABLETOP, 'utf8');
+    expectOneLine(await run('simulate', file('cut.usda', text.slice(0, text.length / 2)), '--seconds', '1'), /cut\.usda: malformed USDA: .* never closed \(truncated file\?\)/);
+  });
+
+  it('a file that is not USD at all', async () => {
+    expectOneLine(await run('inspect', file('model.obj', 'v 0 0 0\nv 1 0 0\nf 1 2 3\n')), /model\.obj: not a USD file/);
+  });
+
+  it('a scene document with a wrong field', async () => {
+    expectOneLine(await run('inspect', file('doc.json', JSON.stringify({ schema: 'simloop.scene', version: 1, gravity: 'down' }))), /doc\.json: invalid scene document at /);
+  });
+
+  it('bad arguments', async () => {
+    expectOneLine(await run('simulate', TABLETOP), /--seconds is required/);
+    expectOneLine(await run('simulate', TABLETOP, '--seconds', '0'), /--seconds must be a positive number/);
+    expectOneLine(await run('simulate', TABLETOP, '--seconds', '-1'), /--seconds/);
+    expectOneLine(await run('frobnicate', TABLETOP), /unknown command "frobnicate"/);
+    expectOneLine(await run('inspect'), /exactly one scene file/);
+  });
+});
+
+describe('the installed command', () => {
+  it('runs through bin/simloop.mjs, as `npx simloop` does', async () => {
+    const bin = new URL('../../bin/simloop.mjs', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'inspect', TABLETOP, '--json']);
+    expect(JSON.parse(stdout).bodies).toHaveLength(8);
+    const failure = await promisify(execFile)(process.execPath, [bin, 'inspect', '/nonexistent.usda']).catch((e) => e);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toBe('simloop: /nonexistent.usda: no such file\n');
+  });
+});

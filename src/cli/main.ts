@@ -1,0 +1,104 @@
+/**
+ * The `simloop` command line. Parses arguments, reads files, calls the engine, prints. Bad input
+ * prints one line to stderr and exits with status 2; nothing here knows about physics or USD.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { describeError, InputError } from '../engine/errors.ts';
+import { loadSceneFile } from '../engine/load.ts';
+import { inspectScene, simulateScene, type InspectReport, type SimulateReport } from '../engine/report/contract.ts';
+
+export const USAGE = `usage:
+  simloop inspect <file> [--json]
+  simloop simulate <file> --seconds T [--dt S] [--json]
+
+Scene files: USD (.usda, .usdc, .usdz) or a Simloop scene document (.json).
+Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
+
+class UsageError extends Error {}
+
+async function readScene(file: string) {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new InputError(file, 'no such file');
+  }
+  if (!info.isFile()) throw new InputError(file, 'not a regular file');
+  const bytes = new Uint8Array(await readFile(file));
+  return loadSceneFile(bytes, file);
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${name} is required`);
+  }
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number of seconds, got "${value}"`);
+  return n;
+}
+
+function printInspect(r: InspectReport): string {
+  const lines = [
+    `${r.source}: ${r.bodies.length} bodies, ${r.joints.length} joints, ${r.cameras.length} cameras (authored metersPerUnit ${r.authored.metersPerUnit}, kilogramsPerUnit ${r.authored.kilogramsPerUnit}, upAxis ${r.authored.upAxis})`,
+    `gravity ${r.gravity.join(' ')} m/s²`,
+    ...r.bodies.map((b) => `  ${b.type.padEnd(9)} ${b.path}  at ${b.position.map((v) => v.toFixed(3)).join(' ')}  mass ${b.mass ?? '-'}  label ${b.label ?? '-'}  [${b.colliders.map((c) => c.shape).join(', ')}]`),
+    ...r.joints.map((j) => `  joint ${j.type} ${j.path}: ${j.body0 ?? 'world'} — ${j.body1 ?? 'world'}`),
+    ...r.cameras.map((c) => `  camera ${c.path} fovY ${c.fovY.toFixed(1)}°`),
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ];
+  return lines.join('\n');
+}
+
+function printSimulate(r: SimulateReport): string {
+  return [`t = ${r.time} s`, ...r.bodies.map((b) => `  ${b.path}  at ${b.position.map((v) => v.toFixed(4)).join(' ')}  v ${b.linearVelocity.map((v) => v.toFixed(3)).join(' ')}`)].join('\n');
+}
+
+/** Runs the command; returns the exit status. */
+export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      out.write(`${USAGE}\n`);
+      return command ? 0 : 2;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' }, seconds: { type: 'string' }, dt: { type: 'string' } },
+      });
+    } catch (e) {
+      // node's messages span lines; the first says what is wrong.
+      throw new UsageError((e as Error).message.split('\n')[0]!);
+    }
+    const { values, positionals } = parsed;
+    if (command !== 'inspect' && command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
+    if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one scene file`);
+    const file = positionals[0]!;
+    if (command === 'inspect') {
+      if (values.seconds !== undefined || values.dt !== undefined) throw new UsageError('inspect takes no --seconds or --dt');
+      const { document, warnings } = await readScene(file);
+      const report = await inspectScene(document, file, warnings);
+      out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printInspect(report)}\n`);
+      return 0;
+    }
+    const seconds = positiveNumber('seconds', values.seconds);
+    const dt = values.dt === undefined ? undefined : positiveNumber('dt', values.dt);
+    if (dt !== undefined && dt > 1) throw new UsageError(`--dt must be at most 1 second, got ${dt}`);
+    if (seconds / (dt ?? 1 / 240) > 10_000_000) throw new UsageError('--seconds / --dt asks for more than 10 million steps');
+    const { document } = await readScene(file);
+    const report = await simulateScene(document, seconds, dt);
+    out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printSimulate(report)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`simloop: ${e.message} (see simloop --help)\n`);
+      return 2;
+    }
+    err.write(`simloop: ${describeError(e)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,641 @@
+/**
+ * Builds a Rapier world from a scene document and steps it: bodies, colliders for every shape,
+ * physics materials with combine rules, mass properties, joints with limits and drives, and
+ * collision filtering (groups and pairs). DOM-free; runs in workers and in Node.
+ * The WASM world is owned here and must be released with `free()`.
+ */
+import { Matrix4, Quaternion, Vector3 } from 'three';
+import type RAPIER_NS from '@dimforge/rapier3d-compat';
+import type { Collider as RapierCollider, ImpulseJoint, RigidBody as RapierBody, World } from '@dimforge/rapier3d-compat';
+import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
+import type { Axis, Geometry, Joint, PhysicsMaterial, Prim, SceneDocument, Vec3 } from '../scene/schema.ts';
+import { loadRapier, type Rapier } from './rapier.ts';
+
+export type ColliderShape = 'box' | 'sphere' | 'capsule' | 'cylinder' | 'cone' | 'convexHull' | 'convexDecomposition' | 'trimesh' | 'plane';
+
+export interface ColliderInfo {
+  path: string;
+  shape: ColliderShape;
+  material: { staticFriction: number; dynamicFriction: number; restitution: number } | null;
+}
+
+export interface BodyInfo {
+  path: string;
+  type: 'dynamic' | 'kinematic' | 'static';
+  /** Mass as authored or derived from an authored density; null when neither was authored. */
+  authoredMass: number | null;
+  /** The mass Rapier simulates with (kg). */
+  mass: number;
+  colliders: ColliderInfo[];
+}
+
+export interface BodyState {
+  path: string;
+  position: Vec3;
+  orientation: [number, number, number, number];
+  linearVelocity: Vec3;
+  angularVelocity: Vec3;
+}
+
+export interface PhysicsOptions {
+  /** Fixed time step in seconds. */
+  dt?: number;
+}
+
+/** Friction, restitution and density used where a collider has no bound physics material (PhysX defaults). */
+export const DEFAULT_MATERIAL = { staticFriction: 0.5, dynamicFriction: 0.5, restitution: 0 } as const;
+/** kg/m³, used when neither mass nor density is authored (as PhysX does). */
+export const DEFAULT_DENSITY = 1000;
+export const DEFAULT_DT = 1 / 240;
+
+const COMBINE_RULES = { average: 0, min: 1, multiply: 2, max: 3 } as const;
+
+/** Rotation taking +Y (Rapier's axis for cylinders, capsules, cones) to the given axis. */
+function yToAxis(axis: Axis): Quaternion {
+  if (axis === 'X') return new Quaternion().setFromAxisAngle(new Vector3(0, 0, 1), -Math.PI / 2);
+  if (axis === 'Z') return new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), Math.PI / 2);
+  return new Quaternion();
+}
+
+/** Rotation taking +X (the free axis of Rapier's revolute and prismatic joints) to the given axis. */
+function xToAxis(axis: Axis): Quaternion {
+  if (axis === 'Y') return new Quaternion().setFromAxisAngle(new Vector3(0, 0, 1), Math.PI / 2);
+  if (axis === 'Z') return new Quaternion().setFromAxisAngle(new Vector3(0, 1, 0), -Math.PI / 2);
+  return new Quaternion();
+}
+
+const axisIndex = (axis: Axis) => ({ X: 0, Y: 1, Z: 2 })[axis];
+
+interface BuiltCollider {
+  prim: Prim;
+  collider: RapierCollider;
+  info: ColliderInfo;
+}
+
+export class PhysicsWorld {
+  readonly dt: number;
+  /** Paths of the non-static bodies, in the order of `readPoses`. */
+  readonly movingBodies: string[] = [];
+  readonly warnings: string[] = [];
+  private world: World;
+  private readonly bodies = new Map<string, RapierBody>();
+  private readonly bodyInfo = new Map<string, BodyInfo>();
+  private readonly joints = new Map<string, ImpulseJoint>();
+  private readonly filteredColliderPairs = new Set<string>();
+  private steps = 0;
+
+  private constructor(
+    private readonly R: Rapier,
+    readonly doc: SceneDocument,
+    options: PhysicsOptions,
+  ) {
+    this.dt = options.dt ?? DEFAULT_DT;
+    if (!(this.dt > 0 && this.dt <= 1)) throw new RangeError(`time step must be in (0, 1] seconds, got ${this.dt}`);
+    this.world = new R.World(new R.Vector3(...doc.gravity));
+    this.world.timestep = this.dt;
+    this.build();
+  }
+
+  static async create(doc: SceneDocument, options: PhysicsOptions = {}): Promise<PhysicsWorld> {
+    return new PhysicsWorld(await loadRapier(), doc, options);
+  }
+
+  get time(): number {
+    return this.steps * this.dt;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  private readonly hooks = {
+    filterContactPair: (c1: number, c2: number): number | null =>
+      this.filteredColliderPairs.has(pairKey(c1, c2)) ? null : this.R.SolverFlags.COMPUTE_IMPULSE,
+    filterIntersectionPair: (c1: number, c2: number): boolean => !this.filteredColliderPairs.has(pairKey(c1, c2)),
+  };
+
+  /** Rapier consults physics hooks only when stepping with an event queue; kept for filtered pairs. */
+  private events: RAPIER_NS.EventQueue | null = null;
+
+  step(count = 1): void {
+    if (this.filteredColliderPairs.size && !this.events) this.events = new this.R.EventQueue(true);
+    for (let i = 0; i < count; i++) {
+      if (this.events) this.world.step(this.events, this.hooks as never);
+      else this.world.step();
+      this.steps++;
+    }
+  }
+
+  /** Positions and orientations of `movingBodies`, 7 floats each (x, y, z, qx, qy, qz, qw). */
+  readPoses(out = new Float32Array(this.movingBodies.length * 7)): Float32Array {
+    this.movingBodies.forEach((path, i) => {
+      const b = this.bodies.get(path)!;
+      const t = b.translation();
+      const r = b.rotation();
+      out.set([t.x, t.y, t.z, r.x, r.y, r.z, r.w], i * 7);
+    });
+    return out;
+  }
+
+  bodyState(path: string): BodyState {
+    const b = this.bodies.get(path);
+    if (!b) throw new Error(`no rigid body at ${path}`);
+    const t = b.translation();
+    const r = b.rotation();
+    const v = b.linvel();
+    const w = b.angvel();
+    return { path, position: [t.x, t.y, t.z], orientation: [r.x, r.y, r.z, r.w], linearVelocity: [v.x, v.y, v.z], angularVelocity: [w.x, w.y, w.z] };
+  }
+
+  /** States of every non-static body. */
+  bodyStates(): BodyState[] {
+    return this.movingBodies.map((p) => this.bodyState(p));
+  }
+
+  /** Every body, static ones included, with its colliders. */
+  describeBodies(): BodyInfo[] {
+    return [...this.bodyInfo.values()];
+  }
+
+  /** Current angle (revolute, rad) or offset (prismatic, m) of a joint, measured from its frames. */
+  jointPosition(path: string): number {
+    const joint = this.doc.joints.find((j) => j.path === path);
+    if (!joint || !this.joints.has(path)) throw new Error(`no simulated joint at ${path}`);
+    const frame = (body: string | null, pos: Vec3, rot: [number, number, number, number]) => {
+      const q = new Quaternion(...rot).multiply(xToAxis(joint.axis));
+      const p = new Vector3(...pos);
+      if (body) {
+        const b = this.bodies.get(body)!;
+        const bq = new Quaternion(b.rotation().x, b.rotation().y, b.rotation().z, b.rotation().w);
+        const t = b.translation();
+        return { q: bq.clone().multiply(q), p: p.applyQuaternion(bq).add(new Vector3(t.x, t.y, t.z)) };
+      }
+      return { q, p };
+    };
+    const f0 = frame(joint.body0, joint.localPos0, joint.localRot0);
+    const f1 = frame(joint.body1, joint.localPos1, joint.localRot1);
+    const axis = new Vector3(1, 0, 0).applyQuaternion(f0.q);
+    if (joint.type === 'prismatic') return f1.p.clone().sub(f0.p).dot(axis);
+    const rel = f0.q.clone().invert().multiply(f1.q);
+    // Twist angle about the joint's X axis.
+    return 2 * Math.atan2(rel.x, rel.w);
+  }
+
+  /** Sets a kinematic body's next pose (reached over the next step) or teleports a dynamic one. */
+  setBodyPose(path: string, position: Vec3, orientation: [number, number, number, number]): void {
+    const b = this.bodies.get(path);
+    if (!b) throw new Error(`no rigid body at ${path}`);
+    if (b.isKinematic()) {
+      b.setNextKinematicTranslation(new this.R.Vector3(...position));
+      b.setNextKinematicRotation(new this.R.Quaternion(...orientation));
+    } else {
+      b.setTranslation(new this.R.Vector3(...position), true);
+      b.setRotation(new this.R.Quaternion(...orientation), true);
+    }
+  }
+
+  /** Drops all state and rebuilds the world from the document (time back to zero). */
+  reset(): void {
+    this.freeWasm();
+    this.bodies.clear();
+    this.bodyInfo.clear();
+    this.joints.clear();
+    this.filteredColliderPairs.clear();
+    this.movingBodies.length = 0;
+    this.warnings.length = 0;
+    this.steps = 0;
+    this.world = new this.R.World(new this.R.Vector3(...this.doc.gravity));
+    this.world.timestep = this.dt;
+    this.build();
+  }
+
+  free(): void {
+    this.freeWasm();
+  }
+
+  private freeWasm(): void {
+    this.events?.free();
+    this.events = null;
+    this.worldAnchor = null;
+    this.world.free();
+  }
+
+  // ------------------------------------------------------------------ building
+
+  private warn(path: string, message: string) {
+    this.warnings.push(`${path}: ${message}`);
+  }
+
+  private build() {
+    const { R, doc } = this;
+    const prims = primIndex(doc);
+    const world = worldMatrices(doc);
+    const materials = new Map(doc.physicsMaterials.map((m) => [m.path, m]));
+
+    const rigid = (path: string) => {
+      const p = new Vector3();
+      const q = new Quaternion();
+      const s = new Vector3();
+      world.get(path)!.decompose(p, q, s);
+      return { p, q: q.normalize(), s };
+    };
+
+    const createBody = (path: string, type: BodyInfo['type'], prim: Prim | null) => {
+      const { p, q } = rigid(path);
+      const desc =
+        type === 'dynamic' ? R.RigidBodyDesc.dynamic() : type === 'kinematic' ? R.RigidBodyDesc.kinematicPositionBased() : R.RigidBodyDesc.fixed();
+      desc.setTranslation(p.x, p.y, p.z).setRotation({ x: q.x, y: q.y, z: q.z, w: q.w });
+      if (prim?.body && type === 'dynamic') {
+        desc.setLinvel(...prim.body.linearVelocity).setAngvel(new R.Vector3(...prim.body.angularVelocity));
+        if (prim.body.startsAsleep) desc.setSleeping(true);
+      }
+      const body = this.world.createRigidBody(desc);
+      this.bodies.set(path, body);
+      this.bodyInfo.set(path, { path, type, authoredMass: null, mass: 0, colliders: [] });
+      if (type !== 'static') this.movingBodies.push(path);
+      return body;
+    };
+
+    for (const prim of doc.prims) if (prim.body) createBody(prim.path, prim.body.type, prim);
+
+    // Colliders: attached to the nearest body at or above them, or to a static body of their own.
+    const byBody = new Map<string, BuiltCollider[]>();
+    const groups = this.collisionGroupBits();
+    for (const prim of doc.prims) {
+      if (!prim.collider || !prim.geometry) continue;
+      if (!prim.collider.enabled) continue;
+      let owner = owningBody(prim.path, prims)?.path ?? null;
+      if (!owner) {
+        owner = prim.path;
+        createBody(owner, 'static', null);
+      }
+      const body = this.bodies.get(owner)!;
+      const bodyType = this.bodyInfo.get(owner)!.type;
+      const bodyPose = rigid(owner);
+      const bodyRigid = new Matrix4().compose(bodyPose.p, bodyPose.q, new Vector3(1, 1, 1));
+      const rel = bodyRigid.invert().multiply(world.get(prim.path)!);
+      const t = new Vector3();
+      const r = new Quaternion();
+      const s = new Vector3();
+      rel.decompose(t, r, s);
+      const shaped = this.colliderDesc(prim, prim.geometry, s, bodyType);
+      if (!shaped) continue;
+      const { desc, shape, rotation } = shaped;
+      const q = r.normalize().clone().multiply(rotation);
+      desc.setTranslation(t.x, t.y, t.z).setRotation({ x: q.x, y: q.y, z: q.z, w: q.w });
+
+      const material = prim.collider.physicsMaterial ? materials.get(prim.collider.physicsMaterial) ?? null : null;
+      const m = material ?? DEFAULT_MATERIAL;
+      desc.setFriction(m.dynamicFriction).setRestitution(m.restitution);
+      if (material) {
+        desc.setFrictionCombineRule(COMBINE_RULES[material.frictionCombine]);
+        desc.setRestitutionCombineRule(COMBINE_RULES[material.restitutionCombine]);
+      }
+      desc.setDensity(this.densityFor(prim, material, owner, prims));
+      const bits = groups.get(prim.path);
+      if (bits !== undefined) desc.setCollisionGroups(bits);
+      const collider = this.world.createCollider(desc, body);
+      if (prim.mass?.mass) collider.setMass(prim.mass.mass);
+      const info: ColliderInfo = {
+        path: prim.path,
+        shape,
+        material: material ? { staticFriction: material.staticFriction, dynamicFriction: material.dynamicFriction, restitution: material.restitution } : null,
+      };
+      this.bodyInfo.get(owner)!.colliders.push(info);
+      const list = byBody.get(owner) ?? [];
+      list.push({ prim, collider, info });
+      byBody.set(owner, list);
+    }
+
+    for (const [path, info] of this.bodyInfo) this.applyMass(path, info, prims, byBody.get(path) ?? [], materials);
+    this.buildFilteredPairs(byBody, prims);
+    for (const joint of doc.joints) this.buildJoint(joint);
+  }
+
+  /** Collider density: its own MassAPI, its material, its body's MassAPI, then the default. */
+  private densityFor(prim: Prim, material: PhysicsMaterial | null, owner: string, prims: Map<string, Prim>): number {
+    return prim.mass?.density ?? material?.density ?? prims.get(owner)?.mass?.density ?? DEFAULT_DENSITY;
+  }
+
+  private applyMass(path: string, info: BodyInfo, prims: Map<string, Prim>, colliders: BuiltCollider[], materials: Map<string, PhysicsMaterial>) {
+    const body = this.bodies.get(path)!;
+    const prim = prims.get(path);
+    const authored = prim?.mass;
+    const densityAuthored = colliders.some((c) => {
+      const m = c.prim.collider?.physicsMaterial ? materials.get(c.prim.collider.physicsMaterial) : undefined;
+      return c.prim.mass?.mass !== undefined || c.prim.mass?.density !== undefined || m?.density !== undefined;
+    });
+    if (info.type !== 'dynamic') {
+      info.mass = 0;
+      info.authoredMass = authored?.mass ?? null;
+      return;
+    }
+    body.recomputeMassPropertiesFromColliders();
+    // A body's authored mass overrides its colliders': keep their distribution, rescale the total.
+    if (authored?.mass !== undefined && colliders.length) {
+      const total = colliders.reduce((sum, c) => sum + c.collider.mass(), 0);
+      for (const c of colliders) c.collider.setMass(total > 0 ? (authored.mass * c.collider.mass()) / total : authored.mass / colliders.length);
+      body.recomputeMassPropertiesFromColliders();
+    }
+    if (authored?.diagonalInertia || authored?.centerOfMass) {
+      const mass = authored.mass ?? body.mass();
+      const com = authored.centerOfMass ?? (() => {
+        const c = body.localCom();
+        return [c.x, c.y, c.z] as Vec3;
+      })();
+      const inertia = authored.diagonalInertia ?? (() => {
+        const i = body.principalInertia();
+        return [i.x, i.y, i.z] as Vec3;
+      })();
+      const frame = authored.principalAxes ?? [0, 0, 0, 1];
+      for (const c of colliders) c.collider.setDensity(0);
+      body.setAdditionalMassProperties(mass, new this.R.Vector3(...com), new this.R.Vector3(...inertia), new this.R.Quaternion(...frame), true);
+      body.recomputeMassPropertiesFromColliders();
+    } else if (authored?.mass !== undefined && !colliders.length) {
+      body.setAdditionalMass(authored.mass, true);
+      body.recomputeMassPropertiesFromColliders();
+    }
+    info.mass = body.mass();
+    const bodyDensity = authored?.density !== undefined;
+    info.authoredMass = authored?.mass !== undefined || bodyDensity || densityAuthored ? info.mass : null;
+  }
+
+  private colliderDesc(
+    prim: Prim,
+    geometry: Geometry,
+    scale: Vector3,
+    bodyType: BodyInfo['type'],
+  ): { desc: RAPIER_NS.ColliderDesc; shape: ColliderShape; rotation: Quaternion } | null {
+    const { R } = this;
+    const s = [Math.abs(scale.x), Math.abs(scale.y), Math.abs(scale.z)] as const;
+    const identity = new Quaternion();
+    const approximation = prim.collider!.approximation;
+    const perpendicular = (axis: Axis) => {
+      const i = axisIndex(axis);
+      const others = [0, 1, 2].filter((k) => k !== i).map((k) => s[k]!);
+      if (Math.abs(others[0]! - others[1]!) > 1e-6 * Math.max(others[0]!, others[1]!)) {
+        this.warn(prim.path, `non-uniform scale across the ${axis} axis of a round shape; using the larger radius`);
+      }
+      return { radial: Math.max(others[0]!, others[1]!), along: s[i]! };
+    };
+    switch (geometry.kind) {
+      case 'box':
+        return { desc: R.ColliderDesc.cuboid((geometry.size[0] * s[0]) / 2, (geometry.size[1] * s[1]) / 2, (geometry.size[2] * s[2]) / 2), shape: 'box', rotation: identity };
+      case 'sphere': {
+        const max = Math.max(...s);
+        if (max - Math.min(...s) > 1e-6 * max) this.warn(prim.path, 'non-uniformly scaled sphere collider; using the largest radius');
+        return { desc: R.ColliderDesc.ball(geometry.radius * max), shape: 'sphere', rotation: identity };
+      }
+      case 'cylinder':
+      case 'capsule':
+      case 'cone': {
+        const { radial, along } = perpendicular(geometry.axis);
+        const radius = geometry.radius * radial;
+        const half = (geometry.height * along) / 2;
+        const desc =
+          geometry.kind === 'cylinder' ? R.ColliderDesc.cylinder(half, radius) : geometry.kind === 'capsule' ? R.ColliderDesc.capsule(half, radius) : R.ColliderDesc.cone(half, radius);
+        return { desc, shape: geometry.kind, rotation: yToAxis(geometry.axis) };
+      }
+      case 'plane': {
+        if (bodyType !== 'static') {
+          this.warn(prim.path, 'a Plane collider on a moving body is simulated as a thin box');
+          const half = [(geometry.width * s[0]) / 2, (geometry.length * s[1]) / 2, 0.0005];
+          const q = geometry.axis === 'Z' ? identity : geometry.axis === 'X' ? yToAxis('X').multiply(yToAxis('Z')) : yToAxis('Z');
+          return { desc: R.ColliderDesc.cuboid(half[0]!, half[1]!, half[2]!), shape: 'box', rotation: q };
+        }
+        const normal = [0, 0, 0];
+        normal[axisIndex(geometry.axis)] = 1;
+        const desc = new R.ColliderDesc(new R.HalfSpace(new R.Vector3(normal[0]!, normal[1]!, normal[2]!)));
+        return { desc, shape: 'plane', rotation: identity };
+      }
+      case 'mesh': {
+        const vertices = new Float32Array(geometry.points.length);
+        for (let i = 0; i < geometry.points.length; i++) vertices[i] = geometry.points[i]! * s[i % 3]!;
+        const indices = new Uint32Array(geometry.indices);
+        const hull = () => {
+          const desc = R.ColliderDesc.convexHull(vertices);
+          if (!desc) this.warn(prim.path, 'mesh points are degenerate (no convex hull); collider skipped');
+          return desc ? { desc, shape: 'convexHull' as const, rotation: identity } : null;
+        };
+        switch (approximation) {
+          case 'convexHull':
+            return hull();
+          case 'convexDecomposition': {
+            const desc = indices.length >= 3 ? R.ColliderDesc.convexDecomposition(vertices, indices) : null;
+            if (desc) return { desc, shape: 'convexDecomposition', rotation: identity };
+            this.warn(prim.path, 'convex decomposition failed; using the convex hull');
+            return hull();
+          }
+          case 'boundingSphere': {
+            const c = centroidBounds(vertices);
+            return { desc: R.ColliderDesc.ball(c.radius).setTranslation(c.center.x, c.center.y, c.center.z), shape: 'sphere', rotation: identity };
+          }
+          case 'boundingCube': {
+            const c = centroidBounds(vertices);
+            return { desc: R.ColliderDesc.cuboid(c.half.x, c.half.y, c.half.z).setTranslation(c.center.x, c.center.y, c.center.z), shape: 'box', rotation: identity };
+          }
+          case 'meshSimplification':
+          case 'none':
+          default: {
+            if (bodyType === 'dynamic') {
+              this.warn(prim.path, `triangle-mesh collision ("${approximation}") is not supported on dynamic bodies; using the convex hull`);
+              return hull();
+            }
+            if (approximation === 'meshSimplification') this.warn(prim.path, 'meshSimplification is simulated with the full triangle mesh');
+            if (indices.length < 3) return hull();
+            return { desc: R.ColliderDesc.trimesh(vertices, indices), shape: 'trimesh', rotation: identity };
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Rapier filters with 16 membership bits per collider. Groups get bits 0..14; colliders in no
+   * group get bit 15, which every group collides with.
+   */
+  private collisionGroupBits(): Map<string, number> {
+    const out = new Map<string, number>();
+    const groups = this.doc.collisionGroups;
+    if (!groups.length) return out;
+    const usable = groups.slice(0, 15);
+    if (groups.length > 15) this.warn(groups[15]!.path, `only 15 collision groups are supported; ${groups.length - 15} ignored`);
+    const bit = new Map(usable.map((g, i) => [g.path, 1 << i]));
+    const DEFAULT_BIT = 1 << 15;
+    const filterOf = (i: number) => {
+      const g = usable[i]!;
+      const named = g.filteredGroups.reduce((acc, p) => acc | (bit.get(p) ?? 0), 0);
+      return g.invertFilteredGroups ? named : 0xffff & ~named;
+    };
+    // Filtering is symmetric: a group filtered by another also ignores it.
+    const filters = usable.map((_, i) => filterOf(i));
+    usable.forEach((g, i) => {
+      for (const other of g.filteredGroups) {
+        const j = usable.findIndex((u) => u.path === other);
+        if (j >= 0 && !g.invertFilteredGroups) filters[j]! &= ~(1 << i);
+      }
+    });
+    for (const prim of this.doc.prims) {
+      if (!prim.collider) continue;
+      let membership = 0;
+      let filter = 0xffff;
+      usable.forEach((g, i) => {
+        if (g.members.some((m) => prim.path === m || prim.path.startsWith(`${m}/`))) {
+          membership |= 1 << i;
+          filter &= filters[i]!;
+        }
+      });
+      if (membership === 0) membership = DEFAULT_BIT;
+      out.set(prim.path, ((membership & 0xffff) << 16) | (filter & 0xffff));
+    }
+    return out;
+  }
+
+  private buildFilteredPairs(byBody: Map<string, BuiltCollider[]>, prims: Map<string, Prim>) {
+    if (!this.doc.filteredPairs.length) return;
+    const all = [...byBody.values()].flat();
+    const handlesFor = (path: string) =>
+      all.filter((c) => c.prim.path === path || c.prim.path.startsWith(`${path}/`) || owningBody(c.prim.path, prims)?.path === path).map((c) => c.collider);
+    for (const [a, b] of this.doc.filteredPairs) {
+      const ca = handlesFor(a);
+      const cb = handlesFor(b);
+      for (const x of ca) {
+        for (const y of cb) {
+          this.filteredColliderPairs.add(pairKey(x.handle, y.handle));
+          x.setActiveHooks(this.R.ActiveHooks.FILTER_CONTACT_PAIRS | this.R.ActiveHooks.FILTER_INTERSECTION_PAIRS);
+          y.setActiveHooks(this.R.ActiveHooks.FILTER_CONTACT_PAIRS | this.R.ActiveHooks.FILTER_INTERSECTION_PAIRS);
+        }
+      }
+    }
+  }
+
+  private worldAnchor: RapierBody | null = null;
+
+  private bodyOrWorld(path: string | null): RapierBody {
+    if (path) return this.bodies.get(path)!;
+    this.worldAnchor ??= this.world.createRigidBody(this.R.RigidBodyDesc.fixed());
+    return this.worldAnchor;
+  }
+
+  private buildJoint(joint: Joint) {
+    const { R } = this;
+    if (!joint.enabled) return;
+    if (joint.body0 === null && joint.body1 === null) {
+      this.warn(joint.path, 'joint has neither body0 nor body1; skipped');
+      return;
+    }
+    const b0 = this.bodyOrWorld(joint.body0);
+    const b1 = this.bodyOrWorld(joint.body1);
+    const a0 = new R.Vector3(...joint.localPos0);
+    const a1 = new R.Vector3(...joint.localPos1);
+    const axisFrame = joint.type === 'revolute' || joint.type === 'prismatic' || joint.type === 'spherical' ? xToAxis(joint.axis) : new Quaternion();
+    const frame0 = new Quaternion(...joint.localRot0).multiply(axisFrame);
+    const frame1 = new Quaternion(...joint.localRot1).multiply(axisFrame);
+    const X = new R.Vector3(1, 0, 0);
+    let data: RAPIER_NS.JointData;
+    const limitsByDof = new Map(joint.limits.map((l) => [l.dof, l]));
+    switch (joint.type) {
+      case 'revolute':
+        data = R.JointData.revolute(a0, a1, X);
+        break;
+      case 'prismatic':
+        data = R.JointData.prismatic(a0, a1, X);
+        break;
+      case 'spherical':
+        data = R.JointData.spherical(a0, a1);
+        break;
+      case 'fixed':
+        data = R.JointData.fixed(a0, toRot(frame0), a1, toRot(frame1));
+        break;
+      case 'distance': {
+        if (joint.minDistance !== null && joint.minDistance > 0) this.warn(joint.path, 'minDistance of a distance joint is not simulated (only maxDistance)');
+        if (joint.maxDistance === null) {
+          this.warn(joint.path, 'distance joint without maxDistance constrains nothing; skipped');
+          return;
+        }
+        data = R.JointData.rope(joint.maxDistance, a0, a1);
+        break;
+      }
+      case 'd6': {
+        // A dof is locked when its limit has low > high; without a limit it is free.
+        const dofs = ['transX', 'transY', 'transZ', 'rotX', 'rotY', 'rotZ'] as const;
+        let locked = 0;
+        dofs.forEach((dof, i) => {
+          const l = limitsByDof.get(dof);
+          if (l && l.low > l.high) locked |= 1 << i;
+        });
+        if (limitsByDof.has('distance')) this.warn(joint.path, 'PhysicsLimitAPI:distance on a generic joint is not simulated');
+        if (locked === 0) {
+          this.warn(joint.path, 'generic joint leaves all six degrees of freedom free; nothing to simulate');
+          return;
+        }
+        data = R.JointData.generic(a0, a1, X, locked);
+        break;
+      }
+    }
+    const created = this.world.createImpulseJoint(data, b0, b1, true);
+    created.setContactsEnabled(joint.collisionEnabled);
+    if (joint.type !== 'fixed' && joint.type !== 'distance') {
+      created.setLocalFrame1(a0, toRot(frame0));
+      created.setLocalFrame2(a1, toRot(frame1));
+    }
+    this.joints.set(joint.path, created);
+
+    const raw = this.world.impulseJoints.raw;
+    const handle = created.handle;
+    const axisOf: Record<string, number> = { transX: 0, transY: 1, transZ: 2, rotX: 3, rotY: 4, rotZ: 5 };
+    if (joint.type === 'revolute' || joint.type === 'prismatic') {
+      const unit = created as RAPIER_NS.RevoluteImpulseJoint;
+      const limit = joint.limits[0];
+      if (limit) unit.setLimits(limit.low, limit.high);
+      const drive = joint.drives[0];
+      if (drive) {
+        unit.configureMotorModel(drive.type === 'acceleration' ? R.MotorModel.AccelerationBased : R.MotorModel.ForceBased);
+        unit.configureMotor(drive.targetPosition, drive.targetVelocity, drive.stiffness, drive.damping);
+        if (drive.maxForce !== null) unit.setMotorMaxForce(drive.maxForce);
+      }
+    } else if (joint.type === 'spherical') {
+      // Cone limits approximated per swing axis (Rapier limits each angular axis separately).
+      const swings = [joint.coneAngle0, joint.coneAngle1];
+      swings.forEach((angle, k) => {
+        if (angle !== null) raw.jointSetLimits(handle, (k === 0 ? 5 : 4) as never, -angle, angle);
+      });
+      if (joint.coneAngle0 !== null || joint.coneAngle1 !== null) this.warn(joint.path, 'spherical cone limits are simulated as independent per-axis swing limits');
+    } else if (joint.type === 'd6') {
+      for (const l of joint.limits) {
+        const axis = axisOf[l.dof];
+        if (axis === undefined || l.low > l.high) continue;
+        if (Number.isFinite(l.low) || Number.isFinite(l.high)) raw.jointSetLimits(handle, axis as never, l.low, l.high);
+      }
+      for (const d of joint.drives) {
+        const axis = axisOf[d.dof];
+        if (axis === undefined) {
+          this.warn(joint.path, `drive on "${d.dof}" is not simulated for generic joints`);
+          continue;
+        }
+        raw.jointConfigureMotorModel(handle, axis as never, (d.type === 'acceleration' ? R.MotorModel.AccelerationBased : R.MotorModel.ForceBased) as never);
+        raw.jointConfigureMotor(handle, axis as never, d.targetPosition, d.targetVelocity, d.stiffness, d.damping);
+        if (d.maxForce !== null) raw.jointSetMotorMaxForce(handle, axis as never, d.maxForce);
+      }
+    }
+    if (joint.drives.length && joint.type !== 'revolute' && joint.type !== 'prismatic' && joint.type !== 'd6') {
+      this.warn(joint.path, `drives on ${joint.type} joints are not simulated`);
+    }
+  }
+}
+
+const toRot = (q: Quaternion) => ({ x: q.x, y: q.y, z: q.z, w: q.w });
+const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
+
+function centroidBounds(v: Float32Array) {
+  const min = new Vector3(Infinity, Infinity, Infinity);
+  const max = new Vector3(-Infinity, -Infinity, -Infinity);
+  for (let i = 0; i < v.length; i += 3) {
+    min.min(new Vector3(v[i], v[i + 1], v[i + 2]));
+    max.max(new Vector3(v[i], v[i + 1], v[i + 2]));
+  }
+  const center = min.clone().add(max).multiplyScalar(0.5);
+  const half = max.clone().sub(min).multiplyScalar(0.5);
+  return { center, half, radius: half.length() };
+}
+

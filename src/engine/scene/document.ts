@@ -1,0 +1,66 @@
+/**
+ * Validation and migration of scene documents coming from outside (JSON files, worker messages,
+ * importers). Turns zod failures into one message naming the file and field, and checks what a
+ * schema cannot: that every path a document refers to exists.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { SCENE_SCHEMA_VERSION, SceneDocument } from './schema.ts';
+
+/** Migrations from version N to N+1, indexed by N. Version 1 is the first; none yet. */
+const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+
+export function formatZodIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+  return `${where}: ${issue.message}`;
+}
+
+/** Brings an older document up to the current version, then validates it. */
+export function parseSceneDocument(json: unknown, file: string): SceneDocument {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(file, 'a scene document must be a JSON object');
+  let doc = json as Record<string, unknown>;
+  let version = typeof doc['version'] === 'number' ? doc['version'] : NaN;
+  if (!Number.isInteger(version) || version < 1 || version > SCENE_SCHEMA_VERSION) {
+    throw new InputError(file, `version: expected a scene document version between 1 and ${SCENE_SCHEMA_VERSION}, got ${JSON.stringify(doc['version'])}`);
+  }
+  while (version < SCENE_SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[version];
+    if (!migrate) throw new InputError(file, `version: no migration from version ${version}`);
+    doc = migrate(doc);
+    version += 1;
+  }
+  return validateSceneDocument(doc, file);
+}
+
+export function validateSceneDocument(doc: unknown, file: string): SceneDocument {
+  const result = SceneDocument.safeParse(doc);
+  if (!result.success) {
+    const first = result.error.issues[0]!;
+    const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problems)` : '';
+    throw new InputError(file, `invalid scene document at ${formatZodIssue(first)}${more}`);
+  }
+  const scene = result.data;
+  const paths = new Set<string>();
+  for (const [i, prim] of scene.prims.entries()) {
+    if (paths.has(prim.path)) throw new InputError(file, `prims[${i}].path: duplicate prim path ${prim.path}`);
+    const parent = prim.path.slice(0, prim.path.lastIndexOf('/'));
+    if (parent && !paths.has(parent)) throw new InputError(file, `prims[${i}].path: parent of ${prim.path} must come before it`);
+    paths.add(prim.path);
+  }
+  const materials = new Set(scene.physicsMaterials.map((m) => m.path));
+  for (const [i, prim] of scene.prims.entries()) {
+    const m = prim.collider?.physicsMaterial;
+    if (m && !materials.has(m)) throw new InputError(file, `prims[${i}].collider.physicsMaterial: ${m} is not in physicsMaterials`);
+  }
+  const bodies = new Set(scene.prims.filter((p) => p.body).map((p) => p.path));
+  for (const [i, joint] of scene.joints.entries()) {
+    for (const side of ['body0', 'body1'] as const) {
+      const b = joint[side];
+      if (b && !bodies.has(b)) throw new InputError(file, `joints[${i}].${side}: ${b} is not a rigid body prim`);
+    }
+  }
+  for (const [i, pair] of scene.filteredPairs.entries()) {
+    for (const p of pair) if (!paths.has(p)) throw new InputError(file, `filteredPairs[${i}]: ${p} is not a prim`);
+  }
+  return scene;
+}

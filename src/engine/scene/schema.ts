@@ -1,0 +1,248 @@
+/**
+ * The scene document: Simloop's one description of a scene, shared by the importer, physics,
+ * the renderer and the studio. Owns the versioned zod schema and the inferred types.
+ * Must not know about USD, Rapier or three.js.
+ *
+ * Conventions: metres, kilograms, seconds, radians; Y-up, right-handed; quaternions [x, y, z, w].
+ * Prim paths (from the source file) are the stable identities of objects.
+ */
+import { z } from 'zod';
+
+export const SCENE_SCHEMA_ID = 'simloop.scene';
+export const SCENE_SCHEMA_VERSION = 1;
+
+const finite = z.number().finite();
+export const Vec3 = z.tuple([finite, finite, finite]);
+export const Quat = z.tuple([finite, finite, finite, finite]);
+export type Vec3 = z.infer<typeof Vec3>;
+export type Quat = z.infer<typeof Quat>;
+
+export const PrimPath = z
+  .string()
+  .regex(/^(\/[^/]+)+$/, 'a prim path like "/World/Box"');
+
+export const Transform = z.object({
+  position: Vec3,
+  orientation: Quat,
+  scale: Vec3,
+});
+export type Transform = z.infer<typeof Transform>;
+
+export const Axis = z.enum(['X', 'Y', 'Z']);
+export type Axis = z.infer<typeof Axis>;
+
+/** Geometry in the prim's own frame, already in metres. */
+export const Geometry = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('box'), size: Vec3 }),
+  z.object({ kind: z.literal('sphere'), radius: finite.nonnegative() }),
+  z.object({ kind: z.literal('cylinder'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.object({ kind: z.literal('capsule'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.object({ kind: z.literal('cone'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.object({ kind: z.literal('plane'), width: finite.nonnegative(), length: finite.nonnegative(), axis: Axis }),
+  z.object({
+    kind: z.literal('mesh'),
+    /** Flat xyz triples. */
+    points: z.array(finite),
+    /** Triangles, counter-clockwise seen from outside. */
+    indices: z.array(z.number().int().nonnegative()),
+    /** Optional per-vertex normals (flat xyz triples), same length as points. */
+    normals: z.array(finite).optional(),
+  }),
+]);
+export type Geometry = z.infer<typeof Geometry>;
+
+export const VisualMaterial = z.object({
+  color: Vec3,
+  roughness: finite.min(0).max(1),
+  metallic: finite.min(0).max(1),
+  opacity: finite.min(0).max(1),
+});
+export type VisualMaterial = z.infer<typeof VisualMaterial>;
+
+export const BodyType = z.enum(['dynamic', 'kinematic', 'static']);
+export type BodyType = z.infer<typeof BodyType>;
+
+export const RigidBody = z.object({
+  type: BodyType,
+  enabled: z.boolean(),
+  /** World frame, m/s. */
+  linearVelocity: Vec3,
+  /** World frame, rad/s. */
+  angularVelocity: Vec3,
+  startsAsleep: z.boolean(),
+});
+export type RigidBody = z.infer<typeof RigidBody>;
+
+export const MassProperties = z.object({
+  mass: finite.positive().optional(),
+  /** kg/m³ */
+  density: finite.positive().optional(),
+  /** In the prim's frame, metres. */
+  centerOfMass: Vec3.optional(),
+  /** kg·m², about the principal axes. */
+  diagonalInertia: Vec3.optional(),
+  principalAxes: Quat.optional(),
+});
+export type MassProperties = z.infer<typeof MassProperties>;
+
+export const ColliderApproximation = z.enum([
+  'none',
+  'convexHull',
+  'convexDecomposition',
+  'boundingSphere',
+  'boundingCube',
+  'meshSimplification',
+]);
+export type ColliderApproximation = z.infer<typeof ColliderApproximation>;
+
+export const Collider = z.object({
+  enabled: z.boolean(),
+  approximation: ColliderApproximation,
+  /** Path of a PhysicsMaterial in `physicsMaterials`, resolved through bindings at import. */
+  physicsMaterial: PrimPath.nullable(),
+});
+export type Collider = z.infer<typeof Collider>;
+
+export const CombineRule = z.enum(['average', 'min', 'multiply', 'max']);
+export const PhysicsMaterial = z.object({
+  path: PrimPath,
+  staticFriction: finite.nonnegative(),
+  dynamicFriction: finite.nonnegative(),
+  restitution: finite.nonnegative(),
+  density: finite.positive().optional(),
+  frictionCombine: CombineRule,
+  restitutionCombine: CombineRule,
+});
+export type PhysicsMaterial = z.infer<typeof PhysicsMaterial>;
+
+export const Camera = z.object({
+  projection: z.enum(['perspective', 'orthographic']),
+  /** Vertical field of view, radians. */
+  fovY: finite.positive(),
+  /** Width / height of the authored aperture. */
+  aspect: finite.positive(),
+  near: finite.positive(),
+  far: finite.positive(),
+  /** As authored (tenths of a scene unit, conventionally millimetres). */
+  focalLength: finite.positive(),
+  horizontalAperture: finite.positive(),
+  verticalAperture: finite.positive(),
+});
+export type Camera = z.infer<typeof Camera>;
+
+export const Light = z.object({
+  kind: z.enum(['distant', 'sphere', 'rect', 'disk', 'dome', 'cylinder']),
+  color: Vec3,
+  intensity: finite.nonnegative(),
+  exposure: finite,
+});
+export type Light = z.infer<typeof Light>;
+
+export const Prim = z.object({
+  path: PrimPath,
+  /** USD type name as authored ("Xform", "Cube", "Mesh", ...); "" for typeless prims. */
+  type: z.string(),
+  /** Transform relative to the parent prim. Root prims include the stage's unit and up-axis conversion. */
+  transform: Transform,
+  visible: z.boolean(),
+  geometry: Geometry.optional(),
+  material: VisualMaterial.optional(),
+  body: RigidBody.optional(),
+  mass: MassProperties.optional(),
+  collider: Collider.optional(),
+  /** taxonomy ("class", ...) → labels */
+  labels: z.record(z.string(), z.array(z.string())),
+  camera: Camera.optional(),
+  light: Light.optional(),
+  articulationRoot: z.boolean(),
+});
+export type Prim = z.infer<typeof Prim>;
+
+export const JointType = z.enum(['revolute', 'prismatic', 'spherical', 'fixed', 'distance', 'd6']);
+export type JointType = z.infer<typeof JointType>;
+
+/** Degrees of freedom as UsdPhysics names them; rotational values in radians, linear in metres. */
+export const JointDof = z.enum(['transX', 'transY', 'transZ', 'rotX', 'rotY', 'rotZ', 'distance', 'linear', 'angular']);
+export type JointDof = z.infer<typeof JointDof>;
+
+export const JointLimit = z.object({ dof: JointDof, low: finite, high: finite });
+export type JointLimit = z.infer<typeof JointLimit>;
+
+export const JointDrive = z.object({
+  dof: JointDof,
+  type: z.enum(['force', 'acceleration']),
+  /** SI: N/m or N·m/rad */
+  stiffness: finite.nonnegative(),
+  /** SI: N·s/m or N·m·s/rad */
+  damping: finite.nonnegative(),
+  /** m or rad */
+  targetPosition: finite,
+  /** m/s or rad/s */
+  targetVelocity: finite,
+  /** N or N·m; Infinity means unlimited and is stored as null. */
+  maxForce: finite.nonnegative().nullable(),
+});
+export type JointDrive = z.infer<typeof JointDrive>;
+
+export const Joint = z.object({
+  path: PrimPath,
+  type: JointType,
+  /** null attaches that side to the world. */
+  body0: PrimPath.nullable(),
+  body1: PrimPath.nullable(),
+  /** Joint frame relative to body0 / body1 (metres, in the body's unscaled frame). */
+  localPos0: Vec3,
+  localRot0: Quat,
+  localPos1: Vec3,
+  localRot1: Quat,
+  /** Axis of revolute / prismatic / spherical joints, in the joint frame. */
+  axis: Axis,
+  enabled: z.boolean(),
+  collisionEnabled: z.boolean(),
+  excludeFromArticulation: z.boolean(),
+  limits: z.array(JointLimit),
+  drives: z.array(JointDrive),
+  /** Spherical cone limits (radians), distance limits (metres). */
+  coneAngle0: finite.nullable(),
+  coneAngle1: finite.nullable(),
+  minDistance: finite.nullable(),
+  maxDistance: finite.nullable(),
+});
+export type Joint = z.infer<typeof Joint>;
+
+export const CollisionGroup = z.object({
+  path: PrimPath,
+  /** Prim paths whose colliders (and their descendants' colliders) belong to this group. */
+  members: z.array(PrimPath),
+  /** Groups this group does not collide with. */
+  filteredGroups: z.array(PrimPath),
+  invertFilteredGroups: z.boolean(),
+});
+export type CollisionGroup = z.infer<typeof CollisionGroup>;
+
+export const SourceInfo = z.object({
+  file: z.string(),
+  format: z.enum(['usda', 'usdc', 'usdz', 'json']),
+  metersPerUnit: finite.positive(),
+  kilogramsPerUnit: finite.positive(),
+  upAxis: z.enum(['Y', 'Z']),
+});
+export type SourceInfo = z.infer<typeof SourceInfo>;
+
+export const SceneDocument = z.object({
+  schema: z.literal(SCENE_SCHEMA_ID),
+  version: z.literal(SCENE_SCHEMA_VERSION),
+  source: SourceInfo,
+  /** m/s², world frame */
+  gravity: Vec3,
+  /** In parent-before-child order. */
+  prims: z.array(Prim),
+  physicsMaterials: z.array(PhysicsMaterial),
+  joints: z.array(Joint),
+  collisionGroups: z.array(CollisionGroup),
+  /** Pairs of prim paths (bodies or colliders) that never collide. */
+  filteredPairs: z.array(z.tuple([PrimPath, PrimPath])),
+});
+export type SceneDocument = z.infer<typeof SceneDocument>;
+
+export const EARTH_GRAVITY = 9.80665;

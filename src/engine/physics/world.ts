@@ -40,6 +40,8 @@ export interface BodyState {
 export interface PhysicsOptions {
   /** Fixed time step in seconds. */
   dt?: number;
+  /** An initialised Rapier module of another flavour (benchmarks compare them); default: `loadRapier()`. */
+  rapier?: Rapier;
 }
 
 /** Friction, restitution and density used where a collider has no bound physics material (PhysX defaults). */
@@ -97,7 +99,7 @@ export class PhysicsWorld {
   }
 
   static async create(doc: SceneDocument, options: PhysicsOptions = {}): Promise<PhysicsWorld> {
-    return new PhysicsWorld(await loadRapier(), doc, options);
+    return new PhysicsWorld(options.rapier ?? (await loadRapier()), doc, options);
   }
 
   get time(): number {
@@ -150,6 +152,31 @@ export class PhysicsWorld {
   /** States of every non-static body. */
   bodyStates(): BodyState[] {
     return this.movingBodies.map((p) => this.bodyState(p));
+  }
+
+  /**
+   * Mechanical energy of the moving bodies (J): kinetic (translational + rotational) and potential
+   * in the scene's gravity, relative to the world origin. Used to check conservation.
+   */
+  mechanicalEnergy(): { kinetic: number; potential: number } {
+    const g = new Vector3(...this.doc.gravity);
+    let kinetic = 0;
+    let potential = 0;
+    for (const path of this.movingBodies) {
+      const b = this.bodies.get(path)!;
+      const m = b.mass();
+      const v = b.linvel();
+      const com = b.worldCom();
+      // ω in the principal frame: inverse(body rotation · principal frame) applied to world ω.
+      const frame = b.principalInertiaLocalFrame();
+      const r = b.rotation();
+      const toPrincipal = new Quaternion(r.x, r.y, r.z, r.w).multiply(new Quaternion(frame.x, frame.y, frame.z, frame.w)).invert();
+      const w = new Vector3(b.angvel().x, b.angvel().y, b.angvel().z).applyQuaternion(toPrincipal);
+      const inertia = b.principalInertia();
+      kinetic += 0.5 * m * (v.x * v.x + v.y * v.y + v.z * v.z) + 0.5 * (inertia.x * w.x * w.x + inertia.y * w.y * w.y + inertia.z * w.z * w.z);
+      potential -= m * g.dot(new Vector3(com.x, com.y, com.z));
+    }
+    return { kinetic, potential };
   }
 
   /** Every body, static ones included, with its colliders. */

@@ -1,0 +1,161 @@
+/**
+ * Opening scene files: through the file input, by dropping onto the window, from the examples
+ * menu, and a broken file that must leave the current scene loaded and simulating.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  countColour,
+  launchBrowser,
+  openStudio,
+  poses,
+  primPaths,
+  primRow,
+  snapshotViewport,
+  startStudioServer,
+  status,
+  waitForPlaying,
+  waitForScene,
+} from './harness.mjs';
+
+const TEST_TIMEOUT = 60_000;
+
+/** A Y-up, centimetre stage: a labelled dynamic ball 50 cm above a static floor box. */
+const LAB_USDA = `#usda 1.0
+(
+    defaultPrim = "Lab"
+    metersPerUnit = 0.01
+    upAxis = "Y"
+)
+
+def Xform "Lab"
+{
+    def Sphere "Ball" (
+        prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI", "SemanticsLabelsAPI:class"]
+    )
+    {
+        double radius = 5
+        color3f[] primvars:displayColor = [(0.9, 0.1, 0.1)]
+        token[] semantics:labels:class = ["ball"]
+        double3 xformOp:translate = (0, 50, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+
+    def Cube "Floor" (
+        prepend apiSchemas = ["PhysicsCollisionAPI"]
+    )
+    {
+        double size = 100
+        color3f[] primvars:displayColor = [(0.4, 0.4, 0.45)]
+        double3 xformOp:translate = (0, -50, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+}
+`;
+
+/** Bytes that are no scene of any kind (a fixed pseudo-random sequence, so runs are repeatable). */
+function noiseBytes(length) {
+  const bytes = Buffer.alloc(length);
+  let x = 0x2545f491;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  bytes[0] = 0x42; // not "{", "#usda", "PXR-USDC" or "PK"
+  return bytes;
+}
+
+describe('opening scene files', { timeout: 150_000 }, () => {
+  let server;
+  let browser;
+  let page;
+  let pageErrors;
+
+  before(async () => {
+    server = await startStudioServer();
+    browser = await launchBrowser();
+    ({ page, pageErrors } = await openStudio(browser.context, server.url));
+  }, { timeout: TEST_TIMEOUT });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('a broken file shows an error naming it; the previous scene stays and still simulates', { timeout: TEST_TIMEOUT }, async () => {
+    await page.setInputFiles('[data-testid="file-input"]', { name: 'broken.usda', mimeType: 'application/octet-stream', buffer: noiseBytes(2048) });
+    const error = page.locator('[data-testid="message-error"]');
+    await error.first().waitFor({ timeout: 15_000 });
+    const text = await error.first().textContent();
+    assert.match(text, /broken\.usda: not a USD file/);
+    assert.doesNotMatch(text, /\bat\s+\S+\s*\(|\.ts:\d+|\.js:\d+/, 'no stack trace');
+
+    assert.equal(await page.evaluate(() => window.__simloop.scenePath), 'tabletop.usda');
+    assert.ok((await primPaths(page)).includes('/World/Objects/RedCube'));
+    assert.match(await page.textContent('[data-testid="scene-name"]'), /tabletop\.usda/);
+    await snapshotViewport(page, 'after-error');
+    assert.ok((await countColour(page, 'after-error', [220, 70, 60], 90)) > 30, 'the red cube is still drawn');
+
+    const start = await poses(page);
+    await page.click('[data-testid="play"]');
+    await waitForPlaying(page, true);
+    await page.waitForFunction(() => window.__simloop.status().time >= 0.1, undefined, { timeout: 20_000 });
+    await page.click('[data-testid="pause"]');
+    await waitForPlaying(page, false);
+    assert.ok((await poses(page))[1] < start[1] - 0.01, 'the red cube fell');
+    assert.ok((await status(page)).time >= 0.1);
+  });
+
+  test('a USDA picked in the file input replaces the scene', { timeout: TEST_TIMEOUT }, async () => {
+    await page.setInputFiles('[data-testid="file-input"]', { name: 'lab.usda', mimeType: 'text/plain', buffer: Buffer.from(LAB_USDA) });
+    await waitForScene(page, 'lab.usda');
+
+    assert.deepEqual(await primPaths(page), ['/Lab', '/Lab/Ball', '/Lab/Floor']);
+    assert.deepEqual(await primRow(page, '/Lab/Ball'), { type: 'Sphere', body: 'dynamic', label: 'ball' });
+    assert.deepEqual(await status(page), { time: 0, steps: 0, playing: false });
+    // The old scene's error is gone: the messages describe the new scene.
+    assert.equal(await page.locator('[data-testid="message-error"]').count(), 0);
+    assert.match(await page.textContent('[data-testid="messages"]'), /Opened lab\.usda/);
+    assert.match(await page.textContent('[data-testid="body-count"]'), /1 moving \/ 1 bodies/);
+
+    // Centimetres became metres: the ball starts 0.5 m up.
+    const [, y] = await poses(page);
+    assert.ok(Math.abs(y - 0.5) < 1e-6, `ball at y = ${y}`);
+    await snapshotViewport(page, 'lab');
+    assert.ok((await countColour(page, 'lab', [240, 50, 50], 100)) > 30, 'the red ball is drawn');
+
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => window.__simloop.status().time >= 0.2, undefined, { timeout: 20_000 });
+    await page.click('[data-testid="pause"]');
+    await waitForPlaying(page, false);
+    assert.ok((await poses(page))[1] < 0.45, 'the ball falls');
+  });
+
+  test('dropping a file on the window opens it, with its import warnings listed', { timeout: TEST_TIMEOUT }, async () => {
+    // Without metersPerUnit the importer falls back to centimetres and says so.
+    const dropped = LAB_USDA.replaceAll('"Lab"', '"Dropped"').replace('    metersPerUnit = 0.01\n', '');
+    await page.evaluate((text) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], 'dropped.usda', { type: 'text/plain' }));
+      const target = document.querySelector('[data-testid="viewport"]');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      }
+    }, dropped);
+    await waitForScene(page, 'dropped.usda');
+    assert.deepEqual(await primPaths(page), ['/Dropped', '/Dropped/Ball', '/Dropped/Floor']);
+    assert.equal(await page.locator('[data-testid="drop-overlay"]').count(), 0);
+    assert.match(await page.locator('[data-testid="message-warning"]').first().textContent(), /dropped\.usda: no metersPerUnit authored/);
+  });
+
+  test('the examples menu opens the bundled tabletop again', { timeout: TEST_TIMEOUT }, async () => {
+    await page.click('[data-testid="open-example"]');
+    await page.click('[data-testid="example-item"][data-file="tabletop.usda"]');
+    await waitForScene(page, 'tabletop.usda');
+    assert.ok((await primPaths(page)).includes('/World/Objects/RedCube'));
+    assert.equal(await page.locator('[data-testid="example-item"]').count(), 0, 'the menu closed');
+    assert.deepEqual(pageErrors, []);
+  });
+});

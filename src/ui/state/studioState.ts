@@ -1,0 +1,113 @@
+/**
+ * The studio's state and its transitions: which scene is loaded, the latest pose frame and sim
+ * status, measured speed, and the messages panel. Plain data and pure functions; the zustand
+ * store (store.ts) holds it and the controller (../studio.ts) drives it.
+ */
+import type { SceneDocument } from '../../engine/scene/schema.ts';
+import type { SimStatus } from '../../engine/sim/session.ts';
+import type { LoadResult, PoseFrame } from '../../../workers/sim.worker.ts';
+import { addSample, stepsPerSecond, type StepSample } from './stepRate.ts';
+
+export interface LoadedScene {
+  /** Names this load in the worker; pose frames of other generations are stale. */
+  generation: number;
+  fileName: string;
+  document: SceneDocument;
+  /** Bodies whose poses arrive in frames, in order. */
+  movingBodies: string[];
+  /** Every prim that is a rigid body (static ones included). */
+  bodyCount: number;
+  dt: number;
+}
+
+export type MessageLevel = 'error' | 'warning' | 'info';
+
+export interface Message {
+  id: number;
+  level: MessageLevel;
+  text: string;
+}
+
+export interface StudioState {
+  scene: LoadedScene | null;
+  status: SimStatus;
+  /** Latest poses of `scene` (7 floats per moving body); replaced, never mutated. */
+  poses: Float32Array | null;
+  /** Counts pose updates, so views can tell whether they have drawn the latest. */
+  poseVersion: number;
+  stepSamples: StepSample[];
+  stepsPerSecond: number | null;
+  /** The file being opened, while it is. */
+  loading: string | null;
+  messages: Message[];
+  nextMessageId: number;
+}
+
+export const initialStudioState = (): StudioState => ({
+  scene: null,
+  status: { time: 0, steps: 0, playing: false },
+  poses: null,
+  poseVersion: 0,
+  stepSamples: [],
+  stepsPerSecond: null,
+  loading: null,
+  messages: [],
+  nextMessageId: 1,
+});
+
+/** One line per message: anything after the first line (a stack, say) is never shown. */
+const oneLine = (text: string) => text.split('\n')[0]!.trim();
+
+export function withMessages(state: StudioState, level: MessageLevel, texts: readonly string[]): Pick<StudioState, 'messages' | 'nextMessageId'> {
+  let id = state.nextMessageId;
+  const added = texts.map((text) => ({ id: id++, level, text: oneLine(text) }));
+  return { messages: [...state.messages, ...added], nextMessageId: id };
+}
+
+export function loadStarted(fileName: string): Partial<StudioState> {
+  return { loading: fileName };
+}
+
+/** A new scene replaces the old one; the messages panel now describes the new scene. */
+export function loadSucceeded(state: StudioState, fileName: string, result: Extract<LoadResult, { ok: true }>): Partial<StudioState> {
+  const { summary } = result;
+  const fresh = { ...state, messages: [] };
+  const messages = withMessages(fresh, 'info', [
+    `Opened ${fileName}: ${summary.document.prims.length} prims, ${summary.movingBodies.length} moving bodies`,
+  ]);
+  return {
+    scene: {
+      generation: result.generation,
+      fileName,
+      document: summary.document,
+      movingBodies: summary.movingBodies,
+      bodyCount: summary.document.prims.filter((p) => p.body).length,
+      dt: summary.dt,
+    },
+    status: result.status,
+    poses: result.poses,
+    poseVersion: state.poseVersion + 1,
+    stepSamples: [],
+    stepsPerSecond: null,
+    loading: null,
+    ...withMessages({ ...fresh, ...messages }, 'warning', summary.warnings),
+  };
+}
+
+/** A failed load leaves the current scene as it was and says why. */
+export function loadFailed(state: StudioState, error: string): Partial<StudioState> {
+  return { loading: null, ...withMessages(state, 'error', [error]) };
+}
+
+/** A pose frame from the worker; frames of a scene no longer loaded leave the state as it is. */
+export function frameReceived(state: StudioState, frame: PoseFrame, now: number): Partial<StudioState> {
+  if (!state.scene || frame.generation !== state.scene.generation) return state;
+  const stepSamples = frame.status.playing ? addSample(state.stepSamples, { at: now, steps: frame.status.steps }) : [];
+  return {
+    status: frame.status,
+    poses: frame.poses,
+    poseVersion: state.poseVersion + 1,
+    stepSamples,
+    stepsPerSecond: frame.status.playing ? stepsPerSecond(stepSamples) : null,
+  };
+}

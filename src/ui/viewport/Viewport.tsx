@@ -1,0 +1,108 @@
+/**
+ * The viewport: the loaded scene drawn live with react-three-fiber. Renders on demand (a new pose
+ * frame or a camera move asks for a frame), which keeps software WebGL usable. The scene's
+ * objects are built by sceneView.ts; this file only mounts them and follows the store.
+ */
+import { Component, useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
+import { Canvas, useFrame, useThree } from '@react-three/fiber';
+import { OrbitControls } from '@react-three/drei';
+import { PerspectiveCamera } from 'three';
+import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
+import { describeError } from '../../engine/errors.ts';
+import { useStudio, useStudioActions, useStudioStore } from '../state/store.ts';
+import { createSceneView, type SceneView } from './sceneView.ts';
+
+function SceneContent() {
+  const scene = useStudio((s) => s.scene);
+  const store = useStudioStore();
+  const [view, setView] = useState<SceneView | null>(null);
+  const camera = useThree((s) => s.camera);
+  const controls = useThree((s) => s.controls) as OrbitControlsImpl | null;
+  const invalidate = useThree((s) => s.invalidate);
+  const canvas = useThree((s) => s.gl.domElement);
+
+  useEffect(() => {
+    if (!scene) return;
+    const created = createSceneView(scene.document, scene.movingBodies);
+    setView(created);
+    return () => {
+      setView((current) => (current === created ? null : current));
+      created.dispose();
+    };
+  }, [scene]);
+
+  // Start from the scene's camera (or a view of its bounds) whenever a scene is opened.
+  useLayoutEffect(() => {
+    if (!view || !(camera instanceof PerspectiveCamera)) return;
+    const placement = view.camera;
+    camera.position.copy(placement.position);
+    camera.quaternion.copy(placement.quaternion);
+    Object.assign(camera, { fov: placement.fov, near: placement.near, far: placement.far });
+    camera.updateProjectionMatrix();
+    if (controls) {
+      controls.target.copy(placement.target);
+      controls.update();
+    }
+    invalidate();
+  }, [view, camera, controls, invalidate]);
+
+  // Poses move the bodies without React: the store is followed directly.
+  useEffect(() => {
+    if (!view || !scene) return;
+    const apply = () => {
+      const state = store.getState();
+      if (state.scene === scene && state.poses) view.applyPoses(state.poses);
+      invalidate();
+    };
+    apply();
+    return store.subscribe((state, previous) => {
+      if (state.poseVersion !== previous.poseVersion) apply();
+    });
+  }, [view, scene, store, invalidate]);
+
+  // Marks what the next drawn frame shows, so tests can wait for it before reading pixels.
+  useFrame(() => {
+    const host = canvas.closest<HTMLElement>('[data-testid="viewport"]');
+    if (!host) return;
+    host.dataset.renderedScene = view && scene ? scene.fileName : '';
+    host.dataset.renderedPoseVersion = String(store.getState().poseVersion);
+  });
+
+  return view ? <primitive object={view.root} /> : null;
+}
+
+class ViewportErrorBoundary extends Component<{ onError: (text: string) => void; children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override componentDidCatch(error: unknown) {
+    this.props.onError(`Viewport: ${describeError(error)}`);
+  }
+  override render() {
+    return this.state.failed ? <p className="viewport-failed">The 3D view could not start (is WebGL available?).</p> : this.props.children;
+  }
+}
+
+export function Viewport() {
+  const studio = useStudioActions();
+  const hasScene = useStudio((s) => s.scene !== null);
+  return (
+    <div className="viewport" data-testid="viewport">
+      <ViewportErrorBoundary onError={studio.reportError}>
+        <Canvas
+          frameloop="demand"
+          dpr={1}
+          shadows="percentage"
+          gl={{ preserveDrawingBuffer: true, antialias: true }}
+          camera={{ position: [2, 1.5, 2], fov: 45, near: 0.01, far: 1000 }}
+        >
+          <color attach="background" args={['#20252c']} />
+          <SceneContent />
+          <OrbitControls makeDefault enableDamping={false} />
+        </Canvas>
+      </ViewportErrorBoundary>
+      {!hasScene && <p className="viewport-empty">Open a scene, or drop a USD file here</p>}
+    </div>
+  );
+}

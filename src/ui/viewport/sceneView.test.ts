@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type BufferGeometry, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, Vector3 } from 'three';
+import { loadSceneFile } from '../../engine/load.ts';
+import { createSceneView } from './sceneView.ts';
+
+const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
+const TABLETOP_BODIES = ['RedCube', 'BlueBall', 'GreenCan', 'YellowCapsule', 'OrangeCone', 'PurpleWedge'].map((n) => `/World/Objects/${n}`);
+
+const decompose = (m: Matrix4) => {
+  const p = new Vector3();
+  const q = new Quaternion();
+  const s = new Vector3();
+  m.decompose(p, q, s);
+  return { p, q, s };
+};
+
+/** A Y-up, metre stage: a cart body scaled ×2 with a wheel 1 unit to its side, and a static floor. */
+const CART = `#usda 1.0
+(
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "Cart" (
+    prepend apiSchemas = ["PhysicsRigidBodyAPI"]
+)
+{
+    double3 xformOp:translate = (0, 1, 0)
+    float3 xformOp:scale = (2, 2, 2)
+    uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:scale"]
+
+    def Sphere "Wheel" (
+        prepend apiSchemas = ["PhysicsCollisionAPI"]
+    )
+    {
+        double radius = 0.1
+        double3 xformOp:translate = (1, 0, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+}
+def Cube "Floor" (
+    prepend apiSchemas = ["PhysicsCollisionAPI"]
+)
+{
+    double size = 1
+    double3 xformOp:translate = (0, -0.5, 0)
+    uniform token[] xformOpOrder = ["xformOp:translate"]
+}
+`;
+
+describe('scene view', () => {
+  it('draws every visible prim with geometry, at its world place (Y-up metres)', () => {
+    const view = createSceneView(tabletop, TABLETOP_BODIES);
+    expect([...view.objects.keys()]).toHaveLength(12);
+    const cube = decompose(view.objects.get('/World/Objects/RedCube')!.matrix);
+    expect(cube.p.toArray().map((v) => +v.toFixed(6))).toEqual([-0.3, 0.9, -0.15]);
+    const top = decompose(view.objects.get('/World/Table/Top')!.matrix);
+    expect(top.p.y).toBeCloseTo(0.75, 6);
+    expect(top.s.x).toBeCloseTo(1.2, 6);
+    // The objects of interest: table and objects (floor to the ball's top), not the 6 m ground plane.
+    expect(view.focusBounds.min.y).toBeCloseTo(0, 6);
+    expect(view.focusBounds.max.y).toBeCloseTo(1.135, 6);
+    expect(view.focusBounds.max.x).toBeCloseTo(0.6, 6);
+    view.dispose();
+  });
+
+  it('takes colours from the scene materials', () => {
+    const view = createSceneView(tabletop, TABLETOP_BODIES);
+    const material = (view.objects.get('/World/Objects/BlueBall') as Mesh<BufferGeometry, MeshStandardMaterial>).material;
+    expect([material.color.r, material.color.g, material.color.b].map((v) => +v.toFixed(4))).toEqual([0.15, 0.35, 0.9]);
+    view.dispose();
+  });
+
+  it('starts the camera at the scene camera, pivoting on a point ahead of it', () => {
+    const view = createSceneView(tabletop, TABLETOP_BODIES);
+    const { camera } = view;
+    expect(camera.source).toBe('/World/Camera');
+    // USD (1.6, -1.6, 1.5) Z-up is (1.6, 1.5, 1.6) Y-up.
+    expect(camera.position.toArray().map((v) => +v.toFixed(6))).toEqual([1.6, 1.5, 1.6]);
+    expect(camera.fov).toBeCloseTo((2 * Math.atan(15.2908 / 2 / 24) * 180) / Math.PI, 4);
+    const forward = new Vector3(0, 0, -1).applyQuaternion(camera.quaternion);
+    const toTarget = camera.target.clone().sub(camera.position);
+    expect(toTarget.clone().normalize().dot(forward)).toBeCloseTo(1, 6);
+    expect(toTarget.length()).toBeGreaterThan(1);
+    view.dispose();
+  });
+
+  it('frames the bounds when the scene has no camera', () => {
+    const doc = loadSceneFile(new TextEncoder().encode(CART), 'cart.usda').document;
+    const view = createSceneView(doc, ['/Cart']);
+    expect(view.camera.source).toBeNull();
+    expect(view.focusBounds.min.toArray()).toEqual([-0.5, -1, -0.5]);
+    // The wheel (radius 0.1, scaled ×2) sits at (2, 1, 0).
+    expect(view.focusBounds.max.x).toBeCloseTo(2.2, 6);
+    expect(view.focusBounds.max.y).toBeCloseTo(1.2, 6);
+    const center = view.focusBounds.getCenter(new Vector3());
+    expect(view.camera.target.distanceTo(center)).toBeLessThan(1e-9);
+    expect(view.camera.position.y).toBeGreaterThan(center.y);
+    view.dispose();
+  });
+
+  it('moves a body by its pose, keeping its scale, and carries its children along', () => {
+    const doc = loadSceneFile(new TextEncoder().encode(CART), 'cart.usda').document;
+    const view = createSceneView(doc, ['/Cart']);
+    const wheel = view.objects.get('/Cart/Wheel')!;
+    expect(decompose(wheel.matrix).p.toArray()).toEqual([2, 1, 0]);
+
+    // Cart to (5, 3, 0), turned a quarter about +Y: its +X now points along -Z.
+    const q = new Quaternion().setFromAxisAngle(new Vector3(0, 1, 0), Math.PI / 2);
+    view.applyPoses(new Float32Array([5, 3, 0, q.x, q.y, q.z, q.w]));
+    const moved = decompose(wheel.matrix);
+    expect(moved.p.x).toBeCloseTo(5, 5);
+    expect(moved.p.y).toBeCloseTo(3, 5);
+    expect(moved.p.z).toBeCloseTo(-2, 5);
+    expect(moved.s.x).toBeCloseTo(2, 5);
+    expect(wheel.matrixWorldNeedsUpdate).toBe(true);
+
+    // The static floor stays where it was.
+    expect(decompose(view.objects.get('/Floor')!.matrix).p.y).toBeCloseTo(-0.5, 6);
+    view.dispose();
+  });
+
+  it('adds the scene lights and a fallback hemisphere light', () => {
+    const view = createSceneView(tabletop, TABLETOP_BODIES);
+    const lights = view.root.children.filter((o) => (o as { isLight?: boolean }).isLight);
+    expect(lights.map((l) => l.name)).toEqual(['/World/Sun', 'fallback hemisphere light']);
+    view.dispose();
+  });
+});

@@ -1,0 +1,208 @@
+/**
+ * The three.js view of one loaded scene: a mesh per visible prim with geometry, the scene's
+ * lights, where to put the camera, and how poses from the simulation move things.
+ *
+ * Every object sits directly under `root` with its world matrix as its own matrix
+ * (`matrixAutoUpdate = false`). A moving body's prims are stored relative to the body's rigid
+ * frame at load, so a pose (position + orientation) gives body world = pose × original scale and
+ * carries the body's children along. Plain three.js, no React: the viewport mounts `root`.
+ */
+import {
+  Box3,
+  DirectionalLight,
+  DoubleSide,
+  Group,
+  Matrix4,
+  Mesh,
+  MeshStandardMaterial,
+  type Material,
+  Object3D,
+  Quaternion,
+  Vector3,
+} from 'three';
+import { owningBody, parentPath, primIndex, worldMatrices } from '../../engine/scene/hierarchy.ts';
+import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
+import { buildGeometry } from './geometry.ts';
+import { buildLights } from './lights.ts';
+
+export interface CameraPlacement {
+  position: Vector3;
+  quaternion: Quaternion;
+  /** Vertical field of view, degrees (three's convention). */
+  fov: number;
+  near: number;
+  far: number;
+  /** Where orbiting pivots: on the view axis, level with the objects of interest. */
+  target: Vector3;
+  /** The prim the placement came from, or null when framed from the bounds. */
+  source: string | null;
+}
+
+export interface SceneView {
+  root: Group;
+  /** Objects drawn for each prim with geometry, by prim path. */
+  objects: Map<string, Object3D>;
+  /** World bounds of the objects of interest at load (ground planes left out when there is more). */
+  focusBounds: Box3;
+  camera: CameraPlacement;
+  /** Moves the bodies: 7 floats per moving body, in the order given to `createSceneView`. */
+  applyPoses(poses: Float32Array): void;
+  dispose(): void;
+}
+
+interface Follower {
+  object: Object3D;
+  /** The object's world matrix in its body's rigid frame at load. */
+  relative: Matrix4;
+}
+
+const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
+
+function material(prim: Prim): MeshStandardMaterial {
+  const m = prim.material;
+  const [r, g, b] = m?.color ?? DEFAULT_COLOR;
+  const result = new MeshStandardMaterial({
+    roughness: m?.roughness ?? 0.6,
+    metalness: m?.metallic ?? 0,
+    opacity: m?.opacity ?? 1,
+    transparent: (m?.opacity ?? 1) < 1,
+  });
+  if (prim.geometry?.kind === 'plane') result.side = DoubleSide;
+  // USD colours are linear, which is three's working colour space.
+  result.color.setRGB(r, g, b);
+  if (result.transparent) result.depthWrite = false;
+  return result;
+}
+
+/** Visibility inherits in USD: a prim shows only if it and all its ancestors are visible. */
+function effectiveVisibility(prims: Prim[]): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const prim of prims) {
+    const parent = parentPath(prim.path);
+    out.set(prim.path, prim.visible && (parent ? (out.get(parent) ?? true) : true));
+  }
+  return out;
+}
+
+const rigidPart = (m: Matrix4) => {
+  const position = new Vector3();
+  const quaternion = new Quaternion();
+  const scale = new Vector3();
+  m.decompose(position, quaternion, scale);
+  return { position, quaternion: quaternion.normalize(), scale };
+};
+
+/** Camera placement from the scene's first camera, or a three-quarter view of the bounds. */
+export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, focus: Box3): CameraPlacement {
+  const center = focus.isEmpty() ? new Vector3() : focus.getCenter(new Vector3());
+  const radius = focus.isEmpty() ? 1 : Math.max(focus.getSize(new Vector3()).length() / 2, 0.05);
+  const cameraPrim = doc.prims.find((p) => p.camera);
+  if (cameraPrim?.camera) {
+    const { position, quaternion } = rigidPart(world.get(cameraPrim.path) ?? new Matrix4());
+    // Cameras look along their local -Z in USD and three alike.
+    const forward = new Vector3(0, 0, -1).applyQuaternion(quaternion);
+    const along = center.clone().sub(position).dot(forward);
+    const distance = along > cameraPrim.camera.near ? along : Math.max(radius * 2, 1);
+    return {
+      position,
+      quaternion,
+      fov: (cameraPrim.camera.fovY * 180) / Math.PI,
+      near: cameraPrim.camera.near,
+      far: cameraPrim.camera.far,
+      target: position.clone().addScaledVector(forward, distance),
+      source: cameraPrim.path,
+    };
+  }
+  const fov = 45;
+  const distance = (radius / Math.sin(((fov / 2) * Math.PI) / 180)) * 1.1;
+  const position = center.clone().addScaledVector(new Vector3(1, 0.75, 1).normalize(), distance);
+  const look = new Matrix4().lookAt(position, center, new Vector3(0, 1, 0));
+  return {
+    position,
+    quaternion: new Quaternion().setFromRotationMatrix(look),
+    fov,
+    near: Math.max(distance / 1000, 0.001),
+    far: distance * 100,
+    target: center,
+    source: null,
+  };
+}
+
+export function createSceneView(doc: SceneDocument, movingBodies: readonly string[]): SceneView {
+  const root = new Group();
+  root.name = doc.source.file;
+  const world = worldMatrices(doc);
+  const prims = primIndex(doc);
+  const visible = effectiveVisibility(doc.prims);
+  const bodyIndex = new Map(movingBodies.map((path, i) => [path, i]));
+  const bodyFrames = movingBodies.map((path) => rigidPart(world.get(path) ?? new Matrix4()));
+  const followers: Follower[][] = movingBodies.map(() => []);
+  const objects = new Map<string, Object3D>();
+  const focusBounds = new Box3();
+  const planeBounds = new Box3();
+
+  for (const prim of doc.prims) {
+    if (!prim.geometry || !visible.get(prim.path)) continue;
+    const geometry = buildGeometry(prim.geometry);
+    if (!geometry) continue;
+    const mesh = new Mesh(geometry, material(prim));
+    mesh.name = prim.path;
+    mesh.matrixAutoUpdate = false;
+    mesh.matrix.copy(world.get(prim.path)!);
+    mesh.castShadow = prim.geometry.kind !== 'plane';
+    mesh.receiveShadow = true;
+    root.add(mesh);
+    objects.set(prim.path, mesh);
+    mesh.updateMatrixWorld(true); // matrixAutoUpdate is off: force matrixWorld from matrix
+    (prim.geometry.kind === 'plane' ? planeBounds : focusBounds).expandByObject(mesh);
+
+    const body = owningBody(prim.path, prims);
+    const index = body ? bodyIndex.get(body.path) : undefined;
+    if (index !== undefined) {
+      const frame = bodyFrames[index]!;
+      const rigid = new Matrix4().compose(frame.position, frame.quaternion, new Vector3(1, 1, 1));
+      followers[index]!.push({ object: mesh, relative: rigid.invert().multiply(mesh.matrix) });
+    }
+  }
+  if (focusBounds.isEmpty()) focusBounds.copy(planeBounds);
+
+  for (const light of buildLights(doc.prims, world, focusBounds)) {
+    root.add(light);
+    if (light instanceof DirectionalLight) root.add(light.target);
+  }
+
+  const unitScale = new Vector3(1, 1, 1);
+  const position = new Vector3();
+  const quaternion = new Quaternion();
+  const bodyMatrix = new Matrix4();
+
+  return {
+    root,
+    objects,
+    focusBounds,
+    camera: placeCamera(doc, world, focusBounds),
+    applyPoses(poses) {
+      const count = Math.min(followers.length, Math.floor(poses.length / 7));
+      for (let i = 0; i < count; i++) {
+        const o = i * 7;
+        position.set(poses[o]!, poses[o + 1]!, poses[o + 2]!);
+        quaternion.set(poses[o + 3]!, poses[o + 4]!, poses[o + 5]!, poses[o + 6]!);
+        bodyMatrix.compose(position, quaternion, unitScale);
+        for (const { object, relative } of followers[i]!) {
+          object.matrix.multiplyMatrices(bodyMatrix, relative);
+          object.matrixWorldNeedsUpdate = true;
+        }
+      }
+    },
+    dispose() {
+      root.traverse((object) => {
+        if (object instanceof Mesh) {
+          object.geometry.dispose();
+          (Array.isArray(object.material) ? object.material : [object.material]).forEach((m: Material) => m.dispose());
+        }
+        if (object instanceof DirectionalLight) object.dispose();
+      });
+      root.clear();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Vite config for the studio (src/ui) and its workers (workers/). The page is served
+ * cross-origin isolated (COOP + COEP) in dev and preview alike, so SharedArrayBuffer and WASM
+ * threads are available and the e2e tests see the same headers as a deployment would need.
+ */
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const crossOriginIsolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [react()],
+  server: { host: '127.0.0.1', headers: crossOriginIsolation },
+  preview: { host: '127.0.0.1', headers: crossOriginIsolation },
+  worker: { format: 'es' },
+  build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 4096 },
+});

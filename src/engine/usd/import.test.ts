@@ -444,3 +444,37 @@ describe('bad files', () => {
     expect(() => importUsd(new TextEncoder().encode('PXR-USDC\u0000\u0000garbage'), 'bad.usdc')).toThrow(/bad\.usdc: corrupt or truncated USDC/);
   });
 });
+
+describe('a stage written the way Isaac Sim writes them (scenes/fixtures/isaac-style.usda)', () => {
+  const { document, warnings } = importUsd(readFileSync(new URL('../../../scenes/fixtures/isaac-style.usda', import.meta.url)), 'isaac-style.usda');
+
+  it('reads through layer dictionaries, attribute metadata, custom attributes and time samples', () => {
+    // centimetres, Z-up: translate (0, 0, 100) is 1 m up.
+    expectClose(worldPoint(document, '/World/Crate'), [0, 1, 0]);
+    expect(prim(document, '/World/Crate').mass?.mass).toBe(2.5);
+    // The instance name of legacy semantics is arbitrary.
+    expect(prim(document, '/World/Crate').labels).toEqual({ class: ['crate'] });
+    expectClose(document.gravity, [0, -9.81, 0]);
+  });
+
+  it('keeps a guide-purpose collision proxy as an invisible collider, and the visual mesh as geometry', () => {
+    const proxy = prim(document, '/World/Crate/CollisionProxy');
+    expect(proxy.visible).toBe(false);
+    expect(proxy.collider?.enabled).toBe(true);
+    const visual = prim(document, '/World/Crate/Visual').geometry as { points: number[]; indices: number[]; normals?: number[] };
+    expect(visual.points).toHaveLength(24);
+    expect(visual.indices).toHaveLength(36);
+    // Face-varying normals do not map onto vertices: left for the renderer to compute.
+    expect(visual.normals).toBeUndefined();
+    expect(prim(document, '/World/Typeless').type).toBe('');
+  });
+
+  it('warns about the PhysX schemas and the animation it does not simulate, naming each prim', () => {
+    expect(warnings).toEqual([
+      '/World/PhysicsScene: API schemas not supported, ignored: PhysxSceneAPI',
+      '/World/Crate: API schemas not supported, ignored: PhysxRigidBodyAPI',
+      '/World/Crate: animated attributes are read at their first time sample: xformOp:translate',
+      '/World/Crate/CollisionProxy: API schemas not supported, ignored: PhysxCollisionAPI',
+    ]);
+  });
+});

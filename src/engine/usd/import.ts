@@ -202,8 +202,11 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   }
   const scaled = points.map((p) => p * ctx.mpu);
   const normals = asNumbers(ctx.stage.attr(path, 'normals'));
-  // Only per-vertex normals map directly onto an indexed mesh; others are recomputed by the renderer.
-  const useNormals = normals && normals.length === points.length ? normals : undefined;
+  // Only per-vertex normals map directly onto an indexed mesh; face-varying ones (the usual export)
+  // are left to the renderer to recompute.
+  const interpolation = asString(ctx.stage.attrField(path, 'normals', 'interpolation')) ?? 'vertex';
+  const perVertex = interpolation === 'vertex' || interpolation === 'varying';
+  const useNormals = normals && perVertex && normals.length === points.length ? normals : undefined;
   return useNormals ? { kind: 'mesh', points: scaled, indices: triangles, normals: useNormals } : { kind: 'mesh', points: scaled, indices: triangles };
 }
 
@@ -580,6 +583,8 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
   if (unknown.length) warn(ctx, path, `API schemas not supported, ignored: ${unknown.join(', ')}`);
   const known = STRUCTURAL.has(type) || GPRIMS.has(type) || type in LIGHTS || type in JOINT_TYPES;
   if (!known) warn(ctx, path, `prim type "${type}" is not supported; imported as a transform only`);
+  const animated = ctx.stage.animatedAttributes(path);
+  if (animated.length) warn(ctx, path, `animated attributes are read at their first time sample: ${animated.join(', ')}`);
   for (const field of ['references', 'payload', 'inherits', 'specializes', 'variantSets']) {
     if (ctx.stage.primField(path, field) !== undefined) warn(ctx, path, `composition arc "${field}" is not supported; its content is not loaded`);
   }

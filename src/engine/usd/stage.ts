@@ -83,11 +83,28 @@ export class UsdStage {
     const samples = spec.fields['timeSamples'];
     if (samples && typeof samples === 'object') {
       const s = samples as { times?: ArrayLike<number>; values?: unknown[] } & Record<string, unknown>;
-      if (Array.isArray(s.values) && s.values.length) return s.values[0];
+      // The text parser turns the trailing comma after a sample into an extra empty (NaN) element.
+      const clean = (v: unknown) => {
+        if (!Array.isArray(v)) return v;
+        const out = [...v];
+        while (out.length && (out.at(-1) === null || out.at(-1) === undefined || Number.isNaN(out.at(-1)))) out.pop();
+        return out;
+      };
+      if (Array.isArray(s.values) && s.values.length) return clean(s.values[0]);
       const keys = Object.keys(s).filter((k) => /^-?[\d.]+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-      if (keys.length) return s[keys[0]!];
+      if (keys.length) return clean(s[keys[0]!]);
     }
     return undefined;
+  }
+
+  /** A metadata field of an attribute spec (e.g. `interpolation`), where the parser kept it. */
+  attrField(path: string, name: string, field: string): unknown {
+    return this.properties.get(path)?.get(name)?.fields[field];
+  }
+
+  /** Attributes of the prim that carry time samples (animation). */
+  animatedAttributes(path: string): string[] {
+    return [...(this.properties.get(path)?.entries() ?? [])].filter(([, spec]) => spec.fields['timeSamples'] !== undefined).map(([name]) => name);
   }
 
   attrTypeName(path: string, name: string): string {

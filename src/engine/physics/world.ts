@@ -589,7 +589,7 @@ export class PhysicsWorld {
         let locked = 0;
         dofs.forEach((dof, i) => {
           const l = limitsByDof.get(dof);
-          if (l && l.low > l.high) locked |= 1 << i;
+          if (l && isLocked(l)) locked |= 1 << i;
         });
         if (limitsByDof.has('distance')) this.warn(joint.path, 'PhysicsLimitAPI:distance on a generic joint is not simulated');
         if (locked === 0) {
@@ -614,7 +614,7 @@ export class PhysicsWorld {
     if (joint.type === 'revolute' || joint.type === 'prismatic') {
       const unit = created as RAPIER_NS.RevoluteImpulseJoint;
       const limit = joint.limits[0];
-      if (limit) unit.setLimits(limit.low, limit.high);
+      if (limit) unit.setLimits(limit.low ?? -UNBOUNDED, limit.high ?? UNBOUNDED);
       const drive = joint.drives[0];
       if (drive) {
         unit.configureMotorModel(drive.type === 'acceleration' ? R.MotorModel.AccelerationBased : R.MotorModel.ForceBased);
@@ -631,8 +631,8 @@ export class PhysicsWorld {
     } else if (joint.type === 'd6') {
       for (const l of joint.limits) {
         const axis = axisOf[l.dof];
-        if (axis === undefined || l.low > l.high) continue;
-        if (Number.isFinite(l.low) || Number.isFinite(l.high)) raw.jointSetLimits(handle, axis as never, l.low, l.high);
+        if (axis === undefined || isLocked(l)) continue;
+        if (l.low !== null || l.high !== null) raw.jointSetLimits(handle, axis as never, l.low ?? -UNBOUNDED, l.high ?? UNBOUNDED);
       }
       for (const d of joint.drives) {
         const axis = axisOf[d.dof];
@@ -652,6 +652,9 @@ export class PhysicsWorld {
 }
 
 const toRot = (q: Quaternion) => ({ x: q.x, y: q.y, z: q.z, w: q.w });
+/** Stands in for an unbounded side of a limit (Rapier takes finite f32 limits). */
+const UNBOUNDED = 1e9;
+const isLocked = (l: { low: number | null; high: number | null }) => l.low !== null && l.high !== null && l.low > l.high;
 const pairKey = (a: number, b: number) => (a < b ? `${a}:${b}` : `${b}:${a}`);
 
 function centroidBounds(v: Float32Array) {

@@ -165,7 +165,8 @@ export type JointType = z.infer<typeof JointType>;
 export const JointDof = z.enum(['transX', 'transY', 'transZ', 'rotX', 'rotY', 'rotZ', 'distance', 'linear', 'angular']);
 export type JointDof = z.infer<typeof JointDof>;
 
-export const JointLimit = z.object({ dof: JointDof, low: finite, high: finite });
+/** low > high locks the degree of freedom (UsdPhysics); null means unbounded on that side. */
+export const JointLimit = z.object({ dof: JointDof, low: finite.nullable(), high: finite.nullable() });
 export type JointLimit = z.infer<typeof JointLimit>;
 
 export const JointDrive = z.object({

@@ -286,6 +286,16 @@ describe('UsdPhysics', () => {
     expect(drive.type).toBe('force');
   });
 
+  it('reads a limit authored on one side only as unbounded on the other', () => {
+    const { document, warnings } = importSnippet(`
+      def Cube "A" (prepend apiSchemas = ["PhysicsRigidBodyAPI"]) { }
+      def PhysicsRevoluteJoint "Stop" { rel physics:body1 = </A>\n float physics:lowerLimit = -90 }
+      def PhysicsJoint "D6" (prepend apiSchemas = ["PhysicsLimitAPI:rotZ"]) { rel physics:body1 = </A>\n float limit:rotZ:physics:high = 10 }`);
+    expect(warnings).toEqual([]);
+    expect(document.joints[0]!.limits).toEqual([{ dof: 'angular', low: expect.closeTo(-Math.PI / 2, 9), high: null }]);
+    expect(document.joints[1]!.limits).toEqual([{ dof: 'rotZ', low: null, high: expect.closeTo(10 * DEG, 9) }]);
+  });
+
   it('reads the other joint types and per-axis limits of generic joints', () => {
     const { document } = importSnippet(`
       def Cube "A" (prepend apiSchemas = ["PhysicsRigidBodyAPI"]) { }
@@ -315,9 +325,8 @@ describe('UsdPhysics', () => {
     const d6 = byPath.get('/D6')!;
     expect(d6.limits.find((l) => l.dof === 'transX')).toMatchObject({ low: 0.01, high: -0.01 });
     expect(d6.limits.find((l) => l.dof === 'rotY')!.high).toBeCloseTo(15 * DEG, 9);
-    // Acceleration drives carry no mass units; per degree → per radian.
-    expect(d6.drives[0]).toMatchObject({ dof: 'rotY', type: 'acceleration' });
-    expect(d6.drives[0]!.stiffness).toBeCloseTo(5 * (180 / Math.PI), 9);
+    // Acceleration drives: (deg/s²)/deg = (rad/s²)/rad, so the gain is unchanged.
+    expect(d6.drives[0]).toMatchObject({ dof: 'rotY', type: 'acceleration', stiffness: 5 });
   });
 
   it('reads collision groups, filtered groups and filtered pairs', () => {
@@ -476,5 +485,34 @@ describe('a stage written the way Isaac Sim writes them (scenes/fixtures/isaac-s
       '/World/Crate: animated attributes are read at their first time sample: xformOp:translate',
       '/World/Crate/CollisionProxy: API schemas not supported, ignored: PhysxCollisionAPI',
     ]);
+  });
+});
+
+describe('list forms the text parser mangles', () => {
+  it('reads relationships with several targets, in one line or many', () => {
+    const { document } = importSnippet(`
+      def PhysicsCollisionGroup "G" {
+          rel collection:colliders:includes = [</A>, </B>]
+          rel physics:filteredGroups = [
+              </H>,
+          ]
+      }
+      def PhysicsCollisionGroup "H" { }
+      def Cube "A" (prepend apiSchemas = ["PhysicsCollisionAPI"]) { }
+      def Cube "B" (prepend apiSchemas = ["PhysicsCollisionAPI"]) { }`);
+    expect(document.collisionGroups[0]).toMatchObject({ members: ['/A', '/B'], filteredGroups: ['/H'] });
+  });
+
+  it('reads an explicit apiSchemas list, not only prepend and append', () => {
+    const { document } = importSnippet(`
+      def Cube "A" (
+          apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]
+      ) { }
+      def Cube "B" (
+          append apiSchemas = ["PhysicsCollisionAPI"]
+      ) { }`);
+    expect(prim(document, '/A').body?.type).toBe('dynamic');
+    expect(prim(document, '/A').collider).toBeDefined();
+    expect(prim(document, '/B').collider).toBeDefined();
   });
 });

@@ -487,25 +487,25 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
   const drives: JointDrive[] = [];
   const linearScale = ctx.mpu;
   const toSI = (dof: JointDof, v: number) => (isAngular(dof, type) ? v * DEG : v * linearScale);
+  /** Limits: ±inf (the schema's "no limit") becomes null. */
+  const bound = (dof: JointDof, v: number) => (Number.isFinite(v) ? toSI(dof, v) : null);
 
   if (type === 'revolute' || type === 'prismatic') {
     const low = num(ctx, path, 'physics:lowerLimit', -Infinity);
     const high = num(ctx, path, 'physics:upperLimit', Infinity);
     const dof: JointDof = type === 'revolute' ? 'angular' : 'linear';
-    if (Number.isFinite(low) || Number.isFinite(high)) limits.push({ dof, low: toSI(dof, low), high: toSI(dof, high) });
+    if (Number.isFinite(low) || Number.isFinite(high)) limits.push({ dof, low: bound(dof, low), high: bound(dof, high) });
   }
-  for (const name of ctx.stage.propertyNames(path)) {
-    const limit = /^limit:([A-Za-z]+):physics:low$/.exec(name);
-    if (limit) {
-      const dof = limit[1] as JointDof;
-      if (!['transX', 'transY', 'transZ', 'rotX', 'rotY', 'rotZ', 'distance', 'linear', 'angular'].includes(dof)) {
-        warn(ctx, path, `PhysicsLimitAPI:${dof} is not a UsdPhysics degree of freedom; ignored`);
-        continue;
-      }
-      const low = num(ctx, path, `limit:${dof}:physics:low`, -Infinity);
-      const high = num(ctx, path, `limit:${dof}:physics:high`, Infinity);
-      limits.push({ dof, low: toSI(dof, low), high: toSI(dof, high) });
+  const limitDofs = new Set(ctx.stage.propertyNames(path).map((n) => /^limit:([A-Za-z]+):physics:(low|high)$/.exec(n)?.[1]).filter((d) => d !== undefined));
+  for (const d of limitDofs) {
+    const dof = d as JointDof;
+    if (!['transX', 'transY', 'transZ', 'rotX', 'rotY', 'rotZ', 'distance', 'linear', 'angular'].includes(dof)) {
+      warn(ctx, path, `PhysicsLimitAPI:${dof} is not a UsdPhysics degree of freedom; ignored`);
+      continue;
     }
+    const low = num(ctx, path, `limit:${dof}:physics:low`, -Infinity);
+    const high = num(ctx, path, `limit:${dof}:physics:high`, Infinity);
+    limits.push({ dof, low: bound(dof, low), high: bound(dof, high) });
   }
   const driveDofs = new Set<string>();
   for (const name of ctx.stage.propertyNames(path)) {
@@ -516,9 +516,10 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
     const dof = d as JointDof;
     const driveType = asString(ctx.stage.attr(path, `drive:${d}:physics:type`)) === 'acceleration' ? 'acceleration' : 'force';
     const angular = isAngular(dof, type);
-    // Force drives carry mass units; angular gains are per degree in USD and per radian here.
-    const massUnits = driveType === 'force' ? ctx.kpu * (angular ? ctx.mpu ** 2 : 1) : 1;
-    const gainScale = massUnits * (angular ? 180 / Math.PI : 1);
+    // Force drives: torque (kg·unit²/s²) per degree → N·m per radian, force per unit → N per metre.
+    // Acceleration drives: acceleration per displacement has the same angle or length unit on both
+    // sides, so their gains need no conversion.
+    const gainScale = driveType === 'force' ? ctx.kpu * (angular ? ctx.mpu ** 2 * (180 / Math.PI) : 1) : 1;
     const maxForce = num(ctx, path, `drive:${d}:physics:maxForce`, Infinity);
     const forceUnits = driveType === 'force' ? ctx.kpu * (angular ? ctx.mpu ** 2 : ctx.mpu) : angular ? DEG : ctx.mpu;
     drives.push({

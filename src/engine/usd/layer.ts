@@ -31,27 +31,151 @@ export interface UsdLayer {
 }
 
 const CRATE_MAGIC = [0x50, 0x58, 0x52, 0x2d, 0x55, 0x53, 0x44, 0x43]; // "PXR-USDC"
-const TOKEN_LIST_OP = 32;
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
 
-/**
- * three's crate parser skips token list-ops ("not needed for geometry"). Applied API schemas live
- * in one, so decode them here: a flag byte, then count-prefixed token-index lists in the order
- * explicit, added, prepended, appended, deleted, ordered.
- */
-class CrateParser extends (USDCParser as unknown as new () => {
+/** Crate value type numbers (OpenUSD crateDataTypes.h) that the overrides below need. */
+const CRATE_TYPE = { Int: 3, Int64: 5, Vec2d: 19, Vec3d: 23, Vec3h: 25, Vec4d: 27, Vec4h: 29, TokenListOp: 32 } as const;
+/** Upper bound on any element count a crate file may claim (protects against absurd allocations). */
+const MAX_CRATE_ELEMENTS = 20_000_000;
+
+interface CrateReader {
+  readUint8(): number;
+  readUint32(): number;
+  readUint64(): number;
+  seek(offset: number): void;
+  tell(): number;
+}
+interface ValueRep {
+  typeEnum: number;
+  getInlinedValue(): number;
+}
+type CrateBase = new () => {
   parseData(buffer: ArrayBuffer): { specsByPath: Record<string, RawSpec> };
-}) {
-  declare reader: { readUint8(): number; readUint32(): number; readUint64(): number };
+};
+const base = USDCParser.prototype as unknown as {
+  _readScalarValue(type: number): unknown;
+  _readInlinedValue(rep: ValueRep): unknown;
+  _readTOC(): void;
+  _readArrayValue(rep: ValueRep): unknown;
+};
+
+/**
+ * three's crate reader with the gaps that matter to us closed:
+ * - token list-ops (where `apiSchemas` live) are decoded instead of skipped;
+ * - inlined values are read the way OpenUSD writes them: signed ints, and double/half vectors
+ *   stored as signed 8-bit components (three returned e.g. 65793 for an inlined double3 (1, 1, 1));
+ * - every count and section bound the file claims is checked against the file's size before
+ *   anything is allocated, and the path table is walked once per entry, so a corrupt file fails
+ *   with an error instead of exhausting memory or recursing exponentially.
+ */
+class CrateParser extends (USDCParser as unknown as CrateBase) {
+  declare reader: CrateReader;
   declare tokens: string[];
+  declare paths: string[];
+  declare buffer: ArrayBuffer;
+  declare version: { major: number; minor: number };
+  declare sections: Record<string, { start: number; size: number }>;
+  declare _conversionView: DataView;
+
+  _readTOC(): void {
+    base._readTOC.call(this);
+    const length = this.buffer.byteLength;
+    for (const [name, { start, size }] of Object.entries(this.sections)) {
+      if (!(start >= 0 && size >= 0 && start + size <= length)) throw new Error(`section ${name} lies outside the file`);
+    }
+    if (Object.keys(this.sections).length > 64) throw new Error('implausible table of contents');
+    // Each section starts with the number of its elements; no section can hold more elements than
+    // LZ4 (at most 255:1) could have packed into its bytes.
+    for (const name of ['TOKENS', 'STRINGS', 'FIELDS', 'FIELDSETS', 'PATHS', 'SPECS']) {
+      const section = this.sections[name];
+      if (!section || section.size < 8) continue;
+      this.reader.seek(section.start);
+      const count = Number(this.reader.readUint64());
+      if (!(count <= Math.min(MAX_CRATE_ELEMENTS, 256 * section.size))) throw new Error(`section ${name} claims ${count} elements`);
+      if (name === 'TOKENS' && !(this.version.major === 0 && this.version.minor < 4)) {
+        const uncompressed = Number(this.reader.readUint64());
+        const compressed = Number(this.reader.readUint64());
+        if (!(compressed <= section.size && uncompressed <= 256 * compressed + 64)) throw new Error('token section sizes are inconsistent');
+      }
+    }
+  }
+
+  _readArrayValue(rep: ValueRep): unknown {
+    const at = this.reader.tell();
+    const wide = this.version.major > 0 || this.version.minor >= 7;
+    const count = Number(wide ? this.reader.readUint64() : this.reader.readUint32());
+    this.reader.seek(at);
+    if (!(count <= Math.min(MAX_CRATE_ELEMENTS, 256 * (this.buffer.byteLength - at)))) throw new Error(`array of ${count} elements`);
+    return base._readArrayValue.call(this, rep);
+  }
+
+  _readInlinedValue(rep: ValueRep): unknown {
+    const payload = rep.getInlinedValue();
+    const view = this._conversionView;
+    const int8s = (n: number) => {
+      view.setUint32(0, payload, true);
+      return Array.from({ length: n }, (_, i) => view.getInt8(i));
+    };
+    switch (rep.typeEnum) {
+      case CRATE_TYPE.Int:
+      case CRATE_TYPE.Int64:
+        return payload | 0;
+      case CRATE_TYPE.Vec2d:
+        return int8s(2);
+      case CRATE_TYPE.Vec3d:
+      case CRATE_TYPE.Vec3h:
+        return int8s(3);
+      case CRATE_TYPE.Vec4d:
+      case CRATE_TYPE.Vec4h:
+        return int8s(4);
+      default:
+        return base._readInlinedValue.call(this, rep);
+    }
+  }
+
+  /** Iterative walk of the compressed path tree: each entry is visited at most once. */
+  _buildPathsFromCompressed(pathIndices: ArrayLike<number>, elementTokenIndices: ArrayLike<number>, jumps: ArrayLike<number>): void {
+    const n = pathIndices.length;
+    const visited = new Uint8Array(n);
+    const pending: [number, string][] = [[0, '']];
+    while (pending.length) {
+      let [current, parent] = pending.pop()!;
+      while (current >= 0 && current < n && !visited[current]) {
+        visited[current] = 1;
+        const index = current++;
+        let path: string;
+        if (parent === '') {
+          path = '/';
+        } else {
+          const element = elementTokenIndices[index]!;
+          const token = this.tokens[Math.abs(element)] ?? '';
+          path = element < 0 ? `${parent}.${token}` : parent === '/' ? `/${token}` : `${parent}/${token}`;
+        }
+        const slot = pathIndices[index]!;
+        if (slot < 0 || slot >= this.paths.length) throw new Error(`path index ${slot} out of range`);
+        this.paths[slot] = path;
+        const jump = jumps[index]!;
+        const hasChild = jump > 0 || jump === -1;
+        const hasSibling = jump >= 0;
+        if (hasChild) {
+          if (hasSibling) pending.push([index + jump, parent === '' ? '/' : parent]);
+          parent = path;
+        } else if (!hasSibling) {
+          break;
+        } else if (parent === '') {
+          parent = '/';
+        }
+      }
+    }
+  }
 
   _readScalarValue(type: number): unknown {
-    if (type !== TOKEN_LIST_OP) {
-      return (USDCParser.prototype as unknown as { _readScalarValue(t: number): unknown })._readScalarValue.call(this, type);
-    }
+    if (type !== CRATE_TYPE.TokenListOp) return base._readScalarValue.call(this, type);
+    // A flag byte, then count-prefixed token-index lists in the order explicit, added,
+    // prepended, appended, deleted, ordered.
     const flags = this.reader.readUint8();
     const read = (): string[] => {
       const count = Number(this.reader.readUint64());
@@ -72,10 +196,11 @@ class CrateParser extends (USDCParser as unknown as new () => {
   }
 }
 
+/** An ArrayBuffer holding exactly these bytes. (A Node Buffer's .slice() is a view into a shared pool.) */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
+    : (new Uint8Array(bytes).buffer as ArrayBuffer);
 }
 
 function readText(text: string, file: string): UsdLayer {

@@ -168,12 +168,19 @@ export function tokenList(value: unknown): string[] {
   return [];
 }
 
+/**
+ * Relationship targets arrive as arrays of paths, or (text parser, several targets) as one string
+ * such as "[</A>, </B>]" or "[/A, /B, ]".
+ */
 function pathList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  if (Array.isArray(value)) return value.flatMap((v) => pathList(v));
   if (typeof value === 'string') {
     const bracketed = [...value.matchAll(/<([^>]*)>/g)].map((m) => m[1]!);
-    return bracketed.length ? bracketed : [value];
+    if (bracketed.length) return bracketed;
+    const list = value.trim();
+    if (list.startsWith('[')) return list.replace(/^\[|\]$/g, '').split(',').map((p) => p.trim()).filter(Boolean);
+    return list ? [list] : [];
   }
   return [];
 }

@@ -106,7 +106,9 @@ export function normalizeUsdaLayout(text: string): string {
   const unclosed = open.at(-1);
   if (unclosed) throw new UsdaSyntaxError(`"${unclosed.ch}" opened on line ${unclosed.line} is never closed (truncated file?)`);
   checkPrimBodies(out);
-  return out;
+  // The parser keeps `prepend`/`append apiSchemas` but drops an explicit list. Within one layer an
+  // explicit list and a prepend to the empty list mean the same thing.
+  return out.replace(/^(\s*)apiSchemas(\s*=)/gm, '$1prepend apiSchemas$2');
 }
 
 /** Every `def`/`over`/`class` header must be followed (after optional metadata) by a `{` body. */

@@ -317,9 +317,6 @@ class ByteWriter {
   align(n: number) {
     while (this.length % n !== 0) this.u8(0);
   }
-  setU64At(at: number, v: number) {
-    this.view.setBigUint64(at, BigInt(v), true);
-  }
   toBytes(): Uint8Array {
     return this.buf.slice(0, this.length);
   }

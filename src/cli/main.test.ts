@@ -73,6 +73,37 @@ describe('simloop inspect --json', () => {
   });
 });
 
+describe('the same contract for every USD format', () => {
+  const fixture = (name: string) => new URL(`../../scenes/fixtures/${name}`, import.meta.url).pathname;
+
+  it('a USDZ package of the tabletop reports the same bodies, joints and cameras as the USDA', async () => {
+    const usda = JSON.parse((await run('inspect', TABLETOP, '--json')).stdout);
+    const usdz = JSON.parse((await run('inspect', fixture('tabletop.usdz'), '--json')).stdout);
+    expect(usdz.bodies).toEqual(usda.bodies);
+    expect(usdz.cameras).toEqual(usda.cameras);
+    expect(usdz.authored).toEqual(usda.authored);
+  });
+
+  it('a USDC authored in centimetres and Z-up reports metres, Y-up and its joint', async () => {
+    const { code, stdout } = await run('inspect', fixture('hinge-cm-zup.usdc'), '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(r.authored).toEqual({ metersPerUnit: 0.01, kilogramsPerUnit: 0.001, upAxis: 'Z' });
+    expect(r.gravity).toEqual([0, -9.81, 0]);
+    expect(r.joints.map((j: { type: string }) => j.type)).toContain('revolute');
+  });
+
+  it('truncated USDZ and USDC files exit 2 with one line', async () => {
+    for (const name of ['tabletop.usdz', 'hinge-cm-zup.usdc']) {
+      const bytes = readFileSync(fixture(name));
+      const r = await run('inspect', file(`cut-${name}`, bytes.subarray(0, Math.floor(bytes.length * 0.6))));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`cut-${name.replace('.', '\\.')}: corrupt or truncated`));
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
 describe('simloop simulate --json', () => {
   it('steps the tabletop: every object settles on the table top (0.775 m) at rest', async () => {
     const { code, stdout } = await run('simulate', TABLETOP, '--seconds', '2', '--json');

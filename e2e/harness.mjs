@@ -4,6 +4,7 @@
  * software WebGL/WebGPU and a fresh profile, and offers helpers that read the viewport's pixels.
  * Run through `npm run test:e2e`, which builds first.
  */
+import { after, before } from 'node:test';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -184,4 +185,22 @@ export async function primRow(page, path) {
     return (await badge.count()) ? badge.textContent() : null;
   };
   return { type: await text('prim-type'), body: await text('prim-body'), label: await text('prim-label') };
+}
+
+/**
+ * Registers before/after hooks for a suite: a studio server, a browser and a page on the studio.
+ * Returns an object whose `page` and `pageErrors` are set once the `before` hook has run.
+ */
+export function useStudioPage(timeout) {
+  const studio = { server: null, browser: null, page: null, pageErrors: null };
+  before(async () => {
+    studio.server = await startStudioServer();
+    studio.browser = await launchBrowser();
+    Object.assign(studio, await openStudio(studio.browser.context, studio.server.url));
+  }, { timeout });
+  after(async () => {
+    await studio.browser?.close();
+    await studio.server?.close();
+  });
+  return studio;
 }

@@ -3,19 +3,17 @@
  * menu, and a broken file that must leave the current scene loaded and simulating.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   countColour,
-  launchBrowser,
-  openStudio,
   poses,
   primPaths,
   primRow,
   snapshotViewport,
-  startStudioServer,
   status,
   waitForPlaying,
   waitForScene,
+  useStudioPage,
 } from './harness.mjs';
 
 const TEST_TIMEOUT = 60_000;
@@ -68,20 +66,11 @@ function noiseBytes(length) {
 }
 
 describe('opening scene files', { timeout: 150_000 }, () => {
-  let server;
-  let browser;
+  const studio = useStudioPage(TEST_TIMEOUT);
   let page;
   let pageErrors;
-
-  before(async () => {
-    server = await startStudioServer();
-    browser = await launchBrowser();
-    ({ page, pageErrors } = await openStudio(browser.context, server.url));
-  }, { timeout: TEST_TIMEOUT });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+  before(() => {
+    ({ page, pageErrors } = studio);
   });
 
   test('a broken file shows an error naming it; the previous scene stays and still simulates', { timeout: TEST_TIMEOUT }, async () => {

@@ -4,40 +4,29 @@
  * order and share the page.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import {
   countColour,
-  launchBrowser,
-  openStudio,
   poses,
   primPaths,
   primRow,
   snapshotViewport,
-  startStudioServer,
   status,
   viewportDifference,
   waitForPlaying,
   waitForViewport,
+  useStudioPage,
 } from './harness.mjs';
 
 const TEST_TIMEOUT = 60_000;
 
 describe('studio with the bundled tabletop scene', { timeout: 150_000 }, () => {
-  let server;
-  let browser;
+  const studio = useStudioPage(TEST_TIMEOUT);
   let page;
   let pageErrors;
   let initialPoses;
-
-  before(async () => {
-    server = await startStudioServer();
-    browser = await launchBrowser();
-    ({ page, pageErrors } = await openStudio(browser.context, server.url));
-  }, { timeout: TEST_TIMEOUT });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+  before(() => {
+    ({ page, pageErrors } = studio);
   });
 
   test('the page is cross-origin isolated', { timeout: TEST_TIMEOUT }, async () => {

@@ -516,3 +516,15 @@ describe('list forms the text parser mangles', () => {
     expect(prim(document, '/B').collider).toBeDefined();
   });
 });
+
+describe('prims that need composition', () => {
+  it('warns about over and class prims instead of dropping them silently', () => {
+    const { document, warnings } = importSnippet(`
+      def Xform "Real" { }
+      over "Tweak" { }
+      class Xform "Template" { }`);
+    expect(document.prims.map((p) => p.path)).toEqual(['/Real']);
+    expect(warnings).toContain('snippet.usda: over "Tweak" is not applied (composition is not supported); skipped');
+    expect(warnings).toContain('snippet.usda: class "Template" is not applied (composition is not supported); skipped');
+  });
+});

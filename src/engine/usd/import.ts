@@ -613,6 +613,8 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   if (!(rawKpu > 0 && Number.isFinite(rawKpu))) warnings.push(`${layer.file}: kilogramsPerUnit must be positive, got ${rawKpu}; using 1`);
   if (upAxis !== 'Y' && upAxis !== 'Z') warnings.push(`${layer.file}: upAxis must be "Y" or "Z", got "${upAxis}"; using "Y"`);
 
+  for (const prim of layer.unappliedPrims) warnings.push(`${layer.file}: ${prim} is not applied (composition is not supported); skipped`);
+
   // Pass 1: the prim list in parent-before-child order, with world matrices.
   const order: string[] = [];
   const visit = (path: string, depth: number) => {
@@ -620,7 +622,10 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
     for (const child of stage.children(path)) {
       if (order.length >= MAX_PRIMS) throw new InputError(layer.file, `more than ${MAX_PRIMS} prims; refusing to import`);
       const specifier = stage.primField(child, 'specifier');
-      if (specifier === 1 || specifier === 2 || specifier === 'over' || specifier === 'class') continue;
+      if (specifier === 1 || specifier === 2 || specifier === 'over' || specifier === 'class') {
+        warnings.push(`${child}: "${specifier === 1 || specifier === 'over' ? 'over' : 'class'}" prims are not applied (composition is not supported); skipped`);
+        continue;
+      }
       if (asBool(stage.primField(child, 'active')) === false) continue;
       order.push(child);
       const local = convertedLocal(ctx, child);

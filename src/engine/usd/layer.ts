@@ -28,6 +28,8 @@ export interface UsdLayer {
     defaultPrim?: string;
   };
   specs: Record<string, RawSpec>;
+  /** `over` and `class` prims of a text layer, which the text parser drops (names as written). */
+  unappliedPrims: string[];
 }
 
 const CRATE_MAGIC = [0x50, 0x58, 0x52, 0x2d, 0x55, 0x53, 0x44, 0x43]; // "PXR-USDC"
@@ -233,6 +235,7 @@ function readText(text: string, file: string): UsdLayer {
       defaultPrim: typeof root['defaultPrim'] === 'string' ? root['defaultPrim'] : undefined,
     },
     specs: specsByPath,
+    unappliedPrims: [...text.matchAll(/^[ \t]*(over|class)\s+(?:\w+\s+)?"([^"]+)"/gm)].map((m) => `${m[1]} "${m[2]}"`),
   };
 }
 
@@ -255,6 +258,7 @@ function readCrate(bytes: Uint8Array, file: string): UsdLayer {
       defaultPrim: typeof root['defaultPrim'] === 'string' ? root['defaultPrim'] : undefined,
     },
     specs,
+    unappliedPrims: [],
   };
 }
 

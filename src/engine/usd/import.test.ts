@@ -528,3 +528,22 @@ describe('prims that need composition', () => {
     expect(warnings).toContain('snippet.usda: class "Template" is not applied (composition is not supported); skipped');
   });
 });
+
+describe('joint frames on scaled bodies', () => {
+  it('scales localPos by the body scale but keeps localRot a pure rotation', () => {
+    const { document } = importSnippet(`
+      def Cube "Body" (prepend apiSchemas = ["PhysicsRigidBodyAPI"]) {
+          float3 xformOp:scale = (1, 4, 1)
+          uniform token[] xformOpOrder = ["xformOp:scale"]
+      }
+      def PhysicsRevoluteJoint "J" {
+          rel physics:body1 = </Body>
+          point3f physics:localPos1 = (0, 0.5, 0)
+          quatf physics:localRot1 = (0.70710677, 0, 0, 0.70710677)
+      }`);
+    const j = document.joints[0]!;
+    expectClose(j.localPos1, [0, 2, 0]);
+    // 90° about Z, unchanged by the body's non-uniform scale.
+    expectClose(j.localRot1, [0, 0, Math.SQRT1_2, Math.SQRT1_2]);
+  });
+});

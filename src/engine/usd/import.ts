@@ -457,28 +457,23 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
     return null;
   }
 
-  // Joint frames: authored relative to the targeted prim, in its (possibly scaled) frame. Express them
-  // relative to the owning body's unscaled frame, in metres.
+  // Joint frames are authored relative to the targeted prim: localPos in its (possibly scaled) frame,
+  // localRot relative to its orientation (scale does not rotate the frame). Express both relative to
+  // the owning body's unscaled frame, in metres; with no body, relative to the world.
   const frameIn = (rel: string, body: string | null, posName: string, rotName: string) => {
     const pos = asVec(ctx.stage.attr(path, posName), 3) ?? [0, 0, 0];
     const rot = asVec(ctx.stage.attr(path, rotName), 4) ?? [0, 0, 0, 1];
     const target = ctx.stage.rel(path, rel)[0];
-    const local = new Matrix4().compose(
-      new Vector3(pos[0]! * ctx.mpu, pos[1]! * ctx.mpu, pos[2]! * ctx.mpu),
-      new Quaternion(rot[0], rot[1], rot[2], rot[3]).normalize(),
-      new Vector3(1, 1, 1),
-    );
     const targetWorld = target ? ctx.world.get(target) : undefined;
-    // World frame of the joint on this side.
-    const world = targetWorld ? targetWorld.clone().multiply(local) : new Matrix4().makeRotationFromQuaternion(ctx.upRotation).multiply(local);
-    if (!body || !bodies.has(body)) {
-      const d = decompose(world);
-      return { pos: [d.position.x, d.position.y, d.position.z] as [number, number, number], rot: quat(d.rotation) };
-    }
+    const point = new Vector3(pos[0]! * ctx.mpu, pos[1]! * ctx.mpu, pos[2]! * ctx.mpu);
+    const rotation = new Quaternion(rot[0], rot[1], rot[2], rot[3]).normalize();
+    // The joint frame in the world.
+    const worldPos = targetWorld ? point.applyMatrix4(targetWorld) : point.applyQuaternion(ctx.upRotation);
+    const worldRot = (targetWorld ? decompose(targetWorld).rotation : ctx.upRotation.clone()).multiply(rotation);
+    if (!body || !bodies.has(body)) return { pos: vec3(worldPos), rot: quat(worldRot) };
     const bodyWorld = decompose(ctx.world.get(body)!);
-    const bodyRigid = new Matrix4().compose(bodyWorld.position, bodyWorld.rotation, new Vector3(1, 1, 1));
-    const rel0 = decompose(bodyRigid.invert().multiply(world));
-    return { pos: [rel0.position.x, rel0.position.y, rel0.position.z] as [number, number, number], rot: quat(rel0.rotation) };
+    const inverse = bodyWorld.rotation.clone().invert();
+    return { pos: vec3(worldPos.sub(bodyWorld.position).applyQuaternion(inverse)), rot: quat(inverse.multiply(worldRot)) };
   };
   const f0 = frameIn('physics:body0', b0.body, 'physics:localPos0', 'physics:localRot0');
   const f1 = frameIn('physics:body1', b1.body, 'physics:localPos1', 'physics:localRot1');
@@ -560,6 +555,7 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
 }
 
 const quat = (q: Quaternion): [number, number, number, number] => [q.x, q.y, q.z, q.w];
+const vec3 = (v: Vector3): [number, number, number] => [v.x, v.y, v.z];
 
 function readGravity(ctx: Ctx, scenePath: string | null): [number, number, number] {
   const up = ctx.upAxis === 'Z' ? new Vector3(0, 0, 1) : new Vector3(0, 1, 0);

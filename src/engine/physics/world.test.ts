@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Quaternion, Vector3 } from 'three';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importSnippet } from '../testing/usda.ts';
 import { importUsd } from '../usd/import.ts';
@@ -264,5 +265,114 @@ describe('reproducibility', () => {
     w.reset();
     expect(w.time).toBe(0);
     expect(Array.from(w.readPoses())).toEqual(initial);
+  });
+});
+
+describe('review findings (each was wrong before)', () => {
+  it('a revolute joint without physics:axis turns about X, the UsdPhysics fallback', async () => {
+    // The arm hangs along +X from a hinge at the origin: about X gravity cannot swing it.
+    const w = await world(`
+      def Cube "Arm" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]) {
+          double size = 0.1
+          double3 xformOp:translate = (1, 0, 0)
+          uniform token[] xformOpOrder = ["xformOp:translate"]
+      }
+      def PhysicsRevoluteJoint "Hinge" { rel physics:body1 = </Arm>\n point3f physics:localPos1 = (-1, 0, 0) }`);
+    expect(w.doc.joints[0]!.axis).toBe('X');
+    w.step(240);
+    const p = w.bodyState('/Arm').position;
+    expect(p[0]).toBeCloseTo(1, 2);
+    expect(p[1]).toBeCloseTo(0, 2);
+  });
+
+  it('MassAPI density on the body or an intermediate Xform beats the material density', async () => {
+    const w = await world(`
+      def Material "Light" (prepend apiSchemas = ["PhysicsMaterialAPI"]) { float physics:density = 100 }
+      def Xform "Body" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]) {
+          float physics:density = 2000
+          def Cube "Shape" (prepend apiSchemas = ["PhysicsCollisionAPI", "MaterialBindingAPI"]) { double size = 1\n rel material:binding:physics = </Light> }
+      }
+      def Xform "Other" (prepend apiSchemas = ["PhysicsRigidBodyAPI"]) {
+          def Xform "Middle" (prepend apiSchemas = ["PhysicsMassAPI"]) {
+              float physics:density = 500
+              def Cube "Shape" (prepend apiSchemas = ["PhysicsCollisionAPI", "MaterialBindingAPI"]) { double size = 1\n rel material:binding:physics = </Light> }
+          }
+      }`);
+    const info = new Map(w.describeBodies().map((b) => [b.path, b]));
+    expect(info.get('/Body')!.mass).toBeCloseTo(2000, 1);
+    expect(info.get('/Other')!.mass).toBeCloseTo(500, 1);
+    expect(info.get('/Other')!.authoredMass).toBeCloseTo(500, 1);
+  });
+
+  it('an authored centre of mass is in the body\'s scaled frame and keeps the computed inertia axes', async () => {
+    const rod = (name: string, com: string) => `
+      def Cube "${name}" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI", "PhysicsMassAPI"]) {
+          double size = 1
+          ${com}
+          float xformOp:rotateZ = 45
+          float3 xformOp:scale = (2, 2, 2)
+          uniform token[] xformOpOrder = ["xformOp:rotateZ", "xformOp:scale"]
+          def Cube "Long" (prepend apiSchemas = ["PhysicsCollisionAPI"]) { double size = 1\n float3 xformOp:scale = (4, 1, 1)\n float xformOp:rotateZ = 30\n uniform token[] xformOpOrder = ["xformOp:rotateZ", "xformOp:scale"] }
+      }`;
+    const w = await world(`${rod('Plain', '')}\n${rod('Shifted', 'point3f physics:centerOfMass = (0.5, 0, 0)')}`);
+    const plain = w.massProperties('/Plain');
+    const shifted = w.massProperties('/Shifted');
+    // (0.5, 0, 0) in a frame scaled by 2 is 1 m from the origin.
+    expect(shifted.centerOfMass[0]).toBeCloseTo(1, 5);
+    shifted.principalInertia.forEach((i, k) => expect(i / plain.principalInertia[k]!).toBeCloseTo(1, 5));
+    // The rod's long axis (its one distinct principal moment, the first) points the same way: 30°
+    // from the body's X axis, where the child cube lies. (Before, the frame was reset to identity.)
+    const longAxis = (q: number[]) => new Vector3(1, 0, 0).applyQuaternion(new Quaternion(q[0], q[1], q[2], q[3]));
+    expect(Math.abs(longAxis(shifted.inertiaFrame).dot(longAxis(plain.inertiaFrame)))).toBeCloseTo(1, 5);
+    expect(Math.abs(longAxis(shifted.inertiaFrame).dot(new Vector3(Math.cos(Math.PI / 6), Math.sin(Math.PI / 6), 0)))).toBeCloseTo(1, 4);
+  });
+
+  it('a dynamic body without colliders or mass is simulated as 1 kg, with a warning, instead of pinning its joint', async () => {
+    const w = await world(`
+      def Xform "Link" (prepend apiSchemas = ["PhysicsRigidBodyAPI"]) { }
+      def Sphere "Bob" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]) {
+          double radius = 0.1
+          double3 xformOp:translate = (1, 0, 0)
+          uniform token[] xformOpOrder = ["xformOp:translate"]
+      }
+      def PhysicsRevoluteJoint "Pivot" { rel physics:body1 = </Link>\n uniform token physics:axis = "Z" }
+      def PhysicsFixedJoint "Weld" { rel physics:body0 = </Link>\n rel physics:body1 = </Bob>\n point3f physics:localPos0 = (1, 0, 0) }`);
+    expect(w.warnings).toContain('/Link: dynamic body without colliders or authored mass; simulated as 1 kg with unit inertia');
+    expect(w.massProperties('/Link').mass).toBe(1);
+    w.step(240);
+    // The bob swings down about the pivot instead of hanging in the air.
+    expect(w.bodyState('/Bob').position[1]).toBeLessThan(-0.3);
+  });
+
+  it('an acceleration drive’s maxForce is a torque, like a force drive’s', async () => {
+    const spin = async (type: string) => {
+      const w = await world(`
+        def PhysicsScene "S" { float physics:gravityMagnitude = 0 }
+        def Xform "Wheel" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsMassAPI"]) {
+            float physics:mass = 1
+            float3 physics:diagonalInertia = (1, 1, 1)
+        }
+        def PhysicsRevoluteJoint "Axle" (prepend apiSchemas = ["PhysicsDriveAPI:angular"]) {
+            rel physics:body1 = </Wheel>
+            uniform token physics:axis = "Z"
+            token drive:angular:physics:type = "${type}"
+            float drive:angular:physics:damping = 1e6
+            float drive:angular:physics:targetVelocity = 100000
+            float drive:angular:physics:maxForce = 10
+        }`);
+      w.step(240);
+      return w.bodyState('/Wheel').angularVelocity[2];
+    };
+    // Torque 10 N·m on inertia 1 kg·m² for 1 s: 10 rad/s, whichever drive type.
+    expect(await spin('force')).toBeCloseTo(10, 0);
+    expect(await spin('acceleration')).toBeCloseTo(10, 0);
+  });
+});
+
+describe('absurd magnitudes', () => {
+  it('rejects values beyond single precision, naming the prim', () => {
+    expect(() => importSnippet('def Sphere "Far" { double3 xformOp:translate = (1e39, 0, 0)\n uniform token[] xformOpOrder = ["xformOp:translate"] }')).toThrow(
+      /snippet\.usda: invalid scene document at prims\[0\]\.transform\.position\[0\]: .* \(\/Far\)/,
+    );
   });
 });

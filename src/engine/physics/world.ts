@@ -7,7 +7,7 @@
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type RAPIER_NS from '@dimforge/rapier3d-compat';
 import type { Collider as RapierCollider, ImpulseJoint, RigidBody as RapierBody, World } from '@dimforge/rapier3d-compat';
-import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
+import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Axis, Geometry, Joint, PhysicsMaterial, Prim, SceneDocument, Vec3 } from '../scene/schema.ts';
 import { loadRapier, type Rapier } from './rapier.ts';
 
@@ -72,6 +72,8 @@ interface BuiltCollider {
   prim: Prim;
   collider: RapierCollider;
   info: ColliderInfo;
+  /** Its mass comes from an authored mass or density, not the default density. */
+  massAuthored: boolean;
 }
 
 export class PhysicsWorld {
@@ -177,6 +179,16 @@ export class PhysicsWorld {
       potential -= m * g.dot(new Vector3(com.x, com.y, com.z));
     }
     return { kinetic, potential };
+  }
+
+  /** Simulated mass properties of a body: centre of mass and inertia frame in the body's frame. */
+  massProperties(path: string): { mass: number; centerOfMass: Vec3; principalInertia: Vec3; inertiaFrame: [number, number, number, number] } {
+    const b = this.bodies.get(path);
+    if (!b) throw new Error(`no rigid body at ${path}`);
+    const c = b.localCom();
+    const i = b.principalInertia();
+    const f = b.principalInertiaLocalFrame();
+    return { mass: b.mass(), centerOfMass: [c.x, c.y, c.z], principalInertia: [i.x, i.y, i.z], inertiaFrame: [f.x, f.y, f.z, f.w] };
   }
 
   /** Every body, static ones included, with its colliders. */
@@ -318,7 +330,8 @@ export class PhysicsWorld {
         desc.setFrictionCombineRule(COMBINE_RULES[material.frictionCombine]);
         desc.setRestitutionCombineRule(COMBINE_RULES[material.restitutionCombine]);
       }
-      desc.setDensity(this.densityFor(prim, material, owner, prims));
+      const density = this.densityFor(prim, material, owner, prims);
+      desc.setDensity(density.density);
       const bits = groups.get(prim.path);
       if (bits !== undefined) desc.setCollisionGroups(bits);
       const collider = this.world.createCollider(desc, body);
@@ -330,28 +343,42 @@ export class PhysicsWorld {
       };
       this.bodyInfo.get(owner)!.colliders.push(info);
       const list = byBody.get(owner) ?? [];
-      list.push({ prim, collider, info });
+      list.push({ prim, collider, info, massAuthored: density.authored || prim.mass?.mass !== undefined });
       byBody.set(owner, list);
     }
 
-    for (const [path, info] of this.bodyInfo) this.applyMass(path, info, prims, byBody.get(path) ?? [], materials);
+    for (const [path, info] of this.bodyInfo) this.applyMass(path, info, prims, byBody.get(path) ?? [], rigid(path).s);
     this.buildFilteredPairs(byBody, prims);
     for (const joint of doc.joints) this.buildJoint(joint);
   }
 
-  /** Collider density: its own MassAPI, its material, its body's MassAPI, then the default. */
-  private densityFor(prim: Prim, material: PhysicsMaterial | null, owner: string, prims: Map<string, Prim>): number {
-    return prim.mass?.density ?? material?.density ?? prims.get(owner)?.mass?.density ?? DEFAULT_DENSITY;
+  /**
+   * Collider density, by UsdPhysics precedence: MassAPI density on the collider or the nearest
+   * ancestor up to its body (a child's overrides its parent's), then the bound material's, then
+   * the default. `authored` is false only for the default.
+   */
+  private densityFor(prim: Prim, material: PhysicsMaterial | null, owner: string, prims: Map<string, Prim>): { density: number; authored: boolean } {
+    for (let p: string | null = prim.path; p; p = p === owner ? null : parentPath(p)) {
+      const density = prims.get(p)?.mass?.density;
+      if (density !== undefined) return { density, authored: true };
+    }
+    if (material?.density !== undefined) return { density: material.density, authored: true };
+    return { density: DEFAULT_DENSITY, authored: false };
   }
 
-  private applyMass(path: string, info: BodyInfo, prims: Map<string, Prim>, colliders: BuiltCollider[], materials: Map<string, PhysicsMaterial>) {
+  /**
+   * Mass properties of one body. Colliders contribute density × volume; an authored body mass
+   * rescales them; an authored centre of mass (in the body's scaled frame) or inertia replaces
+   * Rapier's computed ones. A dynamic body left without mass gets 1 kg and unit inertia, as in PhysX.
+   */
+  private applyMass(path: string, info: BodyInfo, prims: Map<string, Prim>, colliders: BuiltCollider[], bodyScale: Vector3) {
     const body = this.bodies.get(path)!;
-    const prim = prims.get(path);
-    const authored = prim?.mass;
-    const densityAuthored = colliders.some((c) => {
-      const m = c.prim.collider?.physicsMaterial ? materials.get(c.prim.collider.physicsMaterial) : undefined;
-      return c.prim.mass?.mass !== undefined || c.prim.mass?.density !== undefined || m?.density !== undefined;
-    });
+    const authored = prims.get(path)?.mass;
+    for (const c of colliders) {
+      if (c.prim.path !== path && (c.prim.mass?.centerOfMass || c.prim.mass?.diagonalInertia)) {
+        this.warn(c.prim.path, 'centerOfMass and diagonalInertia on a collider are not simulated; author them on the rigid body');
+      }
+    }
     if (info.type !== 'dynamic') {
       info.mass = 0;
       info.authoredMass = authored?.mass ?? null;
@@ -364,27 +391,25 @@ export class PhysicsWorld {
       for (const c of colliders) c.collider.setMass(total > 0 ? (authored.mass * c.collider.mass()) / total : authored.mass / colliders.length);
       body.recomputeMassPropertiesFromColliders();
     }
-    if (authored?.diagonalInertia || authored?.centerOfMass) {
-      const mass = authored.mass ?? body.mass();
-      const com = authored.centerOfMass ?? (() => {
-        const c = body.localCom();
-        return [c.x, c.y, c.z] as Vec3;
-      })();
-      const inertia = authored.diagonalInertia ?? (() => {
-        const i = body.principalInertia();
-        return [i.x, i.y, i.z] as Vec3;
-      })();
-      const frame = authored.principalAxes ?? [0, 0, 0, 1];
+    const computed = body.mass() > 0;
+    if (authored?.diagonalInertia || authored?.centerOfMass || !computed) {
+      if (!computed && authored?.mass === undefined) this.warn(path, 'dynamic body without colliders or authored mass; simulated as 1 kg with unit inertia');
+      const v = (x: { x: number; y: number; z: number }): Vec3 => [x.x, x.y, x.z];
+      const mass = authored?.mass ?? (computed ? body.mass() : 1);
+      const com: Vec3 = authored?.centerOfMass
+        ? [authored.centerOfMass[0] * bodyScale.x, authored.centerOfMass[1] * bodyScale.y, authored.centerOfMass[2] * bodyScale.z]
+        : computed ? v(body.localCom()) : [0, 0, 0];
+      const inertia: Vec3 = authored?.diagonalInertia ?? (computed ? v(body.principalInertia()) : [1, 1, 1]);
+      // Authored moments come with authored axes (identity by default); computed ones keep theirs.
+      const computedFrame = body.principalInertiaLocalFrame();
+      const frame = authored?.principalAxes ?? (authored?.diagonalInertia || !computed ? [0, 0, 0, 1] : [computedFrame.x, computedFrame.y, computedFrame.z, computedFrame.w]);
       for (const c of colliders) c.collider.setDensity(0);
       body.setAdditionalMassProperties(mass, new this.R.Vector3(...com), new this.R.Vector3(...inertia), new this.R.Quaternion(...frame), true);
       body.recomputeMassPropertiesFromColliders();
-    } else if (authored?.mass !== undefined && !colliders.length) {
-      body.setAdditionalMass(authored.mass, true);
-      body.recomputeMassPropertiesFromColliders();
     }
     info.mass = body.mass();
-    const bodyDensity = authored?.density !== undefined;
-    info.authoredMass = authored?.mass !== undefined || bodyDensity || densityAuthored ? info.mass : null;
+    const massAuthored = authored?.mass !== undefined || authored?.density !== undefined || colliders.some((c) => c.massAuthored);
+    info.authoredMass = massAuthored ? info.mass : null;
   }
 
   private colliderDesc(

@@ -37,7 +37,11 @@ export function validateSceneDocument(doc: unknown, file: string): SceneDocument
   if (!result.success) {
     const first = result.error.issues[0]!;
     const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problems)` : '';
-    throw new InputError(file, `invalid scene document at ${formatZodIssue(first)}${more}`);
+    // Name the prim (or joint) by its path as well as its index, so the author can find it.
+    const [list, index] = first.path;
+    const item = (list === 'prims' || list === 'joints') && typeof index === 'number' ? (doc as Record<string, { path?: unknown }[]>)[list]?.[index] : undefined;
+    const where = typeof item?.path === 'string' ? ` (${item.path})` : '';
+    throw new InputError(file, `invalid scene document at ${formatZodIssue(first)}${where}${more}`);
   }
   const scene = result.data;
   const paths = new Set<string>();

@@ -11,7 +11,11 @@ import { z } from 'zod';
 export const SCENE_SCHEMA_ID = 'simloop.scene';
 export const SCENE_SCHEMA_VERSION = 1;
 
-const finite = z.number().finite();
+/**
+ * Every number in a scene must be finite and representable by the single-precision physics and
+ * rendering (|x| ≤ 1e30); a file with larger values is rejected, not silently turned into NaN.
+ */
+const finite = z.number().min(-1e30).max(1e30);
 export const Vec3 = z.tuple([finite, finite, finite]);
 export const Quat = z.tuple([finite, finite, finite, finite]);
 export type Vec3 = z.infer<typeof Vec3>;

@@ -125,12 +125,13 @@ function convertedLocal(ctx: Ctx, path: string): Matrix4 {
 
 // ---------------------------------------------------------------- geometry and looks
 
-function readAxis(ctx: Ctx, path: string, name = 'axis'): Axis {
+/** The schemas' fallbacks differ: UsdGeom gprims default to "Z", UsdPhysics joints to "X". */
+function readAxis(ctx: Ctx, path: string, name = 'axis', fallback: Axis = 'Z'): Axis {
   const a = asString(ctx.stage.attr(path, name));
-  if (a === undefined) return 'Z';
+  if (a === undefined) return fallback;
   if (a === 'X' || a === 'Y' || a === 'Z') return a;
-  warn(ctx, path, `${name} must be "X", "Y" or "Z", got "${a}"; using "Z"`);
-  return 'Z';
+  warn(ctx, path, `${name} must be "X", "Y" or "Z", got "${a}"; using "${fallback}"`);
+  return fallback;
 }
 
 function readGeometry(ctx: Ctx, path: string, type: string): Geometry | undefined {
@@ -516,7 +517,8 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
     // sides, so their gains need no conversion.
     const gainScale = driveType === 'force' ? ctx.kpu * (angular ? ctx.mpu ** 2 * (180 / Math.PI) : 1) : 1;
     const maxForce = num(ctx, path, `drive:${d}:physics:maxForce`, Infinity);
-    const forceUnits = driveType === 'force' ? ctx.kpu * (angular ? ctx.mpu ** 2 : ctx.mpu) : angular ? DEG : ctx.mpu;
+    // maxForce is a force (or torque) for both drive types.
+    const forceUnits = ctx.kpu * (angular ? ctx.mpu ** 2 : ctx.mpu);
     drives.push({
       dof,
       type: driveType,
@@ -541,7 +543,7 @@ function readJoint(ctx: Ctx, path: string, type: Joint['type'], bodies: Set<stri
     localRot0: f0.rot,
     localPos1: f1.pos,
     localRot1: f1.rot,
-    axis: type === 'revolute' || type === 'prismatic' || type === 'spherical' ? readAxis(ctx, path, 'physics:axis') : 'X',
+    axis: type === 'revolute' || type === 'prismatic' || type === 'spherical' ? readAxis(ctx, path, 'physics:axis', 'X') : 'X',
     enabled: asBool(ctx.stage.attr(path, 'physics:jointEnabled')) ?? true,
     collisionEnabled: asBool(ctx.stage.attr(path, 'physics:collisionEnabled')) ?? false,
     excludeFromArticulation: asBool(ctx.stage.attr(path, 'physics:excludeFromArticulation')) ?? false,

@@ -376,3 +376,42 @@ describe('absurd magnitudes', () => {
     );
   });
 });
+
+describe('spherical joint cone limits', () => {
+  /** Largest tilt (rad) of a rod hanging along -Y from a ball joint whose axis is Y, swung by `spin`. */
+  async function maxTilt(spin: string) {
+    const w = await world(`
+      def PhysicsScene "S" { float physics:gravityMagnitude = 0 }
+      def Cube "Rod" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"]) {
+          double size = 1
+          double3 xformOp:translate = (0, -0.5, 0)
+          float3 xformOp:scale = (0.05, 1, 0.05)
+          uniform token[] xformOpOrder = ["xformOp:translate", "xformOp:scale"]
+          vector3f physics:angularVelocity = ${spin}
+      }
+      def PhysicsSphericalJoint "Ball" {
+          rel physics:body1 = </Rod>
+          point3f physics:localPos1 = (0, 0.5, 0)
+          uniform token physics:axis = "Y"
+          float physics:coneAngle0Limit = 10
+          float physics:coneAngle1Limit = 40
+      }`);
+    let max = 0;
+    for (let i = 0; i < 240; i++) {
+      w.step();
+      const q = w.bodyState('/Rod').orientation;
+      const axis = new Vector3(0, 1, 0).applyQuaternion(new Quaternion(...q));
+      max = Math.max(max, Math.acos(Math.min(1, axis.y)));
+    }
+    return max;
+  }
+
+  it('coneAngle0 limits tilting the axis toward the next axis, coneAngle1 toward the one after', async () => {
+    // Axis Y: spinning about X tilts Y toward Z (the next axis): limited to 10°.
+    expect(await maxTilt('(360, 0, 0)')).toBeLessThan(12 * DEG);
+    // Spinning about Z tilts Y toward X (the axis after next): limited to 40°, reached.
+    const towardX = await maxTilt('(0, 0, 360)');
+    expect(towardX).toBeLessThan(42 * DEG);
+    expect(towardX).toBeGreaterThan(30 * DEG);
+  });
+});

@@ -59,10 +59,16 @@ function yToAxis(axis: Axis): Quaternion {
   return new Quaternion();
 }
 
-/** Rotation taking +X (the free axis of Rapier's revolute and prismatic joints) to the given axis. */
+/**
+ * Rotation taking the joint frame's X (the free axis of Rapier's revolute and prismatic joints) to
+ * the given axis by cycling the axes (X→Y→Z→X), so the joint frame's Y and Z are always the USD
+ * axes that follow: for a spherical joint, coneAngle0 (toward the next axis) limits rotation about
+ * the frame's Z and coneAngle1 about its Y, whatever the axis.
+ */
 function xToAxis(axis: Axis): Quaternion {
-  if (axis === 'Y') return new Quaternion().setFromAxisAngle(new Vector3(0, 0, 1), Math.PI / 2);
-  if (axis === 'Z') return new Quaternion().setFromAxisAngle(new Vector3(0, 1, 0), -Math.PI / 2);
+  const diagonal = new Vector3(1, 1, 1).normalize();
+  if (axis === 'Y') return new Quaternion().setFromAxisAngle(diagonal, (2 * Math.PI) / 3);
+  if (axis === 'Z') return new Quaternion().setFromAxisAngle(diagonal, (4 * Math.PI) / 3);
   return new Quaternion();
 }
 
@@ -647,11 +653,10 @@ export class PhysicsWorld {
         if (drive.maxForce !== null) unit.setMotorMaxForce(drive.maxForce);
       }
     } else if (joint.type === 'spherical') {
-      // Cone limits approximated per swing axis (Rapier limits each angular axis separately).
-      const swings = [joint.coneAngle0, joint.coneAngle1];
-      swings.forEach((angle, k) => {
-        if (angle !== null) raw.jointSetLimits(handle, (k === 0 ? 5 : 4) as never, -angle, angle);
-      });
+      // Cone limits approximated per swing axis (Rapier limits each angular axis separately):
+      // coneAngle0 tilts the axis toward the next one (about the frame's Z), coneAngle1 about Y.
+      if (joint.coneAngle0 !== null) raw.jointSetLimits(handle, this.R.JointAxis.AngZ as never, -joint.coneAngle0, joint.coneAngle0);
+      if (joint.coneAngle1 !== null) raw.jointSetLimits(handle, this.R.JointAxis.AngY as never, -joint.coneAngle1, joint.coneAngle1);
       if (joint.coneAngle0 !== null || joint.coneAngle1 !== null) this.warn(joint.path, 'spherical cone limits are simulated as independent per-axis swing limits');
     } else if (joint.type === 'd6') {
       for (const l of joint.limits) {

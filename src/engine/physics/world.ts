@@ -226,19 +226,6 @@ export class PhysicsWorld {
     return 2 * Math.atan2(rel.x, rel.w);
   }
 
-  /** Sets a kinematic body's next pose (reached over the next step) or teleports a dynamic one. */
-  setBodyPose(path: string, position: Vec3, orientation: [number, number, number, number]): void {
-    const b = this.bodies.get(path);
-    if (!b) throw new Error(`no rigid body at ${path}`);
-    if (b.isKinematic()) {
-      b.setNextKinematicTranslation(new this.R.Vector3(...position));
-      b.setNextKinematicRotation(new this.R.Quaternion(...orientation));
-    } else {
-      b.setTranslation(new this.R.Vector3(...position), true);
-      b.setRotation(new this.R.Quaternion(...orientation), true);
-    }
-  }
-
   /** Drops all state and rebuilds the world from the document (time back to zero). */
   reset(): void {
     this.freeWasm();

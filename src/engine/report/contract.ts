@@ -3,9 +3,9 @@
  * docs/CLI.md). Later tools parse these, so field names and units change only with a version bump.
  * Units: metres, kilograms, seconds; Y-up world frame; quaternions [x, y, z, w]; camera fovY in degrees.
  */
-import { classLabel, primIndex, worldMatrices } from '../scene/hierarchy.ts';
+import { classLabel, matrixToTransform, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
-import { Quaternion, Vector3 } from 'three';
+import type { Matrix4 } from 'three';
 import { PhysicsWorld, type ColliderShape } from '../physics/world.ts';
 
 export interface InspectReport {
@@ -35,12 +35,9 @@ export interface SimulateReport {
 const round = (v: number) => (Math.abs(v) < 1e-9 ? 0 : Number(v.toPrecision(7)));
 const vec = <T extends number[]>(v: T): T => v.map(round) as T;
 
-function pose(world: Map<string, import('three').Matrix4>, path: string) {
-  const p = new Vector3();
-  const q = new Quaternion();
-  world.get(path)!.decompose(p, q, new Vector3());
-  q.normalize();
-  return { position: vec([p.x, p.y, p.z] as [number, number, number]), orientation: vec([q.x, q.y, q.z, q.w] as [number, number, number, number]) };
+function pose(world: Map<string, Matrix4>, path: string) {
+  const { position, orientation } = matrixToTransform(world.get(path)!);
+  return { position: vec(position), orientation: vec(orientation) };
 }
 
 /** Builds the inspect report; constructs (and frees) a physics world to resolve shapes and masses. */

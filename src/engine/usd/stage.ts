@@ -107,11 +107,6 @@ export class UsdStage {
     return [...(this.properties.get(path)?.entries() ?? [])].filter(([, spec]) => spec.fields['timeSamples'] !== undefined).map(([name]) => name);
   }
 
-  attrTypeName(path: string, name: string): string {
-    const t = this.properties.get(path)?.get(name)?.fields['typeName'];
-    return typeof t === 'string' ? t : '';
-  }
-
   /** Relationship targets (or attribute connections), as absolute paths. */
   rel(path: string, name: string): string[] {
     const spec = this.properties.get(path)?.get(name);

@@ -10,7 +10,7 @@ import { PerspectiveCamera } from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { describeError } from '../../engine/errors.ts';
 import { useStudio, useStudioActions, useStudioStore } from '../state/store.ts';
-import { createSceneView, type SceneView } from './sceneView.ts';
+import { createSceneView, type SceneView } from '../../engine/render/sceneView.ts';
 
 function SceneContent() {
   const scene = useStudio((s) => s.scene);

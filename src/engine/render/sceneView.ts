@@ -20,8 +20,8 @@ import {
   Quaternion,
   Vector3,
 } from 'three';
-import { owningBody, parentPath, primIndex, worldMatrices } from '../../engine/scene/hierarchy.ts';
-import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
+import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
+import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
 import { buildLights } from './lights.ts';
 

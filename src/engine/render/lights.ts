@@ -5,7 +5,7 @@
  * this viewport is for looking at scenes, not for photometric rendering.
  */
 import { Box3, Color, DirectionalLight, HemisphereLight, type Light as ThreeLight, Matrix4, Object3D, PointLight, Quaternion, Sphere, Vector3 } from 'three';
-import type { Light, Prim } from '../../engine/scene/schema.ts';
+import type { Light, Prim } from '../scene/schema.ts';
 
 const MAX_INTENSITY: Record<Light['kind'], number> = {
   distant: 3,

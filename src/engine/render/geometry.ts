@@ -13,7 +13,7 @@ import {
   PlaneGeometry,
   SphereGeometry,
 } from 'three';
-import type { Axis, Geometry } from '../../engine/scene/schema.ts';
+import type { Axis, Geometry } from '../scene/schema.ts';
 
 const ROUND_SEGMENTS = 40;
 

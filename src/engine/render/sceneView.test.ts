@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type BufferGeometry, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, Vector3 } from 'three';
-import { loadSceneFile } from '../../engine/load.ts';
+import { loadSceneFile } from '../load.ts';
 import { createSceneView } from './sceneView.ts';
 
 const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;

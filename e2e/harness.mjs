@@ -15,30 +15,8 @@ import { preview } from 'vite';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const CHROMIUM_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
-
-/** Chromium to drive: $SIMLOOP_CHROMIUM when set, else Debian's, else Playwright's own (undefined). */
-export function chromiumExecutable() {
-  const fromEnv = process.env.SIMLOOP_CHROMIUM;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`SIMLOOP_CHROMIUM=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
-}
+export { CHROMIUM_FLAGS, chromiumExecutable } from '../src/cli/browser.ts';
+import { CHROMIUM_FLAGS, chromiumExecutable } from '../src/cli/browser.ts';
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -7,10 +7,19 @@ import { parseArgs } from 'node:util';
 import { describeError, InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import { inspectScene, simulateScene, type InspectReport, type SimulateReport } from '../engine/report/contract.ts';
+import { type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
+import type { GenerationResult } from '../engine/jobs/generate.ts';
+import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
+import { mergeShards } from './merge.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
   simloop simulate <file> --seconds T [--dt S] [--json]
+  simloop generate --scene <file> --frames N --seed S --out <dir> [--randomize <spec>]
+                   [--width W --height H] [--format coco,basic,yolo,kitti] [--workers K]
+                   [--shard i/N] [--resume] [--no-shadows] [--json]
+  simloop generate --job <job.yaml> [any flag above overrides the job file]
+  simloop merge <shard dirs…> --out <dir> [--json]
 
 Scene files: USD (.usda, .usdc, .usdz) or a Simloop scene document (.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
@@ -68,13 +77,37 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       parsed = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { json: { type: 'boolean' }, seconds: { type: 'string' }, dt: { type: 'string' } },
+        options: {
+          json: { type: 'boolean' },
+          seconds: { type: 'string' },
+          dt: { type: 'string' },
+          scene: { type: 'string' },
+          frames: { type: 'string' },
+          seed: { type: 'string' },
+          out: { type: 'string' },
+          randomize: { type: 'string' },
+          width: { type: 'string' },
+          height: { type: 'string' },
+          format: { type: 'string' },
+          workers: { type: 'string' },
+          shard: { type: 'string' },
+          resume: { type: 'boolean' },
+          'no-shadows': { type: 'boolean' },
+          job: { type: 'string' },
+        },
       });
     } catch (e) {
       // node's messages span lines; the first says what is wrong.
       throw new UsageError((e as Error).message.split('\n')[0]!);
     }
     const { values, positionals } = parsed;
+    if (command === 'generate') return await generate(values, positionals, out, err);
+    if (command === 'merge') {
+      if (!values.out) throw new UsageError('merge needs --out <dir>');
+      const result = await mergeShards(positionals, values.out);
+      out.write(values.json ? `${JSON.stringify(result)}\n` : `merged ${result.shards} shards, ${result.frames} frames into ${result.out}\n`);
+      return 0;
+    }
     if (command !== 'inspect' && command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
     if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one scene file`);
     const file = positionals[0]!;
@@ -98,7 +131,69 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       err.write(`simloop: ${e.message} (see simloop --help)\n`);
       return 2;
     }
-    err.write(`simloop: ${describeError(e)}\n`);
-    return 2;
+    if (e instanceof InputError) {
+      err.write(`simloop: ${describeError(e)}\n`);
+      return 2;
+    }
+    err.write(`simloop: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    return 1;
   }
+}
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${value}"`);
+  return n;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** The job from --job (if any) with flags on top, validated. */
+async function jobFromArgs(values: Values): Promise<ReturnType<typeof parseGenerateJob>> {
+  const base: Partial<GenerateJobInput> = typeof values.job === 'string' ? await readJobFile(values.job) : {};
+  const job: Record<string, unknown> = { ...base };
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  if (str('scene')) job.scene = str('scene');
+  if (str('out')) job.out = str('out');
+  if (str('randomize')) job.randomize = str('randomize');
+  for (const k of ['frames', 'seed', 'width', 'height', 'workers']) if (str(k) !== undefined) job[k] = integer(k, str(k)!);
+  if (str('format')) job.formats = str('format')!.split(',').map((f) => f.trim()).filter(Boolean);
+  if (str('shard')) job.shard = parseShard(str('shard')!);
+  if (values.resume) job.resume = true;
+  if (values['no-shadows']) job.shadows = false;
+  for (const k of ['scene', 'frames', 'out'] as const) if (job[k] === undefined) throw new UsageError(`generate needs --${k}${typeof values.job === 'string' ? ` (or ${k}: in the job file)` : ''}`);
+  return parseGenerateJob(job, typeof values.job === 'string' ? values.job : 'simloop generate');
+}
+
+async function generate(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
+  if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
+  const job = await jobFromArgs(values);
+  let lastLine = 0;
+  const tty = err.isTTY === true;
+  const result: GenerationResult = await runGenerateJob({
+    job,
+    onProgress: (p) => {
+      const now = Date.now();
+      const final = p.phase !== 'frames' || p.done === p.total;
+      if (!tty && !final && now - lastLine < 2000) return;
+      lastLine = now;
+      err.write(tty ? `\r${formatProgress(p)}\x1b[K` : `${formatProgress(p)}\n`);
+    },
+  });
+  if (tty) err.write('\n');
+  const summary = {
+    out: job.out,
+    status: result.status,
+    frames: result.frames,
+    produced: result.produced,
+    resumed_from: result.resumedFrom,
+    retried: result.retried,
+    seconds: Number(result.seconds.toFixed(3)),
+    frames_per_second: Number((result.produced / Math.max(result.seconds, 1e-9)).toFixed(2)),
+    stage_ms: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
+    shard: `${job.shard.index}/${job.shard.count}`,
+    formats: job.formats,
+  };
+  out.write(values.json ? `${JSON.stringify(summary)}\n` : `wrote ${result.frames} frames to ${job.out} (${summary.frames_per_second} frames/s)\n`);
+  return 0;
 }

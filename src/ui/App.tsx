@@ -1,7 +1,11 @@
-/** The studio layout: toolbar, prim tree, viewport, messages, status bar; and file drops anywhere. */
+/**
+ * The studio layout: toolbar, prim tree, viewport, messages, the synthetic-data panel, status bar;
+ * and file drops anywhere.
+ */
 import { useEffect, useState } from 'react';
 import { Messages } from './panels/Messages.tsx';
 import { PrimTree } from './panels/PrimTree.tsx';
+import { SdgPanel } from './sdg/SdgPanel.tsx';
 import { StatusBar } from './panels/StatusBar.tsx';
 import { Toolbar } from './panels/Toolbar.tsx';
 import { useStudioActions } from './state/store.ts';
@@ -64,6 +68,7 @@ export function App() {
         <Viewport />
         <Messages />
       </main>
+      <SdgPanel />
       <StatusBar />
       {dragging && (
         <div className="drop-overlay" data-testid="drop-overlay">

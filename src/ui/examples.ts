@@ -15,3 +15,24 @@ export const EXAMPLE_SCENES: readonly ExampleScene[] = Object.entries(urls)
 
 /** The scene the studio opens on start. */
 export const DEFAULT_SCENE: ExampleScene | undefined = EXAMPLE_SCENES.find((s) => s.fileName === 'tabletop.usda') ?? EXAMPLE_SCENES[0];
+
+/**
+ * The bundled randomization specs: `scenes/<stem>.randomize.yaml` goes with `scenes/<stem>.*`.
+ * Small text files, bundled inline so the randomize panel has the spec as soon as the scene opens.
+ */
+const specTexts = import.meta.glob<string>('../../scenes/*.randomize.{yaml,yml}', { query: '?raw', import: 'default', eager: true });
+
+export interface ExampleSpec {
+  fileName: string;
+  text: string;
+}
+
+export const EXAMPLE_SPECS: readonly ExampleSpec[] = Object.entries(specTexts)
+  .map(([path, text]) => ({ fileName: path.slice(path.lastIndexOf('/') + 1), text }))
+  .sort((a, b) => a.fileName.localeCompare(b.fileName));
+
+/** The bundled spec of a scene file ("tabletop.usda" → tabletop.randomize.yaml), or null. */
+export function bundledSpecFor(sceneFileName: string): ExampleSpec | null {
+  const stem = sceneFileName.replace(/\.[^.]*$/, '');
+  return EXAMPLE_SPECS.find((s) => s.fileName === `${stem}.randomize.yaml` || s.fileName === `${stem}.randomize.yml`) ?? null;
+}

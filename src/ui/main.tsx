@@ -1,6 +1,6 @@
 /**
- * Studio entry point: creates the store, the simulation worker and the controller, mounts the
- * React app, and opens the default example scene.
+ * Studio entry point: creates the stores, the simulation worker and the controllers (studio and
+ * synthetic data), mounts the React app, and opens the default example scene.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -10,18 +10,26 @@ import { startSimWorker } from './simWorker.ts';
 import { createStudioStore, StudioProvider } from './state/store.ts';
 import { withMessages } from './state/studioState.ts';
 import { createStudio } from './studio.ts';
+import { browserSdgHost } from './sdg/browserHost.ts';
+import { hasDirectoryPicker, hasOpfs } from './sdg/datasetSource.ts';
+import { createSdgStudio } from './sdg/sdgStudio.ts';
+import { createSdgStore, SdgProvider } from './sdg/store.ts';
 import { exposeTestHooks } from './testHooks.ts';
 import './styles.css';
 
 const store = createStudioStore();
 const worker = startSimWorker((text) => store.setState((s) => withMessages(s, 'error', [text])));
 const studio = createStudio(store, worker.api);
+const sdgStore = createSdgStore({ opfs: hasOpfs(), directoryPicker: hasDirectoryPicker() });
+const sdg = createSdgStudio(sdgStore, store, browserSdgHost(studio.reportError));
 exposeTestHooks(store);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StudioProvider store={store} studio={studio}>
-      <App />
+      <SdgProvider store={sdgStore} sdg={sdg}>
+        <App />
+      </SdgProvider>
     </StudioProvider>
   </StrictMode>,
 );

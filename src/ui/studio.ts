@@ -49,9 +49,10 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
   function openBytes(bytes: ArrayBuffer, fileName: string): Promise<void> {
     loads = loads.then(async () => {
       store.setState(loadStarted(fileName));
+      const source = new Uint8Array(bytes.slice(0));
       try {
         const result = await sim.load(Comlink.transfer(bytes, [bytes]), fileName);
-        store.setState((s) => (result.ok ? loadSucceeded(s, fileName, result) : loadFailed(s, result.error)));
+        store.setState((s) => (result.ok ? loadSucceeded(s, fileName, result, source) : loadFailed(s, result.error)));
       } catch (e) {
         store.setState((s) => loadFailed(s, `${fileName}: ${describeError(e)}`));
       }

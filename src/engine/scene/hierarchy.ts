@@ -64,3 +64,12 @@ export function classLabel(path: string, prims: Map<string, Prim>): string | nul
   }
   return null;
 }
+
+/** The prim that owns the "class" label seen at `path` (itself or its nearest labelled ancestor), or null. */
+export function labelledPrim(path: string, prims: Map<string, Prim>): Prim | null {
+  for (let p: string | null = path; p; p = parentPath(p)) {
+    const prim = prims.get(p);
+    if (prim?.labels['class']?.[0]) return prim;
+  }
+  return null;
+}

@@ -12,6 +12,8 @@ export interface LoadedScene {
   /** Names this load in the worker; pose frames of other generations are stale. */
   generation: number;
   fileName: string;
+  /** The file's bytes as opened (a copy; the worker got the original), for the synthetic-data panels. */
+  source: Uint8Array;
   document: SceneDocument;
   /** Bodies whose poses arrive in frames, in order. */
   movingBodies: string[];
@@ -69,7 +71,7 @@ export function loadStarted(fileName: string): Partial<StudioState> {
 }
 
 /** A new scene replaces the old one; the messages panel now describes the new scene. */
-export function loadSucceeded(state: StudioState, fileName: string, result: Extract<LoadResult, { ok: true }>): Partial<StudioState> {
+export function loadSucceeded(state: StudioState, fileName: string, result: Extract<LoadResult, { ok: true }>, source: Uint8Array): Partial<StudioState> {
   const { summary } = result;
   const fresh = { ...state, messages: [] };
   const messages = withMessages(fresh, 'info', [
@@ -79,6 +81,7 @@ export function loadSucceeded(state: StudioState, fileName: string, result: Extr
     scene: {
       generation: result.generation,
       fileName,
+      source,
       document: summary.document,
       movingBodies: summary.movingBodies,
       bodyCount: summary.document.prims.filter((p) => p.body).length,

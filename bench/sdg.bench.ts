@@ -1,0 +1,80 @@
+/**
+ * Synthetic-data benchmark: fully labelled frames per second for the tabletop scene with its
+ * randomization spec and every format, at 640×480 and 1280×720, for 1..N workers, rendered in
+ * headless Chromium exactly as `simloop generate` renders; and where a frame's time goes (physics
+ * settle, scene build, render, readback, labels, encode). Prints one JSON object.
+ * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GenerationProgress } from '../src/engine/jobs/generate.ts';
+import { parseGenerateJob } from '../src/engine/jobs/job.ts';
+import { runGenerateJob } from '../src/cli/generate.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const frames = Number(process.env.SDG_BENCH_FRAMES ?? 60);
+const maxWorkers = Number(process.env.SDG_BENCH_MAX_WORKERS ?? Math.max(1, cpus().length));
+const sizes: [number, number][] = [
+  [640, 480],
+  [1280, 720],
+];
+
+async function measure(width: number, height: number, workers: number) {
+  const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
+  const stamps: { t: number; done: number }[] = [];
+  try {
+    const job = parseGenerateJob({
+      scene: join(root, 'scenes/tabletop.usda'),
+      randomize: join(root, 'scenes/tabletop.randomize.yaml'),
+      frames,
+      seed: 1,
+      out,
+      width,
+      height,
+      workers,
+    });
+    const started = performance.now();
+    const result = await runGenerateJob({
+      job,
+      onProgress: (p: GenerationProgress) => {
+        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done });
+      },
+    });
+    // Steady state: from the first finished frame to the last (leaves out browser start, worker
+    // start-up and the aggregate files).
+    const first = stamps.find((s) => s.done >= 1)!;
+    const last = stamps[stamps.length - 1]!;
+    const steady = (last.done - first.done) / ((last.t - first.t) / 1000);
+    return {
+      width,
+      height,
+      workers,
+      frames: result.frames,
+      labelled_frames_per_second: Number(steady.toFixed(2)),
+      end_to_end_seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      ms_per_frame_per_worker: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+const results = [];
+for (const [w, h] of sizes) for (let k = 1; k <= maxWorkers; k++) results.push(await measure(w, h, k));
+console.log(
+  JSON.stringify(
+    {
+      scene: 'scenes/tabletop.usda + scenes/tabletop.randomize.yaml',
+      annotators: 'rgb, depth, normals, semantic, instance, 2D tight+loose, 3D, visible fraction, poses, camera params',
+      formats: ['coco', 'basic', 'yolo', 'kitti'],
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model,
+      frames_per_run: frames,
+      results,
+    },
+    null,
+    2,
+  ),
+);

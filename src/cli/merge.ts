@@ -1,0 +1,96 @@
+/**
+ * `simloop merge <shard dirs…> --out <dir>`: joins the shards of one job into one dataset. Every
+ * shard must come from the same job (same inputs, seed, size, formats) and together they must
+ * cover every shard index once. Per-frame files and completion records are copied; the aggregate
+ * files are rebuilt by the same finalize step a single run uses, so the result is byte-identical
+ * to an unsharded run (manifest.json aside, which records the shards and when each finished).
+ */
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { InputError } from '../engine/errors.ts';
+import { type DatasetState, buildManifest, completeFrames, stateMismatch } from '../engine/jobs/generate.ts';
+import { finalizeFormats } from '../engine/jobs/finalize.ts';
+import { DATASET_STATE_PATH, MANIFEST_PATH } from '../engine/jobs/layout.ts';
+import { encodeManifest, parseManifest, type DatasetManifest } from '../engine/jobs/manifest.ts';
+import { shardRange } from '../engine/jobs/job.ts';
+import { checkWritable, fsSink, isTempName } from './sinks/fsSink.ts';
+
+async function readState(dir: string): Promise<DatasetState> {
+  const file = join(dir, DATASET_STATE_PATH);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new InputError(dir, `not a Simloop dataset (no ${DATASET_STATE_PATH})`);
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8')) as DatasetState;
+  } catch (e) {
+    throw new InputError(file, `invalid JSON (${(e as Error).message})`);
+  }
+}
+
+async function* filesUnder(dir: string): AsyncGenerator<string> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* filesUnder(path);
+    else if (entry.isFile() && !isTempName(entry.name)) yield path;
+  }
+}
+
+export interface MergeResult {
+  out: string;
+  frames: number;
+  shards: number;
+}
+
+export async function mergeShards(dirs: string[], outDir: string): Promise<MergeResult> {
+  if (dirs.length === 0) throw new InputError('merge', 'give the shard directories to merge');
+  const shards: { dir: string; state: DatasetState; manifest: DatasetManifest }[] = [];
+  for (const dir of dirs.map((d) => resolve(d))) {
+    const state = await readState(dir);
+    const manifestPath = join(dir, MANIFEST_PATH);
+    const manifest = parseManifest(new Uint8Array(await readFile(manifestPath).catch(() => {
+      throw new InputError(dir, `no ${MANIFEST_PATH}`);
+    })), manifestPath);
+    shards.push({ dir, state, manifest });
+  }
+  const first = shards[0]!;
+  const count = first.state.shard.count;
+  const seen = new Map<number, string>();
+  for (const shard of shards) {
+    const field = stateMismatch(first.state, shard.state, true);
+    if (field) throw new InputError(shard.dir, `comes from a different job than ${first.dir} (its ${field} differs)`);
+    if (shard.state.shard.count !== count) throw new InputError(shard.dir, `is shard ${shard.state.shard.index}/${shard.state.shard.count}, but ${first.dir} is one of ${count}`);
+    const other = seen.get(shard.state.shard.index);
+    if (other) throw new InputError(shard.dir, `is shard ${shard.state.shard.index}/${count} again (also ${other})`);
+    seen.set(shard.state.shard.index, shard.dir);
+    const { start, end } = shardRange(shard.state.frames, shard.state.shard);
+    const complete = [...(await completeFrames(fsSink(shard.dir)))].filter((f) => f >= start && f < end).length;
+    if (complete !== end - start) throw new InputError(shard.dir, `is incomplete: ${complete} of ${end - start} frames (finish it with simloop generate … --resume)`);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length) throw new InputError('merge', `shards ${missing.map((i) => `${i}/${count}`).join(', ')} are missing`);
+
+  const out = resolve(outDir);
+  await checkWritable(out);
+  const sink = fsSink(out);
+  if (await sink.read(DATASET_STATE_PATH)) throw new InputError(out, 'already holds a dataset; merge into an empty directory');
+  for (const shard of shards) {
+    for await (const file of filesUnder(shard.dir)) {
+      const rel = relative(shard.dir, file).split(sep).join('/');
+      if (rel === MANIFEST_PATH || rel === DATASET_STATE_PATH) continue;
+      const target = join(out, rel);
+      await mkdir(resolve(target, '..'), { recursive: true });
+      await copyFile(file, target);
+    }
+  }
+  const state: DatasetState = { ...first.state, shard: { index: 0, count: 1 } };
+  await sink.write(DATASET_STATE_PATH, new TextEncoder().encode(`${JSON.stringify(state)}\n`));
+  await finalizeFormats(sink, state.info, ['frames', ...state.formats], 0, state.frames);
+  const manifest = first.manifest;
+  const lineage = { simloopVersion: manifest.simloop_version, scene: manifest.scene, randomization: manifest.randomization, annotators: manifest.annotators };
+  const shardStatus = shards.flatMap((s) => s.manifest.shards).sort((a, b) => a.index - b.index);
+  await sink.write(MANIFEST_PATH, encodeManifest(buildManifest(state, lineage, shardStatus, [0, state.frames])));
+  return { out, frames: state.frames, shards: shards.length };
+}

@@ -1,0 +1,160 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultySink } from '../../engine/dataset/sinks/faulty.ts';
+import { httpSink } from '../../engine/dataset/sinks/httpSink.ts';
+import { expectSinkError, sinkContract } from '../../engine/dataset/sinks/sinkContract.ts';
+import type { Sink } from '../../engine/dataset/types.ts';
+import { fsSink } from './fsSink.ts';
+import { sinkMiddleware, type SinkMiddlewareOptions } from './httpSinkServer.ts';
+
+const PREFIX = '/__simloop/sink';
+const text = (s: string) => new TextEncoder().encode(s);
+
+interface Running {
+  base: string;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** A plain node:http server on a free port: the middleware, then 404 for everything else. */
+async function serve(makeSink: (dir: string) => Sink, options?: SinkMiddlewareOptions): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), 'simloop-http-sink-'));
+  const middleware = sinkMiddleware(PREFIX, makeSink(dir), options);
+  const server: Server = createServer((req, res) =>
+    middleware(req, res, () => {
+      res.statusCode = 404;
+      res.end('not here');
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}${PREFIX}`,
+    dir,
+    async stop() {
+      await middleware.abortOpenStreams();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+sinkContract('httpSink → sinkMiddleware → fsSink', async () => {
+  const running = await serve((dir) => fsSink(dir));
+  return { sink: httpSink(running.base), cleanup: running.stop };
+});
+
+describe('httpSink over a server whose disk fills up', () => {
+  it('brings the server-side full-disk error back as the same SinkError, message and all', async () => {
+    const running = await serve((dir) => faultySink(fsSink(dir), { failAfterBytes: 100, error: 'no-space' }));
+    const sink = httpSink(running.base);
+    await sink.write('small.json', text('{}'));
+    const error = await expectSinkError(sink.write('images/0001.png', new Uint8Array(200)), 'no-space');
+    expect(error.message).toBe('cannot write images/0001.png: no space left on the device (ENOSPC)');
+    expect(error.path).toBe('images/0001.png');
+    const stream = await sink.create('labels.json').catch((e: unknown) => e);
+    expect(stream).toMatchObject({ name: 'SinkError', kind: 'no-space' });
+    expect(await readdir(running.dir)).toEqual(['small.json']);
+    await running.stop();
+  });
+});
+
+describe('httpSink talking to sinkMiddleware', () => {
+  let running: Running;
+  let sink: Sink;
+  beforeAll(async () => {
+    running = await serve((dir) => fsSink(dir));
+    sink = httpSink(running.base);
+  });
+  afterAll(() => running.stop());
+
+  it('answers bad paths with 400 and a message, before the sink sees them', async () => {
+    for (const bad of ['../x', '/etc/passwd', 'a\\b', 'a\0b', 'a/../../b']) {
+      const response = await fetch(`${running.base}/file?path=${encodeURIComponent(bad)}`, { method: 'PUT', body: 'x' });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { kind: string; message: string };
+      expect(body.kind).toBe('invalid-path');
+      expect(body.message).toContain(JSON.stringify(bad));
+    }
+    const missing = await fetch(`${running.base}/file`, { method: 'GET' });
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { message: string }).message).toMatch(/"path" query parameter is missing/);
+  });
+
+  it('answers a missing file with 404 not-found, which the client reads as null', async () => {
+    const response = await fetch(`${running.base}/file?path=nothing.txt`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ kind: 'not-found' });
+    expect(await sink.read('nothing.txt')).toBeNull();
+  });
+
+  it('rejects unknown endpoints, wrong methods, bad ops and stale stream ids', async () => {
+    expect((await fetch(`${running.base}/nope`)).status).toBe(404);
+    expect((await fetch(`${running.base}/list?dir=`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${running.base}/stream?path=a.txt&op=explode`, { method: 'POST' })).status).toBe(400);
+    const stale = await fetch(`${running.base}/stream?path=a.txt&op=append&id=999`, { method: 'POST', body: 'x' });
+    expect(stale.status).toBe(409);
+    expect(await stale.json()).toMatchObject({ kind: 'other', message: expect.stringMatching(/no open stream/) });
+  });
+
+  it('lets a re-opened stream take over a path from an abandoned one', async () => {
+    const abandoned = await sink.create('reopen.txt');
+    await abandoned.write(text('old'));
+    const fresh = await sink.create('reopen.txt');
+    await fresh.write(text('new'));
+    await fresh.close();
+    await expectSinkError(abandoned.write(text('late')), 'other', /no open stream/);
+    expect(await sink.read('reopen.txt')).toEqual(text('new'));
+  });
+
+  it('leaves requests outside its prefix to the next handler', async () => {
+    const response = await fetch(running.base.replace(PREFIX, '/index.html'));
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('not here');
+  });
+
+  it("reports a base URL that is not a sink server as an error, not as a missing file", async () => {
+    const wrong = httpSink(running.base.replace(PREFIX, '/elsewhere'));
+    await expectSinkError(wrong.read('a.txt'), 'other', /answered HTTP 404/);
+  });
+
+  it('reports an unreachable server naming its address', async () => {
+    const nowhere = httpSink('http://127.0.0.1:9/__simloop/sink');
+    await expectSinkError(nowhere.write('a.txt', text('x')), 'other', /sink server at http:\/\/127\.0\.0\.1:9\/__simloop\/sink can't be reached/);
+  });
+});
+
+describe('sinkMiddleware with a token', () => {
+  it('refuses requests without the token and serves those with it', async () => {
+    const running = await serve((dir) => fsSink(dir), { token: 's3cret' });
+    await expectSinkError(httpSink(running.base).write('a.txt', text('x')), 'permission', /token/);
+    await httpSink(running.base, { token: 's3cret' }).write('a.txt', text('x'));
+    expect(await readdir(running.dir)).toEqual(['a.txt']);
+    await running.stop();
+  });
+});
+
+describe('sinkMiddleware mounted the connect way', () => {
+  it("works with prefix '' when the framework strips the mount path (vite: middlewares.use('/__simloop/sink', sinkMiddleware('', sink)))", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simloop-http-sink-'));
+    const middleware = sinkMiddleware('', fsSink(dir));
+    const server = createServer((req, res) => {
+      if (!req.url?.startsWith(`${PREFIX}/`)) return void res.writeHead(404).end();
+      req.url = req.url.slice(PREFIX.length); // what connect does for a mounted handler
+      middleware(req, res, () => void res.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sink = httpSink(`http://127.0.0.1:${(server.address() as AddressInfo).port}${PREFIX}/`);
+    await sink.write('a/b.txt', text('mounted'));
+    expect(await sink.list('a')).toEqual(['b.txt']);
+    expect(await sink.read('a/b.txt')).toEqual(text('mounted'));
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+});

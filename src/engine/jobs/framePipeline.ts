@@ -1,0 +1,162 @@
+/**
+ * One frame, start to finish, inside a worker: randomization sample for (seed, frame) with physics
+ * settled → three.js scene → colour and label passes → labels → every format's files for the
+ * frame. Rapier and three.js run in the same worker; nothing here is shared between frames except
+ * caches (shader programs, textures), so frame i comes out the same on any worker in any order.
+ */
+import { Color, Matrix4, Quaternion, Vector3 } from 'three';
+import type { DatasetInfo, LabelledFrame, OutputFile } from '../dataset/types.ts';
+import { writerFor } from '../dataset/writers.ts';
+import { InputError } from '../errors.ts';
+import { cameraInfo, threeCamera } from '../labels/camera.ts';
+import { labelObjects } from '../labels/objectLabels.ts';
+import { subPixelBitsFor } from '../labels/footprint.ts';
+import { loadSceneFile } from '../load.ts';
+import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spec.ts';
+import { sampleFrame } from '../randomize/sample.ts';
+import { textureImage } from '../randomize/textures.ts';
+import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
+import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
+import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
+import type { SceneDocument } from '../scene/schema.ts';
+import { FrameFailure, type FrameOutput } from './generate.ts';
+import type { FrameRecord } from './finalize.ts';
+import type { GenerateJob } from './job.ts';
+
+export interface PipelineInit {
+  sceneBytes: Uint8Array;
+  sceneFile: string;
+  specText: string | null;
+  specFile: string | null;
+  job: GenerateJob;
+  info: DatasetInfo;
+}
+
+const TEXTURE_SIZE = 256;
+
+/** The camera (at `position`) is inside an instance's box: a frame that would be all wall. */
+function cameraInside(instances: RenderInstance[], position: Vector3): RenderInstance | null {
+  const local = new Vector3();
+  for (const instance of instances) {
+    local.copy(position).applyMatrix4(instance.worldMatrix.clone().invert());
+    if (instance.localBox.containsPoint(local)) return instance;
+  }
+  return null;
+}
+
+export class FramePipeline {
+  private readonly textures = new Map<string, { data: Uint8Array; size: number }>();
+  private readonly labelMaterials = new LabelMaterialCache();
+  private readonly classIds: Map<string, number>;
+
+  private constructor(
+    private readonly renderer: FrameRenderer,
+    private readonly doc: SceneDocument,
+    private readonly spec: RandomizationSpec | null,
+    private readonly job: GenerateJob,
+    private readonly info: DatasetInfo,
+  ) {
+    this.classIds = new Map(info.classes.map((c) => [c.name, c.id]));
+    // The CPU footprint rasterizer snaps vertices like the GPU does, so counts agree on edges.
+    this.subPixelBits = subPixelBitsFor(renderer.rendererName);
+  }
+
+  private readonly subPixelBits: number;
+
+  static create(canvas: RenderCanvas, init: PipelineInit): FramePipeline {
+    const { document } = loadSceneFile(init.sceneBytes, init.sceneFile);
+    const spec = init.specText !== null ? parseRandomizationSpec(init.specText, init.specFile ?? '<spec>') : null;
+    const renderer = new FrameRenderer(canvas, init.job.width, init.job.height, { shadows: init.job.shadows });
+    return new FramePipeline(renderer, document, spec, init.job, init.info);
+  }
+
+  private texture = (name: string) => {
+    let t = this.textures.get(name);
+    if (!t) {
+      t = { data: textureImage(name, TEXTURE_SIZE), size: TEXTURE_SIZE };
+      this.textures.set(name, t);
+    }
+    return t;
+  };
+
+  /** Frame `frame` encoded in every format of the job: what a dataset stores. */
+  async run(frame: number): Promise<FrameOutput> {
+    const { frames, ms } = await this.label(frame);
+    const t = performance.now();
+    const files: OutputFile[] = [];
+    const records: FrameRecord[] = [];
+    for (const labelled of frames) {
+      for (const name of ['frames', ...this.job.formats]) {
+        const { files: written, record } = writerFor(name).encodeFrame(this.info, labelled);
+        files.push(...written);
+        if (record !== undefined) records.push({ writer: name, cameraIndex: labelled.cameraIndex, record });
+      }
+    }
+    ms.encode = performance.now() - t;
+    return { frame, files, records, ms };
+  }
+
+  /** Frame `frame` seen by every camera of the dataset, with its labels (previews stop here). */
+  async label(frame: number): Promise<{ frames: LabelledFrame[]; ms: Record<string, number> }> {
+    const { job, info } = this;
+    const ms: Record<string, number> = {};
+    let t = performance.now();
+    const lap = (stage: string) => {
+      const now = performance.now();
+      ms[stage] = (ms[stage] ?? 0) + (now - t);
+      t = now;
+    };
+
+    const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
+    lap('physics');
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textures: sample.textures, textureSource: this.texture, labelMaterials: this.labelMaterials });
+    const frames: LabelledFrame[] = [];
+    try {
+      lap('scene');
+      for (let cameraIndex = 0; cameraIndex < info.cameras.length; cameraIndex++) {
+        const path = info.cameras[cameraIndex]!;
+        const placed = sample.cameras.find((c) => c.path === path);
+        if (!placed) throw new FrameFailure(frame, `frame ${frame}: camera ${path} is not in the sample`, false);
+        const position = new Vector3(...placed.position);
+        const inside = cameraInside(synthetic.instances, position);
+        if (inside) throw new FrameFailure(frame, `frame ${frame}: camera ${path} is inside ${inside.path}; move the camera or narrow its randomization`, false);
+        const worldMatrix = new Matrix4().compose(position, new Quaternion(...placed.orientation), new Vector3(1, 1, 1));
+        const camera = cameraInfo({ path, worldMatrix, fovY: placed.fovY, near: placed.near, far: placed.far, width: job.width, height: job.height });
+        const passes = this.renderer.render(synthetic.scene, threeCamera(camera), new Color(...sample.background), synthetic.labelMaterials);
+        ms.render = (ms.render ?? 0) + passes.ms.render;
+        ms.readback = (ms.readback ?? 0) + passes.ms.readback;
+        lap('gpu');
+        flipRowsInPlace(passes.rgb, job.width, job.height);
+        const decoded = decodeLabelPixels(passes.label, job.width, job.height);
+        const classOf = new Uint32Array(synthetic.instances.length + 1);
+        for (const instance of synthetic.instances) classOf[instance.instanceId] = instance.classId;
+        const semantic = new Uint32Array(decoded.instance.length);
+        for (let i = 0; i < semantic.length; i++) semantic[i] = classOf[decoded.instance[i]!] ?? 0;
+        const objects = labelObjects({ camera, objects: synthetic.instances, instance: decoded.instance, width: job.width, height: job.height, subPixelBits: this.subPixelBits });
+        const labelled: LabelledFrame = {
+          frame,
+          cameraIndex,
+          camera,
+          objects,
+          randomized: sample.randomized,
+          buffers: { rgb: passes.rgb, depth: decoded.depth, normals: decoded.normals, instance: decoded.instance, semantic },
+        };
+        lap('labels');
+        frames.push(labelled);
+      }
+    } catch (error) {
+      if (error instanceof FrameFailure) throw error;
+      if (error instanceof InputError) throw new FrameFailure(frame, error.message, false);
+      throw error;
+    } finally {
+      synthetic.dispose();
+    }
+    delete ms.gpu;
+    return { frames, ms };
+  }
+
+  dispose(): void {
+    this.labelMaterials.dispose();
+    this.renderer.dispose();
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * Runs a generation job over a pool of frame workers and a sink: hands out frames, writes each
+ * frame's files and then its completion record, redoes frames whose worker crashed, keeps the
+ * manifest saying what is complete, and finally builds the aggregate files (frames.jsonl, COCO's
+ * annotations.json, …) from the records in frame order. DOM-free: the studio runs it on the page
+ * with browser workers and an OPFS or directory sink; the CLI runs it in headless Chromium with an
+ * HTTP sink into Node's file system. What a frame contains is decided by the workers
+ * (framePipeline.ts); this module only schedules and records.
+ */
+import type { DatasetInfo, OutputFile, Sink } from '../dataset/types.ts';
+import { finalizeFormats, type FrameRecord } from './finalize.ts';
+import { type GenerateJob, shardRange } from './job.ts';
+import { DATASET_STATE_PATH, FRAME_RECORDS_DIR, MANIFEST_PATH, frameOfRecordName, frameRecordPath } from './layout.ts';
+import { type DatasetManifest, MANIFEST_SCHEMA_ID, MANIFEST_VERSION, encodeManifest } from './manifest.ts';
+
+/** What a worker returns for one frame (all cameras). Buffers are transferred, not copied. */
+export interface FrameOutput {
+  frame: number;
+  files: OutputFile[];
+  records: FrameRecord[];
+  /** Milliseconds per stage of the frame (sample, physics, render, readback, labels, encode). */
+  ms: Record<string, number>;
+}
+
+export interface FrameWorker {
+  run(frame: number, attempt: number): Promise<FrameOutput>;
+  terminate(): void;
+}
+
+/**
+ * A frame that could not be produced. `retryable` failures (a worker that died) are redone on a
+ * fresh worker; the others (bad input such as a camera inside an object) stop the job.
+ */
+export class FrameFailure extends Error {
+  override readonly name = 'FrameFailure';
+  constructor(
+    readonly frame: number,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface Lineage {
+  simloopVersion: string;
+  scene: { file: string; sha256: string };
+  randomization: { file: string; sha256: string } | null;
+  annotators: readonly string[];
+}
+
+export interface GenerationProgress {
+  /** Frames of this shard complete (including ones found complete on resume). */
+  done: number;
+  total: number;
+  /** Frames made by this run per second, over the recent window. */
+  framesPerSecond: number;
+  etaSeconds: number | null;
+  phase: 'frames' | 'finalize' | 'done';
+  /** Frames redone after a worker crash, so far. */
+  retried: number;
+}
+
+export interface GenerationResult {
+  status: 'complete' | 'cancelled';
+  frames: number;
+  produced: number;
+  resumedFrom: number;
+  retried: number;
+  seconds: number;
+  /** Mean milliseconds per stage over the frames this run produced. */
+  stageMs: Record<string, number>;
+}
+
+export interface GenerationHost {
+  sink: Sink;
+  /** A new worker for pool slot `slot` (called again after a crash). */
+  spawn(slot: number): Promise<FrameWorker>;
+  onProgress?(progress: GenerationProgress): void;
+  signal?: AbortSignal;
+  /** Wall clock: milliseconds (performance.now-like) and ISO time for the manifest. */
+  now?(): number;
+  isoTime?(): string;
+}
+
+/** Everything that must match for a resume (or a merge) to continue the same dataset. */
+export interface DatasetState {
+  schema: 'simloop.dataset-state';
+  version: 1;
+  scene_sha256: string;
+  randomization_sha256: string | null;
+  seed: number;
+  frames: number;
+  width: number;
+  height: number;
+  formats: string[];
+  shadows: boolean;
+  shard: { index: number; count: number };
+  info: DatasetInfo;
+}
+
+export const MAX_ATTEMPTS = 3;
+
+export function datasetState(job: GenerateJob, info: DatasetInfo, lineage: Lineage): DatasetState {
+  return {
+    schema: 'simloop.dataset-state',
+    version: 1,
+    scene_sha256: lineage.scene.sha256,
+    randomization_sha256: lineage.randomization?.sha256 ?? null,
+    seed: job.seed,
+    frames: job.frames,
+    width: job.width,
+    height: job.height,
+    formats: [...job.formats],
+    shadows: job.shadows,
+    shard: { ...job.shard },
+    info,
+  };
+}
+
+/** The first field where two states differ, or null when they describe the same dataset. */
+export function stateMismatch(a: DatasetState, b: DatasetState, ignoreShard = false): string | null {
+  const keys: (keyof DatasetState)[] = ['scene_sha256', 'randomization_sha256', 'seed', 'frames', 'width', 'height', 'formats', 'shadows', 'info'];
+  if (!ignoreShard) keys.push('shard');
+  for (const key of keys) if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) return key;
+  return null;
+}
+
+const encodeJson = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value)}\n`);
+
+export function buildManifest(state: DatasetState, lineage: Lineage, shards: DatasetManifest['shards'], range: [number, number]): DatasetManifest {
+  return {
+    schema: MANIFEST_SCHEMA_ID,
+    version: MANIFEST_VERSION,
+    simloop_version: lineage.simloopVersion,
+    scene: lineage.scene,
+    randomization: lineage.randomization,
+    seed: state.seed,
+    frames: { total: state.frames, range },
+    resolution: [state.width, state.height],
+    cameras: state.info.cameras,
+    classes: state.info.classes,
+    annotators: [...lineage.annotators],
+    formats: state.formats,
+    shards,
+    complete: shards.every((s) => s.complete),
+  };
+}
+
+/** Frames whose completion record exists in the sink. */
+export async function completeFrames(sink: Sink): Promise<Set<number>> {
+  const names = await sink.list(FRAME_RECORDS_DIR);
+  const out = new Set<number>();
+  for (const name of names) {
+    const frame = frameOfRecordName(name);
+    if (frame !== null) out.add(frame);
+  }
+  return out;
+}
+
+async function prepareDestination(sink: Sink, job: GenerateJob, state: DatasetState): Promise<void> {
+  const existing = await sink.read(DATASET_STATE_PATH);
+  if (existing) {
+    if (!job.resume) throw new Error(`the destination already holds a dataset (${DATASET_STATE_PATH}); pass --resume to continue it or choose an empty directory`);
+    const previous = JSON.parse(new TextDecoder().decode(existing)) as DatasetState;
+    const field = stateMismatch(previous, state);
+    if (field) throw new Error(`cannot resume: the dataset in the destination was made with a different ${field}`);
+  } else {
+    await sink.write(DATASET_STATE_PATH, encodeJson(state));
+  }
+}
+
+export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage: Lineage, host: GenerationHost): Promise<GenerationResult> {
+  const { sink } = host;
+  const now = host.now ?? (() => performance.now());
+  const isoTime = host.isoTime ?? (() => new Date().toISOString());
+  const started = now();
+  const { start, end } = shardRange(job.frames, job.shard);
+  const total = end - start;
+  const state = datasetState(job, info, lineage);
+  await prepareDestination(sink, job, state);
+
+  const done = new Set([...(await completeFrames(sink))].filter((f) => f >= start && f < end));
+  const resumedFrom = done.size;
+  const queue: { frame: number; attempt: number }[] = [];
+  for (let f = start; f < end; f++) if (!done.has(f)) queue.push({ frame: f, attempt: 0 });
+
+  const shardStatus = (finished: boolean): DatasetManifest['shards'][number] => ({
+    index: job.shard.index,
+    count: job.shard.count,
+    range: [start, end],
+    complete_frames: done.size,
+    complete: finished,
+    finished_at: finished ? isoTime() : null,
+  });
+  let manifestWrite: Promise<void> = Promise.resolve();
+  let lastManifest = now();
+  const writeManifest = (finished: boolean) => {
+    const bytes = encodeManifest(buildManifest(state, lineage, [shardStatus(finished)], [start, end]));
+    manifestWrite = manifestWrite.then(() => sink.write(MANIFEST_PATH, bytes));
+    return manifestWrite;
+  };
+  await writeManifest(false);
+
+  let produced = 0;
+  let retried = 0;
+  let failure: unknown = null;
+  const stageTotals: Record<string, number> = {};
+  const recent: number[] = [];
+  const report = (phase: GenerationProgress['phase']) => {
+    if (!host.onProgress) return;
+    const t = now();
+    const window = recent.length >= 2 ? (recent[recent.length - 1]! - recent[0]!) / 1000 : 0;
+    const fps = window > 0 ? (recent.length - 1) / window : produced > 0 ? produced / Math.max((t - started) / 1000, 1e-3) : 0;
+    const remaining = total - done.size;
+    host.onProgress({ done: done.size, total, framesPerSecond: fps, etaSeconds: fps > 0 ? remaining / fps : null, phase, retried });
+  };
+  report('frames');
+
+  const stopped = () => failure !== null || host.signal?.aborted === true;
+
+  async function writeFrame(output: FrameOutput): Promise<void> {
+    await Promise.all(output.files.map((file) => sink.write(file.path, file.bytes)));
+    // The record goes last: its presence is what says the frame is complete.
+    await sink.write(frameRecordPath(output.frame), encodeJson({ frame: output.frame, records: output.records }));
+  }
+
+  async function slotLoop(slot: number): Promise<void> {
+    let worker: FrameWorker | null = null;
+    try {
+      while (!stopped()) {
+        const next = queue.shift();
+        if (!next) return;
+        worker ??= await host.spawn(slot);
+        let output: FrameOutput;
+        try {
+          output = await worker.run(next.frame, next.attempt);
+        } catch (error) {
+          const retryable = error instanceof FrameFailure ? error.retryable : false;
+          if (retryable && next.attempt + 1 < MAX_ATTEMPTS) {
+            // The worker died with this frame: drop it, redo the frame first on a fresh one.
+            worker.terminate();
+            worker = null;
+            retried++;
+            queue.unshift({ frame: next.frame, attempt: next.attempt + 1 });
+            continue;
+          }
+          const message = error instanceof Error ? error.message : String(error);
+          throw new Error(retryable ? `frame ${next.frame} failed ${MAX_ATTEMPTS} times: ${message}` : message);
+        }
+        await writeFrame(output);
+        done.add(output.frame);
+        produced++;
+        for (const [stage, ms] of Object.entries(output.ms)) stageTotals[stage] = (stageTotals[stage] ?? 0) + ms;
+        recent.push(now());
+        if (recent.length > 32) recent.shift();
+        report('frames');
+        if (now() - lastManifest > 2000) {
+          lastManifest = now();
+          await writeManifest(false);
+        }
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      worker?.terminate();
+    }
+  }
+
+  const slots = Math.max(1, Math.min(job.workers, queue.length));
+  await Promise.all(Array.from({ length: queue.length ? slots : 0 }, (_, slot) => slotLoop(slot)));
+
+  if (failure !== null || host.signal?.aborted) {
+    // Say what is complete; the frames already written stay. Writing may itself fail (disk full).
+    await writeManifest(false).catch(() => {});
+    if (failure !== null) throw failure;
+    return { status: 'cancelled', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced) };
+  }
+
+  report('finalize');
+  await finalizeFormats(sink, state.info, ['frames', ...job.formats], start, end);
+  await writeManifest(true);
+  report('done');
+  return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced) };
+}
+
+function meanStages(totals: Record<string, number>, count: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [stage, ms] of Object.entries(totals)) out[stage] = count ? ms / count : 0;
+  return out;
+}

@@ -1,0 +1,141 @@
+/**
+ * Renders one synthetic frame with three.js on any canvas (an OffscreenCanvas in a worker, or a
+ * page canvas): a colour pass to the canvas and a label pass (labelPass.ts) to a float target,
+ * with one readback each. Owns the WebGL renderer and its targets; knows nothing of randomization
+ * or datasets.
+ */
+import {
+  Color,
+  FloatType,
+  Mesh,
+  NearestFilter,
+  NoToneMapping,
+  PCFShadowMap,
+  type PerspectiveCamera,
+  RGBAFormat,
+  SRGBColorSpace,
+  type Scene,
+  type ShaderMaterial,
+  WebGLRenderer,
+  WebGLRenderTarget,
+  type Material,
+} from 'three';
+
+export interface RenderedPasses {
+  /** RGBA8, bottom row first (GL order). */
+  rgb: Uint8Array;
+  /** RGBA32F label texels, bottom row first (see labelPass.ts). */
+  label: Float32Array;
+  /** Milliseconds spent drawing and reading back each pass. */
+  ms: { render: number; readback: number };
+}
+
+export interface FrameRendererOptions {
+  shadows?: boolean;
+}
+
+/** Any canvas three can draw to: OffscreenCanvas in workers, HTMLCanvasElement on a page. */
+export type RenderCanvas = ConstructorParameters<typeof WebGLRenderer>[0] extends infer P ? (P extends { canvas?: infer C } ? NonNullable<C> : never) : never;
+
+export class FrameRenderer {
+  readonly renderer: WebGLRenderer;
+  private target: WebGLRenderTarget;
+  private width: number;
+  private height: number;
+
+  constructor(canvas: RenderCanvas, width: number, height: number, options: FrameRendererOptions = {}) {
+    this.width = width;
+    this.height = height;
+    // No MSAA: the colour image must line up pixel for pixel with the label pass.
+    this.renderer = new WebGLRenderer({ canvas, antialias: false, preserveDrawingBuffer: true, alpha: false, powerPreference: 'high-performance' });
+    const gl = this.renderer.getContext();
+    if (!gl.getExtension('EXT_color_buffer_float')) throw new Error('this browser cannot render to float targets (EXT_color_buffer_float), which the label pass needs');
+    this.renderer.outputColorSpace = SRGBColorSpace;
+    this.renderer.toneMapping = NoToneMapping;
+    this.renderer.shadowMap.enabled = options.shadows ?? true;
+    this.renderer.shadowMap.type = PCFShadowMap;
+    this.renderer.setPixelRatio(1);
+    this.renderer.setSize(width, height, false);
+    this.target = this.makeTarget(width, height);
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    this.rendererName = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  }
+
+  /** The GPU (or software rasterizer) behind the context, e.g. "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device …))". */
+  readonly rendererName: string;
+
+  private makeTarget(width: number, height: number): WebGLRenderTarget {
+    return new WebGLRenderTarget(width, height, {
+      type: FloatType,
+      format: RGBAFormat,
+      minFilter: NearestFilter,
+      magFilter: NearestFilter,
+      depthBuffer: true,
+      generateMipmaps: false,
+    });
+  }
+
+  resize(width: number, height: number): void {
+    if (width === this.width && height === this.height) return;
+    this.width = width;
+    this.height = height;
+    this.renderer.setSize(width, height, false);
+    this.target.dispose();
+    this.target = this.makeTarget(width, height);
+  }
+
+  /**
+   * Draws the colour pass (the scene as it is) and the label pass (every mesh with the material
+   * `labelMaterials` gives it; meshes without one are left out of the label pass).
+   */
+  render(scene: Scene, camera: PerspectiveCamera, background: Color, labelMaterials: Map<Mesh, ShaderMaterial>): RenderedPasses {
+    const { renderer, width, height } = this;
+    const gl = renderer.getContext();
+    const t0 = performance.now();
+    scene.background = background;
+    renderer.setRenderTarget(null);
+    renderer.render(scene, camera);
+    const t1 = performance.now();
+    const rgb = new Uint8Array(width * height * 4);
+    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, rgb);
+    const t2 = performance.now();
+
+    const colourMaterials = new Map<Mesh, Material | Material[]>();
+    const hidden: Mesh[] = [];
+    scene.traverse((object) => {
+      if (!(object instanceof Mesh)) return;
+      const label = labelMaterials.get(object);
+      if (!label) {
+        if (object.visible) hidden.push(object);
+        object.visible = false;
+        return;
+      }
+      colourMaterials.set(object, object.material);
+      object.material = label;
+    });
+    const shadows = renderer.shadowMap.enabled;
+    renderer.shadowMap.enabled = false;
+    scene.background = null;
+    renderer.setClearColor(0x000000, 0);
+    renderer.setRenderTarget(this.target);
+    renderer.clear(true, true, true);
+    renderer.render(scene, camera);
+    const t3 = performance.now();
+    const label = new Float32Array(width * height * 4);
+    renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
+    const t4 = performance.now();
+    renderer.setRenderTarget(null);
+    renderer.shadowMap.enabled = shadows;
+    for (const [mesh, material] of colourMaterials) mesh.material = material;
+    for (const mesh of hidden) mesh.visible = true;
+    return { rgb, label, ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) } };
+  }
+
+  /** Drops GPU resources; the canvas can be reused by a new renderer. */
+  dispose(): void {
+    this.target.dispose();
+    this.renderer.dispose();
+  }
+}
+
+export const blackBackground = () => new Color(0, 0, 0);

@@ -1,0 +1,27 @@
+/**
+ * Runs a generation job in the browser: plans it on the page, starts the frame workers and hands
+ * both to the engine's job runner with a sink. The studio's generate panel and the CLI's
+ * headless page (generatePage.ts) both come through here, so a dataset is the same bytes either way.
+ */
+import type { Sink } from '../engine/dataset/types.ts';
+import { type GenerationProgress, type GenerationResult, runGeneration } from '../engine/jobs/generate.ts';
+import type { GenerateJob } from '../engine/jobs/job.ts';
+import { type GenerationInputs, planGeneration } from '../engine/jobs/plan.ts';
+import type { WorkerFaults } from '../../workers/sdg.worker.ts';
+import { frameWorkerFactory } from './workerPool.ts';
+
+export interface BrowserGeneration {
+  job: GenerateJob;
+  inputs: GenerationInputs;
+  sink: Sink;
+  onProgress?: (progress: GenerationProgress) => void;
+  signal?: AbortSignal;
+  faults?: WorkerFaults;
+}
+
+export async function generateInBrowser(options: BrowserGeneration): Promise<GenerationResult> {
+  const { job, inputs } = options;
+  const plan = await planGeneration(inputs, job);
+  const spawn = frameWorkerFactory({ ...inputs, job, info: plan.info }, options.faults);
+  return runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
+}

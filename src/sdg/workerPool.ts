@@ -1,0 +1,49 @@
+/**
+ * Browser side of the frame worker pool: starts sdg workers (workers/sdg.worker.ts), wraps them
+ * with comlink, and turns a worker that dies (an uncaught error, an out-of-memory kill) into a
+ * retryable FrameFailure so the job redoes its frame on a fresh worker.
+ */
+import * as Comlink from 'comlink';
+import { FrameFailure, type FrameWorker } from '../engine/jobs/generate.ts';
+import type { PipelineInit } from '../engine/jobs/framePipeline.ts';
+import type { SdgWorkerApi, WorkerFaults } from '../../workers/sdg.worker.ts';
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function frameWorkerFactory(init: PipelineInit, faults: WorkerFaults = {}): (slot: number) => Promise<FrameWorker> {
+  return async () => {
+    const worker = new Worker(new URL('../../workers/sdg.worker.ts', import.meta.url), { type: 'module', name: 'simloop-sdg' });
+    let died: (error: FrameFailure) => void = () => {};
+    const death = new Promise<never>((_, reject) => (died = reject));
+    death.catch(() => {});
+    let current = -1;
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      died(new FrameFailure(current, `a frame worker crashed (${event.message || 'no message'})`, true));
+    });
+    worker.addEventListener('messageerror', () => died(new FrameFailure(current, 'a frame worker sent an unreadable message', true)));
+    const remote = Comlink.wrap<SdgWorkerApi>(worker);
+    try {
+      await Promise.race([remote.init(init, faults), death]);
+    } catch (error) {
+      worker.terminate();
+      if (error instanceof FrameFailure) throw error;
+      throw new FrameFailure(-1, message(error), false);
+    }
+    return {
+      async run(frame, attempt) {
+        current = frame;
+        try {
+          return await Promise.race([remote.run(frame, attempt), death]);
+        } catch (error) {
+          if (error instanceof FrameFailure) throw new FrameFailure(frame, error.message, error.retryable);
+          throw new FrameFailure(frame, message(error), false);
+        }
+      },
+      terminate() {
+        remote[Comlink.releaseProxy]();
+        worker.terminate();
+      },
+    };
+  };
+}

@@ -152,7 +152,7 @@ export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     if (onProgress) await page.exposeFunction('__simloopProgress', (p: GenerationProgress) => onProgress(p));
-    await page.goto(`${app.url}generate.html`);
+    await page.goto(`${app.url}generate.html${process.env.SIMLOOP_PROFILE ? '?profile' : ''}`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
     const request: PageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
     const response = (await page.evaluate((r) => window.__simloopGenerate!(r), request)) as PageResponse;

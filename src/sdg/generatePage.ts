@@ -49,4 +49,5 @@ window.__simloopGenerate = async (request) => {
     return { ok: false, error: describeError(error) };
   }
 };
+(globalThis as { __simloopProfile?: boolean }).__simloopProfile = new URL(location.href).searchParams.has('profile');
 document.body.dataset.ready = 'true';

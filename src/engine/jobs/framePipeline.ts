@@ -125,6 +125,7 @@ export class FramePipeline {
         const passes = this.renderer.render(synthetic.scene, threeCamera(camera), new Color(...sample.background), synthetic.labelMaterials);
         ms.render = (ms.render ?? 0) + passes.ms.render;
         ms.readback = (ms.readback ?? 0) + passes.ms.readback;
+        if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) for (const k of ['colourRender', 'colourReadback', 'labelRender', 'labelReadback']) ms[k] = (ms[k] ?? 0) + (passes.ms[k] ?? 0);
         lap('gpu');
         flipRowsInPlace(passes.rgb, job.width, job.height);
         const decoded = decodeLabelPixels(passes.label, job.width, job.height);

@@ -225,12 +225,23 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     await sink.write(frameRecordPath(output.frame), encodeJson({ frame: output.frame, records: output.records }));
   }
 
+  function recordDone(output: FrameOutput): void {
+    done.add(output.frame);
+    produced++;
+    for (const [stage, ms] of Object.entries(output.ms)) stageTotals[stage] = (stageTotals[stage] ?? 0) + ms;
+    recent.push(now());
+    if (recent.length > 32) recent.shift();
+    report('frames');
+  }
+
   async function slotLoop(slot: number): Promise<void> {
     let worker: FrameWorker | null = null;
+    // Each slot writes frame k while its worker already makes frame k + 1 (one write in flight).
+    let writing: Promise<void> = Promise.resolve();
     try {
       while (!stopped()) {
         const next = queue.shift();
-        if (!next) return;
+        if (!next) break;
         worker ??= await host.spawn(slot);
         let output: FrameOutput;
         try {
@@ -248,21 +259,22 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
           const message = error instanceof Error ? error.message : String(error);
           throw new Error(retryable ? `frame ${next.frame} failed ${MAX_ATTEMPTS} times: ${message}` : message);
         }
-        await writeFrame(output);
-        done.add(output.frame);
-        produced++;
-        for (const [stage, ms] of Object.entries(output.ms)) stageTotals[stage] = (stageTotals[stage] ?? 0) + ms;
-        recent.push(now());
-        if (recent.length > 32) recent.shift();
-        report('frames');
-        if (now() - lastManifest > 2000) {
-          lastManifest = now();
-          await writeManifest(false);
-        }
+        await writing;
+        if (stopped()) break;
+        writing = writeFrame(output).then(async () => {
+          recordDone(output);
+          if (now() - lastManifest > 2000) {
+            lastManifest = now();
+            await writeManifest(false);
+          }
+        });
+        writing.catch((error) => (failure ??= error));
       }
+      await writing;
     } catch (error) {
       failure ??= error;
     } finally {
+      await writing.catch(() => {});
       worker?.terminate();
     }
   }

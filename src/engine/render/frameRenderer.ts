@@ -13,6 +13,7 @@ import {
   PCFShadowMap,
   type PerspectiveCamera,
   RGBAFormat,
+  UnsignedByteType,
   SRGBColorSpace,
   type Scene,
   type ShaderMaterial,
@@ -27,7 +28,7 @@ export interface RenderedPasses {
   /** RGBA32F label texels, bottom row first (see labelPass.ts). */
   label: Float32Array;
   /** Milliseconds spent drawing and reading back each pass. */
-  ms: { render: number; readback: number };
+  ms: { render: number; readback: number } & Record<string, number>;
 }
 
 export interface FrameRendererOptions {
@@ -40,6 +41,8 @@ export type RenderCanvas = ConstructorParameters<typeof WebGLRenderer>[0] extend
 export class FrameRenderer {
   readonly renderer: WebGLRenderer;
   private target: WebGLRenderTarget;
+  /** The colour pass renders here, not to the canvas: reading a canvas back is several times slower. */
+  private colourTarget: WebGLRenderTarget;
   private width: number;
   private height: number;
 
@@ -57,6 +60,7 @@ export class FrameRenderer {
     this.renderer.setPixelRatio(1);
     this.renderer.setSize(width, height, false);
     this.target = this.makeTarget(width, height);
+    this.colourTarget = this.makeColourTarget(width, height);
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
     this.rendererName = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
   }
@@ -75,6 +79,19 @@ export class FrameRenderer {
     });
   }
 
+  private makeColourTarget(width: number, height: number): WebGLRenderTarget {
+    const target = new WebGLRenderTarget(width, height, {
+      type: UnsignedByteType,
+      format: RGBAFormat,
+      minFilter: NearestFilter,
+      magFilter: NearestFilter,
+      depthBuffer: true,
+      generateMipmaps: false,
+      colorSpace: SRGBColorSpace,
+    });
+    return target;
+  }
+
   resize(width: number, height: number): void {
     if (width === this.width && height === this.height) return;
     this.width = width;
@@ -82,6 +99,8 @@ export class FrameRenderer {
     this.renderer.setSize(width, height, false);
     this.target.dispose();
     this.target = this.makeTarget(width, height);
+    this.colourTarget.dispose();
+    this.colourTarget = this.makeColourTarget(width, height);
   }
 
   /**
@@ -93,11 +112,12 @@ export class FrameRenderer {
     const gl = renderer.getContext();
     const t0 = performance.now();
     scene.background = background;
-    renderer.setRenderTarget(null);
+    renderer.setRenderTarget(this.colourTarget);
     renderer.render(scene, camera);
+    if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) gl.finish();
     const t1 = performance.now();
     const rgb = new Uint8Array(width * height * 4);
-    gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, rgb);
+    renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
     const t2 = performance.now();
 
     const colourMaterials = new Map<Mesh, Material | Material[]>();
@@ -120,6 +140,7 @@ export class FrameRenderer {
     renderer.setRenderTarget(this.target);
     renderer.clear(true, true, true);
     renderer.render(scene, camera);
+    if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) gl.finish();
     const t3 = performance.now();
     const label = new Float32Array(width * height * 4);
     renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
@@ -128,12 +149,13 @@ export class FrameRenderer {
     renderer.shadowMap.enabled = shadows;
     for (const [mesh, material] of colourMaterials) mesh.material = material;
     for (const mesh of hidden) mesh.visible = true;
-    return { rgb, label, ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) } };
+    return { rgb, label, ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3), colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 } };
   }
 
   /** Drops GPU resources; the canvas can be reused by a new renderer. */
   dispose(): void {
     this.target.dispose();
+    this.colourTarget.dispose();
     this.renderer.dispose();
   }
 }

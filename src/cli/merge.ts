@@ -68,6 +68,7 @@ export async function mergeShards(dirs: string[], outDir: string): Promise<Merge
     const { start, end } = shardRange(shard.state.frames, shard.state.shard);
     const complete = [...(await completeFrames(fsSink(shard.dir)))].filter((f) => f >= start && f < end).length;
     if (complete !== end - start) throw new InputError(shard.dir, `is incomplete: ${complete} of ${end - start} frames (finish it with simloop generate … --resume)`);
+    if (!shard.manifest.complete) throw new InputError(shard.dir, `is incomplete: its aggregate files were not finished (${MANIFEST_PATH} says complete: false; finish it with simloop generate … --resume)`);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
   if (missing.length) throw new InputError('merge', `shards ${missing.map((i) => `${i}/${count}`).join(', ')} are missing`);

@@ -4,7 +4,7 @@
  * frame. Rapier and three.js run in the same worker; nothing here is shared between frames except
  * caches (shader programs, textures), so frame i comes out the same on any worker in any order.
  */
-import { Color, Matrix4, Quaternion, Vector3 } from 'three';
+import { Color, DataTexture, Matrix4, Quaternion, SRGBColorSpace, Vector3 } from 'three';
 import type { DatasetInfo, LabelledFrame, OutputFile } from '../dataset/types.ts';
 import { writerFor } from '../dataset/writers.ts';
 import { InputError } from '../errors.ts';
@@ -80,6 +80,21 @@ export class FramePipeline {
   };
 
   /** Frame `frame` encoded in every format of the job: what a dataset stores. */
+  private readonly backgrounds = new Map<string, DataTexture>();
+
+  /** A bundled texture shown behind the scene (screen-filling, as three draws a background texture). */
+  private backgroundTexture(name: string): DataTexture {
+    let texture = this.backgrounds.get(name);
+    if (!texture) {
+      const { data, size } = this.texture(name);
+      texture = new DataTexture(data, size, size);
+      texture.colorSpace = SRGBColorSpace;
+      texture.needsUpdate = true;
+      this.backgrounds.set(name, texture);
+    }
+    return texture;
+  }
+
   async run(frame: number): Promise<FrameOutput> {
     const { frames, ms } = await this.label(frame);
     const t = performance.now();
@@ -122,7 +137,8 @@ export class FramePipeline {
         if (inside) throw new FrameFailure(frame, `frame ${frame}: camera ${path} is inside ${inside.path}; move the camera or narrow its randomization`, false);
         const worldMatrix = new Matrix4().compose(position, new Quaternion(...placed.orientation), new Vector3(1, 1, 1));
         const camera = cameraInfo({ path, worldMatrix, fovY: placed.fovY, near: placed.near, far: placed.far, width: job.width, height: job.height });
-        const passes = this.renderer.render(synthetic.scene, threeCamera(camera), new Color(...sample.background), synthetic.labelMaterials);
+        const background = sample.backgroundImage ? this.backgroundTexture(sample.backgroundImage) : new Color(...sample.background);
+        const passes = this.renderer.render(synthetic.scene, threeCamera(camera), background, synthetic.labelMaterials);
         ms.render = (ms.render ?? 0) + passes.ms.render;
         ms.readback = (ms.readback ?? 0) + passes.ms.readback;
         if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) for (const k of ['colourRender', 'colourReadback', 'labelRender', 'labelReadback']) ms[k] = (ms[k] ?? 0) + (passes.ms[k] ?? 0);
@@ -157,6 +173,7 @@ export class FramePipeline {
   }
 
   dispose(): void {
+    for (const texture of this.backgrounds.values()) texture.dispose();
     this.labelMaterials.dispose();
     this.renderer.dispose();
   }

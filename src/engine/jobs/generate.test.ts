@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySink } from '../dataset/memorySink.ts';
-import { SinkError } from '../dataset/sinks/errors.ts';
+import { SinkError, sinkFailure } from '../dataset/sinks/errors.ts';
 import { faultySink } from '../dataset/sinks/faulty.ts';
 import { exportFrames } from '../dataset/testing.ts';
 import { frameLine } from '../dataset/framesJsonl.ts';
@@ -277,7 +277,7 @@ describe('runGeneration: worker failures', () => {
     expectFramesIntact(sink, job, [0, 1, 2]);
     expect(sink.files.has('frames.jsonl')).toBe(false);
     expect(manifestOf(sink)).toMatchObject({ complete: false, shards: [{ complete: false, complete_frames: 3, finished_at: null }] });
-    expect(run.progress.at(-1)).toMatchObject({ phase: 'frames', done: 3, retried: MAX_ATTEMPTS - 1 });
+    expect(run.progress.at(-1)).toMatchObject({ phase: 'frames', done: 3 });
   });
 
   it('stops at once on a non-retryable failure, keeping the frames already written', async () => {
@@ -296,6 +296,18 @@ describe('runGeneration: worker failures', () => {
     expect(sink.files.has('frames.jsonl')).toBe(false);
     expect(sink.files.has('coco/annotations.json')).toBe(false);
     expect(manifestOf(sink)).toMatchObject({ complete: false, shards: [{ complete: false, complete_frames: 4 }] });
+  });
+
+  it('writes nothing more once another worker failed, not even a frame already made', async () => {
+    const job = fakeJob({ frames: 2, workers: 2 });
+    const { run, promise } = await generate(job, {
+      plan: { delayMs: (frame) => (frame === 1 ? 15 : 0), fail: (r) => (r.frame === 0 ? new FrameFailure(0, 'frame 0: bad camera', false) : undefined) },
+    });
+    await expect(promise).rejects.toThrow('frame 0: bad camera');
+    expect(run.log.finished).toEqual([1]); // frame 1 was made after the failure…
+    expect(await recordedFrames(run.sink)).toEqual([]); // …and dropped
+    expect(run.sink.paths()).toEqual([DATASET_STATE_PATH, MANIFEST_PATH]);
+    expect([...run.log.terminated].sort()).toEqual([0, 1]);
   });
 
   it('reports an InputError from a worker with its own message, not retrying it', async () => {
@@ -361,6 +373,34 @@ describe('runGeneration: sink failures and resume', () => {
     const resumed = await generated({ ...job, resume: true }, { memory: inner });
     expect(resumed.result).toMatchObject({ status: 'complete', resumedFrom: before.length });
     expectSameFiles(filesOf(inner), filesOf(await cleanRun(job)));
+  });
+
+  it('a failure while finalizing leaves a manifest counting every frame, not complete; resume finishes it', async () => {
+    const job = fakeJob({ frames: 5, workers: 2 });
+    const inner = new MemorySink();
+    const sink: Sink = {
+      write: (path, bytes) => inner.write(path, bytes),
+      create: async (path) => {
+        if (path === 'coco/annotations.json') throw sinkFailure('no-space', 'write', path);
+        return inner.create(path);
+      },
+      read: (path) => inner.read(path),
+      list: (dir) => inner.list(dir),
+      remove: (path) => inner.remove(path),
+    };
+    const { run, promise } = await generate(job, { memory: inner, sink });
+    await expect(promise).rejects.toMatchObject({ name: 'SinkError', kind: 'no-space', message: 'cannot write coco/annotations.json: no space left on the device' });
+    expect(run.progress.at(-1)).toMatchObject({ phase: 'finalize', done: 5 });
+    expect(await recordedFrames(inner)).toEqual([0, 1, 2, 3, 4]);
+    expect(inner.files.has('coco/annotations.json')).toBe(false);
+    expect(inner.openStreams).toBe(0);
+    expect(manifestOf(inner)).toMatchObject({ complete: false, shards: [{ complete: false, complete_frames: 5, finished_at: null }] });
+
+    const resumed = await generated({ ...job, resume: true }, { memory: inner });
+    expect(resumed.result).toMatchObject({ status: 'complete', resumedFrom: 5, produced: 0 });
+    expect(resumed.log.spawned).toEqual([]);
+    expectSameFiles(filesOf(inner), filesOf(await cleanRun(job)));
+    expect(manifestOf(inner)).toMatchObject({ complete: true, shards: [{ complete: true, complete_frames: 5, finished_at: FIXED_TIME }] });
   });
 
   it('fails at once when the destination is read-only', async () => {
@@ -433,7 +473,9 @@ describe('runGeneration: cancel', () => {
     expect(result.produced).toBe(complete.length);
     expect(complete.length).toBeLessThan(10);
     expect(log.runs.some((r) => r.frame > 5)).toBe(false); // nothing was handed out after the abort
-    expect(complete).not.toContain(5);
+    // The frames in flight when it was cancelled (5 among them) are finished and kept.
+    expect(complete).toEqual(log.runs.map((r) => r.frame).sort((a, b) => a - b));
+    expect(complete).toContain(5);
     expect([...log.terminated].sort()).toEqual(log.spawned.map((_, id) => id));
     expectFramesIntact(sink, job, complete);
     for (const aggregate of ['frames.jsonl', 'coco/annotations.json', 'yolo/data.yaml']) expect(sink.files.has(aggregate), aggregate).toBe(false);

@@ -260,7 +260,8 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
           throw new Error(retryable ? `frame ${next.frame} failed ${MAX_ATTEMPTS} times: ${message}` : message);
         }
         await writing;
-        if (stopped()) break;
+        // After a failure nothing more is written; a cancel still keeps the frame it had in flight.
+        if (failure !== null) break;
         writing = writeFrame(output).then(async () => {
           recordDone(output);
           if (now() - lastManifest > 2000) {
@@ -290,7 +291,13 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   }
 
   report('finalize');
-  await finalizeFormats(sink, state.info, ['frames', ...job.formats], start, end);
+  try {
+    await finalizeFormats(sink, state.info, ['frames', ...job.formats], start, end);
+  } catch (error) {
+    // Every frame is complete but the aggregate files are not: say so, as on any other stop.
+    await writeManifest(false).catch(() => {});
+    throw error;
+  }
   await writeManifest(true);
   report('done');
   return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced) };

@@ -20,6 +20,7 @@ import {
   WebGLRenderer,
   WebGLRenderTarget,
   type Material,
+  type Texture,
 } from 'three';
 
 export interface RenderedPasses {
@@ -107,7 +108,7 @@ export class FrameRenderer {
    * Draws the colour pass (the scene as it is) and the label pass (every mesh with the material
    * `labelMaterials` gives it; meshes without one are left out of the label pass).
    */
-  render(scene: Scene, camera: PerspectiveCamera, background: Color, labelMaterials: Map<Mesh, ShaderMaterial>): RenderedPasses {
+  render(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>): RenderedPasses {
     const { renderer, width, height } = this;
     const gl = renderer.getContext();
     const t0 = performance.now();

@@ -3,7 +3,8 @@
  * randomization spec and every format, at 640×480 and 1280×720, for 1..N workers, rendered in
  * headless Chromium exactly as `simloop generate` renders; and where a frame's time goes (physics
  * settle, scene build, render, readback, labels, encode). Prints one JSON object.
- * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS).
+ * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
+ * such as "640x480,1280x720").
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,10 +17,7 @@ import { runGenerateJob } from '../src/cli/generate.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const frames = Number(process.env.SDG_BENCH_FRAMES ?? 60);
 const maxWorkers = Number(process.env.SDG_BENCH_MAX_WORKERS ?? Math.max(1, cpus().length));
-const sizes: [number, number][] = [
-  [640, 480],
-  [1280, 720],
-];
+const sizes = (process.env.SDG_BENCH_SIZES ?? '640x480,1280x720').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 
 async function measure(width: number, height: number, workers: number) {
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));

@@ -15,8 +15,9 @@ import { preview } from 'vite';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export { CHROMIUM_FLAGS, chromiumExecutable } from '../src/cli/browser.ts';
 import { CHROMIUM_FLAGS, chromiumExecutable } from '../src/cli/browser.ts';
+
+export { CHROMIUM_FLAGS, chromiumExecutable };
 
 function freePort() {
   return new Promise((resolve, reject) => {

@@ -27,8 +27,6 @@ function transferables(output: FrameOutput): ArrayBuffer[] {
   return [...seen];
 }
 
-(globalThis as { __simloopProfile?: boolean }).__simloopProfile = new URL(self.location.href).searchParams.has('profile') || (self.name ?? '').includes('profile');
-
 const api = {
   async init(init: PipelineInit, testFaults: WorkerFaults = {}): Promise<void> {
     faults = testFaults;

@@ -15,7 +15,7 @@ import { InputError } from '../engine/errors.ts';
 import type { Sink } from '../engine/dataset/types.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { GenerationProgress, GenerationResult } from '../engine/jobs/generate.ts';
-import { type GenerateJob, type GenerateJobInput, parseGenerateJob } from '../engine/jobs/job.ts';
+import { type GenerateJob, type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
 import type { PageRequest, PageResponse } from '../sdg/generatePage.ts';
 import { launchChromium } from './browser.ts';
@@ -48,10 +48,7 @@ export async function readJobFile(file: string): Promise<GenerateJobInput> {
   const job = { ...(value as Record<string, unknown>) };
   const base = dirname(resolve(file));
   for (const key of ['scene', 'out', 'randomize'] as const) if (typeof job[key] === 'string') job[key] = resolve(base, job[key] as string);
-  if (typeof job.shard === 'string') {
-    const m = /^(\d+)\/(\d+)$/.exec(job.shard);
-    if (m) job.shard = { index: Number(m[1]), count: Number(m[2]) };
-  }
+  if (typeof job.shard === 'string') job.shard = parseShard(job.shard, `${file}: shard`);
   return job as GenerateJobInput;
 }
 
@@ -152,7 +149,7 @@ export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     if (onProgress) await page.exposeFunction('__simloopProgress', (p: GenerationProgress) => onProgress(p));
-    await page.goto(`${app.url}generate.html${process.env.SIMLOOP_PROFILE ? '?profile' : ''}`);
+    await page.goto(`${app.url}generate.html`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
     const request: PageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
     const response = (await page.evaluate((r) => window.__simloopGenerate!(r), request)) as PageResponse;

@@ -49,5 +49,4 @@ window.__simloopGenerate = async (request) => {
     return { ok: false, error: describeError(error) };
   }
 };
-(globalThis as { __simloopProfile?: boolean }).__simloopProfile = new URL(location.href).searchParams.has('profile');
 document.body.dataset.ready = 'true';

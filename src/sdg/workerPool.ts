@@ -12,7 +12,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 export function frameWorkerFactory(init: PipelineInit, faults: WorkerFaults = {}): (slot: number) => Promise<FrameWorker> {
   return async () => {
-    const worker = new Worker(new URL('../../workers/sdg.worker.ts', import.meta.url), { type: 'module', name: (globalThis as { __simloopProfile?: boolean }).__simloopProfile ? 'simloop-sdg profile' : 'simloop-sdg' });
+    const worker = new Worker(new URL('../../workers/sdg.worker.ts', import.meta.url), { type: 'module', name: 'simloop-sdg' });
     let died: (error: FrameFailure) => void = () => {};
     const death = new Promise<never>((_, reject) => (died = reject));
     death.catch(() => {});

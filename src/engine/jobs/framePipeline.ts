@@ -4,7 +4,7 @@
  * frame. Rapier and three.js run in the same worker; nothing here is shared between frames except
  * caches (shader programs, textures), so frame i comes out the same on any worker in any order.
  */
-import { Color, DataTexture, Matrix4, Quaternion, SRGBColorSpace, Vector3 } from 'three';
+import { Color, Matrix4, Quaternion, Vector3 } from 'three';
 import type { DatasetInfo, LabelledFrame, OutputFile } from '../dataset/types.ts';
 import { writerFor } from '../dataset/writers.ts';
 import { InputError } from '../errors.ts';
@@ -17,7 +17,7 @@ import { sampleFrame } from '../randomize/sample.ts';
 import { textureImage } from '../randomize/textures.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
-import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
+import { LabelMaterialCache, TextureCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
 import type { FrameRecord } from './finalize.ts';
@@ -45,7 +45,7 @@ function cameraInside(instances: RenderInstance[], position: Vector3): RenderIns
 }
 
 export class FramePipeline {
-  private readonly textures = new Map<string, { data: Uint8Array; size: number }>();
+  private readonly textures = new TextureCache((name) => ({ data: textureImage(name, TEXTURE_SIZE), size: TEXTURE_SIZE }));
   private readonly labelMaterials = new LabelMaterialCache();
   private readonly classIds: Map<string, number>;
 
@@ -70,31 +70,7 @@ export class FramePipeline {
     return new FramePipeline(renderer, document, spec, init.job, init.info);
   }
 
-  private texture = (name: string) => {
-    let t = this.textures.get(name);
-    if (!t) {
-      t = { data: textureImage(name, TEXTURE_SIZE), size: TEXTURE_SIZE };
-      this.textures.set(name, t);
-    }
-    return t;
-  };
-
   /** Frame `frame` encoded in every format of the job: what a dataset stores. */
-  private readonly backgrounds = new Map<string, DataTexture>();
-
-  /** A bundled texture shown behind the scene (screen-filling, as three draws a background texture). */
-  private backgroundTexture(name: string): DataTexture {
-    let texture = this.backgrounds.get(name);
-    if (!texture) {
-      const { data, size } = this.texture(name);
-      texture = new DataTexture(data, size, size);
-      texture.colorSpace = SRGBColorSpace;
-      texture.needsUpdate = true;
-      this.backgrounds.set(name, texture);
-    }
-    return texture;
-  }
-
   async run(frame: number): Promise<FrameOutput> {
     const { frames, ms } = await this.label(frame);
     const t = performance.now();
@@ -124,7 +100,7 @@ export class FramePipeline {
 
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textures: sample.textures, textureSource: this.texture, labelMaterials: this.labelMaterials });
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textures: sample.textures, textureCache: this.textures, labelMaterials: this.labelMaterials });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');
@@ -137,11 +113,11 @@ export class FramePipeline {
         if (inside) throw new FrameFailure(frame, `frame ${frame}: camera ${path} is inside ${inside.path}; move the camera or narrow its randomization`, false);
         const worldMatrix = new Matrix4().compose(position, new Quaternion(...placed.orientation), new Vector3(1, 1, 1));
         const camera = cameraInfo({ path, worldMatrix, fovY: placed.fovY, near: placed.near, far: placed.far, width: job.width, height: job.height });
-        const background = sample.backgroundImage ? this.backgroundTexture(sample.backgroundImage) : new Color(...sample.background);
+        const background = sample.backgroundImage ? this.textures.get(sample.backgroundImage) : new Color(...sample.background);
         const passes = this.renderer.render(synthetic.scene, threeCamera(camera), background, synthetic.labelMaterials);
         ms.render = (ms.render ?? 0) + passes.ms.render;
         ms.readback = (ms.readback ?? 0) + passes.ms.readback;
-        if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) for (const k of ['colourRender', 'colourReadback', 'labelRender', 'labelReadback']) ms[k] = (ms[k] ?? 0) + (passes.ms[k] ?? 0);
+        for (const [pass, t] of Object.entries(passes.passMs)) ms[pass] = (ms[pass] ?? 0) + t;
         lap('gpu');
         flipRowsInPlace(passes.rgb, job.width, job.height);
         const decoded = decodeLabelPixels(passes.label, job.width, job.height);
@@ -173,7 +149,7 @@ export class FramePipeline {
   }
 
   dispose(): void {
-    for (const texture of this.backgrounds.values()) texture.dispose();
+    this.textures.dispose();
     this.labelMaterials.dispose();
     this.renderer.dispose();
   }

@@ -28,8 +28,10 @@ export interface RenderedPasses {
   rgb: Uint8Array;
   /** RGBA32F label texels, bottom row first (see labelPass.ts). */
   label: Float32Array;
-  /** Milliseconds spent drawing and reading back each pass. */
-  ms: { render: number; readback: number } & Record<string, number>;
+  /** Milliseconds drawing (issuing the draw calls) and reading back (which waits for the draws), both passes. */
+  ms: { render: number; readback: number };
+  /** The same split per pass: colourRender, colourReadback, labelRender, labelReadback. */
+  passMs: { colourRender: number; colourReadback: number; labelRender: number; labelReadback: number };
 }
 
 export interface FrameRendererOptions {
@@ -115,7 +117,6 @@ export class FrameRenderer {
     scene.background = background;
     renderer.setRenderTarget(this.colourTarget);
     renderer.render(scene, camera);
-    if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) gl.finish();
     const t1 = performance.now();
     const rgb = new Uint8Array(width * height * 4);
     renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
@@ -141,7 +142,6 @@ export class FrameRenderer {
     renderer.setRenderTarget(this.target);
     renderer.clear(true, true, true);
     renderer.render(scene, camera);
-    if ((globalThis as { __simloopProfile?: boolean }).__simloopProfile) gl.finish();
     const t3 = performance.now();
     const label = new Float32Array(width * height * 4);
     renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
@@ -150,7 +150,12 @@ export class FrameRenderer {
     renderer.shadowMap.enabled = shadows;
     for (const [mesh, material] of colourMaterials) mesh.material = material;
     for (const mesh of hidden) mesh.visible = true;
-    return { rgb, label, ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3), colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 } };
+    return {
+      rgb,
+      label,
+      ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) },
+      passMs: { colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 },
+    };
   }
 
   /** Drops GPU resources; the canvas can be reused by a new renderer. */

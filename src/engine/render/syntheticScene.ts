@@ -2,33 +2,20 @@
  * The three.js scene for one synthetic frame: the randomized scene document drawn as the viewer
  * draws it (sceneView.ts), plus bundled textures, and the instance table the label pass and the
  * labels need — which meshes make up each labelled prim, its instance and class ids, and a label
- * material per mesh. Label materials are cached by instance id across frames so shader programs
- * are compiled once per worker.
+ * material per mesh. Label materials (by instance id) and textures (by name) are cached across
+ * frames, so shader programs compile and textures upload once per worker.
  */
-import { type BufferGeometry, DataTexture, type Material, Matrix4, Mesh, MeshStandardMaterial, RepeatWrapping, SRGBColorSpace, Scene, type ShaderMaterial, Box3 } from 'three';
+import { Box3, DataTexture, Mesh, MeshStandardMaterial, RepeatWrapping, SRGBColorSpace, Scene, type ShaderMaterial } from 'three';
+import { geometryTriangles, type MeshPart } from '../labels/footprint.ts';
+import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
 import { createSceneView } from './sceneView.ts';
 
-export interface TrianglePart {
-  positions: Float32Array;
-  index: Uint32Array | null;
-  /** Part (mesh) → world. */
-  worldMatrix: Matrix4;
-}
-
-export interface RenderInstance {
-  path: string;
-  label: string;
-  classId: number;
-  /** 1-based, in prim order; the value of its pixels in the label pass. */
-  instanceId: number;
-  /** The labelled prim's world matrix. */
-  worldMatrix: Matrix4;
-  /** Bounds of all its meshes in the labelled prim's own frame. */
-  localBox: Box3;
-  parts: TrianglePart[];
+/** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
+export interface RenderInstance extends ObjectToLabel {
+  parts: MeshPart[];
 }
 
 export interface SyntheticScene {
@@ -39,6 +26,28 @@ export interface SyntheticScene {
 }
 
 export type TextureSource = (name: string) => { data: Uint8Array; size: number };
+
+/** Bundled textures by name, uploaded once; used for object maps and backgrounds alike. */
+export class TextureCache {
+  private readonly byName = new Map<string, DataTexture>();
+  constructor(private readonly source: TextureSource) {}
+  get(name: string): DataTexture {
+    let texture = this.byName.get(name);
+    if (!texture) {
+      const { data, size } = this.source(name);
+      texture = new DataTexture(data, size, size);
+      texture.colorSpace = SRGBColorSpace;
+      texture.wrapS = texture.wrapT = RepeatWrapping;
+      texture.needsUpdate = true;
+      this.byName.set(name, texture);
+    }
+    return texture;
+  }
+  dispose(): void {
+    for (const texture of this.byName.values()) texture.dispose();
+    this.byName.clear();
+  }
+}
 
 export class LabelMaterialCache {
   private readonly byId = new Map<number, ShaderMaterial>();
@@ -56,16 +65,9 @@ export class LabelMaterialCache {
   }
 }
 
-function trianglesOf(geometry: BufferGeometry): { positions: Float32Array; index: Uint32Array | null } {
-  const position = geometry.getAttribute('position');
-  const positions = position.array instanceof Float32Array ? position.array : Float32Array.from(position.array as ArrayLike<number>);
-  const index = geometry.getIndex();
-  return { positions, index: index ? Uint32Array.from(index.array as ArrayLike<number>) : null };
-}
-
 export function buildSyntheticScene(
   doc: SceneDocument,
-  options: { classIds: ReadonlyMap<string, number>; textures?: Record<string, string>; textureSource?: TextureSource; labelMaterials: LabelMaterialCache },
+  options: { classIds: ReadonlyMap<string, number>; textures?: Record<string, string>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
 ): SyntheticScene {
   const view = createSceneView(doc, []);
   const scene = new Scene();
@@ -75,20 +77,13 @@ export function buildSyntheticScene(
   const world = worldMatrices(doc);
   const instances = new Map<string, RenderInstance>();
   const labelMaterials = new Map<Mesh, ShaderMaterial>();
-  const textures: DataTexture[] = [];
 
   for (const [path, object] of view.objects) {
     if (!(object instanceof Mesh)) continue;
     const textureName = options.textures?.[path];
-    if (textureName && options.textureSource && object.material instanceof MeshStandardMaterial) {
-      const { data, size } = options.textureSource(textureName);
-      const texture = new DataTexture(data, size, size);
-      texture.colorSpace = SRGBColorSpace;
-      texture.wrapS = texture.wrapT = RepeatWrapping;
-      texture.needsUpdate = true;
-      object.material.map = texture;
+    if (textureName && options.textureCache && object.material instanceof MeshStandardMaterial) {
+      object.material.map = options.textureCache.get(textureName);
       object.material.needsUpdate = true;
-      textures.push(texture);
     }
     const owner = labelledPrim(path, prims);
     const label = owner?.labels['class']?.[0];
@@ -105,7 +100,7 @@ export function buildSyntheticScene(
     object.geometry.computeBoundingBox();
     const toOwner = instance.worldMatrix.clone().invert().multiply(object.matrixWorld);
     instance.localBox.union(object.geometry.boundingBox!.clone().applyMatrix4(toOwner));
-    instance.parts.push({ ...trianglesOf(object.geometry), worldMatrix: object.matrixWorld.clone() });
+    instance.parts.push({ ...geometryTriangles(object.geometry), worldMatrix: object.matrixWorld.clone() });
   }
 
   // Instance ids in prim order, so they do not depend on how the view iterates.
@@ -124,10 +119,7 @@ export function buildSyntheticScene(
     instances: ordered,
     labelMaterials,
     dispose() {
-      for (const texture of textures) texture.dispose();
       view.dispose();
     },
   };
 }
-
-export type { Material };

@@ -2,9 +2,11 @@
  * Synthetic-data benchmark: fully labelled frames per second for the tabletop scene with its
  * randomization spec and every format, at 640×480 and 1280×720, for 1..N workers, rendered in
  * headless Chromium exactly as `simloop generate` renders; and where a frame's time goes (physics
- * settle, scene build, render, readback, labels, encode). Prints one JSON object.
+ * settle, scene build, render, readback, labels, encode in the worker; write, the wall time of a
+ * frame's files reaching the disk, which overlaps the next frame; and the CLI process's own CPU per
+ * frame). Prints one JSON object.
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
- * such as "640x480,1280x720").
+ * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ const sizes = (process.env.SDG_BENCH_SIZES ?? '640x480,1280x720').split(',').map
 
 async function measure(width: number, height: number, workers: number) {
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
-  const stamps: { t: number; done: number }[] = [];
+  const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage }[] = [];
   try {
     const job = parseGenerateJob({
       scene: join(root, 'scenes/tabletop.usda'),
@@ -32,12 +34,13 @@ async function measure(width: number, height: number, workers: number) {
       width,
       height,
       workers,
+      shadows: process.env.SDG_BENCH_SHADOWS !== '0',
     });
     const started = performance.now();
     const result = await runGenerateJob({
       job,
       onProgress: (p: GenerationProgress) => {
-        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done });
+        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done, cpu: process.cpuUsage() });
       },
     });
     // Steady state: from the first finished frame to the last (leaves out browser start, worker
@@ -45,6 +48,7 @@ async function measure(width: number, height: number, workers: number) {
     const first = stamps.find((s) => s.done >= 1)!;
     const last = stamps[stamps.length - 1]!;
     const steady = (last.done - first.done) / ((last.t - first.t) / 1000);
+    const nodeCpuMs = (last.cpu.user - first.cpu.user + last.cpu.system - first.cpu.system) / 1000;
     return {
       width,
       height,
@@ -52,6 +56,8 @@ async function measure(width: number, height: number, workers: number) {
       frames: result.frames,
       labelled_frames_per_second: Number(steady.toFixed(2)),
       end_to_end_seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+      // CPU of this Node process (the CLI: receiving and writing the files) per frame, steady state.
+      node_cpu_ms_per_frame: Number((nodeCpuMs / (last.done - first.done)).toFixed(1)),
       ms_per_frame_per_worker: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
     };
   } finally {
@@ -70,6 +76,7 @@ console.log(
       cpus: cpus().length,
       cpu_model: cpus()[0]?.model,
       frames_per_run: frames,
+      shadows: process.env.SDG_BENCH_SHADOWS !== '0',
       results,
     },
     null,

@@ -2,8 +2,18 @@
  * The headless Chromium the CLI renders in (and the browser tests drive): Debian's
  * /usr/bin/chromium, or the one named by $SIMLOOP_CHROMIUM, or Playwright's own when neither
  * exists. Flags give WebGL/WebGPU on the software adapter without a GPU.
+ *
+ * Tests drive it through Playwright (launchChromium). The CLI's long jobs open their page with
+ * openHeadless instead: no DevTools connection at all, because Playwright turns on DevTools'
+ * network events, which copy every request body (a dataset's files) base64-encoded from the
+ * browser to Node — measured at ~110 ms of Node CPU per 640×480 frame, more than the frame's
+ * rendering.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_FLAGS = [
@@ -38,4 +48,47 @@ export async function launchChromium(): Promise<Browser> {
     const first = (error as Error).message.split('\n')[0];
     throw new Error(`could not start Chromium (${first}); install it (Debian: apt-get install chromium) or set SIMLOOP_CHROMIUM to a Chromium binary`);
   }
+}
+
+/** A Chromium process showing one page, with no remote control. */
+export interface HeadlessPage {
+  /** Settles when the process ends: its exit code (or signal) and its last lines of stderr. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }>;
+  /** Ends the process (SIGTERM, then SIGKILL after 5 s) and removes its profile folder. */
+  close(): Promise<void>;
+}
+
+/** Opens `url` in a headless Chromium of its own (fresh profile), without DevTools. */
+export async function openHeadless(url: string): Promise<HeadlessPage> {
+  let executable = chromiumExecutable();
+  if (!executable) {
+    executable = chromium.executablePath();
+    if (!existsSync(executable)) {
+      throw new Error('could not start Chromium (none found); install it (Debian: apt-get install chromium) or set SIMLOOP_CHROMIUM to a Chromium binary');
+    }
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'simloop-chromium-'));
+  const child = spawn(executable, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--disable-extensions', '--mute-audio', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tail: string[] = [];
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    tail.push(...chunk.split('\n').filter((line) => line.trim()));
+    if (tail.length > 20) tail.splice(0, tail.length - 20);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string }>((resolveExit) => {
+    child.on('error', (error) => resolveExit({ code: null, signal: null, stderrTail: `could not start ${executable}: ${error.message}` }));
+    child.on('exit', (code, signal) => resolveExit({ code, signal, stderrTail: tail.join('\n') }));
+  });
+  return {
+    exited,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killer);
+      }
+      await rm(profile, { recursive: true, force: true }).catch(() => {});
+    },
+  };
 }

@@ -18,7 +18,7 @@ import type { GenerationProgress, GenerationResult } from '../engine/jobs/genera
 import { type GenerateJob, type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
 import type { PageRequest, PageResponse } from '../sdg/generatePage.ts';
-import { launchChromium } from './browser.ts';
+import { type HeadlessPage, openHeadless } from './browser.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sinkMiddleware } from './sinks/httpSinkServer.ts';
 
@@ -90,7 +90,70 @@ interface AppServer {
   close(): Promise<void>;
 }
 
-async function startAppServer(sink: Sink, scene: Uint8Array, spec: Uint8Array | null): Promise<AppServer> {
+/** Node's side of the conversation with generate.html (see src/sdg/generatePage.ts). */
+interface PageChannel {
+  request: PageRequest;
+  onProgress?: (progress: GenerationProgress) => void;
+  /** Set when the page has asked for the job. */
+  asked: Promise<void>;
+  done: Promise<PageResponse>;
+  pageErrors: string[];
+  middleware(req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        resolveBody(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function pageChannel(request: PageRequest, onProgress?: (progress: GenerationProgress) => void): PageChannel {
+  let markAsked!: () => void;
+  let finish!: (response: PageResponse) => void;
+  const asked = new Promise<void>((r) => (markAsked = r));
+  const done = new Promise<PageResponse>((r) => (finish = r));
+  const pageErrors: string[] = [];
+  return {
+    request,
+    onProgress,
+    asked,
+    done,
+    pageErrors,
+    middleware(req, res, next) {
+      const route = (req.url ?? '').split('?')[0];
+      const reply = (status: number, body?: string) => {
+        res.statusCode = status;
+        if (body !== undefined) res.setHeader('content-type', 'application/json');
+        res.end(body);
+      };
+      if (route === '/job' && req.method === 'GET') {
+        markAsked();
+        return reply(200, JSON.stringify(request));
+      }
+      if (req.method !== 'POST' || !['/progress', '/done', '/page-error'].includes(route ?? '')) return next();
+      readJson(req).then(
+        (body) => {
+          if (route === '/progress') onProgress?.(body as GenerationProgress);
+          else if (route === '/done') finish(body as PageResponse);
+          else pageErrors.push(String((body as { message?: unknown }).message));
+          reply(204);
+        },
+        () => reply(400),
+      );
+    },
+  };
+}
+
+async function startAppServer(sink: Sink, scene: Uint8Array, spec: Uint8Array | null, channel: PageChannel): Promise<AppServer> {
   const port = await freePort();
   const serveInput = (bytes: Uint8Array | null) => (_req: IncomingMessage, res: ServerResponse) => {
     if (!bytes) {
@@ -115,6 +178,7 @@ async function startAppServer(sink: Sink, scene: Uint8Array, spec: Uint8Array | 
           dev.middlewares.use('/__simloop/input/scene', serveInput(scene));
           dev.middlewares.use('/__simloop/input/spec', serveInput(spec));
           dev.middlewares.use('/__simloop/sink', sinkMiddleware('', sink));
+          dev.middlewares.use('/__simloop', channel.middleware);
         },
       },
     ],
@@ -142,21 +206,31 @@ export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<
   let sink = fsSink(out);
   if (faults.sink) sink = faultySink(sink, faults.sink);
 
-  const app = await startAppServer(sink, sceneBytes, specBytes);
-  const browser = await launchChromium();
+  const request: PageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
+  const channel = pageChannel(request, onProgress);
+  const app = await startAppServer(sink, sceneBytes, specBytes, channel);
+  let page: HeadlessPage | null = null;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    if (onProgress) await page.exposeFunction('__simloopProgress', (p: GenerationProgress) => onProgress(p));
-    await page.goto(`${app.url}generate.html`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120_000 });
-    const request: PageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
-    const response = (await page.evaluate((r) => window.__simloopGenerate!(r), request)) as PageResponse;
+    page = await openHeadless(`${app.url}generate.html`);
+    const exited = page.exited.then(({ code, signal, stderrTail }) => {
+      const why = [channel.pageErrors[0], stderrTail.split('\n').at(-1)].filter(Boolean).join('; ');
+      throw new Error(`Chromium exited (${signal ?? `code ${code}`}) before the job finished${why ? `: ${why}` : ''}`);
+    });
+    const slow = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the generate page did not start within ${PAGE_START_SECONDS} s${channel.pageErrors[0] ? ` (${channel.pageErrors[0]})` : ''}`)), PAGE_START_SECONDS * 1000);
+    });
+    await Promise.race([channel.asked, exited, slow]);
+    clearTimeout(timer);
+    const response = await Promise.race([channel.done, exited]);
     if (!response.ok) throw new Error(response.error);
     return response.result;
   } finally {
-    await browser.close().catch(() => {});
+    clearTimeout(timer);
+    await page?.close().catch(() => {});
     await app.close().catch(() => {});
   }
 }
+
+/** How long Chromium may take to open the page and ask for the job (vite transforms modules on first load). */
+const PAGE_START_SECONDS = 120;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultySink } from '../../engine/dataset/sinks/faulty.ts';
 import { httpSink } from '../../engine/dataset/sinks/httpSink.ts';
+import { decodeBatch, encodeBatch } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { expectSinkError, sinkContract } from '../../engine/dataset/sinks/sinkContract.ts';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { fsSink } from './fsSink.ts';
@@ -156,5 +157,55 @@ describe('sinkMiddleware mounted the connect way', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('batches (POST /files)', () => {
+  it('encode and decode to the same files, and malformed batches are named, not half-read', () => {
+    const files = [
+      { path: 'a/b.png', bytes: new Uint8Array([1, 2, 3]) },
+      { path: 'c.json', bytes: new Uint8Array(0) },
+      { path: 'd.npy', bytes: new Uint8Array([4]) },
+    ];
+    const parts = encodeBatch(files);
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.byteLength), 0);
+    expect(decodeBatch(body)).toEqual(files);
+    expect(decodeBatch(body.subarray(0, 3))).toMatch(/shorter than its 4-byte header/);
+    expect(decodeBatch(body.subarray(0, body.length - 1))).toMatch(/entry 2 \(d\.npy\) runs past the end/);
+    expect(decodeBatch(new Uint8Array([...body, 0]))).toMatch(/1 bytes after its last file/);
+    expect(decodeBatch(new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b]))).toMatch(/not JSON/);
+    expect(decodeBatch(new Uint8Array([0, 0, 0, 8, ...text('{"a": 1}')]))).toMatch(/not a list/);
+  });
+
+  it('the server refuses a malformed batch or one bad path whole, before writing anything', async () => {
+    const running = await serve((dir) => fsSink(dir));
+    const post = (body: Uint8Array<ArrayBuffer>) => fetch(`${running.base}/files`, { method: 'POST', body });
+    const bad = await post(new Uint8Array([0, 0, 0, 50, 1]));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toMatch(/header says 50 bytes/);
+    const parts = encodeBatch([
+      { path: 'ok.txt', bytes: text('fine') },
+      { path: '../escape.txt', bytes: text('no') },
+    ]);
+    const escape = await post(new Uint8Array(await new Blob(parts).arrayBuffer()));
+    expect(escape.status).toBe(400);
+    expect((await escape.json()).kind).toBe('invalid-path');
+    expect(await readdir(running.dir)).toEqual([]);
+    await running.stop();
+  });
+
+  it('a full disk part way through a batch comes back as no-space; the files before it stay', async () => {
+    const running = await serve((dir) => faultySink(fsSink(dir), { failAfterWrites: 1, error: 'no-space' }));
+    const sink = httpSink(running.base);
+    await expectSinkError(
+      sink.writeFiles!([
+        { path: 'first.txt', bytes: text('1') },
+        { path: 'second.txt', bytes: text('2') },
+      ]),
+      'no-space',
+    );
+    expect(await readdir(running.dir)).toEqual(['first.txt']);
+    await running.stop();
   });
 });

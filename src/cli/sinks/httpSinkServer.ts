@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { firstLine, SinkError } from '../../engine/dataset/sinks/errors.ts';
-import { SINK_TOKEN_HEADER, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeBatch, SINK_TOKEN_HEADER, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
 import { pathProblem } from '../../engine/dataset/sinks/paths.ts';
 import type { SinkStream } from '../../engine/dataset/sinks/stream.ts';
 
@@ -73,6 +74,18 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
       return send(res, 204);
     }
 
+    if (route === '/files') {
+      allow('POST');
+      const files = decodeBatch(await readBody(req, maxBodyBytes));
+      if (typeof files === 'string') throw new Reply(400, { kind: 'other', message: files });
+      for (const file of files) {
+        const problem = pathProblem(file.path, false);
+        if (problem) throw bad(`invalid path ${JSON.stringify(file.path)}: ${problem}`, file.path);
+      }
+      await writeFiles(sink, files);
+      return send(res, 204);
+    }
+
     if (route === '/list') {
       allow('GET');
       return sendJson(res, 200, await sink.list(param('dir', true)));
@@ -110,7 +123,7 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
       return send(res, 204);
     }
 
-    throw new Reply(404, { kind: 'other', message: `unknown sink endpoint ${root}${route} (expected file, list or stream)` });
+    throw new Reply(404, { kind: 'other', message: `unknown sink endpoint ${root}${route} (expected file, files, list or stream)` });
   }
 
   const middleware = ((req, res, next) => {

@@ -51,7 +51,7 @@ describe('Replicator BasicWriter layout', () => {
   it('stores the colour image and the depth as they were rendered', async () => {
     const frame = threeObjectFrame();
     const sink = await basicOf([frame]);
-    expect(sink.bytes('basic/rgb_0000.png')).toEqual(rgbPngOf(frame));
+    expect(sink.bytes('basic/rgb_0000.png')).toEqual(await rgbPngOf(frame));
     const depth = decodeNpy(sink.bytes('basic/distance_to_image_plane_0000.npy'));
     expect([depth.descr, depth.shape]).toEqual(['<f4', [12, 16]]);
     expect(npyValues(depth)).toEqual(Array.from(frame.buffers.depth));
@@ -158,13 +158,13 @@ describe('Replicator BasicWriter layout', () => {
     expect(approxDiff(params, JSON.parse(JSON.stringify(cameraParams(frame))), { rel: 1e-6 })).toEqual([]);
   });
 
-  it('refuses a label buffer that disagrees with the objects', () => {
+  it('refuses a label buffer that disagrees with the objects', async () => {
     const frame = threeObjectFrame();
     frame.buffers.instance[0] = 9;
-    expect(() => new BasicWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), frame)).toThrow(/instance id 9/);
+    await expect(new BasicWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), frame)).rejects.toThrow(/instance id 9/);
     const other = threeObjectFrame();
     other.buffers.semantic[0] = 5;
-    expect(() => new BasicWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), other)).toThrow(/class id 5/);
+    await expect(new BasicWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), other)).rejects.toThrow(/class id 5/);
   });
 
   it('encodes the same frame to the same bytes', async () => {

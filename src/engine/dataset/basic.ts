@@ -113,7 +113,7 @@ export function cameraParams(frame: LabelledFrame) {
 export class BasicWriter implements Writer {
   readonly name = 'basic';
 
-  encodeFrame(info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[] } {
+  async encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[] }> {
     const { width, height } = frame.camera;
     const { buffers } = frame;
     const camera = cameraFolder(info, frame.cameraIndex);
@@ -127,14 +127,14 @@ export class BasicWriter implements Writer {
     const files: OutputFile[] = [];
     const add = (template: string, bytes: Uint8Array) => files.push({ path: path(template), bytes });
 
-    add(BASIC_PATHS.rgb, rgbPngOf(frame));
+    add(BASIC_PATHS.rgb, await rgbPngOf(frame));
     add(BASIC_PATHS.distanceToImagePlane, encodeNpy({ descr: '<f4', shape: [height, width], data: buffers.depth }));
-    add(BASIC_PATHS.normals, encodeNormalsPng(width, height, buffers.normals));
+    add(BASIC_PATHS.normals, await encodeNormalsPng(width, height, buffers.normals));
 
     // Semantic segmentation: colour per class id present.
     const semanticLabels: Record<string, { class: string }> = {};
     for (const id of presentIds(buffers.semantic)) semanticLabels[colourKey(labelColour(id))] = { class: id === 0 ? BACKGROUND_LABEL : nameOf(id) };
-    add(BASIC_PATHS.semanticSegmentation, encodeLabelPng(width, height, buffers.semantic));
+    add(BASIC_PATHS.semanticSegmentation, await encodeLabelPng(width, height, buffers.semantic));
     add(BASIC_PATHS.semanticSegmentationLabels, jsonBytes(semanticLabels));
 
     // Instance segmentation: colour per instance id present.
@@ -153,7 +153,7 @@ export class BasicWriter implements Writer {
       instanceMapping[key] = object.path;
       instanceSemantics[key] = { class: object.label };
     }
-    add(BASIC_PATHS.instanceSegmentation, encodeLabelPng(width, height, buffers.instance));
+    add(BASIC_PATHS.instanceSegmentation, await encodeLabelPng(width, height, buffers.instance));
     add(BASIC_PATHS.instanceSegmentationMapping, jsonBytes(instanceMapping));
     add(BASIC_PATHS.instanceSegmentationSemanticsMapping, jsonBytes(instanceSemantics));
 

@@ -93,13 +93,13 @@ describe('COCO', () => {
   it('gives ids that depend only on frame, camera and instance, so shards merge into the same file', async () => {
     const info = syntheticInfo(THREE_OBJECT_LABELS, { frames: 10 });
     const writer = new CocoWriter();
-    const alone = writer.encodeFrame(info, threeObjectFrame(7));
-    const again = writer.encodeFrame(info, threeObjectFrame(7));
+    const alone = await writer.encodeFrame(info, threeObjectFrame(7));
+    const again = await writer.encodeFrame(info, threeObjectFrame(7));
     expect(again.record).toEqual(alone.record);
     expect(JSON.parse(`[${alone.record.annotations}]`)[0].id).toBe(8 * 100000 + 1);
 
     // one run over frames 0…3 equals a finalize over the records of two "shards" concatenated
-    const records = [0, 1, 2, 3].map((f) => ({ frame: f, cameraIndex: 0, record: writer.encodeFrame(info, threeObjectFrame(f)).record }));
+    const records = await Promise.all([0, 1, 2, 3].map(async (f) => ({ frame: f, cameraIndex: 0, record: (await writer.encodeFrame(info, threeObjectFrame(f))).record })));
     const one = new MemorySink();
     await writer.finalize(info, recordsOf(records), one);
     const merged = new MemorySink();
@@ -112,7 +112,7 @@ describe('COCO', () => {
   it('lists only the images it has records for', async () => {
     const info = syntheticInfo(THREE_OBJECT_LABELS, { frames: 5 });
     const writer = new CocoWriter();
-    const records = [0, 1, 3].map((f) => ({ frame: f, cameraIndex: 0, record: writer.encodeFrame(info, threeObjectFrame(f)).record }));
+    const records = await Promise.all([0, 1, 3].map(async (f) => ({ frame: f, cameraIndex: 0, record: (await writer.encodeFrame(info, threeObjectFrame(f))).record })));
     const sink = new MemorySink();
     await writer.finalize(info, recordsOf(records), sink);
     const json = JSON.parse(sink.text(COCO_ANNOTATIONS_PATH));
@@ -123,7 +123,7 @@ describe('COCO', () => {
   it('refuses records out of order, and leaves no half-written file', async () => {
     const info = syntheticInfo(THREE_OBJECT_LABELS, { frames: 5 });
     const writer = new CocoWriter();
-    const records = [1, 0].map((f) => ({ frame: f, cameraIndex: 0, record: writer.encodeFrame(info, threeObjectFrame(f)).record }));
+    const records = await Promise.all([1, 0].map(async (f) => ({ frame: f, cameraIndex: 0, record: (await writer.encodeFrame(info, threeObjectFrame(f))).record })));
     const sink = new MemorySink();
     await expect(writer.finalize(info, recordsOf(records), sink)).rejects.toThrow(/out of order/);
     expect(sink.paths()).toEqual([]);

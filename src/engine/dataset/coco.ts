@@ -62,7 +62,7 @@ export function cocoImageId(info: DatasetInfo, frame: number, cameraIndex: numbe
 export class CocoWriter implements Writer {
   readonly name = 'coco';
 
-  encodeFrame(info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[]; record: CocoRecord } {
+  async encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[]; record: CocoRecord }> {
     const { width, height } = frame.camera;
     const imageId = cocoImageId(info, frame.frame, frame.cameraIndex);
     const visible = frame.objects.filter((o) => o.bbox2d_tight !== null);
@@ -89,7 +89,7 @@ export class CocoWriter implements Writer {
       );
     }
     return {
-      files: [{ path: framePath(COCO_IMAGE_PATH, info, frame.frame, frame.cameraIndex), bytes: rgbPngOf(frame) }],
+      files: [{ path: framePath(COCO_IMAGE_PATH, info, frame.frame, frame.cameraIndex), bytes: await rgbPngOf(frame) }],
       record: { width, height, annotations: annotations.join(',') },
     };
   }

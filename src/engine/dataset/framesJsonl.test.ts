@@ -47,7 +47,7 @@ describe('frames.jsonl', () => {
     expect(first.objects[2]).toMatchObject({ path: '/World/CubeB', bbox2d_tight: [12, 6, 15, 10], bbox2d_loose: [12, 6, 15, 10] });
   });
 
-  it('leaves out objects with no visible pixel', () => {
+  it('leaves out objects with no visible pixel', async () => {
     const frame = syntheticFrame({
       objects: [
         { path: '/World/Hidden', label: 'cube', rect: [2, 2, 4, 4] },
@@ -59,12 +59,12 @@ describe('frames.jsonl', () => {
     expect(line.objects.map((o: { path: string }) => o.path)).toEqual(['/World/Wall']);
   });
 
-  it('encodes the same frame to the same line, whatever order its objects were built in', () => {
+  it('encodes the same frame to the same line, whatever order its objects were built in', async () => {
     const a = threeObjectFrame(3);
     const b = threeObjectFrame(3);
     b.randomized = Object.fromEntries(Object.entries(b.randomized).reverse());
     const writer = new FramesJsonlWriter();
-    expect(writer.encodeFrame(syntheticInfo(['cube', 'sphere']), a)).toEqual({ files: [], record: frameLine(b) });
+    expect(await writer.encodeFrame(syntheticInfo(['cube', 'sphere']), a)).toEqual({ files: [], record: frameLine(b) });
   });
 
   it('rejects a record that is not a line', async () => {

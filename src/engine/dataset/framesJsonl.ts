@@ -50,7 +50,7 @@ export function frameLine(frame: LabelledFrame): string {
 export class FramesJsonlWriter implements Writer {
   readonly name = 'frames';
 
-  encodeFrame(_info: DatasetInfo, frame: LabelledFrame) {
+  async encodeFrame(_info: DatasetInfo, frame: LabelledFrame) {
     return { files: [], record: frameLine(frame) };
   }
 

@@ -18,8 +18,8 @@ describe('KITTI', () => {
     expect(multi.paths().filter((p) => p.includes('image_2'))).toEqual(['kitti/Left_0/image_2/000000.png', 'kitti/Left_1/image_2/000000.png']);
   });
 
-  it('writes 15 fields per visible object, worked out by hand', () => {
-    const [, labels] = new KittiWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), threeObjectFrame()).files;
+  it('writes 15 fields per visible object, worked out by hand', async () => {
+    const [, labels] = (await new KittiWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), threeObjectFrame())).files;
     const lines = text(labels!.bytes).trimEnd().split('\n').map((l) => l.split(' '));
     expect(lines.map((l) => l.length)).toEqual([15, 15, 15]);
     // CubeA at depth 5, f = 16, principal point (8, 6), rectangle columns 1…6, rows 1…5:
@@ -33,16 +33,16 @@ describe('KITTI', () => {
     expect(lines[2]!.slice(0, 8)).toEqual(['cube', String(Number((1 - 20 / 35).toPrecision(7))), '0', lines[2]![3], '12', '6', '16', '11']);
   });
 
-  it('leaves out objects with no visible pixel and writes an empty file when none is left', () => {
+  it('leaves out objects with no visible pixel and writes an empty file when none is left', async () => {
     const frame = syntheticFrame({ objects: [{ path: '/World/Gone', label: 'cube', rect: [2, 2, 3, 3] }, { path: '/World/Wall', label: 'wall', rect: [0, 0, 15, 11] }] });
-    const [, labels] = new KittiWriter().encodeFrame(syntheticInfo(['cube', 'wall']), frame).files;
+    const [, labels] = (await new KittiWriter().encodeFrame(syntheticInfo(['cube', 'wall']), frame)).files;
     expect(text(labels!.bytes)).toMatch(/^wall /);
     expect(text(labels!.bytes).trimEnd().split('\n')).toHaveLength(1);
-    const [, empty] = new KittiWriter().encodeFrame(syntheticInfo(['cube']), syntheticFrame({ objects: [] })).files;
+    const [, empty] = (await new KittiWriter().encodeFrame(syntheticInfo(['cube']), syntheticFrame({ objects: [] }))).files;
     expect(empty!.bytes.length).toBe(0);
   });
 
-  it('turns a box that only yaws into the same KITTI box', () => {
+  it('turns a box that only yaws into the same KITTI box', async () => {
     const box: Box3D = { center: [1, 0.5, 8], size: [4, 1.5, 1.8], rotation: aboutAxis([0, 1, 0], 0.5) };
     const k = kittiBox(box);
     expect(approxDiff(k, { dimensions: [1.5, 1.8, 4], location: [1, 1.25, 8], rotationY: 0.5 })).toEqual([]);
@@ -50,16 +50,16 @@ describe('KITTI', () => {
     expect(approxDiff(kittiBox({ ...box, rotation: aboutAxis([0, 1, 0], -2.5) }).rotationY, -2.5)).toEqual([]);
   });
 
-  it('picks the box axis nearest the camera y axis as height when the object lies on its side', () => {
+  it('picks the box axis nearest the camera y axis as height when the object lies on its side', async () => {
     // Rotated 90° about camera x: the box's z axis now points along camera −y (up).
     const box: Box3D = { center: [0, 0, 6], size: [2, 3, 0.5], rotation: aboutAxis([1, 0, 0], Math.PI / 2) };
     const k = kittiBox(box);
     expect(approxDiff(k, { dimensions: [0.5, 3, 2], location: [0, 0.25, 6], rotationY: 0 })).toEqual([]);
   });
 
-  it('writes the calibration from K and the world → camera transform', () => {
+  it('writes the calibration from K and the world → camera transform', async () => {
     const frame = threeObjectFrame();
-    const [, , calib] = new KittiWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), frame).files;
+    const [, , calib] = (await new KittiWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), frame)).files;
     expect(text(calib!.bytes)).toBe(
       [
         'P0: 16 0 8 0 0 16 6 0 0 0 1 0',

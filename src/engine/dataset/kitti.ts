@@ -130,11 +130,11 @@ export function kittiCalib(frame: LabelledFrame): string {
 export class KittiWriter implements Writer {
   readonly name = 'kitti';
 
-  encodeFrame(info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[] } {
+  async encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[] }> {
     const path = (template: string) => framePath(template, info, frame.frame, frame.cameraIndex);
     return {
       files: [
-        { path: path(KITTI_IMAGE_PATH), bytes: rgbPngOf(frame) },
+        { path: path(KITTI_IMAGE_PATH), bytes: await rgbPngOf(frame) },
         { path: path(KITTI_LABEL_PATH), bytes: textBytes(kittiLabels(frame)) },
         { path: path(KITTI_CALIB_PATH), bytes: textBytes(kittiCalib(frame)) },
       ],

@@ -5,22 +5,22 @@ import { colourKey, encodeGrey16Png, encodeLabelPng, encodeNormalsPng, encodeRgb
 import { threeObjectFrame } from './testing.ts';
 
 describe('PNG images', () => {
-  it('stores the colour image as RGB8 with the same pixels', () => {
+  it('stores the colour image as RGB8 with the same pixels', async () => {
     const random = seededRandom(1);
     const rgba = Uint8Array.from({ length: 5 * 3 * 4 }, (_, i) => (i % 4 === 3 ? 255 : Math.floor(random() * 256)));
-    const png = decode(encodeRgbPng(5, 3, rgba));
+    const png = decode(await encodeRgbPng(5, 3, rgba));
     expect([png.width, png.height, png.channels, png.depth]).toEqual([5, 3, 3, 8]);
     expect(Array.from(png.data)).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
   });
 
-  it('stores 16-bit grey exactly', () => {
+  it('stores 16-bit grey exactly', async () => {
     const grey = Uint16Array.from([0, 1, 256, 65535, 40000, 7]);
-    const png = decode(encodeGrey16Png(3, 2, grey));
+    const png = decode(await encodeGrey16Png(3, 2, grey));
     expect([png.channels, png.depth]).toEqual([1, 16]);
     expect(Array.from(png.data)).toEqual(Array.from(grey));
   });
 
-  it('gives every label id its own opaque colour, and the background none', () => {
+  it('gives every label id its own opaque colour, and the background none', async () => {
     expect(labelColour(0)).toEqual([0, 0, 0, 0]);
     const seen = new Set<number>();
     let translucent = 0;
@@ -35,29 +35,29 @@ describe('PNG images', () => {
     expect(colourKey([1, 2, 3, 255])).toBe('(1, 2, 3, 255)');
   });
 
-  it('colourises an id image pixel by pixel', () => {
+  it('colourises an id image pixel by pixel', async () => {
     const ids = Uint32Array.from([0, 1, 1, 2, 0, 70000]);
-    const png = decode(encodeLabelPng(3, 2, ids));
+    const png = decode(await encodeLabelPng(3, 2, ids));
     expect([png.channels, png.depth]).toEqual([4, 8]);
     expect(Array.from(png.data)).toEqual(Array.from(ids).flatMap((id) => labelColour(id)));
   });
 
-  it('colourises normals as Replicator does, with a transparent background', () => {
+  it('colourises normals as Replicator does, with a transparent background', async () => {
     const normals = Float32Array.from([0, 0, -1, 0, 0, 0, 1, 1, 1, -1, -1, -1]);
-    const png = decode(encodeNormalsPng(2, 2, normals));
+    const png = decode(await encodeNormalsPng(2, 2, normals));
     expect(Array.from(png.data)).toEqual([127, 127, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 255]);
   });
 
-  it('is deterministic, and encodes a frame’s colour image once for all formats', () => {
+  it('is deterministic, and encodes a frame’s colour image once for all formats', async () => {
     const frame = threeObjectFrame();
     const first = rgbPngOf(frame);
-    expect(rgbPngOf(frame)).toBe(first); // the same bytes object: not encoded again
+    expect(rgbPngOf(frame)).toBe(first); // the same promise: not encoded again
     const twin = threeObjectFrame(); // equal content, another object
     const second = rgbPngOf(twin);
     expect(second).not.toBe(first);
-    expect(Array.from(second)).toEqual(Array.from(first));
+    expect(Array.from(await second)).toEqual(Array.from(await first));
     // a frame that got a new colour buffer is encoded again
     twin.buffers.rgb = twin.buffers.rgb.map((v, i) => (i % 4 === 3 ? 255 : 255 - v));
-    expect(Array.from(rgbPngOf(twin))).not.toEqual(Array.from(first));
+    expect(Array.from(await rgbPngOf(twin))).not.toEqual(Array.from(await first));
   });
 });

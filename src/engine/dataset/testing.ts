@@ -231,7 +231,7 @@ export async function exportFrames(writers: readonly Writer[], info: DatasetInfo
   const records = new Map<string, { frame: number; cameraIndex: number; record: unknown }[]>(writers.map((w) => [w.name, []]));
   for (const frame of frames) {
     for (const writer of writers) {
-      const out = writer.encodeFrame(info, frame);
+      const out = await writer.encodeFrame(info, frame);
       for (const file of out.files) await sink.write(file.path, file.bytes);
       // Records are stored as JSON between encoding and finalize (jobs/finalize.ts): round-trip them.
       const record: unknown = out.record === undefined ? undefined : JSON.parse(JSON.stringify(out.record));

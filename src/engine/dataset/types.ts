@@ -142,7 +142,7 @@ export interface OutputFile {
  */
 export interface Writer {
   readonly name: string;
-  encodeFrame(info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[]; record?: unknown };
+  encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[]; record?: unknown }>;
   finalize(info: DatasetInfo, records: AsyncIterable<{ frame: number; cameraIndex: number; record: unknown }>, sink: Sink): Promise<void>;
 }
 
@@ -150,6 +150,12 @@ export interface Writer {
 export interface Sink {
   /** Writes (replacing) a whole file, creating folders. Must be atomic per file where the medium allows. */
   write(path: string, bytes: Uint8Array): Promise<void>;
+  /**
+   * Several whole files, each as `write` would (no order, no all-or-nothing): for sinks where one
+   * call is much cheaper than many (HTTP: one request per frame, not one per file). Callers use
+   * writeFiles() in sinks/writeFiles.ts, which falls back to `write` per file.
+   */
+  writeFiles?(files: readonly OutputFile[]): Promise<void>;
   /** A streamed file: chunks appended in order, visible under `path` only after close(). */
   create(path: string): Promise<{ write(chunk: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   /** Whole file, or null when it does not exist. */

@@ -9,20 +9,20 @@ import type { Sink } from './types.ts';
 import { WRITER_NAMES, encodeFrameWith, writerFor, writersFor } from './writers.ts';
 
 describe('the writer registry', () => {
-  it('knows the four formats and the always-on frames.jsonl', () => {
+  it('knows the four formats and the always-on frames.jsonl', async () => {
     expect(WRITER_NAMES).toEqual(['coco', 'basic', 'yolo', 'kitti']);
     for (const name of [...WRITER_NAMES, 'frames']) expect(writerFor(name).name).toBe(name);
     expect(writersFor(['yolo', 'coco', 'yolo']).map((w) => w.name)).toEqual(['frames', 'yolo', 'coco']);
   });
 
-  it('names the choices when asked for an unknown format', () => {
+  it('names the choices when asked for an unknown format', async () => {
     expect(() => writerFor('voc')).toThrow(InputError);
     expect(() => writerFor('toString')).toThrow(/unknown dataset format "toString"; expected one of coco, basic, yolo, kitti/);
   });
 
-  it('encodes a frame for every format at once, sharing one encoding of the colour image', () => {
+  it('encodes a frame for every format at once, sharing one encoding of the colour image', async () => {
     const info = syntheticInfo(THREE_OBJECT_LABELS);
-    const { files, records } = encodeFrameWith(writersFor(WRITER_NAMES), info, threeObjectFrame());
+    const { files, records } = await encodeFrameWith(writersFor(WRITER_NAMES), info, threeObjectFrame());
     const paths = files.map((f) => f.path);
     expect(new Set(paths).size).toBe(paths.length);
     const images = files.filter((f) => /(rgb_0+\.png|images\/0+\.png|image_2\/0+\.png)$/.test(f.path));
@@ -80,7 +80,7 @@ describe('finalize streams', () => {
   it('frames.jsonl: lines go out while records are still coming in', async () => {
     const info = syntheticInfo(['cube'], { frames: N });
     const frames = writerFor('frames');
-    const template = frames.encodeFrame(info, syntheticFrame({ width: 4, height: 4, objects: [{ path: '/World/C', label: 'cube', rect: [1, 1, 2, 2] }] })).record as string;
+    const template = (await frames.encodeFrame(info, syntheticFrame({ width: 4, height: 4, objects: [{ path: '/World/C', label: 'cube', rect: [1, 1, 2, 2] }] }))).record as string;
     let handed = 0;
     async function* records() {
       for (let i = 0; i < N; i++) {
@@ -117,7 +117,7 @@ describe('finalize streams', () => {
       for (let i = 0; i < N; i++) {
         const frame = syntheticFrame({ frame: i, width: 4, height: 3, objects: [{ path: '/World/C', label: 'cube', rect: [i % 3, 0, 3, i % 2] }] });
         handed = i + 1;
-        yield { frame: i, cameraIndex: 0, record: coco.encodeFrame(info, frame).record };
+        yield { frame: i, cameraIndex: 0, record: (await coco.encodeFrame(info, frame)).record };
       }
     }
     const memory = new MemorySink();

@@ -46,11 +46,11 @@ export function writersFor(formats: readonly string[]): Writer[] {
 }
 
 /** Everything the given writers produce for one frame and camera. */
-export function encodeFrameWith(writers: readonly Writer[], info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[]; records: { writer: string; record: unknown }[] } {
+export async function encodeFrameWith(writers: readonly Writer[], info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[]; records: { writer: string; record: unknown }[] }> {
   const files: OutputFile[] = [];
   const records: { writer: string; record: unknown }[] = [];
   for (const writer of writers) {
-    const out = writer.encodeFrame(info, frame);
+    const out = await writer.encodeFrame(info, frame);
     files.push(...out.files);
     if (out.record !== undefined) records.push({ writer: writer.name, record: out.record });
   }

@@ -11,11 +11,11 @@ describe('YOLO', () => {
     const frames = [threeObjectFrame(0), threeObjectFrame(1)];
     await exportFrames([new YoloWriter()], syntheticInfo(THREE_OBJECT_LABELS, { frames: 2 }), frames, sink);
     expect(sink.paths()).toEqual(['yolo/data.yaml', 'yolo/images/000000.png', 'yolo/images/000001.png', 'yolo/labels/000000.txt', 'yolo/labels/000001.txt']);
-    expect(sink.bytes('yolo/images/000001.png')).toEqual(rgbPngOf(frames[1]!));
+    expect(sink.bytes('yolo/images/000001.png')).toEqual(await rgbPngOf(frames[1]!));
   });
 
-  it('normalises the tight boxes in continuous pixel coordinates (hand-computed)', () => {
-    const [, labels] = new YoloWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), threeObjectFrame()).files;
+  it('normalises the tight boxes in continuous pixel coordinates (hand-computed)', async () => {
+    const [, labels] = (await new YoloWriter().encodeFrame(syntheticInfo(THREE_OBJECT_LABELS), threeObjectFrame())).files;
     // 16×12 image. CubeA covers columns 1…6 → [1, 7) and rows 1…5 → [1, 6):
     //   x_center = 4/16, y_center = 3.5/12, width = 6/16, height = 5/12; class cube = 1 → 0
     // Ball (sphere = 2 → 1): columns 4…8, rows 3…9 → 6.5/16, 6.5/12, 5/16, 7/12
@@ -25,14 +25,14 @@ describe('YOLO', () => {
     );
   });
 
-  it('writes an empty label file when nothing is visible', () => {
+  it('writes an empty label file when nothing is visible', async () => {
     const frame = syntheticFrame({ objects: [] });
-    const [, labels] = new YoloWriter().encodeFrame(syntheticInfo(['cube']), frame).files;
+    const [, labels] = (await new YoloWriter().encodeFrame(syntheticInfo(['cube']), frame)).files;
     expect(labels!.path).toBe('yolo/labels/000000.txt');
     expect(labels!.bytes.length).toBe(0);
   });
 
-  it('names the classes in data.yaml in id order, readable by a YAML 1.1 parser', () => {
+  it('names the classes in data.yaml in id order, readable by a YAML 1.1 parser', async () => {
     const info = syntheticInfo(['sphere', 'cube', 'on']);
     const text = yoloDataYaml(info);
     expect(parse(text, { version: '1.1' })).toEqual({ train: 'images', val: 'images', nc: 3, names: ['cube', 'on', 'sphere'] });

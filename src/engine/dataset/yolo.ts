@@ -54,10 +54,10 @@ export function yoloDataYaml(info: DatasetInfo): string {
 export class YoloWriter implements Writer {
   readonly name = 'yolo';
 
-  encodeFrame(info: DatasetInfo, frame: LabelledFrame): { files: OutputFile[] } {
+  async encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[] }> {
     return {
       files: [
-        { path: framePath(YOLO_IMAGE_PATH, info, frame.frame, frame.cameraIndex), bytes: rgbPngOf(frame) },
+        { path: framePath(YOLO_IMAGE_PATH, info, frame.frame, frame.cameraIndex), bytes: await rgbPngOf(frame) },
         { path: framePath(YOLO_LABEL_PATH, info, frame.frame, frame.cameraIndex), bytes: textBytes(yoloLabels(frame)) },
       ],
     };

@@ -78,7 +78,7 @@ export class FramePipeline {
     const records: FrameRecord[] = [];
     for (const labelled of frames) {
       for (const name of ['frames', ...this.job.formats]) {
-        const { files: written, record } = writerFor(name).encodeFrame(this.info, labelled);
+        const { files: written, record } = await writerFor(name).encodeFrame(this.info, labelled);
         files.push(...written);
         if (record !== undefined) records.push({ writer: name, cameraIndex: labelled.cameraIndex, record });
       }

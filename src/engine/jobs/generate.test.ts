@@ -77,10 +77,10 @@ function copyOf(sink: MemorySink): MemorySink {
 }
 
 /** Checks that every frame with a record has exactly the files and records the fake worker makes. */
-function expectFramesIntact(sink: MemorySink, job: GenerateJob, frames: readonly number[]): void {
+async function expectFramesIntact(sink: MemorySink, job: GenerateJob, frames: readonly number[]): Promise<void> {
   const info = fakeInfo(job);
   for (const frame of frames) {
-    const output = fakeFrameOutput(job, info, frame);
+    const output = await fakeFrameOutput(job, info, frame);
     for (const file of output.files) expect(Buffer.from(sink.bytes(file.path)).equals(Buffer.from(file.bytes)), `${file.path} of frame ${frame}`).toBe(true);
     expect(JSON.parse(sink.text(frameRecordPath(frame)))).toEqual(JSON.parse(JSON.stringify({ frame, records: output.records })));
   }
@@ -111,7 +111,7 @@ describe('runGeneration: a complete run', () => {
     expect(log.runs.map((r) => [r.frame, r.attempt])).toEqual([0, 1, 2, 3, 4, 5].map((f) => [f, 0]));
 
     expect(await recordedFrames(sink)).toEqual([0, 1, 2, 3, 4, 5]);
-    expectFramesIntact(sink, job, [0, 1, 2, 3, 4, 5]);
+    await expectFramesIntact(sink, job, [0, 1, 2, 3, 4, 5]);
     // Per-camera folders for two cameras, one image per format and frame.
     expect(sink.paths().filter((p) => p.endsWith('.png'))).toHaveLength(6 * 2 * 2);
 
@@ -162,7 +162,7 @@ describe('runGeneration: a complete run', () => {
     for (let frame = 0; frame < 4; frame++) {
       const recordAt = written.indexOf(frameRecordPath(frame));
       expect(recordAt).toBeGreaterThan(-1);
-      for (const file of fakeFrameOutput(job, info, frame).files) {
+      for (const file of (await fakeFrameOutput(job, info, frame)).files) {
         const at = written.indexOf(file.path);
         expect(at, file.path).toBeGreaterThan(-1);
         expect(at, file.path).toBeLessThan(recordAt);
@@ -274,7 +274,7 @@ describe('runGeneration: worker failures', () => {
     expect(log.spawned).toHaveLength(MAX_ATTEMPTS);
     expect([...log.terminated].sort()).toEqual([0, 1, 2]);
     expect(await recordedFrames(sink)).toEqual([0, 1, 2]);
-    expectFramesIntact(sink, job, [0, 1, 2]);
+    await expectFramesIntact(sink, job, [0, 1, 2]);
     expect(sink.files.has('frames.jsonl')).toBe(false);
     expect(manifestOf(sink)).toMatchObject({ complete: false, shards: [{ complete: false, complete_frames: 3, finished_at: null }] });
     expect(run.progress.at(-1)).toMatchObject({ phase: 'frames', done: 3 });
@@ -291,7 +291,7 @@ describe('runGeneration: worker failures', () => {
     expect(log.spawned).toHaveLength(1);
     expect(log.terminated).toEqual([0]);
     expect(await recordedFrames(sink)).toEqual([0, 1, 2, 3]);
-    expectFramesIntact(sink, job, [0, 1, 2, 3]);
+    await expectFramesIntact(sink, job, [0, 1, 2, 3]);
     expect(sink.paths().some((p) => p.includes('000004') || p.includes('000005'))).toBe(false);
     expect(sink.files.has('frames.jsonl')).toBe(false);
     expect(sink.files.has('coco/annotations.json')).toBe(false);
@@ -316,7 +316,7 @@ describe('runGeneration: worker failures', () => {
     await expect(promise).rejects.toThrow('scenes/fake.usda: /World/Cube: bad extent');
     expect(run.log.runs.filter((r) => r.frame === 2)).toHaveLength(1);
     expect(manifestOf(run.sink).complete).toBe(false);
-    expectFramesIntact(run.sink, job, await recordedFrames(run.sink));
+    await expectFramesIntact(run.sink, job, await recordedFrames(run.sink));
   });
 
   it('fails when a worker cannot be spawned', async () => {
@@ -348,7 +348,7 @@ describe('runGeneration: sink failures and resume', () => {
     const complete = await recordedFrames(inner);
     expect(complete.length).toBeGreaterThan(0);
     expect(complete.length).toBeLessThan(10);
-    expectFramesIntact(inner, job, complete);
+    await expectFramesIntact(inner, job, complete);
     expect(inner.files.has('frames.jsonl')).toBe(false);
     // The manifest could not be rewritten on a full disk: the one from the start says incomplete.
     expect(manifestOf(inner)).toMatchObject({ complete: false, shards: [{ complete: false }] });
@@ -477,7 +477,7 @@ describe('runGeneration: cancel', () => {
     expect(complete).toEqual(log.runs.map((r) => r.frame).sort((a, b) => a - b));
     expect(complete).toContain(5);
     expect([...log.terminated].sort()).toEqual(log.spawned.map((_, id) => id));
-    expectFramesIntact(sink, job, complete);
+    await expectFramesIntact(sink, job, complete);
     for (const aggregate of ['frames.jsonl', 'coco/annotations.json', 'yolo/data.yaml']) expect(sink.files.has(aggregate), aggregate).toBe(false);
     expect(manifestOf(sink)).toMatchObject({ complete: false, shards: [{ complete: false, complete_frames: complete.length, finished_at: null }] });
     expect(run.progress.some((p) => p.phase !== 'frames')).toBe(false);

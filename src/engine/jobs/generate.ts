@@ -8,6 +8,7 @@
  * (framePipeline.ts); this module only schedules and records.
  */
 import type { DatasetInfo, OutputFile, Sink } from '../dataset/types.ts';
+import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import { finalizeFormats, type FrameRecord } from './finalize.ts';
 import { type GenerateJob, shardRange } from './job.ts';
 import { DATASET_STATE_PATH, FRAME_RECORDS_DIR, MANIFEST_PATH, frameOfRecordName, frameRecordPath } from './layout.ts';
@@ -220,9 +221,12 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   const stopped = () => failure !== null || host.signal?.aborted === true;
 
   async function writeFrame(output: FrameOutput): Promise<void> {
-    await Promise.all(output.files.map((file) => sink.write(file.path, file.bytes)));
+    const t = now();
+    await writeFiles(sink, output.files);
     // The record goes last: its presence is what says the frame is complete.
     await sink.write(frameRecordPath(output.frame), encodeJson({ frame: output.frame, records: output.records }));
+    // Wall time of the frame's writes, which overlap the worker's next frame.
+    output.ms = { ...output.ms, write: now() - t };
   }
 
   function recordDone(output: FrameOutput): void {

@@ -157,6 +157,24 @@ export class PhysicsWorld {
     return { path, position: [t.x, t.y, t.z], orientation: [r.x, r.y, r.z, r.w], linearVelocity: [v.x, v.y, v.z], angularVelocity: [w.x, w.y, w.z] };
   }
 
+  /**
+   * The fastest moving body's speed (m/s) and spin (rad/s); sleeping bodies count as still.
+   * Zero when nothing moves.
+   */
+  maxMotion(): { speed: number; spin: number } {
+    let speed = 0;
+    let spin = 0;
+    for (const path of this.movingBodies) {
+      const b = this.bodies.get(path)!;
+      if (b.isSleeping() || !b.isDynamic()) continue;
+      const v = b.linvel();
+      const w = b.angvel();
+      speed = Math.max(speed, Math.hypot(v.x, v.y, v.z));
+      spin = Math.max(spin, Math.hypot(w.x, w.y, w.z));
+    }
+    return { speed, spin };
+  }
+
   /** States of every non-static body. */
   bodyStates(): BodyState[] {
     return this.movingBodies.map((p) => this.bodyState(p));

@@ -120,8 +120,32 @@ describe('sampleFrame on scenes/tabletop.usda with its spec', () => {
     }
   });
 
+  it('stops the settle once everything is at rest, within 2 mm and 2° of where the full half second leaves it', async () => {
+    const full = { ...spec, settle: { ...spec.settle, until_rest: false } };
+    const early = await frames(0, 16);
+    const complete = await frames(0, 16, 1, full);
+    const steps: number[] = [];
+    for (let k = 0; k < early.length; k++) {
+      const [a, b] = [early[k]!, complete[k]!];
+      expect(b.settleSteps).toBe(Math.round(spec.settle.seconds * spec.settle.rate));
+      expect(a.settleSteps).toBeLessThanOrEqual(b.settleSteps);
+      steps.push(a.settleSteps);
+      const worldA = worldMatrices(a.scene);
+      const worldB = worldMatrices(b.scene);
+      for (const path of placedBodies(a.scene)) {
+        const [pa, qa, pb, qb] = [new Vector3(), new Quaternion(), new Vector3(), new Quaternion()];
+        worldA.get(path)!.decompose(pa, qa, new Vector3());
+        worldB.get(path)!.decompose(pb, qb, new Vector3());
+        expect(pa.distanceTo(pb), `${path} in frame ${k}`).toBeLessThan(0.002);
+        expect(qa.angleTo(qb) / DEG, `${path} in frame ${k}`).toBeLessThan(2);
+      }
+    }
+    // It does stop early on most frames (objects are released 2 mm above the top).
+    expect(steps.filter((n) => n < Math.round(spec.settle.seconds * spec.settle.rate)).length).toBeGreaterThan(early.length / 2);
+  });
+
   it('before any settling, the scatter keeps every object`s bounds apart by the spacing, released just above the top', async () => {
-    const unsettled = { ...spec, settle: { seconds: 0, rate: 240 } };
+    const unsettled = { ...spec, settle: { seconds: 0, rate: 240, until_rest: true } };
     for (const sample of await frames(0, 12, 7, unsettled)) {
       const boxes = placedBodies(sample.scene).map((p) => boundsOf(sample.scene, p));
       for (const box of boxes) expect(box.min.y).toBeCloseTo(TOP + 0.002, 9);

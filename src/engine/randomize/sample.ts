@@ -62,6 +62,8 @@ export interface FrameSample {
   randomized: Record<string, unknown>;
   /** Things a person may want to know (an object that found no free place), one line each. */
   warnings: string[];
+  /** Physics steps the settle took (0 without one). */
+  settleSteps: number;
 }
 
 export interface SampleOptions {
@@ -79,6 +81,13 @@ export const DEFAULT_VISUAL_MATERIAL: VisualMaterial = { color: [0.6, 0.6, 0.6],
 export const RANDOMIZED_MATERIALS_ROOT = '/RandomizedPhysicsMaterials';
 
 const DEG = Math.PI / 180;
+
+/**
+ * At rest, for the settle's early stop: no body faster than `speed` (m/s) or spinning faster than
+ * `spin` (rad/s) at `checks` checks in a row, `interval` seconds of simulated time apart. At these
+ * speeds an object moves under 1 mm before it would have stopped anyway.
+ */
+export const REST = { speed: 0.005, spin: 0.05, checks: 2, interval: 1 / 60 };
 const UP = new Vector3(0, 1, 0);
 
 /** The randomization of frame `frame`; with no spec, the scene as it is. */
@@ -111,6 +120,7 @@ class FrameBuilder {
   private readonly warnings: string[] = [];
   private background: Vec3 = [...DEFAULT_BACKGROUND];
   private backgroundImage: string | null = null;
+  private settleSteps = 0;
 
   constructor(doc: SceneDocument, spec: RandomizationSpec | null, options: SampleOptions) {
     for (const [name, value] of [['seed', options.seed], ['frame', options.frame]] as const) {
@@ -210,7 +220,7 @@ class FrameBuilder {
     });
     jobs.push(...this.addDistractors(spec));
     this.scatter(jobs);
-    if (spec.settle.seconds > 0) await this.settle(spec.settle.seconds, spec.settle.rate, rapier);
+    if (spec.settle.seconds > 0) await this.settle(spec.settle, rapier);
 
     spec.lights.forEach((group, g) => this.randomizeLights(group, g));
     for (const camera of spec.cameras) this.randomizeCamera(camera);
@@ -235,6 +245,7 @@ class FrameBuilder {
       textures: this.textures,
       randomized: this.randomized,
       warnings: this.warnings,
+      settleSteps: this.settleSteps,
     };
   }
 
@@ -494,14 +505,31 @@ class FrameBuilder {
 
   // ---------------------------------------------------------------- settle
 
-  /** Simulates the randomized scene so objects come to rest, and keeps where they ended. */
-  private async settle(seconds: number, rate: number, rapier?: Rapier) {
+  /**
+   * Simulates the randomized scene so objects come to rest, and keeps where they ended. With
+   * `until_rest`, it stops as soon as every body has stayed at rest (REST) for REST.checks checks
+   * in a row, REST.interval seconds apart; `seconds` caps it. The stop depends only on the
+   * simulated state, so it is as reproducible as the poses.
+   */
+  private async settle({ seconds, rate, until_rest }: RandomizationSpec['settle'], rapier?: Rapier) {
     const dynamic = this.scene.prims.filter((p) => p.body?.type === 'dynamic' && p.body.enabled);
     if (!dynamic.length) return;
     const world = await PhysicsWorld.create(this.scene, rapier ? { dt: 1 / rate, rapier } : { dt: 1 / rate });
     let states;
     try {
-      world.step(Math.round(seconds * rate));
+      const total = Math.round(seconds * rate);
+      const every = until_rest ? Math.max(1, Math.round(REST.interval * rate)) : total;
+      let calm = 0;
+      for (let stepped = 0; stepped < total; ) {
+        const n = Math.min(every, total - stepped);
+        world.step(n);
+        stepped += n;
+        if (!until_rest) continue;
+        const { speed, spin } = world.maxMotion();
+        calm = speed < REST.speed && spin < REST.spin ? calm + 1 : 0;
+        if (calm >= REST.checks) break;
+      }
+      this.settleSteps = world.stepCount;
       states = world.bodyStates();
     } finally {
       world.free();

@@ -37,7 +37,7 @@ describe('the bundled tabletop spec', () => {
     expect(spec.objects[1]!.texture).toEqual({ kind: 'choice', values: ['wood', 'noise', 'marble'], weights: null, per: 'sequence' });
     expect(spec.physics.gravity).toEqual({ kind: 'normal', mean: [0, -9.81, 0], std: [0, 0.1, 0], min: [0, -10.1, 0], max: [0, -9.5, 0], per: 'frame' });
     expect(spec.cameras[0]!.look_at!.jitter).toEqual({ kind: 'normal', mean: [0, 0, 0], std: [0.03, 0.03, 0.03], min: [-0.08, -0.08, -0.08], max: [0.08, 0.08, 0.08], per: 'frame' });
-    expect(spec.settle).toEqual({ seconds: 0.5, rate: 240 });
+    expect(spec.settle).toEqual({ seconds: 0.5, rate: 240, until_rest: true });
     expect(specCameraPaths(tabletop, spec)).toEqual(['/World/Camera']);
     expect(specLabels(spec)).toEqual(['distractor']);
   });

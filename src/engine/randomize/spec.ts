@@ -405,8 +405,10 @@ export const RandomizationSpec = z
         seconds: num().min(0, 'expected a number ≥ 0').max(10, 'expected at most 10 seconds').default(0.5),
         /** Physics steps per second. */
         rate: num().min(30, 'expected at least 30 steps per second').max(2000, 'expected at most 2000 steps per second').default(240),
+        /** End the settle early once every body is at rest (see REST in sample.ts); `seconds` is then the most it runs. */
+        until_rest: z.boolean({ error: 'expected true or false' }).default(true),
       })
-      .default({ seconds: 0.5, rate: 240 }),
+      .default({ seconds: 0.5, rate: 240, until_rest: true }),
   })
   .superRefine((spec, ctx) => {
     if (AUTHORED_MATERIAL in spec.materials) ctx.addIssue({ code: 'custom', message: `"${AUTHORED_MATERIAL}" is reserved (it keeps the authored material)`, path: ['materials', AUTHORED_MATERIAL] });

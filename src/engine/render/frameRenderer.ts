@@ -48,6 +48,8 @@ export class FrameRenderer {
   private colourTarget: WebGLRenderTarget;
   private width: number;
   private height: number;
+  /** Shader programs this renderer holds on to (see keepPrograms). */
+  private readonly kept = new Set<object>();
 
   constructor(canvas: RenderCanvas, width: number, height: number, options: FrameRendererOptions = {}) {
     this.width = width;
@@ -117,6 +119,7 @@ export class FrameRenderer {
     scene.background = background;
     renderer.setRenderTarget(this.colourTarget);
     renderer.render(scene, camera);
+    this.keepPrograms();
     const t1 = performance.now();
     const rgb = new Uint8Array(width * height * 4);
     renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
@@ -156,6 +159,25 @@ export class FrameRenderer {
       ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) },
       passMs: { colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 },
     };
+  }
+
+  /**
+   * Every frame is a new scene with new materials, and three.js destroys a shader program as soon
+   * as no material uses it, so without this each frame would compile and link its programs again
+   * (with SwiftShader that is most of a frame's time). The variants are few (material kind × map ×
+   * light counts), so every program linked is kept for the renderer's life: one extra use each.
+   */
+  private keepPrograms(): void {
+    for (const program of this.renderer.info.programs ?? []) {
+      if (this.kept.has(program)) continue;
+      this.kept.add(program);
+      (program as { usedTimes: number }).usedTimes++;
+    }
+  }
+
+  /** Shader programs linked so far (kept ones included). */
+  get programCount(): number {
+    return this.renderer.info.programs?.length ?? 0;
   }
 
   /** Drops GPU resources; the canvas can be reused by a new renderer. */

@@ -86,7 +86,8 @@ export function decodeLabelPixels(pixels: Float32Array, width: number, height: n
         x = (1 - Math.abs(y)) * (ox >= 0 ? 1 : -1);
         y = (1 - Math.abs(ox)) * (y >= 0 ? 1 : -1);
       }
-      const len = Math.hypot(x, y, nz) || 1;
+      // Math.hypot is several times slower here; the components are ≤ 1, so nothing overflows.
+      const len = Math.sqrt(x * x + y * y + nz * nz) || 1;
       normals[d * 3] = x / len;
       normals[d * 3 + 1] = y / len;
       normals[d * 3 + 2] = nz / len;

@@ -54,12 +54,12 @@ export function fakeLabelledFrames(job: GenerateJob, info: DatasetInfo, frame: n
 }
 
 /** What a real worker would return for the frame: every format's files and records, every camera. */
-export function fakeFrameOutput(job: GenerateJob, info: DatasetInfo, frame: number): FrameOutput {
+export async function fakeFrameOutput(job: GenerateJob, info: DatasetInfo, frame: number): Promise<FrameOutput> {
   const writers = writersFor(job.formats);
   const files: OutputFile[] = [];
   const records: FrameRecord[] = [];
   for (const labelled of fakeLabelledFrames(job, info, frame)) {
-    const out = encodeFrameWith(writers, info, labelled);
+    const out = await encodeFrameWith(writers, info, labelled);
     files.push(...out.files);
     for (const r of out.records) records.push({ writer: r.writer, cameraIndex: labelled.cameraIndex, record: r.record });
   }
@@ -112,7 +112,7 @@ export function fakeWorkers(job: GenerateJob, info: DatasetInfo, plan: FakeWorke
         else await Promise.resolve();
         const failure = plan.fail?.(run);
         if (failure !== undefined) throw failure;
-        const output = fakeFrameOutput(job, info, frame);
+        const output = await fakeFrameOutput(job, info, frame);
         log.finished.push(frame);
         return output;
       },

@@ -63,7 +63,7 @@ function fakeHost(options: { gate?: (frame: number) => Promise<void>; wrapSink?:
     async run(frame) {
       await options.gate?.(frame);
       const info = syntheticInfo(['ball', 'cube'], { width: job.width, height: job.height, frames: job.frames });
-      const { files, records } = encodeFrameWith(writersFor(job.formats), info, frameOf(frame, job.width, job.height));
+      const { files, records } = await encodeFrameWith(writersFor(job.formats), info, frameOf(frame, job.width, job.height));
       return { frame, files, records: records.map((r) => ({ ...r, cameraIndex: 0 })), ms: { render: 1 } };
     },
     terminate() {},
@@ -249,7 +249,7 @@ describe('generate panel', () => {
   it('a full destination fails with the sink’s one-line message; Resume then finishes the missing frames', async () => {
     // Room for the dataset state, the first manifest and one whole frame (its files and its record), then full.
     const info = syntheticInfo(['ball', 'cube'], { width: 32, height: 24 });
-    const perFrame = encodeFrameWith(writersFor(['coco', 'basic']), info, frameOf(0, 32, 24)).files.length + 1;
+    const perFrame = (await encodeFrameWith(writersFor(['coco', 'basic']), info, frameOf(0, 32, 24))).files.length + 1;
     let full = true;
     const { store, sdg, opfs } = setup({ wrapSink: (sink) => (full ? faultySink(sink, { error: 'no-space', failAfterWrites: 2 + perFrame + 2 }) : sink) });
     sdg.setForm({ datasetName: 'full', workers: '1' });

@@ -6,6 +6,7 @@
  *   GET    <base>/file?path=P                     → 200 bytes, or 404 {kind: "not-found"} when missing
  *   DELETE <base>/file?path=P                     → 204 (also when missing)
  *   GET    <base>/list?dir=D                      → 200 ["a.png", "b.png"] (files directly in D; D="" is the root)
+ *   POST   <base>/files                           body = a batch (below) → 204 (each file as PUT would write it)
  *   POST   <base>/stream?path=P&op=open           → 200 {"id": "…"}  (re-opening P abandons the older stream)
  *   POST   <base>/stream?path=P&op=append&id=I    body = chunk        → 204
  *   POST   <base>/stream?path=P&op=close&id=I     → 204 (the file appears under P)
@@ -14,6 +15,11 @@
  * Every failure is a JSON body {kind, message, path} with the SinkError kind, the status below,
  * and a message that names the file; the client rethrows it as the same SinkError. When the
  * server was given a token, every request must carry it in SINK_TOKEN_HEADER (else 403).
+ *
+ * A batch (POST /files) is one frame's files in one request: a 4-byte big-endian length N, then N
+ * bytes of UTF-8 JSON `[{"path": P, "size": S}, …]`, then the files' bytes back to back in that
+ * order. A batch whose sizes do not add up to the body is refused whole (400) before anything is
+ * written; otherwise a failure is the first file's error, and files already written stay.
  */
 import type { SinkErrorKind } from './errors.ts';
 import { isSinkErrorKind } from './errors.ts';
@@ -49,4 +55,42 @@ export function parseSinkErrorBody(text: string): SinkErrorBody | null {
     // not JSON
   }
   return null;
+}
+
+export interface BatchEntry {
+  path: string;
+  size: number;
+}
+
+/** The parts of a batch body, for a Blob (no copy of the files here). */
+export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[]): Uint8Array<ArrayBuffer>[] {
+  const header = new TextEncoder().encode(JSON.stringify(files.map((f): BatchEntry => ({ path: f.path, size: f.bytes.byteLength }))));
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, header.byteLength);
+  return [length, header, ...files.map((f) => f.bytes)];
+}
+
+/** The files of a batch body (views into `body`), or a one-line reason it is not a batch. */
+export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array }[] | string {
+  if (body.byteLength < 4) return 'the batch is shorter than its 4-byte header length';
+  const headerLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
+  if (4 + headerLength > body.byteLength) return `the batch header says ${headerLength} bytes but the body has ${body.byteLength - 4}`;
+  let entries: unknown;
+  try {
+    entries = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + headerLength)));
+  } catch {
+    return 'the batch header is not JSON';
+  }
+  if (!Array.isArray(entries)) return 'the batch header is not a list of {path, size}';
+  const files: { path: string; bytes: Uint8Array }[] = [];
+  let at = 4 + headerLength;
+  for (const [i, entry] of entries.entries()) {
+    const { path, size } = (entry ?? {}) as Partial<BatchEntry>;
+    if (typeof path !== 'string' || !Number.isInteger(size) || size! < 0) return `batch entry ${i} is not {path, size}`;
+    if (at + size! > body.byteLength) return `batch entry ${i} (${path}) runs past the end of the body`;
+    files.push({ path, bytes: body.subarray(at, at + size!) });
+    at += size!;
+  }
+  if (at !== body.byteLength) return `the batch has ${body.byteLength - at} bytes after its last file`;
+  return files;
 }

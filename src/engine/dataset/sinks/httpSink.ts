@@ -8,7 +8,7 @@
 import type { Sink } from '../types.ts';
 import { plainBytes } from './bytes.ts';
 import { firstLine, SinkError, sinkFailure, type SinkOperation } from './errors.ts';
-import { parseSinkErrorBody, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
+import { encodeBatch, parseSinkErrorBody, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
 import { sinkPathSegments } from './paths.ts';
 import { sinkStream } from './stream.ts';
 
@@ -31,7 +31,7 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
     method: string,
     endpoint: string,
     params: Record<string, string>,
-    body?: Uint8Array,
+    body?: Uint8Array | Blob,
   ): Promise<Response> {
     const url = `${base}/${endpoint}?${new URLSearchParams(params)}`;
     let response: Response;
@@ -39,7 +39,7 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
       response = await fetchImpl(url, {
         method,
         headers: body ? { ...headers, 'content-type': 'application/octet-stream' } : headers,
-        ...(body ? { body: plainBytes(body) } : {}),
+        ...(body ? { body: body instanceof Blob ? body : plainBytes(body) } : {}),
       });
     } catch (error) {
       const cause = firstLine(error instanceof Error ? error.message : String(error));
@@ -62,6 +62,13 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
     async write(path, bytes) {
       sinkPathSegments(path, 'write');
       await call('write', path, 'PUT', 'file', { path }, bytes);
+    },
+
+    async writeFiles(files) {
+      if (files.length === 0) return;
+      for (const file of files) sinkPathSegments(file.path, 'write');
+      const body = new Blob(encodeBatch(files.map((f) => ({ path: f.path, bytes: plainBytes(f.bytes) }))));
+      await call('write', files[0]!.path, 'POST', 'files', {}, body);
     },
 
     async create(path) {

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sink } from '../types.ts';
 import { SinkError, type SinkErrorKind } from './errors.ts';
+import { writeFiles } from './writeFiles.ts';
 
 export interface SinkUnderTest {
   sink: Sink;
@@ -132,6 +133,24 @@ export function sinkContract(name: string, make: () => Promise<SinkUnderTest> | 
       await Promise.all(paths.map((p) => sink.write(p, text(p))));
       expect(await sink.list('burst')).toEqual(paths.map((p) => p.slice('burst/'.length)));
       for (const p of paths) expect(await sink.read(p)).toEqual(text(p));
+    });
+
+    it('writes a batch of files (writeFiles: one call where the sink has one), views into one buffer included', async () => {
+      const shared = new Uint8Array([9, 1, 2, 3, 4, 5, 9]);
+      const files = [
+        { path: 'batch/rgb_0000.png', bytes: shared.subarray(1, 4) },
+        { path: 'batch/deep/labels_0000.json', bytes: text('{"a": 1}') },
+        { path: 'batch/empty.txt', bytes: new Uint8Array(0) },
+        { path: 'batch/tail.bin', bytes: shared.subarray(4, 6) },
+      ];
+      await writeFiles(sink, files);
+      for (const f of files) expect(await sink.read(f.path), f.path).toEqual(new Uint8Array(f.bytes));
+      expect(await sink.list('batch')).toEqual(['empty.txt', 'rgb_0000.png', 'tail.bin']);
+      await writeFiles(sink, []);
+    });
+
+    it('rejects a batch with a path that could leave the dataset root', async () => {
+      await expectSinkError(writeFiles(sink, [{ path: '../outside.txt', bytes: text('x') }]), 'invalid-path');
     });
 
     it('rejects every path that could leave the dataset root, before anything is written', async () => {

@@ -105,7 +105,10 @@ describe('runGeneration: a complete run', () => {
     const { sink, result, progress, log } = await generated(job);
 
     expect(result).toMatchObject({ status: 'complete', frames: 6, produced: 6, resumedFrom: 0, retried: 0 });
-    expect(result.stageMs).toEqual({ sample: 1, encode: (0 + 1 + 2 + 3 + 4 + 5) / 6 });
+    // The workers' own stage times, plus the writing of each frame's files, measured here.
+    expect(result.stageMs).toMatchObject({ sample: 1, encode: (0 + 1 + 2 + 3 + 4 + 5) / 6 });
+    expect(Object.keys(result.stageMs).sort()).toEqual(['encode', 'sample', 'write']);
+    expect(result.stageMs.write).toBeGreaterThanOrEqual(0);
     expect(log.spawned).toEqual([0]);
     expect(log.terminated).toEqual([0]);
     expect(log.runs.map((r) => [r.frame, r.attempt])).toEqual([0, 1, 2, 3, 4, 5].map((f) => [f, 0]));

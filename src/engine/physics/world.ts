@@ -42,6 +42,16 @@ export interface PhysicsOptions {
   dt?: number;
   /** An initialised Rapier module of another flavour (benchmarks compare them); default: `loadRapier()`. */
   rapier?: Rapier;
+  /**
+   * Velocity-solver iterations per step (Rapier's default is 4). Chains of joints such as a robot
+   * arm track their drives better with more.
+   */
+  solverIterations?: number;
+  /**
+   * Inner PGS iterations of each solver iteration (Rapier's default is 1): a cheaper way to firm
+   * up stiff contacts, such as fingers squeezing an object.
+   */
+  pgsIterations?: number;
 }
 
 /** Friction, restitution and density used where a collider has no bound physics material (PhysX defaults). */
@@ -91,6 +101,8 @@ export class PhysicsWorld {
   private readonly bodies = new Map<string, RapierBody>();
   private readonly bodyInfo = new Map<string, BodyInfo>();
   private readonly joints = new Map<string, ImpulseJoint>();
+  /** Revolute joints simulated relative to the middle of their range (see buildJoint). */
+  private readonly angleOffsets = new Map<string, number>();
   private readonly filteredColliderPairs = new Set<string>();
   private steps = 0;
 
@@ -103,7 +115,18 @@ export class PhysicsWorld {
     if (!(this.dt > 0 && this.dt <= 1)) throw new RangeError(`time step must be in (0, 1] seconds, got ${this.dt}`);
     this.world = new R.World(new R.Vector3(...doc.gravity));
     this.world.timestep = this.dt;
+    this.solverIterations = options.solverIterations ?? null;
+    this.pgsIterations = options.pgsIterations ?? null;
+    this.configureSolver();
     this.build();
+  }
+
+  private readonly solverIterations: number | null;
+  private readonly pgsIterations: number | null;
+
+  private configureSolver(): void {
+    if (this.solverIterations !== null) this.world.numSolverIterations = this.solverIterations;
+    if (this.pgsIterations !== null) this.world.numInternalPgsIterations = this.pgsIterations;
   }
 
   static async create(doc: SceneDocument, options: PhysicsOptions = {}): Promise<PhysicsWorld> {
@@ -240,8 +263,77 @@ export class PhysicsWorld {
     const axis = new Vector3(1, 0, 0).applyQuaternion(f0.q);
     if (joint.type === 'prismatic') return f1.p.clone().sub(f0.p).dot(axis);
     const rel = f0.q.clone().invert().multiply(f1.q);
-    // Twist angle about the joint's X axis.
-    return 2 * Math.atan2(rel.x, rel.w);
+    // Twist angle about the joint's X axis, taken within half a turn of the middle of its range.
+    const offset = this.angleOffsets.get(path) ?? 0;
+    const twist = 2 * Math.atan2(rel.x, rel.w);
+    return offset + wrapAngle(twist - offset);
+  }
+
+  /** Velocity of a revolute (rad/s) or prismatic (m/s) joint: body1's motion relative to body0 along the axis. */
+  jointVelocity(path: string): number {
+    const joint = this.doc.joints.find((j) => j.path === path);
+    if (!joint || !this.joints.has(path) || (joint.type !== 'revolute' && joint.type !== 'prismatic')) throw new Error(`no simulated revolute or prismatic joint at ${path}`);
+    const rotationOf = (body: string | null) => {
+      if (!body) return new Quaternion();
+      const r = this.bodies.get(body)!.rotation();
+      return new Quaternion(r.x, r.y, r.z, r.w);
+    };
+    const axis = new Vector3(1, 0, 0).applyQuaternion(rotationOf(joint.body0).multiply(new Quaternion(...joint.localRot0)).multiply(xToAxis(joint.axis)));
+    const velocity = (body: string | null, linear: boolean): Vector3 => {
+      if (!body) return new Vector3();
+      const b = this.bodies.get(body)!;
+      const v = linear ? b.linvel() : b.angvel();
+      return new Vector3(v.x, v.y, v.z);
+    };
+    if (joint.type === 'revolute') return velocity(joint.body1, false).sub(velocity(joint.body0, false)).dot(axis);
+    // Prismatic: the velocity of body1's joint anchor relative to body0's, along the axis (the
+    // anchors coincide up to the slide, so the rotational parts nearly cancel; this is exact for
+    // bodies that do not turn relative to each other, which the joint enforces).
+    const anchorVelocity = (body: string | null, local: Vec3) => {
+      if (!body) return new Vector3();
+      const b = this.bodies.get(body)!;
+      const t = b.translation();
+      const com = b.worldCom();
+      const anchor = new Vector3(...local).applyQuaternion(rotationOf(body)).add(new Vector3(t.x, t.y, t.z));
+      const w = velocity(body, false);
+      return velocity(body, true).add(w.cross(anchor.sub(new Vector3(com.x, com.y, com.z))));
+    };
+    return anchorVelocity(joint.body1, joint.localPos1).sub(anchorVelocity(joint.body0, joint.localPos0)).dot(axis);
+  }
+
+  /**
+   * Sets the drive target of a revolute or prismatic joint (rad or m, and rad/s or m/s), keeping
+   * the drive's stiffness, damping and force limit. The joint must have a drive.
+   */
+  setJointTarget(path: string, position: number, velocity = 0, gains?: { stiffness: number; damping: number; maxForce: number | null }): void {
+    const joint = this.doc.joints.find((j) => j.path === path);
+    const created = this.joints.get(path);
+    const drive = joint?.drives[0];
+    if (!joint || !created || (joint.type !== 'revolute' && joint.type !== 'prismatic')) throw new Error(`no simulated revolute or prismatic joint at ${path}`);
+    if (!drive) throw new Error(`${path}: the joint has no drive (PhysicsDriveAPI) to set a target for`);
+    const g = gains ?? drive;
+    const unit = created as RAPIER_NS.RevoluteImpulseJoint;
+    unit.configureMotor(position - (this.angleOffsets.get(path) ?? 0), velocity, g.stiffness, g.damping);
+    unit.setMotorMaxForce(g.maxForce ?? UNBOUNDED);
+    for (const body of [joint.body0, joint.body1]) if (body) this.bodies.get(body)?.wakeUp();
+  }
+
+  /**
+   * Scales gravity on one body (0: weightless). Robot links use 0 to stand for the gravity
+   * compensation a real arm's controller applies.
+   */
+  setGravityScale(path: string, scale: number): void {
+    const body = this.bodies.get(path);
+    if (!body) throw new Error(`no rigid body at ${path}`);
+    body.setGravityScale(scale, true);
+  }
+
+  /** Moves a kinematic body to a pose over the next step (world frame). */
+  setKinematicTarget(path: string, position: Vec3, orientation: [number, number, number, number]): void {
+    const body = this.bodies.get(path);
+    if (!body || !body.isKinematic()) throw new Error(`no kinematic body at ${path}`);
+    body.setNextKinematicTranslation(new this.R.Vector3(...position));
+    body.setNextKinematicRotation(new this.R.Quaternion(...orientation));
   }
 
   /** Drops all state and rebuilds the world from the document (time back to zero). */
@@ -250,12 +342,14 @@ export class PhysicsWorld {
     this.bodies.clear();
     this.bodyInfo.clear();
     this.joints.clear();
+    this.angleOffsets.clear();
     this.filteredColliderPairs.clear();
     this.movingBodies.length = 0;
     this.warnings.length = 0;
     this.steps = 0;
     this.world = new this.R.World(new this.R.Vector3(...this.doc.gravity));
     this.world.timestep = this.dt;
+    this.configureSolver();
     this.build();
   }
 
@@ -592,7 +686,12 @@ export class PhysicsWorld {
     const a0 = new R.Vector3(...joint.localPos0);
     const a1 = new R.Vector3(...joint.localPos1);
     const axisFrame = joint.type === 'revolute' || joint.type === 'prismatic' || joint.type === 'spherical' ? xToAxis(joint.axis) : new Quaternion();
-    const frame0 = new Quaternion(...joint.localRot0).multiply(axisFrame);
+    // Rapier measures a revolute angle in (−π, π]; a range such as the Panda's joint 6
+    // (−1°, 215°) leaves that interval. So body0's frame is turned to the middle of the range,
+    // Rapier works relative to it, and limits, targets and readings are shifted back.
+    const offset = revoluteOffset(joint);
+    this.angleOffsets.set(joint.path, offset);
+    const frame0 = new Quaternion(...joint.localRot0).multiply(axisFrame).multiply(new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), offset));
     const frame1 = new Quaternion(...joint.localRot1).multiply(axisFrame);
     const X = new R.Vector3(1, 0, 0);
     let data: RAPIER_NS.JointData;
@@ -650,11 +749,11 @@ export class PhysicsWorld {
     if (joint.type === 'revolute' || joint.type === 'prismatic') {
       const unit = created as RAPIER_NS.RevoluteImpulseJoint;
       const limit = joint.limits[0];
-      if (limit) unit.setLimits(limit.low ?? -UNBOUNDED, limit.high ?? UNBOUNDED);
+      if (limit) unit.setLimits(limit.low !== null ? limit.low - offset : -UNBOUNDED, limit.high !== null ? limit.high - offset : UNBOUNDED);
       const drive = joint.drives[0];
       if (drive) {
         unit.configureMotorModel(drive.type === 'acceleration' ? R.MotorModel.AccelerationBased : R.MotorModel.ForceBased);
-        unit.configureMotor(drive.targetPosition, drive.targetVelocity, drive.stiffness, drive.damping);
+        unit.configureMotor(drive.targetPosition - offset, drive.targetVelocity, drive.stiffness, drive.damping);
         if (drive.maxForce !== null) unit.setMotorMaxForce(drive.maxForce);
       }
     } else if (joint.type === 'spherical') {
@@ -687,6 +786,20 @@ export class PhysicsWorld {
 }
 
 const toRot = (q: Quaternion) => ({ x: q.x, y: q.y, z: q.z, w: q.w });
+
+/** An angle in (−π, π]. */
+const wrapAngle = (a: number) => {
+  const r = a - 2 * Math.PI * Math.round(a / (2 * Math.PI));
+  return r <= -Math.PI ? r + 2 * Math.PI : r;
+};
+
+/** The middle of a revolute joint's range when both sides are bounded (and not locked), else 0. */
+function revoluteOffset(joint: Joint): number {
+  if (joint.type !== 'revolute') return 0;
+  const limit = joint.limits[0];
+  if (!limit || limit.low === null || limit.high === null || limit.low > limit.high) return 0;
+  return (limit.low + limit.high) / 2;
+}
 /** Stands in for an unbounded side of a limit (Rapier takes finite f32 limits). */
 const UNBOUNDED = 1e9;
 const isLocked = (l: { low: number | null; high: number | null }) => l.low !== null && l.high !== null && l.low > l.high;

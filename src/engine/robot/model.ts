@@ -1,0 +1,169 @@
+/**
+ * A robot as the scene document describes it: the articulation under a PhysicsArticulationRootAPI
+ * body, walked through its joints into the arm's serial chain (root → end-effector link), the
+ * gripper's finger joints, the tool centre point and the robot's cameras. Works for any USD robot
+ * with revolute/prismatic/fixed joints (and for URDF once imported into a scene document).
+ *
+ * Conventions: the end-effector link is the body holding a prim named "tcp" (its pose is the tool
+ * centre point); without one, the last body of the longest chain, with the TCP at its origin.
+ * Gripper joints are the prismatic joints hanging off the end-effector link; the arm joints are the
+ * revolute and prismatic joints on the path from the root to it. Fixed joints fold into the chain.
+ */
+import { Matrix4, Quaternion, Vector3 } from 'three';
+import { InputError } from '../errors.ts';
+import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
+import type { Axis, Joint, SceneDocument } from '../scene/schema.ts';
+import type { Chain, ChainJoint } from './kinematics.ts';
+
+export interface RobotJoint {
+  path: string;
+  type: 'revolute' | 'prismatic';
+  lower: number;
+  upper: number;
+  /** Drive target in the document (rad or m). */
+  target: number;
+  hasDrive: boolean;
+  /** Drive force (N) or torque (N·m) limit; null when unlimited. */
+  maxForce: number | null;
+}
+
+export interface RobotModel {
+  /** The articulation root body. */
+  root: string;
+  /** Bodies of the articulation, root first. */
+  links: string[];
+  /** Revolute/prismatic joints from the root to the end-effector link, in order. */
+  armJoints: RobotJoint[];
+  /** Prismatic joints hanging off the end-effector link (the gripper's fingers). */
+  gripperJoints: RobotJoint[];
+  /** The body the tool centre point belongs to. */
+  endEffector: string;
+  /** Tool centre point in the end-effector body's frame. */
+  tcp: Matrix4;
+  /** Kinematic chain, base = the root body's world pose (document frame). */
+  chain: Chain;
+  /** Camera prims that move with the robot (under one of its links). */
+  cameras: string[];
+}
+
+const AXIS: Record<Axis, Vector3> = { X: new Vector3(1, 0, 0), Y: new Vector3(0, 1, 0), Z: new Vector3(0, 0, 1) };
+
+const frameOf = (pos: readonly number[], rot: readonly number[]) =>
+  new Matrix4().compose(new Vector3(pos[0], pos[1], pos[2]), new Quaternion(rot[0], rot[1], rot[2], rot[3]).normalize(), new Vector3(1, 1, 1));
+
+/** Pose of a body in the document's world frame, without scale. */
+function bodyPose(world: Map<string, Matrix4>, path: string): Matrix4 {
+  const p = new Vector3();
+  const q = new Quaternion();
+  world.get(path)!.decompose(p, q, new Vector3());
+  return new Matrix4().compose(p, q.normalize(), new Vector3(1, 1, 1));
+}
+
+function robotJoint(joint: Joint, file: string): RobotJoint {
+  const type = joint.type as 'revolute' | 'prismatic';
+  const limit = joint.limits[0];
+  const lower = limit?.low ?? -Infinity;
+  const upper = limit?.high ?? Infinity;
+  if (lower > upper) throw new InputError(file, `${joint.path}: impossible limits: lower ${lower} is above upper ${upper}`);
+  const drive = joint.drives[0];
+  return { path: joint.path, type, lower, upper, target: drive?.targetPosition ?? 0, hasDrive: drive !== undefined, maxForce: drive?.maxForce ?? null };
+}
+
+/**
+ * The robot whose articulation root is `root` (default: the only PhysicsArticulationRootAPI body
+ * in the scene). Errors name the file and the joint or link at fault.
+ */
+export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
+  const file = doc.source.file;
+  const prims = primIndex(doc);
+  const roots = doc.prims.filter((p) => p.articulationRoot).map((p) => p.path);
+  if (root === undefined) {
+    if (roots.length === 0) throw new InputError(file, 'no robot: no prim has PhysicsArticulationRootAPI');
+    if (roots.length > 1) throw new InputError(file, `several articulation roots (${roots.join(', ')}); name the robot to use`);
+    root = roots[0]!;
+  }
+  const rootPrim = prims.get(root);
+  if (!rootPrim) throw new InputError(file, `${root}: no such prim`);
+  if (!rootPrim.body) throw new InputError(file, `${root}: the articulation root is not a rigid body`);
+
+  // Joints between bodies, as an undirected graph; every joint must join existing bodies.
+  const isBody = (path: string | null) => path !== null && prims.get(path)?.body !== undefined;
+  const edges = new Map<string, { joint: Joint; other: string }[]>();
+  for (const joint of doc.joints) {
+    if (!joint.enabled) continue;
+    for (const side of [joint.body0, joint.body1]) {
+      if (side !== null && !isBody(side)) throw new InputError(file, `${joint.path}: dangling joint: ${side} is not a rigid body`);
+    }
+    if (joint.body0 === null || joint.body1 === null) continue;
+    for (const [a, b] of [
+      [joint.body0, joint.body1],
+      [joint.body1, joint.body0],
+    ] as const) {
+      if (!edges.has(a)) edges.set(a, []);
+      edges.get(a)!.push({ joint, other: b });
+    }
+  }
+
+  // Breadth-first from the root: each link's parent joint; a second way into a link is a loop.
+  const parentJoint = new Map<string, Joint>();
+  const links = [root];
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
+    for (const { joint, other } of edges.get(link) ?? []) {
+      if (parentJoint.get(link) === joint) continue;
+      if (other === root || parentJoint.has(other)) {
+        const also = parentJoint.get(other)?.path;
+        throw new InputError(file, `${joint.path}: closes a kinematic loop at ${other}${also ? ` (already joined by ${also})` : ''}; robots must be trees`);
+      }
+      if (joint.type !== 'revolute' && joint.type !== 'prismatic' && joint.type !== 'fixed') {
+        throw new InputError(file, `${joint.path}: ${joint.type} joints are not supported in a robot (use revolute, prismatic or fixed)`);
+      }
+      if (joint.body0 !== link) throw new InputError(file, `${joint.path}: body0 should be the link nearer the root (${link}), body1 the child (${other})`);
+      parentJoint.set(other, joint);
+      links.push(other);
+    }
+  }
+
+  // The end effector: the body holding a "tcp" prim, else the deepest link.
+  const world = worldMatrices(doc);
+  const linkSet = new Set(links);
+  const tcpPrim = doc.prims.find((p) => p.path.split('/').pop()?.toLowerCase() === 'tcp' && linkSet.has(owningBody(p.path, prims)?.path ?? ''));
+  const depth = (link: string): number => (link === root ? 0 : 1 + depth(parentJoint.get(link)!.body0!));
+  const endEffector = tcpPrim ? owningBody(tcpPrim.path, prims)!.path : links.reduce((best, l) => (depth(l) > depth(best) ? l : best), root);
+  const eePose = bodyPose(world, endEffector);
+  const tcp = tcpPrim ? eePose.clone().invert().multiply(bodyPose(world, tcpPrim.path)) : new Matrix4();
+
+  // Path root → end effector.
+  const path: Joint[] = [];
+  for (let link = endEffector; link !== root; link = parentJoint.get(link)!.body0!) path.unshift(parentJoint.get(link)!);
+
+  // The chain: each moving joint's frame in the previous moving joint's frame (after its motion);
+  // fixed joints and body frames in between fold into the next origin or the tip.
+  const joints: ChainJoint[] = [];
+  const armJoints: RobotJoint[] = [];
+  let carry = new Matrix4(); // current body's frame, in the frame of the last moving joint (or the base)
+  for (const joint of path) {
+    const frame0 = frameOf(joint.localPos0, joint.localRot0);
+    const frame1 = frameOf(joint.localPos1, joint.localRot1);
+    if (joint.type === 'fixed') {
+      carry = carry.multiply(frame0).multiply(frame1.clone().invert());
+      continue;
+    }
+    joints.push({ name: joint.path, type: joint.type as 'revolute' | 'prismatic', origin: carry.clone().multiply(frame0), axis: AXIS[joint.axis].clone(), ...limitsOf(joint, file) });
+    armJoints.push(robotJoint(joint, file));
+    carry = frame1.clone().invert();
+  }
+  const chain: Chain = { base: bodyPose(world, root), joints, tip: carry.multiply(tcp) };
+
+  const gripperJoints = (edges.get(endEffector) ?? [])
+    .filter(({ joint }) => joint.body0 === endEffector && joint.type === 'prismatic')
+    .map(({ joint }) => robotJoint(joint, file));
+
+  const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
+  return { root, links, armJoints, gripperJoints, endEffector, tcp, chain, cameras };
+}
+
+function limitsOf(joint: Joint, file: string): { lower: number; upper: number } {
+  const { lower, upper } = robotJoint(joint, file);
+  return { lower, upper };
+}

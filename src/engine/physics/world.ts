@@ -328,6 +328,18 @@ export class PhysicsWorld {
     body.setGravityScale(scale, true);
   }
 
+  /** Puts a body at a pose (world frame) at rest, now: for resets and constructed test states. */
+  setBodyPose(path: string, position: Vec3, orientation: [number, number, number, number]): void {
+    const body = this.bodies.get(path);
+    if (!body) throw new Error(`no rigid body at ${path}`);
+    body.setTranslation(new this.R.Vector3(...position), true);
+    body.setRotation(new this.R.Quaternion(...orientation), true);
+    if (body.isDynamic()) {
+      body.setLinvel(new this.R.Vector3(0, 0, 0), true);
+      body.setAngvel(new this.R.Vector3(0, 0, 0), true);
+    }
+  }
+
   /** Moves a kinematic body to a pose over the next step (world frame). */
   setKinematicTarget(path: string, position: Vec3, orientation: [number, number, number, number]): void {
     const body = this.bodies.get(path);

@@ -335,6 +335,28 @@ distractors:
     }
   });
 
+  it('keeps surface scatter inside a `within` box as well (a part of the table), every frame', async () => {
+    const s = specWith(`version: 1
+objects:
+  - prims: /World/Objects/*
+    scatter:
+      surface: /World/Table/Top
+      within: { min: [-0.3, 0, -0.05], max: [0.1, 2, 0.3] }
+      spacing: 0.005
+settle: { seconds: 0 }
+`);
+    for (const sample of await frames(0, 8, 3, s)) {
+      for (const path of placedBodies(sample.scene)) {
+        const box = boundsOf(sample.scene, path);
+        expect(box.min.x, path).toBeGreaterThanOrEqual(-0.3 + 0.01 - 1e-9);
+        expect(box.max.x, path).toBeLessThanOrEqual(0.1 - 0.01 + 1e-9);
+        expect(box.min.z, path).toBeGreaterThanOrEqual(-0.05 + 0.01 - 1e-9);
+        expect(box.max.z, path).toBeLessThanOrEqual(0.3 - 0.01 + 1e-9);
+        expect(box.min.y, path).toBeCloseTo(TOP + 0.002, 9);
+      }
+    }
+  });
+
   it('scatters inside a volume, rotates freely, sets absolute masses and switches lights on and off', async () => {
     const s = specWith(`version: 1
 objects:

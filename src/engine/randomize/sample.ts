@@ -460,6 +460,12 @@ class FrameBuilder {
       const volume = scatter.volume;
       const support = scatter.surface ?? (typeof volume === 'string' ? volume : null);
       const region = support || !volume || typeof volume === 'string' ? subtreeWorldBounds(this.scene, support!, world) : new Box3(new Vector3(...volume.min), new Vector3(...volume.max));
+      if (scatter.within) {
+        for (const k of scatter.surface ? [0, 2] : [0, 1, 2]) {
+          region.min.setComponent(k, Math.max(region.min.getComponent(k), scatter.within.min[k]!));
+          region.max.setComponent(k, Math.min(region.max.getComponent(k), scatter.within.max[k]!));
+        }
+      }
       // Ranges for the object's origin that keep its bounds inside the region (less the margin);
       // on a surface the height is fixed: resting `lift` above the top face.
       let tooBig = false;

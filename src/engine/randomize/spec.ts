@@ -7,9 +7,9 @@
  * Conventions: the scene document's world frame (Y-up, metres), angles in degrees, colours in
  * linear RGB, colour temperatures in kelvin.
  */
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { type LineOf, fieldPath, parseYamlText, validateWithSchema } from '../yamlSpec.ts';
 import { worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { subtreeWorldBounds } from './bounds.ts';
@@ -206,6 +206,11 @@ export const Scatter = z
     surface: PrimPathField.optional(),
     /** Place inside this box (world) or prim's world bounds. */
     volume: z.union([PrimPathField, BoxRegion], { error: 'expected a prim path or { min: [x, y, z], max: [x, y, z] }' }).optional(),
+    /**
+     * Only inside this world box as well (on a surface: its X and Z limits), e.g. the part of a
+     * table a robot can reach.
+     */
+    within: BoxRegion.optional(),
     /** Keep this far (m) inside the surface's edges. */
     margin: num().min(0, 'expected a number ≥ 0').default(0.01),
     /** Minimum gap (m) between the bounds of placed objects. */
@@ -433,47 +438,16 @@ export type RandomizationSpecInput = z.input<typeof RandomizationSpec>;
 
 // ------------------------------------------------------------------ parsing
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-}
-
-function describeIssue(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    return { path: [...issue.path, key], message: `unknown field${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}` };
-  }
-  return { path: [...issue.path], message: issue.message };
-}
-
 /** Validates an already-parsed value (from JSON, a worker message, the UI) as a spec. */
-export function validateRandomizationSpec(value: unknown, file: string, lineOf: (path: PropertyKey[]) => number | null = () => null): RandomizationSpec {
+export function validateRandomizationSpec(value: unknown, file: string, lineOf: LineOf = () => null): RandomizationSpec {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(file, `a randomization spec must be a mapping starting with "version: ${RANDOMIZATION_SPEC_VERSION}"`);
-  const result = RandomizationSpec.safeParse(value);
-  if (result.success) return result.data;
-  const first = describeIssue(result.error.issues[0]!);
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problems)` : '';
-  const line = lineOf(first.path);
-  throw new InputError(file, `${first.path.length ? fieldPath(first.path) : '(top level)'}: ${first.message}${line ? ` (line ${line})` : ''}${more}`);
+  return validateWithSchema(RandomizationSpec, value, file, lineOf);
 }
 
 /** Parses a spec from YAML or JSON text (JSON is YAML), naming file, field and line on failure. */
 export function parseRandomizationSpec(text: string, file: string): RandomizationSpec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const pos = lineCounter.linePos(e.pos[0]);
-    throw new InputError(file, `invalid YAML at line ${pos.line}, column ${pos.col}: ${e.message.split('\n')[0]}`);
-  }
-  const lineOf = (path: PropertyKey[]): number | null => {
-    // The deepest node that exists on the path (a missing field points at its parent).
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n) as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return null;
-  };
-  return validateRandomizationSpec(doc.toJS({ maxAliasCount: 1000 }), file, lineOf);
+  const { value, lineOf } = parseYamlText(text, file);
+  return validateRandomizationSpec(value, file, lineOf);
 }
 
 // ------------------------------------------------------------------ checks against a scene

@@ -84,6 +84,8 @@ interface Shape {
   length?: number;
   color: [number, number, number];
   material?: string;
+  /** Visual only (no PhysicsCollisionAPI). */
+  visualOnly?: boolean;
 }
 
 const WHITE: [number, number, number] = [0.9, 0.9, 0.92];
@@ -127,8 +129,9 @@ function linkShapes(next: Vector3[]): Shape[][] {
 
 const shapeText = (s: Shape, indent: string): string => {
   const lines: string[] = [];
-  const apis = ['PhysicsCollisionAPI', ...(s.material ? ['MaterialBindingAPI'] : [])];
-  lines.push(`${indent}def ${s.kind} "${s.name}" (`, `${indent}    prepend apiSchemas = [${apis.map((a) => `"${a}"`).join(', ')}]`, `${indent})`, `${indent}{`);
+  const apis = [...(s.visualOnly ? [] : ['PhysicsCollisionAPI']), ...(s.material ? ['MaterialBindingAPI'] : [])];
+  if (apis.length) lines.push(`${indent}def ${s.kind} "${s.name}" (`, `${indent}    prepend apiSchemas = [${apis.map((a) => `"${a}"`).join(', ')}]`, `${indent})`, `${indent}{`);
+  else lines.push(`${indent}def ${s.kind} "${s.name}"`, `${indent}{`);
   const inner = `${indent}    `;
   let rotation = new Quaternion();
   if (s.kind === 'Cube') {
@@ -271,9 +274,11 @@ function pandaText(indent: string): string {
     return side === 1 ? m : m.multiply(half);
   };
   const pad = 'FingerPad';
-  // The pad stands 3 mm proud of the finger, so flat objects are held by the pads only.
+  // Only the pads collide: they stand 3 mm proud of the finger, which is drawn but does not
+  // collide. (A colliding finger box beside the pad made Rapier report box-edge contacts that held
+  // a closing finger a centimetre off the object's face in a few grasps out of a hundred.)
   const fingerShapes = (): Shape[] => [
-    { name: 'Finger', kind: 'Cube', at: [0, 0.014, 0.0225], size: [0.02, 0.022, 0.045], color: DARK },
+    { name: 'Finger', kind: 'Cube', at: [0, 0.014, 0.0225], size: [0.02, 0.022, 0.045], color: DARK, visualOnly: true },
     { name: 'Pad', kind: 'Cube', at: [0, 0.004, 0.045], size: [0.018, 0.008, 0.02], color: [0.25, 0.25, 0.27], material: `/World/Looks/${pad}` },
   ];
   for (const [name, side] of [['leftfinger', 1], ['rightfinger', -1]] as const) {

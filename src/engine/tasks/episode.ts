@@ -1,0 +1,227 @@
+/**
+ * One episode of a task: the scene randomized for (seed, episode index) — the task's randomization
+ * spec, named colours, the target, the goal point or region — a physics world with the robot under
+ * its controllers, and the success predicate checked on simulator state after every control step.
+ * Episode k depends only on (seed, k): every draw is unit(seed, k, path) and physics is
+ * deterministic for the same inputs.
+ *
+ * Observation: `state` = the arm's joint positions then the finger positions (rad, m). Action
+ * (7 numbers, per control step): the tool point's displacement (m) and rotation vector (rad) in
+ * the world frame, then the gripper (< 0 open, ≥ 0 close), as robosuite's OSC_POSE controller
+ * and LIBERO's datasets do (there, normalised to [-1, 1]; here in SI units).
+ */
+import { Box3, Quaternion, Vector3 } from 'three';
+import { PhysicsWorld } from '../physics/world.ts';
+import { choiceIndex, unit } from '../randomize/draw.ts';
+import { subtreeWorldBounds } from '../randomize/bounds.ts';
+import { sampleFrame } from '../randomize/sample.ts';
+import { matchPrims } from '../randomize/select.ts';
+import { primIndex } from '../scene/hierarchy.ts';
+import type { Prim, SceneDocument } from '../scene/schema.ts';
+import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
+import { robotFromScene } from '../robot/model.ts';
+import type { TaskSpec } from './spec.ts';
+
+export const ACTION_NAMES = ['dx', 'dy', 'dz', 'drx', 'dry', 'drz', 'gripper'] as const;
+export const GOAL_PRIM = '/World/TaskGoal';
+export const REGION_PRIM = '/World/TaskRegion';
+
+export interface Region {
+  center: Vector3;
+  /** Along world X and Z. */
+  size: [number, number];
+}
+
+export interface Observation {
+  /** Joint positions then finger positions. */
+  state: Float32Array;
+  ee: { position: Vector3; quaternion: Quaternion };
+  gripperWidth: number;
+}
+
+const TABLE_GAP = 0.01;
+
+/** A visual-only prim (no body, no collider) the cameras see. */
+function markerPrim(path: string, geometry: Prim['geometry'], position: Vector3, color: [number, number, number]): Prim {
+  return {
+    path,
+    type: geometry!.kind === 'sphere' ? 'Sphere' : 'Cube',
+    transform: { position: [position.x, position.y, position.z], orientation: [0, 0, 0, 1], scale: [1, 1, 1] },
+    visible: true,
+    geometry,
+    material: { color, roughness: 0.8, metallic: 0, opacity: 1 },
+    labels: {},
+    articulationRoot: false,
+  };
+}
+
+export class Episode {
+  steps = 0;
+  success = false;
+  done = false;
+  /** Where each task object started (its centre), and its size. */
+  readonly start = new Map<string, Vector3>();
+  readonly size = new Map<string, Vector3>();
+
+  private constructor(
+    readonly task: TaskSpec,
+    readonly seed: number,
+    readonly index: number,
+    readonly doc: SceneDocument,
+    readonly world: PhysicsWorld,
+    readonly arm: RobotArm,
+    readonly objects: string[],
+    readonly target: string | null,
+    readonly support: string | null,
+    readonly goal: Vector3 | null,
+    readonly region: Region | null,
+    readonly instruction: string,
+    readonly randomized: Record<string, unknown>,
+  ) {
+    const bounds = (path: string) => subtreeWorldBounds(doc, path);
+    for (const path of objects) {
+      const box = bounds(path);
+      this.start.set(path, box.getCenter(new Vector3()));
+      this.size.set(path, box.getSize(new Vector3()));
+    }
+  }
+
+  /** Builds episode `index` of `task` on `scene` (the task's scene file, loaded). */
+  static async create(task: TaskSpec, scene: SceneDocument, seed: number, index: number): Promise<Episode> {
+    const draw = (path: string) => unit(seed, index, `task:${path}`);
+    const sample = await sampleFrame(scene, task.randomizeSpec, { seed, frame: index });
+    const doc = sample.scene;
+    const randomized: Record<string, unknown> = { ...sample.randomized };
+    const prims = primIndex(doc);
+
+    // Named colours, all different: a random permutation of the palette (order by a hash each).
+    const colourOf = new Map<string, string>();
+    if (task.palette) {
+      const names = Object.keys(task.palette.colors).sort((a, b) => draw(`palette:${a}`) - draw(`palette:${b}`));
+      matchPrims(doc.prims, task.palette.objects).forEach((path, i) => {
+        const name = names[i]!;
+        const prim = prims.get(path)!;
+        const base = prim.material ?? { roughness: 0.5, metallic: 0, opacity: 1, color: [0.5, 0.5, 0.5] as [number, number, number] };
+        prim.material = { ...base, color: [...task.palette!.colors[name]!] as [number, number, number] };
+        prim.labels = { ...prim.labels, color: [name] };
+        colourOf.set(path, name);
+        randomized[`${path}:palette`] = name;
+      });
+    }
+
+    // The target (and, for stacking, the support it goes on).
+    const candidates = task.target ? matchPrims(doc.prims, task.target.objects) : [];
+    const objects = task.palette ? matchPrims(doc.prims, task.palette.objects) : candidates;
+    let target: string | null = null;
+    let support: string | null = null;
+    if (task.target) {
+      target = candidates[choiceIndex(seed, index, 'task:target', candidates.length, null)]!;
+      if (task.target.support) {
+        const rest = candidates.filter((p) => p !== target);
+        support = rest[choiceIndex(seed, index, 'task:support', rest.length, null)]!;
+      }
+      randomized['task:target'] = target;
+      if (support) randomized['task:support'] = support;
+    }
+
+    // A marked point (reach) and a region on the table (place, push), visual only.
+    let goal: Vector3 | null = null;
+    if (task.goal) {
+      const { min, max } = task.goal.volume;
+      goal = new Vector3(...[0, 1, 2].map((k) => min[k]! + (max[k]! - min[k]!) * draw(`goal[${k}]`)));
+      doc.prims.push(markerPrim(GOAL_PRIM, { kind: 'sphere', radius: task.goal.radius }, goal, [0.1, 0.9, 0.3]));
+      randomized['task:goal'] = goal.toArray().map((v) => Number(v.toPrecision(7)));
+    }
+    let region: Region | null = null;
+    if (task.region) {
+      const { min, max } = task.region.center;
+      const starts = objects.map((p) => subtreeWorldBounds(doc, p).getCenter(new Vector3()));
+      // The first draw far enough from every object's start (draws are numbered, so still pure).
+      for (let attempt = 0; attempt < 100 && !region; attempt++) {
+        const c = new Vector3(...[0, 1, 2].map((k) => min[k]! + (max[k]! - min[k]!) * draw(`region#${attempt}[${k}]`)));
+        const clear = starts.every((s) => Math.hypot(s.x - c.x, s.z - c.z) >= task.region!.clearance + Math.max(...task.region!.size) / 2);
+        if (clear || attempt === 99) region = { center: c, size: [...task.region.size] };
+      }
+      const thin = 0.002;
+      doc.prims.push(markerPrim(REGION_PRIM, { kind: 'box', size: [region!.size[0], thin, region!.size[1]] }, region!.center, [0.95, 0.8, 0.1]));
+      randomized['task:region'] = region!.center.toArray().map((v) => Number(v.toPrecision(7)));
+    }
+
+    const templates = task.instructions;
+    const template = templates[choiceIndex(seed, index, 'task:instruction', templates.length, null)]!;
+    const classOf = (path: string | null) => (path ? (prims.get(path)?.labels['class']?.[0] ?? path.split('/').pop()!.toLowerCase()) : '');
+    const instruction = template
+      .replaceAll('{color}', target ? (colourOf.get(target) ?? '') : '')
+      .replaceAll('{object}', classOf(target))
+      .replaceAll('{support_color}', support ? (colourOf.get(support) ?? '') : '')
+      .replaceAll('{support_object}', classOf(support));
+
+    const world = await PhysicsWorld.create(doc, ROBOT_PHYSICS);
+    const arm = new RobotArm(world, robotFromScene(doc, task.robot), { controlHz: task.control_hz });
+    return new Episode(task, seed, index, doc, world, arm, objects, target, support, goal, region, instruction, randomized);
+  }
+
+  /** Where an object's centre is now. */
+  position(path: string): Vector3 {
+    return new Vector3(...this.world.bodyState(path).position);
+  }
+
+  observe(): Observation {
+    const s = this.arm.state();
+    const fingers = this.arm.model.gripperJoints.map((j) => this.world.jointPosition(j.path));
+    return { state: Float32Array.from([...s.q, ...fingers]), ee: s.ee, gripperWidth: s.gripperWidth };
+  }
+
+  /** Names of the `state` entries, for datasets. */
+  stateNames(): string[] {
+    return [...this.arm.model.armJoints, ...this.arm.model.gripperJoints].map((j) => j.path.split('/').pop()!);
+  }
+
+  /** One control step with a 7-number action; then checks success. Returns whether the episode is over. */
+  step(action: ArrayLike<number>): boolean {
+    if (this.done) throw new Error(`episode ${this.index} is over (${this.success ? 'succeeded' : 'ran out of steps'})`);
+    if (action.length !== ACTION_NAMES.length) throw new RangeError(`expected ${ACTION_NAMES.length} action values (${ACTION_NAMES.join(', ')}), got ${action.length}`);
+    const a = Array.from(action);
+    if (a.some((v) => !Number.isFinite(v))) throw new RangeError(`action has a value that is not a finite number: [${a.join(', ')}]`);
+    this.arm.step({ kind: 'ee_delta', dp: [a[0]!, a[1]!, a[2]!], drot: [a[3]!, a[4]!, a[5]!] }, a[6]! >= 0 ? 'close' : 'open');
+    this.steps++;
+    this.success = this.check();
+    this.done = this.success || this.steps >= this.task.max_steps;
+    return this.done;
+  }
+
+  /** The success predicate on the current simulator state. */
+  check(): boolean {
+    const success = this.task.success;
+    const released = () => this.arm.state().gripperWidth > 0.9 * this.arm.maxWidth;
+    const slow = (path: string) => Math.hypot(...this.world.bodyState(path).linearVelocity) < 0.05;
+    const inRegion = (p: Vector3) => Math.abs(p.x - this.region!.center.x) <= this.region!.size[0] / 2 && Math.abs(p.z - this.region!.center.z) <= this.region!.size[1] / 2;
+    const onTable = (path: string) => this.position(path).y - this.start.get(path)!.y < TABLE_GAP;
+    if ('reach' in success) return this.arm.measuredEe().position.distanceTo(this.goal!) <= success.reach.tolerance;
+    const target = this.target!;
+    if ('lift' in success) {
+      const risen = (path: string) => this.position(path).y - this.start.get(path)!.y;
+      return risen(target) >= success.lift.height && this.objects.every((p) => p === target || risen(p) < success.lift.others_below);
+    }
+    if ('place' in success) return inRegion(this.position(target)) && onTable(target) && slow(target) && (!success.place.released || released());
+    if ('push' in success) return inRegion(this.position(target)) && onTable(target);
+    // stack: centred on the support, resting on its top face.
+    const t = this.position(target);
+    const s = this.position(this.support!);
+    const restingHeight = (this.size.get(target)!.y + this.size.get(this.support!)!.y) / 2;
+    const centred = Math.hypot(t.x - s.x, t.z - s.z) <= success.stack.tolerance;
+    const onTop = Math.abs(t.y - s.y - restingHeight) < TABLE_GAP;
+    return centred && onTop && slow(target) && (!success.stack.released || released());
+  }
+
+  /** World bounds of an object now (for experts and tests). */
+  bounds(path: string): Box3 {
+    const b = this.world.bodyState(path);
+    const size = this.size.get(path) ?? new Vector3();
+    return new Box3().setFromCenterAndSize(new Vector3(...b.position), size);
+  }
+
+  free(): void {
+    this.world.free();
+  }
+}

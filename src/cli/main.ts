@@ -11,6 +11,7 @@ import { type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/j
 import type { GenerationResult } from '../engine/jobs/generate.ts';
 import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
 import { mergeShards } from './merge.ts';
+import { formatDemoProgress, runDemosCommand } from './demos.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -20,6 +21,8 @@ export const USAGE = `usage:
                    [--shard i/N] [--resume] [--no-shadows] [--json]
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]
+  simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
+                [--fps F] [--json]
 
 Scene files: USD (.usda, .usdc, .usdz) or a Simloop scene document (.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
@@ -94,6 +97,9 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           resume: { type: 'boolean' },
           'no-shadows': { type: 'boolean' },
           job: { type: 'string' },
+          task: { type: 'string' },
+          episodes: { type: 'string' },
+          fps: { type: 'string' },
         },
       });
     } catch (e) {
@@ -102,6 +108,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     }
     const { values, positionals } = parsed;
     if (command === 'generate') return await generate(values, positionals, out, err);
+    if (command === 'demos') return await demos(values, positionals, out, err);
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
       const result = await mergeShards(positionals, values.out);
@@ -195,5 +202,27 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
     formats: job.formats,
   };
   out.write(values.json ? `${JSON.stringify(summary)}\n` : `wrote ${result.frames} frames to ${job.out} (${summary.frames_per_second} frames/s)\n`);
+  return 0;
+}
+
+async function demos(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
+  if (positionals.length) throw new UsageError(`demos takes no positional arguments (got "${positionals[0]}")`);
+  for (const k of ['task', 'episodes', 'seed', 'out'] as const) if (typeof values[k] !== 'string') throw new UsageError(`demos needs --${k}`);
+  const episodes = integer('episodes', values.episodes as string);
+  if (episodes < 1) throw new UsageError(`--episodes must be at least 1, got ${episodes}`);
+  const seed = integer('seed', values.seed as string);
+  const fps = typeof values.fps === 'string' ? Number(values.fps) : undefined;
+  if (fps !== undefined && !Number.isFinite(fps)) throw new UsageError(`--fps must be a number, got "${values.fps}"`);
+  const formats = typeof values.format === 'string' ? values.format.split(',').map((f) => f.trim()).filter(Boolean) : ['lerobot', 'hdf5'];
+  const tty = err.isTTY === true;
+  let last = 0;
+  const summary = await runDemosCommand({ task: values.task as string, episodes, seed, out: values.out as string, formats, ...(fps !== undefined ? { fps } : {}) }, (p) => {
+    const now = Date.now();
+    if (!tty && p.done !== p.total && now - last < 2000) return;
+    last = now;
+    err.write(tty ? `\r${formatDemoProgress(p)}\x1b[K` : `${formatDemoProgress(p)}\n`);
+  });
+  if (tty) err.write('\n');
+  out.write(values.json ? `${JSON.stringify(summary)}\n` : `${summary.successes}/${summary.episodes} episodes succeeded, ${summary.frames} frames written to ${values.out} in ${summary.seconds} s\n`);
   return 0;
 }

@@ -1,0 +1,146 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from './main.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'simloop-demos-'));
+const python = '/usr/bin/python3';
+const HAS_H5PY = spawnSync(python, ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0;
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
+  return { code, stdout, stderr };
+}
+
+/** Every file under `dir`, relative, sorted. */
+function listFiles(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)]))
+    .sort();
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    conn.closeSync();
+  }
+}
+
+describe('simloop demos', () => {
+  const out = join(tmp, 'stack');
+  let first: { code: number; stdout: string; stderr: string };
+
+  it('runs the expert for N episodes and prints the summary JSON', async () => {
+    first = await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', out, '--json');
+    expect(first.code).toBe(0);
+    const summary = JSON.parse(first.stdout);
+    expect(Object.keys(summary).sort()).toEqual(['episodes', 'frames', 'seconds', 'successes', 'task']);
+    expect(summary).toMatchObject({ task: 'stack', episodes: 4 });
+    expect(summary.successes).toBeGreaterThanOrEqual(3);
+    expect(first.stderr).toMatch(/episodes 4\/4 · \d succeeded · [\d.]+ episodes\/s · ETA 0 s/);
+    expect(listFiles(out)).toEqual([
+      'episodes.jsonl',
+      'lerobot/data/chunk-000/file-000.parquet',
+      'lerobot/meta/episodes/chunk-000/file-000.parquet',
+      'lerobot/meta/info.json',
+      'lerobot/meta/stats.json',
+      'lerobot/meta/tasks.parquet',
+      'robomimic.hdf5',
+    ]);
+    const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.episode)).toEqual([0, 1, 2, 3]);
+    expect(lines.filter((l) => l.success)).toHaveLength(summary.successes);
+    expect(lines.reduce((n, l) => n + l.steps, 0)).toBe(summary.frames);
+  });
+
+  it('writes the frames into LeRobot with one row per step, and the episode ranges and instructions to match', async () => {
+    const summary = JSON.parse(first.stdout);
+    const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const data = join(out, 'lerobot/data/chunk-000/file-000.parquet');
+    const [count] = await query(`SELECT count(*) AS n, max("index") AS last FROM read_parquet('${data}')`);
+    expect(count).toEqual({ n: String(summary.frames), last: String(summary.frames - 1) });
+    const episodes = await query(`SELECT episode_index, length, tasks FROM read_parquet('${join(out, 'lerobot/meta/episodes/chunk-000/file-000.parquet')}') ORDER BY episode_index`);
+    expect(episodes.map((e) => Number(e['length']))).toEqual(lines.map((l) => l.steps));
+    expect(episodes.map((e) => (e['tasks'] as string[])[0])).toEqual(lines.map((l) => l.instruction));
+    const info = JSON.parse(readFileSync(join(out, 'lerobot/meta/info.json'), 'utf8'));
+    expect(info).toMatchObject({ fps: 20, robot_type: 'panda', total_episodes: 4, total_frames: summary.frames });
+    expect(info.features['observation.state'].names).toEqual(['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7', 'finger_joint1', 'finger_joint2']);
+    expect(info.features.action.names).toEqual(['dx', 'dy', 'dz', 'drx', 'dry', 'drz', 'gripper']);
+  });
+
+  it.skipIf(!HAS_H5PY)('writes robomimic HDF5 that h5py reads: demos with their samples, obs and success masks (needs Debian python3-h5py)', () => {
+    const script = `
+import h5py, json, sys
+f = h5py.File(sys.argv[1], 'r')
+d = f['data']
+print(json.dumps({
+  'total': int(d.attrs['total']),
+  'env': json.loads(d.attrs['env_args'])['env_name'],
+  'demos': {k: {'n': int(d[k].attrs['num_samples']), 'actions': list(d[k]['actions'].shape), 'obs': sorted(d[k]['obs'].keys())} for k in d.keys()},
+  'successful': sorted(x.decode() for x in f['mask/successful'][:]),
+}))`;
+    const result = spawnSync(python, ['-c', script, join(out, 'robomimic.hdf5')], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const h5 = JSON.parse(result.stdout);
+    const summary = JSON.parse(first.stdout);
+    const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(h5.total).toBe(summary.frames);
+    expect(h5.env).toBe('Simloop-stack');
+    expect(Object.keys(h5.demos).sort()).toEqual(['demo_0', 'demo_1', 'demo_2', 'demo_3']);
+    lines.forEach((l) => {
+      expect(h5.demos[`demo_${l.episode}`].n).toBe(l.steps);
+      expect(h5.demos[`demo_${l.episode}`].actions).toEqual([l.steps, 7]);
+    });
+    expect(h5.demos.demo_0.obs).toEqual(['object', 'robot0_eef_pos', 'robot0_eef_quat', 'robot0_gripper_qpos', 'robot0_joint_pos']);
+    expect(h5.successful).toEqual(lines.filter((l) => l.success).map((l) => `demo_${l.episode}`));
+  });
+
+  it('gives byte-identical datasets for the same seed (episode k depends only on (seed, k))', async () => {
+    const again = join(tmp, 'stack-again');
+    expect((await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', again, '--json')).code).toBe(0);
+    for (const f of listFiles(out)) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+  });
+
+  it('records at another rate with --fps and writes only the formats asked for', async () => {
+    const dir = join(tmp, 'reach-10');
+    const { code, stdout } = await run('demos', '--task', 'reach', '--episodes', '2', '--seed', '1', '--out', dir, '--format', 'lerobot', '--fps', '10', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).successes).toBe(2);
+    expect(listFiles(dir).some((f) => f.endsWith('.hdf5'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8')).fps).toBe(10);
+  });
+
+  it('refuses bad input with one line and status 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, stack/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--format', 'zarr'], /unknown format "zarr" \(expected lerobot, hdf5\)/],
+      [['--task', 'reach', '--episodes', '0', '--seed', '1', '--out', join(tmp, 'x')], /--episodes must be at least 1/],
+      [['--task', 'reach', '--seed', '1', '--out', join(tmp, 'x')], /demos needs --episodes/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--fps', '500'], /--fps: expected a rate between 1 and 120/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stderr } = await run('demos', ...args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(message);
+    }
+  });
+
+  it.skipIf(process.getuid?.() === 0)('stops with a message when the destination is not writable', async () => {
+    const locked = join(tmp, 'locked');
+    mkdirSync(locked);
+    chmodSync(locked, 0o500);
+    const { code, stderr } = await run('demos', '--task', 'reach', '--episodes', '1', '--seed', '1', '--out', join(locked, 'out'));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/locked/);
+  });
+});

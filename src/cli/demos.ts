@@ -1,0 +1,70 @@
+/**
+ * `simloop demos`: scripted-expert demonstrations of a task, written as LeRobot v3.0 and
+ * robomimic HDF5 datasets (src/engine/tasks/demos.ts), with a progress line. Runs in Node: the
+ * episodes need physics only (camera streams, which need the renderer, are not recorded yet).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { InputError } from '../engine/errors.ts';
+import { loadSceneFile } from '../engine/load.ts';
+import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
+import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
+import { ROOT } from './generate.ts';
+import { checkWritable, fsSink } from './sinks/fsSink.ts';
+
+export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
+
+/** The bundled task ids (scenes/tasks/<id>.task.yaml). */
+export async function bundledTasks(): Promise<string[]> {
+  return (await readdir(TASKS_DIR)).filter((f) => f.endsWith('.task.yaml')).map((f) => f.slice(0, -'.task.yaml'.length)).sort();
+}
+
+/** A task by bundled id or by file path. */
+async function taskFile(task: string): Promise<string> {
+  if (/\.(ya?ml|json)$/i.test(task)) return resolve(task);
+  const ids = await bundledTasks();
+  if (!ids.includes(task)) throw new InputError(task, `no such task; bundled tasks: ${ids.join(', ')} (or give a .task.yaml file)`);
+  return resolve(TASKS_DIR, `${task}.task.yaml`);
+}
+
+async function read(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch {
+    throw new InputError(file, `cannot read the ${what} file`);
+  }
+}
+
+export interface DemosRequest {
+  task: string;
+  episodes: number;
+  seed: number;
+  out: string;
+  formats: string[];
+  /** Recording rate = control rate (default: the task's). */
+  fps?: number;
+}
+
+export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
+  const file = await taskFile(request.task);
+  const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
+  const scenePath = resolve(dirname(file), task.scene);
+  const scene = loadSceneFile(await read(scenePath, 'scene'), scenePath).document;
+  checkTaskAgainstScene(task, scene, basename(file));
+  for (const f of request.formats) {
+    if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);
+  }
+  if (request.fps !== undefined && !(request.fps >= 1 && request.fps <= 120)) throw new InputError('--fps', `expected a rate between 1 and 120 frames per second, got ${request.fps}`);
+  const out = resolve(request.out);
+  await checkWritable(out);
+  return runDemos(
+    { task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats: request.formats as DemoFormat[] },
+    fsSink(out),
+    onProgress,
+  );
+}
+
+export function formatDemoProgress(p: DemoProgress): string {
+  const eta = p.etaSeconds === null ? '–' : p.etaSeconds < 90 ? `${Math.ceil(p.etaSeconds)} s` : `${Math.ceil(p.etaSeconds / 60)} min`;
+  return `episodes ${p.done}/${p.total} · ${p.successes} succeeded · ${p.episodesPerSecond.toFixed(2)} episodes/s · ETA ${eta}`;
+}

@@ -5,6 +5,7 @@
 import { InputError } from './errors.ts';
 import { parseSceneDocument } from './scene/document.ts';
 import type { SceneDocument } from './scene/schema.ts';
+import { importUrdf } from './urdf/import.ts';
 import { importUsd } from './usd/import.ts';
 
 export interface LoadedScene {
@@ -36,13 +37,20 @@ const IMPORTERS: SceneImporter[] = [
     },
   },
   {
+    // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes named by
+    // the URDF are not available here, so they load as stand-ins (with warnings).
+    name: 'URDF robot (XML)',
+    accepts: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
+    load: (bytes, file) => importUrdf(bytes, file),
+  },
+  {
     name: 'USD (usda, usdc, usdz)',
     accepts: () => true,
     load: (bytes, file) => importUsd(bytes, file),
   },
 ];
 
-export const SCENE_FILE_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.json'];
+export const SCENE_FILE_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.json', '.urdf'];
 
 export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string): LoadedScene {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);

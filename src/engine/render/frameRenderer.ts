@@ -108,6 +108,19 @@ export class FrameRenderer {
     this.colourTarget = this.makeColourTarget(width, height);
   }
 
+  /** The colour pass alone (RGBA8, bottom row first): camera streams that need no labels. */
+  renderColour(scene: Scene, camera: PerspectiveCamera, background: Color | Texture): Uint8Array {
+    const { renderer, width, height } = this;
+    scene.background = background;
+    renderer.setRenderTarget(this.colourTarget);
+    renderer.render(scene, camera);
+    this.keepPrograms();
+    const rgb = new Uint8Array(width * height * 4);
+    renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
+    renderer.setRenderTarget(null);
+    return rgb;
+  }
+
   /**
    * Draws the colour pass (the scene as it is) and the label pass (every mesh with the material
    * `labelMaterials` gives it; meshes without one are left out of the label pass).

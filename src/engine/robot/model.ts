@@ -4,10 +4,13 @@
  * gripper's finger joints, the tool centre point and the robot's cameras. Works for any USD robot
  * with revolute/prismatic/fixed joints (and for URDF once imported into a scene document).
  *
- * Conventions: the end-effector link is the body holding a prim named "tcp" (its pose is the tool
- * centre point); without one, the last body of the longest chain, with the TCP at its origin.
- * Gripper joints are the prismatic joints hanging off the end-effector link; the arm joints are the
- * revolute and prismatic joints on the path from the root to it. Fixed joints fold into the chain.
+ * Conventions: the tool centre point is a prim named like a tool frame — "tcp", "*_tcp", "tool0",
+ * "ee_link", "end_effector" — and the end-effector link is the body holding it (a URDF frame link
+ * is a body of its own); without one, the last body of the longest chain, with the TCP at its
+ * origin. Gripper joints are the prismatic joints hanging off the end-effector link or a link
+ * rigidly attached to it (fixed joints), e.g. a URDF hand whose fingers and tcp frame are siblings;
+ * the arm joints are the revolute and prismatic joints on the path from the root to the end
+ * effector. Fixed joints fold into the chain.
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
@@ -127,7 +130,7 @@ export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
   // The end effector: the body holding a "tcp" prim, else the deepest link.
   const world = worldMatrices(doc);
   const linkSet = new Set(links);
-  const tcpPrim = doc.prims.find((p) => p.path.split('/').pop()?.toLowerCase() === 'tcp' && linkSet.has(owningBody(p.path, prims)?.path ?? ''));
+  const tcpPrim = doc.prims.find((p) => isToolFrameName(p.path.split('/').pop() ?? '') && linkSet.has(owningBody(p.path, prims)?.path ?? ''));
   const depth = (link: string): number => (link === root ? 0 : 1 + depth(parentJoint.get(link)!.body0!));
   const endEffector = tcpPrim ? owningBody(tcpPrim.path, prims)!.path : links.reduce((best, l) => (depth(l) > depth(best) ? l : best), root);
   const eePose = bodyPose(world, endEffector);
@@ -155,12 +158,31 @@ export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
   }
   const chain: Chain = { base: bodyPose(world, root), joints, tip: carry.multiply(tcp) };
 
-  const gripperJoints = (edges.get(endEffector) ?? [])
-    .filter(({ joint }) => joint.body0 === endEffector && joint.type === 'prismatic')
-    .map(({ joint }) => robotJoint(joint, file));
+  // The links rigidly attached to the end effector (through fixed joints, either way).
+  const rigid = new Set([endEffector]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const link of [...rigid]) {
+      for (const { joint, other } of edges.get(link) ?? []) {
+        if (joint.type === 'fixed' && !rigid.has(other)) {
+          rigid.add(other);
+          grew = true;
+        }
+      }
+    }
+  }
+  const gripperJoints = doc.joints
+    .filter((joint) => joint.enabled && joint.type === 'prismatic' && joint.body0 !== null && rigid.has(joint.body0) && !path.includes(joint))
+    .map((joint) => robotJoint(joint, file));
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
   return { root, links, armJoints, gripperJoints, endEffector, tcp, chain, cameras };
+}
+
+/** Names robots give their tool frames (URDF and USD conventions). */
+export function isToolFrameName(name: string): boolean {
+  const n = name.toLowerCase();
+  return n === 'tcp' || n.endsWith('_tcp') || n === 'tool0' || n === 'ee_link' || n === 'end_effector' || n === 'tool_center_point';
 }
 
 function limitsOf(joint: Joint, file: string): { lower: number; upper: number } {

@@ -227,7 +227,7 @@ export type CollisionGroup = z.infer<typeof CollisionGroup>;
 
 export const SourceInfo = z.object({
   file: z.string(),
-  format: z.enum(['usda', 'usdc', 'usdz', 'json']),
+  format: z.enum(['usda', 'usdc', 'usdz', 'json', 'urdf']),
   metersPerUnit: finite.positive(),
   kilogramsPerUnit: finite.positive(),
   upAxis: z.enum(['Y', 'Z']),

@@ -39,8 +39,8 @@ describe('simloop demos', () => {
   const out = join(tmp, 'stack');
   let first: { code: number; stdout: string; stderr: string };
 
-  it('runs the expert for N episodes and prints the summary JSON', async () => {
-    first = await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', out, '--json');
+  it('runs the expert for N episodes (physics only, --no-cameras) and prints the summary JSON', async () => {
+    first = await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', out, '--no-cameras', '--json');
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.stdout);
     expect(Object.keys(summary).sort()).toEqual(['episodes', 'frames', 'seconds', 'successes', 'task']);
@@ -106,13 +106,13 @@ print(json.dumps({
 
   it('gives byte-identical datasets for the same seed (episode k depends only on (seed, k))', async () => {
     const again = join(tmp, 'stack-again');
-    expect((await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', again, '--json')).code).toBe(0);
+    expect((await run('demos', '--task', 'stack', '--episodes', '4', '--seed', '5', '--out', again, '--no-cameras', '--json')).code).toBe(0);
     for (const f of listFiles(out)) expect(readFileSync(join(again, f)).equals(readFileSync(join(out, f))), f).toBe(true);
   });
 
   it('records at another rate with --fps and writes only the formats asked for', async () => {
     const dir = join(tmp, 'reach-10');
-    const { code, stdout } = await run('demos', '--task', 'reach', '--episodes', '2', '--seed', '1', '--out', dir, '--format', 'lerobot', '--fps', '10', '--json');
+    const { code, stdout } = await run('demos', '--task', 'reach', '--episodes', '2', '--seed', '1', '--out', dir, '--format', 'lerobot', '--fps', '10', '--no-cameras', '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout).successes).toBe(2);
     expect(listFiles(dir).some((f) => f.endsWith('.hdf5'))).toBe(false);
@@ -126,6 +126,8 @@ print(json.dumps({
       [['--task', 'reach', '--episodes', '0', '--seed', '1', '--out', join(tmp, 'x')], /--episodes must be at least 1/],
       [['--task', 'reach', '--seed', '1', '--out', join(tmp, 'x')], /demos needs --episodes/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--fps', '500'], /--fps: expected a rate between 1 and 120/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--image-size', '64'], /--image-size must be WxH/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--image-size', '8x8'], /--image-size: expected WxH with each side a whole number from 16 to 1024/],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await run('demos', ...args);
@@ -139,7 +141,7 @@ print(json.dumps({
     const locked = join(tmp, 'locked');
     mkdirSync(locked);
     chmodSync(locked, 0o500);
-    const { code, stderr } = await run('demos', '--task', 'reach', '--episodes', '1', '--seed', '1', '--out', join(locked, 'out'));
+    const { code, stderr } = await run('demos', '--task', 'reach', '--episodes', '1', '--seed', '1', '--out', join(locked, 'out'), '--no-cameras');
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/locked/);
   });

@@ -1,7 +1,9 @@
 /**
  * `simloop demos`: scripted-expert demonstrations of a task, written as LeRobot v3.0 and
- * robomimic HDF5 datasets (src/engine/tasks/demos.ts), with a progress line. Runs in Node: the
- * episodes need physics only (camera streams, which need the renderer, are not recorded yet).
+ * robomimic HDF5 datasets (src/engine/tasks/demos.ts), with a progress line. With camera streams
+ * (the default) the episodes run in headless Chromium (demos.html: WebGL renders the robot's
+ * cameras, WebCodecs encodes them) through the same runner; with --no-cameras they run in Node,
+ * physics only.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -9,7 +11,11 @@ import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
-import { ROOT } from './generate.ts';
+import type { DemoCamera } from '../engine/tasks/demos.ts';
+import { robotFromScene } from '../engine/robot/model.ts';
+import type { SceneDocument } from '../engine/scene/schema.ts';
+import type { DemosPageRequest } from '../robot/demosPage.ts';
+import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 
 export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
@@ -43,6 +49,27 @@ export interface DemosRequest {
   formats: string[];
   /** Recording rate = control rate (default: the task's). */
   fps?: number;
+  /** Record the robot's cameras (default true); their image size (default 128 × 128). */
+  cameras?: boolean;
+  imageSize?: [number, number];
+}
+
+/**
+ * The cameras to record: the robot's own (the wrist camera) and the scene's others, keyed by their
+ * prim name without "camera" ("wrist_camera" → wrist, "SceneCamera" → scene).
+ */
+export function demoCameras(scene: SceneDocument, robot: string | undefined, [width, height]: [number, number]): DemoCamera[] {
+  const own = new Set(robotFromScene(scene, robot).cameras);
+  const all = scene.prims.filter((p) => p.camera).map((p) => p.path);
+  const ordered = [...all.filter((p) => !own.has(p)), ...all.filter((p) => own.has(p))];
+  const keys = new Set<string>();
+  return ordered.map((path) => {
+    const name = path.split('/').pop()!.replace(/camera/i, '').replace(/^_+|_+$/g, '').toLowerCase() || 'camera';
+    let key = name;
+    for (let n = 2; keys.has(key); n++) key = `${name}${n}`;
+    keys.add(key);
+    return { key, path, width, height };
+  });
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
@@ -55,13 +82,24 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);
   }
   if (request.fps !== undefined && !(request.fps >= 1 && request.fps <= 120)) throw new InputError('--fps', `expected a rate between 1 and 120 frames per second, got ${request.fps}`);
+  const [width, height] = request.imageSize ?? [128, 128];
+  if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
   const out = resolve(request.out);
   await checkWritable(out);
-  return runDemos(
-    { task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats: request.formats as DemoFormat[] },
-    fsSink(out),
-    onProgress,
-  );
+  const formats = request.formats as DemoFormat[];
+  if (request.cameras === false) {
+    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats }, fsSink(out), onProgress);
+  }
+  const cameras = demoCameras(scene, task.robot, [width, height]);
+  if (!cameras.length) throw new InputError(scenePath, 'the scene has no camera to record; add one or pass --no-cameras');
+  const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras };
+  return runHeadlessJob<DemosPageRequest, DemoProgress, DemoSummary>({
+    page: 'demos.html',
+    request: pageRequest,
+    inputs: { task: await read(file, 'task'), scene: await read(scenePath, 'scene') },
+    sink: fsSink(out),
+    ...(onProgress ? { onProgress } : {}),
+  });
 }
 
 export function formatDemoProgress(p: DemoProgress): string {

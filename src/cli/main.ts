@@ -22,7 +22,7 @@ export const USAGE = `usage:
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
-                [--fps F] [--json]
+                [--fps F] [--image-size WxH] [--no-cameras] [--json]
 
 Scene files: USD (.usda, .usdc, .usdz) or a Simloop scene document (.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
@@ -100,6 +100,8 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           task: { type: 'string' },
           episodes: { type: 'string' },
           fps: { type: 'string' },
+          'image-size': { type: 'string' },
+          'no-cameras': { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -216,7 +218,14 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
   const formats = typeof values.format === 'string' ? values.format.split(',').map((f) => f.trim()).filter(Boolean) : ['lerobot', 'hdf5'];
   const tty = err.isTTY === true;
   let last = 0;
-  const summary = await runDemosCommand({ task: values.task as string, episodes, seed, out: values.out as string, formats, ...(fps !== undefined ? { fps } : {}) }, (p) => {
+  let imageSize: [number, number] | undefined;
+  if (typeof values['image-size'] === 'string') {
+    const m = /^(\d+)x(\d+)$/.exec(values['image-size']);
+    if (!m) throw new UsageError(`--image-size must be WxH, e.g. 128x128, got "${values['image-size']}"`);
+    imageSize = [Number(m[1]), Number(m[2])];
+  }
+  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}) };
+  const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();
     if (!tty && p.done !== p.total && now - last < 2000) return;
     last = now;

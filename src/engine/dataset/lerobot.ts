@@ -16,8 +16,10 @@
  * next file (file index + 1, or the next chunk after `chunks_size` files), as LeRobot does.
  * Stats are exact (sorted quantiles with linear interpolation, numpy's default), where LeRobot's
  * recorder estimates quantiles from histograms; per-episode stats go into the episodes file and
- * the global ones into stats.json. Camera streams (`observation.images.*`, MP4) are not written
- * by this module yet.
+ * the global ones into stats.json. Camera streams (`observation.images.<camera>`) are MP4 files
+ * encoded by the caller (in the browser, with WebCodecs); this module records where each episode
+ * lies in them (`videos/<key>/chunk_index`, `file_index`, `from_timestamp`, `to_timestamp`), their
+ * features (dtype "video", shape [h, w, 3], codec info) and their per-channel stats in [0, 1].
  */
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import type { OutputFile } from './types.ts';
@@ -46,6 +48,26 @@ export interface LeRobotEpisode {
   done: boolean[];
 }
 
+export interface LeRobotVideoFeature {
+  /** The feature key, e.g. "observation.images.wrist". */
+  key: string;
+  width: number;
+  height: number;
+  /** As LeRobot names it in info.json: "av1" or "h264". */
+  codec: string;
+}
+
+/** Where one episode's frames are in one camera's video files. */
+export interface LeRobotVideoSpan {
+  chunk: number;
+  file: number;
+  /** Seconds from the start of that file. */
+  from: number;
+  to: number;
+  /** Per-channel stats (min, max, mean, std, quantiles: 3 values in [0, 1]; count: 1 value). */
+  stats: Record<string, number[]>;
+}
+
 export interface LeRobotOptions {
   fps: number;
   robotType: string;
@@ -53,6 +75,9 @@ export interface LeRobotOptions {
   actionNames: string[];
   chunksSize?: number;
   dataFilesSizeInMb?: number;
+  videoFilesSizeInMb?: number;
+  /** Camera streams: the features, and per episode (in episode order) one span per feature key. */
+  videos?: { features: LeRobotVideoFeature[]; spans: Record<string, LeRobotVideoSpan>[] };
 }
 
 type Feature = { dtype: string; shape: number[]; names: string[] | null };
@@ -72,6 +97,51 @@ export function nextFile(chunk: number, file: number, chunksSize: number): [numb
   return file === chunksSize - 1 ? [chunk + 1, 0] : [chunk, file + 1];
 }
 
+/**
+ * Stats of several parts combined as LeRobot's aggregate_feature_stats does: counts add, means
+ * weighted by count, variances with the spread of the means, min of mins and max of maxes, and
+ * for quantiles the envelope (lowest of the lower ones, highest of the upper ones).
+ */
+export function aggregateStats(parts: readonly Record<string, number[]>[]): Record<string, number[]> {
+  const total = parts.reduce((n, p) => n + p.count![0]!, 0);
+  const d = parts[0]!.mean!.length;
+  const out: Record<string, number[]> = { count: [total], min: [], max: [], mean: [], std: [] };
+  for (let j = 0; j < d; j++) {
+    const mean = parts.reduce((s, p) => s + p.mean![j]! * p.count![0]!, 0) / total;
+    const variance = parts.reduce((s, p) => s + (p.std![j]! ** 2 + (p.mean![j]! - mean) ** 2) * p.count![0]!, 0) / total;
+    out.min!.push(Math.min(...parts.map((p) => p.min![j]!)));
+    out.max!.push(Math.max(...parts.map((p) => p.max![j]!)));
+    out.mean!.push(mean);
+    out.std!.push(Math.sqrt(variance));
+  }
+  for (const key of QUANTILE_KEYS) {
+    const lower = Number(key.slice(1)) <= 50;
+    out[key] = Array.from({ length: d }, (_, j) => (lower ? Math.min : Math.max)(...parts.map((p) => p[key]![j]!)));
+  }
+  return out;
+}
+
+/**
+ * Per-channel stats of RGBA8 frames (top row first), scaled to [0, 1] as LeRobot's image stats
+ * are, over at most `maxFrames` frames spread evenly through the episode.
+ */
+export function imageStats(frames: readonly Uint8Array[], maxFrames = 100): Record<string, number[]> {
+  const step = Math.max(1, Math.ceil(frames.length / maxFrames));
+  const picked = frames.filter((_, i) => i % step === 0);
+  const pixels = picked.reduce((n, f) => n + f.length / 4, 0);
+  const channels = [new Float64Array(pixels), new Float64Array(pixels), new Float64Array(pixels)];
+  let at = 0;
+  for (const f of picked) {
+    for (let i = 0; i < f.length; i += 4, at++) {
+      channels[0]![at] = f[i]! / 255;
+      channels[1]![at] = f[i + 1]! / 255;
+      channels[2]![at] = f[i + 2]! / 255;
+    }
+  }
+  // LeRobot counts images, not pixels.
+  return columnsStats(channels, picked.length);
+}
+
 /** numpy.quantile's default (linear interpolation between order statistics). */
 function quantile(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -80,14 +150,12 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-/** min, max, mean, std (population), count and quantiles of each column of `rows`. */
-export function featureStats(rows: readonly ArrayLike<number>[]): Stats {
-  const n = rows.length;
-  const d = rows[0]?.length ?? 0;
-  const stats: Stats = { min: [], max: [], mean: [], std: [], count: [n] };
+/** min, max, mean, std (population), count and quantiles of each column (sorts them in place). */
+function columnsStats(columns: Float64Array[], count: number): Stats {
+  const stats: Stats = { min: [], max: [], mean: [], std: [], count: [count] };
   for (const key of QUANTILE_KEYS) stats[key] = [];
-  for (let j = 0; j < d; j++) {
-    const column = Float64Array.from(rows, (r) => r[j]!);
+  for (const column of columns) {
+    const n = column.length;
     let sum = 0;
     for (const v of column) sum += v;
     const mean = sum / n;
@@ -101,6 +169,12 @@ export function featureStats(rows: readonly ArrayLike<number>[]): Stats {
     QUANTILES.forEach((q, k) => stats[QUANTILE_KEYS[k]!]!.push(quantile(column, q)));
   }
   return stats;
+}
+
+/** min, max, mean, std (population), count and quantiles of each column of `rows`. */
+export function featureStats(rows: readonly ArrayLike<number>[]): Stats {
+  const d = rows[0]?.length ?? 0;
+  return columnsStats(Array.from({ length: d }, (_, j) => Float64Array.from(rows, (r) => r[j]!)), rows.length);
 }
 
 function checkEpisode(e: LeRobotEpisode, options: LeRobotOptions): void {
@@ -121,8 +195,30 @@ function checkEpisode(e: LeRobotEpisode, options: LeRobotOptions): void {
 }
 
 /** The `features` of info.json (shapes as lists, names per dimension). */
-function featuresOf(options: LeRobotOptions): Record<string, Feature> {
+function featuresOf(options: LeRobotOptions): Record<string, Feature | Record<string, unknown>> {
+  const videos = Object.fromEntries(
+    (options.videos?.features ?? []).map((v) => [
+      v.key,
+      {
+        dtype: 'video',
+        shape: [v.height, v.width, 3],
+        names: ['height', 'width', 'channels'],
+        info: {
+          'video.height': v.height,
+          'video.width': v.width,
+          'video.codec': v.codec,
+          'video.pix_fmt': 'yuv420p',
+          'video.is_depth_map': false,
+          'video.fps': options.fps,
+          'video.channels': 3,
+          'video.g': 2,
+          has_audio: false,
+        },
+      },
+    ]),
+  );
   return {
+    ...videos,
     'observation.state': { dtype: 'float32', shape: [options.stateNames.length], names: options.stateNames },
     action: { dtype: 'float32', shape: [options.actionNames.length], names: options.actionNames },
     timestamp: { dtype: 'float32', shape: [1], names: null },
@@ -242,6 +338,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
   const files: OutputFile[] = [];
   const episodeRows: Record<string, unknown>[] = [];
   const allRows: Record<string, number[][]> = {};
+  const videoStats: Record<string, Record<string, number[]>[]> = {};
   let chunk = 0;
   let file = 0;
   let inFile: { e: LeRobotEpisode; from: number; taskIndex: number }[] = [];
@@ -275,6 +372,20 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
       (allRows[name] ??= []).push(...featureRows);
       for (const [stat, values] of Object.entries(featureStats(featureRows))) stats[`stats/${name}/${stat}`] = values;
     }
+    const videoColumns: Record<string, unknown> = {};
+    const spans = options.videos?.spans[e.index];
+    for (const v of options.videos?.features ?? []) {
+      const span = spans?.[v.key];
+      if (!span) throw new RangeError(`lerobot: episode ${e.index}: no video span for ${v.key}`);
+      Object.assign(videoColumns, {
+        [`videos/${v.key}/chunk_index`]: span.chunk,
+        [`videos/${v.key}/file_index`]: span.file,
+        [`videos/${v.key}/from_timestamp`]: span.from,
+        [`videos/${v.key}/to_timestamp`]: span.to,
+      });
+      for (const [stat, values] of Object.entries(span.stats)) stats[`stats/${v.key}/${stat}`] = values;
+      (videoStats[v.key] ??= []).push(span.stats);
+    }
     episodeRows.push({
       episode_index: e.index,
       tasks: [e.task],
@@ -283,6 +394,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
       'data/file_index': file,
       dataset_from_index: from,
       dataset_to_index: from + n,
+      ...videoColumns,
       ...stats,
       'meta/episodes/chunk_index': 0,
       'meta/episodes/file_index': 0,
@@ -296,6 +408,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
   const episodeColumns: Column[] = keys.map((key) => {
     const sample = episodeRows[0]![key];
     if (key === 'tasks') return { name: key, element: 'STRING', list: true, data: episodeRows.map((r) => r[key]) };
+    if (key.endsWith('_timestamp')) return { name: key, element: 'DOUBLE', list: false, data: episodeRows.map((r) => r[key] as number) };
     if (Array.isArray(sample)) {
       const isCount = key.endsWith('/count');
       return { name: key, element: isCount ? 'INT64' : 'DOUBLE', list: true, data: episodeRows.map((r) => (r[key] as number[]).map((v) => (isCount ? int(v) : v))) };
@@ -316,7 +429,11 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
     ),
   });
 
-  const stats = Object.fromEntries(Object.entries(allRows).map(([name, rows]) => [name, featureStats(rows)]));
+  const stats: Record<string, unknown> = Object.fromEntries(Object.entries(allRows).map(([name, rows]) => [name, featureStats(rows)]));
+  // Image stats have LeRobot's shape (3, 1, 1) per statistic, count (1,).
+  for (const [key, list] of Object.entries(videoStats)) {
+    stats[key] = Object.fromEntries(Object.entries(aggregateStats(list)).map(([stat, values]) => [stat, stat === 'count' ? values : values.map((v) => [[v]])]));
+  }
   files.push({ path: 'meta/stats.json', bytes: json(stats) });
   files.push({
     path: 'meta/info.json',
@@ -328,11 +445,11 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
       total_tasks: tasks.length,
       chunks_size: chunksSize,
       data_files_size_in_mb: limitMb,
-      video_files_size_in_mb: DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+      video_files_size_in_mb: options.videoFilesSizeInMb ?? DEFAULT_VIDEO_FILE_SIZE_IN_MB,
       fps: options.fps,
       splits: { train: `0:${episodes.length}` },
       data_path: DATA_PATH,
-      video_path: null,
+      video_path: options.videos?.features.length ? VIDEO_PATH : null,
       features,
     }),
   });

@@ -30,6 +30,8 @@
  * memory two or three times over.
  */
 
+import { atEpoch } from './epochClock.ts';
+
 /** One demonstration: N steps of actions, rewards, dones, simulator states and observations. */
 export interface RobomimicEpisode {
   /** Demo name index k → group data/demo_<k>. */
@@ -100,23 +102,20 @@ export async function writeRobomimicHdf5(info: RobomimicInfo, episodes: readonly
   const path = `/robomimic-${++fileCounter}.hdf5`;
   // libver v108 (HDF5 1.8 object formats) keeps the file readable by every HDF5 ≥ 1.8 reader, e.g.
   // h5py built on Debian's HDF5 1.10; h5wasm's default upper bound allows 2.0-only formats.
-  // HDF5 stamps every object with the wall-clock time (obj_track_times, on by default, and h5wasm
-  // offers no way to turn it off), which would make two runs differ. The WASM build reads the
-  // clock through Date.now, so it is pinned to the Unix epoch for this synchronous section:
-  // identical episodes give identical bytes.
-  const clock = Date.now;
-  Date.now = () => 0;
+  // HDF5 stamps every object with the time (obj_track_times, which h5wasm cannot turn off): written
+  // at the epoch (epochClock.ts) so identical episodes give identical bytes.
   try {
-    const file = new h5.File(path, 'w', { libver: 'v108' });
-    try {
-      writeFile(file, envArgs, episodes, shapes);
-      file.flush();
-    } finally {
-      file.close();
-    }
-    return fs.readFile(path); // a copy, not a view of the WASM heap: safe to transfer to another thread
+    return atEpoch(() => {
+      const file = new h5.File(path, 'w', { libver: 'v108' });
+      try {
+        writeFile(file, envArgs, episodes, shapes);
+        file.flush();
+      } finally {
+        file.close();
+      }
+      return fs.readFile(path); // a copy, not a view of the WASM heap: safe to transfer to another thread
+    });
   } finally {
-    Date.now = clock;
     fs.unlink(path); // the in-memory file system would otherwise keep every file ever written
   }
 }

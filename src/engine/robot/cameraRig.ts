@@ -9,7 +9,7 @@ import { Color, Matrix4, Quaternion, Scene, Vector3 } from 'three';
 import type { CameraInfo } from '../dataset/types.ts';
 import { cameraInfo, threeCamera } from '../labels/camera.ts';
 import type { PhysicsWorld } from '../physics/world.ts';
-import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
+import type { FrameRenderer } from '../render/frameRenderer.ts';
 import { flipRowsInPlace } from '../render/labelPass.ts';
 import { createSceneView, type SceneView } from '../render/sceneView.ts';
 import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
@@ -40,20 +40,18 @@ const rigid = (m: Matrix4) => {
 };
 
 export class RobotCameraRig {
-  private readonly renderer: FrameRenderer;
   private readonly view: SceneView;
   private readonly scene = new Scene();
   private readonly mounts: Mount[];
   private readonly background = new Color(0.05, 0.05, 0.05);
 
+  /** `renderer` is the caller's (one per worker or page; rigs come and go with episodes). */
   constructor(
-    canvas: RenderCanvas,
+    private readonly renderer: FrameRenderer,
     doc: SceneDocument,
     private readonly world: PhysicsWorld,
     cameras: readonly RigCamera[],
   ) {
-    const size = cameras[0] ?? { width: 1, height: 1 };
-    this.renderer = new FrameRenderer(canvas, size.width, size.height, { shadows: true });
     this.view = createSceneView(doc, world.movingBodies);
     this.scene.add(this.view.root);
     const prims = primIndex(doc);
@@ -97,8 +95,8 @@ export class RobotCameraRig {
     return out;
   }
 
+  /** Drops this episode's scene (not the renderer). */
   dispose(): void {
     this.view.dispose();
-    this.renderer.dispose();
   }
 }

@@ -5,10 +5,13 @@
  * always `episodes.jsonl` (episode, seed, success, steps, instruction). Failed episodes are kept and
  * marked (episodes.jsonl, the HDF5 `failed` mask). Episode k depends only on (seed, k).
  *
- * DOM-free; writes through a Sink (Node's file system from the CLI). Camera streams are not
- * recorded yet (they need the renderer, which runs in the browser).
+ * DOM-free; writes through a Sink. Camera streams need a renderer and a video encoder, which
+ * the caller provides (`DemoCameras`: in the browser, a RobotCameraRig on an OffscreenCanvas and
+ * WebCodecs + mediabunny); without them the datasets have no images (the CLI's --no-cameras).
+ * Video files follow LeRobot's splitting: episodes append to a camera's current file until the
+ * next would bring it to `video_files_size_in_mb` (estimated from the bytes per frame so far).
  */
-import { writeLeRobotDataset } from '../dataset/lerobot.ts';
+import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, fillTemplate, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
 import { writeRobomimicHdf5, type RobomimicEpisode } from '../dataset/robomimic.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
@@ -20,6 +23,36 @@ import type { TaskSpec } from './spec.ts';
 export const DEMO_FORMATS = ['lerobot', 'hdf5'] as const;
 export type DemoFormat = (typeof DEMO_FORMATS)[number];
 
+/** One MP4 video track being written (src/robot/videoTrack.ts in the browser). */
+export interface VideoTrackWriter {
+  /** As LeRobot names it: "av1" or "h264". */
+  readonly codec: string;
+  /** Adds a frame (RGBA8, top row first); `keyFrame` forces a key frame (an episode's first). */
+  add(rgba: Uint8Array, keyFrame: boolean): Promise<void>;
+  readonly frames: number;
+  /** Encoded bytes so far. */
+  readonly encodedBytes: number;
+  /** The finished file. */
+  finish(): Promise<Uint8Array>;
+}
+
+export interface DemoCamera {
+  /** The LeRobot feature is observation.images.<key>. */
+  key: string;
+  /** The camera prim. */
+  path: string;
+  width: number;
+  height: number;
+}
+
+export interface DemoCameras {
+  cameras: DemoCamera[];
+  /** A renderer for one episode's scene: `render()` gives every camera's image now, by prim path. */
+  rig(episode: Episode): { render(): Map<string, Uint8Array>; dispose(): void };
+  track(camera: DemoCamera, fps: number): Promise<VideoTrackWriter>;
+  videoFilesSizeInMb?: number;
+}
+
 export interface DemoJob {
   task: TaskSpec;
   /** The task's scene, loaded. */
@@ -27,6 +60,7 @@ export interface DemoJob {
   episodes: number;
   seed: number;
   formats: DemoFormat[];
+  cameras?: DemoCameras;
 }
 
 export interface DemoProgress {
@@ -66,11 +100,14 @@ export interface Recording {
   simState: Float64Array[];
   /** The task objects' positions per step, flattened (robomimic's `object` observation). */
   objects: Float32Array[];
+  /** Camera images per step (RGBA8), by camera key, when cameras are recorded. */
+  images: Record<string, Uint8Array[]>;
 }
 
 /** Runs episode `index` with the expert, recording every control step. */
-export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number): Promise<Recording> {
+export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras): Promise<Recording> {
   const episode = await Episode.create(task, scene, seed, index);
+  const rig = cameras?.rig(episode);
   try {
     const r: Recording = {
       index,
@@ -89,6 +126,7 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
       jointPos: [],
       simState: [],
       objects: [],
+      images: Object.fromEntries((cameras?.cameras ?? []).map((c) => [c.key, []])),
     };
     const arms = episode.arm.model.armJoints.length;
     const observe = () => {
@@ -100,6 +138,10 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
       r.gripperQpos.push(o.state.slice(arms));
       r.simState.push(Float64Array.from(episode.world.readPoses()));
       r.objects.push(Float32Array.from(episode.objects.flatMap((p) => episode.position(p).toArray())));
+      if (rig) {
+        const images = rig.render();
+        for (const c of cameras!.cameras) r.images[c.key]!.push(images.get(c.path)!);
+      }
     };
     const result = runExpert(episode, (action) => {
       observe();
@@ -115,7 +157,66 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
     r.failure = result.failure;
     return r;
   } finally {
+    rig?.dispose();
     episode.free();
+  }
+}
+
+/**
+ * Camera streams across episodes: per camera, the current video file (chunk, file, track) and
+ * where each episode lies in it.
+ */
+class VideoFiles {
+  private readonly open = new Map<string, { chunk: number; file: number; track: VideoTrackWriter }>();
+  readonly files: { path: string; bytes: Uint8Array }[] = [];
+  readonly spans: Record<string, LeRobotVideoSpan>[] = [];
+  codec = '';
+
+  constructor(
+    private readonly cameras: DemoCameras,
+    private readonly fps: number,
+    private readonly chunksSize: number,
+  ) {}
+
+  private async close(key: string): Promise<void> {
+    const current = this.open.get(key);
+    if (!current) return;
+    this.files.push({ path: fillTemplate(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: current.chunk, file_index: current.file }), bytes: await current.track.finish() });
+    this.open.delete(key);
+  }
+
+  async add(recording: Recording): Promise<void> {
+    const spans: Record<string, LeRobotVideoSpan> = {};
+    const limit = (this.cameras.videoFilesSizeInMb ?? DEFAULT_VIDEO_FILE_SIZE_IN_MB) * 2 ** 20;
+    for (const camera of this.cameras.cameras) {
+      const frames = recording.images[camera.key]!;
+      let current = this.open.get(camera.key);
+      if (current && current.track.frames > 0) {
+        const perFrame = current.track.encodedBytes / current.track.frames;
+        if (current.track.encodedBytes + perFrame * frames.length >= limit) {
+          const [chunk, file] = nextFile(current.chunk, current.file, this.chunksSize);
+          await this.close(camera.key);
+          current = { chunk, file, track: await this.cameras.track(camera, this.fps) };
+          this.open.set(camera.key, current);
+        }
+      }
+      if (!current) {
+        const last = this.spans.at(-1)?.[`observation.images.${camera.key}`];
+        const [chunk, file] = last ? nextFile(last.chunk, last.file, this.chunksSize) : [0, 0];
+        current = { chunk, file, track: await this.cameras.track(camera, this.fps) };
+        this.open.set(camera.key, current);
+      }
+      const first = current.track.frames;
+      for (let t = 0; t < frames.length; t++) await current.track.add(frames[t]!, t === 0);
+      this.codec = current.track.codec;
+      // Frame counts over the rate, not sums of seconds, so spans meet exactly.
+      spans[`observation.images.${camera.key}`] = { chunk: current.chunk, file: current.file, from: first / this.fps, to: (first + frames.length) / this.fps, stats: imageStats(frames) };
+    }
+    this.spans.push(spans);
+  }
+
+  async finish(): Promise<void> {
+    for (const key of [...this.open.keys()]) await this.close(key);
   }
 }
 
@@ -123,8 +224,13 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
 export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoProgress) => void, now: () => number = () => performance.now()): Promise<DemoSummary> {
   const started = now();
   const recordings: Recording[] = [];
+  const videos = job.cameras && job.formats.includes('lerobot') ? new VideoFiles(job.cameras, job.task.control_hz, 1000) : null;
   for (let k = 0; k < job.episodes; k++) {
-    recordings.push(await recordEpisode(job.task, job.scene, job.seed, k));
+    const recording = await recordEpisode(job.task, job.scene, job.seed, k, job.cameras);
+    await videos?.add(recording);
+    // Frames are in the videos now; the episode's images are not kept (memory stays flat).
+    recording.images = {};
+    recordings.push(recording);
     const elapsed = (now() - started) / 1000;
     const rate = (k + 1) / Math.max(elapsed, 1e-9);
     onProgress?.({ done: k + 1, total: job.episodes, successes: recordings.filter((r) => r.success).length, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
@@ -135,11 +241,26 @@ export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoPr
   await sink.write('episodes.jsonl', encoder.encode(lines.map((l) => `${l}\n`).join('')));
 
   if (job.formats.includes('lerobot')) {
+    await videos?.finish();
     const files = writeLeRobotDataset(
-      { fps, robotType: 'panda', stateNames: recordings[0]?.stateNames ?? [], actionNames: [...ACTION_NAMES] },
+      {
+        fps,
+        robotType: 'panda',
+        stateNames: recordings[0]?.stateNames ?? [],
+        actionNames: [...ACTION_NAMES],
+        ...(job.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: job.cameras.videoFilesSizeInMb } : {}),
+        ...(videos
+          ? {
+              videos: {
+                features: job.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: videos.codec })),
+                spans: videos.spans,
+              },
+            }
+          : {}),
+      },
       recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
     );
-    await writeFiles(sink, files.map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
+    await writeFiles(sink, [...files, ...(videos?.files ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
   }
   if (job.formats.includes('hdf5')) {
     const episodes: RobomimicEpisode[] = recordings.map((r) => ({

@@ -1,0 +1,53 @@
+/**
+ * The page `simloop demos` opens in headless Chromium (demos.html) when camera streams are
+ * recorded: the same demonstration runner as in Node (src/engine/tasks/demos.ts), with the robot's
+ * cameras rendered by three.js (WebGL) and encoded by WebCodecs into MP4. Node serves the task and
+ * scene and owns the output directory (src/cli/headlessJob.ts; this side is src/sdg/pageJob.ts).
+ */
+import { loadSceneFile } from '../engine/load.ts';
+import { FrameRenderer } from '../engine/render/frameRenderer.ts';
+import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
+import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
+import { parseTaskSpec } from '../engine/tasks/spec.ts';
+import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
+import { mp4VideoTrack, pickVideoCodec } from './videoTrack.ts';
+
+export interface DemosPageRequest {
+  taskFile: string;
+  sceneFile: string;
+  episodes: number;
+  seed: number;
+  formats: DemoFormat[];
+  fps: number | null;
+  cameras: DemoCamera[];
+}
+
+runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
+  const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
+  const task = request.fps ? { ...parsed, control_hz: request.fps } : parsed;
+  const scene = loadSceneFile(await fetchInput('scene'), request.sceneFile).document;
+  const first = request.cameras[0];
+  if (!first) throw new Error('demos page: no cameras to record');
+  const renderer = new FrameRenderer(new OffscreenCanvas(first.width, first.height), first.width, first.height);
+  const codec = await pickVideoCodec(first.width, first.height);
+  try {
+    return await runDemos(
+      {
+        task,
+        scene,
+        episodes: request.episodes,
+        seed: request.seed,
+        formats: request.formats,
+        cameras: {
+          cameras: request.cameras,
+          rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, request.cameras),
+          track: (camera, fps) => mp4VideoTrack(camera.width, camera.height, fps, codec),
+        },
+      },
+      outputSink(),
+      onProgress,
+    );
+  } finally {
+    renderer.dispose();
+  }
+});

@@ -99,6 +99,22 @@ print(json.dumps(out))`;
       console.log('# PyAV (python3-av) is missing: the decoder checks of the videos were skipped');
     }
 
+    // The same frames in the robomimic file, as H × W × 3 uint8 images per step.
+    const h5 = spawnSync(PYTHON, ['-c', `
+import h5py, json, sys
+f = h5py.File(sys.argv[1], 'r')
+d = f['data/demo_0']
+print(json.dumps({k: [list(d['obs'][k].shape), str(d['obs'][k].dtype), int(d['obs'][k][()].max())] for k in ['scene_image', 'wrist_image']}))`, join(out, 'robomimic.hdf5')], { encoding: 'utf8' });
+    if (h5.status === 0) {
+      const images = JSON.parse(h5.stdout);
+      for (const k of ['scene_image', 'wrist_image']) {
+        assert.deepEqual(images[k].slice(0, 2), [[lengths[0], 48, 64, 3], 'uint8'], k);
+        assert.ok(images[k][2] > 0, `${k} is not black`);
+      }
+    } else {
+      console.log('# h5py (python3-h5py) is missing: the HDF5 image checks were skipped');
+    }
+
     // Episode k depends only on (seed, k): the same command again, the same bytes (videos too).
     const again = join(tmp, 'b');
     await demos(again);

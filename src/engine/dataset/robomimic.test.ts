@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RobomimicEpisode, type RobomimicInfo, writeRobomimicHdf5 } from './robomimic.ts';
+import { type RobomimicEpisode, type RobomimicInfo, RobomimicWriter, writeRobomimicHdf5 } from './robomimic.ts';
 
 const PYTHON = process.env.SIMLOOP_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const SKIP = process.env.SIMLOOP_SKIP_PYTHON === '1';
@@ -330,5 +330,41 @@ describe('robomimic input checks', () => {
     const slash = base();
     slash.obs['a/b'] = slash.obs.object!;
     await rejects([slash], "robomimic: episode 3: obs/a/b: a key must be non-empty, not '.', and without '/'");
+  });
+});
+
+describe('RobomimicWriter, demo by demo', () => {
+  const INFO: RobomimicInfo = { envName: 'Simloop-test', envKwargs: { task: 'test' } };
+
+  it('writes the same bytes as the one-call writer, and the same bytes a second later (times stamped as the epoch)', async () => {
+    const episodes = [syntheticEpisode(0, 4, true, 'a', ['scene_image']), syntheticEpisode(1, 2, false, 'b', ['scene_image'])];
+    const whole = await writeRobomimicHdf5(INFO, episodes);
+    await new Promise((r) => setTimeout(r, 1100));
+    const writer = await RobomimicWriter.create(INFO);
+    for (const e of episodes) writer.add(e);
+    expect(Buffer.from(writer.finish()).equals(Buffer.from(whole))).toBe(true);
+  });
+
+  it('refuses a demo that does not match the first, writes nothing of it, and still finishes the rest', async () => {
+    const writer = await RobomimicWriter.create(INFO);
+    writer.add(syntheticEpisode(0, 3, true, 'a'));
+    const odd = syntheticEpisode(1, 3, true, 'b');
+    odd.actions = odd.actions.map((r) => r.slice(0, 6));
+    expect(() => writer.add(odd)).toThrow("robomimic: episode 1: actions rows have 6 values, but episode 0's have 7; all demos must share the action size");
+    expect(() => writer.add(syntheticEpisode(0, 2, true, 'again'))).toThrow(/index 0 appears twice/);
+    const bytes = writer.finish();
+    const { FS } = await h5wasm.ready;
+    const path = '/writer-check.h5';
+    FS.writeFile(path, bytes);
+    const file = new h5wasm.File(path, 'r');
+    try {
+      const data = file.get('data') as InstanceType<typeof h5wasm.Group>;
+      expect(data.keys()).toEqual(['demo_0']);
+      expect(data.attrs.total?.value).toBe(3n);
+    } finally {
+      file.close();
+      FS.unlink(path);
+    }
+    expect(() => writer.add(syntheticEpisode(2, 2, true, 'late'))).toThrow(/already finished/);
   });
 });

@@ -88,36 +88,97 @@ function loadH5wasm(): Promise<H5Runtime> {
   return runtime;
 }
 
+/**
+ * A robomimic file written demo by demo, so a caller can drop each episode's frames once it is
+ * added (memory holds the file, not every episode's arrays as well). Validation happens in add(),
+ * before anything of that demo is written; demos must agree on action and observation shapes.
+ */
+export class RobomimicWriter {
+  private readonly added: { index: number; success: boolean; steps: number }[] = [];
+  /** The first demo's index and shape, which every later demo must match. */
+  private first: { index: number; shape: EpisodeShape } | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly fs: EmscriptenFS,
+    private readonly path: string,
+    private readonly file: H5File,
+    private readonly data: H5Group,
+  ) {}
+
+  static async create(info: RobomimicInfo): Promise<RobomimicWriter> {
+    const envArgs = JSON.stringify({ env_name: info.envName, type: ENV_TYPE_GYM, env_kwargs: info.envKwargs });
+    const { h5, fs } = await loadH5wasm();
+    const path = `/robomimic-${++fileCounter}.hdf5`;
+    // libver v108 (HDF5 1.8 object formats) keeps the file readable by every HDF5 ≥ 1.8 reader, e.g.
+    // h5py built on Debian's HDF5 1.10; h5wasm's default upper bound allows 2.0-only formats.
+    // HDF5 stamps every object with the time (obj_track_times, which h5wasm cannot turn off): all
+    // writing happens at the epoch (epochClock.ts) so identical episodes give identical bytes.
+    return atEpoch(() => {
+      const file = new h5.File(path, 'w', { libver: 'v108' });
+      const data = file.create_group('data');
+      data.create_attribute('env_args', envArgs, null, 'S');
+      return new RobomimicWriter(fs, path, file, data);
+    });
+  }
+
+  /** Writes one demo (data/demo_<index>). Throws a RangeError naming the episode and key on bad input. */
+  add(episode: RobomimicEpisode): void {
+    if (this.closed) throw new Error('robomimic: the file is already finished');
+    const shape = validateEpisode(episode);
+    if (this.added.some((e) => e.index === episode.index)) fail(episode.index, `index ${episode.index} appears twice`);
+    if (this.first) checkSameShapes([this.first, episode], [this.first.shape, shape]);
+    this.first ??= { index: episode.index, shape };
+    atEpoch(() => writeDemo(this.data, episode, shape));
+    this.added.push({ index: episode.index, success: episode.success, steps: shape.steps });
+  }
+
+  /** The finished file's bytes (and the scratch file removed). */
+  finish(): Uint8Array {
+    if (this.closed) throw new Error('robomimic: the file is already finished');
+    this.closed = true;
+    try {
+      return atEpoch(() => {
+        try {
+          this.data.create_attribute('total', this.added.reduce((sum, e) => sum + e.steps, 0), null, '<q');
+          writeMasks(this.file, this.added);
+          this.file.flush();
+        } finally {
+          this.file.close();
+        }
+        return this.fs.readFile(this.path); // a copy, not a view of the WASM heap: safe to transfer
+      });
+    } finally {
+      this.fs.unlink(this.path); // the in-memory file system would otherwise keep every file ever written
+    }
+  }
+
+  /** Drops an unfinished file. */
+  abort(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.file.close();
+    } finally {
+      this.fs.unlink(this.path);
+    }
+  }
+}
+
 /** The whole file's bytes. Throws a RangeError naming the episode and key when lengths disagree. */
 export async function writeRobomimicHdf5(info: RobomimicInfo, episodes: readonly RobomimicEpisode[]): Promise<Uint8Array> {
-  // Validate before loading h5wasm, so bad input fails fast and never leaves a half-written file.
+  // Validate everything before loading h5wasm, so bad input fails fast and writes nothing.
   const shapes = episodes.map(validateEpisode);
   checkDistinctIndices(episodes);
   checkSameShapes(episodes, shapes);
-  const envArgs = JSON.stringify({ env_name: info.envName, type: ENV_TYPE_GYM, env_kwargs: info.envKwargs });
-
-  const { h5, fs } = await loadH5wasm();
-  // Everything from here to readFile is synchronous, so concurrent calls cannot interleave; the
-  // counter only keeps their scratch paths apart.
-  const path = `/robomimic-${++fileCounter}.hdf5`;
-  // libver v108 (HDF5 1.8 object formats) keeps the file readable by every HDF5 ≥ 1.8 reader, e.g.
-  // h5py built on Debian's HDF5 1.10; h5wasm's default upper bound allows 2.0-only formats.
-  // HDF5 stamps every object with the time (obj_track_times, which h5wasm cannot turn off): written
-  // at the epoch (epochClock.ts) so identical episodes give identical bytes.
+  const writer = await RobomimicWriter.create(info);
   try {
-    return atEpoch(() => {
-      const file = new h5.File(path, 'w', { libver: 'v108' });
-      try {
-        writeFile(file, envArgs, episodes, shapes);
-        file.flush();
-      } finally {
-        file.close();
-      }
-      return fs.readFile(path); // a copy, not a view of the WASM heap: safe to transfer to another thread
-    });
-  } finally {
-    fs.unlink(path); // the in-memory file system would otherwise keep every file ever written
+    for (const episode of episodes) writer.add(episode);
+  } catch (error) {
+    writer.abort();
+    throw error;
   }
+  return writer.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +274,7 @@ function checkDistinctIndices(episodes: readonly RobomimicEpisode[]): void {
  * Simulator states and camera sets may differ: states are only used to reset a simulator, demo by
  * demo, and cameras are checked per demo.
  */
-function checkSameShapes(episodes: readonly RobomimicEpisode[], shapes: readonly EpisodeShape[]): void {
+function checkSameShapes(episodes: readonly Pick<RobomimicEpisode, 'index'>[], shapes: readonly EpisodeShape[]): void {
   const first = shapes[0];
   const firstIndex = episodes[0]?.index;
   if (first === undefined || firstIndex === undefined) return;
@@ -237,15 +298,6 @@ function checkSameShapes(episodes: readonly RobomimicEpisode[], shapes: readonly
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-function writeFile(file: H5File, envArgs: string, episodes: readonly RobomimicEpisode[], shapes: readonly EpisodeShape[]): void {
-  const data = file.create_group('data');
-  const total = shapes.reduce((sum, shape) => sum + shape.steps, 0);
-  data.create_attribute('total', total, null, '<q');
-  data.create_attribute('env_args', envArgs, null, 'S');
-  episodes.forEach((episode, i) => writeDemo(data, episode, shapes[i]!));
-  writeMasks(file, episodes);
-}
-
 function writeDemo(data: H5Group, episode: RobomimicEpisode, shape: EpisodeShape): void {
   const { steps } = shape;
   const demo = data.create_group(`demo_${episode.index}`);
@@ -260,10 +312,10 @@ function writeDemo(data: H5Group, episode: RobomimicEpisode, shape: EpisodeShape
 
   const obs = demo.create_group('obs');
   const nextObs = demo.create_group('next_obs');
-  const writeBoth = (key: string, values: Float32Array | Uint8Array, rowShape: number[], dtype: string) => {
+  const writeBoth = (key: string, values: Float32Array | Uint8Array, rowShape: number[], dtype: string, compress = false) => {
     const rowSize = values.length / steps;
-    writeArray(obs, key, values, [steps, ...rowShape], dtype);
-    writeArray(nextObs, key, shiftByOneStep(values, rowSize), [steps, ...rowShape], dtype);
+    writeArray(obs, key, values, [steps, ...rowShape], dtype, compress);
+    writeArray(nextObs, key, shiftByOneStep(values, rowSize), [steps, ...rowShape], dtype, compress);
   };
   for (const [key, rows] of Object.entries(episode.obs)) {
     const size = shape.obsSizes.get(key)!;
@@ -272,7 +324,7 @@ function writeDemo(data: H5Group, episode: RobomimicEpisode, shape: EpisodeShape
   for (const [key, camera] of Object.entries(episode.images ?? {})) {
     const frameSize = camera.width * camera.height * 3;
     // Row-major H×W×3 frames, as robomimic's image observations are (it transposes to C×H×W itself).
-    writeBoth(key, flatten(camera.frames, frameSize, Uint8Array), [camera.height, camera.width, 3], '<B');
+    writeBoth(key, flatten(camera.frames, frameSize, Uint8Array), [camera.height, camera.width, 3], '<B', true);
   }
 }
 
@@ -281,7 +333,7 @@ function writeDemo(data: H5Group, episode: RobomimicEpisode, shape: EpisodeShape
  * strings, as robomimic's own scripts write them (numpy 'S' arrays); it reads them back with
  * `[elem.decode("utf-8") for elem in f["mask/<key>"][:]]`.
  */
-function writeMasks(file: H5File, episodes: readonly RobomimicEpisode[]): void {
+function writeMasks(file: H5File, episodes: readonly { index: number; success: boolean }[]): void {
   const mask = file.create_group('mask');
   const sorted = [...episodes].sort((a, b) => a.index - b.index);
   const names = (success: boolean) => sorted.filter((e) => e.success === success).map((e) => `demo_${e.index}`);
@@ -292,8 +344,13 @@ function writeMasks(file: H5File, episodes: readonly RobomimicEpisode[]): void {
   }
 }
 
-function writeArray(group: H5Group, name: string, values: Float32Array | Float64Array | Uint8Array, shape: number[], dtype: string): void {
-  group.create_dataset({ name, data: values, shape, dtype });
+/**
+ * One dataset. Images are gzip-compressed in chunks of one frame (rendered frames shrink several
+ * times over, and h5py/robomimic read gzip transparently).
+ */
+function writeArray(group: H5Group, name: string, values: Float32Array | Float64Array | Uint8Array, shape: number[], dtype: string, compress = false): void {
+  if (compress) group.create_dataset({ name, data: values, shape, dtype, chunks: [1, ...shape.slice(1)], compression: 'gzip', compression_opts: 4 });
+  else group.create_dataset({ name, data: values, shape, dtype });
 }
 
 /** Rows of equal length (already checked) laid end to end. */

@@ -12,7 +12,7 @@
  * next would bring it to `video_files_size_in_mb` (estimated from the bytes per frame so far).
  */
 import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, fillTemplate, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
-import { writeRobomimicHdf5, type RobomimicEpisode } from '../dataset/robomimic.ts';
+import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
 import type { SceneDocument } from '../scene/schema.ts';
@@ -220,22 +220,57 @@ class VideoFiles {
   }
 }
 
+/** RGBA8 frames → RGB8 (robomimic's H × W × 3 images). */
+function rgbOf(rgba: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
+  }
+  return rgb;
+}
+
+/** One recording as a robomimic demo: low-dimensional observations and, with cameras, `<camera>_image`. */
+function robomimicEpisode(r: Recording, cameras: readonly DemoCamera[]): RobomimicEpisode {
+  return {
+    index: r.index,
+    instruction: r.instruction,
+    success: r.success,
+    actions: r.action,
+    rewards: r.reward,
+    dones: r.done,
+    states: r.simState,
+    obs: { robot0_eef_pos: r.eefPos, robot0_eef_quat: r.eefQuat, robot0_gripper_qpos: r.gripperQpos, robot0_joint_pos: r.jointPos, object: r.objects },
+    images: Object.fromEntries(cameras.map((c) => [`${c.key}_image`, { width: c.width, height: c.height, frames: r.images[c.key]!.map(rgbOf) }])),
+  };
+}
+
 /** Runs the job and writes its datasets to `sink`; returns the summary. */
 export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoProgress) => void, now: () => number = () => performance.now()): Promise<DemoSummary> {
   const started = now();
   const recordings: Recording[] = [];
-  const videos = job.cameras && job.formats.includes('lerobot') ? new VideoFiles(job.cameras, job.task.control_hz, 1000) : null;
-  for (let k = 0; k < job.episodes; k++) {
-    const recording = await recordEpisode(job.task, job.scene, job.seed, k, job.cameras);
-    await videos?.add(recording);
-    // Frames are in the videos now; the episode's images are not kept (memory stays flat).
-    recording.images = {};
-    recordings.push(recording);
-    const elapsed = (now() - started) / 1000;
-    const rate = (k + 1) / Math.max(elapsed, 1e-9);
-    onProgress?.({ done: k + 1, total: job.episodes, successes: recordings.filter((r) => r.success).length, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
-  }
   const fps = job.task.control_hz;
+  const videos = job.cameras && job.formats.includes('lerobot') ? new VideoFiles(job.cameras, fps, 1000) : null;
+  const hdf5 = job.formats.includes('hdf5')
+    ? await RobomimicWriter.create({ envName: `Simloop-${job.task.id}`, envKwargs: { task: job.task.id, control_hz: fps, seed: job.seed, action: [...ACTION_NAMES] } })
+    : null;
+  try {
+    for (let k = 0; k < job.episodes; k++) {
+      const recording = await recordEpisode(job.task, job.scene, job.seed, k, job.cameras);
+      await videos?.add(recording);
+      hdf5?.add(robomimicEpisode(recording, job.cameras?.cameras ?? []));
+      // Frames are in the videos and the HDF5 now; the episode's images are not kept.
+      recording.images = {};
+      recordings.push(recording);
+      const elapsed = (now() - started) / 1000;
+      const rate = (k + 1) / Math.max(elapsed, 1e-9);
+      onProgress?.({ done: k + 1, total: job.episodes, successes: recordings.filter((r) => r.success).length, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
+    }
+  } catch (error) {
+    hdf5?.abort();
+    throw error;
+  }
   const encoder = new TextEncoder();
   const lines = recordings.map((r) => JSON.stringify({ episode: r.index, seed: r.seed, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }));
   await sink.write('episodes.jsonl', encoder.encode(lines.map((l) => `${l}\n`).join('')));
@@ -262,20 +297,7 @@ export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoPr
     );
     await writeFiles(sink, [...files, ...(videos?.files ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
   }
-  if (job.formats.includes('hdf5')) {
-    const episodes: RobomimicEpisode[] = recordings.map((r) => ({
-      index: r.index,
-      instruction: r.instruction,
-      success: r.success,
-      actions: r.action,
-      rewards: r.reward,
-      dones: r.done,
-      states: r.simState,
-      obs: { robot0_eef_pos: r.eefPos, robot0_eef_quat: r.eefQuat, robot0_gripper_qpos: r.gripperQpos, robot0_joint_pos: r.jointPos, object: r.objects },
-    }));
-    const bytes = await writeRobomimicHdf5({ envName: `Simloop-${job.task.id}`, envKwargs: { task: job.task.id, control_hz: fps, seed: job.seed, action: [...ACTION_NAMES] } }, episodes);
-    await sink.write('robomimic.hdf5', bytes);
-  }
+  if (hdf5) await sink.write('robomimic.hdf5', hdf5.finish());
   return {
     task: job.task.id,
     episodes: recordings.length,

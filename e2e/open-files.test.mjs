@@ -147,4 +147,25 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     assert.equal(await page.locator('[data-testid="example-item"]').count(), 0, 'the menu closed');
     assert.deepEqual(pageErrors, []);
   });
+
+  test('the examples menu opens the Panda robot scene, which holds its pose while the physics runs', { timeout: TEST_TIMEOUT }, async () => {
+    await page.click('[data-testid="open-example"]');
+    await page.click('[data-testid="example-item"][data-file="panda_tabletop.usda"]');
+    await waitForScene(page, 'panda_tabletop.usda');
+    const paths = await primPaths(page);
+    for (const p of ['/World/Panda/link0', '/World/Panda/hand', '/World/Panda/leftfinger', '/World/Objects/RedCube']) assert.ok(paths.includes(p), p);
+    const bodies = await page.evaluate(() => window.__simloop.movingBodies());
+    const hand = bodies.indexOf('/World/Panda/hand');
+    const before = await page.evaluate(() => window.__simloop.poses());
+    await page.click('[data-testid="play"]');
+    await page.waitForFunction(() => window.__simloop.status().time > 1, null, { timeout: 30_000 });
+    await page.click('[data-testid="pause"]');
+    const after = await page.evaluate(() => window.__simloop.poses());
+    // The joints' drives hold the arm at its home pose (the studio simulates without gravity
+    // compensation, so the hand may sag a few millimetres, no more).
+    const moved = Math.hypot(...[0, 1, 2].map((k) => after[hand * 7 + k] - before[hand * 7 + k]));
+    assert.ok(moved < 0.01, `the hand moved ${moved} m in a second`);
+    assert.deepEqual(pageErrors, []);
+  });
 });
+

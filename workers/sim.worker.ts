@@ -8,7 +8,11 @@
  */
 import * as Comlink from 'comlink';
 import { describeError } from '../src/engine/errors.ts';
+import { loadSceneFile } from '../src/engine/load.ts';
 import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim/session.ts';
+import type { DemoFormat } from '../src/engine/tasks/demos.ts';
+import { checkTaskAgainstScene, parseTaskSpec } from '../src/engine/tasks/spec.ts';
+import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engine/tasks/teleop.ts';
 
 /** One update for the UI. `generation` names the loaded scene the poses belong to. */
 export interface PoseFrame {
@@ -33,10 +37,53 @@ let listener: Comlink.Remote<PoseListener> | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 let lastTick = 0;
 
+/**
+ * Teleoperation replaces the session while it runs: the task episode's world is what the poses
+ * come from, stepped at the task's control rate with the latest input from the page.
+ */
+let teleop: TeleopSession | null = null;
+let teleopInput: TeleopInput = { move: [0, 0, 0], yaw: 0, close: false };
+let teleopTimer: ReturnType<typeof setInterval> | null = null;
+let teleopListener: Comlink.Remote<(status: TeleopStatus) => void> | null = null;
+/** The shown scene is a teleoperation episode (its draw), not the session's. */
+let teleopDraw: number | null = null;
+
+function teleopPoses(): Float32Array {
+  return teleop!.current!.world.readPoses();
+}
+
+function teleopSimStatus(): SimStatus {
+  const e = teleop!.current!;
+  return { time: e.steps / e.task.control_hz, steps: e.steps, playing: teleopTimer !== null };
+}
+
+function stopTeleopLoop(): void {
+  if (teleopTimer !== null) clearInterval(teleopTimer);
+  teleopTimer = null;
+}
+
+function endTeleop(): void {
+  stopTeleopLoop();
+  teleop?.dispose();
+  teleop = null;
+  teleopDraw = null;
+}
+
+function teleopStep(): void {
+  if (!teleop?.current) return stopTeleopLoop();
+  const status = teleop.step(teleopInput);
+  if (status.done) stopTeleopLoop();
+  publish();
+  teleopListener?.(status).catch(() => {});
+}
+
 function publish(): void {
   if (!listener || generation === 0) return;
-  const poses = session.poses();
-  const frame: PoseFrame = { generation, poses, status: session.status() };
+  const live = teleopDraw !== null;
+  // A kept or discarded episode is no longer simulated: its last poses stay on screen.
+  if (live && !teleop?.current) return;
+  const poses = live ? teleopPoses() : session.poses();
+  const frame: PoseFrame = { generation, poses, status: live ? teleopSimStatus() : session.status() };
   listener(Comlink.transfer(frame, [poses.buffer])).catch(() => {
     // The page went away; nothing to tell.
   });
@@ -70,6 +117,7 @@ const api = {
   async load(bytes: ArrayBuffer, fileName: string): Promise<LoadResult> {
     try {
       const summary = await session.load(bytes, fileName);
+      endTeleop();
       stopLoop();
       generation++;
       const poses = session.poses();
@@ -81,29 +129,119 @@ const api = {
   },
 
   play(): void {
+    if (teleopDraw !== null) return teleopApi.teleopDrive(true);
     session.play();
     startLoop();
     publish();
   },
 
   pause(): void {
+    if (teleopDraw !== null) return teleopApi.teleopDrive(false);
     session.pause();
     stopLoop();
     publish();
   },
 
   step(count = 1): void {
+    if (teleopDraw !== null) {
+      for (let i = 0; i < count; i++) teleopStep();
+      return;
+    }
     session.step(count);
     publish();
   },
 
-  reset(): void {
+  async reset(): Promise<void> {
+    if (teleopDraw !== null) {
+      // Start the same episode over (the unkept steps are dropped).
+      stopTeleopLoop();
+      await teleop!.begin(teleopDraw);
+      publish();
+      teleopListener?.(teleop!.status()).catch(() => {});
+      return;
+    }
     session.reset();
     stopLoop();
     publish();
   },
 };
 
-export type SimWorkerApi = typeof api;
+/** Teleoperation of a task episode (src/engine/tasks/teleop.ts), driven from the studio's Robot tab. */
+const teleopApi = {
+  /** Receives the teleoperation status after every control step. */
+  teleopSubscribe(callback: (status: TeleopStatus) => void): void {
+    teleopListener = callback as unknown as Comlink.Remote<(status: TeleopStatus) => void>;
+  },
+
+  /**
+   * Starts episode `draw` of the task (parsed and checked here) and shows it: the answer is a load
+   * of the episode's randomized scene. Kept demonstrations stay while the task and seed do.
+   */
+  async teleopStart(request: { taskText: string; taskFile: string; sceneBytes: ArrayBuffer; sceneFile: string; seed: number; draw: number }): Promise<LoadResult & { teleop?: TeleopStatus }> {
+    try {
+      const task = parseTaskSpec(request.taskText, request.taskFile);
+      const scene = loadSceneFile(new Uint8Array(request.sceneBytes), request.sceneFile).document;
+      checkTaskAgainstScene(task, scene, request.taskFile);
+      if (!teleop || teleop.task.id !== task.id || teleop.seed !== request.seed) {
+        endTeleop();
+        teleop = new TeleopSession(task, scene, request.seed);
+      }
+      stopTeleopLoop();
+      stopLoop();
+      session.pause();
+      const episode = await teleop.begin(request.draw);
+      teleopDraw = request.draw;
+      generation++;
+      const summary: SceneSummary = { document: episode.doc, warnings: [], movingBodies: [...episode.world.movingBodies], dt: 1 / task.control_hz };
+      const poses = teleopPoses();
+      return { ok: true, generation, summary, poses, status: teleopSimStatus(), teleop: teleop.status() };
+    } catch (error) {
+      return { ok: false, error: describeError(error) };
+    }
+  },
+
+  /** The input held now; the control loop applies it at every step until the next call. */
+  teleopInput(input: TeleopInput): void {
+    teleopInput = input;
+  },
+
+  /** Runs (or stops) the episode's control loop. */
+  teleopDrive(on: boolean): void {
+    if (!teleop?.current) return;
+    if (!on) {
+      stopTeleopLoop();
+      publish();
+      return;
+    }
+    if (teleopTimer !== null) return;
+    teleopTimer = setInterval(teleopStep, 1000 / teleop.task.control_hz);
+    publish();
+  },
+
+  teleopKeep(): TeleopStatus {
+    if (!teleop) throw new Error('no teleoperation session');
+    stopTeleopLoop();
+    teleop.keep();
+    return teleop.status();
+  },
+
+  teleopDiscard(): TeleopStatus {
+    if (!teleop) throw new Error('no teleoperation session');
+    stopTeleopLoop();
+    teleop.discard();
+    return teleop.status();
+  },
+
+  /** The kept demonstrations as dataset files (transferred). */
+  async teleopExport(formats: DemoFormat[]): Promise<{ path: string; bytes: Uint8Array }[]> {
+    if (!teleop) throw new Error('no teleoperation session');
+    const files = await teleop.exportFiles(formats);
+    return Comlink.transfer(files, [...new Set(files.map((f) => f.bytes.buffer as ArrayBuffer))]);
+  },
+};
+
+Object.assign(api, teleopApi);
+
+export type SimWorkerApi = typeof api & typeof teleopApi;
 
 Comlink.expose(api);

@@ -15,6 +15,8 @@ import { hasDirectoryPicker, hasOpfs } from './sdg/datasetSource.ts';
 import { createSdgStudio } from './sdg/sdgStudio.ts';
 import { createSdgStore, SdgProvider } from './sdg/store.ts';
 import { exposeTestHooks } from './testHooks.ts';
+import { RobotProvider } from './robot/store.ts';
+import { createTeleopStore, createTeleopStudio } from './robot/teleopStudio.ts';
 import './styles.css';
 
 const store = createStudioStore();
@@ -22,13 +24,17 @@ const worker = startSimWorker((text) => store.setState((s) => withMessages(s, 'e
 const studio = createStudio(store, worker.api);
 const sdgStore = createSdgStore({ opfs: hasOpfs(), directoryPicker: hasDirectoryPicker() });
 const sdg = createSdgStudio(sdgStore, store, browserSdgHost(studio.reportError));
+const teleopStore = createTeleopStore();
+const teleop = createTeleopStudio(teleopStore, store, worker.api);
 exposeTestHooks(store);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StudioProvider store={store} studio={studio}>
       <SdgProvider store={sdgStore} sdg={sdg}>
-        <App />
+        <RobotProvider store={teleopStore} teleop={teleop}>
+          <App />
+        </RobotProvider>
       </SdgProvider>
     </StudioProvider>
   </StrictMode>,

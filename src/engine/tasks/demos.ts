@@ -81,8 +81,11 @@ export interface DemoSummary {
 
 /** One recorded episode. */
 export interface Recording {
+  /** Place in the dataset (0, 1, …). */
   index: number;
+  /** The episode was drawn as (seed, draw): its randomization, target and instruction. */
   seed: number;
+  draw: number;
   instruction: string;
   success: boolean;
   failure: string | null;
@@ -98,20 +101,33 @@ export interface Recording {
   jointPos: Float32Array[];
   /** Flattened simulator state per step: every moving body's position and orientation. */
   simState: Float64Array[];
-  /** The task objects' positions per step, flattened (robomimic's `object` observation). */
+  /** The task objects' positions and the goal point per step, flattened (robomimic's `object` observation). */
   objects: Float32Array[];
   /** Camera images per step (RGBA8), by camera key, when cameras are recorded. */
   images: Record<string, Uint8Array[]>;
 }
 
-/** Runs episode `index` with the expert, recording every control step. */
-export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras): Promise<Recording> {
-  const episode = await Episode.create(task, scene, seed, index);
-  const rig = cameras?.rig(episode);
-  try {
-    const r: Recording = {
+/**
+ * Records an episode step by step, whoever drives it (the scripted expert, or a person through
+ * teleoperation): before each action, the observation (and the cameras' images); then the action.
+ */
+export class EpisodeRecorder {
+  readonly recording: Recording;
+  private readonly rig: ReturnType<DemoCameras['rig']> | null;
+  private readonly arms: number;
+
+  /** `index` is the episode's place in the dataset; the episode itself was drawn as (seed, draw). */
+  constructor(
+    readonly episode: Episode,
+    index: number,
+    private readonly cameras?: DemoCameras,
+  ) {
+    this.rig = cameras?.rig(episode) ?? null;
+    this.arms = episode.arm.model.armJoints.length;
+    this.recording = {
       index,
-      seed,
+      seed: episode.seed,
+      draw: episode.index,
       instruction: episode.instruction,
       success: false,
       failure: null,
@@ -128,36 +144,53 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
       objects: [],
       images: Object.fromEntries((cameras?.cameras ?? []).map((c) => [c.key, []])),
     };
-    const arms = episode.arm.model.armJoints.length;
-    const observe = () => {
-      const o = episode.observe();
-      r.state.push(o.state);
-      r.eefPos.push(Float32Array.from(o.ee.position.toArray()));
-      r.eefQuat.push(Float32Array.from([o.ee.quaternion.x, o.ee.quaternion.y, o.ee.quaternion.z, o.ee.quaternion.w]));
-      r.jointPos.push(o.state.slice(0, arms));
-      r.gripperQpos.push(o.state.slice(arms));
-      r.simState.push(Float64Array.from(episode.world.readPoses()));
-      r.objects.push(Float32Array.from(episode.objects.flatMap((p) => episode.position(p).toArray())));
-      if (rig) {
-        const images = rig.render();
-        for (const c of cameras!.cameras) r.images[c.key]!.push(images.get(c.path)!);
-      }
-    };
-    const result = runExpert(episode, (action) => {
-      observe();
-      r.action.push(action);
-    });
-    // One reward / done per recorded step: the last step is where the episode ended.
-    const n = r.action.length;
-    for (let t = 0; t < n; t++) {
-      r.reward.push(t === n - 1 && result.success ? 1 : 0);
-      r.done.push(t === n - 1);
+  }
+
+  /** Records the state now and the action about to be applied (call just before Episode.step). */
+  record(action: Float32Array): void {
+    const { episode, recording: r } = this;
+    const o = episode.observe();
+    r.state.push(o.state);
+    r.eefPos.push(Float32Array.from(o.ee.position.toArray()));
+    r.eefQuat.push(Float32Array.from([o.ee.quaternion.x, o.ee.quaternion.y, o.ee.quaternion.z, o.ee.quaternion.w]));
+    r.jointPos.push(o.state.slice(0, this.arms));
+    r.gripperQpos.push(o.state.slice(this.arms));
+    r.simState.push(Float64Array.from(episode.world.readPoses()));
+    // The task's state beyond the robot: its objects' positions, then the goal point if it has one.
+    r.objects.push(Float32Array.from([...episode.objects.flatMap((p) => episode.position(p).toArray()), ...(episode.goal?.toArray() ?? [])]));
+    if (this.rig) {
+      const images = this.rig.render();
+      for (const c of this.cameras!.cameras) r.images[c.key]!.push(images.get(c.path)!);
     }
-    r.success = result.success;
-    r.failure = result.failure;
+    r.action.push(action);
+  }
+
+  /** Ends the recording: reward 1 on the last step of a success, done on the last step. */
+  finish(failure: string | null = null): Recording {
+    const r = this.recording;
+    const n = r.action.length;
+    r.reward = Array.from({ length: n }, (_, t) => (t === n - 1 && this.episode.success ? 1 : 0));
+    r.done = Array.from({ length: n }, (_, t) => t === n - 1);
+    r.success = this.episode.success;
+    r.failure = this.episode.success ? null : failure;
+    this.rig?.dispose();
     return r;
+  }
+}
+
+/** Runs episode `index` with the expert, recording every control step. */
+export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras): Promise<Recording> {
+  const episode = await Episode.create(task, scene, seed, index);
+  try {
+    const recorder = new EpisodeRecorder(episode, index, cameras);
+    try {
+      const result = runExpert(episode, (action) => recorder.record(action));
+      return recorder.finish(result.failure);
+    } catch (error) {
+      recorder.finish();
+      throw error;
+    }
   } finally {
-    rig?.dispose();
     episode.free();
   }
 }
@@ -241,68 +274,112 @@ function robomimicEpisode(r: Recording, cameras: readonly DemoCamera[]): Robomim
     rewards: r.reward,
     dones: r.done,
     states: r.simState,
-    obs: { robot0_eef_pos: r.eefPos, robot0_eef_quat: r.eefQuat, robot0_gripper_qpos: r.gripperQpos, robot0_joint_pos: r.jointPos, object: r.objects },
+    obs: {
+      robot0_eef_pos: r.eefPos,
+      robot0_eef_quat: r.eefQuat,
+      robot0_gripper_qpos: r.gripperQpos,
+      robot0_joint_pos: r.jointPos,
+      ...((r.objects[0]?.length ?? 0) > 0 ? { object: r.objects } : {}),
+    },
     images: Object.fromEntries(cameras.map((c) => [`${c.key}_image`, { width: c.width, height: c.height, frames: r.images[c.key]!.map(rgbOf) }])),
   };
+}
+
+/**
+ * The datasets of a set of recordings, written as they come: camera frames go into the video
+ * files and the HDF5 file at once (and are then dropped), the rest at finish().
+ */
+export class DemoDatasets {
+  private readonly recordings: Recording[] = [];
+
+  private constructor(
+    private readonly task: TaskSpec,
+    private readonly formats: readonly DemoFormat[],
+    private readonly cameras: DemoCameras | undefined,
+    private readonly videos: VideoFiles | null,
+    private readonly hdf5: RobomimicWriter | null,
+  ) {}
+
+  static async create(task: TaskSpec, seed: number, formats: readonly DemoFormat[], cameras?: DemoCameras): Promise<DemoDatasets> {
+    const fps = task.control_hz;
+    const videos = cameras && formats.includes('lerobot') ? new VideoFiles(cameras, fps, 1000) : null;
+    const hdf5 = formats.includes('hdf5')
+      ? await RobomimicWriter.create({ envName: `Simloop-${task.id}`, envKwargs: { task: task.id, control_hz: fps, seed, action: [...ACTION_NAMES] } })
+      : null;
+    return new DemoDatasets(task, formats, cameras, videos, hdf5);
+  }
+
+  get count(): number {
+    return this.recordings.length;
+  }
+
+  get frames(): number {
+    return this.recordings.reduce((n, r) => n + r.action.length, 0);
+  }
+
+  get successes(): number {
+    return this.recordings.filter((r) => r.success).length;
+  }
+
+  /** Adds a recording (its `index` must be the next dataset index); its images are then dropped. */
+  async add(recording: Recording): Promise<void> {
+    if (recording.index !== this.recordings.length) throw new RangeError(`demos: recording ${recording.index} added as episode ${this.recordings.length}`);
+    if (recording.action.length === 0) throw new RangeError(`demos: episode ${recording.index} has no steps`);
+    await this.videos?.add(recording);
+    this.hdf5?.add(robomimicEpisode(recording, this.cameras?.cameras ?? []));
+    recording.images = {};
+    this.recordings.push(recording);
+  }
+
+  /** Writes every file: episodes.jsonl, lerobot/ (with the videos), robomimic.hdf5. */
+  async finish(sink: Sink): Promise<void> {
+    const fps = this.task.control_hz;
+    const encoder = new TextEncoder();
+    const lines = this.recordings.map((r) =>
+      JSON.stringify({ episode: r.index, seed: r.seed, draw: r.draw, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }),
+    );
+    await sink.write('episodes.jsonl', encoder.encode(lines.map((l) => `${l}\n`).join('')));
+    if (this.formats.includes('lerobot') && this.recordings.length) {
+      const videos = this.videos;
+      await videos?.finish();
+      const files = writeLeRobotDataset(
+        {
+          fps,
+          robotType: 'panda',
+          stateNames: this.recordings[0]!.stateNames,
+          actionNames: [...ACTION_NAMES],
+          ...(this.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: this.cameras.videoFilesSizeInMb } : {}),
+          ...(videos
+            ? { videos: { features: this.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: videos.codec })), spans: videos.spans } }
+            : {}),
+        },
+        this.recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
+      );
+      await writeFiles(sink, [...files, ...(videos?.files ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
+    }
+    if (this.hdf5) await sink.write('robomimic.hdf5', this.hdf5.finish());
+  }
+
+  /** Drops unfinished files (after a failure). */
+  abort(): void {
+    this.hdf5?.abort();
+  }
 }
 
 /** Runs the job and writes its datasets to `sink`; returns the summary. */
 export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoProgress) => void, now: () => number = () => performance.now()): Promise<DemoSummary> {
   const started = now();
-  const recordings: Recording[] = [];
-  const fps = job.task.control_hz;
-  const videos = job.cameras && job.formats.includes('lerobot') ? new VideoFiles(job.cameras, fps, 1000) : null;
-  const hdf5 = job.formats.includes('hdf5')
-    ? await RobomimicWriter.create({ envName: `Simloop-${job.task.id}`, envKwargs: { task: job.task.id, control_hz: fps, seed: job.seed, action: [...ACTION_NAMES] } })
-    : null;
+  const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras);
   try {
     for (let k = 0; k < job.episodes; k++) {
-      const recording = await recordEpisode(job.task, job.scene, job.seed, k, job.cameras);
-      await videos?.add(recording);
-      hdf5?.add(robomimicEpisode(recording, job.cameras?.cameras ?? []));
-      // Frames are in the videos and the HDF5 now; the episode's images are not kept.
-      recording.images = {};
-      recordings.push(recording);
-      const elapsed = (now() - started) / 1000;
-      const rate = (k + 1) / Math.max(elapsed, 1e-9);
-      onProgress?.({ done: k + 1, total: job.episodes, successes: recordings.filter((r) => r.success).length, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
+      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras));
+      const rate = (k + 1) / Math.max((now() - started) / 1000, 1e-9);
+      onProgress?.({ done: k + 1, total: job.episodes, successes: datasets.successes, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
     }
+    await datasets.finish(sink);
   } catch (error) {
-    hdf5?.abort();
+    datasets.abort();
     throw error;
   }
-  const encoder = new TextEncoder();
-  const lines = recordings.map((r) => JSON.stringify({ episode: r.index, seed: r.seed, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }));
-  await sink.write('episodes.jsonl', encoder.encode(lines.map((l) => `${l}\n`).join('')));
-
-  if (job.formats.includes('lerobot')) {
-    await videos?.finish();
-    const files = writeLeRobotDataset(
-      {
-        fps,
-        robotType: 'panda',
-        stateNames: recordings[0]?.stateNames ?? [],
-        actionNames: [...ACTION_NAMES],
-        ...(job.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: job.cameras.videoFilesSizeInMb } : {}),
-        ...(videos
-          ? {
-              videos: {
-                features: job.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: videos.codec })),
-                spans: videos.spans,
-              },
-            }
-          : {}),
-      },
-      recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
-    );
-    await writeFiles(sink, [...files, ...(videos?.files ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
-  }
-  if (hdf5) await sink.write('robomimic.hdf5', hdf5.finish());
-  return {
-    task: job.task.id,
-    episodes: recordings.length,
-    successes: recordings.filter((r) => r.success).length,
-    frames: recordings.reduce((n, r) => n + r.action.length, 0),
-    seconds: Number(((now() - started) / 1000).toFixed(3)),
-  };
+  return { task: job.task.id, episodes: datasets.count, successes: datasets.successes, frames: datasets.frames, seconds: Number(((now() - started) / 1000).toFixed(3)) };
 }

@@ -1,8 +1,9 @@
-/** The synthetic-data side panel: tabs for the randomization spec, generation and the dataset viewer. */
+/** The data side panel: tabs for the randomization spec, generation, the dataset viewer and robot teleoperation. */
 import type { KeyboardEvent } from 'react';
 import { DatasetViewer } from './DatasetViewer.tsx';
 import { GeneratePanel } from './GeneratePanel.tsx';
 import { RandomizePanel } from './RandomizePanel.tsx';
+import { RobotPanel } from '../robot/RobotPanel.tsx';
 import type { SdgTab } from './sdgState.ts';
 import { useSdg, useSdgActions } from './store.ts';
 
@@ -10,6 +11,7 @@ const TABS: { id: SdgTab; label: string }[] = [
   { id: 'randomize', label: 'Randomize' },
   { id: 'generate', label: 'Generate' },
   { id: 'dataset', label: 'Dataset' },
+  { id: 'robot', label: 'Robot' },
 ];
 
 export function SdgPanel() {
@@ -49,6 +51,7 @@ export function SdgPanel() {
         {tab === 'randomize' && <RandomizePanel />}
         {tab === 'generate' && <GeneratePanel />}
         {tab === 'dataset' && <DatasetViewer canPick={canPickFolders} />}
+        {tab === 'robot' && <RobotPanel />}
       </div>
     </aside>
   );

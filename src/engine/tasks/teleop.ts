@@ -1,0 +1,125 @@
+/**
+ * Teleoperation: a person drives a task episode with end-effector velocity commands (keyboard or
+ * gamepad in the studio), one control step at a time; the steps are recorded as a demonstration,
+ * which the person keeps or discards; the kept ones are exported in the same formats as the
+ * scripted demonstrations (demos.ts). DOM-free: the studio runs it in its simulation worker.
+ */
+import { MemorySink } from '../dataset/memorySink.ts';
+import type { OutputFile } from '../dataset/types.ts';
+import type { SceneDocument } from '../scene/schema.ts';
+import { type DemoFormat, DemoDatasets, EpisodeRecorder, type Recording } from './demos.ts';
+import { Episode } from './episode.ts';
+import type { TaskSpec } from './spec.ts';
+
+/** Tool-point speeds at full command. */
+export const TELEOP_SPEED = { linear: 0.15, angular: 0.8 } as const;
+
+/** What a person holds: motion in the world frame (−1 … 1 per axis), a turn about the vertical, the gripper. */
+export interface TeleopInput {
+  move: [number, number, number];
+  yaw: number;
+  close: boolean;
+}
+
+/** The 7-number action (TASKS.md) for one control step of `input`. */
+export function teleopAction(input: TeleopInput, controlHz: number): Float32Array {
+  const clamp = (v: number) => Math.max(-1, Math.min(1, Number.isFinite(v) ? v : 0));
+  const step = TELEOP_SPEED.linear / controlHz;
+  const turn = TELEOP_SPEED.angular / controlHz;
+  return Float32Array.from([clamp(input.move[0]) * step, clamp(input.move[1]) * step, clamp(input.move[2]) * step, 0, clamp(input.yaw) * turn, 0, input.close ? 1 : -1]);
+}
+
+export interface TeleopStatus {
+  steps: number;
+  maxSteps: number;
+  success: boolean;
+  done: boolean;
+  instruction: string;
+  /** Demonstrations kept so far. */
+  kept: number;
+}
+
+export class TeleopSession {
+  private episode: Episode | null = null;
+  private recorder: EpisodeRecorder | null = null;
+  private readonly kept: Recording[] = [];
+
+  constructor(
+    readonly task: TaskSpec,
+    private readonly scene: SceneDocument,
+    readonly seed: number,
+  ) {}
+
+  /** Starts episode `draw` (its randomization, target and instruction), dropping an unkept one. */
+  async begin(draw: number): Promise<Episode> {
+    this.drop();
+    this.episode = await Episode.create(this.task, this.scene, this.seed, draw);
+    this.recorder = new EpisodeRecorder(this.episode, this.kept.length);
+    return this.episode;
+  }
+
+  get current(): Episode | null {
+    return this.episode;
+  }
+
+  status(): TeleopStatus {
+    const e = this.episode;
+    return { steps: e?.steps ?? 0, maxSteps: this.task.max_steps, success: e?.success ?? false, done: e?.done ?? false, instruction: e?.instruction ?? '', kept: this.kept.length };
+  }
+
+  /** One control step with the person's input; nothing happens once the episode is over. */
+  step(input: TeleopInput): TeleopStatus {
+    const e = this.episode;
+    if (!e || !this.recorder) throw new Error('teleoperation: no episode started');
+    if (!e.done) {
+      const action = teleopAction(input, this.task.control_hz);
+      this.recorder.record(action);
+      e.step(action);
+    }
+    return this.status();
+  }
+
+  /** Keeps the episode as a demonstration (successful or not: it is marked). Returns how many are kept. */
+  keep(): number {
+    if (!this.recorder || !this.episode) throw new Error('teleoperation: no episode to keep');
+    if (this.recorder.recording.action.length === 0) throw new Error('teleoperation: the episode has no steps yet');
+    this.kept.push(this.recorder.finish(this.episode.success ? null : 'stopped by the operator'));
+    this.release();
+    return this.kept.length;
+  }
+
+  /** Drops the current episode without keeping it. */
+  discard(): void {
+    this.drop();
+  }
+
+  /** The kept demonstrations as dataset files (paths relative to the dataset root). */
+  async exportFiles(formats: readonly DemoFormat[]): Promise<OutputFile[]> {
+    if (!this.kept.length) throw new Error('teleoperation: no demonstrations kept yet');
+    const datasets = await DemoDatasets.create(this.task, this.seed, formats);
+    const sink = new MemorySink();
+    try {
+      for (const r of this.kept) await datasets.add(structuredClone(r));
+      await datasets.finish(sink);
+    } catch (error) {
+      datasets.abort();
+      throw error;
+    }
+    return [...sink.files.entries()].map(([path, bytes]) => ({ path, bytes }));
+  }
+
+  dispose(): void {
+    this.drop();
+  }
+
+  private drop(): void {
+    this.recorder?.finish();
+    this.release();
+  }
+
+  private release(): void {
+    this.episode?.free();
+    this.episode = null;
+    this.recorder = null;
+  }
+}

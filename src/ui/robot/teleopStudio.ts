@@ -1,0 +1,133 @@
+/**
+ * The Robot tab's controller: start a task episode in the simulation worker (its randomized scene
+ * replaces what the viewport shows), drive it with the held input, keep or discard it, and export
+ * the kept demonstrations as a zip (LeRobot v3.0 + robomimic HDF5, no camera streams). State is a
+ * small vanilla zustand store; failures become messages, nothing throws at the UI.
+ */
+import * as Comlink from 'comlink';
+import { zipSync } from 'fflate';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { describeError } from '../../engine/errors.ts';
+import type { TeleopInput, TeleopStatus } from '../../engine/tasks/teleop.ts';
+import type { SimWorkerApi } from '../../../workers/sim.worker.ts';
+import { EXAMPLE_SCENES } from '../examples.ts';
+import type { StudioStore } from '../state/store.ts';
+import { loadSucceeded, withMessages } from '../state/studioState.ts';
+
+const taskTexts = import.meta.glob<string>('../../../scenes/tasks/*.task.yaml', { query: '?raw', import: 'default', eager: true });
+
+/** The bundled tasks: id → file name and text. */
+export const BUNDLED_TASKS: readonly { id: string; fileName: string; text: string }[] = Object.entries(taskTexts)
+  .map(([path, text]) => {
+    const fileName = path.slice(path.lastIndexOf('/') + 1);
+    return { id: fileName.replace(/\.task\.yaml$/, ''), fileName, text };
+  })
+  .sort((a, b) => a.id.localeCompare(b.id));
+
+export interface TeleopState {
+  taskId: string;
+  seed: number;
+  draw: number;
+  status: TeleopStatus | null;
+  driving: boolean;
+  gripperClosed: boolean;
+  busy: string | null;
+}
+
+export type TeleopStore = StoreApi<TeleopState>;
+
+export const createTeleopStore = (): TeleopStore =>
+  createStore<TeleopState>()(() => ({ taskId: BUNDLED_TASKS.find((t) => t.id === 'pick-cube')?.id ?? BUNDLED_TASKS[0]?.id ?? '', seed: 1, draw: 0, status: null, driving: false, gripperClosed: false, busy: null }));
+
+type TeleopWorker = Pick<Comlink.Remote<SimWorkerApi>, 'teleopSubscribe' | 'teleopStart' | 'teleopInput' | 'teleopDrive' | 'teleopKeep' | 'teleopDiscard' | 'teleopExport'>;
+
+export interface TeleopStudio {
+  setForm(form: Partial<Pick<TeleopState, 'taskId' | 'seed' | 'draw'>>): void;
+  start(): Promise<void>;
+  drive(on: boolean): Promise<void>;
+  input(input: TeleopInput): void;
+  toggleGripper(): void;
+  keep(): Promise<void>;
+  discard(): Promise<void>;
+  /** The kept demonstrations as a zip file's bytes (also offered as a download by the panel). */
+  exportZip(): Promise<Uint8Array | null>;
+}
+
+export function createTeleopStudio(store: TeleopStore, studio: StudioStore, worker: TeleopWorker): TeleopStudio {
+  const report = (text: string) => studio.setState((s) => withMessages(s, 'error', [text]));
+  void worker.teleopSubscribe(Comlink.proxy((status: TeleopStatus) => store.setState({ status, driving: store.getState().driving && !status.done })));
+
+  const busy = async <T>(what: string, run: () => Promise<T>): Promise<T | null> => {
+    store.setState({ busy: what });
+    try {
+      return await run();
+    } catch (error) {
+      report(`Robot: ${describeError(error)}`);
+      return null;
+    } finally {
+      store.setState({ busy: null });
+    }
+  };
+
+  return {
+    setForm(form) {
+      store.setState(form);
+    },
+
+    async start() {
+      const { taskId, seed, draw } = store.getState();
+      const task = BUNDLED_TASKS.find((t) => t.id === taskId);
+      if (!task) return report(`Robot: no bundled task "${taskId}"`);
+      await busy('starting', async () => {
+        const sceneName = /^scene:\s*(\S+)/m.exec(task.text)?.[1]?.split('/').pop() ?? '';
+        const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
+        if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
+        const response = await fetch(scene.url);
+        if (!response.ok) throw new Error(`${scene.fileName}: HTTP ${response.status}`);
+        const bytes = await response.arrayBuffer();
+        const source = new Uint8Array(bytes.slice(0));
+        const result = await worker.teleopStart({ taskText: task.text, taskFile: task.fileName, sceneBytes: bytes, sceneFile: scene.fileName, seed, draw });
+        if (!result.ok) throw new Error(result.error);
+        studio.setState((s) => loadSucceeded(s, `${task.id} · episode ${draw} (seed ${seed})`, result, source));
+        store.setState({ status: result.teleop ?? null, driving: false, gripperClosed: false });
+      });
+    },
+
+    async drive(on) {
+      if (!store.getState().status) return;
+      await busy(on ? 'driving' : 'pausing', async () => {
+        await worker.teleopDrive(on);
+        store.setState({ driving: on });
+      });
+    },
+
+    input(input) {
+      void worker.teleopInput(input).catch((error: unknown) => report(`Robot: ${describeError(error)}`));
+    },
+
+    toggleGripper() {
+      store.setState((s) => ({ gripperClosed: !s.gripperClosed }));
+    },
+
+    async keep() {
+      await busy('keeping', async () => {
+        const status = await worker.teleopKeep();
+        store.setState({ status: { ...status, done: true }, driving: false, draw: store.getState().draw + 1 });
+      });
+    },
+
+    async discard() {
+      await busy('discarding', async () => {
+        const status = await worker.teleopDiscard();
+        store.setState({ status: { ...status, done: true }, driving: false });
+      });
+    },
+
+    async exportZip() {
+      return busy('exporting', async () => {
+        const files = await worker.teleopExport(['lerobot', 'hdf5']);
+        return zipSync(Object.fromEntries(files.map((f) => [f.path, f.bytes])), { level: 6, mtime: new Date(Date.UTC(1980, 0, 1)) });
+      });
+    },
+  };
+}

@@ -5,8 +5,11 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { unzipSync } from 'fflate';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
+import { main } from '../src/cli/main.ts';
 import { useStudioPage, waitForScene } from './harness.mjs';
 
 const TIMEOUT = 90_000;
@@ -60,4 +63,40 @@ describe('teleoperation in the studio', () => {
     assert.equal(info.total_frames, line.steps);
     assert.deepEqual(pageErrors, []);
   });
+
+  test('the episode viewer shows a demonstration\'s videos and plots at the same frame', { timeout: TIMEOUT }, async () => {
+    const { page, pageErrors } = studio;
+    // Two recorded episodes with both cameras, zipped as a researcher would share them.
+    const tmp = mkdtempSync(join(tmpdir(), 'simloop-viewer-'));
+    try {
+      const code = await main(['demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '2', '--out', tmp, '--image-size', '64x48'], { write: () => {} }, { write: () => {} });
+      assert.equal(code, 0);
+      const walk = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+      const zip = zipSync(Object.fromEntries(walk(tmp).map((f) => [relative(tmp, f), new Uint8Array(readFileSync(f))])));
+      const lines = readFileSync(join(tmp, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+      await page.locator('[data-testid="episode-open"]').setInputFiles({ name: 'demos.zip', mimeType: 'application/zip', buffer: Buffer.from(zip) });
+      await page.selectOption('select[aria-label="Dataset episode"]', '1');
+      await page.waitForSelector('[data-testid="plot-state"]');
+      // One point per frame on every state line (9 dimensions) and action line (7).
+      const points = await page.$$eval('[data-testid="plot-state"] polyline', (ls) => ls.map((l) => l.getAttribute('points').split(' ').length));
+      assert.deepEqual(points, new Array(9).fill(lines[1].steps));
+      assert.equal(await page.locator('[data-testid="plot-action"] polyline').count(), 7);
+      const videos = page.locator('video[data-testid^="video-observation.images."]');
+      assert.equal(await videos.count(), 2);
+
+      // Scrub to frame 10: the label, the plots' cursor and both videos follow.
+      await page.locator('[data-testid="episode-frame"]').fill('10');
+      await page.waitForFunction(() => document.querySelector('[data-testid="episode-frame-label"]')?.textContent?.startsWith('frame 10 '));
+      const x = Number(await page.getAttribute('[data-testid="cursor-state"]', 'x1'));
+      assert.ok(Math.abs(x - (10 / (lines[1].steps - 1)) * 280) < 0.01, `cursor at frame 10: ${x}`);
+      const expected = lines[0].steps / 20 + 10.5 / 20; // the second episode starts after the first in each video file
+      const times = await videos.evaluateAll((vs) => vs.map((v) => v.currentTime));
+      for (const t of times) assert.ok(Math.abs(t - expected) < 0.02, `video at ${t} s, expected ${expected} s`);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
+

@@ -7,6 +7,8 @@ import { TELEOP_KEYS, keyboardInput, sameInput, withGamepad } from './teleopInpu
 import { BUNDLED_TASKS } from './teleopStudio.ts';
 import { useTeleop, useTeleopActions, useTeleopStore } from './store.ts';
 import type { TeleopInput } from '../../engine/tasks/teleop.ts';
+import { useStudioActions } from '../state/store.ts';
+import { EpisodeViewer } from './EpisodeViewer.tsx';
 
 const CONTROL_MS = 50;
 
@@ -61,6 +63,7 @@ function useTeleopKeys(active: boolean) {
 
 export function RobotPanel() {
   const teleop = useTeleopActions();
+  const studio = useStudioActions();
   const { taskId, seed, draw, status, driving, gripperClosed, busy } = useTeleop((s) => s);
   const active = status !== null && !status.done;
   useTeleopKeys(active);
@@ -143,6 +146,7 @@ export function RobotPanel() {
           {download.name}
         </a>
       )}
+      <EpisodeViewer onError={studio.reportError} />
     </div>
   );
 }

@@ -137,6 +137,25 @@ print(json.dumps({
     }
   });
 
+  it('stops with one line when the disk fills up, keeping the episodes finished before (SIMLOOP_FAULT test hook)', async () => {
+    const dir = join(tmp, 'full');
+    process.env.SIMLOOP_FAULT = 'no-space@60000';
+    let result;
+    try {
+      result = await run('demos', '--task', 'reach', '--episodes', '6', '--seed', '2', '--out', dir, '--no-cameras', '--json');
+    } finally {
+      delete process.env.SIMLOOP_FAULT;
+    }
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n').pop()).toMatch(/^simloop: cannot write .*: no space left on the device \(ENOSPC\)$/);
+    const lines = readFileSync(join(dir, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(6);
+    const info = JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8'));
+    expect(info.total_episodes).toBeGreaterThanOrEqual(lines.length);
+  });
+
   it.skipIf(process.getuid?.() === 0)('stops with a message when the destination is not writable', async () => {
     const locked = join(tmp, 'locked');
     mkdirSync(locked);

@@ -16,6 +16,9 @@ import { robotFromScene } from '../engine/robot/model.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { DemosPageRequest } from '../robot/demosPage.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
+import { faultySink } from '../engine/dataset/sinks/faulty.ts';
+import type { Sink } from '../engine/dataset/types.ts';
+import { parseFaults } from './generate.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 
 export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
@@ -87,8 +90,12 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   const out = resolve(request.out);
   await checkWritable(out);
   const formats = request.formats as DemoFormat[];
+  // Test hook ($SIMLOOP_FAULT=no-space@BYTES or read-only@BYTES): the destination fails part way.
+  const faults = parseFaults(process.env.SIMLOOP_FAULT);
+  let sink: Sink = fsSink(out);
+  if (faults.sink) sink = faultySink(sink, faults.sink);
   if (request.cameras === false) {
-    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats }, fsSink(out), onProgress);
+    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats }, sink, onProgress);
   }
   const cameras = demoCameras(scene, task.robot, [width, height]);
   if (!cameras.length) throw new InputError(scenePath, 'the scene has no camera to record; add one or pass --no-cameras');
@@ -97,7 +104,7 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
     page: 'demos.html',
     request: pageRequest,
     inputs: { task: await read(file, 'task'), scene: await read(scenePath, 'scene') },
-    sink: fsSink(out),
+    sink,
     ...(onProgress ? { onProgress } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
-import { mp4VideoTrack, pickVideoCodec } from './videoTrack.ts';
+import { browserVideoCodec, pickVideoCodec } from './videoTrack.ts';
 
 export interface DemosPageRequest {
   taskFile: string;
@@ -41,7 +41,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
         cameras: {
           cameras: request.cameras,
           rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, request.cameras),
-          track: (camera, fps) => mp4VideoTrack(camera.width, camera.height, fps, codec),
+          video: browserVideoCodec(codec),
         },
       },
       outputSink(),

@@ -1,12 +1,14 @@
 /**
- * Camera streams as MP4, in the browser: frames (RGBA8, top row first) are encoded with WebCodecs
- * (AV1, or H.264 where AV1 cannot be encoded) and muxed with mediabunny, one file per camera per
- * LeRobot video file. Key frames every 2 frames (LeRobot's `g=2`) and at the start of every episode,
- * so an episode's frames decode from its own first frame. The encoder converts to yuv420p.
+ * Camera streams as MP4, in the browser. Each episode's frames (RGBA8, top row first) are encoded
+ * on their own with WebCodecs (AV1, or H.264 where AV1 cannot be encoded) — a key frame every 2
+ * frames (LeRobot's `g=2`), the first one included — and kept as encoded packets; a LeRobot video
+ * file is then muxed by mediabunny from its episodes' packets, time-shifted one after another.
+ * Muxing is cheap, so the file can be written again after every episode (finished episodes stay
+ * readable if a later one fails) without encoding anything twice. The encoder converts to yuv420p.
  */
-import { BufferTarget, canEncodeVideo, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource } from 'mediabunny';
+import { BufferTarget, canEncodeVideo, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource } from 'mediabunny';
 import { atEpoch } from '../engine/dataset/epochClock.ts';
-import type { VideoTrackWriter } from '../engine/tasks/demos.ts';
+import type { EncodedEpisode, VideoCodec } from '../engine/tasks/demos.ts';
 
 export type VideoCodecName = 'av1' | 'avc';
 
@@ -20,39 +22,75 @@ export async function pickVideoCodec(width: number, height: number): Promise<Vid
 /** LeRobot's name for the codec in info.json. */
 export const lerobotCodecName = (codec: VideoCodecName) => (codec === 'av1' ? 'av1' : 'h264');
 
-/** One MP4 video track being written. */
-export async function mp4VideoTrack(width: number, height: number, fps: number, codec: VideoCodecName): Promise<VideoTrackWriter> {
+interface Packets {
+  packets: EncodedPacket[];
+  decoderConfig: VideoDecoderConfig | undefined;
+}
+
+/** A new MP4 output in memory. The muxer stamps its creation time: made at the epoch for identical bytes. */
+function mp4Output() {
   const target = new BufferTarget();
-  // The muxer stamps its creation time into the file: made at the epoch for identical bytes.
   const output = atEpoch(() => new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target }));
-  let encodedBytes = 0;
-  // Key frames are chosen per frame in add(); the interval here only keeps the encoder from adding its own.
-  const source = new VideoSampleSource({ codec, bitrate: QUALITY_HIGH, keyFrameInterval: 1e6, onEncodedPacket: (packet) => void (encodedBytes += packet.byteLength) });
+  return { output, target };
+}
+
+/** Encodes one episode's frames; its packets are muxed into files by `muxEpisodes`. */
+async function encodeEpisode(frames: readonly Uint8Array[], width: number, height: number, fps: number, codec: VideoCodecName): Promise<EncodedEpisode> {
+  const encoded: Packets = { packets: [], decoderConfig: undefined };
+  const { output } = mp4Output();
+  const source = new VideoSampleSource({
+    codec,
+    bitrate: QUALITY_HIGH,
+    // Key frames are chosen per frame below; this only keeps the encoder from adding its own.
+    keyFrameInterval: 1e6,
+    onEncodedPacket: (packet, meta) => {
+      encoded.packets.push(packet);
+      encoded.decoderConfig ??= meta?.decoderConfig;
+    },
+  });
+  output.addVideoTrack(source, { frameRate: fps });
+  await output.start();
+  for (let t = 0; t < frames.length; t++) {
+    const rgba = frames[t]!;
+    if (rgba.length !== width * height * 4) throw new RangeError(`video frame ${t}: ${rgba.length} bytes for ${width}×${height} RGBA`);
+    const sample = new VideoSample(rgba as Uint8Array<ArrayBuffer>, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: t / fps, duration: 1 / fps });
+    try {
+      // LeRobot's g=2: a key frame every second frame, starting with the episode's first.
+      await source.add(sample, { keyFrame: t % 2 === 0 });
+    } finally {
+      sample.close();
+    }
+  }
+  await output.finalize();
+  return { frames: frames.length, bytes: encoded.packets.reduce((n, p) => n + p.byteLength, 0), data: encoded };
+}
+
+/** One MP4 file of episodes played back to back (each episode's packets shifted to its start). */
+async function muxEpisodes(episodes: readonly EncodedEpisode[], fps: number, codec: VideoCodecName): Promise<Uint8Array> {
+  const { output, target } = mp4Output();
+  const source = new EncodedVideoPacketSource(codec);
   output.addVideoTrack(source, { frameRate: fps });
   await output.start();
   let frames = 0;
+  let first = true;
+  for (const episode of episodes) {
+    const { packets, decoderConfig } = episode.data as Packets;
+    const offset = frames / fps;
+    for (const p of packets) {
+      await source.add(new EncodedPacket(p.data, p.type, p.timestamp + offset, p.duration), first && decoderConfig ? { decoderConfig } : undefined);
+      first = false;
+    }
+    frames += episode.frames;
+  }
+  await output.finalize();
+  return new Uint8Array(target.buffer!);
+}
+
+/** The `DemoCameras.video` implementation for a codec. */
+export function browserVideoCodec(codec: VideoCodecName): VideoCodec {
   return {
-    codec: lerobotCodecName(codec),
-    async add(rgba, keyFrame) {
-      if (rgba.length !== width * height * 4) throw new RangeError(`video frame: ${rgba.length} bytes for ${width}×${height} RGBA`);
-      const sample = new VideoSample(rgba as Uint8Array<ArrayBuffer>, { format: 'RGBA', codedWidth: width, codedHeight: height, timestamp: frames / fps, duration: 1 / fps });
-      try {
-        // LeRobot's g=2: a key frame every second frame of the file, and at every episode start.
-        await source.add(sample, { keyFrame: keyFrame || frames % 2 === 0 });
-      } finally {
-        sample.close();
-      }
-      frames++;
-    },
-    get frames() {
-      return frames;
-    },
-    get encodedBytes() {
-      return encodedBytes;
-    },
-    async finish() {
-      await output.finalize();
-      return new Uint8Array(target.buffer!);
-    },
+    name: lerobotCodecName(codec),
+    encode: (frames, width, height, fps) => encodeEpisode(frames, width, height, fps, codec),
+    mux: (episodes, fps) => muxEpisodes(episodes, fps, codec),
   };
 }

@@ -9,7 +9,9 @@
  * the caller provides (`DemoCameras`: in the browser, a RobotCameraRig on an OffscreenCanvas and
  * WebCodecs + mediabunny); without them the datasets have no images (the CLI's --no-cameras).
  * Video files follow LeRobot's splitting: episodes append to a camera's current file until the
- * next would bring it to `video_files_size_in_mb` (estimated from the bytes per frame so far).
+ * next would bring it to `video_files_size_in_mb`. After every episode the datasets so far are
+ * written out, so a failure leaves the finished episodes readable (the HDF5 file excepted: it is
+ * written at the end).
  */
 import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, fillTemplate, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
 import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts';
@@ -23,17 +25,22 @@ import type { TaskSpec } from './spec.ts';
 export const DEMO_FORMATS = ['lerobot', 'hdf5'] as const;
 export type DemoFormat = (typeof DEMO_FORMATS)[number];
 
-/** One MP4 video track being written (src/robot/videoTrack.ts in the browser). */
-export interface VideoTrackWriter {
-  /** As LeRobot names it: "av1" or "h264". */
-  readonly codec: string;
-  /** Adds a frame (RGBA8, top row first); `keyFrame` forces a key frame (an episode's first). */
-  add(rgba: Uint8Array, keyFrame: boolean): Promise<void>;
-  readonly frames: number;
-  /** Encoded bytes so far. */
-  readonly encodedBytes: number;
-  /** The finished file. */
-  finish(): Promise<Uint8Array>;
+/** One episode of one camera, encoded (its packets are the encoder's business). */
+export interface EncodedEpisode {
+  frames: number;
+  /** Encoded size. */
+  bytes: number;
+  data: unknown;
+}
+
+/** Video encoding and muxing (src/robot/videoTrack.ts in the browser: WebCodecs + mediabunny). */
+export interface VideoCodec {
+  /** As LeRobot names it in info.json: "av1" or "h264". */
+  readonly name: string;
+  /** One episode's frames (RGBA8, top row first), starting with a key frame. */
+  encode(frames: readonly Uint8Array[], width: number, height: number, fps: number): Promise<EncodedEpisode>;
+  /** One MP4 file of these episodes, back to back. */
+  mux(episodes: readonly EncodedEpisode[], fps: number): Promise<Uint8Array>;
 }
 
 export interface DemoCamera {
@@ -49,7 +56,7 @@ export interface DemoCameras {
   cameras: DemoCamera[];
   /** A renderer for one episode's scene: `render()` gives every camera's image now, by prim path. */
   rig(episode: Episode): { render(): Map<string, Uint8Array>; dispose(): void };
-  track(camera: DemoCamera, fps: number): Promise<VideoTrackWriter>;
+  video: VideoCodec;
   videoFilesSizeInMb?: number;
 }
 
@@ -196,14 +203,16 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
 }
 
 /**
- * Camera streams across episodes: per camera, the current video file (chunk, file, track) and
- * where each episode lies in it.
+ * Camera streams across episodes, as LeRobot splits them: per camera, the current video file takes
+ * whole episodes until the next would bring it to `video_files_size_in_mb` (its encoded size is
+ * known, as in LeRobot's writer); then the next file. Files are muxed from the episodes' packets,
+ * so the current one can be written out again after every episode.
  */
 class VideoFiles {
-  private readonly open = new Map<string, { chunk: number; file: number; track: VideoTrackWriter }>();
-  readonly files: { path: string; bytes: Uint8Array }[] = [];
+  private readonly current = new Map<string, { chunk: number; file: number; episodes: EncodedEpisode[]; bytes: number }>();
+  /** Finished files (rolled over), not yet handed out. */
+  private finished: { path: string; bytes: Uint8Array }[] = [];
   readonly spans: Record<string, LeRobotVideoSpan>[] = [];
-  codec = '';
 
   constructor(
     private readonly cameras: DemoCameras,
@@ -211,11 +220,8 @@ class VideoFiles {
     private readonly chunksSize: number,
   ) {}
 
-  private async close(key: string): Promise<void> {
-    const current = this.open.get(key);
-    if (!current) return;
-    this.files.push({ path: fillTemplate(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: current.chunk, file_index: current.file }), bytes: await current.track.finish() });
-    this.open.delete(key);
+  private path(key: string, chunk: number, file: number): string {
+    return fillTemplate(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: chunk, file_index: file });
   }
 
   async add(recording: Recording): Promise<void> {
@@ -223,33 +229,30 @@ class VideoFiles {
     const limit = (this.cameras.videoFilesSizeInMb ?? DEFAULT_VIDEO_FILE_SIZE_IN_MB) * 2 ** 20;
     for (const camera of this.cameras.cameras) {
       const frames = recording.images[camera.key]!;
-      let current = this.open.get(camera.key);
-      if (current && current.track.frames > 0) {
-        const perFrame = current.track.encodedBytes / current.track.frames;
-        if (current.track.encodedBytes + perFrame * frames.length >= limit) {
-          const [chunk, file] = nextFile(current.chunk, current.file, this.chunksSize);
-          await this.close(camera.key);
-          current = { chunk, file, track: await this.cameras.track(camera, this.fps) };
-          this.open.set(camera.key, current);
-        }
+      const encoded = await this.cameras.video.encode(frames, camera.width, camera.height, this.fps);
+      let file = this.current.get(camera.key);
+      if (file && file.episodes.length && file.bytes + encoded.bytes >= limit) {
+        this.finished.push({ path: this.path(camera.key, file.chunk, file.file), bytes: await this.cameras.video.mux(file.episodes, this.fps) });
+        const [chunk, index] = nextFile(file.chunk, file.file, this.chunksSize);
+        file = { chunk, file: index, episodes: [], bytes: 0 };
       }
-      if (!current) {
-        const last = this.spans.at(-1)?.[`observation.images.${camera.key}`];
-        const [chunk, file] = last ? nextFile(last.chunk, last.file, this.chunksSize) : [0, 0];
-        current = { chunk, file, track: await this.cameras.track(camera, this.fps) };
-        this.open.set(camera.key, current);
-      }
-      const first = current.track.frames;
-      for (let t = 0; t < frames.length; t++) await current.track.add(frames[t]!, t === 0);
-      this.codec = current.track.codec;
+      file ??= { chunk: 0, file: 0, episodes: [], bytes: 0 };
+      this.current.set(camera.key, file);
+      const first = file.episodes.reduce((n, e) => n + e.frames, 0);
+      file.episodes.push(encoded);
+      file.bytes += encoded.bytes;
       // Frame counts over the rate, not sums of seconds, so spans meet exactly.
-      spans[`observation.images.${camera.key}`] = { chunk: current.chunk, file: current.file, from: first / this.fps, to: (first + frames.length) / this.fps, stats: imageStats(frames) };
+      spans[`observation.images.${camera.key}`] = { chunk: file.chunk, file: file.file, from: first / this.fps, to: (first + frames.length) / this.fps, stats: imageStats(frames) };
     }
     this.spans.push(spans);
   }
 
-  async finish(): Promise<void> {
-    for (const key of [...this.open.keys()]) await this.close(key);
+  /** The files to write now: those finished since the last call, and every current file as it stands. */
+  async files(): Promise<{ path: string; bytes: Uint8Array }[]> {
+    const out = this.finished;
+    this.finished = [];
+    for (const [key, file] of this.current) out.push({ path: this.path(key, file.chunk, file.file), bytes: await this.cameras.video.mux(file.episodes, this.fps) });
+    return out;
   }
 }
 
@@ -321,27 +324,36 @@ export class DemoDatasets {
     return this.recordings.filter((r) => r.success).length;
   }
 
-  /** Adds a recording (its `index` must be the next dataset index); its images are then dropped. */
-  async add(recording: Recording): Promise<void> {
+  /**
+   * Adds a recording (its `index` must be the next dataset index); its images are then dropped.
+   * With a sink, the datasets so far are written out again at once (episodes.jsonl and lerobot/, as
+   * LeRobot's recorder rewrites its metadata after every episode), so a failure later — a full disk,
+   * a crash — leaves every finished episode readable. The HDF5 file is written by finish() only.
+   */
+  async add(recording: Recording, sink?: Sink): Promise<void> {
     if (recording.index !== this.recordings.length) throw new RangeError(`demos: recording ${recording.index} added as episode ${this.recordings.length}`);
     if (recording.action.length === 0) throw new RangeError(`demos: episode ${recording.index} has no steps`);
     await this.videos?.add(recording);
     this.hdf5?.add(robomimicEpisode(recording, this.cameras?.cameras ?? []));
     recording.images = {};
     this.recordings.push(recording);
+    if (sink) await this.writeSoFar(sink);
   }
 
   /** Writes every file: episodes.jsonl, lerobot/ (with the videos), robomimic.hdf5. */
   async finish(sink: Sink): Promise<void> {
+    await this.writeSoFar(sink);
+    if (this.hdf5) await sink.write('robomimic.hdf5', this.hdf5.finish());
+  }
+
+  /**
+   * lerobot/ and episodes.jsonl for the episodes added so far — episodes.jsonl last: once it lists
+   * an episode, that episode's LeRobot files are complete.
+   */
+  private async writeSoFar(sink: Sink): Promise<void> {
     const fps = this.task.control_hz;
-    const encoder = new TextEncoder();
-    const lines = this.recordings.map((r) =>
-      JSON.stringify({ episode: r.index, seed: r.seed, draw: r.draw, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }),
-    );
-    await sink.write('episodes.jsonl', encoder.encode(lines.map((l) => `${l}\n`).join('')));
     if (this.formats.includes('lerobot') && this.recordings.length) {
       const videos = this.videos;
-      await videos?.finish();
       const files = writeLeRobotDataset(
         {
           fps,
@@ -350,14 +362,17 @@ export class DemoDatasets {
           actionNames: [...ACTION_NAMES],
           ...(this.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: this.cameras.videoFilesSizeInMb } : {}),
           ...(videos
-            ? { videos: { features: this.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: videos.codec })), spans: videos.spans } }
+            ? { videos: { features: this.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: this.cameras!.video.name })), spans: videos.spans } }
             : {}),
         },
         this.recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
       );
-      await writeFiles(sink, [...files, ...(videos?.files ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
+      await writeFiles(sink, [...files, ...((await videos?.files()) ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
     }
-    if (this.hdf5) await sink.write('robomimic.hdf5', this.hdf5.finish());
+    const lines = this.recordings.map((r) =>
+      JSON.stringify({ episode: r.index, seed: r.seed, draw: r.draw, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }),
+    );
+    await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
   }
 
   /** Drops unfinished files (after a failure). */
@@ -372,7 +387,7 @@ export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoPr
   const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras);
   try {
     for (let k = 0; k < job.episodes; k++) {
-      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras));
+      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras), sink);
       const rate = (k + 1) / Math.max((now() - started) / 1000, 1e-9);
       onProgress?.({ done: k + 1, total: job.episodes, successes: datasets.successes, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
     }

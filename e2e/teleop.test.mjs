@@ -61,6 +61,11 @@ describe('teleoperation in the studio', () => {
     assert.ok(line.steps >= 20, `steps recorded: ${line.steps}`);
     const info = JSON.parse(new TextDecoder().decode(zip['lerobot/meta/info.json']));
     assert.equal(info.total_frames, line.steps);
+    // The next episode: the scripted expert takes over and finishes the task on screen.
+    await page.click('[data-testid="teleop-start"]');
+    await waitForScene(page, 'reach · episode 3 (seed 1)');
+    await page.click('[data-testid="teleop-expert"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="teleop-success"]')?.textContent === 'success', null, { timeout: 30_000 });
     assert.deepEqual(pageErrors, []);
   });
 

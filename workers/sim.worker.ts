@@ -31,7 +31,8 @@ export type LoadResult =
 
 const TICK_MS = 1000 / 60;
 
-const session = new SimSession();
+// Robots hold their pose in Play, as their controllers would (gravity compensation).
+const session = new SimSession(undefined, { robots: true });
 let generation = 0;
 let listener: Comlink.Remote<PoseListener> | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -216,6 +217,13 @@ const teleopApi = {
     if (teleopTimer !== null) return;
     teleopTimer = setInterval(teleopStep, 1000 / teleop.task.control_hz);
     publish();
+  },
+
+  /** Lets the scripted expert drive the episode from where it is (and starts the control loop). */
+  teleopExpert(): void {
+    if (!teleop?.current) throw new Error('no teleoperation episode');
+    teleop.useExpert(true);
+    teleopApi.teleopDrive(true);
   },
 
   teleopKeep(): TeleopStatus {

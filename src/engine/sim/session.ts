@@ -5,6 +5,8 @@
  */
 import { loadSceneFile, type LoadedScene } from '../load.ts';
 import { PhysicsWorld, DEFAULT_DT } from '../physics/world.ts';
+import { ROBOT_PHYSICS } from '../robot/arm.ts';
+import { robotFromScene } from '../robot/model.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 
 export interface SceneSummary {
@@ -56,12 +58,38 @@ export class SimSession {
   private clock = new FixedStepClock(DEFAULT_DT);
   playing = false;
 
-  constructor(private readonly dt = DEFAULT_DT) {}
+  /**
+   * `robots`: simulate articulated robots as their controllers hold them — links weightless
+   * (gravity compensation) and the solver settings robot worlds use (ROBOT_PHYSICS) — so an arm
+   * stands still in Play instead of sagging. The studio turns this on; `simloop simulate` does not.
+   */
+  constructor(
+    private readonly dt = DEFAULT_DT,
+    private readonly options: { robots?: boolean } = {},
+  ) {}
+
+  private async build(document: SceneDocument): Promise<PhysicsWorld> {
+    const robots = this.options.robots ? document.prims.filter((p) => p.articulationRoot && p.body).map((p) => p.path) : [];
+    const physics = await PhysicsWorld.create(document, robots.length ? { dt: this.dt, solverIterations: ROBOT_PHYSICS.solverIterations, pgsIterations: ROBOT_PHYSICS.pgsIterations } : { dt: this.dt });
+    this.holdRobots(physics, document, robots);
+    return physics;
+  }
+
+  /** Gravity compensation on every robot's links (a robot that is not a clean tree is left as it is). */
+  private holdRobots(physics: PhysicsWorld, document: SceneDocument, roots: readonly string[]): void {
+    for (const root of roots) {
+      try {
+        for (const link of robotFromScene(document, root).links.slice(1)) physics.setGravityScale(link, 0);
+      } catch {
+        // robotFromScene's errors name what is wrong; the scene still simulates without compensation.
+      }
+    }
+  }
 
   /** Imports and builds a scene; on any error the previous scene stays loaded and the error is thrown. */
   async load(bytes: Uint8Array | ArrayBuffer, file: string): Promise<SceneSummary> {
     const loaded = loadSceneFile(bytes, file);
-    const physics = await PhysicsWorld.create(loaded.document, { dt: this.dt });
+    const physics = await this.build(loaded.document);
     this.physics?.free();
     this.physics = physics;
     this.loaded = loaded;
@@ -103,7 +131,9 @@ export class SimSession {
   }
 
   reset(): void {
-    this.require().physics.reset();
+    const { physics, loaded } = this.require();
+    physics.reset();
+    if (this.options.robots) this.holdRobots(physics, loaded.document, loaded.document.prims.filter((p) => p.articulationRoot && p.body).map((p) => p.path));
     this.clock.reset();
     this.playing = false;
   }

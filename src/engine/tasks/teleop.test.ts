@@ -83,4 +83,20 @@ describe('teleoperation', () => {
     await s.begin(0);
     expect(() => s.keep()).toThrow(/has no steps yet/);
   });
+
+  it('hands an episode to the scripted expert part way, which finishes it from there', async () => {
+    const s2 = new TeleopSession(task, scene, 3);
+    sessions.push(s2);
+    await s2.begin(4);
+    for (let k = 0; k < 5; k++) s2.step({ move: [0, 0, 1], yaw: 0, close: false });
+    s2.useExpert(true);
+    expect(s2.expertDriving).toBe(true);
+    let status = s2.status();
+    while (!status.done) status = s2.step({ move: [0, 0, 0], yaw: 0, close: false });
+    expect(status.success).toBe(true);
+    s2.keep();
+    const line = JSON.parse(new TextDecoder().decode((await s2.exportFiles(['lerobot'])).find((f) => f.path === 'episodes.jsonl')!.bytes));
+    expect(line).toMatchObject({ draw: 4, success: true, steps: status.steps });
+  });
 });
+

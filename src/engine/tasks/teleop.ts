@@ -9,6 +9,7 @@ import type { OutputFile } from '../dataset/types.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { type DemoFormat, DemoDatasets, EpisodeRecorder, type Recording } from './demos.ts';
 import { Episode } from './episode.ts';
+import { type Expert, expertFor } from './experts.ts';
 import type { TaskSpec } from './spec.ts';
 
 /** Tool-point speeds at full command. */
@@ -42,6 +43,8 @@ export interface TeleopStatus {
 export class TeleopSession {
   private episode: Episode | null = null;
   private recorder: EpisodeRecorder | null = null;
+  /** When set, the scripted expert drives instead of the person (a demonstration to watch or keep). */
+  private expert: Expert | null = null;
   private readonly kept: Recording[] = [];
 
   constructor(
@@ -55,6 +58,7 @@ export class TeleopSession {
     this.drop();
     this.episode = await Episode.create(this.task, this.scene, this.seed, draw);
     this.recorder = new EpisodeRecorder(this.episode, this.kept.length);
+    this.expert = null;
     return this.episode;
   }
 
@@ -67,12 +71,22 @@ export class TeleopSession {
     return { steps: e?.steps ?? 0, maxSteps: this.task.max_steps, success: e?.success ?? false, done: e?.done ?? false, instruction: e?.instruction ?? '', kept: this.kept.length };
   }
 
-  /** One control step with the person's input; nothing happens once the episode is over. */
+  /** Hands the episode to the scripted expert from where it is now (or back to the person). */
+  useExpert(on: boolean): void {
+    if (!this.episode) throw new Error('teleoperation: no episode started');
+    this.expert = on ? expertFor(this.episode) : null;
+  }
+
+  get expertDriving(): boolean {
+    return this.expert !== null;
+  }
+
+  /** One control step with the person's input (or the expert's action); nothing happens once the episode is over. */
   step(input: TeleopInput): TeleopStatus {
     const e = this.episode;
     if (!e || !this.recorder) throw new Error('teleoperation: no episode started');
     if (!e.done) {
-      const action = teleopAction(input, this.task.control_hz);
+      const action = (this.expert ? this.expert.act() : null) ?? teleopAction(input, this.task.control_hz);
       this.recorder.record(action);
       e.step(action);
     }
@@ -83,7 +97,7 @@ export class TeleopSession {
   keep(): number {
     if (!this.recorder || !this.episode) throw new Error('teleoperation: no episode to keep');
     if (this.recorder.recording.action.length === 0) throw new Error('teleoperation: the episode has no steps yet');
-    this.kept.push(this.recorder.finish(this.episode.success ? null : 'stopped by the operator'));
+    this.kept.push(this.recorder.finish(this.episode.success ? null : this.expert ? (this.expert.failure ?? 'stopped before the expert finished') : 'stopped by the operator'));
     this.release();
     return this.kept.length;
   }
@@ -121,5 +135,6 @@ export class TeleopSession {
     this.episode?.free();
     this.episode = null;
     this.recorder = null;
+    this.expert = null;
   }
 }

@@ -118,6 +118,9 @@ export function RobotPanel() {
             <button type="button" data-testid="teleop-drive" disabled={!active || busy !== null} onClick={() => void teleop.drive(!driving)}>
               {driving ? 'Pause' : 'Drive'}
             </button>
+            <button type="button" data-testid="teleop-expert" disabled={!active || busy !== null} onClick={() => void teleop.expert()}>
+              Let the expert drive
+            </button>
             <button type="button" data-testid="teleop-keep" disabled={status.done || status.steps === 0 || busy !== null} onClick={() => void teleop.keep()}>
               Keep episode
             </button>
@@ -140,7 +143,7 @@ export function RobotPanel() {
           ))}
         </tbody>
       </table>
-      <p className="robot-note">Keep episode records the steps so far as a demonstration (marked a failure unless the task succeeded). Exports hold LeRobot v3.0 and robomimic HDF5 without camera streams; `simloop demos` records those.</p>
+      <p className="robot-note">Let the expert drive hands the episode to the task's scripted expert from where it is. Keep episode records the steps so far as a demonstration (marked a failure unless the task succeeded). Exports hold LeRobot v3.0 and robomimic HDF5 without camera streams; `simloop demos` records those.</p>
       {download && (
         <a ref={link} href={download.url} download={download.name} data-testid="teleop-download">
           {download.name}

@@ -39,12 +39,14 @@ export type TeleopStore = StoreApi<TeleopState>;
 export const createTeleopStore = (): TeleopStore =>
   createStore<TeleopState>()(() => ({ taskId: BUNDLED_TASKS.find((t) => t.id === 'pick-cube')?.id ?? BUNDLED_TASKS[0]?.id ?? '', seed: 1, draw: 0, status: null, driving: false, gripperClosed: false, busy: null }));
 
-type TeleopWorker = Pick<Comlink.Remote<SimWorkerApi>, 'teleopSubscribe' | 'teleopStart' | 'teleopInput' | 'teleopDrive' | 'teleopKeep' | 'teleopDiscard' | 'teleopExport'>;
+type TeleopWorker = Pick<Comlink.Remote<SimWorkerApi>, 'teleopSubscribe' | 'teleopStart' | 'teleopInput' | 'teleopDrive' | 'teleopExpert' | 'teleopKeep' | 'teleopDiscard' | 'teleopExport'>;
 
 export interface TeleopStudio {
   setForm(form: Partial<Pick<TeleopState, 'taskId' | 'seed' | 'draw'>>): void;
   start(): Promise<void>;
   drive(on: boolean): Promise<void>;
+  /** Hands the episode to the task's scripted expert, which drives it from where it is. */
+  expert(): Promise<void>;
   input(input: TeleopInput): void;
   toggleGripper(): void;
   keep(): Promise<void>;
@@ -98,6 +100,14 @@ export function createTeleopStudio(store: TeleopStore, studio: StudioStore, work
       await busy(on ? 'driving' : 'pausing', async () => {
         await worker.teleopDrive(on);
         store.setState({ driving: on });
+      });
+    },
+
+    async expert() {
+      if (!store.getState().status) return;
+      await busy('expert', async () => {
+        await worker.teleopExpert();
+        store.setState({ driving: true });
       });
     },
 

@@ -5,7 +5,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
@@ -54,13 +55,28 @@ describe('teleoperation in the studio', () => {
       page.click('[data-testid="teleop-export"]'),
     ]);
     const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
-    for (const f of ['episodes.jsonl', 'lerobot/meta/info.json', 'lerobot/data/chunk-000/file-000.parquet', 'robomimic.hdf5']) assert.ok(zip[f], `${f} is in the zip`);
+    for (const f of ['episodes.jsonl', 'lerobot/meta/info.json', 'lerobot/data/chunk-000/file-000.parquet', 'robomimic.hdf5', 'lerobot/videos/observation.images.wrist/chunk-000/file-000.mp4', 'lerobot/videos/observation.images.scene/chunk-000/file-000.mp4']) {
+      assert.ok(zip[f], `${f} is in the zip`);
+    }
     const line = JSON.parse(new TextDecoder().decode(zip['episodes.jsonl']).trim());
     assert.equal(line.episode, 0);
     assert.equal(line.draw, 2);
     assert.ok(line.steps >= 20, `steps recorded: ${line.steps}`);
     const info = JSON.parse(new TextDecoder().decode(zip['lerobot/meta/info.json']));
     assert.equal(info.total_frames, line.steps);
+    assert.deepEqual(info.features['observation.images.wrist'].shape, [128, 128, 3]);
+    // One video frame per recorded step (PyAV, where Debian's python3-av is installed).
+    if (spawnSync('/usr/bin/python3', ['-c', 'import av'], { encoding: 'utf8' }).status === 0) {
+      const dir = mkdtempSync(join(tmpdir(), 'simloop-teleop-'));
+      try {
+        const video = join(dir, 'wrist.mp4');
+        writeFileSync(video, zip['lerobot/videos/observation.images.wrist/chunk-000/file-000.mp4']);
+        const r = spawnSync('/usr/bin/python3', ['-c', 'import av, sys; c = av.open(sys.argv[1]); print(sum(1 for _ in c.decode(video=0)))', video], { encoding: 'utf8' });
+        assert.equal(Number(r.stdout.trim()), line.steps, r.stderr);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     // The next episode: the scripted expert takes over and finishes the task on screen.
     await page.click('[data-testid="teleop-start"]');
     await waitForScene(page, 'reach · episode 3 (seed 1)');

@@ -13,6 +13,11 @@ import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim
 import type { DemoFormat } from '../src/engine/tasks/demos.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../src/engine/tasks/spec.ts';
 import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engine/tasks/teleop.ts';
+import { type DemoCameras, demoCameras } from '../src/engine/tasks/demos.ts';
+import type { SceneDocument } from '../src/engine/scene/schema.ts';
+import { FrameRenderer } from '../src/engine/render/frameRenderer.ts';
+import { RobotCameraRig } from '../src/engine/robot/cameraRig.ts';
+import { browserVideoCodec, pickVideoCodec } from '../src/robot/videoTrack.ts';
 
 /** One update for the UI. `generation` names the loaded scene the poses belong to. */
 export interface PoseFrame {
@@ -167,6 +172,28 @@ const api = {
   },
 };
 
+/** Size of the camera streams recorded during teleoperation. */
+const TELEOP_IMAGE_SIZE: [number, number] = [128, 128];
+let cameraRenderer: FrameRenderer | null = null;
+
+/**
+ * The robot's and the scene's cameras, rendered here on an OffscreenCanvas and encoded with
+ * WebCodecs, so teleoperated demonstrations export with their videos. Null where this worker
+ * cannot render or encode (then exports have no camera streams).
+ */
+async function teleopCameras(scene: SceneDocument, robot: string | undefined): Promise<DemoCameras | undefined> {
+  try {
+    const cameras = demoCameras(scene, robot, TELEOP_IMAGE_SIZE);
+    if (!cameras.length) return undefined;
+    cameraRenderer ??= new FrameRenderer(new OffscreenCanvas(...TELEOP_IMAGE_SIZE), ...TELEOP_IMAGE_SIZE);
+    const renderer = cameraRenderer;
+    const codec = await pickVideoCodec(...TELEOP_IMAGE_SIZE);
+    return { cameras, rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, cameras), video: browserVideoCodec(codec) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Teleoperation of a task episode (src/engine/tasks/teleop.ts), driven from the studio's Robot tab. */
 const teleopApi = {
   /** Receives the teleoperation status after every control step. */
@@ -185,7 +212,7 @@ const teleopApi = {
       checkTaskAgainstScene(task, scene, request.taskFile);
       if (!teleop || teleop.task.id !== task.id || teleop.seed !== request.seed) {
         endTeleop();
-        teleop = new TeleopSession(task, scene, request.seed);
+        teleop = new TeleopSession(task, scene, request.seed, await teleopCameras(scene, task.robot));
       }
       stopTeleopLoop();
       stopLoop();

@@ -11,9 +11,7 @@ import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
-import type { DemoCamera } from '../engine/tasks/demos.ts';
-import { robotFromScene } from '../engine/robot/model.ts';
-import type { SceneDocument } from '../engine/scene/schema.ts';
+import { demoCameras } from '../engine/tasks/demos.ts';
 import type { DemosPageRequest } from '../robot/demosPage.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
@@ -55,24 +53,6 @@ export interface DemosRequest {
   /** Record the robot's cameras (default true); their image size (default 128 × 128). */
   cameras?: boolean;
   imageSize?: [number, number];
-}
-
-/**
- * The cameras to record: the robot's own (the wrist camera) and the scene's others, keyed by their
- * prim name without "camera" ("wrist_camera" → wrist, "SceneCamera" → scene).
- */
-export function demoCameras(scene: SceneDocument, robot: string | undefined, [width, height]: [number, number]): DemoCamera[] {
-  const own = new Set(robotFromScene(scene, robot).cameras);
-  const all = scene.prims.filter((p) => p.camera).map((p) => p.path);
-  const ordered = [...all.filter((p) => !own.has(p)), ...all.filter((p) => own.has(p))];
-  const keys = new Set<string>();
-  return ordered.map((path) => {
-    const name = path.split('/').pop()!.replace(/camera/i, '').replace(/^_+|_+$/g, '').toLowerCase() || 'camera';
-    let key = name;
-    for (let n = 2; keys.has(key); n++) key = `${name}${n}`;
-    keys.add(key);
-    return { key, path, width, height };
-  });
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {

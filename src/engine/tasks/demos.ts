@@ -17,6 +17,7 @@ import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, fillTemplate, imageStats, type LeRobotVi
 import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
+import { robotFromScene } from '../robot/model.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { ACTION_NAMES, Episode } from './episode.ts';
 import { runExpert } from './experts.ts';
@@ -265,6 +266,25 @@ function rgbOf(rgba: Uint8Array): Uint8Array {
     rgb[j + 2] = rgba[i + 2]!;
   }
   return rgb;
+}
+
+/**
+ * The cameras to record: the scene's own (the scene camera) first, then the robot's (the wrist
+ * camera), keyed by their prim name without "camera" ("wrist_camera" → wrist, "SceneCamera" →
+ * scene).
+ */
+export function demoCameras(scene: SceneDocument, robot: string | undefined, [width, height]: [number, number]): DemoCamera[] {
+  const own = new Set(robotFromScene(scene, robot).cameras);
+  const all = scene.prims.filter((p) => p.camera).map((p) => p.path);
+  const ordered = [...all.filter((p) => !own.has(p)), ...all.filter((p) => own.has(p))];
+  const keys = new Set<string>();
+  return ordered.map((path) => {
+    const name = path.split('/').pop()!.replace(/camera/i, '').replace(/^_+|_+$/g, '').toLowerCase() || 'camera';
+    let key = name;
+    for (let n = 2; keys.has(key); n++) key = `${name}${n}`;
+    keys.add(key);
+    return { key, path, width, height };
+  });
 }
 
 /** One recording as a robomimic demo: low-dimensional observations and, with cameras, `<camera>_image`. */

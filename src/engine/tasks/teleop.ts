@@ -2,12 +2,13 @@
  * Teleoperation: a person drives a task episode with end-effector velocity commands (keyboard or
  * gamepad in the studio), one control step at a time; the steps are recorded as a demonstration,
  * which the person keeps or discards; the kept ones are exported in the same formats as the
- * scripted demonstrations (demos.ts). DOM-free: the studio runs it in its simulation worker.
+ * scripted demonstrations (demos.ts), camera videos included when the caller gives cameras.
+ * DOM-free: the studio runs it in its simulation worker.
  */
 import { MemorySink } from '../dataset/memorySink.ts';
 import type { OutputFile } from '../dataset/types.ts';
 import type { SceneDocument } from '../scene/schema.ts';
-import { type DemoFormat, DemoDatasets, EpisodeRecorder, type Recording } from './demos.ts';
+import { type DemoCameras, type DemoFormat, DemoDatasets, EpisodeRecorder, type Recording } from './demos.ts';
 import { Episode } from './episode.ts';
 import { type Expert, expertFor } from './experts.ts';
 import type { TaskSpec } from './spec.ts';
@@ -47,17 +48,19 @@ export class TeleopSession {
   private expert: Expert | null = null;
   private readonly kept: Recording[] = [];
 
+  /** With `cameras`, every step also renders the cameras, and exports carry their videos. */
   constructor(
     readonly task: TaskSpec,
     private readonly scene: SceneDocument,
     readonly seed: number,
+    private readonly cameras?: DemoCameras,
   ) {}
 
   /** Starts episode `draw` (its randomization, target and instruction), dropping an unkept one. */
   async begin(draw: number): Promise<Episode> {
     this.drop();
     this.episode = await Episode.create(this.task, this.scene, this.seed, draw);
-    this.recorder = new EpisodeRecorder(this.episode, this.kept.length);
+    this.recorder = new EpisodeRecorder(this.episode, this.kept.length, this.cameras);
     this.expert = null;
     return this.episode;
   }
@@ -110,7 +113,7 @@ export class TeleopSession {
   /** The kept demonstrations as dataset files (paths relative to the dataset root). */
   async exportFiles(formats: readonly DemoFormat[]): Promise<OutputFile[]> {
     if (!this.kept.length) throw new Error('teleoperation: no demonstrations kept yet');
-    const datasets = await DemoDatasets.create(this.task, this.seed, formats);
+    const datasets = await DemoDatasets.create(this.task, this.seed, formats, this.cameras);
     const sink = new MemorySink();
     try {
       for (const r of this.kept) await datasets.add(structuredClone(r));

@@ -143,7 +143,7 @@ export function RobotPanel() {
           ))}
         </tbody>
       </table>
-      <p className="robot-note">Let the expert drive hands the episode to the task's scripted expert from where it is. Keep episode records the steps so far as a demonstration (marked a failure unless the task succeeded). Exports hold LeRobot v3.0 and robomimic HDF5 without camera streams; `simloop demos` records those.</p>
+      <p className="robot-note">Let the expert drive hands the episode to the task's scripted expert from where it is. Keep episode records the steps so far as a demonstration (marked a failure unless the task succeeded). Exports hold LeRobot v3.0 (with the cameras' videos, 128×128) and robomimic HDF5 (with their images).</p>
       {download && (
         <a ref={link} href={download.url} download={download.name} data-testid="teleop-download">
           {download.name}

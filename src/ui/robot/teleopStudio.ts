@@ -1,7 +1,7 @@
 /**
  * The Robot tab's controller: start a task episode in the simulation worker (its randomized scene
  * replaces what the viewport shows), drive it with the held input, keep or discard it, and export
- * the kept demonstrations as a zip (LeRobot v3.0 + robomimic HDF5, no camera streams). State is a
+ * the kept demonstrations as a zip (LeRobot v3.0 with camera videos + robomimic HDF5). State is a
  * small vanilla zustand store; failures become messages, nothing throws at the UI.
  */
 import * as Comlink from 'comlink';

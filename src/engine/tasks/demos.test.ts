@@ -57,3 +57,21 @@ describe('demonstrations on a destination that fills up', () => {
     expect(disk.files.has('robomimic.hdf5')).toBe(false);
   });
 });
+
+describe('an unreachable target', () => {
+  it('makes the expert report failure for that episode, and the run moves on to the next', async () => {
+    // The reach task with its marker 1.7 m in front of the base: out of the arm's reach.
+    const far = parseTaskSpec(readFileSync(file, 'utf8').replace(/volume: \{ min: \[[^\]]*\], max: \[[^\]]*\] \}/, 'volume: { min: [1.2, 1.0, -0.1], max: [1.3, 1.1, 0.1] }'), 'far.task.yaml');
+    expect(far.goal!.volume.min[0]).toBe(1.2);
+    const disk = new MemorySink();
+    const summary = await runDemos({ ...job, task: far, episodes: 2, formats: ['lerobot'] }, disk);
+    expect(summary).toMatchObject({ episodes: 2, successes: 0 });
+    const lines = new TextDecoder().decode(disk.files.get('episodes.jsonl')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.episode)).toEqual([0, 1]);
+    for (const l of lines) {
+      expect(l.success).toBe(false);
+      expect(l.failure).toMatch(/^could not reach a waypoint \(\d+\.\d cm off\)$/);
+      expect(l.steps).toBeLessThan(far.max_steps);
+    }
+  });
+});

@@ -17,6 +17,7 @@ import {
 } from './harness.mjs';
 
 const TEST_TIMEOUT = 60_000;
+const URDF_FOLDER = new URL('../scenes/fixtures/urdf', import.meta.url).pathname;
 
 /** A Y-up, centimetre stage: a labelled dynamic ball 50 cm above a static floor box. */
 const LAB_USDA = `#usda 1.0
@@ -120,6 +121,17 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     await page.click('[data-testid="pause"]');
     await waitForPlaying(page, false);
     assert.ok((await poses(page))[1] < 0.45, 'the ball falls');
+  });
+
+  test('a URDF package folder opens with its STL, OBJ and COLLADA meshes; only the missing one is a stand-in', { timeout: TEST_TIMEOUT }, async () => {
+    // The folder input walks the folder as a user's pick would (paths relative to it).
+    await page.setInputFiles('[data-testid="folder-input"]', URDF_FOLDER);
+    await waitForScene(page, 'urdf/test_arm.urdf');
+    assert.deepEqual(await primRow(page, '/test_arm/hand/visual_2'), { type: 'Mesh', body: null, label: null });
+    assert.deepEqual(await primRow(page, '/test_arm/forearm/collision_0'), { type: 'Mesh', body: null, label: null });
+    const standIns = (await page.locator('[data-testid="message-warning"]').allTextContents()).filter((t) => /stand-in/.test(t));
+    assert.equal(standIns.length, 1, standIns.join('\n'));
+    assert.match(standIns[0], /missing_gripper\.stl" was not found/);
   });
 
   test('dropping a file on the window opens it, with its import warnings listed', { timeout: TEST_TIMEOUT }, async () => {

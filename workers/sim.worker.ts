@@ -9,6 +9,7 @@
 import * as Comlink from 'comlink';
 import { describeError } from '../src/engine/errors.ts';
 import { loadSceneFile } from '../src/engine/load.ts';
+import { meshResolverFromFiles } from '../src/engine/urdf/meshFiles.ts';
 import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim/session.ts';
 import type { DemoFormat } from '../src/engine/tasks/demos.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../src/engine/tasks/spec.ts';
@@ -120,9 +121,14 @@ const api = {
     publish();
   },
 
-  async load(bytes: ArrayBuffer, fileName: string): Promise<LoadResult> {
+  /**
+   * Opens a scene file. `companions` are files given with it (a dropped folder, several picked
+   * files) by relative path: a URDF's meshes are looked for among them (urdf/meshFiles.ts).
+   */
+  async load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult> {
     try {
-      const summary = await session.load(bytes, fileName);
+      const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
+      const summary = await session.load(bytes, fileName, files.size > 0 ? { resolveMesh: meshResolverFromFiles(files, fileName) } : {});
       endTeleop();
       stopLoop();
       generation++;

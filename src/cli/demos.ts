@@ -18,6 +18,7 @@ import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { Sink } from '../engine/dataset/types.ts';
 import { parseFaults } from './generate.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
+import { sceneBytesForPage } from './meshes.ts';
 
 export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
 
@@ -59,7 +60,8 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const scene = loadSceneFile(await read(scenePath, 'scene'), scenePath).document;
+  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath);
+  const scene = loadSceneFile(sceneBytes, scenePath).document;
   checkTaskAgainstScene(task, scene, basename(file));
   for (const f of request.formats) {
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);
@@ -83,7 +85,7 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   return runHeadlessJob<DemosPageRequest, DemoProgress, DemoSummary>({
     page: 'demos.html',
     request: pageRequest,
-    inputs: { task: await read(file, 'task'), scene: await read(scenePath, 'scene') },
+    inputs: { task: await read(file, 'task'), scene: sceneBytes },
     sink,
     ...(onProgress ? { onProgress } : {}),
   });

@@ -93,6 +93,16 @@ describe('the same contract for every USD format', () => {
     expect(r.joints.map((j: { type: string }) => j.type)).toContain('revolute');
   });
 
+  it('a URDF reads its STL, OBJ and COLLADA meshes from beside it (package:// and relative paths); only the missing one is a stand-in', async () => {
+    const { code, stdout } = await run('inspect', new URL('../../scenes/fixtures/urdf/test_arm.urdf', import.meta.url).pathname, '--json');
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    const forearm = r.bodies.find((b: { path: string }) => b.path === '/test_arm/forearm');
+    expect(forearm.colliders.map((c: { shape: string }) => c.shape)).toEqual(['convexHull']);
+    const meshWarnings = r.warnings.filter((w: string) => / mesh "/.test(w));
+    expect(meshWarnings).toEqual(['link "hand": visual mesh "package://test_arm/meshes/missing_gripper.stl" was not found; using a stand-in: the link\'s collision geometry']);
+  });
+
   it('truncated USDZ and USDC files exit 2 with one line', async () => {
     for (const name of ['tabletop.usdz', 'hinge-cm-zup.usdc']) {
       const bytes = readFileSync(fixture(name));

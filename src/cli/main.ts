@@ -11,6 +11,7 @@ import { type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/j
 import type { GenerationResult } from '../engine/jobs/generate.ts';
 import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
 import { mergeShards } from './merge.ts';
+import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
 
 export const USAGE = `usage:
@@ -24,7 +25,8 @@ export const USAGE = `usage:
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--no-cameras] [--json]
 
-Scene files: USD (.usda, .usdc, .usdz) or a Simloop scene document (.json).
+Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
+or a Simloop scene document (.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
 
 class UsageError extends Error {}
@@ -38,7 +40,7 @@ async function readScene(file: string) {
   }
   if (!info.isFile()) throw new InputError(file, 'not a regular file');
   const bytes = new Uint8Array(await readFile(file));
-  return loadSceneFile(bytes, file);
+  return loadSceneFile(bytes, file, { resolveMesh: meshResolverForFile(file) });
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback?: number): number {

@@ -6,6 +6,7 @@ import { InputError } from './errors.ts';
 import { parseSceneDocument } from './scene/document.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
+import type { MeshResolver } from './urdf/meshFiles.ts';
 import { importUsd } from './usd/import.ts';
 
 export interface LoadedScene {
@@ -13,11 +14,16 @@ export interface LoadedScene {
   warnings: string[];
 }
 
+export interface SceneLoadOptions {
+  /** Reads the mesh files a URDF names (see urdf/meshFiles.ts, cli/meshes.ts); without it they load as stand-ins. */
+  resolveMesh?: MeshResolver;
+}
+
 interface SceneImporter {
   name: string;
   /** Decides from the bytes (not the file name, which may lie). */
   accepts(bytes: Uint8Array): boolean;
-  load(bytes: Uint8Array, file: string): LoadedScene;
+  load(bytes: Uint8Array, file: string, options: SceneLoadOptions): LoadedScene;
 }
 
 const firstNonSpace = (bytes: Uint8Array) => bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
@@ -37,11 +43,11 @@ const IMPORTERS: SceneImporter[] = [
     },
   },
   {
-    // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes named by
-    // the URDF are not available here, so they load as stand-ins (with warnings).
+    // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes the
+    // caller cannot supply load as stand-ins (with warnings).
     name: 'URDF robot (XML)',
     accepts: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
-    load: (bytes, file) => importUrdf(bytes, file),
+    load: (bytes, file, options) => importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
   },
   {
     name: 'USD (usda, usdc, usdz)',
@@ -52,9 +58,14 @@ const IMPORTERS: SceneImporter[] = [
 
 export const SCENE_FILE_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.json', '.urdf'];
 
-export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string): LoadedScene {
+/** True when the bytes are a URDF (the importer that would read them is the URDF one). */
+export function isUrdf(data: Uint8Array): boolean {
+  return firstNonSpace(data) === 0x3c;
+}
+
+export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): LoadedScene {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   if (bytes.length === 0) throw new InputError(file, 'file is empty');
   const importer = IMPORTERS.find((i) => i.accepts(bytes))!;
-  return importer.load(bytes, file);
+  return importer.load(bytes, file, options);
 }

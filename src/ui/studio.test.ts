@@ -4,7 +4,8 @@ import { SimSession } from '../engine/sim/session.ts';
 import { readFileSync } from 'node:fs';
 import type { LoadResult, PoseFrame, PoseListener } from '../../workers/sim.worker.ts';
 import { createStudioStore } from './state/store.ts';
-import { createStudio, type SimApi } from './studio.ts';
+import { meshResolverFromFiles } from '../engine/urdf/meshFiles.ts';
+import { chooseSceneFile, createStudio, type PickedFile, type SimApi } from './studio.ts';
 
 /** The worker API over a real session, called directly (no worker, no comlink transport). */
 function fakeSim() {
@@ -16,9 +17,11 @@ function fakeSim() {
     subscribe: async (callback) => {
       listener = callback;
     },
-    load: async (bytes, fileName): Promise<LoadResult> => {
+    load: async (bytes, fileName, companions): Promise<LoadResult> => {
       try {
-        const summary = await session.load(bytes, fileName);
+        // As the worker does (workers/sim.worker.ts).
+        const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
+        const summary = await session.load(bytes, fileName, files.size > 0 ? { resolveMesh: meshResolverFromFiles(files, fileName) } : {});
         generation++;
         return { ok: true, generation, summary, poses: session.poses(), status: session.status() };
       } catch (e) {
@@ -92,5 +95,50 @@ describe('studio controller', () => {
     const studio = createStudio(store, fakeSim().sim);
     await studio.play();
     expect(store.getState().messages).toEqual([]);
+  });
+});
+
+describe('opening several files (a dropped folder, a multiple pick)', () => {
+  const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../scenes/fixtures/urdf/${name}`, import.meta.url)));
+  const picked = (path: string, bytes: Uint8Array): PickedFile => ({ path, file: new File([new Uint8Array(bytes)], path.split('/').pop()!) });
+  const urdfFolder = (): PickedFile[] => [
+    picked('test_arm/test_arm.urdf', fixture('test_arm.urdf')),
+    picked('test_arm/meshes/elbow_cap.stl', fixture('meshes/elbow_cap.stl')),
+    picked('test_arm/meshes/forearm.obj', fixture('meshes/forearm.obj')),
+    picked('test_arm/meshes/wrist_shell.dae', fixture('meshes/wrist_shell.dae')),
+    picked('test_arm/README.md', new TextEncoder().encode('# notes')),
+  ];
+
+  it('picks the one scene file, and a URDF`s meshes to go with it', () => {
+    const choice = chooseSceneFile(urdfFolder());
+    if ('error' in choice) throw new Error(choice.error);
+    expect(choice.scene.path).toBe('test_arm/test_arm.urdf');
+    expect(choice.meshes.map((m) => m.path)).toEqual(['test_arm/meshes/elbow_cap.stl', 'test_arm/meshes/forearm.obj', 'test_arm/meshes/wrist_shell.dae']);
+    const two = [picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))];
+    expect(chooseSceneFile(two)).toEqual({ error: '2 scene files were given (a.usda, b.usda); open one at a time, a URDF with its mesh files' });
+    expect(chooseSceneFile([picked('x.stl', new Uint8Array(1)), picked('y.png', new Uint8Array(1))])).toEqual({ error: 'none of the 2 files given is a scene file (expected one of .usda, .usdc, .usd, .usdz, .json, .urdf)' });
+  });
+
+  it('opens a URDF folder with its meshes: only the missing mesh is a stand-in, and the studio works from the document with meshes', async () => {
+    const store = createStudioStore();
+    const studio = createStudio(store, fakeSim().sim);
+    await studio.openFiles(urdfFolder());
+    const state = store.getState();
+    expect(state.scene?.fileName).toBe('test_arm/test_arm.urdf');
+    const standIns = state.messages.filter((m) => /using a stand-in/.test(m.text));
+    expect(standIns.map((m) => m.text)).toEqual([expect.stringContaining('missing_gripper.stl" was not found')]);
+    // Generation and the Robot tab get this document (JSON), the meshes in it.
+    const source = JSON.parse(new TextDecoder().decode(state.scene!.source));
+    expect(source.prims.find((p: { path: string }) => p.path === '/test_arm/hand/visual_2').geometry.kind).toBe('mesh');
+  });
+
+  it('says why when no scene can be chosen, and keeps the open scene', async () => {
+    const store = createStudioStore();
+    const studio = createStudio(store, fakeSim().sim);
+    await studio.openBytes(tabletopBytes(), 'tabletop.usda');
+    const scene = store.getState().scene;
+    await studio.openFiles([picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))]);
+    expect(store.getState().scene).toBe(scene);
+    expect(store.getState().messages.at(-1)).toMatchObject({ level: 'error', text: 'Open: 2 scene files were given (a.usda, b.usda); open one at a time, a URDF with its mesh files' });
   });
 });

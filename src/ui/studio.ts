@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
+import { SCENE_FILE_EXTENSIONS } from '../engine/load.ts';
 import type { LoadResult, PoseListener, SimWorkerApi } from '../../workers/sim.worker.ts';
 import { frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
 import type { StudioStore } from './state/store.ts';
@@ -13,6 +14,11 @@ import type { StudioStore } from './state/store.ts';
 export interface Studio {
   openBytes(bytes: ArrayBuffer, fileName: string): Promise<void>;
   openFile(file: File): Promise<void>;
+  /**
+   * Opens the scene file among several (a dropped folder, several picked files): a URDF with its
+   * mesh files beside it, found by their relative paths.
+   */
+  openFiles(files: readonly PickedFile[]): Promise<void>;
   openUrl(url: string, fileName: string): Promise<void>;
   play(): Promise<void>;
   pause(): Promise<void>;
@@ -22,10 +28,37 @@ export interface Studio {
   reportError(text: string): void;
 }
 
+/** A file the user gave, with its path relative to what they picked or dropped ("robot/meshes/arm.dae"). */
+export interface PickedFile {
+  path: string;
+  file: File;
+}
+
+const MESH_EXTENSIONS = ['.stl', '.obj', '.dae'];
+const hasExtension = (name: string, extensions: readonly string[]) => extensions.some((e) => name.toLowerCase().endsWith(e));
+
+/**
+ * Which of several files is the scene, and which go with it (a URDF's meshes); or why none can be.
+ * One file is opened whatever its name (the importers go by the bytes).
+ */
+export function chooseSceneFile(files: readonly PickedFile[]): { scene: PickedFile; meshes: PickedFile[] } | { error: string } {
+  if (files.length === 1) return { scene: files[0]!, meshes: [] };
+  const scenes = files.filter((f) => hasExtension(f.path, SCENE_FILE_EXTENSIONS));
+  const urdfs = scenes.filter((f) => hasExtension(f.path, ['.urdf']));
+  const scene = scenes.length === 1 ? scenes[0]! : urdfs.length === 1 ? urdfs[0]! : null;
+  if (!scene) {
+    return scenes.length === 0
+      ? { error: `none of the ${files.length} files given is a scene file (expected one of ${SCENE_FILE_EXTENSIONS.join(', ')})` }
+      : { error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time, a URDF with its mesh files` };
+  }
+  const meshes = hasExtension(scene.path, ['.urdf']) ? files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) : [];
+  return { scene, meshes };
+}
+
 /** The worker API as the studio calls it: the comlink remote of `SimWorkerApi`, or a fake in tests. */
 export interface SimApi {
   subscribe(callback: PoseListener): Promise<void>;
-  load(bytes: ArrayBuffer, fileName: string): Promise<LoadResult>;
+  load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult>;
   play(): Promise<void>;
   pause(): Promise<void>;
   step(count?: number): Promise<void>;
@@ -45,13 +78,19 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
 
   let loads = Promise.resolve();
 
-  /** Loads run one after another, so the last file opened is the one that stays. */
-  function openBytes(bytes: ArrayBuffer, fileName: string): Promise<void> {
+  /**
+   * Loads run one after another, so the last file opened is the one that stays. With companion
+   * files (a URDF's meshes) the scene the rest of the studio works from (generation, the Robot tab)
+   * is the document the import produced, meshes included, not the URDF alone.
+   */
+  function openBytes(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> = {}): Promise<void> {
     loads = loads.then(async () => {
       store.setState(loadStarted(fileName));
-      const source = new Uint8Array(bytes.slice(0));
+      const withFiles = Object.keys(companions).length > 0;
+      const original = new Uint8Array(bytes.slice(0));
       try {
-        const result = await sim.load(Comlink.transfer(bytes, [bytes]), fileName);
+        const result = await sim.load(Comlink.transfer(bytes, [bytes, ...Object.values(companions)]), fileName, withFiles ? companions : undefined);
+        const source = result.ok && withFiles ? new TextEncoder().encode(JSON.stringify(result.summary.document)) : original;
         store.setState((s) => (result.ok ? loadSucceeded(s, fileName, result, source) : loadFailed(s, result.error)));
       } catch (e) {
         store.setState((s) => loadFailed(s, `${fileName}: ${describeError(e)}`));
@@ -61,14 +100,31 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
   }
 
   async function openFile(file: File): Promise<void> {
-    let bytes: ArrayBuffer;
-    try {
-      bytes = await file.arrayBuffer();
-    } catch (e) {
-      reportError(`${file.name}: could not be read (${describeError(e)})`);
+    await openFiles([{ path: file.name, file }]);
+  }
+
+  async function openFiles(files: readonly PickedFile[]): Promise<void> {
+    const choice = chooseSceneFile(files);
+    if ('error' in choice) {
+      reportError(`Open: ${choice.error}`);
       return;
     }
-    await openBytes(bytes, file.name);
+    const read = async (picked: PickedFile): Promise<ArrayBuffer | null> => {
+      try {
+        return await picked.file.arrayBuffer();
+      } catch (e) {
+        reportError(`${picked.path}: could not be read (${describeError(e)})`);
+        return null;
+      }
+    };
+    const bytes = await read(choice.scene);
+    if (!bytes) return;
+    const companions: Record<string, ArrayBuffer> = {};
+    for (const mesh of choice.meshes) {
+      const data = await read(mesh);
+      if (data) companions[mesh.path] = data;
+    }
+    await openBytes(bytes, choice.scene.path, companions);
   }
 
   async function openUrl(url: string, fileName: string): Promise<void> {
@@ -96,6 +152,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
   return {
     openBytes,
     openFile,
+    openFiles,
     openUrl,
     play: control('Play', () => sim.play()),
     pause: control('Pause', () => sim.pause()),

@@ -3,7 +3,7 @@
  * and a fixed-step clock. The sim worker exposes this over comlink; the CLI and tests use it
  * directly. Loading a new scene that fails leaves the current one untouched.
  */
-import { loadSceneFile, type LoadedScene } from '../load.ts';
+import { loadSceneFile, type LoadedScene, type SceneLoadOptions } from '../load.ts';
 import { PhysicsWorld, DEFAULT_DT } from '../physics/world.ts';
 import { ROBOT_PHYSICS } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
@@ -87,8 +87,8 @@ export class SimSession {
   }
 
   /** Imports and builds a scene; on any error the previous scene stays loaded and the error is thrown. */
-  async load(bytes: Uint8Array | ArrayBuffer, file: string): Promise<SceneSummary> {
-    const loaded = loadSceneFile(bytes, file);
+  async load(bytes: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): Promise<SceneSummary> {
+    const loaded = loadSceneFile(bytes, file, options);
     const physics = await this.build(loaded.document);
     this.physics?.free();
     this.physics = physics;

@@ -166,6 +166,12 @@ describe('test_arm.urdf as a scene document', () => {
     expect(Math.min(...obj.points.filter((_, i) => i % 3 === 0))).toBe(0);
     expect(Math.max(...obj.points.filter((_, i) => i % 3 === 0))).toBeCloseTo(0.25, 6);
     expect(prim(doc, `${R}/forearm/collision_0`).collider?.approximation).toBe('convexHull');
+    // The COLLADA shell: authored in centimetres, 5 cm up its Z; read in metres, in the link frame.
+    const dae = prim(doc, `${R}/hand/visual_2`).geometry!;
+    if (dae.kind !== 'mesh') throw new Error('expected a mesh');
+    expect(dae.indices).toHaveLength(12 * 3);
+    expect(Math.max(...dae.points.filter((_, i) => i % 3 === 2))).toBeCloseTo(0.06, 6);
+    expect(prim(doc, `${R}/hand/visual_2`).material?.color).toEqual([0.5, 0.5, 0.5]);
   });
 
   it('colours visuals from named and inline materials (rgba as linear RGB and opacity)', () => {
@@ -477,17 +483,47 @@ describe('URDF content imported approximately, with warnings', () => {
     expect(warnings).toEqual(['link "b": no <inertial>; mass from the collision shapes at the default density (1000 kg/m³)']);
   });
 
-  it('replaces a COLLADA mesh (three`s ColladaLoader needs DOMParser) and an unreadable STL by stand-ins, naming link and file', () => {
+  it('reads a COLLADA mesh: its unit applied (cm → m), its up axis not, node transforms applied, textures ignored', () => {
+    const dae = readFileSync(DIR + 'meshes/wrist_shell.dae');
+    const domParserBefore = 'DOMParser' in globalThis;
+    const { document, warnings } = importUrdf(
+      two('<link name="b"><visual><geometry><mesh filename="package://p/meshes/wrist_shell.dae"/></geometry></visual><collision><geometry><mesh filename="package://p/meshes/wrist_shell.dae" scale="2 1 1"/></geometry></collision></link>'),
+      'dae.urdf',
+      { resolveMesh: () => dae },
+    );
+    // No warning about the mesh: the one there is is the missing inertial's.
+    expect(warnings).toEqual(['link "b": no <inertial>; mass from the collision shapes at the default density (1000 kg/m³)']);
+    // The file: a 10 × 4 × 2 cm box, Z_UP, 5 cm along its Z above the link frame.
+    const box = (path: string): { min: number[]; max: number[]; triangles: number } => {
+      const mesh = prim(document, path).geometry!;
+      if (mesh.kind !== 'mesh') throw new Error('expected a mesh');
+      const axis = (k: number): number[] => mesh.points.filter((_, i) => i % 3 === k);
+      return { min: [0, 1, 2].map((k) => Math.min(...axis(k))), max: [0, 1, 2].map((k) => Math.max(...axis(k))), triangles: mesh.indices.length / 3 };
+    };
+    const visual = box('/r/b/visual_0');
+    expect(visual.triangles).toBe(12);
+    expectClose(visual.min, [-0.05, -0.02, 0.04], 1e-6);
+    expectClose(visual.max, [0.05, 0.02, 0.06], 1e-6);
+    // The URDF's scale multiplies on top of the file's unit.
+    const collision = box('/r/b/collision_0');
+    expectClose(collision.min, [-0.1, -0.02, 0.04], 1e-6);
+    expectClose(collision.max, [0.1, 0.02, 0.06], 1e-6);
+    // The DOMParser stand-in was only there while parsing.
+    expect('DOMParser' in globalThis).toBe(domParserBefore);
+  });
+
+  it('replaces an unreadable COLLADA file and an unreadable STL by stand-ins, naming link, file and reason', () => {
     const { document, warnings } = importUrdf(
       two('<link name="b"><visual><geometry><mesh filename="package://p/shell.dae"/></geometry></visual><collision><geometry><mesh filename="package://p/broken.stl"/></geometry></collision></link>'),
       'dae.urdf',
-      { resolveMesh: (uri) => (uri.endsWith('.stl') ? new TextEncoder().encode('solid nothing here') : new Uint8Array(10)) },
+      { resolveMesh: (uri) => new TextEncoder().encode(uri.endsWith('.stl') ? 'solid nothing here' : '<COLLADA><library_geometries>') },
     );
-    expect(warnings[0]).toMatch(/^link "b": visual mesh "package:\/\/p\/shell\.dae" is COLLADA \(\.dae\), which is not read: three\.js's ColladaLoader needs DOMParser/);
-    expect(warnings[0]).toMatch(/using a stand-in: a 5 cm box$/);
+    expect(warnings[0]).toMatch(/^link "b": visual mesh "package:\/\/p\/shell\.dae" is not a readable COLLADA file \(not well-formed XML: .+\); using a stand-in: a 5 cm box$/);
     expect(warnings[1]).toMatch(/^link "b": collision mesh "package:\/\/p\/broken\.stl" is not a readable STL file \(.*\); using a stand-in: a 5 cm box$/);
     expect(prim(document, '/r/b/visual_0').geometry).toEqual({ kind: 'box', size: [0.05, 0.05, 0.05] });
     expect(prim(document, '/r/b/collision_0').collider?.enabled).toBe(true);
+    const notCollada = importUrdf(two('<link name="b"><visual><geometry><mesh filename="x.dae"/></geometry></visual></link>'), 'dae.urdf', { resolveMesh: () => new TextEncoder().encode('<svg/>') });
+    expect(notCollada.warnings[0]).toContain('is not a readable COLLADA file (the root element is <svg>, not <COLLADA>)');
   });
 
   it('reads a binary STL, and keeps triangles counter-clockwise under a mirroring scale', () => {

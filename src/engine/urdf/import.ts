@@ -26,8 +26,8 @@
  *   A link without <inertial> (or with mass 0) gets its mass from its collision shapes at the
  *   default density; one without collisions either (a pure frame such as a tool point) gets a
  *   token FRAME_LINK_MASS so it neither weighs the arm down nor destabilises it.
- * - Meshes: STL and OBJ through three.js's loaders; COLLADA (.dae) is not read, because three's
- *   ColladaLoader needs DOMParser, which Web Workers and Node lack. A mesh that cannot be read
+ * - Meshes: STL, OBJ and COLLADA (.dae) through three.js's loaders (COLLADA: its unit applied, its
+ *   up axis not, as RViz and Gazebo read it; see collada.ts). A mesh that cannot be read
  *   is replaced by the link's other geometry (the collision shape for a visual, the visual for a
  *   collision) or, without one, a 5 cm box, with a warning, so the robot still simulates. Mesh
  *   collisions are convex hulls (as URDF consumers commonly do).
@@ -45,6 +45,7 @@ import { type BufferGeometry, Euler, Matrix4, type Mesh, Quaternion, Vector3 } f
 import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
 import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import { InputError } from '../errors.ts';
+import { readColladaMeshes } from './collada.ts';
 import { validateSceneDocument } from '../scene/document.ts';
 import {
   EARTH_GRAVITY,
@@ -420,11 +421,12 @@ function readLink(ctx: Ctx, node: XmlNode): LinkSpec {
 
 // ---------------------------------------------------------------- meshes
 
+const FORMAT_NAMES: Record<string, string> = { stl: 'STL', obj: 'OBJ', dae: 'COLLADA' };
+
 /** Reads a mesh file into a mesh geometry (scaled), or says why it cannot. */
 function loadMesh(ctx: Ctx, filename: string, scale: Vec3): { geometry: Geometry } | { problem: string } {
   const extension = /\.([A-Za-z0-9]+)$/.exec(filename)?.[1]?.toLowerCase() ?? '';
-  if (extension === 'dae') return { problem: 'is COLLADA (.dae), which is not read: three.js\'s ColladaLoader needs DOMParser, which workers and Node lack (convert it to STL or OBJ)' };
-  if (extension !== 'stl' && extension !== 'obj') return { problem: `has an unsupported format ("${extension || 'no extension'}"; STL and OBJ are read)` };
+  if (extension !== 'stl' && extension !== 'obj' && extension !== 'dae') return { problem: `has an unsupported format ("${extension || 'no extension'}"; STL, OBJ and COLLADA (.dae) are read)` };
   let bytes: Uint8Array | null;
   try {
     bytes = ctx.resolveMesh ? ctx.resolveMesh(filename) : null;
@@ -437,6 +439,8 @@ function loadMesh(ctx: Ctx, filename: string, scale: Vec3): { geometry: Geometry
     if (extension === 'stl') {
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       parts = [new STLLoader().parse(buffer)];
+    } else if (extension === 'dae') {
+      parts = readColladaMeshes(bytes);
     } else {
       parts = [];
       new OBJLoader().parse(new TextDecoder().decode(bytes)).traverse((o) => {
@@ -444,10 +448,10 @@ function loadMesh(ctx: Ctx, filename: string, scale: Vec3): { geometry: Geometry
       });
     }
   } catch (e) {
-    return { problem: `is not a readable ${extension.toUpperCase()} file (${(e as Error).message})` };
+    return { problem: `is not a readable ${FORMAT_NAMES[extension]} file (${(e as Error).message})` };
   }
   const geometry = meshGeometry(parts, scale);
-  return geometry ? { geometry } : { problem: `has no triangles (not a readable ${extension.toUpperCase()} file?)` };
+  return geometry ? { geometry } : { problem: `has no triangles (not a readable ${FORMAT_NAMES[extension]} file?)` };
 }
 
 /**

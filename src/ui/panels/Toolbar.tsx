@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { SCENE_FILE_EXTENSIONS } from '../../engine/load.ts';
 import { EXAMPLE_SCENES } from '../examples.ts';
+import type { PickedFile } from '../studio.ts';
 import { useStudio, useStudioActions } from '../state/store.ts';
 
 function ExampleMenu() {
@@ -52,18 +53,29 @@ function ExampleMenu() {
   );
 }
 
+/** The files an <input type="file"> holds, with their paths inside a picked folder where there is one. */
+export function pickedFiles(list: FileList | null): PickedFile[] {
+  return Array.from(list ?? []).map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+}
+
 function OpenFileButton() {
   const studio = useStudioActions();
   const onChange = (event: ChangeEvent<HTMLInputElement>) => {
-    const file = event.target.files?.[0];
+    const files = pickedFiles(event.target.files);
     event.target.value = ''; // so picking the same file again reloads it
-    if (file) void studio.openFile(file);
+    if (files.length > 0) void studio.openFiles(files);
   };
   return (
-    <label className="button">
-      Open file…
-      <input type="file" className="visually-hidden" data-testid="file-input" accept={SCENE_FILE_EXTENSIONS.join(',')} onChange={onChange} />
-    </label>
+    <>
+      <label className="button" title="Open a scene file: USD, a scene document, or a URDF (pick its mesh files with it)">
+        Open file…
+        <input type="file" multiple className="visually-hidden" data-testid="file-input" accept={[...SCENE_FILE_EXTENSIONS, '.stl', '.obj', '.dae'].join(',')} onChange={onChange} />
+      </label>
+      <label className="button" title="Open a folder holding one scene file: a robot description package (URDF and meshes), say">
+        Open folder…
+        <input type="file" className="visually-hidden" data-testid="folder-input" ref={(el) => el?.setAttribute('webkitdirectory', '')} onChange={onChange} />
+      </label>
+    </>
   );
 }
 

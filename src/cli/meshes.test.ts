@@ -1,0 +1,47 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSceneFile } from '../engine/load.ts';
+import { meshResolverForFile, sceneBytesForPage } from './meshes.ts';
+
+const FIXTURE = 'scenes/fixtures/urdf/test_arm.urdf';
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('meshResolverForFile (ROS-style lookup on disk)', () => {
+  it('finds the fixture`s package:// and relative meshes from the URDF`s folder', () => {
+    const resolve = meshResolverForFile(FIXTURE, '');
+    expect(resolve('package://test_arm/meshes/elbow_cap.stl')).toEqual(new Uint8Array(readFileSync('scenes/fixtures/urdf/meshes/elbow_cap.stl')));
+    expect(resolve('meshes/forearm.obj')?.length).toBeGreaterThan(0);
+    expect(resolve('package://test_arm/meshes/missing_gripper.stl')).toBeNull();
+  });
+
+  it('looks in ROS_PACKAGE_PATH, and in a package folder found up the URDF`s folders', () => {
+    const root = mkdtempSync(join(tmpdir(), 'simloop-meshes-'));
+    dirs.push(root);
+    // ws/src/arm_description/{urdf/arm.urdf, meshes/link.stl}; other_pkg elsewhere on ROS_PACKAGE_PATH.
+    mkdirSync(join(root, 'ws/src/arm_description/urdf'), { recursive: true });
+    mkdirSync(join(root, 'ws/src/arm_description/meshes'), { recursive: true });
+    mkdirSync(join(root, 'opt/share/other_pkg/meshes'), { recursive: true });
+    writeFileSync(join(root, 'ws/src/arm_description/meshes/link.stl'), 'own');
+    writeFileSync(join(root, 'opt/share/other_pkg/meshes/tool.stl'), 'other');
+    const resolve = meshResolverForFile(join(root, 'ws/src/arm_description/urdf/arm.urdf'), join(root, 'opt/share'));
+    expect(new TextDecoder().decode(resolve('package://arm_description/meshes/link.stl')!)).toBe('own');
+    expect(new TextDecoder().decode(resolve('package://other_pkg/meshes/tool.stl')!)).toBe('other');
+    expect(new TextDecoder().decode(resolve(`file://${join(root, 'opt/share/other_pkg/meshes/tool.stl')}`)!)).toBe('other');
+    expect(resolve('package://nowhere/meshes/x.stl')).toBeNull();
+  });
+});
+
+describe('sceneBytesForPage', () => {
+  it('hands a URDF on as the scene document it imports to, meshes included; other files unchanged', () => {
+    const urdf = new Uint8Array(readFileSync(FIXTURE));
+    const page = sceneBytesForPage(urdf, FIXTURE);
+    const document = loadSceneFile(page, 'test_arm.json').document;
+    expect(document.prims.find((p) => p.path === '/test_arm/hand/visual_2')?.geometry?.kind).toBe('mesh');
+    expect(document.prims.find((p) => p.path === '/test_arm/forearm/collision_0')?.geometry?.kind).toBe('mesh');
+    const usda = new Uint8Array(readFileSync('scenes/tabletop.usda'));
+    expect(sceneBytesForPage(usda, 'scenes/tabletop.usda')).toBe(usda);
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Finding a URDF's mesh files on disk, as ROS tools would: "file://" is an absolute path; a plain
+ * path is relative to the URDF; "package://<pkg>/<path>" is looked for in each folder of
+ * ROS_PACKAGE_PATH (as <dir>/<pkg>/<path>, or <dir>/<path> when <dir> is the package), then up the
+ * URDF's folders (a folder named <pkg>, a <pkg> folder inside one, or a folder holding <path> — a
+ * package checked out under another name). The first file that exists is read.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { isUrdf, loadSceneFile } from '../engine/load.ts';
+import type { MeshResolver } from '../engine/urdf/meshFiles.ts';
+
+export function meshResolverForFile(urdfPath: string, rosPackagePath = process.env.ROS_PACKAGE_PATH ?? ''): MeshResolver {
+  const urdfFolder = dirname(resolve(urdfPath));
+  const ancestors: string[] = [];
+  for (let dir = urdfFolder; ; dir = dirname(dir)) {
+    ancestors.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  const packageRoots = rosPackagePath.split(delimiter).filter((d) => d.length > 0);
+  const read = (path: string): Uint8Array | null => (existsSync(path) && statSync(path).isFile() ? new Uint8Array(readFileSync(path)) : null);
+  return (uri) => {
+    const trimmed = uri.trim();
+    const file = /^file:\/\/(.*)$/.exec(trimmed);
+    if (file) return read(decodeURIComponent(file[1]!));
+    const pkg = /^package:\/\/([^/]+)\/(.*)$/.exec(trimmed);
+    if (!pkg) return read(isAbsolute(trimmed) ? trimmed : join(urdfFolder, trimmed));
+    const [, name, rest] = pkg as unknown as [string, string, string];
+    const candidates: string[] = [];
+    for (const root of packageRoots) candidates.push(basename(root) === name ? join(root, rest) : join(root, name, rest));
+    for (const dir of ancestors) candidates.push(basename(dir) === name ? join(dir, rest) : join(dir, name, rest), join(dir, rest));
+    for (const candidate of candidates) {
+      const bytes = read(candidate);
+      if (bytes) return bytes;
+    }
+    return null;
+  };
+}
+
+/**
+ * A scene file's bytes as the headless page should get them: a URDF is imported here, where its
+ * mesh files can be read, and handed on as the scene document it became (JSON), so the page's
+ * workers build the same robot, meshes included; any other scene file is passed on as it is.
+ */
+export function sceneBytesForPage(bytes: Uint8Array, path: string): Uint8Array {
+  if (!isUrdf(bytes)) return bytes;
+  const { document } = loadSceneFile(bytes, path, { resolveMesh: meshResolverForFile(path) });
+  return new TextEncoder().encode(JSON.stringify(document));
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.ts';
+import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from './manifest.ts';
+
+/** A complete manifest: two cameras, state, instruction, an 8-step chunk of end-effector actions. */
+const MANIFEST = {
+  simloop_policy: 1,
+  name: 'pick-cube-test',
+  robot: 'panda',
+  inputs: {
+    images: [
+      { tensor: 'image_scene', camera: 'scene', width: 64, height: 48, fit: 'crop' },
+      { tensor: 'image_wrist', camera: 'wrist', width: 32, height: 32, layout: 'NHWC', dtype: 'uint8' },
+    ],
+    state: { tensor: 'state', quantities: ['joint_positions', 'finger_positions'], normalization: { mode: 'mean_std', stats_file: 'stats.json', feature: 'observation.state' } },
+    instruction: { ids_tensor: 'tokens', mask_tensor: 'token_mask', max_length: 6, tokenizer: { kind: 'words', vocabulary_file: 'vocab.json' } },
+  },
+  outputs: { tensor: 'actions', chunk: 8, space: 'ee_delta_pose', normalization: { mode: 'quantiles', stats_file: 'stats.json', feature: 'action' }, limits: { low: [-0.05, -0.05, -0.05, -0.2, -0.2, -0.2, -1], high: [0.05, 0.05, 0.05, 0.2, 0.2, 0.2, 1] } },
+  control: { hz: 20, n_action_steps: 4 },
+  graphs: [{ name: 'policy', file: 'policy.onnx' }],
+};
+const text = (over: (m: typeof MANIFEST) => unknown = (m) => m) => JSON.stringify(over(structuredClone(MANIFEST)));
+const files: Record<string, string> = {
+  'stats.json': JSON.stringify({
+    'observation.state': { mean: [0, 0, 0, -2, 0, 2, 0.8, 0.02, 0.02], std: [1, 1, 1, 1, 1, 1, 1, 0.01, 0.01] },
+    action: { q01: [-0.02, -0.02, -0.02, -0.1, -0.1, -0.1, -1], q99: [0.02, 0.02, 0.02, 0.1, 0.1, 0.1, 1], mean: [0, 0, 0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1, 1, 1] },
+  }),
+  'vocab.json': JSON.stringify(['<pad>', '<unk>', 'pick', 'up', 'the', 'red', 'cube']),
+};
+const read = (path: string) => files[path] ?? null;
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
+describe('policy manifest', () => {
+  it('parses a complete manifest and fills defaults', () => {
+    const m = parsePolicyManifest(text(), 'policy.json');
+    expect(m.inputs.images[0]).toMatchObject({ fit: 'crop', layout: 'NCHW', dtype: 'float32', range: [0, 1] });
+    expect(m.control.temporal_ensemble).toBeNull();
+    expect(m.inputs.history).toBe(1);
+  });
+
+  it('resolves stats.json and the vocabulary into working processors', () => {
+    const policy = resolvePolicy(parsePolicyManifest(text(), 'policy.json'), 'policy.json', read);
+    expect(policy.state!.normalizer.dim).toBe(9);
+    expect(policy.state!.normalizer.normalize([0, 0, 0, -2, 0, 2, 0.8, 0.03, 0.01])[7]).toBeCloseTo(1, 5);
+    // Quantile de-normalisation: −1 → q01, 1 → q99.
+    expect(policy.action.normalizer.denormalize([-1, 1, 0, 0, 0, 0, 0])[0]).toBeCloseTo(-0.02, 6);
+    expect(policy.action.normalizer.denormalize([-1, 1, 0, 0, 0, 0, 0])[1]).toBeCloseTo(0.02, 6);
+    expect(policy.instruction!.tokenize('Pick up the red cube')).toMatchObject({ ids: [2, 3, 4, 5, 6, 0], mask: [1, 1, 1, 1, 1, 0] });
+    expect(policy.images.map((i) => [i.tensor, i.camera, i.width, i.height])).toEqual([['image_scene', 'scene', 64, 48], ['image_wrist', 'wrist', 32, 32]]);
+  });
+
+  it.each<[string, (m: PolicyManifest & Record<string, unknown>) => unknown, string]>([
+    ['version', (m) => ({ ...m, simloop_policy: 2 }), 'simloop_policy: expected 1 (the manifest format version this Simloop reads)'],
+    ['camera', (m) => (((m.inputs.images[0] as Record<string, unknown>).camera = 'top'), m), 'inputs.images[0].camera:'],
+    ['state quantity', (m) => ((m.inputs.state!.quantities = ['joint_torques' as never]), m), 'inputs.state.quantities[0]:'],
+    ['stats without feature', (m) => (delete (m.outputs.normalization as Record<string, unknown>).feature, m), 'outputs.normalization.feature: stats_file needs the feature to read'],
+    ['inline stats missing', (m) => ((m.outputs.normalization = { mode: 'min_max', min: [0] } as never), m), 'outputs.normalization.max: min_max needs "max"'],
+    ['n_action_steps > chunk', (m) => ((m.control.n_action_steps = 9), m), 'control.n_action_steps: 9 is more than outputs.chunk (8)'],
+    ['ensembling with n > 1', (m) => ((m.control.temporal_ensemble = 0.01), m), 'control.temporal_ensemble: temporal ensembling runs the policy every step: n_action_steps must be 1'],
+    ['limits length', (m) => ((m.outputs.limits!.low = [0]), m), 'outputs.limits.low: 1 values; ee_delta_pose actions have 7'],
+    ['graph file', (m) => ((m.graphs[0]!.file = '../policy.onnx'), m), 'graphs[0].file: expected a file path relative to the manifest'],
+    ['unknown field', (m) => ({ ...m, extra: 1 }), 'extra: unknown field'],
+    ['duplicate tensor', (m) => ((m.inputs.images[1]!.tensor = 'state'), m), 'inputs: tensor name "state" is used twice'],
+  ])('names the field: %s', (_, change, message) => {
+    expect(errorOf(() => parsePolicyManifest(text(change as never), 'policy.json'))).toContain(`policy.json: ${message}`);
+  });
+
+  it('refuses text that is not JSON, naming the file', () => {
+    expect(errorOf(() => parsePolicyManifest('{ name: ', 'broken.json'))).toMatch(/^broken\.json: not JSON/);
+  });
+
+  it('names the file and field when what the manifest points at is missing or wrong', () => {
+    const m = parsePolicyManifest(text(), 'policy.json');
+    expect(errorOf(() => resolvePolicy(m, 'policy.json', (p) => (p === 'stats.json' ? null : read(p))))).toBe('policy.json: inputs.state.normalization.stats_file: "stats.json" was not found beside the manifest');
+    const shortStats = JSON.stringify({ 'observation.state': { mean: [0], std: [1] }, action: JSON.parse(files['stats.json']!).action });
+    expect(errorOf(() => resolvePolicy(m, 'policy.json', (p) => (p === 'stats.json' ? shortStats : read(p))))).toBe('policy.json: inputs.state.normalization: "mean" has 1 values; expected 9');
+    expect(errorOf(() => resolvePolicy(m, 'policy.json', (p) => (p === 'vocab.json' ? '["a", "b"]' : read(p))))).toBe('policy.json: inputs.instruction.tokenizer: the padding token "<pad>" is not in the vocabulary');
+    const noFeature = parsePolicyManifest(text((x) => ((x.outputs.normalization.feature = 'next.action'), x)), 'policy.json');
+    expect(errorOf(() => resolvePolicy(noFeature, 'policy.json', read))).toBe('policy.json: outputs.normalization: stats.json has no feature "next.action" (it has observation.state, action)');
+  });
+});

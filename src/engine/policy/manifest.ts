@@ -1,0 +1,287 @@
+/**
+ * Policy packages: a JSON manifest (versioned, checked with zod, errors naming the field) beside
+ * one or more ONNX graphs. The manifest says, without code, how the simulator's observations
+ * become the graphs' input tensors and how their output becomes robot actions; docs/POLICY.md is
+ * its reference. `parsePolicyManifest` checks the file on its own; `resolvePolicy` reads what it
+ * points at (stats.json, vocabulary) and returns the processors the runtime uses.
+ */
+import { z } from 'zod';
+import { InputError } from '../errors.ts';
+import { validateWithSchema } from '../yamlSpec.ts';
+import type { ImageInputSpec } from './image.ts';
+import { makeNormalizer, type NormalizationMode, type Normalizer, STATS_FOR_MODE, statsFromLeRobot } from './normalize.ts';
+import { type Tokens, wordTokenizer } from './tokenizer.ts';
+
+export const POLICY_MANIFEST_VERSION = 1;
+
+/** Proprioceptive quantities, concatenated in the order listed, and how many numbers each is. */
+export const STATE_QUANTITIES = {
+  joint_positions: 7,
+  finger_positions: 2,
+  ee_position: 3,
+  ee_quaternion: 4,
+  gripper_width: 1,
+} as const;
+export type StateQuantity = keyof typeof STATE_QUANTITIES;
+
+/** What an action's numbers mean, and how many there are (the robot's 7 arm joints, or the tool's pose, then the gripper). */
+export const ACTION_SPACES = {
+  /** Tool displacement (m) and rotation vector (rad), world frame, then gripper (< 0 open, ≥ 0 close). */
+  ee_delta_pose: 7,
+  /** Arm joint targets (rad), then gripper. */
+  joint_position: 8,
+  /** Arm joint target increments (rad), then gripper. */
+  joint_delta: 8,
+} as const;
+export type ActionSpace = keyof typeof ACTION_SPACES;
+
+const tensorName = z.string().regex(/^[A-Za-z_][\w.:/-]*$/, 'expected a tensor name (letters, digits, _ . : / -)');
+const fileName = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'expected a file path relative to the manifest (no "..", no leading "/")');
+const finiteArray = z.array(z.number().refine(Number.isFinite, 'expected a finite number'));
+
+const normalization = z.union([
+  z.object({ mode: z.literal('identity') }).strict(),
+  z
+    .object({
+      mode: z.enum(['mean_std', 'min_max', 'quantiles']),
+      /** Inline statistics … */
+      mean: finiteArray.optional(),
+      std: finiteArray.optional(),
+      min: finiteArray.optional(),
+      max: finiteArray.optional(),
+      q01: finiteArray.optional(),
+      q99: finiteArray.optional(),
+      /** … or a feature of a LeRobot stats.json beside the manifest. */
+      stats_file: fileName.optional(),
+      feature: z.string().optional(),
+    })
+    .strict()
+    .superRefine((n, ctx) => {
+      if (n.stats_file !== undefined) {
+        if (n.feature === undefined) ctx.addIssue({ code: 'custom', path: ['feature'], message: 'stats_file needs the feature to read (e.g. "action")' });
+        return;
+      }
+      for (const name of STATS_FOR_MODE[n.mode]) {
+        if ((n as Record<string, unknown>)[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${n.mode} needs "${name}" (or stats_file and feature)` });
+      }
+    }),
+]);
+
+const imageInput = z
+  .object({
+    tensor: tensorName,
+    /** The robot camera that feeds it: "scene" or "wrist". */
+    camera: z.enum(['scene', 'wrist']),
+    width: z.number().int().min(8).max(1024),
+    height: z.number().int().min(8).max(1024),
+    fit: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
+    pad_align: z.enum(['center', 'bottom-right']).default('center'),
+    layout: z.enum(['NCHW', 'NHWC']).default('NCHW'),
+    dtype: z.enum(['float32', 'uint8']).default('float32'),
+    range: z.tuple([z.number(), z.number()]).default([0, 1]),
+    mean: z.tuple([z.number(), z.number(), z.number()]).optional(),
+    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]).optional(),
+  })
+  .strict()
+  .refine((i) => (i.mean === undefined) === (i.std === undefined), { message: 'mean and std go together', path: ['std'] });
+
+const wordTokenizerSpec = z
+  .object({
+    kind: z.literal('words'),
+    /** The vocabulary inline (index = id) or a JSON file holding that array. */
+    vocabulary: z.array(z.string()).min(2).optional(),
+    vocabulary_file: fileName.optional(),
+    pad: z.string().default('<pad>'),
+    unknown: z.string().default('<unk>'),
+    lowercase: z.boolean().default(true),
+  })
+  .strict()
+  .refine((t) => (t.vocabulary === undefined) !== (t.vocabulary_file === undefined), { message: 'give exactly one of vocabulary and vocabulary_file', path: ['vocabulary'] });
+
+const graph = z
+  .object({
+    name: z.string().min(1),
+    file: fileName.refine((f) => f.endsWith('.onnx'), 'expected an .onnx file'),
+    /** Graph input name → the name of the tensor that feeds it (defaults: the same name). */
+    bind: z.record(z.string(), tensorName).default({}),
+  })
+  .strict();
+
+const manifestSchema = z
+  .object({
+    simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    robot: z.literal('panda', { message: 'expected "panda" (the robot Simloop bundles)' }),
+    inputs: z
+      .object({
+        images: z.array(imageInput).default([]),
+        state: z
+          .object({
+            tensor: tensorName,
+            quantities: z.array(z.enum(Object.keys(STATE_QUANTITIES) as [StateQuantity, ...StateQuantity[]])).min(1),
+            normalization,
+          })
+          .strict()
+          .optional(),
+        instruction: z
+          .object({
+            ids_tensor: tensorName,
+            mask_tensor: tensorName.optional(),
+            max_length: z.number().int().min(1).max(512),
+            dtype: z.enum(['int64', 'int32']).default('int64'),
+            tokenizer: wordTokenizerSpec,
+          })
+          .strict()
+          .optional(),
+        /** How many past observations each input holds (1: the current one). */
+        history: z.literal(1, { message: 'expected 1 (observation history is not supported yet)' }).default(1),
+      })
+      .strict(),
+    outputs: z
+      .object({
+        /** Output tensor of shape [1, chunk, dim] (or [chunk, dim]). */
+        tensor: tensorName,
+        chunk: z.number().int().min(1).max(1000),
+        space: z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]),
+        normalization,
+        /** Actions are clipped to these after de-normalisation (SI units, one per dimension). */
+        limits: z.object({ low: finiteArray, high: finiteArray }).strict().optional(),
+      })
+      .strict(),
+    control: z
+      .object({
+        hz: z.number().min(1).max(1000),
+        n_action_steps: z.number().int().min(1),
+        /** ACT's temporal ensembling coefficient; needs n_action_steps 1. */
+        temporal_ensemble: z.number().nullable().default(null),
+      })
+      .strict(),
+    graphs: z.array(graph).min(1).max(1, { message: 'one graph for now (multi-graph policies are not supported yet)' }),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const dim = ACTION_SPACES[m.outputs.space];
+    if (m.control.n_action_steps > m.outputs.chunk) ctx.addIssue({ code: 'custom', path: ['control', 'n_action_steps'], message: `${m.control.n_action_steps} is more than outputs.chunk (${m.outputs.chunk})` });
+    if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling runs the policy every step: n_action_steps must be 1' });
+    if (m.outputs.limits) {
+      for (const side of ['low', 'high'] as const) {
+        if (m.outputs.limits[side].length !== dim) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', side], message: `${m.outputs.limits[side].length} values; ${m.outputs.space} actions have ${dim}` });
+      }
+      m.outputs.limits.low.forEach((lo, i) => {
+        if (lo > m.outputs.limits!.high[i]!) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', 'low', i], message: `${lo} is above high[${i}]` });
+      });
+    }
+    const names = [...m.inputs.images.map((i) => i.tensor), m.inputs.state?.tensor, m.inputs.instruction?.ids_tensor, m.inputs.instruction?.mask_tensor].filter((n): n is string => n !== undefined);
+    const seen = new Set<string>();
+    for (const name of names) {
+      if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `tensor name "${name}" is used twice` });
+      seen.add(name);
+    }
+    if (names.length === 0) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'a policy needs at least one input (images, state or instruction)' });
+  });
+
+export type PolicyManifest = z.infer<typeof manifestSchema>;
+
+/** Checks a manifest's text; errors name the file and the field. */
+export function parsePolicyManifest(text: string, file: string): PolicyManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not JSON (${(e as Error).message})`);
+  }
+  return validateWithSchema(manifestSchema, json, file);
+}
+
+/** The number of values in the state tensor. */
+export function stateSize(quantities: readonly StateQuantity[]): number {
+  return quantities.reduce((n, q) => n + STATE_QUANTITIES[q], 0);
+}
+
+/** A manifest with everything it points at read and checked: what the runtime needs. */
+export interface ResolvedPolicy {
+  manifest: PolicyManifest;
+  images: (ImageInputSpec & { tensor: string; camera: 'scene' | 'wrist' })[];
+  state: { tensor: string; quantities: StateQuantity[]; normalizer: Normalizer } | null;
+  instruction: { idsTensor: string; maskTensor: string | null; dtype: 'int64' | 'int32'; tokenize: (text: string) => Tokens } | null;
+  action: { tensor: string; chunk: number; dim: number; space: ActionSpace; normalizer: Normalizer; low: number[] | null; high: number[] | null };
+}
+
+/**
+ * Reads the files the manifest names (through `readFile`, relative to the manifest; null when a
+ * file is missing) and builds the processors. Errors name the manifest, the field and the file.
+ */
+export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: (path: string) => string | null): ResolvedPolicy {
+  const readJson = (path: string, field: string): unknown => {
+    const text = readFile(path);
+    if (text === null) throw new InputError(file, `${field}: "${path}" was not found beside the manifest`);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new InputError(file, `${field}: "${path}" is not JSON (${(e as Error).message})`);
+    }
+  };
+  const statsCache = new Map<string, unknown>();
+  const normalizer = (spec: z.infer<typeof normalization>, dim: number, field: string): Normalizer => {
+    try {
+      if (spec.mode === 'identity') return makeNormalizer('identity', {}, dim);
+      let stats: Record<string, readonly number[] | undefined> = { mean: spec.mean, std: spec.std, min: spec.min, max: spec.max, q01: spec.q01, q99: spec.q99 };
+      if (spec.stats_file !== undefined) {
+        if (!statsCache.has(spec.stats_file)) statsCache.set(spec.stats_file, readJson(spec.stats_file, `${field}.stats_file`));
+        stats = statsFromLeRobot(statsCache.get(spec.stats_file), spec.feature!);
+      }
+      return makeNormalizer(spec.mode as NormalizationMode, stats, dim);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(file, `${field}: ${(e as Error).message}`);
+    }
+  };
+
+  const { inputs, outputs } = manifest;
+  const state = inputs.state
+    ? { tensor: inputs.state.tensor, quantities: inputs.state.quantities, normalizer: normalizer(inputs.state.normalization, stateSize(inputs.state.quantities), 'inputs.state.normalization') }
+    : null;
+  let instruction: ResolvedPolicy['instruction'] = null;
+  if (inputs.instruction) {
+    const t = inputs.instruction.tokenizer;
+    const vocabulary = t.vocabulary ?? readJson(t.vocabulary_file!, 'inputs.instruction.tokenizer.vocabulary_file');
+    if (!Array.isArray(vocabulary) || !vocabulary.every((w) => typeof w === 'string')) {
+      throw new InputError(file, `inputs.instruction.tokenizer.vocabulary_file: "${t.vocabulary_file}" must hold a JSON array of strings`);
+    }
+    let tokenize: (text: string) => Tokens;
+    try {
+      tokenize = wordTokenizer({ vocabulary, maxLength: inputs.instruction.max_length, pad: t.pad, unknown: t.unknown, lowercase: t.lowercase });
+    } catch (e) {
+      throw new InputError(file, `inputs.instruction.tokenizer: ${(e as Error).message}`);
+    }
+    instruction = { idsTensor: inputs.instruction.ids_tensor, maskTensor: inputs.instruction.mask_tensor ?? null, dtype: inputs.instruction.dtype, tokenize };
+  }
+  const dim = ACTION_SPACES[outputs.space];
+  return {
+    manifest,
+    images: inputs.images.map((i) => ({
+      tensor: i.tensor,
+      camera: i.camera,
+      width: i.width,
+      height: i.height,
+      fit: i.fit,
+      padAlign: i.pad_align,
+      layout: i.layout,
+      dtype: i.dtype,
+      range: i.range,
+      ...(i.mean && i.std ? { mean: i.mean, std: i.std } : {}),
+    })),
+    state,
+    instruction,
+    action: {
+      tensor: outputs.tensor,
+      chunk: outputs.chunk,
+      dim,
+      space: outputs.space,
+      normalizer: normalizer(outputs.normalization, dim, 'outputs.normalization'),
+      low: outputs.limits?.low ?? null,
+      high: outputs.limits?.high ?? null,
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The policy worker: onnxruntime-web in its own thread, WebGPU first and WASM (threaded when the
+ * page is cross-origin isolated) as the fallback, with the provider actually used reported back.
+ * Wiring only — manifest, pre/post-processing and the graph check are src/engine/policy.
+ *
+ * ORT is imported here, not proxied (`env.wasm.proxy` does not work with WebGPU).
+ */
+import * as Comlink from 'comlink';
+import * as ort from 'onnxruntime-web';
+import { describeError } from '../src/engine/errors.ts';
+import { parsePolicyManifest, resolvePolicy } from '../src/engine/policy/manifest.ts';
+import { type PolicyObservation, PolicyRuntime, type SessionLike, type TensorFactory, type TensorLike } from '../src/engine/policy/runtime.ts';
+
+export type ExecutionProvider = 'webgpu' | 'wasm';
+
+export interface OpenRequest {
+  manifestFile: string;
+  /** The manifest and every file it names, by path relative to the manifest. */
+  files: Record<string, ArrayBuffer>;
+  /** Providers to try, in order (default: WebGPU, then WASM). */
+  providers?: ExecutionProvider[];
+}
+
+export interface OpenResult {
+  provider: ExecutionProvider;
+  /** Why earlier providers were not used (e.g. "webgpu: no adapter"). */
+  fallbacks: string[];
+  threads: number;
+  crossOriginIsolated: boolean;
+}
+
+export interface RawTensor {
+  type: 'float32' | 'uint8' | 'int64' | 'int32';
+  dims: number[];
+  data: number[];
+}
+
+const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims) as unknown as TensorLike;
+
+let runtime: PolicyRuntime | null = null;
+let session: ort.InferenceSession | null = null;
+
+/** Why WebGPU cannot be used here, or null when an adapter is available. */
+async function webgpuProblem(): Promise<string | null> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return 'navigator.gpu is not available (the browser has WebGPU off)';
+  try {
+    return (await gpu.requestAdapter()) ? null : 'no WebGPU adapter';
+  } catch (e) {
+    return `requesting an adapter failed (${describeError(e)})`;
+  }
+}
+
+const api = {
+  async open(request: OpenRequest): Promise<OpenResult> {
+    const text = (path: string): string | null => (request.files[path] ? new TextDecoder().decode(request.files[path]) : null);
+    const manifestText = text(request.manifestFile);
+    if (manifestText === null) throw new Error(`${request.manifestFile}: the manifest was not given`);
+    const policy = resolvePolicy(parsePolicyManifest(manifestText, request.manifestFile), request.manifestFile, text);
+    const graphFile = policy.manifest.graphs[0]!.file;
+    const model = request.files[graphFile];
+    if (!model) throw new Error(`${request.manifestFile}: graphs[0].file: "${graphFile}" was not given`);
+
+    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, Math.max(1, navigator.hardwareConcurrency - 1)) : 1;
+    await session?.release();
+    session = null;
+    runtime = null;
+    const fallbacks: string[] = [];
+    for (const provider of request.providers ?? ['webgpu', 'wasm']) {
+      if (provider === 'webgpu') {
+        const problem = await webgpuProblem();
+        if (problem) {
+          fallbacks.push(`webgpu: ${problem}`);
+          continue;
+        }
+      }
+      try {
+        session = await ort.InferenceSession.create(new Uint8Array(model), { executionProviders: [provider], graphOptimizationLevel: 'all' });
+      } catch (e) {
+        fallbacks.push(`${provider}: ${describeError(e)}`);
+        continue;
+      }
+      runtime = PolicyRuntime.create(policy, session as unknown as SessionLike, tensor, request.manifestFile);
+      return { provider, fallbacks, threads: ort.env.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated };
+    }
+    throw new Error(`${request.manifestFile}: no execution provider could open the policy (${fallbacks.join('; ')})`);
+  },
+
+  /** Runs the graph on tensors given as they are (tests, benchmarks); returns the raw output and the actions. */
+  async runRaw(inputs: Record<string, RawTensor>): Promise<{ raw: Float32Array; chunk: Float64Array; ms: number }> {
+    if (!runtime) throw new Error('no policy is open');
+    const feeds: Record<string, TensorLike> = {};
+    for (const [name, t] of Object.entries(inputs)) {
+      const data = t.type === 'float32' ? Float32Array.from(t.data) : t.type === 'uint8' ? Uint8Array.from(t.data) : t.type === 'int64' ? BigInt64Array.from(t.data, (v) => BigInt(v)) : Int32Array.from(t.data);
+      feeds[name] = tensor(t.type, data, t.dims);
+    }
+    const t0 = performance.now();
+    const result = await runtime.run(feeds);
+    return Comlink.transfer({ ...result, ms: performance.now() - t0 }, [result.raw.buffer, result.chunk.buffer]);
+  },
+
+  /** Observation → action chunk (SI units). */
+  async infer(obs: PolicyObservation) {
+    if (!runtime) throw new Error('no policy is open');
+    const result = await runtime.infer(obs);
+    return Comlink.transfer(result, [result.raw.buffer, result.chunk.buffer]);
+  },
+
+  async close(): Promise<void> {
+    await session?.release();
+    session = null;
+    runtime = null;
+  },
+};
+
+export type PolicyWorkerApi = typeof api;
+
+Comlink.expose(api);

@@ -28,14 +28,14 @@ export async function bundledTasks(): Promise<string[]> {
 }
 
 /** A task by bundled id or by file path. */
-async function taskFile(task: string): Promise<string> {
+export async function taskFile(task: string): Promise<string> {
   if (/\.(ya?ml|json)$/i.test(task)) return resolve(task);
   const ids = await bundledTasks();
   if (!ids.includes(task)) throw new InputError(task, `no such task; bundled tasks: ${ids.join(', ')} (or give a .task.yaml file)`);
   return resolve(TASKS_DIR, `${task}.task.yaml`);
 }
 
-async function read(file: string, what: string): Promise<Uint8Array> {
+export async function read(file: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch {

@@ -13,6 +13,7 @@ import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
 import { mergeShards } from './merge.ts';
 import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
+import { formatEvalProgress, runEvalCommand } from './eval.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -24,6 +25,8 @@ export const USAGE = `usage:
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--no-cameras] [--json]
+  simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
+               [--ep webgpu|wasm] [--clock sim|real] [--image-size WxH] [--no-videos] [--json]
 
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
 or a Simloop scene document (.json).
@@ -104,6 +107,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           fps: { type: 'string' },
           'image-size': { type: 'string' },
           'no-cameras': { type: 'boolean' },
+          policy: { type: 'string' },
+          ep: { type: 'string' },
+          clock: { type: 'string' },
+          'no-videos': { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -113,6 +120,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const { values, positionals } = parsed;
     if (command === 'generate') return await generate(values, positionals, out, err);
     if (command === 'demos') return await demos(values, positionals, out, err);
+    if (command === 'eval') return await evaluate(values, positionals, out, err);
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
       const result = await mergeShards(positionals, values.out);
@@ -206,6 +214,39 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
     formats: job.formats,
   };
   out.write(values.json ? `${JSON.stringify(summary)}\n` : `wrote ${result.frames} frames to ${job.out} (${summary.frames_per_second} frames/s)\n`);
+  return 0;
+}
+
+async function evaluate(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
+  if (positionals.length) throw new UsageError(`eval takes no positional arguments (got "${positionals[0]}")`);
+  for (const k of ['policy', 'task', 'episodes', 'seed', 'out'] as const) if (typeof values[k] !== 'string') throw new UsageError(`eval needs --${k}`);
+  const episodes = integer('episodes', values.episodes as string);
+  if (episodes < 1) throw new UsageError(`--episodes must be at least 1, got ${episodes}`);
+  const seed = integer('seed', values.seed as string);
+  const ep = values.ep ?? 'webgpu';
+  if (ep !== 'webgpu' && ep !== 'wasm') throw new UsageError(`--ep must be webgpu or wasm, got "${ep}"`);
+  const clock = values.clock ?? 'sim';
+  if (clock !== 'sim' && clock !== 'real') throw new UsageError(`--clock must be sim or real, got "${clock}"`);
+  let imageSize: [number, number] | undefined;
+  if (typeof values['image-size'] === 'string') {
+    const m = /^(\d+)x(\d+)$/.exec(values['image-size']);
+    if (!m) throw new UsageError(`--image-size must be WxH, e.g. 128x128, got "${values['image-size']}"`);
+    imageSize = [Number(m[1]), Number(m[2])];
+  }
+  const tty = err.isTTY === true;
+  let last = 0;
+  const results = await runEvalCommand(
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, videos: values['no-videos'] !== true, ...(imageSize ? { imageSize } : {}) },
+    (p) => {
+      const now = Date.now();
+      if (!tty && p.done !== p.total && now - last < 2000) return;
+      last = now;
+      err.write(tty ? `\r${formatEvalProgress(p)}\x1b[K` : `${formatEvalProgress(p)}\n`);
+    },
+  );
+  if (tty) err.write('\n');
+  const [lo, hi] = results.ci95.map((v) => (100 * v).toFixed(1));
+  out.write(values.json ? `${JSON.stringify(results)}\n` : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms; results in ${values.out}\n`);
   return 0;
 }
 

@@ -21,7 +21,7 @@ export interface ActionSelector {
   reset(): void;
 }
 
-/** Executes the first `nActionSteps` actions of each chunk. */
+/** Executes the first `nActionSteps` actions of each chunk (all of a shorter one). */
 export class ChunkQueue implements ActionSelector {
   private queue: Float64Array[] = [];
 
@@ -38,9 +38,9 @@ export class ChunkQueue implements ActionSelector {
 
   push(chunk: ArrayLike<number>, horizon: number): void {
     checkChunk(chunk, horizon, this.dim);
-    if (this.nActionSteps > horizon) throw new RangeError(`n_action_steps (${this.nActionSteps}) is more than the chunk holds (${horizon})`);
     this.queue = [];
-    for (let t = 0; t < this.nActionSteps; t++) this.queue.push(Float64Array.from({ length: this.dim }, (_, a) => chunk[t * this.dim + a]!));
+    // A chunk shorter than n (the real-time loop drops actions whose time has passed) runs whole.
+    for (let t = 0; t < Math.min(this.nActionSteps, horizon); t++) this.queue.push(Float64Array.from({ length: this.dim }, (_, a) => chunk[t * this.dim + a]!));
   }
 
   next(): Float64Array {

@@ -179,11 +179,25 @@ export class Episode {
 
   /** One control step with a 7-number action; then checks success. Returns whether the episode is over. */
   step(action: ArrayLike<number>): boolean {
+    return this.stepIn('ee_delta_pose', action);
+  }
+
+  /**
+   * One control step with an action in `space`: ee_delta_pose as `step` (7 numbers);
+   * joint_position and joint_delta are the 7 arm joints (rad) then the gripper (< 0 open, ≥ 0
+   * close). Then checks success; returns whether the episode is over.
+   */
+  stepIn(space: 'ee_delta_pose' | 'joint_position' | 'joint_delta', action: ArrayLike<number>): boolean {
     if (this.done) throw new Error(`episode ${this.index} is over (${this.success ? 'succeeded' : 'ran out of steps'})`);
-    if (action.length !== ACTION_NAMES.length) throw new RangeError(`expected ${ACTION_NAMES.length} action values (${ACTION_NAMES.join(', ')}), got ${action.length}`);
+    const joints = this.arm.model.armJoints.length;
+    const expected = space === 'ee_delta_pose' ? ACTION_NAMES.length : joints + 1;
+    if (action.length !== expected) throw new RangeError(space === 'ee_delta_pose' ? `expected ${ACTION_NAMES.length} action values (${ACTION_NAMES.join(', ')}), got ${action.length}` : `expected ${expected} ${space} action values (${joints} joints, then the gripper), got ${action.length}`);
     const a = Array.from(action);
     if (a.some((v) => !Number.isFinite(v))) throw new RangeError(`action has a value that is not a finite number: [${a.join(', ')}]`);
-    this.arm.step({ kind: 'ee_delta', dp: [a[0]!, a[1]!, a[2]!], drot: [a[3]!, a[4]!, a[5]!] }, a[6]! >= 0 ? 'close' : 'open');
+    const gripper = a[a.length - 1]! >= 0 ? 'close' : 'open';
+    if (space === 'ee_delta_pose') this.arm.step({ kind: 'ee_delta', dp: [a[0]!, a[1]!, a[2]!], drot: [a[3]!, a[4]!, a[5]!] }, gripper);
+    else if (space === 'joint_position') this.arm.step({ kind: 'joint_position', q: a.slice(0, joints) }, gripper);
+    else this.arm.step({ kind: 'joint_delta', dq: a.slice(0, joints) }, gripper);
     this.steps++;
     this.success = this.check();
     this.done = this.success || this.steps >= this.task.max_steps;

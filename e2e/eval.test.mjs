@@ -1,0 +1,96 @@
+/**
+ * `simloop eval` end to end: the tiny test policy (scenes/fixtures/policy/tiny, untrained) drives
+ * the Panda through reach episodes in headless Chromium on onnxruntime-web. Checks the results
+ * contract, episodes.jsonl, one MP4 per episode named by its outcome with one frame per control
+ * step (PyAV, an independent decoder), sim-time reproducibility, and bad input refused in one line
+ * before any browser starts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../src/cli/main.ts';
+
+const PYTHON = '/usr/bin/python3';
+const HAS_AV = spawnSync(PYTHON, ['-c', 'import av'], { encoding: 'utf8' }).status === 0;
+const POLICY = 'scenes/fixtures/policy/tiny/policy.json';
+
+async function run(...args) {
+  const stdout = [];
+  const stderr = [];
+  const code = await main(args, { write: (s) => stdout.push(s) }, { write: (s) => stderr.push(s) });
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+test('simloop eval writes results.json, episodes.jsonl and a video per episode; sim time is reproducible', { timeout: 240_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'simloop-eval-e2e-'));
+  try {
+    const out = join(tmp, 'a');
+    const first = await run('eval', '--policy', POLICY, '--task', 'reach', '--episodes', '2', '--seed', '5', '--out', out, '--ep', 'wasm', '--image-size', '64x48', '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const results = JSON.parse(first.stdout);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')), results);
+    for (const key of ['task', 'policy', 'episodes', 'successes', 'success_rate', 'ci95', 'mean_steps', 'ep', 'clock', 'inference_ms']) assert.ok(key in results, `results has ${key}`);
+    assert.equal(results.task, 'reach');
+    assert.equal(results.policy, 'tiny-test-policy');
+    assert.equal(results.ep, 'wasm');
+    assert.equal(results.clock, 'sim');
+    assert.equal(results.episodes, 2);
+    assert.equal(results.success_rate, results.successes / 2);
+    assert.ok(results.ci95[0] <= results.success_rate && results.success_rate <= results.ci95[1]);
+    assert.ok(results.inference_ms.p50 > 0 && results.inference_ms.p95 >= results.inference_ms.p50);
+
+    const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.episode, l.seed]), [[0, 5], [1, 5]]);
+    for (const l of lines) {
+      assert.match(l.instruction, /\w+/);
+      assert.equal(l.video, `videos/episode_${l.episode}_${l.success ? 'success' : 'failure'}.mp4`);
+    }
+    assert.deepEqual(readdirSync(join(out, 'videos')).sort(), lines.map((l) => l.video.slice('videos/'.length)).sort());
+    assert.equal(results.mean_steps, (lines[0].steps + lines[1].steps) / 2);
+
+    if (HAS_AV) {
+      const script = 'import av, sys\nfor p in sys.argv[1:]:\n    c = av.open(p); s = c.streams.video[0]\n    print(sum(1 for _ in c.decode(s)), s.width, s.height)';
+      const probe = spawnSync(PYTHON, ['-c', script, ...lines.map((l) => join(out, l.video))], { encoding: 'utf8' });
+      assert.equal(probe.status, 0, probe.stderr);
+      assert.deepEqual(probe.stdout.trim().split('\n'), lines.map((l) => `${l.steps} 64 48`));
+    }
+
+    // Sim time: the same seed gives the same episodes.
+    const again = await run('eval', '--policy', POLICY, '--task', 'reach', '--episodes', '2', '--seed', '5', '--out', join(tmp, 'b'), '--ep', 'wasm', '--image-size', '64x48', '--no-videos', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    const strip = (l) => ({ ...l, video: null });
+    assert.deepEqual(readFileSync(join(tmp, 'b', 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)), lines.map(strip));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('simloop eval refuses bad input in one line, before starting a browser', { timeout: 60_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'simloop-eval-bad-'));
+  try {
+    // A manifest that does not match its graph.
+    const pkg = join(tmp, 'pkg');
+    mkdirSync(pkg);
+    for (const f of ['policy.onnx', 'stats.json', 'vocab.json']) copyFileSync(join('scenes/fixtures/policy/tiny', f), join(pkg, f));
+    const manifest = JSON.parse(readFileSync(POLICY, 'utf8'));
+    manifest.inputs.images[0].width = 64;
+    writeFileSync(join(pkg, 'policy.json'), JSON.stringify(manifest));
+    const cases = [
+      [['--policy', join(pkg, 'policy.json')], /^simloop: policy\.json: inputs\.images\[0\]: "image_scene" has shape \[batch, 3, 24, 32\] in graphs\[0\] \(policy\.onnx\); the manifest gives \[1, 3, 24, 64\]\n$/],
+      [['--policy', join(tmp, 'missing.json')], /missing\.json: cannot read the policy manifest file\n$/],
+      [['--policy', POLICY, '--ep', 'cuda'], /--ep must be webgpu or wasm, got "cuda"/],
+      [['--policy', POLICY, '--clock', 'wall'], /--clock must be sim or real, got "wall"/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run('eval', '--task', 'reach', '--episodes', '1', '--seed', '1', '--out', join(tmp, 'out'), ...args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,133 @@
+/**
+ * `simloop eval`: a policy package on a task's randomized episodes. Node checks the inputs (task,
+ * scene, the manifest and what it names, and the manifest against the graph with
+ * onnxruntime-node) so bad input fails in one line before any browser starts; the episodes run in
+ * headless Chromium (eval.html: the closed loop, the policy on onnxruntime-web, the cameras and
+ * the per-episode videos); Node writes results.json and episodes.jsonl.
+ *
+ * Output:
+ *   <out>/results.json     { task, policy, episodes, successes, success_rate, ci95, mean_steps, ep,
+ *                            clock, inference_ms: { p50, p95 }, errored, seed, fallbacks }
+ *   <out>/episodes.jsonl   one line per episode: { episode, seed, success, steps, instruction, error, video }
+ *   <out>/videos/episode_<k>_<success|failure>.mp4   the scene camera, one frame per control step
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { InputError } from '../engine/errors.ts';
+import { loadSceneFile } from '../engine/load.ts';
+import type { EvalClock, EvaluationSummary } from '../engine/policy/closedLoop.ts';
+import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
+import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
+import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../policy/evalPage.ts';
+import type { ExecutionProvider } from '../../workers/policy.worker.ts';
+import { read, taskFile } from './demos.ts';
+import { runHeadlessJob } from './headlessJob.ts';
+import { sceneBytesForPage } from './meshes.ts';
+import { checkWritable, fsSink } from './sinks/fsSink.ts';
+
+export interface EvalRequest {
+  policy: string;
+  task: string;
+  episodes: number;
+  seed: number;
+  out: string;
+  /** The execution provider to try first (default webgpu, falling back to wasm). */
+  ep?: ExecutionProvider;
+  clock?: EvalClock;
+  imageSize?: [number, number];
+  videos?: boolean;
+}
+
+export interface EvalResults extends EvaluationSummary {
+  seed: number;
+  /** Why a provider before the one used was skipped. */
+  fallbacks: string[];
+}
+
+/** Every file a manifest names, relative to it. */
+function packageFiles(manifest: PolicyManifest): string[] {
+  const files = new Set<string>(manifest.graphs.map((g) => g.file));
+  for (const n of [manifest.inputs.state?.normalization, manifest.outputs.normalization]) {
+    if (n && 'stats_file' in n && n.stats_file) files.add(n.stats_file);
+  }
+  const vocabulary = manifest.inputs.instruction?.tokenizer.vocabulary_file;
+  if (vocabulary) files.add(vocabulary);
+  return [...files];
+}
+
+export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {
+  const file = await taskFile(request.task);
+  const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
+  const scenePath = resolve(dirname(file), task.scene);
+  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath);
+  checkTaskAgainstScene(task, loadSceneFile(sceneBytes, scenePath).document, basename(file));
+
+  const manifestPath = resolve(request.policy);
+  const manifestName = basename(manifestPath);
+  const manifest = parsePolicyManifest(new TextDecoder().decode(await read(manifestPath, 'policy manifest')), manifestName);
+  const folder = dirname(manifestPath);
+  const readText = (path: string) => {
+    try {
+      return readFileSync(join(folder, path), 'utf8');
+    } catch {
+      return null;
+    }
+  };
+  const policy = resolvePolicy(manifest, manifestName, readText);
+  const files = packageFiles(manifest);
+  const inputs: Record<string, Uint8Array> = { task: await read(file, 'task'), scene: sceneBytes, [`policy/${manifestName}`]: await read(manifestPath, 'policy manifest') };
+  for (const name of files) {
+    try {
+      inputs[`policy/${name}`] = new Uint8Array(readFileSync(join(folder, name)));
+    } catch {
+      throw new InputError(manifestName, `"${name}" was not found beside the manifest (${folder})`);
+    }
+  }
+  // The manifest against the graph, here, so a mismatch is one line and no browser starts.
+  const graphFile = manifest.graphs[0]!.file;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(inputs[`policy/${graphFile}`]!);
+  } catch (e) {
+    throw new InputError(manifestName, `graphs[0].file: "${graphFile}" could not be opened as an ONNX graph (${(e as Error).message.split('\n')[0]})`);
+  }
+  try {
+    checkGraph(policy, session as unknown as SessionLike, manifestName);
+  } finally {
+    await session.release();
+  }
+
+  if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);
+  const [width, height] = request.imageSize ?? [128, 128];
+  if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
+  const out = resolve(request.out);
+  await checkWritable(out);
+  const sink = fsSink(out);
+  const ep = request.ep ?? 'webgpu';
+  const pageRequest: EvalPageRequest = {
+    taskId: task.id,
+    taskFile: basename(file),
+    sceneFile: basename(scenePath),
+    manifestFile: manifestName,
+    policyFiles: [manifestName, ...files],
+    episodes: request.episodes,
+    seed: request.seed,
+    providers: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+    clock: request.clock ?? 'sim',
+    imageSize: [width, height],
+    videos: request.videos !== false,
+    warmup: 3,
+  };
+  const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
+  const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks };
+  const lines = result.episodes.map((e) => JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, error: e.error, video: e.video }));
+  await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
+  await sink.write('results.json', new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));
+  return results;
+}
+
+export function formatEvalProgress(p: EvalProgress): string {
+  return `episodes ${p.done}/${p.total} · ${p.successes} succeeded${p.provider ? ` · ${p.provider}` : ''}`;
+}

@@ -1,0 +1,235 @@
+/**
+ * A policy driving the robot through task episodes, and an evaluation over many of them.
+ *
+ * Each control step: when the action selector needs one, the policy gets an observation (the
+ * robot's cameras, its state, the instruction) and returns an action chunk (SI units); the
+ * selector (n_action_steps queue or ACT temporal ensembling) gives this step's action, which the
+ * episode applies through the robot's controllers; the task's success predicate is checked on
+ * simulator state. Two clocks:
+ * - sim: physics waits for inference. Fully reproducible: episode k depends only on (seed, k)
+ *   (given a deterministic runtime: the same provider on the same machine).
+ * - real: inference latency costs simulated time, as on a real robot. While the policy thinks for
+ *   L ms, floor(L · hz / 1000) control steps pass with the arm holding still (zero motion, the
+ *   gripper as last commanded); the chunk's first actions, whose time has passed, are dropped. A
+ *   slow policy is penalised the way hardware would penalise it. Not reproducible (latency varies).
+ *
+ * A PolicyError (NaN actions, a failed inference) ends the episode as errored, and the evaluation
+ * goes on with the next one.
+ */
+import type { SceneDocument } from '../scene/schema.ts';
+import { Episode } from '../tasks/episode.ts';
+import type { TaskSpec } from '../tasks/spec.ts';
+import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
+import { type ActionSelector, ChunkQueue, TemporalEnsembler } from './chunking.ts';
+import type { RgbaImage } from './image.ts';
+import type { ActionSpace } from './manifest.ts';
+import { PolicyError, type PolicyObservation } from './runtime.ts';
+
+export type EvalClock = 'sim' | 'real';
+
+/** What the loop needs of a policy: a chunk for an observation, and how to use it. */
+export interface PolicyDriver {
+  name: string;
+  /** The execution provider, for reports ("wasm", "webgpu", "node"). */
+  provider: string;
+  space: ActionSpace;
+  horizon: number;
+  dim: number;
+  hz: number;
+  nActionSteps: number;
+  temporalEnsemble: number | null;
+  /** Action chunk (horizon × dim, SI units) and the inference latency in milliseconds. */
+  infer(obs: PolicyObservation): Promise<{ chunk: Float64Array; ms: number }>;
+}
+
+/** Renders the robot's cameras for one episode. */
+export interface EpisodeCameras {
+  render(): Partial<Record<'scene' | 'wrist', RgbaImage>>;
+  dispose(): void;
+}
+
+export interface PolicyEpisodeResult {
+  index: number;
+  seed: number;
+  instruction: string;
+  success: boolean;
+  steps: number;
+  /** Why the episode stopped early (a PolicyError), or null. */
+  error: string | null;
+  /** Simulated seconds the episode took. */
+  seconds: number;
+  inferenceMs: number[];
+}
+
+export interface PolicyEpisodeRun {
+  task: TaskSpec;
+  scene: SceneDocument;
+  seed: number;
+  index: number;
+  policy: PolicyDriver;
+  clock: EvalClock;
+  cameras?: (episode: Episode) => EpisodeCameras;
+  /** Called after every control step (for videos and live views). */
+  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void;
+}
+
+function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist', RgbaImage>>): PolicyObservation {
+  const o = episode.observe();
+  const joints = episode.arm.model.armJoints.length;
+  const { position, quaternion } = o.ee;
+  return {
+    images,
+    jointPositions: o.state.subarray(0, joints),
+    fingerPositions: o.state.subarray(joints),
+    eePosition: [position.x, position.y, position.z],
+    eeQuaternion: [quaternion.x, quaternion.y, quaternion.z, quaternion.w],
+    gripperWidth: o.gripperWidth,
+    instruction: episode.instruction,
+  };
+}
+
+function selectorFor(policy: PolicyDriver): ActionSelector {
+  return policy.temporalEnsemble !== null ? new TemporalEnsembler(policy.dim, policy.temporalEnsemble) : new ChunkQueue(policy.dim, policy.nActionSteps);
+}
+
+/** The action that holds the arm still with the gripper as `gripper` commands it. */
+function holdAction(space: ActionSpace, dim: number, gripper: number, episode: Episode): Float64Array {
+  const hold = new Float64Array(dim);
+  if (space === 'joint_position') hold.set(episode.arm.state().target.slice(0, dim - 1));
+  hold[dim - 1] = gripper;
+  return hold;
+}
+
+/** One episode of `task` (episode `index` of `seed`) driven by `policy`. */
+export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpisodeResult> {
+  const { policy } = run;
+  // The task runs at the policy's control rate (as demonstrations record at theirs).
+  const task = run.task.control_hz === policy.hz ? run.task : { ...run.task, control_hz: policy.hz };
+  const episode = await Episode.create(task, run.scene, run.seed, run.index);
+  const cameras = run.cameras?.(episode) ?? null;
+  const selector = selectorFor(policy);
+  const inferenceMs: number[] = [];
+  let error: string | null = null;
+  let gripper = -1;
+  try {
+    while (!episode.done) {
+      const images = cameras ? cameras.render() : {};
+      let action: Float64Array;
+      if (selector.needsInference()) {
+        let chunk: Float64Array;
+        let ms: number;
+        try {
+          ({ chunk, ms } = await policy.infer(observation(episode, images)));
+        } catch (e) {
+          if (!(e instanceof PolicyError)) throw e;
+          error = e.message;
+          break;
+        }
+        inferenceMs.push(ms);
+        let horizon = policy.horizon;
+        if (run.clock === 'real') {
+          // The world moved on while the policy was thinking.
+          const passed = Math.floor((ms * policy.hz) / 1000);
+          for (let k = 0; k < passed && !episode.done; k++) {
+            const hold = holdAction(policy.space, policy.dim, gripper, episode);
+            episode.stepIn(policy.space, hold);
+            run.onStep?.(episode, hold, null);
+          }
+          if (episode.done) break;
+          const dropped = Math.min(passed, horizon - 1);
+          chunk = chunk.subarray(dropped * policy.dim);
+          horizon -= dropped;
+        }
+        selector.push(chunk, horizon);
+      }
+      action = selector.next();
+      gripper = action[policy.dim - 1]!;
+      episode.stepIn(policy.space, action);
+      run.onStep?.(episode, action, cameras ? images : null);
+    }
+  } finally {
+    cameras?.dispose();
+    episode.free();
+  }
+  return {
+    index: run.index,
+    seed: run.seed,
+    instruction: episode.instruction,
+    success: error === null && episode.success,
+    steps: episode.steps,
+    error,
+    seconds: episode.steps / episode.task.control_hz,
+    inferenceMs,
+  };
+}
+
+export interface EvaluationSummary {
+  task: string;
+  policy: string;
+  episodes: number;
+  successes: number;
+  success_rate: number;
+  ci95: [number, number];
+  mean_steps: number;
+  ep: string;
+  clock: EvalClock;
+  inference_ms: { p50: number; p95: number };
+  /** Episodes stopped by a policy error (counted as failures). */
+  errored: number;
+}
+
+/** The q-quantile (0..1) by linear interpolation between order statistics (numpy's default). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const lo = Math.floor(position);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+}
+
+/** The results.json summary of a set of episodes. */
+export function summarize(taskId: string, policy: PolicyDriver, clock: EvalClock, results: readonly PolicyEpisodeResult[]): EvaluationSummary {
+  const successes = results.filter((r) => r.success).length;
+  const latencies = results.flatMap((r) => r.inferenceMs);
+  const round = (v: number, digits: number) => Number(v.toFixed(digits));
+  return {
+    task: taskId,
+    policy: policy.name,
+    episodes: results.length,
+    successes,
+    success_rate: results.length ? successes / results.length : 0,
+    ci95: wilsonInterval(successes, results.length),
+    mean_steps: results.length ? results.reduce((n, r) => n + r.steps, 0) / results.length : 0,
+    ep: policy.provider,
+    clock,
+    inference_ms: { p50: round(quantile(latencies, 0.5), 3), p95: round(quantile(latencies, 0.95), 3) },
+    errored: results.filter((r) => r.error !== null).length,
+  };
+}
+
+export interface EvaluationProgress {
+  done: number;
+  total: number;
+  successes: number;
+  last: PolicyEpisodeResult | null;
+}
+
+/** Episodes 0..n−1 of (task, seed) driven by `policy`, one after another. */
+export async function runEvaluation(
+  job: { taskId: string; task: TaskSpec; scene: SceneDocument; seed: number; episodes: number; policy: PolicyDriver; clock: EvalClock; cameras?: PolicyEpisodeRun['cameras'] },
+  onProgress?: (p: EvaluationProgress) => void,
+): Promise<{ summary: EvaluationSummary; episodes: PolicyEpisodeResult[] }> {
+  const results: PolicyEpisodeResult[] = [];
+  for (let index = 0; index < job.episodes; index++) {
+    const result = await runPolicyEpisode({ task: job.task, scene: job.scene, seed: job.seed, index, policy: job.policy, clock: job.clock, ...(job.cameras ? { cameras: job.cameras } : {}) });
+    results.push(result);
+    onProgress?.({ done: results.length, total: job.episodes, successes: results.filter((r) => r.success).length, last: result });
+  }
+  return { summary: summarize(job.taskId, job.policy, job.clock, results), episodes: results };
+}
+
+/** Two runs' success rates compared (Fisher's exact test). */
+export function compareEvaluations(a: EvaluationSummary, b: EvaluationSummary) {
+  return compareSuccessRates(a.successes, a.episodes, b.successes, b.episodes);
+}

@@ -7,8 +7,9 @@
  *
  * Output:
  *   <out>/results.json     { task, policy, episodes, successes, success_rate, ci95, mean_steps, ep,
- *                            clock, inference_ms: { p50, p95 }, errored, seed, fallbacks }
- *   <out>/episodes.jsonl   one line per episode: { episode, seed, success, steps, instruction, error, video }
+ *                            clock, inference_ms: { p50, p95 }, errored, instructions, seed, fallbacks }
+ *   <out>/episodes.jsonl   one line per episode: { episode, seed, success, steps, instruction,
+ *                            target_instruction (when swapped), error, video }
  *   <out>/videos/episode_<k>_<success|failure>.mp4   the scene camera, one frame per control step
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
-import type { EvalClock, EvaluationSummary } from '../engine/policy/closedLoop.ts';
+import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
 import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
@@ -36,6 +37,8 @@ export interface EvalRequest {
   /** The execution provider to try first (default webgpu, falling back to wasm). */
   ep?: ExecutionProvider;
   clock?: EvalClock;
+  /** The ablation: tell the policy about another object than the target. */
+  instructions?: InstructionMode;
   imageSize?: [number, number];
   videos?: boolean;
 }
@@ -100,7 +103,11 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   }
 
   if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);
-  const [width, height] = request.imageSize ?? [128, 128];
+  // By default the cameras render at the policy's own image size (when its images share one), so
+  // it sees frames rendered as its training demonstrations were, not resampled ones.
+  const sizes = new Set(manifest.inputs.images.map((i) => `${i.width}x${i.height}`));
+  const own = sizes.size === 1 ? ([manifest.inputs.images[0]!.width, manifest.inputs.images[0]!.height] as [number, number]) : null;
+  const [width, height] = request.imageSize ?? own ?? [128, 128];
   if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
   const out = resolve(request.out);
   await checkWritable(out);
@@ -116,13 +123,16 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     seed: request.seed,
     providers: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
     clock: request.clock ?? 'sim',
+    instructions: request.instructions ?? 'given',
     imageSize: [width, height],
     videos: request.videos !== false,
     warmup: 3,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
   const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks };
-  const lines = result.episodes.map((e) => JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, error: e.error, video: e.video }));
+  const lines = result.episodes.map((e) =>
+    JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, ...(e.target !== e.instruction ? { target_instruction: e.target } : {}), error: e.error, video: e.video }),
+  );
   await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
   await sink.write('results.json', new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));
   return results;

@@ -26,7 +26,8 @@ export const USAGE = `usage:
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--no-cameras] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
-               [--ep webgpu|wasm] [--clock sim|real] [--image-size WxH] [--no-videos] [--json]
+               [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
+               [--image-size WxH] [--no-videos] [--json]
 
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
 or a Simloop scene document (.json).
@@ -110,6 +111,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           policy: { type: 'string' },
           ep: { type: 'string' },
           clock: { type: 'string' },
+          instructions: { type: 'string' },
           'no-videos': { type: 'boolean' },
         },
       });
@@ -227,6 +229,8 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   if (ep !== 'webgpu' && ep !== 'wasm') throw new UsageError(`--ep must be webgpu or wasm, got "${ep}"`);
   const clock = values.clock ?? 'sim';
   if (clock !== 'sim' && clock !== 'real') throw new UsageError(`--clock must be sim or real, got "${clock}"`);
+  const instructions = values.instructions ?? 'given';
+  if (instructions !== 'given' && instructions !== 'swapped') throw new UsageError(`--instructions must be given or swapped, got "${instructions}"`);
   let imageSize: [number, number] | undefined;
   if (typeof values['image-size'] === 'string') {
     const m = /^(\d+)x(\d+)$/.exec(values['image-size']);
@@ -236,7 +240,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   const tty = err.isTTY === true;
   let last = 0;
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, videos: values['no-videos'] !== true, ...(imageSize ? { imageSize } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, ...(imageSize ? { imageSize } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;

@@ -9,7 +9,7 @@
 import * as Comlink from 'comlink';
 import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../workers/policy.worker.ts';
 import { loadSceneFile } from '../engine/load.ts';
-import { type EvalClock, type EvaluationSummary, type PolicyDriver, type PolicyEpisodeResult, runPolicyEpisode, summarize } from '../engine/policy/closedLoop.ts';
+import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyDriver, type PolicyEpisodeResult, runPolicyEpisode, summarize } from '../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../engine/policy/image.ts';
 import { ACTION_SPACES, parsePolicyManifest } from '../engine/policy/manifest.ts';
 import { PolicyError, type PolicyObservation } from '../engine/policy/runtime.ts';
@@ -31,6 +31,7 @@ export interface EvalPageRequest {
   seed: number;
   providers: ExecutionProvider[];
   clock: EvalClock;
+  instructions: InstructionMode;
   /** The size the robot's cameras render at (the policy's inputs are fitted from it; videos use it). */
   imageSize: [number, number];
   videos: boolean;
@@ -109,6 +110,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         index,
         policy,
         clock: request.clock,
+        instructions: request.instructions,
         cameras: (episode) => {
           const rig = new RobotCameraRig(renderer, episode.doc, episode.world, cameras);
           return {
@@ -138,7 +140,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       results.push({ ...result, video: path });
       onProgress({ done: results.length, total: request.episodes, successes: results.filter((r) => r.success).length, provider: opened.provider });
     }
-    return { summary: summarize(request.taskId, policy, request.clock, results), episodes: results, opened };
+    return { summary: summarize(request.taskId, policy, request.clock, results, request.instructions), episodes: results, opened };
   } finally {
     renderer.dispose();
     worker.terminate();

@@ -7,7 +7,7 @@ import type { Episode } from '../tasks/episode.ts';
 import { expertFor, runExpert } from '../tasks/experts.ts';
 import { parseTaskSpec } from '../tasks/spec.ts';
 import { Episode as EpisodeClass } from '../tasks/episode.ts';
-import { type PolicyDriver, quantile, runEvaluation, runPolicyEpisode, summarize } from './closedLoop.ts';
+import { instructionFor, type PolicyDriver, quantile, runEvaluation, runPolicyEpisode, summarize } from './closedLoop.ts';
 import { parsePolicyManifest, resolvePolicy } from './manifest.ts';
 import { PolicyError, PolicyRuntime, type SessionLike } from './runtime.ts';
 
@@ -127,6 +127,37 @@ describe('closed loop', () => {
   });
 });
 
+describe('instruction ablation', () => {
+  it('swaps the target`s colour for another cube`s on the table, the same way for the same (seed, episode)', async () => {
+    for (let index = 0; index < 5; index++) {
+      const episode = await EpisodeClass.create(pick.task, pick.scene, 7, index);
+      try {
+        const colours = episode.objects.map((p) => episode.randomized[`${p}:palette`] as string);
+        const target = episode.randomized[`${episode.target}:palette`] as string;
+        const swapped = instructionFor(episode, 'swapped');
+        expect(instructionFor(episode, 'given')).toBe(episode.instruction);
+        expect(episode.instruction).toContain(target);
+        const named = colours.filter((c) => new RegExp(`\\b${c}\\b`).test(swapped));
+        expect(named).toHaveLength(1);
+        expect(named[0]).not.toBe(target);
+        expect(swapped.replace(named[0]!, target)).toBe(episode.instruction);
+        expect(instructionFor(episode, 'swapped')).toBe(swapped);
+      } finally {
+        episode.free();
+      }
+    }
+  });
+
+  it('refuses tasks without named colours (reach)', async () => {
+    const episode = await EpisodeClass.create(reach.task, reach.scene, 1, 0);
+    try {
+      expect(() => instructionFor(episode, 'swapped')).toThrow('task "reach": swapped instructions need a target named by colour among other coloured objects');
+    } finally {
+      episode.free();
+    }
+  });
+});
+
 describe('summaries', () => {
   it('quantiles interpolate between order statistics (numpy`s default)', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
@@ -135,7 +166,7 @@ describe('summaries', () => {
   });
 
   it('gives the success rate with its Wilson interval and the mean steps', () => {
-    const episode = (success: boolean, steps: number) => ({ index: 0, seed: 0, instruction: '', success, steps, error: null, seconds: 0, inferenceMs: [1, 3] });
+    const episode = (success: boolean, steps: number) => ({ index: 0, seed: 0, instruction: '', target: '', success, steps, error: null, seconds: 0, inferenceMs: [1, 3] });
     const driver = { name: 'p', provider: 'wasm' } as PolicyDriver;
     const s = summarize('pick-cube', driver, 'sim', [episode(true, 10), episode(true, 20), episode(false, 60), episode(true, 30)]);
     expect(s).toMatchObject({ episodes: 4, successes: 3, success_rate: 0.75, mean_steps: 30, inference_ms: { p50: 2, p95: 3 } });

@@ -20,12 +20,34 @@ import type { SceneDocument } from '../scene/schema.ts';
 import { Episode } from '../tasks/episode.ts';
 import type { TaskSpec } from '../tasks/spec.ts';
 import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
+import { unit } from '../randomize/draw.ts';
 import { type ActionSelector, ChunkQueue, TemporalEnsembler } from './chunking.ts';
 import type { RgbaImage } from './image.ts';
 import type { ActionSpace } from './manifest.ts';
 import { PolicyError, type PolicyObservation } from './runtime.ts';
 
 export type EvalClock = 'sim' | 'real';
+
+/**
+ * What the policy is told: the episode's instruction ('given'), or for the ablation ('swapped')
+ * the same instruction naming another object on the table — the target's colour word replaced by
+ * the colour of another of the task's objects (drawn from (seed, episode)). Success is still
+ * judged on the episode's real target, so a policy that follows the words fails more often.
+ */
+export type InstructionMode = 'given' | 'swapped';
+
+/** The instruction the policy gets in `mode`; throws for tasks whose instruction names no colour. */
+export function instructionFor(episode: Episode, mode: InstructionMode): string {
+  if (mode === 'given') return episode.instruction;
+  const colourOf = (path: string) => episode.randomized[`${path}:palette`];
+  const target = episode.target ? colourOf(episode.target) : undefined;
+  const others = episode.objects.filter((p) => p !== episode.target).map(colourOf).filter((c): c is string => typeof c === 'string' && c !== target);
+  if (typeof target !== 'string' || others.length === 0) throw new Error(`task "${episode.task.id}": swapped instructions need a target named by colour among other coloured objects`);
+  const other = others[Math.min(others.length - 1, Math.floor(unit(episode.seed, episode.index, 'eval:swapped-instruction') * others.length))]!;
+  const swapped = episode.instruction.replace(new RegExp(`\\b${target}\\b`, 'g'), other);
+  if (swapped === episode.instruction) throw new Error(`task "${episode.task.id}": the instruction "${episode.instruction}" does not name the target's colour (${target})`);
+  return swapped;
+}
 
 /** What the loop needs of a policy: a chunk for an observation, and how to use it. */
 export interface PolicyDriver {
@@ -51,7 +73,10 @@ export interface EpisodeCameras {
 export interface PolicyEpisodeResult {
   index: number;
   seed: number;
+  /** What the policy was told. */
   instruction: string;
+  /** The episode's own instruction (what success is judged by); differs when swapped. */
+  target: string;
   success: boolean;
   steps: number;
   /** Why the episode stopped early (a PolicyError), or null. */
@@ -68,12 +93,14 @@ export interface PolicyEpisodeRun {
   index: number;
   policy: PolicyDriver;
   clock: EvalClock;
+  /** What the policy is told (default: the episode's instruction). */
+  instructions?: InstructionMode;
   cameras?: (episode: Episode) => EpisodeCameras;
   /** Called after every control step (for videos and live views). */
   onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void;
 }
 
-function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist', RgbaImage>>): PolicyObservation {
+function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist', RgbaImage>>, instruction: string): PolicyObservation {
   const o = episode.observe();
   const joints = episode.arm.model.armJoints.length;
   const { position, quaternion } = o.ee;
@@ -84,7 +111,7 @@ function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist',
     eePosition: [position.x, position.y, position.z],
     eeQuaternion: [quaternion.x, quaternion.y, quaternion.z, quaternion.w],
     gripperWidth: o.gripperWidth,
-    instruction: episode.instruction,
+    instruction,
   };
 }
 
@@ -106,6 +133,13 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   // The task runs at the policy's control rate (as demonstrations record at theirs).
   const task = run.task.control_hz === policy.hz ? run.task : { ...run.task, control_hz: policy.hz };
   const episode = await Episode.create(task, run.scene, run.seed, run.index);
+  let told: string;
+  try {
+    told = instructionFor(episode, run.instructions ?? 'given');
+  } catch (e) {
+    episode.free();
+    throw e;
+  }
   const cameras = run.cameras?.(episode) ?? null;
   const selector = selectorFor(policy);
   const inferenceMs: number[] = [];
@@ -119,7 +153,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
         let chunk: Float64Array;
         let ms: number;
         try {
-          ({ chunk, ms } = await policy.infer(observation(episode, images)));
+          ({ chunk, ms } = await policy.infer(observation(episode, images, told)));
         } catch (e) {
           if (!(e instanceof PolicyError)) throw e;
           error = e.message;
@@ -154,7 +188,8 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   return {
     index: run.index,
     seed: run.seed,
-    instruction: episode.instruction,
+    instruction: told,
+    target: episode.instruction,
     success: error === null && episode.success,
     steps: episode.steps,
     error,
@@ -176,6 +211,7 @@ export interface EvaluationSummary {
   inference_ms: { p50: number; p95: number };
   /** Episodes stopped by a policy error (counted as failures). */
   errored: number;
+  instructions: InstructionMode;
 }
 
 /** The q-quantile (0..1) by linear interpolation between order statistics (numpy's default). */
@@ -189,7 +225,7 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** The results.json summary of a set of episodes. */
-export function summarize(taskId: string, policy: PolicyDriver, clock: EvalClock, results: readonly PolicyEpisodeResult[]): EvaluationSummary {
+export function summarize(taskId: string, policy: PolicyDriver, clock: EvalClock, results: readonly PolicyEpisodeResult[], instructions: InstructionMode = 'given'): EvaluationSummary {
   const successes = results.filter((r) => r.success).length;
   const latencies = results.flatMap((r) => r.inferenceMs);
   const round = (v: number, digits: number) => Number(v.toFixed(digits));
@@ -205,6 +241,7 @@ export function summarize(taskId: string, policy: PolicyDriver, clock: EvalClock
     clock,
     inference_ms: { p50: round(quantile(latencies, 0.5), 3), p95: round(quantile(latencies, 0.95), 3) },
     errored: results.filter((r) => r.error !== null).length,
+    instructions,
   };
 }
 
@@ -217,16 +254,16 @@ export interface EvaluationProgress {
 
 /** Episodes 0..n−1 of (task, seed) driven by `policy`, one after another. */
 export async function runEvaluation(
-  job: { taskId: string; task: TaskSpec; scene: SceneDocument; seed: number; episodes: number; policy: PolicyDriver; clock: EvalClock; cameras?: PolicyEpisodeRun['cameras'] },
+  job: { taskId: string; task: TaskSpec; scene: SceneDocument; seed: number; episodes: number; policy: PolicyDriver; clock: EvalClock; instructions?: InstructionMode; cameras?: PolicyEpisodeRun['cameras'] },
   onProgress?: (p: EvaluationProgress) => void,
 ): Promise<{ summary: EvaluationSummary; episodes: PolicyEpisodeResult[] }> {
   const results: PolicyEpisodeResult[] = [];
   for (let index = 0; index < job.episodes; index++) {
-    const result = await runPolicyEpisode({ task: job.task, scene: job.scene, seed: job.seed, index, policy: job.policy, clock: job.clock, ...(job.cameras ? { cameras: job.cameras } : {}) });
+    const result = await runPolicyEpisode({ task: job.task, scene: job.scene, seed: job.seed, index, policy: job.policy, clock: job.clock, instructions: job.instructions ?? 'given', ...(job.cameras ? { cameras: job.cameras } : {}) });
     results.push(result);
     onProgress?.({ done: results.length, total: job.episodes, successes: results.filter((r) => r.success).length, last: result });
   }
-  return { summary: summarize(job.taskId, job.policy, job.clock, results), episodes: results };
+  return { summary: summarize(job.taskId, job.policy, job.clock, results, job.instructions ?? 'given'), episodes: results };
 }
 
 /** Two runs' success rates compared (Fisher's exact test). */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
 import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from './manifest.ts';
@@ -72,6 +73,18 @@ describe('policy manifest', () => {
     ['duplicate tensor', (m) => ((m.inputs.images[1]!.tensor = 'state'), m), 'inputs: tensor name "state" is used twice'],
   ])('names the field: %s', (_, change, message) => {
     expect(errorOf(() => parsePolicyManifest(text(change as never), 'policy.json'))).toContain(`policy.json: ${message}`);
+  });
+
+  it('resolves a Hugging Face tokenizer.json and its config', () => {
+    const dir = 'scenes/fixtures/policy/tokenizers/';
+    const withHf = text((m) => {
+      (m.inputs.instruction as Record<string, unknown>).tokenizer = { kind: 'huggingface', file: 'tokenizer.json', config_file: 'tokenizer_config.json' };
+      return m;
+    });
+    const hfFiles: Record<string, string> = { ...files, 'tokenizer.json': readFileSync(dir + 'wordlevel.tokenizer.json', 'utf8'), 'tokenizer_config.json': readFileSync(dir + 'wordlevel.tokenizer_config.json', 'utf8') };
+    const policy = resolvePolicy(parsePolicyManifest(withHf, 'policy.json'), 'policy.json', (p) => hfFiles[p] ?? null);
+    expect(policy.instruction!.tokenize('pick up the green cube')).toMatchObject({ ids: [2, 3, 4, 6, 7, 0], mask: [1, 1, 1, 1, 1, 0] });
+    expect(errorOf(() => resolvePolicy(parsePolicyManifest(withHf, 'policy.json'), 'policy.json', (p) => (p === 'tokenizer.json' ? null : hfFiles[p] ?? null)))).toBe('policy.json: inputs.instruction.tokenizer.file: "tokenizer.json" was not found beside the manifest');
   });
 
   it('refuses text that is not JSON, naming the file', () => {

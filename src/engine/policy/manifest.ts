@@ -10,7 +10,7 @@ import { InputError } from '../errors.ts';
 import { validateWithSchema } from '../yamlSpec.ts';
 import type { ImageInputSpec } from './image.ts';
 import { makeNormalizer, type NormalizationMode, type Normalizer, STATS_FOR_MODE, statsFromLeRobot } from './normalize.ts';
-import { type Tokens, wordTokenizer } from './tokenizer.ts';
+import { huggingFaceTokenizer, type Tokens, wordTokenizer } from './tokenizer.ts';
 
 export const POLICY_MANIFEST_VERSION = 1;
 
@@ -98,6 +98,17 @@ const wordTokenizerSpec = z
   .strict()
   .refine((t) => (t.vocabulary === undefined) !== (t.vocabulary_file === undefined), { message: 'give exactly one of vocabulary and vocabulary_file', path: ['vocabulary'] });
 
+const huggingFaceTokenizerSpec = z
+  .object({
+    kind: z.literal('huggingface'),
+    /** tokenizer.json and tokenizer_config.json as a model repository ships them. */
+    file: fileName,
+    config_file: fileName.optional(),
+    /** The padding id when the config names no pad_token. */
+    pad_id: z.number().int().min(0).optional(),
+  })
+  .strict();
+
 const graph = z
   .object({
     name: z.string().min(1),
@@ -130,7 +141,7 @@ const manifestSchema = z
             mask_tensor: tensorName.optional(),
             max_length: z.number().int().min(1).max(512),
             dtype: z.enum(['int64', 'int32']).default('int64'),
-            tokenizer: wordTokenizerSpec,
+            tokenizer: z.union([wordTokenizerSpec, huggingFaceTokenizerSpec]),
           })
           .strict()
           .optional(),
@@ -245,15 +256,26 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
   let instruction: ResolvedPolicy['instruction'] = null;
   if (inputs.instruction) {
     const t = inputs.instruction.tokenizer;
-    const vocabulary = t.vocabulary ?? readJson(t.vocabulary_file!, 'inputs.instruction.tokenizer.vocabulary_file');
-    if (!Array.isArray(vocabulary) || !vocabulary.every((w) => typeof w === 'string')) {
-      throw new InputError(file, `inputs.instruction.tokenizer.vocabulary_file: "${t.vocabulary_file}" must hold a JSON array of strings`);
-    }
+    const field = 'inputs.instruction.tokenizer';
     let tokenize: (text: string) => Tokens;
-    try {
-      tokenize = wordTokenizer({ vocabulary, maxLength: inputs.instruction.max_length, pad: t.pad, unknown: t.unknown, lowercase: t.lowercase });
-    } catch (e) {
-      throw new InputError(file, `inputs.instruction.tokenizer: ${(e as Error).message}`);
+    if (t.kind === 'words') {
+      const vocabulary = t.vocabulary ?? readJson(t.vocabulary_file!, `${field}.vocabulary_file`);
+      if (!Array.isArray(vocabulary) || !vocabulary.every((w) => typeof w === 'string')) {
+        throw new InputError(file, `${field}.vocabulary_file: "${t.vocabulary_file}" must hold a JSON array of strings`);
+      }
+      try {
+        tokenize = wordTokenizer({ vocabulary, maxLength: inputs.instruction.max_length, pad: t.pad, unknown: t.unknown, lowercase: t.lowercase });
+      } catch (e) {
+        throw new InputError(file, `${field}: ${(e as Error).message}`);
+      }
+    } else {
+      const tokenizerJson = readJson(t.file, `${field}.file`);
+      const configJson = t.config_file ? readJson(t.config_file, `${field}.config_file`) : {};
+      try {
+        tokenize = huggingFaceTokenizer({ tokenizerJson, configJson, maxLength: inputs.instruction.max_length, ...(t.pad_id !== undefined ? { padId: t.pad_id } : {}) });
+      } catch (e) {
+        throw new InputError(file, `${field}: ${(e as Error).message}`);
+      }
     }
     instruction = { idsTensor: inputs.instruction.ids_tensor, maskTensor: inputs.instruction.mask_tensor ?? null, dtype: inputs.instruction.dtype, tokenize };
   }

@@ -38,11 +38,10 @@ const stats = (ms: number[]) => ({ p50: round(quantile(ms, 0.5)), p95: round(qua
 async function main() {
   const manifest = parsePolicyManifest(read(manifestFile), manifestFile);
   const policy = resolvePolicy(manifest, manifestFile, read);
-  const graph = join(folder, manifest.graphs[0]!.file);
 
   // One observation's tensors, built by the runtime itself (a mid-grey frame, a typical instruction).
-  const session = await ort.InferenceSession.create(graph);
-  const runtime = PolicyRuntime.create(policy, session as unknown as SessionLike, (t, d, dims) => new ort.Tensor(t, d, dims) as unknown as TensorLike, manifestFile);
+  const sessions = await Promise.all(manifest.graphs.map((g) => ort.InferenceSession.create(join(folder, g.file))));
+  const runtime = PolicyRuntime.create(policy, sessions as unknown as SessionLike[], (t, d, dims) => new ort.Tensor(t, d, dims) as unknown as TensorLike, manifestFile);
   const image = (w: number, h: number) => ({ width: w, height: h, data: Uint8Array.from({ length: w * h * 4 }, (_, i) => (i * 7) % 256) });
   const { feeds } = runtime.feeds({
     images: Object.fromEntries(policy.images.map((i) => [i.camera, image(i.width, i.height)])),
@@ -56,10 +55,10 @@ async function main() {
   const nodeMs: number[] = [];
   for (let i = 0; i < 10 + repeats; i++) {
     const t0 = performance.now();
-    await session.run(feeds as never);
+    await runtime.run(feeds);
     if (i >= 10) nodeMs.push(performance.now() - t0);
   }
-  await session.release();
+  for (const s of sessions) await s.release();
 
   const raw = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { type: t.type, dims: [...t.dims], data: Array.from(t.data as ArrayLike<number | bigint>, Number) }]));
   const files = [manifestFile, ...packageFiles(manifest)];

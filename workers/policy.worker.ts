@@ -38,7 +38,15 @@ export interface RawTensor {
 const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims) as unknown as TensorLike;
 
 let runtime: PolicyRuntime | null = null;
-let session: ort.InferenceSession | null = null;
+/** One session per graph of the open policy, in the manifest's order. */
+let sessions: ort.InferenceSession[] = [];
+
+async function releaseAll(): Promise<void> {
+  const open = sessions;
+  sessions = [];
+  runtime = null;
+  for (const s of open) await s.release();
+}
 
 /** Why WebGPU cannot be used here, or null when an adapter is available. */
 async function webgpuProblem(): Promise<string | null> {
@@ -57,14 +65,14 @@ const api = {
     const manifestText = text(request.manifestFile);
     if (manifestText === null) throw new Error(`${request.manifestFile}: the manifest was not given`);
     const policy = resolvePolicy(parsePolicyManifest(manifestText, request.manifestFile), request.manifestFile, text);
-    const graphFile = policy.manifest.graphs[0]!.file;
-    const model = request.files[graphFile];
-    if (!model) throw new Error(`${request.manifestFile}: graphs[0].file: "${graphFile}" was not given`);
+    const models = policy.manifest.graphs.map((graph, g) => {
+      const model = request.files[graph.file];
+      if (!model) throw new Error(`${request.manifestFile}: graphs[${g}].file: "${graph.file}" was not given`);
+      return model;
+    });
 
     ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, Math.max(1, navigator.hardwareConcurrency - 1)) : 1;
-    await session?.release();
-    session = null;
-    runtime = null;
+    await releaseAll();
     const fallbacks: string[] = [];
     for (const provider of request.providers ?? ['webgpu', 'wasm']) {
       if (provider === 'webgpu') {
@@ -75,12 +83,13 @@ const api = {
         }
       }
       try {
-        session = await ort.InferenceSession.create(new Uint8Array(model), { executionProviders: [provider], graphOptimizationLevel: 'all' });
+        for (const model of models) sessions.push(await ort.InferenceSession.create(new Uint8Array(model), { executionProviders: [provider], graphOptimizationLevel: 'all' }));
       } catch (e) {
         fallbacks.push(`${provider}: ${describeError(e)}`);
+        await releaseAll();
         continue;
       }
-      runtime = PolicyRuntime.create(policy, session as unknown as SessionLike, tensor, request.manifestFile);
+      runtime = PolicyRuntime.create(policy, sessions as unknown as SessionLike[], tensor, request.manifestFile);
       return { provider, fallbacks, threads: ort.env.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated };
     }
     throw new Error(`${request.manifestFile}: no execution provider could open the policy (${fallbacks.join('; ')})`);
@@ -107,9 +116,7 @@ const api = {
   },
 
   async close(): Promise<void> {
-    await session?.release();
-    session = null;
-    runtime = null;
+    await releaseAll();
   },
 };
 

@@ -92,18 +92,19 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
       throw new InputError(manifestName, `"${name}" was not found beside the manifest (${folder})`);
     }
   }
-  // The manifest against the graph, here, so a mismatch is one line and no browser starts.
-  const graphFile = manifest.graphs[0]!.file;
-  let session: ort.InferenceSession;
+  // The manifest against the graphs, here, so a mismatch is one line and no browser starts.
+  const sessions: ort.InferenceSession[] = [];
   try {
-    session = await ort.InferenceSession.create(inputs[`policy/${graphFile}`]!);
-  } catch (e) {
-    throw new InputError(manifestName, `graphs[0].file: "${graphFile}" could not be opened as an ONNX graph (${(e as Error).message.split('\n')[0]})`);
-  }
-  try {
-    checkGraph(policy, session as unknown as SessionLike, manifestName);
+    for (const [g, graph] of manifest.graphs.entries()) {
+      try {
+        sessions.push(await ort.InferenceSession.create(inputs[`policy/${graph.file}`]!));
+      } catch (e) {
+        throw new InputError(manifestName, `graphs[${g}].file: "${graph.file}" could not be opened as an ONNX graph (${(e as Error).message.split('\n')[0]})`);
+      }
+    }
+    checkGraph(policy, sessions as unknown as SessionLike[], manifestName);
   } finally {
-    await session.release();
+    for (const s of sessions) await s.release();
   }
 
   if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);

@@ -43,4 +43,18 @@ describe('policy runtime in the browser', () => {
     expect(maxDiff(wasm!.raw, expected.actions.data)).toBeLessThan(1e-5);
     expect(wasm!.ms).toHaveLength(2);
   }, 180_000);
+
+  it('runs a two-graph flow-matching policy (encoder, then a step looped 5 times) on WebGPU and WASM as PyTorch does', async () => {
+    const dir = 'scenes/fixtures/policy/flow/';
+    const files = ['policy.json', 'encoder.onnx', 'flow_step.onnx', 'stats.json', 'vocab.json'];
+    const flow = JSON.parse(readFileSync(dir + 'expected.json', 'utf8')) as typeof expected;
+    const inputs: Record<string, Uint8Array> = Object.fromEntries(files.map((f) => [f, new Uint8Array(readFileSync(dir + f))]));
+    inputs['tensors.json'] = new TextEncoder().encode(JSON.stringify(flow.inputs));
+    const request: PolicyPageRequest = { manifestFile: 'policy.json', files, runs: [['webgpu'], ['wasm']], tensorsInput: 'tensors.json', warmup: 1, repeats: 1 };
+    const result = await runHeadlessJob<PolicyPageRequest, unknown, PolicyPageResult>({ page: 'policy.html', request, inputs, sink: new MemorySink() });
+    const [webgpu, wasm] = result.runs;
+    expect([webgpu!.provider, wasm!.provider]).toEqual(['webgpu', 'wasm']);
+    expect(maxDiff(wasm!.raw, flow.actions.data)).toBeLessThan(1e-5);
+    expect(maxDiff(webgpu!.raw, flow.actions.data)).toBeLessThan(1e-3);
+  }, 180_000);
 });

@@ -112,6 +112,9 @@ function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist',
     eeQuaternion: [quaternion.x, quaternion.y, quaternion.z, quaternion.w],
     gripperWidth: o.gripperWidth,
     instruction,
+    // Latent noise (diffusion, flow matching) is drawn from the episode and the control step, so
+    // sim-time episodes stay a pure function of (seed, index).
+    noise: { seed: episode.seed, episode: episode.index, step: episode.steps },
   };
 }
 

@@ -115,6 +115,29 @@ const graph = z
     file: fileName.refine((f) => f.endsWith('.onnx'), 'expected an .onnx file'),
     /** Graph input name → the name of the tensor that feeds it (defaults: the same name). */
     bind: z.record(z.string(), tensorName).default({}),
+    /**
+     * Run this graph `times` times (a denoising or flow-matching loop): after each run the output
+     * `carry.from` becomes the tensor `carry.to` for the next; `time` (optional) feeds a float32
+     * [1] tensor going from `start` towards `end` in equal steps (start + (end − start)·k/times).
+     */
+    repeat: z
+      .object({
+        times: z.number().int().min(1).max(1000),
+        carry: z.object({ from: tensorName, to: tensorName }).strict(),
+        time: z.object({ tensor: tensorName, start: z.number(), end: z.number() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Tensors the runtime creates before the graphs run: a loop's starting point. */
+const latent = z
+  .object({
+    tensor: tensorName,
+    shape: z.array(z.number().int().min(1)).min(1).max(6),
+    /** zeros, or standard normal noise drawn from (seed, episode, control step, tensor, element). */
+    init: z.enum(['zeros', 'normal']),
   })
   .strict();
 
@@ -168,7 +191,9 @@ const manifestSchema = z
         temporal_ensemble: z.number().nullable().default(null),
       })
       .strict(),
-    graphs: z.array(graph).min(1).max(1, { message: 'one graph for now (multi-graph policies are not supported yet)' }),
+    /** Run in order; each graph's outputs are named tensors the later graphs (and outputs.tensor) can use. */
+    graphs: z.array(graph).min(1).max(16),
+    latents: z.array(latent).default([]),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -183,7 +208,10 @@ const manifestSchema = z
         if (lo > m.outputs.limits!.high[i]!) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', 'low', i], message: `${lo} is above high[${i}]` });
       });
     }
-    const names = [...m.inputs.images.map((i) => i.tensor), m.inputs.state?.tensor, m.inputs.instruction?.ids_tensor, m.inputs.instruction?.mask_tensor].filter((n): n is string => n !== undefined);
+    const names = [...m.inputs.images.map((i) => i.tensor), m.inputs.state?.tensor, m.inputs.instruction?.ids_tensor, m.inputs.instruction?.mask_tensor, ...m.latents.map((l) => l.tensor)].filter((n): n is string => n !== undefined);
+    m.graphs.forEach((g, i) => {
+      if (m.graphs.findIndex((h) => h.name === g.name) !== i) ctx.addIssue({ code: 'custom', path: ['graphs', i, 'name'], message: `"${g.name}" names two graphs` });
+    });
     const seen = new Set<string>();
     for (const name of names) {
       if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `tensor name "${name}" is used twice` });

@@ -117,7 +117,7 @@ describe('PolicyRuntime on the tiny test policy', () => {
     const faking = (data: Float32Array): SessionLike => ({ ...real, inputNames: real.inputNames, outputNames: real.outputNames, inputMetadata: real.inputMetadata, outputMetadata: real.outputMetadata, run: async () => ({ actions: { type: 'float32', dims: [1, 4, 7], data } }) });
     const nan = new Float32Array(28);
     nan[9] = NaN;
-    await expect(PolicyRuntime.create(policy(), faking(nan), nodeTensor, 'policy.json').run({})).rejects.toThrow(new PolicyError('the policy returned NaN in its action chunk (step 1, dimension 2)'));
-    await expect(PolicyRuntime.create(policy(), faking(new Float32Array(5)), nodeTensor, 'policy.json').run({})).rejects.toThrow(PolicyError);
+    await expect(PolicyRuntime.create(policy(), faking(nan), nodeTensor, 'policy.json').run(feedsOf(nodeTensor))).rejects.toThrow(new PolicyError('the policy returned NaN in its action chunk (step 1, dimension 2)'));
+    await expect(PolicyRuntime.create(policy(), faking(new Float32Array(5)), nodeTensor, 'policy.json').run(feedsOf(nodeTensor))).rejects.toThrow(PolicyError);
   });
 });

@@ -11,6 +11,7 @@
  * chunk's shape. Mismatches are InputErrors naming the manifest field and the graph.
  */
 import { InputError } from '../errors.ts';
+import { unit } from '../randomize/draw.ts';
 import { imageTensor, imageTensorShape, type RgbaImage } from './image.ts';
 import type { ResolvedPolicy, StateQuantity } from './manifest.ts';
 
@@ -42,6 +43,15 @@ export interface PolicyObservation {
   eeQuaternion: ArrayLike<number>;
   gripperWidth: number;
   instruction: string;
+  /** Where latent noise comes from (default seed 0, episode 0, step 0): the closed loop passes its own. */
+  noise?: NoiseKey;
+}
+
+/** Noise for latents is a pure function of these (and the tensor and element). */
+export interface NoiseKey {
+  seed: number;
+  episode: number;
+  step: number;
 }
 
 /** A failure while running the policy (not bad input): the episode is marked errored. */
@@ -69,35 +79,80 @@ function fedTensors(policy: ResolvedPolicy): FedTensor[] {
 const shapeText = (shape: readonly (number | string)[]) => `[${shape.join(', ')}]`;
 const shapeFits = (graph: readonly (number | string)[], fed: readonly number[]) => graph.length === fed.length && graph.every((d, i) => typeof d === 'string' || d < 0 || d === fed[i]);
 
-/** Throws an InputError naming the field when the manifest and the graph disagree. */
-export function checkGraph(policy: ResolvedPolicy, session: SessionLike, file: string): void {
-  const graph = policy.manifest.graphs[0]!;
-  const where = `graphs[0] (${graph.file})`;
-  const bind = graph.bind;
-  const graphInputFor = (tensor: string) => Object.entries(bind).find(([, source]) => source === tensor)?.[0] ?? tensor;
-  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
-  const fed = fedTensors(policy);
-  for (const tensor of fed) {
-    const name = graphInputFor(tensor.name);
-    const meta = inputs.get(name);
-    if (!meta) throw new InputError(file, `${tensor.field}: the graph has no input "${name}" (${where} has ${session.inputNames.map((n) => `"${n}"`).join(', ')})`);
-    if (meta.type && meta.type !== tensor.type) throw new InputError(file, `${tensor.field}: "${name}" is ${meta.type} in ${where}; the manifest gives ${tensor.type}`);
-    if (meta.shape && meta.shape.length > 0 && !shapeFits(meta.shape, tensor.dims)) {
-      throw new InputError(file, `${tensor.field}: "${name}" has shape ${shapeText(meta.shape)} in ${where}; the manifest gives ${shapeText(tensor.dims)}`);
+/** The graph input name a pool tensor feeds (bind maps graph input → pool tensor). */
+const graphInputName = (bind: Record<string, string>, tensor: string) => Object.entries(bind).find(([, source]) => source === tensor)?.[0] ?? tensor;
+
+/**
+ * Throws an InputError naming the field when the manifest and the graphs disagree. Walks the
+ * graph program in order, tracking which tensors exist (the manifest's inputs, its latents, each
+ * graph's outputs, a loop's time tensor) and checking each graph's inputs against them.
+ */
+export function checkGraph(policy: ResolvedPolicy, sessions: SessionLike | readonly SessionLike[], file: string): void {
+  const list: readonly SessionLike[] = Array.isArray(sessions) ? (sessions as readonly SessionLike[]) : [sessions as SessionLike];
+  const graphs = policy.manifest.graphs;
+  if (list.length !== graphs.length) throw new Error(`checkGraph: ${graphs.length} graphs in the manifest, ${list.length} sessions given`);
+  // What exists so far: name → dtype and shape (null where a graph's own metadata is symbolic).
+  const known = new Map<string, { type: string | null; dims: readonly (number | string)[] | null; field: string }>();
+  for (const t of fedTensors(policy)) known.set(t.name, { type: t.type, dims: t.dims, field: t.field });
+  policy.manifest.latents.forEach((l, i) => known.set(l.tensor, { type: 'float32', dims: l.shape, field: `latents[${i}]` }));
+  const fedNames = new Set(fedTensors(policy).map((t) => t.name));
+  const used = new Set<string>();
+  graphs.forEach((graph, g) => {
+    const session = list[g]!;
+    const where = `graphs[${g}] (${graph.file})`;
+    const pool = new Map(known);
+    if (graph.repeat?.time) pool.set(graph.repeat.time.tensor, { type: 'float32', dims: [1], field: `graphs[${g}].repeat.time` });
+    const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+    // The manifest's own tensors must meet their graph input exactly (a single-graph policy: all of them).
+    for (const [name, t] of pool) {
+      const input = graphInputName(graph.bind, name);
+      const meta = inputs.get(input);
+      if (!meta) {
+        if (graphs.length === 1 && fedNames.has(name)) throw new InputError(file, `${t.field}: the graph has no input "${input}" (${where} has ${session.inputNames.map((n) => `"${n}"`).join(', ')})`);
+        continue;
+      }
+      used.add(name);
+      if (t.type && meta.type && meta.type !== t.type) throw new InputError(file, `${t.field}: "${input}" is ${meta.type} in ${where}; the manifest gives ${t.type}`);
+      if (t.dims && meta.shape && meta.shape.length > 0 && t.dims.every((d) => typeof d === 'number') && !shapeFits(meta.shape, t.dims as number[])) {
+        throw new InputError(file, `${t.field}: "${input}" has shape ${shapeText(meta.shape)} in ${where}; the manifest gives ${shapeText(t.dims)}`);
+      }
+    }
+    for (const name of session.inputNames) {
+      const source = graph.bind[name] ?? name;
+      if (!pool.has(source)) {
+        throw new InputError(file, graphs.length === 1 ? `inputs: nothing in the manifest feeds the graph input "${name}" of ${where}` : `graphs[${g}]: nothing feeds the graph input "${name}" of ${where} (no input, latent or earlier graph output is named "${source}")`);
+      }
+    }
+    if (graph.repeat) {
+      const { carry } = graph.repeat;
+      if (!session.outputNames.includes(carry.from)) throw new InputError(file, `graphs[${g}].repeat.carry.from: ${where} has no output "${carry.from}" (it has ${session.outputNames.map((n) => `"${n}"`).join(', ')})`);
+      if (!session.inputNames.includes(graphInputName(graph.bind, carry.to))) throw new InputError(file, `graphs[${g}].repeat.carry.to: "${carry.to}" feeds no input of ${where}`);
+    }
+    for (const m of session.outputMetadata) known.set(m.name, { type: m.type ?? null, dims: m.shape && m.shape.length > 0 ? m.shape : null, field: `graphs[${g}]` });
+  });
+  for (const name of fedNames) {
+    if (!used.has(name)) {
+      const t = known.get(name)!;
+      throw new InputError(file, `${t.field}: no graph takes "${name}" (the graphs take ${[...new Set(list.flatMap((s) => s.inputNames))].map((n) => `"${n}"`).join(', ')})`);
     }
   }
-  const fedNames = new Set(fed.map((t) => graphInputFor(t.name)));
-  for (const name of session.inputNames) {
-    if (!fedNames.has(name)) throw new InputError(file, `inputs: nothing in the manifest feeds the graph input "${name}" of ${where}`);
-  }
   const { action } = policy;
-  const output = session.outputMetadata.find((m) => m.name === action.tensor);
-  if (!output) throw new InputError(file, `outputs.tensor: the graph has no output "${action.tensor}" (${where} has ${session.outputNames.map((n) => `"${n}"`).join(', ')})`);
-  if (output.type && output.type !== 'float32') throw new InputError(file, `outputs.tensor: "${action.tensor}" is ${output.type} in ${where}; expected float32`);
-  const known = output.shape && output.shape.length > 0 ? output.shape : null;
-  if (known && !(shapeFits(known, [1, action.chunk, action.dim]) || shapeFits(known, [action.chunk, action.dim]))) {
-    throw new InputError(file, `outputs: "${action.tensor}" has shape ${shapeText(known)} in ${where}; outputs.chunk ${action.chunk} of ${action.space} (${action.dim} values) needs [batch, ${action.chunk}, ${action.dim}]`);
+  const last = list[list.length - 1]!;
+  const lastWhere = `graphs[${list.length - 1}] (${graphs[graphs.length - 1]!.file})`;
+  const output = last.outputMetadata.find((m) => m.name === action.tensor);
+  if (!output) throw new InputError(file, `outputs.tensor: the graph has no output "${action.tensor}" (${lastWhere} has ${last.outputNames.map((n) => `"${n}"`).join(', ')})`);
+  if (output.type && output.type !== 'float32') throw new InputError(file, `outputs.tensor: "${action.tensor}" is ${output.type} in ${lastWhere}; expected float32`);
+  const shape = output.shape && output.shape.length > 0 ? output.shape : null;
+  if (shape && !(shapeFits(shape, [1, action.chunk, action.dim]) || shapeFits(shape, [action.chunk, action.dim]))) {
+    throw new InputError(file, `outputs: "${action.tensor}" has shape ${shapeText(shape)} in ${lastWhere}; outputs.chunk ${action.chunk} of ${action.space} (${action.dim} values) needs [batch, ${action.chunk}, ${action.dim}]`);
   }
+}
+
+/** A standard normal draw from (seed, episode, step, path): Box–Muller on two hashed uniforms. */
+function normalDraw(key: NoiseKey, path: string): number {
+  const u1 = unit(key.seed, key.episode, `${path}:${key.step}:u1`) + 2 ** -54;
+  const u2 = unit(key.seed, key.episode, `${path}:${key.step}:u2`);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
 const quantityValues = (obs: PolicyObservation, q: StateQuantity): ArrayLike<number> => {
@@ -127,51 +182,80 @@ export interface InferenceResult {
 }
 
 export class PolicyRuntime {
+  private readonly sessions: readonly SessionLike[];
+
   private constructor(
     readonly policy: ResolvedPolicy,
-    private readonly session: SessionLike,
+    sessions: readonly SessionLike[],
     private readonly tensor: TensorFactory,
-  ) {}
-
-  /** Checks the manifest against the graph (InputError naming the field when they disagree). */
-  static create(policy: ResolvedPolicy, session: SessionLike, tensor: TensorFactory, file: string): PolicyRuntime {
-    checkGraph(policy, session, file);
-    return new PolicyRuntime(policy, session, tensor);
+  ) {
+    this.sessions = sessions;
   }
 
-  /** The input tensors for an observation, by graph input name. */
+  /** Checks the manifest against the graphs, one session per graph in order (InputError naming the field when they disagree). */
+  static create(policy: ResolvedPolicy, sessions: SessionLike | readonly SessionLike[], tensor: TensorFactory, file: string): PolicyRuntime {
+    const list: readonly SessionLike[] = Array.isArray(sessions) ? (sessions as readonly SessionLike[]) : [sessions as SessionLike];
+    checkGraph(policy, list, file);
+    return new PolicyRuntime(policy, list, tensor);
+  }
+
+  /** The input tensors for an observation (and the latents), by the manifest's tensor names. */
   feeds(obs: PolicyObservation): { feeds: Record<string, TensorLike>; unknownWords: string[] } {
     const { policy } = this;
-    const bind = policy.manifest.graphs[0]!.bind;
-    const graphName = (tensor: string) => Object.entries(bind).find(([, source]) => source === tensor)?.[0] ?? tensor;
     const feeds: Record<string, TensorLike> = {};
+    const key = obs.noise ?? { seed: 0, episode: 0, step: 0 };
+    for (const latent of policy.manifest.latents) {
+      const data = new Float32Array(latent.shape.reduce((n, d) => n * d, 1));
+      if (latent.init === 'normal') for (let i = 0; i < data.length; i++) data[i] = normalDraw(key, `policy:latent:${latent.tensor}:${i}`);
+      feeds[latent.tensor] = this.tensor('float32', data, latent.shape);
+    }
     for (const spec of policy.images) {
       const image = obs.images[spec.camera];
       if (!image) throw new PolicyError(`the ${spec.camera} camera gave no image (the policy's input "${spec.tensor}" needs it)`);
-      feeds[graphName(spec.tensor)] = this.tensor(spec.dtype, imageTensor(image, spec), imageTensorShape(spec));
+      feeds[spec.tensor] = this.tensor(spec.dtype, imageTensor(image, spec), imageTensorShape(spec));
     }
     if (policy.state) {
       const values: number[] = [];
       for (const q of policy.state.quantities) values.push(...Array.from(quantityValues(obs, q)));
       if (values.length !== policy.state.normalizer.dim) throw new PolicyError(`the robot state has ${values.length} values; the policy's state needs ${policy.state.normalizer.dim}`);
-      feeds[graphName(policy.state.tensor)] = this.tensor('float32', policy.state.normalizer.normalize(values), [1, values.length]);
+      feeds[policy.state.tensor] = this.tensor('float32', policy.state.normalizer.normalize(values), [1, values.length]);
     }
     let unknownWords: string[] = [];
     if (policy.instruction) {
       const tokens = policy.instruction.tokenize(obs.instruction);
       unknownWords = tokens.unknownWords;
       const typed = (values: number[]) => (policy.instruction!.dtype === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : Int32Array.from(values));
-      feeds[graphName(policy.instruction.idsTensor)] = this.tensor(policy.instruction.dtype, typed(tokens.ids), [1, tokens.ids.length]);
-      if (policy.instruction.maskTensor) feeds[graphName(policy.instruction.maskTensor)] = this.tensor(policy.instruction.dtype, typed(tokens.mask), [1, tokens.mask.length]);
+      feeds[policy.instruction.idsTensor] = this.tensor(policy.instruction.dtype, typed(tokens.ids), [1, tokens.ids.length]);
+      if (policy.instruction.maskTensor) feeds[policy.instruction.maskTensor] = this.tensor(policy.instruction.dtype, typed(tokens.mask), [1, tokens.mask.length]);
     }
     return { feeds, unknownWords };
   }
 
-  /** Runs the graph on raw feeds (already tensors) and turns its output into actions. */
+  /**
+   * Runs the graph program on tensors named as in the manifest (already tensors): each graph in
+   * order, loops as the manifest writes them, and turns the action output into actions.
+   */
   async run(feeds: Record<string, TensorLike>): Promise<{ chunk: Float64Array; raw: Float32Array }> {
     const { action } = this.policy;
-    const outputs = await this.session.run(feeds);
-    const out = outputs[action.tensor];
+    const pool = new Map(Object.entries(feeds));
+    for (const [g, graph] of this.policy.manifest.graphs.entries()) {
+      const session = this.sessions[g]!;
+      const times = graph.repeat?.times ?? 1;
+      for (let k = 0; k < times; k++) {
+        const time = graph.repeat?.time;
+        if (time) pool.set(time.tensor, this.tensor('float32', Float32Array.of(time.start + ((time.end - time.start) * k) / times), [1]));
+        const inputs: Record<string, TensorLike> = {};
+        for (const name of session.inputNames) {
+          const value = pool.get(graph.bind[name] ?? name);
+          if (!value) throw new PolicyError(`graphs[${g}] (${graph.file}) needs "${graph.bind[name] ?? name}", which nothing produced`);
+          inputs[name] = value;
+        }
+        const outputs = await session.run(inputs);
+        for (const [name, value] of Object.entries(outputs)) pool.set(name, value);
+        if (graph.repeat) pool.set(graph.repeat.carry.to, outputs[graph.repeat.carry.from]!);
+      }
+    }
+    const out = pool.get(action.tensor);
     if (!out) throw new PolicyError(`the graph returned no "${action.tensor}"`);
     const raw = out.data instanceof Float32Array ? out.data : null;
     if (!raw || raw.length !== action.chunk * action.dim) throw new PolicyError(`"${action.tensor}" came back as ${out.type} [${out.dims.join(', ')}]; expected float32 with ${action.chunk} × ${action.dim} values`);

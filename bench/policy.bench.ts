@@ -15,11 +15,11 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { packageFiles, runEvalCommand } from '../src/cli/eval.ts';
+import { runEvalCommand } from '../src/cli/eval.ts';
 import { runHeadlessJob } from '../src/cli/headlessJob.ts';
 import { MemorySink } from '../src/engine/dataset/memorySink.ts';
 import { quantile } from '../src/engine/policy/closedLoop.ts';
-import { parsePolicyManifest, resolvePolicy } from '../src/engine/policy/manifest.ts';
+import { packageFiles, parsePolicyManifest, resolvePolicy } from '../src/engine/policy/manifest.ts';
 import { PolicyRuntime, type SessionLike, type TensorLike } from '../src/engine/policy/runtime.ts';
 import type { PolicyPageRequest, PolicyPageResult } from '../src/policy/policyPage.ts';
 

@@ -27,6 +27,8 @@ export interface OpenResult {
   fallbacks: string[];
   threads: number;
   crossOriginIsolated: boolean;
+  /** Graph outputs kept on the GPU between graphs (WebGPU, multi-graph policies). */
+  gpuResident: string[];
 }
 
 export interface RawTensor {
@@ -82,15 +84,32 @@ const api = {
           continue;
         }
       }
+      const resident: string[] = [];
       try {
-        for (const model of models) sessions.push(await ort.InferenceSession.create(new Uint8Array(model), { executionProviders: [provider], graphOptimizationLevel: 'all' }));
+        // Last graph first: a graph's outputs that later graphs (or its own loop) read stay on
+        // the GPU on WebGPU, so a multi-graph policy moves no intermediate tensor through the CPU.
+        const created: ort.InferenceSession[] = [];
+        const readLater = new Set<string>();
+        for (let g = models.length - 1; g >= 0; g--) {
+          const graph = policy.manifest.graphs[g]!;
+          const onGpu = provider === 'webgpu' ? [...readLater, ...(graph.repeat ? [graph.repeat.carry.from] : [])] : [];
+          const session = await ort.InferenceSession.create(new Uint8Array(models[g]!), {
+            executionProviders: [provider],
+            graphOptimizationLevel: 'all',
+            ...(onGpu.length ? { preferredOutputLocation: Object.fromEntries(onGpu.map((n) => [n, 'gpu-buffer' as const])) } : {}),
+          });
+          created.unshift(session);
+          sessions = created;
+          resident.push(...session.outputNames.filter((n) => onGpu.includes(n)));
+          for (const input of session.inputNames) readLater.add(graph.bind[input] ?? input);
+        }
       } catch (e) {
         fallbacks.push(`${provider}: ${describeError(e)}`);
         await releaseAll();
         continue;
       }
       runtime = PolicyRuntime.create(policy, sessions as unknown as SessionLike[], tensor, request.manifestFile);
-      return { provider, fallbacks, threads: ort.env.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated };
+      return { provider, fallbacks, threads: ort.env.wasm.numThreads ?? 1, crossOriginIsolated: self.crossOriginIsolated, gpuResident: resident.sort() };
     }
     throw new Error(`${request.manifestFile}: no execution provider could open the policy (${fallbacks.join('; ')})`);
   },
@@ -113,6 +132,14 @@ const api = {
     if (!runtime) throw new Error('no policy is open');
     const result = await runtime.infer(obs);
     return Comlink.transfer(result, [result.raw.buffer, result.chunk.buffer]);
+  },
+
+  /**
+   * Serves this API on `port` as well: the studio hands the other end to the simulation worker,
+   * so the closed loop calls the policy directly, worker to worker, without the page in between.
+   */
+  connect(port: MessagePort): void {
+    Comlink.expose(api, port);
   },
 
   async close(): Promise<void> {

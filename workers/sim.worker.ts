@@ -12,13 +12,19 @@ import { loadSceneFile } from '../src/engine/load.ts';
 import { meshResolverFromFiles } from '../src/engine/urdf/meshFiles.ts';
 import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim/session.ts';
 import type { DemoFormat } from '../src/engine/tasks/demos.ts';
-import { checkTaskAgainstScene, parseTaskSpec } from '../src/engine/tasks/spec.ts';
+import { checkTaskAgainstScene, type OptionalRandomization, parseTaskSpec, withoutRandomizations } from '../src/engine/tasks/spec.ts';
 import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engine/tasks/teleop.ts';
 import { type DemoCameras, demoCameras } from '../src/engine/tasks/demos.ts';
 import type { SceneDocument } from '../src/engine/scene/schema.ts';
 import { FrameRenderer } from '../src/engine/render/frameRenderer.ts';
 import { RobotCameraRig } from '../src/engine/robot/cameraRig.ts';
 import { browserVideoCodec, pickVideoCodec } from '../src/robot/videoTrack.ts';
+import type { PolicyWorkerApi } from './policy.worker.ts';
+import type { EvalClock, InstructionMode, PolicyEpisodeResult } from '../src/engine/policy/closedLoop.ts';
+import type { RgbaImage } from '../src/engine/policy/image.ts';
+import { parsePolicyManifest } from '../src/engine/policy/manifest.ts';
+import type { Episode } from '../src/engine/tasks/episode.ts';
+import { policyDriver, runBrowserEpisodes } from '../src/policy/episodes.ts';
 
 /** One update for the UI. `generation` names the loaded scene the poses belong to. */
 export interface PoseFrame {
@@ -86,6 +92,13 @@ function teleopStep(): void {
 
 function publish(): void {
   if (!listener || generation === 0) return;
+  if (policyLive) {
+    const poses = policyLive.episode.world.readPoses();
+    const e = policyLive.episode;
+    const frame: PoseFrame = { generation, poses, status: { time: e.steps / e.task.control_hz, steps: e.steps, playing: !e.done } };
+    listener(Comlink.transfer(frame, [poses.buffer])).catch(() => {});
+    return;
+  }
   const live = teleopDraw !== null;
   // A kept or discarded episode is no longer simulated: its last poses stay on screen.
   if (live && !teleop?.current) return;
@@ -127,6 +140,7 @@ const api = {
    */
   async load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult> {
     try {
+      stopPolicy();
       const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
       const summary = await session.load(bytes, fileName, files.size > 0 ? { resolveMesh: meshResolverFromFiles(files, fileName) } : {});
       endTeleop();
@@ -141,6 +155,7 @@ const api = {
   },
 
   play(): void {
+    if (policyLive) return;
     if (teleopDraw !== null) return teleopApi.teleopDrive(true);
     session.play();
     startLoop();
@@ -148,6 +163,7 @@ const api = {
   },
 
   pause(): void {
+    if (policyLive) return;
     if (teleopDraw !== null) return teleopApi.teleopDrive(false);
     session.pause();
     stopLoop();
@@ -155,6 +171,7 @@ const api = {
   },
 
   step(count = 1): void {
+    if (policyLive) return;
     if (teleopDraw !== null) {
       for (let i = 0; i < count; i++) teleopStep();
       return;
@@ -164,6 +181,7 @@ const api = {
   },
 
   async reset(): Promise<void> {
+    if (policyLive) return;
     if (teleopDraw !== null) {
       // Start the same episode over (the unkept steps are dropped).
       stopTeleopLoop();
@@ -213,6 +231,7 @@ const teleopApi = {
    */
   async teleopStart(request: { taskText: string; taskFile: string; sceneBytes: ArrayBuffer; sceneFile: string; seed: number; draw: number }): Promise<LoadResult & { teleop?: TeleopStatus }> {
     try {
+      stopPolicy();
       const task = parseTaskSpec(request.taskText, request.taskFile);
       const scene = loadSceneFile(new Uint8Array(request.sceneBytes), request.sceneFile).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
@@ -281,8 +300,163 @@ const teleopApi = {
   },
 };
 
-Object.assign(api, teleopApi);
+/** A policy run (the studio's Policy tab): one live episode, or an evaluation of many. */
+export interface PolicyRunRequest {
+  taskText: string;
+  taskFile: string;
+  sceneBytes: ArrayBuffer;
+  sceneFile: string;
+  manifestText: string;
+  manifestFile: string;
+  /** The execution provider the policy worker opened the policy with (for the results). */
+  provider: string;
+  seed: number;
+  indices: number[];
+  clock: EvalClock;
+  instructions: InstructionMode;
+  /** Typed words told instead of the episode's instruction. */
+  instruction?: string;
+  /** Randomization groups left at their authored values. */
+  randomizationsOff: OptionalRandomization[];
+  imageSize: [number, number];
+  videos: boolean;
+  /** Only show the episode's first state (a reset): no steps run. */
+  startOnly?: boolean;
+  /** Step at the control rate in wall time (to watch); otherwise as fast as it goes. */
+  pace: boolean;
+  /** Send what the policy sees every this many steps (0: never). */
+  viewEvery: number;
+}
 
-export type SimWorkerApi = typeof api & typeof teleopApi;
+export type PolicyEvent =
+  | { type: 'start'; index: number; instruction: string; target: string; maxSteps: number; load: Extract<LoadResult, { ok: true }> }
+  | {
+      type: 'step';
+      index: number;
+      step: number;
+      action: number[];
+      state: number[];
+      /** The latest inference's latency (ms), when this step ran one. */
+      inferenceMs: number | null;
+      success: boolean;
+      views: Partial<Record<'scene' | 'wrist', RgbaImage>> | null;
+    }
+  | { type: 'episode'; result: PolicyEpisodeResult; video: Uint8Array | null };
+
+/** The live policy episode the viewport shows, and the flag that stops the run. */
+let policyLive: { episode: Episode; signal: { aborted: boolean } } | null = null;
+let policySignal: { aborted: boolean } | null = null;
+let policyRemote: Comlink.Remote<PolicyWorkerApi> | null = null;
+let policyRenderer: { renderer: FrameRenderer; size: string } | null = null;
+
+function stopPolicy(): void {
+  if (policySignal) policySignal.aborted = true;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const policyApi = {
+  /** The policy worker's API, served on this port (the page connects the two workers). */
+  policyAttach(port: MessagePort): void {
+    policyRemote = Comlink.wrap<PolicyWorkerApi>(port);
+  },
+
+  /**
+   * Runs policy episodes here, the policy answering from its worker. Each episode is shown as it
+   * runs (a 'start' event carries its scene as a load), steps stream out as 'step' events, and
+   * each finished episode comes back with its video. Stopped runs return the finished episodes.
+   */
+  async policyRun(request: PolicyRunRequest, callback: (event: PolicyEvent) => void): Promise<{ ok: true; results: PolicyEpisodeResult[] } | { ok: false; error: string }> {
+    const emit = callback as unknown as Comlink.Remote<(event: PolicyEvent) => void>;
+    if (!policyRemote) return { ok: false, error: 'no policy is open' };
+    stopPolicy();
+    endTeleop();
+    stopLoop();
+    session.pause();
+    const signal = { aborted: false };
+    policySignal = signal;
+    try {
+      const task = withoutRandomizations(parseTaskSpec(request.taskText, request.taskFile), request.randomizationsOff);
+      const scene = loadSceneFile(new Uint8Array(request.sceneBytes), request.sceneFile).document;
+      checkTaskAgainstScene(task, scene, request.taskFile);
+      const manifest = parsePolicyManifest(request.manifestText, request.manifestFile);
+      const [width, height] = request.imageSize;
+      if (policyRenderer?.size !== `${width}x${height}`) {
+        policyRenderer?.renderer.dispose();
+        policyRenderer = { renderer: new FrameRenderer(new OffscreenCanvas(width, height), width, height), size: `${width}x${height}` };
+      }
+      const remote = policyRemote;
+      let lastMs: number | null = null;
+      const policy = policyDriver(manifest, request.provider, (obs) => remote.infer(obs), (_, ms) => (lastMs = ms));
+      let wallStart = 0;
+      const results = await runBrowserEpisodes(
+        {
+          task,
+          scene,
+          manifest,
+          manifestFile: request.manifestFile,
+          seed: request.seed,
+          indices: request.indices,
+          clock: request.clock,
+          instructions: request.instructions,
+          ...(request.instruction ? { instruction: request.instruction } : {}),
+          imageSize: request.imageSize,
+          videos: request.videos,
+          signal,
+          onStart: (episode, instruction) => {
+            policyLive = { episode, signal };
+            generation++;
+            wallStart = performance.now();
+            const poses = episode.world.readPoses();
+            const load = { ok: true as const, generation, summary: { document: episode.doc, warnings: [], movingBodies: [...episode.world.movingBodies], dt: 1 / episode.task.control_hz }, poses, status: { time: 0, steps: 0, playing: true } };
+            void emit({ type: 'start', index: episode.index, instruction, target: episode.instruction, maxSteps: episode.task.max_steps, load });
+            if (request.startOnly) signal.aborted = true;
+          },
+          onStep: async (episode, action, images) => {
+            // Paced runs report every step; fast ones (evaluations) every viewEvery-th, and the last.
+            const every = request.pace ? 1 : Math.max(1, request.viewEvery);
+            if (episode.steps % every === 0 || episode.done) {
+              const show = request.viewEvery > 0 && images !== null && (request.pace ? episode.steps % request.viewEvery === 1 % request.viewEvery : true);
+              const views = show ? Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { width: v.width, height: v.height, data: Uint8Array.from(v.data as ArrayLike<number>) }])) : null;
+              void emit({ type: 'step', index: episode.index, step: episode.steps, action: Array.from(action), state: Array.from(episode.observe().state), inferenceMs: lastMs, success: episode.success, views });
+              lastMs = null;
+              publish();
+            }
+            if (request.pace) {
+              const due = wallStart + (episode.steps * 1000) / episode.task.control_hz;
+              const wait = due - performance.now();
+              if (wait > 0) await sleep(wait);
+            } else if (episode.steps % 10 === 0) {
+              // Let the page's messages (Stop) in.
+              await sleep(0);
+            }
+          },
+          onEpisode: async (result, video) => {
+            policyLive = null;
+            await emit({ type: 'episode', result, video });
+          },
+        },
+        policy,
+        policyRenderer.renderer,
+      );
+      return { ok: true, results };
+    } catch (error) {
+      return { ok: false, error: describeError(error) };
+    } finally {
+      if (policySignal === signal) policySignal = null;
+      // The last episode's final poses stay on screen; the worker stops following it.
+      if (policyLive?.signal === signal) policyLive = null;
+    }
+  },
+
+  /** Stops the running policy episode (or evaluation) before its next control step. */
+  policyStop(): void {
+    stopPolicy();
+  },
+};
+
+Object.assign(api, teleopApi, policyApi);
+
+export type SimWorkerApi = typeof api & typeof teleopApi & typeof policyApi;
 
 Comlink.expose(api);

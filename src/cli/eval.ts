@@ -18,7 +18,7 @@ import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
-import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../policy/evalPage.ts';
@@ -47,21 +47,6 @@ export interface EvalResults extends EvaluationSummary {
   seed: number;
   /** Why a provider before the one used was skipped. */
   fallbacks: string[];
-}
-
-/** Every file a manifest names, relative to it. */
-export function packageFiles(manifest: PolicyManifest): string[] {
-  const files = new Set<string>(manifest.graphs.map((g) => g.file));
-  for (const n of [manifest.inputs.state?.normalization, manifest.outputs.normalization]) {
-    if (n && 'stats_file' in n && n.stats_file) files.add(n.stats_file);
-  }
-  const tokenizer = manifest.inputs.instruction?.tokenizer;
-  if (tokenizer?.kind === 'words' && tokenizer.vocabulary_file) files.add(tokenizer.vocabulary_file);
-  if (tokenizer?.kind === 'huggingface') {
-    files.add(tokenizer.file);
-    if (tokenizer.config_file) files.add(tokenizer.config_file);
-  }
-  return [...files];
 }
 
 export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {

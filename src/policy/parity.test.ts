@@ -54,6 +54,9 @@ describe('policy runtime in the browser', () => {
     const result = await runHeadlessJob<PolicyPageRequest, unknown, PolicyPageResult>({ page: 'policy.html', request, inputs, sink: new MemorySink() });
     const [webgpu, wasm] = result.runs;
     expect([webgpu!.provider, wasm!.provider]).toEqual(['webgpu', 'wasm']);
+    // On WebGPU the encoder's context and the loop's carry stay on the device between runs.
+    expect(webgpu!.gpuResident).toEqual(['context', 'x_next']);
+    expect(wasm!.gpuResident).toEqual([]);
     expect(maxDiff(wasm!.raw, flow.actions.data)).toBeLessThan(1e-5);
     expect(maxDiff(webgpu!.raw, flow.actions.data)).toBeLessThan(1e-3);
   }, 180_000);

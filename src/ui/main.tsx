@@ -17,6 +17,10 @@ import { createSdgStore, SdgProvider } from './sdg/store.ts';
 import { exposeTestHooks } from './testHooks.ts';
 import { RobotProvider } from './robot/store.ts';
 import { createTeleopStore, createTeleopStudio } from './robot/teleopStudio.ts';
+import { createPolicyStore, createPolicyStudio } from './policy/policyStudio.ts';
+import { PolicyProvider } from './policy/store.ts';
+import type { PolicyWorkerApi } from '../../workers/policy.worker.ts';
+import * as Comlink from 'comlink';
 import './styles.css';
 
 const store = createStudioStore();
@@ -26,6 +30,16 @@ const sdgStore = createSdgStore({ opfs: hasOpfs(), directoryPicker: hasDirectory
 const sdg = createSdgStudio(sdgStore, store, browserSdgHost(studio.reportError));
 const teleopStore = createTeleopStore();
 const teleop = createTeleopStudio(teleopStore, store, worker.api);
+const policyStore = createPolicyStore();
+// The policy worker starts when a policy is first opened (onnxruntime-web is large).
+const policy = createPolicyStudio(policyStore, store, worker.api, () => {
+  const policyWorker = new Worker(new URL('../../workers/policy.worker.ts', import.meta.url), { type: 'module', name: 'simloop-policy' });
+  policyWorker.addEventListener('error', (event) => {
+    event.preventDefault();
+    store.setState((s) => withMessages(s, 'error', [`Policy worker failed: ${event.message || 'could not start'}`]));
+  });
+  return Comlink.wrap<PolicyWorkerApi>(policyWorker);
+});
 exposeTestHooks(store);
 
 createRoot(document.getElementById('root')!).render(
@@ -33,7 +47,9 @@ createRoot(document.getElementById('root')!).render(
     <StudioProvider store={store} studio={studio}>
       <SdgProvider store={sdgStore} sdg={sdg}>
         <RobotProvider store={teleopStore} teleop={teleop}>
-          <App />
+          <PolicyProvider store={policyStore} policy={policy}>
+            <App />
+          </PolicyProvider>
         </RobotProvider>
       </SdgProvider>
     </StudioProvider>

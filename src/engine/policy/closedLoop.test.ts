@@ -99,7 +99,7 @@ describe('closed loop', () => {
     const seen: number[] = [];
     const slow: PolicyDriver = { ...inner, infer: async (obs) => ({ ...(await inner.infer(obs)), ms: 120 }) };
     const task = { ...reach.task, max_steps: 24 };
-    const result = await runPolicyEpisode({ task, scene: reach.scene, seed: 3, index: 0, policy: slow, clock: 'real', cameras: grey, onStep: (_, action, images) => seen.push(images ? 1 : 0) });
+    const result = await runPolicyEpisode({ task, scene: reach.scene, seed: 3, index: 0, policy: slow, clock: 'real', cameras: grey, onStep: (_, action, images) => void seen.push(images ? 1 : 0) });
     // Each inference: 2 held steps (no images: the policy was busy), then 2 actions of the 4 (the first 2 are stale).
     expect(result.steps).toBe(24);
     expect(result.inferenceMs).toHaveLength(6);
@@ -124,6 +124,35 @@ describe('closed loop', () => {
     expect(episodes[1]).toMatchObject({ error: null, steps: 10 });
     expect(progress).toEqual([1, 2]);
     expect(summary).toMatchObject({ task: 'reach', policy: 'tiny', episodes: 2, successes: 0, success_rate: 0, errored: 1, ep: 'node', clock: 'sim', ci95: [0, expect.closeTo(0.6576, 4)] });
+  });
+
+  it('tells typed words instead of the episode`s instruction, reports the start, and stops on request before the next step', async () => {
+    const inner = await tiny();
+    const told: string[] = [];
+    const spy: PolicyDriver = { ...inner, infer: async (obs) => (told.push(obs.instruction), inner.infer(obs)) };
+    const signal = { aborted: false };
+    const started: string[] = [];
+    const result = await runPolicyEpisode({
+      task: { ...pick.task, max_steps: 50 },
+      scene: pick.scene,
+      seed: 2,
+      index: 1,
+      policy: spy,
+      clock: 'sim',
+      cameras: grey,
+      instruction: '  lift the purple cube ',
+      onStart: (episode, instruction) => started.push(`${episode.steps}:${instruction}`),
+      onStep: (episode) => {
+        if (episode.steps === 6) signal.aborted = true;
+      },
+      signal,
+    });
+    expect(started).toEqual(['0:lift the purple cube']);
+    expect(new Set(told)).toEqual(new Set(['lift the purple cube']));
+    expect(result).toMatchObject({ steps: 6, error: 'stopped', success: false, instruction: 'lift the purple cube' });
+    // Success is still judged on the episode's own target, named in its own instruction.
+    expect(result.target).toMatch(/cube/);
+    expect(result.target).not.toBe(result.instruction);
   });
 });
 

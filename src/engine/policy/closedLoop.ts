@@ -95,9 +95,15 @@ export interface PolicyEpisodeRun {
   clock: EvalClock;
   /** What the policy is told (default: the episode's instruction). */
   instructions?: InstructionMode;
+  /** Words typed by a person, told instead of the episode's instruction (success is still judged on the episode's target). */
+  instruction?: string;
   cameras?: (episode: Episode) => EpisodeCameras;
+  /** Called once the episode's scene exists, before the first step (live views show it). */
+  onStart?: (episode: Episode, instruction: string) => void;
   /** Called after every control step (for videos and live views). */
-  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void;
+  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void | Promise<void>;
+  /** Checked before every control step: when set, the episode ends early, marked errored "stopped". */
+  signal?: { readonly aborted: boolean };
 }
 
 function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist', RgbaImage>>, instruction: string): PolicyObservation {
@@ -138,18 +144,23 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   const episode = await Episode.create(task, run.scene, run.seed, run.index);
   let told: string;
   try {
-    told = instructionFor(episode, run.instructions ?? 'given');
+    told = run.instruction?.trim() ? run.instruction.trim() : instructionFor(episode, run.instructions ?? 'given');
   } catch (e) {
     episode.free();
     throw e;
   }
   const cameras = run.cameras?.(episode) ?? null;
+  run.onStart?.(episode, told);
   const selector = selectorFor(policy);
   const inferenceMs: number[] = [];
   let error: string | null = null;
   let gripper = -1;
   try {
     while (!episode.done) {
+      if (run.signal?.aborted) {
+        error = 'stopped';
+        break;
+      }
       const images = cameras ? cameras.render() : {};
       let action: Float64Array;
       if (selector.needsInference()) {
@@ -170,7 +181,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
           for (let k = 0; k < passed && !episode.done; k++) {
             const hold = holdAction(policy.space, policy.dim, gripper, episode);
             episode.stepIn(policy.space, hold);
-            run.onStep?.(episode, hold, null);
+            await run.onStep?.(episode, hold, null);
           }
           if (episode.done) break;
           const dropped = Math.min(passed, horizon - 1);
@@ -182,7 +193,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
       action = selector.next();
       gripper = action[policy.dim - 1]!;
       episode.stepIn(policy.space, action);
-      run.onStep?.(episode, action, cameras ? images : null);
+      await run.onStep?.(episode, action, cameras ? images : null);
     }
   } finally {
     cameras?.dispose();
@@ -228,7 +239,7 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /** The results.json summary of a set of episodes. */
-export function summarize(taskId: string, policy: PolicyDriver, clock: EvalClock, results: readonly PolicyEpisodeResult[], instructions: InstructionMode = 'given'): EvaluationSummary {
+export function summarize(taskId: string, policy: Pick<PolicyDriver, 'name' | 'provider'>, clock: EvalClock, results: readonly PolicyEpisodeResult[], instructions: InstructionMode = 'given'): EvaluationSummary {
   const successes = results.filter((r) => r.success).length;
   const latencies = results.flatMap((r) => r.inferenceMs);
   const round = (v: number, digits: number) => Number(v.toFixed(digits));

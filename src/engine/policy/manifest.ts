@@ -335,3 +335,18 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
     },
   };
 }
+
+/** Every file a manifest names, relative to it. */
+export function packageFiles(manifest: PolicyManifest): string[] {
+  const files = new Set<string>(manifest.graphs.map((g) => g.file));
+  for (const n of [manifest.inputs.state?.normalization, manifest.outputs.normalization]) {
+    if (n && 'stats_file' in n && n.stats_file) files.add(n.stats_file);
+  }
+  const tokenizer = manifest.inputs.instruction?.tokenizer;
+  if (tokenizer?.kind === 'words' && tokenizer.vocabulary_file) files.add(tokenizer.vocabulary_file);
+  if (tokenizer?.kind === 'huggingface') {
+    files.add(tokenizer.file);
+    if (tokenizer.config_file) files.add(tokenizer.config_file);
+  }
+  return [...files];
+}

@@ -20,6 +20,12 @@ export interface TensorLike {
   readonly type: string;
   readonly dims: readonly number[];
   readonly data: unknown;
+  /** Where the data lives: 'cpu', or 'gpu-buffer' for WebGPU outputs kept on the device. */
+  readonly location?: string;
+  /** Downloads a device tensor's data. */
+  getData?(): Promise<unknown>;
+  /** Frees a device tensor. */
+  dispose?(): void;
 }
 
 /** The part of an onnxruntime InferenceSession used here (web and node have the same). */
@@ -238,6 +244,16 @@ export class PolicyRuntime {
   async run(feeds: Record<string, TensorLike>): Promise<{ chunk: Float64Array; raw: Float32Array }> {
     const { action } = this.policy;
     const pool = new Map(Object.entries(feeds));
+    // Outputs left on the GPU (WebGPU): freed once the action chunk is read.
+    const onDevice: TensorLike[] = [];
+    try {
+      return await this.runGraphs(pool, onDevice, action);
+    } finally {
+      for (const t of onDevice) t.dispose?.();
+    }
+  }
+
+  private async runGraphs(pool: Map<string, TensorLike>, onDevice: TensorLike[], action: ResolvedPolicy['action']): Promise<{ chunk: Float64Array; raw: Float32Array }> {
     for (const [g, graph] of this.policy.manifest.graphs.entries()) {
       const session = this.sessions[g]!;
       const times = graph.repeat?.times ?? 1;
@@ -251,13 +267,17 @@ export class PolicyRuntime {
           inputs[name] = value;
         }
         const outputs = await session.run(inputs);
-        for (const [name, value] of Object.entries(outputs)) pool.set(name, value);
+        for (const [name, value] of Object.entries(outputs)) {
+          if (value.location === 'gpu-buffer') onDevice.push(value);
+          pool.set(name, value);
+        }
         if (graph.repeat) pool.set(graph.repeat.carry.to, outputs[graph.repeat.carry.from]!);
       }
     }
     const out = pool.get(action.tensor);
     if (!out) throw new PolicyError(`the graph returned no "${action.tensor}"`);
-    const raw = out.data instanceof Float32Array ? out.data : null;
+    const data = out.location === 'gpu-buffer' && out.getData ? await out.getData() : out.data;
+    const raw = data instanceof Float32Array ? data : null;
     if (!raw || raw.length !== action.chunk * action.dim) throw new PolicyError(`"${action.tensor}" came back as ${out.type} [${out.dims.join(', ')}]; expected float32 with ${action.chunk} × ${action.dim} values`);
     const chunk = new Float64Array(raw.length);
     const step = new Float64Array(action.dim);

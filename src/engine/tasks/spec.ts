@@ -118,3 +118,18 @@ export function checkTaskAgainstScene(task: TaskSpec, doc: SceneDocument, file: 
     }
   }
 }
+
+/** Randomization groups an evaluation may switch off; placing the task's objects always applies. */
+export const OPTIONAL_RANDOMIZATIONS = ['distractors', 'lights', 'cameras', 'background', 'physics'] as const;
+export type OptionalRandomization = (typeof OPTIONAL_RANDOMIZATIONS)[number];
+
+/** The task with the named randomization groups off: those properties keep their authored values. */
+export function withoutRandomizations(task: TaskSpec, off: readonly OptionalRandomization[]): TaskSpec {
+  if (!task.randomizeSpec || off.length === 0) return task;
+  const spec = { ...task.randomizeSpec };
+  for (const group of off) {
+    if (group === 'background' || group === 'physics') spec[group] = {};
+    else spec[group] = [];
+  }
+  return { ...task, randomizeSpec: spec };
+}

@@ -6,7 +6,7 @@ import { InputError } from '../errors.ts';
 import { loadSceneFile } from '../load.ts';
 import { Episode } from './episode.ts';
 import { runExpert } from './experts.ts';
-import { checkTaskAgainstScene, parseTaskSpec, type TaskSpec } from './spec.ts';
+import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations, type TaskSpec } from './spec.ts';
 
 const TASKS = ['reach', 'pick-cube', 'place', 'stack', 'push'] as const;
 const taskFile = (id: string) => `scenes/tasks/${id}.task.yaml`;
@@ -195,4 +195,24 @@ describe('scripted experts', () => {
       expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(2);
     }, 120_000);
   }
+});
+
+describe('switching randomizations off for an evaluation', () => {
+  it('keeps the authored lights, camera and no distractors, while the objects are still placed and coloured per episode', async () => {
+    const { task, scene } = loaded['pick-cube'];
+    const plain = withoutRandomizations(task, ['distractors', 'lights', 'cameras']);
+    const full = await episode('pick-cube', 4);
+    const e = await Episode.create(plain, scene, 1, 4);
+    open.push(e);
+    const keys = (r: Record<string, unknown>, part: string) => Object.keys(r).filter((k) => k.includes(part));
+    expect(keys(full.randomized, 'Sun').length).toBeGreaterThan(0);
+    expect(keys(e.randomized, 'Sun')).toEqual([]);
+    expect(keys(e.randomized, 'SceneCamera')).toEqual([]);
+    expect(keys(e.randomized, 'distractor')).toEqual([]);
+    // The cubes are placed and coloured as in the full episode: the same draws for the same paths.
+    for (const path of full.objects) expect(e.randomized[`${path}:palette`]).toBe(full.randomized[`${path}:palette`]);
+    expect(e.instruction).toBe(full.instruction);
+    // The task itself is untouched.
+    expect(task.randomizeSpec!.lights.length).toBeGreaterThan(0);
+  });
 });

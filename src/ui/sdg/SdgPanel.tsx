@@ -4,6 +4,7 @@ import { DatasetViewer } from './DatasetViewer.tsx';
 import { GeneratePanel } from './GeneratePanel.tsx';
 import { RandomizePanel } from './RandomizePanel.tsx';
 import { RobotPanel } from '../robot/RobotPanel.tsx';
+import { PolicyPanel } from '../policy/PolicyPanel.tsx';
 import type { SdgTab } from './sdgState.ts';
 import { useSdg, useSdgActions } from './store.ts';
 
@@ -12,6 +13,7 @@ const TABS: { id: SdgTab; label: string }[] = [
   { id: 'generate', label: 'Generate' },
   { id: 'dataset', label: 'Dataset' },
   { id: 'robot', label: 'Robot' },
+  { id: 'policy', label: 'Policy' },
 ];
 
 export function SdgPanel() {
@@ -52,6 +54,7 @@ export function SdgPanel() {
         {tab === 'generate' && <GeneratePanel />}
         {tab === 'dataset' && <DatasetViewer canPick={canPickFolders} />}
         {tab === 'robot' && <RobotPanel />}
+        {tab === 'policy' && <PolicyPanel />}
       </div>
     </aside>
   );

@@ -13,7 +13,7 @@ import { type BrowserCapabilities, type DestinationKind, type GenerateForm, avai
 import type { InstanceMask, RgbaImage } from './datasetFrame.ts';
 import type { FrameLine } from './jsonl.ts';
 
-export type SdgTab = 'randomize' | 'generate' | 'dataset' | 'robot';
+export type SdgTab = 'randomize' | 'generate' | 'dataset' | 'robot' | 'policy';
 
 export interface SpecState {
   /** The spec's file name, for messages and the job's lineage. */

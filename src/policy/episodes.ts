@@ -1,0 +1,137 @@
+/**
+ * Policy episodes in a browser context (the eval page's main thread, or the studio's simulation
+ * worker): the robot's cameras rendered by three.js on an OffscreenCanvas, the policy in its own
+ * worker (reached through comlink over a Worker or a MessagePort), the closed loop of
+ * engine/policy/closedLoop.ts, and one MP4 of the scene camera per episode (WebCodecs).
+ */
+import type { InstructionMode, EvalClock, PolicyDriver, PolicyEpisodeResult, PolicyEpisodeRun } from '../engine/policy/closedLoop.ts';
+import { runPolicyEpisode } from '../engine/policy/closedLoop.ts';
+import type { RgbaImage } from '../engine/policy/image.ts';
+import { ACTION_SPACES, type PolicyManifest } from '../engine/policy/manifest.ts';
+import { PolicyError, type InferenceResult, type PolicyObservation } from '../engine/policy/runtime.ts';
+import type { FrameRenderer } from '../engine/render/frameRenderer.ts';
+import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
+import type { SceneDocument } from '../engine/scene/schema.ts';
+import { demoCameras } from '../engine/tasks/demos.ts';
+import type { Episode } from '../engine/tasks/episode.ts';
+import type { TaskSpec } from '../engine/tasks/spec.ts';
+import { browserVideoCodec, pickVideoCodec } from '../robot/videoTrack.ts';
+
+/** The policy worker's inference, as comlink exposes it. */
+export type RemoteInfer = (obs: PolicyObservation) => Promise<InferenceResult>;
+
+/** The closed loop's view of a policy open in a worker: latency measured here, worker failures → PolicyError. */
+export function policyDriver(manifest: PolicyManifest, provider: string, infer: RemoteInfer, onInference?: (result: InferenceResult, ms: number) => void): PolicyDriver {
+  return {
+    name: manifest.name,
+    provider,
+    space: manifest.outputs.space,
+    horizon: manifest.outputs.chunk,
+    dim: ACTION_SPACES[manifest.outputs.space],
+    hz: manifest.control.hz,
+    nActionSteps: manifest.control.n_action_steps,
+    temporalEnsemble: manifest.control.temporal_ensemble,
+    async infer(obs) {
+      const t0 = performance.now();
+      let result: InferenceResult;
+      try {
+        result = await infer(obs);
+      } catch (e) {
+        // Failures inside the worker (NaN actions, a lost device) end the episode, not the run.
+        throw new PolicyError(e instanceof Error ? e.message : String(e));
+      }
+      const ms = performance.now() - t0;
+      onInference?.(result, ms);
+      return { chunk: result.chunk, ms };
+    },
+  };
+}
+
+/** Warm-up inferences on blank frames (the first runs compile kernels and allocate). */
+export async function warmUp(infer: RemoteInfer, [width, height]: [number, number], times: number): Promise<void> {
+  const blank = (): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4) });
+  for (let i = 0; i < times; i++) {
+    await infer({ images: { scene: blank(), wrist: blank() }, jointPositions: new Array(7).fill(0), fingerPositions: [0, 0], eePosition: [0, 0, 0], eeQuaternion: [0, 0, 0, 1], gripperWidth: 0, instruction: '' });
+  }
+}
+
+export interface BrowserEpisodesJob {
+  task: TaskSpec;
+  scene: SceneDocument;
+  manifest: PolicyManifest;
+  /** Where the manifest came from, for messages. */
+  manifestFile: string;
+  seed: number;
+  /** Episode indices to run, in order. */
+  indices: readonly number[];
+  clock: EvalClock;
+  instructions: InstructionMode;
+  /** Typed words told instead of the episode's instruction. */
+  instruction?: string;
+  /** The size the robot's cameras render at. */
+  imageSize: [number, number];
+  videos: boolean;
+  signal?: { readonly aborted: boolean };
+  onStart?: PolicyEpisodeRun['onStart'];
+  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void | Promise<void>;
+  /** After each episode, with its video (MP4 bytes) when videos are on. */
+  onEpisode?: (result: PolicyEpisodeResult, video: Uint8Array | null) => void | Promise<void>;
+}
+
+/** Runs the job's episodes one after another; a stopped job returns the episodes that finished. */
+export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: PolicyDriver, renderer: FrameRenderer): Promise<PolicyEpisodeResult[]> {
+  const [width, height] = job.imageSize;
+  const cameras = demoCameras(job.scene, job.task.robot, [width, height]);
+  for (const key of new Set(job.manifest.inputs.images.map((i) => i.camera))) {
+    if (!cameras.some((c) => c.key === key)) throw new Error(`${job.manifestFile}: the policy needs the ${key} camera; the task's scene has ${cameras.map((c) => c.key).join(', ') || 'none'}`);
+  }
+  const codec = job.videos ? await pickVideoCodec(width, height) : null;
+  const video = codec ? browserVideoCodec(codec) : null;
+  const results: PolicyEpisodeResult[] = [];
+  for (const index of job.indices) {
+    if (job.signal?.aborted) break;
+    const frames: Uint8Array[] = [];
+    let last: Uint8Array | null = null;
+    const result = await runPolicyEpisode({
+      task: job.task,
+      scene: job.scene,
+      seed: job.seed,
+      index,
+      policy,
+      clock: job.clock,
+      instructions: job.instructions,
+      ...(job.instruction ? { instruction: job.instruction } : {}),
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.onStart ? { onStart: job.onStart } : {}),
+      cameras: (episode) => {
+        const rig = new RobotCameraRig(renderer, episode.doc, episode.world, cameras);
+        return {
+          render: () => {
+            const images = rig.render();
+            const out: Partial<Record<'scene' | 'wrist', RgbaImage>> = {};
+            for (const c of cameras) if (c.key === 'scene' || c.key === 'wrist') out[c.key] = { width: c.width, height: c.height, data: images.get(c.path)! };
+            if (out.scene) last = out.scene.data as Uint8Array;
+            return out;
+          },
+          dispose: () => rig.dispose(),
+        };
+      },
+      // One video frame per control step: what the scene camera showed when the step's action
+      // was chosen; steps that passed while the policy was thinking (real time) repeat it.
+      onStep: async (episode, action, images) => {
+        const frame = (images?.scene?.data as Uint8Array | undefined) ?? last;
+        if (video && frame) frames.push(frame);
+        await job.onStep?.(episode, action, images);
+      },
+    });
+    if (result.error === 'stopped') break;
+    let bytes: Uint8Array | null = null;
+    if (video && frames.length > 0) bytes = await video.mux([await video.encode(frames, width, height, policy.hz)], policy.hz);
+    results.push(result);
+    await job.onEpisode?.(result, bytes);
+  }
+  return results;
+}
+
+/** The file name `simloop eval` and the studio give an episode's video. */
+export const episodeVideoName = (result: PolicyEpisodeResult) => `episode_${result.index}_${result.success ? 'success' : 'failure'}.mp4`;

@@ -1,0 +1,333 @@
+/**
+ * The Policy tab: open a policy (bundled, URL, files), run it live on a task episode (what it
+ * sees, its actions and the robot state plotted, inference latency and the control rate), and
+ * evaluate it over many episodes (progress, success rate with its 95% Wilson interval, every
+ * episode with its video, failures first; two runs compared with Fisher's exact test).
+ */
+import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
+import type { RgbaImage } from '../../engine/policy/image.ts';
+import { quantile } from '../../engine/policy/closedLoop.ts';
+import { plotLines } from '../robot/episodeDataset.ts';
+import { BUNDLED_TASKS } from '../robot/teleopStudio.ts';
+import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
+import { usePolicy, usePolicyActions } from './store.ts';
+
+const PLOT = { width: 280, height: 80 };
+const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990'];
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : '–');
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+function LivePlot({ title, rows }: { title: string; rows: number[][] }) {
+  const lines = useMemo(() => plotLines(rows, PLOT.width, PLOT.height), [rows]);
+  return (
+    <figure className="episode-plot">
+      <figcaption>{title}</figcaption>
+      <svg width={PLOT.width} height={PLOT.height} role="img" aria-label={`${title} over the episode`} data-testid={`policy-plot-${title}`}>
+        {lines.map((points, j) => (
+          <polyline key={j} points={points} fill="none" stroke={COLOURS[j % COLOURS.length]} strokeWidth={1.2} />
+        ))}
+      </svg>
+    </figure>
+  );
+}
+
+/** An RGBA image drawn into a canvas, scaled up without smoothing. */
+function View({ name, image }: { name: string; image: RgbaImage }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const ctx = canvas.current?.getContext('2d');
+    if (!ctx) return;
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(image.data as Uint8Array), image.width, image.height), 0, 0);
+  }, [image]);
+  return (
+    <figure className="policy-view">
+      <figcaption>
+        {name} ({image.width}×{image.height})
+      </figcaption>
+      <canvas ref={canvas} width={image.width} height={image.height} aria-label={`What the policy sees: ${name} camera`} data-testid={`policy-view-${name}`} />
+    </figure>
+  );
+}
+
+function Live({ live }: { live: LiveEpisode }) {
+  const rate = achievedRate(live);
+  const p50 = quantile(live.latencies, 0.5);
+  const last = live.latencies[live.latencies.length - 1] ?? Number.NaN;
+  const outcome = live.result ? (live.result.success ? 'success' : live.result.error ? `errored: ${live.result.error}` : 'failure') : live.success ? 'success' : 'running';
+  return (
+    <div className="policy-live" aria-live="polite">
+      <p data-testid="policy-instruction">
+        Told: “{live.instruction}”{live.instruction !== live.target && <> · the episode's target: “{live.target}”</>}
+      </p>
+      <p data-testid="policy-steps">
+        Episode {live.index} · step {live.steps} of {live.maxSteps} · <strong data-testid="policy-outcome">{outcome}</strong>
+      </p>
+      <p data-testid="policy-timing">
+        Inference {ms(last)} (p50 {ms(p50)}, {live.latencies.length} runs) · control {rate.toFixed(1)} Hz
+      </p>
+      <div className="policy-views">
+        {Object.entries(live.views).map(([name, image]) => (
+          <View key={name} name={name} image={image} />
+        ))}
+      </div>
+      <LivePlot title="action" rows={live.actions} />
+      <LivePlot title="state" rows={live.states} />
+    </div>
+  );
+}
+
+function RunTable({ run }: { run: EvalRun }) {
+  const { summary } = run;
+  return (
+    <details className="policy-run" open data-testid={`policy-run-${run.id}`}>
+      <summary>{run.label}</summary>
+      <p data-testid="policy-run-summary">
+        {summary.successes} of {summary.episodes} succeeded: <strong>{pct(summary.success_rate)}</strong> (95% CI {pct(summary.ci95[0])}–{pct(summary.ci95[1])}) · mean {summary.mean_steps.toFixed(1)} steps · inference p50 {ms(summary.inference_ms.p50)}, p95 {ms(summary.inference_ms.p95)} on {summary.ep}
+        {summary.errored > 0 && <> · {summary.errored} errored</>}
+      </p>
+      <table className="policy-episodes">
+        <thead>
+          <tr>
+            <th scope="col">episode</th>
+            <th scope="col">result</th>
+            <th scope="col">steps</th>
+            <th scope="col">time</th>
+            <th scope="col">video</th>
+          </tr>
+        </thead>
+        <tbody>
+          {failuresFirst(run.episodes).map((e) => (
+            <tr key={e.index} data-testid="policy-episode-row">
+              <td>{e.index}</td>
+              <td title={e.instruction}>{e.success ? 'success' : e.error ? `errored (${e.error})` : 'failure'}</td>
+              <td>{e.steps}</td>
+              <td>{e.seconds.toFixed(1)} s</td>
+              <td>{e.videoUrl ? <video src={e.videoUrl} controls muted playsInline preload="metadata" className="policy-video" aria-label={`episode ${e.index} video`} /> : '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+function Compare() {
+  const policy = usePolicyActions();
+  const runs = usePolicy((s) => s.runs);
+  const compare = usePolicy((s) => s.compare);
+  const result = comparison(runs, compare);
+  if (runs.length < 2) return null;
+  const select = (slot: 0 | 1) => (
+    <select aria-label={`Compare run ${slot === 0 ? 'A' : 'B'}`} value={compare[slot] ?? ''} onChange={(e) => policy.setCompare(slot, e.target.value ? Number(e.target.value) : null)}>
+      <option value="">–</option>
+      {runs.map((r) => (
+        <option key={r.id} value={r.id}>
+          {r.label}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <section className="policy-compare" aria-label="Compare two runs">
+      <h3>Compare</h3>
+      <p>
+        A {select(0)} B {select(1)}
+      </p>
+      {result && (
+        <table data-testid="policy-compare">
+          <tbody>
+            <tr>
+              <th scope="row">A</th>
+              <td>
+                {result.a.summary.successes}/{result.a.summary.episodes} = {pct(result.test.rateA)} (CI {pct(result.a.summary.ci95[0])}–{pct(result.a.summary.ci95[1])})
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">B</th>
+              <td>
+                {result.b.summary.successes}/{result.b.summary.episodes} = {pct(result.test.rateB)} (CI {pct(result.b.summary.ci95[0])}–{pct(result.b.summary.ci95[1])})
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">A − B</th>
+              <td data-testid="policy-compare-test">
+                {(100 * result.test.difference).toFixed(1)} points · Fisher's exact test p = {result.test.pValue.toPrecision(3)} · {result.test.significant ? 'the rates differ (p < 0.05)' : 'no evidence the rates differ (p ≥ 0.05)'}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Evaluate() {
+  const policy = usePolicyActions();
+  const form = usePolicy((s) => s.evalForm);
+  const progress = usePolicy((s) => s.progress);
+  const running = usePolicy((s) => s.running);
+  const open = usePolicy((s) => s.policy !== null);
+  const runs = usePolicy((s) => s.runs);
+  const elapsed = progress ? (performance.now() - progress.startedAt) / 1000 : 0;
+  const eta = progress && progress.done > 0 ? (elapsed / progress.done) * (progress.total - progress.done) : null;
+  return (
+    <section className="policy-eval" aria-label="Evaluation">
+      <h3>Evaluate</h3>
+      <fieldset disabled={running !== null || !open}>
+        <label>
+          Episodes <input aria-label="Evaluation episodes" type="number" min={1} value={form.episodes} onChange={(e) => policy.setEvalForm({ episodes: Math.trunc(Number(e.target.value) || 0) })} />
+        </label>{' '}
+        <label>
+          Seed <input aria-label="Evaluation seed" type="number" value={form.seed} onChange={(e) => policy.setEvalForm({ seed: Math.trunc(Number(e.target.value) || 0) })} />
+        </label>{' '}
+        <label>
+          Clock{' '}
+          <select aria-label="Evaluation clock" value={form.clock} onChange={(e) => policy.setEvalForm({ clock: e.target.value as 'sim' | 'real' })}>
+            <option value="sim">sim-time</option>
+            <option value="real">real-time</option>
+          </select>
+        </label>{' '}
+        <label>
+          Instructions{' '}
+          <select aria-label="Evaluation instructions" value={form.instructions} onChange={(e) => policy.setEvalForm({ instructions: e.target.value as 'given' | 'swapped' })}>
+            <option value="given">as given</option>
+            <option value="swapped">swapped (ablation)</option>
+          </select>
+        </label>{' '}
+        <label>
+          <input type="checkbox" checked={form.videos} onChange={(e) => policy.setEvalForm({ videos: e.target.checked })} /> videos
+        </label>
+        <div className="policy-randomizations" role="group" aria-label="Randomizations that apply">
+          Randomize:{' '}
+          {OPTIONAL_RANDOMIZATIONS.map((group) => (
+            <label key={group}>
+              <input
+                type="checkbox"
+                checked={!form.randomizationsOff.includes(group)}
+                onChange={(e) => policy.setEvalForm({ randomizationsOff: e.target.checked ? form.randomizationsOff.filter((g) => g !== group) : [...form.randomizationsOff, group] })}
+              />{' '}
+              {group}
+            </label>
+          ))}{' '}
+          <span className="robot-note">(object placement and colours always apply)</span>
+        </div>
+        <button type="button" data-testid="policy-evaluate" onClick={() => void policy.evaluate()}>
+          Evaluate
+        </button>
+      </fieldset>
+      {progress && (
+        <div className="policy-progress" data-testid="policy-progress">
+          <progress max={progress.total} value={progress.done} aria-label="Evaluation progress" /> {progress.done} / {progress.total} · {progress.successes} succeeded
+          {running === 'eval' && eta !== null && <> · about {Math.ceil(eta)} s left</>}
+          {running === 'eval' && (
+            <button type="button" onClick={() => void policy.stop()}>
+              Stop
+            </button>
+          )}
+        </div>
+      )}
+      {[...runs].reverse().map((run) => (
+        <RunTable key={run.id} run={run} />
+      ))}
+      <Compare />
+    </section>
+  );
+}
+
+export function PolicyPanel() {
+  const policy = usePolicyActions();
+  const state = usePolicy((s) => s);
+  const { policy: open, busy, running, live } = state;
+  const files = useRef<HTMLInputElement>(null);
+  const [, tick] = useState(0);
+  // Progress and ETA text refresh while an evaluation runs.
+  useEffect(() => {
+    if (running !== 'eval') return;
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  const pick = (e: ChangeEvent<HTMLInputElement>) => {
+    const list = Array.from(e.target.files ?? []).map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+    e.target.value = '';
+    if (list.length) void policy.loadFiles(list);
+  };
+  return (
+    <div className="robot-panel policy-panel" data-testid="policy-panel">
+      <fieldset disabled={busy !== null || running !== null}>
+        <div className="robot-buttons">
+          <button type="button" data-testid="policy-load-bundled" onClick={() => void policy.loadBundled()}>
+            Load bundled policy
+          </button>
+          <button type="button" onClick={() => files.current?.click()}>
+            Open files…
+          </button>
+          <input ref={files} type="file" multiple hidden onChange={pick} data-testid="policy-files" aria-label="Policy files" />
+          <label>
+            on{' '}
+            <select aria-label="Execution provider" value={state.provider} onChange={(e) => policy.setForm({ provider: e.target.value as 'auto' | 'webgpu' | 'wasm' })}>
+              <option value="auto">WebGPU, else WASM</option>
+              <option value="webgpu">WebGPU</option>
+              <option value="wasm">WASM</option>
+            </select>
+          </label>
+        </div>
+        <div className="robot-buttons">
+          <input aria-label="Policy URL" placeholder="https://…/policy.json" value={state.url} onChange={(e) => policy.setForm({ url: e.target.value })} />
+          <button type="button" onClick={() => void policy.loadUrl(state.url)}>
+            Load URL
+          </button>
+        </div>
+      </fieldset>
+      {busy && <p>{busy}…</p>}
+      {open && (
+        <p data-testid="policy-info">
+          <strong>{open.name}</strong> on <strong data-testid="policy-provider">{open.opened.provider}</strong>
+          {open.opened.provider === 'wasm' && <> ({open.opened.threads} thread{open.opened.threads === 1 ? '' : 's'})</>} · {open.space}, chunk {open.chunk} at {open.hz} Hz · cameras {open.cameras.join(', ')} at {open.imageSize.join('×')}
+          {open.opened.fallbacks.length > 0 && <> · fell back: {open.opened.fallbacks.join('; ')}</>}
+        </p>
+      )}
+      <fieldset disabled={running !== null || open === null}>
+        <label>
+          Task{' '}
+          <select aria-label="Policy task" value={state.taskId} onChange={(e) => policy.setForm({ taskId: e.target.value })}>
+            {BUNDLED_TASKS.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.id}
+              </option>
+            ))}
+          </select>
+        </label>{' '}
+        <label>
+          Seed <input aria-label="Policy seed" type="number" value={state.seed} onChange={(e) => policy.setForm({ seed: Math.trunc(Number(e.target.value) || 0) })} />
+        </label>{' '}
+        <label>
+          Episode <input aria-label="Policy episode" type="number" min={0} value={state.episode} onChange={(e) => policy.setForm({ episode: Math.max(0, Math.trunc(Number(e.target.value) || 0)) })} />
+        </label>{' '}
+        <label>
+          Clock{' '}
+          <select aria-label="Policy clock" value={state.clock} onChange={(e) => policy.setForm({ clock: e.target.value as 'sim' | 'real' })}>
+            <option value="sim">sim-time</option>
+            <option value="real">real-time</option>
+          </select>
+        </label>
+        <label className="policy-instruction-input">
+          Instruction{' '}
+          <input aria-label="Instruction" placeholder="the episode's own (e.g. pick up the red cube)" value={state.instruction} onChange={(e) => policy.setForm({ instruction: e.target.value })} />
+        </label>
+      </fieldset>
+      <div className="robot-buttons">
+        <button type="button" data-testid="policy-run" disabled={open === null || running !== null} onClick={() => void policy.run()}>
+          Run
+        </button>
+        <button type="button" data-testid="policy-stop" disabled={running === null} onClick={() => void policy.stop()}>
+          Stop
+        </button>
+        <button type="button" data-testid="policy-reset" disabled={open === null || running === 'eval'} onClick={() => void policy.reset()}>
+          Reset
+        </button>
+      </div>
+      {live && <Live live={live} />}
+      <Evaluate />
+    </div>
+  );
+}

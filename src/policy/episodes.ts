@@ -31,6 +31,7 @@ export function policyDriver(manifest: PolicyManifest, provider: string, infer: 
     hz: manifest.control.hz,
     nActionSteps: manifest.control.n_action_steps,
     temporalEnsemble: manifest.control.temporal_ensemble,
+    history: manifest.inputs.history,
     async infer(obs) {
       const t0 = performance.now();
       let result: InferenceResult;

@@ -126,6 +126,23 @@ describe('closed loop', () => {
     expect(summary).toMatchObject({ task: 'reach', policy: 'tiny', episodes: 2, successes: 0, success_rate: 0, errored: 1, ep: 'node', clock: 'sim', ci95: [0, expect.closeTo(0.6576, 4)] });
   });
 
+  it('gives a policy with a history of 3 the two previous control steps` observations, oldest first', async () => {
+    const inner = await tiny();
+    const seen: number[][] = [];
+    const spy: PolicyDriver = {
+      ...inner,
+      history: 3,
+      nActionSteps: 2,
+      infer: async (obs) => {
+        seen.push([...(obs.past ?? []).map((p) => p.noise!.step), obs.noise!.step]);
+        return inner.infer({ ...obs, past: [] });
+      },
+    };
+    await runPolicyEpisode({ task: { ...reach.task, max_steps: 7 }, scene: reach.scene, seed: 1, index: 0, policy: spy, clock: 'sim', cameras: grey });
+    // Inference every 2 steps; each sees up to 2 earlier steps (every step's, not only inference steps').
+    expect(seen).toEqual([[0], [0, 1, 2], [2, 3, 4], [4, 5, 6]]);
+  });
+
   it('tells typed words instead of the episode`s instruction, reports the start, and stops on request before the next step', async () => {
     const inner = await tiny();
     const told: string[] = [];

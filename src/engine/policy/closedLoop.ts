@@ -60,6 +60,8 @@ export interface PolicyDriver {
   hz: number;
   nActionSteps: number;
   temporalEnsemble: number | null;
+  /** Control steps of observations each inference sees (the manifest's inputs.history; default 1). */
+  history?: number;
   /** Action chunk (horizon × dim, SI units) and the inference latency in milliseconds. */
   infer(obs: PolicyObservation): Promise<{ chunk: Float64Array; ms: number }>;
 }
@@ -155,6 +157,8 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   const inferenceMs: number[] = [];
   let error: string | null = null;
   let gripper = -1;
+  const history = policy.history ?? 1;
+  const past: PolicyObservation[] = [];
   try {
     while (!episode.done) {
       if (run.signal?.aborted) {
@@ -162,12 +166,14 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
         break;
       }
       const images = cameras ? cameras.render() : {};
+      // Policies with a history see the last steps' observations too (every control step's).
+      const now = history > 1 || selector.needsInference() ? observation(episode, images, told) : null;
       let action: Float64Array;
       if (selector.needsInference()) {
         let chunk: Float64Array;
         let ms: number;
         try {
-          ({ chunk, ms } = await policy.infer(observation(episode, images, told)));
+          ({ chunk, ms } = await policy.infer(history > 1 ? { ...now!, past: past.slice() } : now!));
         } catch (e) {
           if (!(e instanceof PolicyError)) throw e;
           error = e.message;
@@ -189,6 +195,10 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
           horizon -= dropped;
         }
         selector.push(chunk, horizon);
+      }
+      if (history > 1) {
+        past.push(now!);
+        if (past.length > history - 1) past.shift();
       }
       action = selector.next();
       gripper = action[policy.dim - 1]!;

@@ -168,8 +168,12 @@ const manifestSchema = z
           })
           .strict()
           .optional(),
-        /** How many past observations each input holds (1: the current one). */
-        history: z.literal(1, { message: 'expected 1 (observation history is not supported yet)' }).default(1),
+        /**
+         * How many control steps of observations each image and state input holds, oldest first
+         * (LeRobot's n_obs_steps). 1: the current one, tensors as written ([1, C, H, W], [1, D]);
+         * h > 1 adds a time axis after the batch ([1, h, C, H, W], [1, h, D]).
+         */
+        history: z.number().int().min(1).max(16).default(1),
       })
       .strict(),
     outputs: z

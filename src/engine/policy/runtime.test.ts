@@ -121,3 +121,64 @@ describe('PolicyRuntime on the tiny test policy', () => {
     await expect(PolicyRuntime.create(policy(), faking(new Float32Array(5)), nodeTensor, 'policy.json').run(feedsOf(nodeTensor))).rejects.toThrow(PolicyError);
   });
 });
+
+describe('observation history (inputs.history)', () => {
+  const withHistory = (h: number) => {
+    const m = JSON.parse(manifestText);
+    m.inputs.history = h;
+    return resolvePolicy(parsePolicyManifest(JSON.stringify(m), 'policy.json'), 'policy.json', read);
+  };
+  /** A graph that takes two steps of images and state (as a diffusion policy with n_obs_steps 2 does). */
+  const twoStepGraph = async (): Promise<SessionLike> => {
+    const real = (await ortNode.InferenceSession.create(modelBytes)) as unknown as SessionLike;
+    const timed = (shape: readonly (number | string)[] | undefined) => (shape ? [shape[0]!, 2, ...shape.slice(1)] : shape);
+    return {
+      ...real,
+      inputNames: real.inputNames,
+      outputNames: real.outputNames,
+      inputMetadata: real.inputMetadata.map((m) => (['image_scene', 'image_wrist', 'state'].includes(m.name) ? { ...m, shape: timed(m.shape)! } : m)),
+      outputMetadata: real.outputMetadata,
+      run: async () => ({ actions: { type: 'float32', dims: [1, 4, 7], data: new Float32Array(28) } }),
+    };
+  };
+  const rgba = (w: number, h: number, value: number) => ({ width: w, height: h, data: new Uint8Array(w * h * 4).fill(value) });
+  const obs = (value: number, joint0: number) => ({
+    images: { scene: rgba(32, 24, value), wrist: rgba(16, 16, value) },
+    jointPositions: [joint0, -0.3, 0, -2.2, 0, 2, 0.8],
+    fingerPositions: [0.02, 0.02],
+    eePosition: [0, 0, 0],
+    eeQuaternion: [0, 0, 0, 1],
+    gripperWidth: 0.04,
+    instruction: 'pick up the red cube',
+  });
+
+  it('stacks the last h steps oldest first on a time axis after the batch, repeating the first at an episode`s start', async () => {
+    const runtime = PolicyRuntime.create(withHistory(2), await twoStepGraph(), nodeTensor, 'policy.json');
+    // Start of an episode: no past, the current observation twice.
+    let { feeds } = runtime.feeds(obs(51, 0.5));
+    expect(feeds.image_scene!.dims).toEqual([1, 2, 3, 24, 32]);
+    expect(feeds.image_wrist!.dims).toEqual([1, 2, 16, 16, 3]);
+    expect(feeds.state!.dims).toEqual([1, 2, 9]);
+    const frame = 3 * 24 * 32;
+    let scene = feeds.image_scene!.data as Float32Array;
+    expect([scene[0], scene[frame]]).toEqual([scene[frame], scene[0]]);
+    expect(scene[0]).toBeCloseTo(0.2, 6);
+    // Later: the previous step first, then this one. Joint 0 normalised: (x − 0) / 0.5.
+    ({ feeds } = runtime.feeds({ ...obs(102, 1), past: [obs(0, 9), obs(51, 0.5)] }));
+    scene = feeds.image_scene!.data as Float32Array;
+    expect(scene[0]).toBeCloseTo(0.2, 6);
+    expect(scene[frame]).toBeCloseTo(0.4, 6);
+    const state = feeds.state!.data as Float32Array;
+    expect(state[0]).toBeCloseTo(1, 5);
+    expect(state[9]).toBeCloseTo(2, 5);
+    expect((feeds.image_wrist!.data as Uint8Array)[16 * 16 * 3]).toBe(102);
+  });
+
+  it('checks the time axis against the graph: a one-step graph refuses a history of 2, naming the field', async () => {
+    const session = (await ortNode.InferenceSession.create(modelBytes)) as unknown as SessionLike;
+    expect(() => PolicyRuntime.create(withHistory(2), session, nodeTensor, 'policy.json')).toThrow(
+      'policy.json: inputs.images[0]: "image_scene" has shape [batch, 3, 24, 32] in graphs[0] (policy.onnx); the manifest gives [1, 2, 3, 24, 32]',
+    );
+    expect(() => withHistory(0)).toThrow('inputs.history');
+  });
+});

@@ -51,6 +51,12 @@ export interface PolicyObservation {
   instruction: string;
   /** Where latent noise comes from (default seed 0, episode 0, step 0): the closed loop passes its own. */
   noise?: NoiseKey;
+  /**
+   * Earlier control steps' observations, oldest first, for policies with `inputs.history` > 1
+   * (at the start of an episode there are fewer: the earliest is repeated, as LeRobot fills its
+   * queue with the first observation).
+   */
+  past?: readonly PolicyObservation[];
 }
 
 /** Noise for latents is a pure function of these (and the tensor and element). */
@@ -72,8 +78,10 @@ interface FedTensor {
 
 /** The tensors the manifest feeds, with the dtype and shape it promises. */
 function fedTensors(policy: ResolvedPolicy): FedTensor[] {
-  const out: FedTensor[] = policy.images.map((image, i) => ({ name: image.tensor, type: image.dtype, dims: imageTensorShape(image), field: `inputs.images[${i}]` }));
-  if (policy.state) out.push({ name: policy.state.tensor, type: 'float32', dims: [1, policy.state.normalizer.dim], field: 'inputs.state' });
+  const h = policy.manifest.inputs.history;
+  const timed = (dims: readonly number[]) => (h > 1 ? [dims[0]!, h, ...dims.slice(1)] : dims);
+  const out: FedTensor[] = policy.images.map((image, i) => ({ name: image.tensor, type: image.dtype, dims: timed(imageTensorShape(image)), field: `inputs.images[${i}]` }));
+  if (policy.state) out.push({ name: policy.state.tensor, type: 'float32', dims: timed([1, policy.state.normalizer.dim]), field: 'inputs.state' });
   if (policy.instruction) {
     const length = policy.manifest.inputs.instruction!.max_length;
     out.push({ name: policy.instruction.idsTensor, type: policy.instruction.dtype, dims: [1, length], field: 'inputs.instruction.ids_tensor' });
@@ -161,6 +169,18 @@ function normalDraw(key: NoiseKey, path: string): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
+/** Typed arrays of one kind, end to end (one part is returned as it is). */
+function concatenate<T extends Float32Array | Uint8Array>(parts: T[]): T {
+  if (parts.length === 1) return parts[0]!;
+  const out = new (parts[0]!.constructor as { new (n: number): T })(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 const quantityValues = (obs: PolicyObservation, q: StateQuantity): ArrayLike<number> => {
   switch (q) {
     case 'joint_positions':
@@ -215,16 +235,28 @@ export class PolicyRuntime {
       if (latent.init === 'normal') for (let i = 0; i < data.length; i++) data[i] = normalDraw(key, `policy:latent:${latent.tensor}:${i}`);
       feeds[latent.tensor] = this.tensor('float32', data, latent.shape);
     }
+    // The observations the inputs hold, oldest first: the last `history` control steps.
+    const h = policy.manifest.inputs.history;
+    const frames = h > 1 ? [...(obs.past ?? []), obs].slice(-h) : [obs];
+    while (frames.length < h) frames.unshift(frames[0]!);
+    const timed = (dims: readonly number[]) => (h > 1 ? [dims[0]!, h, ...dims.slice(1)] : dims);
     for (const spec of policy.images) {
-      const image = obs.images[spec.camera];
-      if (!image) throw new PolicyError(`the ${spec.camera} camera gave no image (the policy's input "${spec.tensor}" needs it)`);
-      feeds[spec.tensor] = this.tensor(spec.dtype, imageTensor(image, spec), imageTensorShape(spec));
+      const parts = frames.map((frame) => {
+        const image = frame.images[spec.camera];
+        if (!image) throw new PolicyError(`the ${spec.camera} camera gave no image (the policy's input "${spec.tensor}" needs it)`);
+        return imageTensor(image, spec);
+      });
+      feeds[spec.tensor] = this.tensor(spec.dtype, concatenate(parts), timed(imageTensorShape(spec)));
     }
     if (policy.state) {
-      const values: number[] = [];
-      for (const q of policy.state.quantities) values.push(...Array.from(quantityValues(obs, q)));
-      if (values.length !== policy.state.normalizer.dim) throw new PolicyError(`the robot state has ${values.length} values; the policy's state needs ${policy.state.normalizer.dim}`);
-      feeds[policy.state.tensor] = this.tensor('float32', policy.state.normalizer.normalize(values), [1, values.length]);
+      const state = policy.state;
+      const parts = frames.map((frame) => {
+        const values: number[] = [];
+        for (const q of state.quantities) values.push(...Array.from(quantityValues(frame, q)));
+        if (values.length !== state.normalizer.dim) throw new PolicyError(`the robot state has ${values.length} values; the policy's state needs ${state.normalizer.dim}`);
+        return state.normalizer.normalize(values);
+      });
+      feeds[state.tensor] = this.tensor('float32', concatenate(parts), timed([1, state.normalizer.dim]));
     }
     let unknownWords: string[] = [];
     if (policy.instruction) {

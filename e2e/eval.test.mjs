@@ -78,7 +78,14 @@ test('simloop eval refuses bad input in one line, before starting a browser', { 
     const manifest = JSON.parse(readFileSync(POLICY, 'utf8'));
     manifest.inputs.images[0].width = 64;
     writeFileSync(join(pkg, 'policy.json'), JSON.stringify(manifest));
+    // A graph with an operator onnxruntime does not have.
+    const unsupported = join(tmp, 'unsupported');
+    mkdirSync(unsupported);
+    for (const f of ['stats.json', 'vocab.json']) copyFileSync(join('scenes/fixtures/policy/tiny', f), join(unsupported, f));
+    copyFileSync('scenes/fixtures/policy/unsupported_op.onnx', join(unsupported, 'policy.onnx'));
+    writeFileSync(join(unsupported, 'policy.json'), readFileSync(POLICY));
     const cases = [
+      [['--policy', join(unsupported, 'policy.json')], /^simloop: policy\.json: graphs\[0\]\.file: "policy\.onnx" could not be opened as an ONNX graph \(.*com\.example:FancyAttention\(-1\) is not a registered function\/op\)\n$/],
       [['--policy', join(pkg, 'policy.json')], /^simloop: policy\.json: inputs\.images\[0\]: "image_scene" has shape \[batch, 3, 24, 32\] in graphs\[0\] \(policy\.onnx\); the manifest gives \[1, 3, 24, 64\]\n$/],
       [['--policy', join(tmp, 'missing.json')], /missing\.json: cannot read the policy manifest file\n$/],
       [['--policy', POLICY, '--ep', 'cuda'], /--ep must be webgpu or wasm, got "cuda"/],

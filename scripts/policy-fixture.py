@@ -108,5 +108,19 @@ def main():
     print(f'wrote {OUT}: policy.onnx ({os.path.getsize(path)} bytes), policy.json, stats.json, vocab.json, expected.json')
 
 
+def write_unsupported():
+    """A graph using an operator no onnxruntime build has (com.example:FancyAttention), for the bad-input tests."""
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info('state', TensorProto.FLOAT, [1, STATE])
+    y = helper.make_tensor_value_info('actions', TensorProto.FLOAT, [1, CHUNK, ACTION])
+    node = helper.make_node('FancyAttention', ['state'], ['actions'], domain='com.example')
+    model = helper.make_model(helper.make_graph([node], 'unsupported', [x], [y]),
+                              opset_imports=[helper.make_opsetid('', 17), helper.make_opsetid('com.example', 1)])
+    path = os.path.join(OUT, '..', 'unsupported_op.onnx')
+    onnx.save(model, path)
+    print(f'wrote {path}')
+
+
 if __name__ == '__main__':
     main()
+    write_unsupported()

@@ -60,4 +60,17 @@ describe('policy runtime in the browser', () => {
     expect(maxDiff(wasm!.raw, flow.actions.data)).toBeLessThan(1e-5);
     expect(maxDiff(webgpu!.raw, flow.actions.data)).toBeLessThan(1e-3);
   }, 180_000);
+
+  it('a lost WebGPU device fails the inference it hits with a clear message, then the policy runs on WASM with the same numbers', async () => {
+    const inputs: Record<string, Uint8Array> = Object.fromEntries(FILES.map((f) => [f, new Uint8Array(readFileSync(DIR + f))]));
+    inputs['tensors.json'] = new TextEncoder().encode(JSON.stringify(expected.inputs));
+    const request: PolicyPageRequest = { manifestFile: 'policy.json', files: FILES, runs: [['webgpu']], tensorsInput: 'tensors.json', warmup: 0, repeats: 1, loseDevice: true };
+    const result = await runHeadlessJob<PolicyPageRequest, unknown, PolicyPageResult>({ page: 'policy.html', request, inputs, sink: new MemorySink() });
+    const [run] = result.runs;
+    expect(run!.provider).toBe('webgpu');
+    expect(run!.afterLoss!.error).toMatch(/^the WebGPU device was lost \(destroyed.*\); the policy was reopened on WASM \(this inference failed; the next ones run on WASM\)$/);
+    expect(run!.afterLoss!.provider).toBe('wasm');
+    expect(run!.afterLoss!.fallbacks.join('; ')).toMatch(/webgpu: the WebGPU device was lost/);
+    expect(maxDiff(run!.afterLoss!.raw, expected.actions.data)).toBeLessThan(1e-5);
+  }, 180_000);
 });

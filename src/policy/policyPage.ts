@@ -19,6 +19,8 @@ export interface PolicyPageRequest {
   tensorsInput: string;
   warmup: number;
   repeats: number;
+  /** Fault test: after the runs, destroy the WebGPU device, then run twice more. */
+  loseDevice?: boolean;
 }
 
 export interface PolicyPageRun extends OpenResult {
@@ -26,6 +28,8 @@ export interface PolicyPageRun extends OpenResult {
   raw: number[];
   /** Milliseconds per inference after warm-up. */
   ms: number[];
+  /** With loseDevice: the run right after the loss (its error) and the one after that. */
+  afterLoss?: { error: string | null; provider: string | null; fallbacks: string[]; raw: number[] };
 }
 
 export interface PolicyPageResult {
@@ -51,7 +55,20 @@ runPageJob<PolicyPageRequest, { run: number }, PolicyPageResult>(async (request,
         raw = result.raw;
         if (i >= request.warmup) ms.push(result.ms);
       }
-      runs.push({ ...opened, requested: providers, raw: Array.from(raw), ms });
+      let afterLoss: PolicyPageRun['afterLoss'];
+      if (request.loseDevice) {
+        await api.loseDevice();
+        let error: string | null = null;
+        try {
+          await api.runRaw(tensors);
+        } catch (e) {
+          error = e instanceof Error ? e.message : String(e);
+        }
+        const next = await api.runRaw(tensors);
+        const status = await api.status();
+        afterLoss = { error, provider: status?.provider ?? null, fallbacks: status?.fallbacks ?? [], raw: Array.from(next.raw) };
+      }
+      runs.push({ ...opened, requested: providers, raw: Array.from(raw), ms, ...(afterLoss ? { afterLoss } : {}) });
     } finally {
       worker.terminate();
     }

@@ -119,7 +119,7 @@ export const createPolicyStore = (): PolicyStore =>
 /** Plots keep this many steps (a 200-step episode fits whole). */
 const PLOT_STEPS = 400;
 
-type PolicyWorker = Pick<Comlink.Remote<PolicyWorkerApi>, 'open' | 'connect' | 'close'>;
+type PolicyWorker = Pick<Comlink.Remote<PolicyWorkerApi>, 'open' | 'connect' | 'close' | 'status'>;
 type SimWorker = Pick<Comlink.Remote<SimWorkerApi>, 'policyAttach' | 'policyRun' | 'policyStop'>;
 
 export interface PolicyStudio {
@@ -303,6 +303,14 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
           });
         } else {
           store.setState((s) => (s.live && s.live.index === event.result.index ? { live: { ...s.live, result: event.result, success: event.result.success } } : {}));
+          // A failed inference may have moved the policy to another provider (a lost WebGPU device).
+          if (event.result.error && worker) {
+            void worker.status().then((opened) => {
+              if (!opened) return;
+              store.setState((s) => (s.policy && s.policy.opened.provider !== opened.provider ? { policy: { ...s.policy, opened } } : {}));
+              if (opened.provider !== policy.opened.provider) report(`Policy: ${event.result.error}`);
+            });
+          }
           onEpisode?.(event.result, event.video);
         }
       };

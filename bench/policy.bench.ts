@@ -76,7 +76,7 @@ async function main() {
       const t0 = performance.now();
       const r = await runEvalCommand({ policy: manifestPath, task: taskId, episodes, seed: 1000, out, ep: 'wasm', clock, videos: false });
       const seconds = (performance.now() - t0) / 1000;
-      closedLoop[clock] = { episodes, steps: r.mean_steps * episodes, seconds: round(seconds), control_steps_per_second: round((r.mean_steps * episodes) / seconds), success_rate: r.success_rate, inference_ms: r.inference_ms };
+      closedLoop[clock] = { episodes, steps: r.mean_steps * episodes, control_rate_hz: r.control_rate_hz, command_seconds: round(seconds), success_rate: r.success_rate, inference_ms: r.inference_ms };
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -41,6 +41,7 @@ test('simloop eval writes results.json, episodes.jsonl and a video per episode; 
     assert.equal(results.success_rate, results.successes / 2);
     assert.ok(results.ci95[0] <= results.success_rate && results.success_rate <= results.ci95[1]);
     assert.ok(results.inference_ms.p50 > 0 && results.inference_ms.p95 >= results.inference_ms.p50);
+    assert.ok(results.control_rate_hz > 0, 'control rate measured');
 
     const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.episode, l.seed]), [[0, 5], [1, 5]]);

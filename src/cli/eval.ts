@@ -47,6 +47,8 @@ export interface EvalResults extends EvaluationSummary {
   seed: number;
   /** Why a provider before the one used was skipped. */
   fallbacks: string[];
+  /** Control steps per wall-clock second over the episodes (physics, cameras, inference, videos). */
+  control_rate_hz: number;
 }
 
 export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {
@@ -119,7 +121,8 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     warmup: 3,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
-  const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks };
+  const steps = result.episodes.reduce((n, e) => n + e.steps, 0);
+  const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks, control_rate_hz: Number((steps / Math.max(result.wallSeconds, 1e-9)).toFixed(2)) };
   const lines = result.episodes.map((e) =>
     JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, ...(e.target !== e.instruction ? { target_instruction: e.target } : {}), error: e.error, video: e.video }),
   );

@@ -46,6 +46,8 @@ export interface EvalPageResult {
   summary: EvaluationSummary;
   episodes: (PolicyEpisodeResult & { video: string | null })[];
   opened: OpenResult;
+  /** Wall-clock seconds the episodes took (after start-up and warm-up). */
+  wallSeconds: number;
 }
 
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
@@ -67,6 +69,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     await warmUp(infer, [width, height], request.warmup);
     const policy = policyDriver(manifest, opened.provider, infer);
     const results: EvalPageResult['episodes'] = [];
+    const t0 = performance.now();
     await runBrowserEpisodes(
       {
         task,
@@ -92,7 +95,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       policy,
       renderer,
     );
-    return { summary: summarize(request.taskId, policy, request.clock, results, request.instructions), episodes: results, opened };
+    return { summary: summarize(request.taskId, policy, request.clock, results, request.instructions), episodes: results, opened, wallSeconds: (performance.now() - t0) / 1000 };
   } finally {
     renderer.dispose();
     worker.terminate();

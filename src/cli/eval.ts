@@ -18,6 +18,7 @@ import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
+import { compareSuccessRates, wilsonInterval } from '../engine/eval/stats.ts';
 import { packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
@@ -134,3 +135,36 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
 export function formatEvalProgress(p: EvalProgress): string {
   return `episodes ${p.done}/${p.total} · ${p.successes} succeeded${p.provider ? ` · ${p.provider}` : ''}`;
 }
+
+export interface ComparisonResult {
+  a: { file: string; policy: string; task: string; episodes: number; successes: number; success_rate: number; ci95: [number, number] };
+  b: ComparisonResult['a'];
+  difference: number;
+  p_value: number;
+  significant: boolean;
+  test: 'fisher-exact-two-sided';
+}
+
+/** Two `simloop eval` results compared: do their success rates differ (Fisher's exact test)? */
+export async function compareResults(fileA: string, fileB: string): Promise<ComparisonResult> {
+  const load = async (file: string) => {
+    const text = new TextDecoder().decode(await read(resolve(file), 'results'));
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(file, `not JSON (${(e as Error).message})`);
+    }
+    const r = value as Partial<EvaluationSummary>;
+    for (const key of ['episodes', 'successes'] as const) {
+      if (!Number.isInteger(r[key]) || (r[key] as number) < 0) throw new InputError(file, `"${key}": expected a whole number (a results.json written by simloop eval)`);
+    }
+    if (r.episodes! < 1 || r.successes! > r.episodes!) throw new InputError(file, `expected 0 ≤ successes ≤ episodes and episodes ≥ 1, got ${r.successes} of ${r.episodes}`);
+    return { file, policy: String(r.policy ?? ''), task: String(r.task ?? ''), episodes: r.episodes!, successes: r.successes!, success_rate: r.successes! / r.episodes!, ci95: wilsonInterval(r.successes!, r.episodes!) };
+  };
+  const a = await load(fileA);
+  const b = await load(fileB);
+  const test = compareSuccessRates(a.successes, a.episodes, b.successes, b.episodes);
+  return { a, b, difference: test.difference, p_value: test.pValue, significant: test.significant, test: test.test };
+}
+

@@ -217,3 +217,36 @@ describe('the installed command', () => {
     expect(failure.stderr).toBe('simloop: /nonexistent.usda: no such file\n');
   });
 });
+
+describe('simloop compare', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simloop-compare-'));
+  const results = (name: string, successes: number, episodes: number) => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ task: 'pick-cube', policy: name, episodes, successes, success_rate: successes / episodes }));
+    return file;
+  };
+
+  it('tests whether two runs` success rates differ (Fisher`s exact test, two-sided)', async () => {
+    // The tea-tasting table (Fisher 1935): 3 of 4 vs 1 of 4, p = 0.4857.
+    let r = await run('compare', results('tea-a', 3, 4), results('tea-b', 1, 4), '--json');
+    expect(r.code).toBe(0);
+    let json = JSON.parse(r.stdout);
+    expect(json.p_value).toBeCloseTo(0.4857, 4);
+    expect(json).toMatchObject({ difference: 0.5, significant: false, test: 'fisher-exact-two-sided', a: { successes: 3, episodes: 4 }, b: { successes: 1, episodes: 4 } });
+    // 70 of 100 against 30 of 100 differ clearly.
+    r = await run('compare', results('given', 70, 100), results('swapped', 30, 100));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^A 70\/100 \(70\.0%\) vs B 30\/100 \(30\.0%\): difference 40\.0 points, Fisher's exact test p = [\d.e-]+ \(the rates differ at 0\.05\)\n$/);
+    json = JSON.parse((await run('compare', results('given', 70, 100), results('swapped', 30, 100), '--json')).stdout);
+    expect(json.p_value).toBeLessThan(1e-7);
+  });
+
+  it('refuses files that are not eval results, in one line', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ episodes: 10, successes: 12 }));
+    const r = await run('compare', bad, results('x', 1, 2));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`simloop: ${bad}: expected 0 ≤ successes ≤ episodes and episodes ≥ 1, got 12 of 10\n`);
+    expect((await run('compare', results('x', 1, 2))).stderr).toMatch(/compare takes two results\.json files/);
+  });
+});

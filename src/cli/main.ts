@@ -13,7 +13,7 @@ import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
 import { mergeShards } from './merge.ts';
 import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
-import { formatEvalProgress, runEvalCommand } from './eval.ts';
+import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -28,6 +28,7 @@ export const USAGE = `usage:
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--json]
+  simloop compare <a/results.json> <b/results.json> [--json]
 
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
 or a Simloop scene document (.json).
@@ -123,6 +124,17 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (command === 'generate') return await generate(values, positionals, out, err);
     if (command === 'demos') return await demos(values, positionals, out, err);
     if (command === 'eval') return await evaluate(values, positionals, out, err);
+    if (command === 'compare') {
+      if (positionals.length !== 2) throw new UsageError('compare takes two results.json files');
+      const result = await compareResults(positionals[0]!, positionals[1]!);
+      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+      out.write(
+        values.json
+          ? `${JSON.stringify(result)}\n`
+          : `A ${result.a.successes}/${result.a.episodes} (${pct(result.a.success_rate)}) vs B ${result.b.successes}/${result.b.episodes} (${pct(result.b.success_rate)}): difference ${(100 * result.difference).toFixed(1)} points, Fisher's exact test p = ${result.p_value.toPrecision(3)}${result.significant ? ' (the rates differ at 0.05)' : ' (no evidence they differ at 0.05)'}\n`,
+      );
+      return 0;
+    }
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
       const result = await mergeShards(positionals, values.out);

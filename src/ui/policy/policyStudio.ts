@@ -160,7 +160,7 @@ async function packageFromUrl(url: string): Promise<{ manifestFile: string; mani
 }
 
 /** Picked files → a package: the manifest is the one .json that parses as a policy manifest. */
-async function packageFromFiles(picked: readonly PickedFile[]): Promise<{ manifestFile: string; manifestText: string; files: Record<string, ArrayBuffer> }> {
+export async function packageFromFiles(picked: readonly PickedFile[]): Promise<{ manifestFile: string; manifestText: string; files: Record<string, ArrayBuffer> }> {
   const jsons = picked.filter((f) => f.path.toLowerCase().endsWith('.json'));
   const problems: string[] = [];
   for (const candidate of jsons) {

@@ -7,8 +7,7 @@ and training.json (what was trained on, the loss curve).
 
 The network (small enough to train on a laptop CPU and run at well over 30 Hz in WASM):
 - one CNN per camera (64×64 RGB), each block modulated by the instruction (FiLM), so the colour
-  named in the instruction decides which features matter, ending in spatial-softmax keypoints
-  (where each feature is in the image) beside the pooled features;
+  named in the instruction decides which features matter;
 - the instruction as word embeddings, mean-pooled over the words present;
 - proprioception (7 joint positions, 2 finger positions), normalised with mean/std;
 - an MLP head predicting a chunk of CHUNK end-effector actions (normalised with mean/std), trained
@@ -90,36 +89,19 @@ class FiLMConv(nn.Module):
         return F.relu(self.norm(self.conv(x)) * (1 + gamma) + beta)
 
 
-class SpatialSoftmax(nn.Module):
-    """Each channel's expected image position under a softmax over its pixels (a keypoint, x and y in −1…1)."""
-
-    def __init__(self, h, w):
-        super().__init__()
-        ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing='ij')
-        self.register_buffer('grid', torch.stack([xs.flatten(), ys.flatten()], dim=1))
-        self.temperature = nn.Parameter(torch.ones(1))
-
-    def forward(self, x):
-        attention = F.softmax(x.flatten(2) / self.temperature, dim=-1)
-        return torch.matmul(attention, self.grid).flatten(1)
-
-
 class CameraEncoder(nn.Module):
-    """FiLM-modulated convolutions to a quarter-size feature map, then spatial-softmax keypoints
-    (where each feature is, as robomimic's visual encoders do) beside the pooled features."""
-
     def __init__(self, lang_dim, size, out_dim=128):
         super().__init__()
-        self.blocks = nn.ModuleList([FiLMConv(3, 32, 5, 2, lang_dim), FiLMConv(32, 64, 3, 2, lang_dim), FiLMConv(64, 64, 3, 1, lang_dim)])
-        h, w = math.ceil(size[0] / 4), math.ceil(size[1] / 4)
-        self.keypoints = SpatialSoftmax(h, w)
-        self.out = nn.Linear(64 * 2 + 64, out_dim)
+        self.blocks = nn.ModuleList([FiLMConv(3, 32, 5, 2, lang_dim), FiLMConv(32, 64, 3, 2, lang_dim), FiLMConv(64, 64, 3, 2, lang_dim), FiLMConv(64, 64, 3, 2, lang_dim)])
+        # Four stride-2 blocks: a 64×64 image becomes 4×4.
+        side = lambda n: math.ceil(n / 16)
+        self.out = nn.Linear(64 * side(size[0]) * side(size[1]), out_dim)
 
     def forward(self, image, lang):
         x = image
         for block in self.blocks:
             x = block(x, lang)
-        return F.relu(self.out(torch.cat([self.keypoints(x), x.mean(dim=(2, 3))], dim=1)))
+        return F.relu(self.out(x.flatten(1)))
 
 
 class DemoVLA(nn.Module):

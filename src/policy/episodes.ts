@@ -20,9 +20,16 @@ import { browserVideoCodec, pickVideoCodec } from '../robot/videoTrack.ts';
 /** The policy worker's inference, as comlink exposes it. */
 export type RemoteInfer = (obs: PolicyObservation) => Promise<InferenceResult>;
 
-/** The closed loop's view of a policy open in a worker: latency measured here, worker failures → PolicyError. */
+/** What the policy worker says when a lost WebGPU device moved the policy to WASM. */
+const REOPENED_ON_WASM = /the policy was reopened on WASM/;
+
+/**
+ * The closed loop's view of a policy open in a worker: latency measured here, worker failures →
+ * PolicyError. After a lost WebGPU device the worker runs the policy on WASM, and the driver's
+ * provider says so from then on (summaries report where the episodes really ran).
+ */
 export function policyDriver(manifest: PolicyManifest, provider: string, infer: RemoteInfer, onInference?: (result: InferenceResult, ms: number) => void): PolicyDriver {
-  return {
+  const driver: PolicyDriver = {
     name: manifest.name,
     provider,
     space: manifest.outputs.space,
@@ -39,13 +46,16 @@ export function policyDriver(manifest: PolicyManifest, provider: string, infer: 
         result = await infer(obs);
       } catch (e) {
         // Failures inside the worker (NaN actions, a lost device) end the episode, not the run.
-        throw new PolicyError(e instanceof Error ? e.message : String(e));
+        const message = e instanceof Error ? e.message : String(e);
+        if (REOPENED_ON_WASM.test(message)) driver.provider = 'wasm';
+        throw new PolicyError(message);
       }
       const ms = performance.now() - t0;
       onInference?.(result, ms);
       return { chunk: result.chunk, ms };
     },
   };
+  return driver;
 }
 
 /** Warm-up inferences on blank frames (the first runs compile kernels and allocate). */

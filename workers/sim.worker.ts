@@ -196,6 +196,11 @@ const api = {
   },
 };
 
+/** What the UI needs to show a task episode's world (its answer to a load). */
+function episodeSummary(episode: Episode): SceneSummary {
+  return { document: episode.doc, warnings: [], movingBodies: [...episode.world.movingBodies], dt: 1 / episode.task.control_hz };
+}
+
 /** Size of the camera streams recorded during teleoperation. */
 const TELEOP_IMAGE_SIZE: [number, number] = [128, 128];
 let cameraRenderer: FrameRenderer | null = null;
@@ -245,7 +250,7 @@ const teleopApi = {
       const episode = await teleop.begin(request.draw);
       teleopDraw = request.draw;
       generation++;
-      const summary: SceneSummary = { document: episode.doc, warnings: [], movingBodies: [...episode.world.movingBodies], dt: 1 / task.control_hz };
+      const summary = episodeSummary(episode);
       const poses = teleopPoses();
       return { ok: true, generation, summary, poses, status: teleopSimStatus(), teleop: teleop.status() };
     } catch (error) {
@@ -408,7 +413,7 @@ const policyApi = {
             generation++;
             wallStart = performance.now();
             const poses = episode.world.readPoses();
-            const load = { ok: true as const, generation, summary: { document: episode.doc, warnings: [], movingBodies: [...episode.world.movingBodies], dt: 1 / episode.task.control_hz }, poses, status: { time: 0, steps: 0, playing: true } };
+            const load = { ok: true as const, generation, summary: episodeSummary(episode), poses, status: { time: 0, steps: 0, playing: true } };
             void emit({ type: 'start', index: episode.index, instruction, target: episode.instruction, maxSteps: episode.task.max_steps, load });
             if (request.startOnly) signal.aborted = true;
           },

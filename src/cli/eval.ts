@@ -19,7 +19,7 @@ import { InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
 import { compareSuccessRates, wilsonInterval } from '../engine/eval/stats.ts';
-import { packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { ownImageSize, packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../policy/evalPage.ts';
@@ -98,9 +98,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);
   // By default the cameras render at the policy's own image size (when its images share one), so
   // it sees frames rendered as its training demonstrations were, not resampled ones.
-  const sizes = new Set(manifest.inputs.images.map((i) => `${i.width}x${i.height}`));
-  const own = sizes.size === 1 ? ([manifest.inputs.images[0]!.width, manifest.inputs.images[0]!.height] as [number, number]) : null;
-  const [width, height] = request.imageSize ?? own ?? [128, 128];
+  const [width, height] = request.imageSize ?? ownImageSize(manifest) ?? [128, 128];
   if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
   const out = resolve(request.out);
   await checkWritable(out);

@@ -340,6 +340,12 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
   };
 }
 
+/** The size all of a policy's images share (its cameras render best at it), or null when they differ. */
+export function ownImageSize(manifest: PolicyManifest): [number, number] | null {
+  const sizes = new Set(manifest.inputs.images.map((i) => `${i.width}x${i.height}`));
+  return sizes.size === 1 ? [manifest.inputs.images[0]!.width, manifest.inputs.images[0]!.height] : null;
+}
+
 /** Every file a manifest names, relative to it. */
 export function packageFiles(manifest: PolicyManifest): string[] {
   const files = new Set<string>(manifest.graphs.map((g) => g.file));

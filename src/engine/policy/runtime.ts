@@ -96,13 +96,15 @@ const shapeFits = (graph: readonly (number | string)[], fed: readonly number[]) 
 /** The graph input name a pool tensor feeds (bind maps graph input → pool tensor). */
 const graphInputName = (bind: Record<string, string>, tensor: string) => Object.entries(bind).find(([, source]) => source === tensor)?.[0] ?? tensor;
 
+const sessionList = (sessions: SessionLike | readonly SessionLike[]): readonly SessionLike[] => (Array.isArray(sessions) ? (sessions as readonly SessionLike[]) : [sessions as SessionLike]);
+
 /**
  * Throws an InputError naming the field when the manifest and the graphs disagree. Walks the
  * graph program in order, tracking which tensors exist (the manifest's inputs, its latents, each
  * graph's outputs, a loop's time tensor) and checking each graph's inputs against them.
  */
 export function checkGraph(policy: ResolvedPolicy, sessions: SessionLike | readonly SessionLike[], file: string): void {
-  const list: readonly SessionLike[] = Array.isArray(sessions) ? (sessions as readonly SessionLike[]) : [sessions as SessionLike];
+  const list = sessionList(sessions);
   const graphs = policy.manifest.graphs;
   if (list.length !== graphs.length) throw new Error(`checkGraph: ${graphs.length} graphs in the manifest, ${list.length} sessions given`);
   // What exists so far: name → dtype and shape (null where a graph's own metadata is symbolic).
@@ -220,7 +222,7 @@ export class PolicyRuntime {
 
   /** Checks the manifest against the graphs, one session per graph in order (InputError naming the field when they disagree). */
   static create(policy: ResolvedPolicy, sessions: SessionLike | readonly SessionLike[], tensor: TensorFactory, file: string): PolicyRuntime {
-    const list: readonly SessionLike[] = Array.isArray(sessions) ? (sessions as readonly SessionLike[]) : [sessions as SessionLike];
+    const list = sessionList(sessions);
     checkGraph(policy, list, file);
     return new PolicyRuntime(policy, list, tensor);
   }

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { quantile } from '../../engine/policy/closedLoop.ts';
 import { plotLines } from '../robot/episodeDataset.ts';
-import { BUNDLED_TASKS } from '../robot/teleopStudio.ts';
+import { TaskSelect } from '../robot/TaskSelect.tsx';
 import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
 import { usePolicy, usePolicyActions } from './store.ts';
 
@@ -287,16 +287,7 @@ export function PolicyPanel() {
         </p>
       )}
       <fieldset disabled={running !== null || open === null}>
-        <label>
-          Task{' '}
-          <select aria-label="Policy task" value={state.taskId} onChange={(e) => policy.setForm({ taskId: e.target.value })}>
-            {BUNDLED_TASKS.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.id}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
+        <TaskSelect label="Policy task" value={state.taskId} onChange={(id) => policy.setForm({ taskId: id })} />{' '}
         <label>
           Seed <input aria-label="Policy seed" type="number" value={state.seed} onChange={(e) => policy.setForm({ seed: Math.trunc(Number(e.target.value) || 0) })} />
         </label>{' '}

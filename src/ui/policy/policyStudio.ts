@@ -13,10 +13,9 @@ import type { PolicyEvent, PolicyRunRequest, SimWorkerApi } from '../../../worke
 import { describeError } from '../../engine/errors.ts';
 import { compareEvaluations, type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, summarize } from '../../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../../engine/policy/image.ts';
-import { ACTION_SPACES, packageFiles, parsePolicyManifest, type PolicyManifest } from '../../engine/policy/manifest.ts';
+import { ACTION_SPACES, ownImageSize, packageFiles, parsePolicyManifest, type PolicyManifest } from '../../engine/policy/manifest.ts';
 import { OPTIONAL_RANDOMIZATIONS, type OptionalRandomization } from '../../engine/tasks/spec.ts';
-import { EXAMPLE_SCENES } from '../examples.ts';
-import { BUNDLED_TASKS } from '../robot/teleopStudio.ts';
+import { BUNDLED_TASKS, fetchBundledTask } from '../robot/teleopStudio.ts';
 import type { StudioStore } from '../state/store.ts';
 import { loadSucceeded, withMessages } from '../state/studioState.ts';
 import type { PickedFile } from '../studio.ts';
@@ -187,10 +186,7 @@ export async function packageFromFiles(picked: readonly PickedFile[]): Promise<{
 }
 
 /** The camera size a policy sees best: its own input size when all its images share one. */
-export function policyImageSize(manifest: PolicyManifest): [number, number] {
-  const sizes = new Set(manifest.inputs.images.map((i) => `${i.width}x${i.height}`));
-  return sizes.size === 1 ? [manifest.inputs.images[0]!.width, manifest.inputs.images[0]!.height] : [128, 128];
-}
+export const policyImageSize = (manifest: PolicyManifest): [number, number] => ownImageSize(manifest) ?? [128, 128];
 
 export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim: SimWorker, startPolicyWorker: () => PolicyWorker): PolicyStudio {
   const report = (text: string) => studio.setState((s) => withMessages(s, 'error', [text]));
@@ -250,19 +246,6 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
     });
   };
 
-  /** The task's text and its scene's bytes (bundled). */
-  const taskAndScene = async () => {
-    const { taskId } = store.getState();
-    const task = BUNDLED_TASKS.find((t) => t.id === taskId);
-    if (!task) throw new Error(`no bundled task "${taskId}"`);
-    const sceneName = /^scene:\s*(\S+)/m.exec(task.text)?.[1]?.split('/').pop() ?? '';
-    const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
-    if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
-    const response = await fetch(scene.url);
-    if (!response.ok) throw new Error(`${scene.fileName}: HTTP ${response.status}`);
-    return { task, scene, bytes: await response.arrayBuffer() };
-  };
-
   /** Runs episodes in the simulation worker; events update the live view. */
   const runEpisodes = async (
     kind: 'episode' | 'eval',
@@ -277,7 +260,7 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
     if (store.getState().running) return null;
     store.setState({ running: kind });
     try {
-      const { task, scene, bytes } = await taskAndScene();
+      const { task, scene, bytes } = await fetchBundledTask(store.getState().taskId);
       const source = new Uint8Array(bytes.slice(0));
       const listener = (event: PolicyEvent) => {
         if (event.type === 'start') {

@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { TELEOP_KEYS, keyboardInput, sameInput, withGamepad } from './teleopInput.ts';
-import { BUNDLED_TASKS } from './teleopStudio.ts';
+import { TaskSelect } from './TaskSelect.tsx';
 import { useTeleop, useTeleopActions, useTeleopStore } from './store.ts';
 import type { TeleopInput } from '../../engine/tasks/teleop.ts';
 import { useStudioActions } from '../state/store.ts';
@@ -86,16 +86,7 @@ export function RobotPanel() {
   return (
     <div className="robot-panel" data-testid="robot-panel">
       <fieldset disabled={busy !== null}>
-        <label>
-          Task{' '}
-          <select aria-label="Task" value={taskId} onChange={(e) => teleop.setForm({ taskId: e.target.value })}>
-            {BUNDLED_TASKS.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.id}
-              </option>
-            ))}
-          </select>
-        </label>{' '}
+        <TaskSelect label="Task" value={taskId} onChange={(id) => teleop.setForm({ taskId: id })} />{' '}
         <label>
           Seed <input aria-label="Seed" type="number" value={seed} onChange={(e) => teleop.setForm({ seed: Math.trunc(Number(e.target.value) || 0) })} />
         </label>{' '}

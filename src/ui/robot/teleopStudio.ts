@@ -24,6 +24,18 @@ export const BUNDLED_TASKS: readonly { id: string; fileName: string; text: strin
   })
   .sort((a, b) => a.id.localeCompare(b.id));
 
+/** A bundled task with its scene file's bytes (fetched from the app's assets). */
+export async function fetchBundledTask(taskId: string): Promise<{ task: (typeof BUNDLED_TASKS)[number]; scene: (typeof EXAMPLE_SCENES)[number]; bytes: ArrayBuffer }> {
+  const task = BUNDLED_TASKS.find((t) => t.id === taskId);
+  if (!task) throw new Error(`no bundled task "${taskId}"`);
+  const sceneName = /^scene:\s*(\S+)/m.exec(task.text)?.[1]?.split('/').pop() ?? '';
+  const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
+  if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
+  const response = await fetch(scene.url);
+  if (!response.ok) throw new Error(`${scene.fileName}: HTTP ${response.status}`);
+  return { task, scene, bytes: await response.arrayBuffer() };
+}
+
 export interface TeleopState {
   taskId: string;
   seed: number;
@@ -78,15 +90,9 @@ export function createTeleopStudio(store: TeleopStore, studio: StudioStore, work
 
     async start() {
       const { taskId, seed, draw } = store.getState();
-      const task = BUNDLED_TASKS.find((t) => t.id === taskId);
-      if (!task) return report(`Robot: no bundled task "${taskId}"`);
+      if (!BUNDLED_TASKS.some((t) => t.id === taskId)) return report(`Robot: no bundled task "${taskId}"`);
       await busy('starting', async () => {
-        const sceneName = /^scene:\s*(\S+)/m.exec(task.text)?.[1]?.split('/').pop() ?? '';
-        const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
-        if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
-        const response = await fetch(scene.url);
-        if (!response.ok) throw new Error(`${scene.fileName}: HTTP ${response.status}`);
-        const bytes = await response.arrayBuffer();
+        const { task, scene, bytes } = await fetchBundledTask(taskId);
         const source = new Uint8Array(bytes.slice(0));
         const result = await worker.teleopStart({ taskText: task.text, taskFile: task.fileName, sceneBytes: bytes, sceneFile: scene.fileName, seed, draw });
         if (!result.ok) throw new Error(result.error);

@@ -244,7 +244,7 @@ def main():
     write('stats.json', stats)
     write('vocab.json', vocabulary)
     write('training.json', {
-        'hdf5': [os.path.basename(p) for p in args.hdf5], 'demos': len(demos), 'samples': n, 'steps': args.steps, 'batch': args.batch,
+        'hdf5': [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), os.path.basename(p)) for p in args.hdf5], 'demos': len(demos), 'samples': n, 'steps': args.steps, 'batch': args.batch,
         'lr': args.lr, 'seed': args.seed, 'seconds': round(time.time() - started, 1), 'torch': torch.__version__,
         'parameters': sum(p.numel() for p in model.parameters()),
         'loss_every_100_steps': [round(sum(losses[i:i + 100]) / len(losses[i:i + 100]), 5) for i in range(0, len(losses), 100)],

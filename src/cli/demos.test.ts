@@ -128,6 +128,9 @@ print(json.dumps({
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--fps', '500'], /--fps: expected a rate between 1 and 120/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--image-size', '64'], /--image-size must be WxH/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--image-size', '8x8'], /--image-size: expected WxH with each side a whole number from 16 to 1024/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise=-0.01'], /--action-noise must be M or M,RAD/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.01,0.05,1'], /--action-noise must be M or M,RAD/],
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.2'], /offset in metres \(0 to 0.05\)/],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await run('demos', ...args);

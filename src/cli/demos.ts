@@ -12,6 +12,7 @@ import { loadSceneFile } from '../engine/load.ts';
 import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
+import type { ActionNoise } from '../engine/tasks/experts.ts';
 import type { DemosPageRequest } from '../robot/demosPage.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
@@ -54,6 +55,8 @@ export interface DemosRequest {
   /** Record the robot's cameras (default true); their image size (default 128 × 128). */
   cameras?: boolean;
   imageSize?: [number, number];
+  /** DART: execute the expert's actions perturbed (metres, radians); the datasets record the expert's own actions. */
+  noise?: ActionNoise;
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
@@ -77,11 +80,11 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   let sink: Sink = fsSink(out);
   if (faults.sink) sink = faultySink(sink, faults.sink);
   if (request.cameras === false) {
-    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats }, sink, onProgress);
+    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats, ...(request.noise ? { noise: request.noise } : {}) }, sink, onProgress);
   }
   const cameras = demoCameras(scene, task.robot, [width, height]);
   if (!cameras.length) throw new InputError(scenePath, 'the scene has no camera to record; add one or pass --no-cameras');
-  const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras };
+  const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras, noise: request.noise ?? null };
   return runHeadlessJob<DemosPageRequest, DemoProgress, DemoSummary>({
     page: 'demos.html',
     request: pageRequest,

@@ -24,7 +24,7 @@ export const USAGE = `usage:
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
-                [--fps F] [--image-size WxH] [--no-cameras] [--json]
+                [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--json]
@@ -108,6 +108,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           episodes: { type: 'string' },
           fps: { type: 'string' },
           'image-size': { type: 'string' },
+          'action-noise': { type: 'string' },
           'no-cameras': { type: 'boolean' },
           policy: { type: 'string' },
           ep: { type: 'string' },
@@ -283,7 +284,16 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
     if (!m) throw new UsageError(`--image-size must be WxH, e.g. 128x128, got "${values['image-size']}"`);
     imageSize = [Number(m[1]), Number(m[2])];
   }
-  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}) };
+  let noise: { position: number; rotation: number } | undefined;
+  if (typeof values['action-noise'] === 'string') {
+    const parts = values['action-noise'].split(',').map((v) => Number(v.trim()));
+    const [position, rotation = 0] = parts;
+    if (parts.length > 2 || !parts.every((v) => Number.isFinite(v) && v >= 0) || position! > 0.05 || rotation > 0.5) {
+      throw new UsageError(`--action-noise must be M or M,RAD: the tool point's offset in metres (0 to 0.05) and its rotation in radians (0 to 0.5), e.g. 0.01,0.05; got "${values['action-noise']}"`);
+    }
+    noise = { position: position!, rotation };
+  }
+  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}) };
   const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();
     if (!tty && p.done !== p.total && now - last < 2000) return;

@@ -7,6 +7,7 @@
 import { loadSceneFile } from '../engine/load.ts';
 import { FrameRenderer } from '../engine/render/frameRenderer.ts';
 import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
+import type { ActionNoise } from '../engine/tasks/experts.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
@@ -20,6 +21,7 @@ export interface DemosPageRequest {
   formats: DemoFormat[];
   fps: number | null;
   cameras: DemoCamera[];
+  noise: ActionNoise | null;
 }
 
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
@@ -38,6 +40,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
         episodes: request.episodes,
         seed: request.seed,
         formats: request.formats,
+        ...(request.noise ? { noise: request.noise } : {}),
         cameras: {
           cameras: request.cameras,
           rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, request.cameras),

@@ -20,7 +20,7 @@ import type { Sink } from '../dataset/types.ts';
 import { robotFromScene } from '../robot/model.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { ACTION_NAMES, Episode } from './episode.ts';
-import { runExpert } from './experts.ts';
+import { type ActionNoise, runExpert } from './experts.ts';
 import type { TaskSpec } from './spec.ts';
 
 export const DEMO_FORMATS = ['lerobot', 'hdf5'] as const;
@@ -69,6 +69,8 @@ export interface DemoJob {
   seed: number;
   formats: DemoFormat[];
   cameras?: DemoCameras;
+  /** Execute the expert's actions perturbed (DART); the datasets record the expert's own actions. */
+  noise?: ActionNoise;
 }
 
 export interface DemoProgress {
@@ -187,12 +189,12 @@ export class EpisodeRecorder {
 }
 
 /** Runs episode `index` with the expert, recording every control step. */
-export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras): Promise<Recording> {
+export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras, noise?: ActionNoise): Promise<Recording> {
   const episode = await Episode.create(task, scene, seed, index);
   try {
     const recorder = new EpisodeRecorder(episode, index, cameras);
     try {
-      const result = runExpert(episode, (action) => recorder.record(action));
+      const result = runExpert(episode, (action) => recorder.record(action), noise);
       return recorder.finish(result.failure);
     } catch (error) {
       recorder.finish();
@@ -323,11 +325,12 @@ export class DemoDatasets {
     private readonly hdf5: RobomimicWriter | null,
   ) {}
 
-  static async create(task: TaskSpec, seed: number, formats: readonly DemoFormat[], cameras?: DemoCameras): Promise<DemoDatasets> {
+  static async create(task: TaskSpec, seed: number, formats: readonly DemoFormat[], cameras?: DemoCameras, noise?: ActionNoise): Promise<DemoDatasets> {
     const fps = task.control_hz;
     const videos = cameras && formats.includes('lerobot') ? new VideoFiles(cameras, fps, 1000) : null;
+    const envKwargs = { task: task.id, control_hz: fps, seed, action: [...ACTION_NAMES], ...(noise ? { action_noise: { position: noise.position, rotation: noise.rotation, tau: noise.tau ?? 0.5 } } : {}) };
     const hdf5 = formats.includes('hdf5')
-      ? await RobomimicWriter.create({ envName: `Simloop-${task.id}`, envKwargs: { task: task.id, control_hz: fps, seed, action: [...ACTION_NAMES] } })
+      ? await RobomimicWriter.create({ envName: `Simloop-${task.id}`, envKwargs })
       : null;
     return new DemoDatasets(task, formats, cameras, videos, hdf5);
   }
@@ -404,10 +407,10 @@ export class DemoDatasets {
 /** Runs the job and writes its datasets to `sink`; returns the summary. */
 export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoProgress) => void, now: () => number = () => performance.now()): Promise<DemoSummary> {
   const started = now();
-  const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras);
+  const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras, job.noise);
   try {
     for (let k = 0; k < job.episodes; k++) {
-      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras), sink);
+      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras, job.noise), sink);
       const rate = (k + 1) / Math.max((now() - started) / 1000, 1e-9);
       onProgress?.({ done: k + 1, total: job.episodes, successes: datasets.successes, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
     }

@@ -6,6 +6,7 @@
  * An expert that cannot reach a pose (IK fails) reports it and the episode is a recorded failure.
  */
 import { Quaternion, Vector3 } from 'three';
+import { normal } from '../randomize/draw.ts';
 import type { Episode } from './episode.ts';
 
 /** Tool-point speed limits while following a plan. */
@@ -255,13 +256,87 @@ export function expertFor(episode: Episode): Expert {
   return make(episode);
 }
 
-/** Runs an episode with its expert to the end; returns whether it succeeded and how many steps it took. */
-export function runExpert(episode: Episode, onStep?: (action: Float32Array) => void): { success: boolean; steps: number; failure: string | null } {
+/**
+ * DART-style action noise (Laskey et al., 2017): the robot executes the expert's action plus a
+ * perturbation while the demonstration records the expert's own action, so the data holds states a
+ * little off the expert's path labelled with the expert's correction back onto it, which is what a
+ * cloned policy needs once its own errors take it off that path. The expert tracks its commanded
+ * pose, so each step's label undoes the offset the perturbation left; the offset follows an
+ * Ornstein–Uhlenbeck process per axis (standard deviation `position` metres / `rotation` radians,
+ * correlation time `tau` seconds), drifting as a policy's errors do rather than jittering. Every
+ * draw comes from (seed, episode, step, axis). The gripper is never perturbed.
+ */
+export interface ActionNoise {
+  /** Stationary standard deviation of the tool point's offset, metres. */
+  position: number;
+  /** Stationary standard deviation of the tool's rotation offset per axis, radians. */
+  rotation: number;
+  /** Correlation time, seconds (default 0.5). */
+  tau?: number;
+}
+
+/** The offsets (6 numbers: position then rotation vector) for each control step of one episode. */
+export class NoiseProcess {
+  private readonly offset = new Float64Array(6);
+  private readonly rho: number;
+  private step = 0;
+
+  constructor(
+    private readonly noise: ActionNoise,
+    private readonly seed: number,
+    private readonly episode: number,
+    controlHz: number,
+  ) {
+    if (!(noise.position >= 0 && noise.rotation >= 0)) throw new RangeError(`action noise must be non-negative, got position ${noise.position}, rotation ${noise.rotation}`);
+    const tau = noise.tau ?? 0.5;
+    if (!(tau > 0)) throw new RangeError(`action noise correlation time must be positive, got ${tau}`);
+    this.rho = Math.exp(-1 / (controlHz * tau));
+    // Start at a stationary draw, so the first steps are as perturbed as the rest.
+    for (let i = 0; i < 6; i++) this.offset[i] = this.std(i) * this.draw(i);
+  }
+
+  /** The offset to add to the next executed action (the change that moves the state to this step's offset). */
+  next(): Float64Array {
+    this.step++;
+    const kick = Math.sqrt(1 - this.rho * this.rho);
+    for (let i = 0; i < 6; i++) this.offset[i] = this.rho * this.offset[i]! + kick * this.std(i) * this.draw(i);
+    return this.offset;
+  }
+
+  private std(axis: number): number {
+    return axis < 3 ? this.noise.position : this.noise.rotation;
+  }
+
+  private draw(axis: number): number {
+    return normal(this.seed, this.episode, `dart:${this.step}:${axis}`, 0, 1);
+  }
+}
+
+/**
+ * Runs an episode with its expert to the end; returns whether it succeeded and how many steps it
+ * took. `onStep` sees the expert's action (what a demonstration records); with `noise`, the robot
+ * executes it perturbed (see ActionNoise).
+ */
+export function runExpert(
+  episode: Episode,
+  onStep?: (action: Float32Array) => void,
+  noise?: ActionNoise,
+): { success: boolean; steps: number; failure: string | null } {
   const expert = expertFor(episode);
+  const perturb = noise && (noise.position > 0 || noise.rotation > 0) ? new NoiseProcess(noise, episode.seed, episode.index, episode.arm.controlHz) : null;
   while (!episode.done) {
     const action = expert.act() ?? Float32Array.from([0, 0, 0, 0, 0, 0, -1]);
     onStep?.(action);
-    episode.step(action);
+    if (perturb) {
+      // The expert steers its commanded pose back onto its path every step, so executing
+      // action + offset leaves the commanded pose `offset` away from the path.
+      const offset = perturb.next();
+      const executed = Float32Array.from(action);
+      for (let i = 0; i < 6; i++) executed[i] = action[i]! + offset[i]!;
+      episode.step(executed);
+    } else {
+      episode.step(action);
+    }
     if (expert.failure) break;
   }
   return { success: episode.success, steps: episode.steps, failure: episode.success ? null : (expert.failure ?? 'ran out of steps') };

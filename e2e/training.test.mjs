@@ -31,8 +31,11 @@ test('training smoke test: demos → a few training steps → export → the run
   try {
     const demos = await run('demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '9', '--out', join(tmp, 'demos'), '--format', 'hdf5', '--image-size', '32x32', '--json');
     assert.equal(demos.code, 0, demos.stderr);
+    // DART demonstrations too: the trainer reads their obs/dart_offset.
+    const dart = await run('demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '10', '--out', join(tmp, 'dart'), '--format', 'hdf5', '--image-size', '32x32', '--action-noise', '0.005,0.02', '--json');
+    assert.equal(dart.code, 0, dart.stderr);
     const pkg = join(tmp, 'policy');
-    const train = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', join(tmp, 'demos', 'robomimic.hdf5'), '--out', pkg, '--steps', '3', '--batch', '8'], { encoding: 'utf8' });
+    const train = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', join(tmp, 'demos', 'robomimic.hdf5'), join(tmp, 'dart', 'robomimic.hdf5'), '--out', pkg, '--steps', '3', '--batch', '8'], { encoding: 'utf8' });
     assert.equal(train.status, 0, train.stderr);
     assert.match(train.stdout, /step 3\/3 {2}loss \d/);
 
@@ -40,7 +43,9 @@ test('training smoke test: demos → a few training steps → export → the run
     const manifest = parsePolicyManifest(read('policy.json'), 'policy.json');
     assert.deepEqual(manifest.inputs.images.map((i) => [i.camera, i.width, i.height]), [['scene', 32, 32], ['wrist', 32, 32]]);
     const report = JSON.parse(read('training.json'));
-    assert.equal(report.demos, 2);
+    // Failed episodes are left out of training.
+    assert.equal(report.demos, JSON.parse(demos.stdout).successes + JSON.parse(dart.stdout).successes);
+    assert.ok(JSON.parse(dart.stdout).successes >= 1);
     assert.equal(report.steps, 3);
     const policy = resolvePolicy(manifest, 'policy.json', read);
     const session = await ort.InferenceSession.create(join(pkg, 'policy.onnx'));

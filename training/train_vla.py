@@ -59,10 +59,14 @@ def load_demos(paths):
                 instruction = d.attrs['instruction']
                 if isinstance(instruction, bytes):
                     instruction = instruction.decode('utf-8')
+                actions = np.asarray(d['actions'][()], dtype=np.float32)
                 demos.append({
                     'images': {c: np.asarray(obs[f'{c}_image'][()], dtype=np.uint8) for c in CAMERAS},
                     'state': np.concatenate([np.asarray(obs[k][()], dtype=np.float32) for k in STATE_KEYS], axis=1),
-                    'actions': np.asarray(d['actions'][()], dtype=np.float32),
+                    'actions': actions,
+                    # DART demos (simloop demos --action-noise): how far the commanded pose was off
+                    # the expert's path at each step, which that step's action undoes.
+                    'offset': np.asarray(obs['dart_offset'][()], dtype=np.float32) if 'dart_offset' in obs else np.zeros((len(actions), 6), np.float32),
                     'instruction': str(instruction),
                 })
     if not demos:
@@ -171,13 +175,19 @@ def main():
     a_mean, a_std = actions.mean(0), actions.std(0) + 1e-8
 
     # Every (demo, step) with the chunk of actions from it (the last action repeated past the end).
+    # In DART demos a step's action is the expert's correction back onto its path; the actions
+    # after it in the chunk are the path's own steps (action + offset), not corrections of
+    # perturbations still to come, which nothing in the observation can foretell.
     images = {c: torch.from_numpy(np.concatenate([d['images'][c] for d in demos])).permute(0, 3, 1, 2).contiguous() for c in CAMERAS}
     state_n = torch.from_numpy((states - s_mean) / s_std).float()
     chunks, tokens, masks = [], [], []
     for d in demos:
         a = (d['actions'] - a_mean) / a_std
-        padded = np.concatenate([a, np.repeat(a[-1:], CHUNK - 1, axis=0)])
-        chunks.append(np.stack([padded[t:t + CHUNK] for t in range(len(a))]))
+        path = d['actions'].copy()
+        path[:, :6] += d['offset']
+        path = (path - a_mean) / a_std
+        padded = np.concatenate([path, np.repeat(path[-1:], CHUNK - 1, axis=0)])
+        chunks.append(np.stack([np.concatenate([a[t:t + 1], padded[t + 1:t + CHUNK]]) for t in range(len(a))]))
         ids, mask = tokenize(d['instruction'])
         tokens.append(np.repeat([ids], len(a), axis=0))
         masks.append(np.repeat([mask], len(a), axis=0))

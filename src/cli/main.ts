@@ -2,7 +2,6 @@
  * The `simloop` command line. Parses arguments, reads files, calls the engine, prints. Bad input
  * prints one line to stderr and exits with status 2; nothing here knows about physics or USD.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { describeError, InputError } from '../engine/errors.ts';
 import { loadSceneFile } from '../engine/load.ts';
@@ -14,6 +13,7 @@ import { mergeShards } from './merge.ts';
 import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
 import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
+import { readInputFile, runConvert } from './convert.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -29,23 +29,16 @@ export const USAGE = `usage:
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--json]
   simloop compare <a/results.json> <b/results.json> [--json]
+  simloop convert <in> <out.usda | out.simloop.json> [--json]
 
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
-or a Simloop scene document (.json).
+or a Simloop scene document (.json); convert also reads and writes projects (.simloop.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
 
 class UsageError extends Error {}
 
 async function readScene(file: string) {
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    throw new InputError(file, 'no such file');
-  }
-  if (!info.isFile()) throw new InputError(file, 'not a regular file');
-  const bytes = new Uint8Array(await readFile(file));
-  return loadSceneFile(bytes, file, { resolveMesh: meshResolverForFile(file) });
+  return loadSceneFile(await readInputFile(file), file, { resolveMesh: meshResolverForFile(file) });
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback?: number): number {
@@ -134,6 +127,13 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           ? `${JSON.stringify(result)}\n`
           : `A ${result.a.successes}/${result.a.episodes} (${pct(result.a.success_rate)}) vs B ${result.b.successes}/${result.b.episodes} (${pct(result.b.success_rate)}): difference ${(100 * result.difference).toFixed(1)} points, Fisher's exact test p = ${result.p_value.toPrecision(3)}${result.significant ? ' (the rates differ at 0.05)' : ' (no evidence they differ at 0.05)'}\n`,
       );
+      return 0;
+    }
+    if (command === 'convert') {
+      if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda or .simloop.json)');
+      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!);
+      const lines = [`wrote ${summary.out}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
+      out.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
       return 0;
     }
     if (command === 'merge') {

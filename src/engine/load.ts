@@ -4,6 +4,7 @@
  */
 import { InputError } from './errors.ts';
 import { parseSceneDocument } from './scene/document.ts';
+import { parseProject, PROJECT_SCHEMA_ID } from './scene/project.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
 import type { MeshResolver } from './urdf/meshFiles.ts';
@@ -30,7 +31,7 @@ const firstNonSpace = (bytes: Uint8Array) => bytes.find((b) => b !== 0x20 && b !
 
 const IMPORTERS: SceneImporter[] = [
   {
-    name: 'Simloop scene document (JSON)',
+    name: 'Simloop scene document or project (JSON)',
     accepts: (bytes) => firstNonSpace(bytes) === 0x7b /* { */,
     load(bytes, file) {
       let json: unknown;
@@ -38,6 +39,10 @@ const IMPORTERS: SceneImporter[] = [
         json = JSON.parse(new TextDecoder().decode(bytes));
       } catch (e) {
         throw new InputError(file, `invalid JSON (${(e as Error).message})`);
+      }
+      // A Simloop project file holds its scene document (and a randomization spec, not read here).
+      if (typeof json === 'object' && json !== null && (json as { schema?: unknown }).schema === PROJECT_SCHEMA_ID) {
+        return { document: parseProject(bytes, file).scene, warnings: [] };
       }
       return { document: parseSceneDocument(json, file), warnings: [] };
     },

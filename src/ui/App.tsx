@@ -1,8 +1,11 @@
 /**
- * The studio layout: toolbar, prim tree, viewport, messages, the synthetic-data panel, status bar;
- * and file drops anywhere.
+ * The studio layout: toolbar; the designer's outliner, asset panel and inspector; the designer's
+ * edit bar over the viewport; messages; the synthetic-data panel; status bar; the designer's
+ * dialogs and keyboard shortcuts; and file drops anywhere.
  */
 import { useEffect, useState } from 'react';
+import { AssetPanel, DeleteDialog, DesignerBar, HelpOverlay, useDesignerShortcuts } from './designer/DesignerBar.tsx';
+import { Inspector } from './designer/Inspector.tsx';
 import { Messages } from './panels/Messages.tsx';
 import { PrimTree } from './panels/PrimTree.tsx';
 import { SdgPanel } from './sdg/SdgPanel.tsx';
@@ -88,18 +91,24 @@ function useFileDrop(): boolean {
 
 export function App() {
   const dragging = useFileDrop();
+  useDesignerShortcuts();
   return (
     <div className="studio">
       <Toolbar />
       <aside className="side-panel">
         <PrimTree />
+        <AssetPanel />
+        <Inspector />
       </aside>
       <main className="centre">
+        <DesignerBar />
         <Viewport />
         <Messages />
       </main>
       <SdgPanel />
       <StatusBar />
+      <DeleteDialog />
+      <HelpOverlay />
       {dragging && (
         <div className="drop-overlay" data-testid="drop-overlay">
           Drop a scene file (or a folder with a URDF and its meshes) to open it

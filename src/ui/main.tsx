@@ -1,6 +1,7 @@
 /**
  * Studio entry point: creates the stores, the simulation worker and the controllers (studio and
- * synthetic data), mounts the React app, and opens the default example scene.
+ * synthetic data, robot, policy, designer), mounts the React app, and opens the scene being
+ * edited before a reload (the designer's autosave) or else the default example scene.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -21,6 +22,8 @@ import { createPolicyStore, createPolicyStudio } from './policy/policyStudio.ts'
 import { PolicyProvider } from './policy/store.ts';
 import type { PolicyWorkerApi } from '../../workers/policy.worker.ts';
 import * as Comlink from 'comlink';
+import { createDesigner, createDesignerStore } from './designer/designer.ts';
+import { DesignerProvider } from './designer/store.ts';
 import './styles.css';
 
 const store = createStudioStore();
@@ -40,7 +43,19 @@ const policy = createPolicyStudio(policyStore, store, worker.api, () => {
   });
   return Comlink.wrap<PolicyWorkerApi>(policyWorker);
 });
+const designerStore = createDesignerStore();
+const designer = createDesigner(designerStore, store, studio, browserStorage());
+designer.attach();
 exposeTestHooks(store);
+
+/** localStorage, where the page may use it (not in some private modes). */
+function browserStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
@@ -48,7 +63,9 @@ createRoot(document.getElementById('root')!).render(
       <SdgProvider store={sdgStore} sdg={sdg}>
         <RobotProvider store={teleopStore} teleop={teleop}>
           <PolicyProvider store={policyStore} policy={policy}>
-            <App />
+            <DesignerProvider store={designerStore} designer={designer}>
+              <App />
+            </DesignerProvider>
           </PolicyProvider>
         </RobotProvider>
       </SdgProvider>
@@ -56,4 +73,7 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-if (DEFAULT_SCENE) void studio.openUrl(DEFAULT_SCENE.url, DEFAULT_SCENE.fileName);
+// The scene being edited when the page was closed or crashed comes back; otherwise the example.
+void designer.restoreAutosave().then((restored) => {
+  if (!restored && DEFAULT_SCENE) void studio.openUrl(DEFAULT_SCENE.url, DEFAULT_SCENE.fileName);
+});

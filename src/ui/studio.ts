@@ -8,7 +8,8 @@ import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
 import { SCENE_FILE_EXTENSIONS } from '../engine/load.ts';
 import type { LoadResult, PoseListener, SimWorkerApi } from '../../workers/sim.worker.ts';
-import { frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
+import type { SceneDocument } from '../engine/scene/schema.ts';
+import { documentReloaded, frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
 import type { StudioStore } from './state/store.ts';
 
 export interface Studio {
@@ -20,6 +21,11 @@ export interface Studio {
    */
   openFiles(files: readonly PickedFile[]): Promise<void>;
   openUrl(url: string, fileName: string): Promise<void>;
+  /**
+   * Puts an edited document (the scene designer's) in the simulation in place of the loaded one;
+   * the scene stays open (camera, messages), physics starts over. Edits queue behind loads.
+   */
+  applyDocument(document: SceneDocument): Promise<void>;
   play(): Promise<void>;
   pause(): Promise<void>;
   step(): Promise<void>;
@@ -140,6 +146,29 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     await openBytes(bytes, fileName);
   }
 
+  /** The latest edit wins: an edit still queued when a newer one comes is skipped. */
+  let latestEdit: SceneDocument | null = null;
+  function applyDocument(document: SceneDocument): Promise<void> {
+    latestEdit = document;
+    loads = loads.then(async () => {
+      const scene = store.getState().scene;
+      if (latestEdit !== document || !scene) return;
+      const source = new TextEncoder().encode(JSON.stringify(document));
+      const bytes = source.slice().buffer;
+      try {
+        const result = await sim.load(Comlink.transfer(bytes, [bytes]), scene.fileName);
+        if (!result.ok) {
+          reportError(`Edit: the simulation could not load the edited scene (${result.error})`);
+          return;
+        }
+        store.setState((s) => documentReloaded(s, document, result, source));
+      } catch (e) {
+        reportError(`Edit: ${describeError(e)}`);
+      }
+    });
+    return loads;
+  }
+
   const control = (name: string, action: () => Promise<void>) => async () => {
     if (!store.getState().scene) return;
     try {
@@ -154,6 +183,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     openFile,
     openFiles,
     openUrl,
+    applyDocument,
     play: control('Play', () => sim.play()),
     pause: control('Pause', () => sim.pause()),
     step: control('Step', () => sim.step(1)),

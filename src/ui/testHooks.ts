@@ -17,6 +17,16 @@ export interface SimloopTestHooks {
   readonly dt: number | null;
   /** Counts pose updates; the viewport marks the last one it drew in `data-rendered-pose-version`. */
   readonly poseVersion: number;
+  /** Where a world point appears in the page (CSS pixels), through the viewport's camera now; null before it draws. */
+  project(point: [number, number, number]): { x: number; y: number } | null;
+}
+
+type Projector = (point: [number, number, number]) => { x: number; y: number };
+let projector: Projector | null = null;
+
+/** The viewport registers how it projects world points (its camera and canvas), for `project`. */
+export function setViewportProjector(next: Projector | null): void {
+  projector = next;
 }
 
 declare global {
@@ -39,6 +49,7 @@ export function exposeTestHooks(store: StudioStore): void {
     get poseVersion() {
       return store.getState().poseVersion;
     },
+    project: (point) => projector?.(point) ?? null,
   };
   Object.defineProperty(window, '__simloop', { value: Object.freeze(hooks), configurable: true });
 }

@@ -3,7 +3,8 @@
  * Ornstein–Uhlenbeck process with the stated spread and correlation, drawn from (seed, episode,
  * step); the commanded tool pose sits the current offset away from the noiseless expert's path
  * (the expert corrects rather than letting errors add up); demonstrations record the expert's
- * own actions, and the HDF5 file says the noise it was made with.
+ * own actions and the offset each one undoes (obs/dart_offset), and the HDF5 file says the noise
+ * it was made with.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -77,8 +78,10 @@ describe('expert with DART noise', () => {
     const commanded: number[][] = [];
     const plain = await episode(2);
     runExpert(plain, () => path.push(plain.arm.targetEe().position.toArray()));
-    runExpert(noisy, (action) => {
+    const given: Float32Array[] = [];
+    runExpert(noisy, (action, offset) => {
       recorded.push(action);
+      given.push(offset!);
       commanded.push(noisy.arm.targetEe().position.toArray());
     }, noise);
     // onStep runs before each step, so commanded[t + 1] is where step t left the target.
@@ -94,8 +97,15 @@ describe('expert with DART noise', () => {
     // noiseless path (undoing the offset), never adding the next offset.
     expect(recorded.length).toBeGreaterThan(10);
     for (let t = 0; t + 1 < Math.min(commanded.length, path.length); t++) {
-      for (let i = 0; i < 3; i++) expect(Math.abs(recorded[t]![i]! - (path[t + 1]![i]! - commanded[t]![i]!))).toBeLessThan(1.5e-3);
+      for (let i = 0; i < 3; i++) {
+        expect(Math.abs(recorded[t]![i]! - (path[t + 1]![i]! - commanded[t]![i]!))).toBeLessThan(1.5e-3);
+        // The offset handed to onStep is where the commanded pose is off the path, so action +
+        // offset is the path's own step.
+        expect(Math.abs(given[t]![i]! - (commanded[t]![i]! - path[t]![i]!))).toBeLessThan(1.5e-3);
+        expect(Math.abs(recorded[t]![i]! + given[t]![i]! - (path[t + 1]![i]! - path[t]![i]!))).toBeLessThan(1.5e-3);
+      }
     }
+    expect(Array.from(given[0]!)).toEqual([0, 0, 0, 0, 0, 0]);
     expect(recorded.every((a) => a.length === 7 && a.every(Number.isFinite))).toBe(true);
     expect(noisy.success).toBe(true);
     expect(plain.success).toBe(true);
@@ -114,6 +124,9 @@ describe('expert with DART noise', () => {
     expect(Buffer.from(a).equals(Buffer.from(none))).toBe(false);
     const text = Buffer.from(a).toString('latin1');
     expect(text).toContain('"action_noise":{"position":0.01,"rotation":0.05,"tau":0.5}');
-    expect(Buffer.from(none).toString('latin1')).not.toContain('action_noise');
+    expect(text).toContain('dart_offset');
+    const plain = Buffer.from(none).toString('latin1');
+    expect(plain).not.toContain('action_noise');
+    expect(plain).not.toContain('dart_offset');
   });
 });

@@ -115,6 +115,12 @@ export interface Recording {
   objects: Float32Array[];
   /** Camera images per step (RGBA8), by camera key, when cameras are recorded. */
   images: Record<string, Uint8Array[]>;
+  /**
+   * DART demonstrations only: per step, how far the commanded tool pose is off the expert's path
+   * (3 position + 3 rotation-vector values), which that step's action undoes. Training can tell
+   * the correction from the path with it (robomimic `obs/dart_offset`).
+   */
+  dartOffset?: Float32Array[];
 }
 
 /**
@@ -157,8 +163,9 @@ export class EpisodeRecorder {
   }
 
   /** Records the state now and the action about to be applied (call just before Episode.step). */
-  record(action: Float32Array): void {
+  record(action: Float32Array, dartOffset: Float32Array | null = null): void {
     const { episode, recording: r } = this;
+    if (dartOffset) (r.dartOffset ??= []).push(dartOffset);
     const o = episode.observe();
     r.state.push(o.state);
     r.eefPos.push(Float32Array.from(o.ee.position.toArray()));
@@ -194,7 +201,7 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
   try {
     const recorder = new EpisodeRecorder(episode, index, cameras);
     try {
-      const result = runExpert(episode, (action) => recorder.record(action), noise);
+      const result = runExpert(episode, (action, offset) => recorder.record(action, offset), noise);
       return recorder.finish(result.failure);
     } catch (error) {
       recorder.finish();
@@ -305,6 +312,7 @@ function robomimicEpisode(r: Recording, cameras: readonly DemoCamera[]): Robomim
       robot0_gripper_qpos: r.gripperQpos,
       robot0_joint_pos: r.jointPos,
       ...((r.objects[0]?.length ?? 0) > 0 ? { object: r.objects } : {}),
+      ...(r.dartOffset ? { dart_offset: r.dartOffset } : {}),
     },
     images: Object.fromEntries(cameras.map((c) => [`${c.key}_image`, { width: c.width, height: c.height, frames: r.images[c.key]!.map(rgbOf) }])),
   };

@@ -314,25 +314,30 @@ export class NoiseProcess {
 
 /**
  * Runs an episode with its expert to the end; returns whether it succeeded and how many steps it
- * took. `onStep` sees the expert's action (what a demonstration records); with `noise`, the robot
- * executes it perturbed (see ActionNoise).
+ * took. `onStep` sees the expert's action (what a demonstration records) and, with `noise`, the
+ * offset of the commanded pose from the expert's path at that moment (position, then rotation
+ * vector): the action undoes it, and the expert's actions from the next step on, plus the offset
+ * then, are its path's own steps. With `noise` the robot executes the action perturbed (ActionNoise).
  */
 export function runExpert(
   episode: Episode,
-  onStep?: (action: Float32Array) => void,
+  onStep?: (action: Float32Array, offset: Float32Array | null) => void,
   noise?: ActionNoise,
 ): { success: boolean; steps: number; failure: string | null } {
   const expert = expertFor(episode);
   const perturb = noise && (noise.position > 0 || noise.rotation > 0) ? new NoiseProcess(noise, episode.seed, episode.index, episode.arm.controlHz) : null;
+  // Where the commanded pose is off the expert's path now (none before the first perturbation).
+  let offset = perturb ? new Float32Array(6) : null;
   while (!episode.done) {
     const action = expert.act() ?? Float32Array.from([0, 0, 0, 0, 0, 0, -1]);
-    onStep?.(action);
+    onStep?.(action, offset);
     if (perturb) {
       // The expert steers its commanded pose back onto its path every step, so executing
-      // action + offset leaves the commanded pose `offset` away from the path.
-      const offset = perturb.next();
+      // action + next offset leaves the commanded pose that offset away from the path.
+      const next = perturb.next();
       const executed = Float32Array.from(action);
-      for (let i = 0; i < 6; i++) executed[i] = action[i]! + offset[i]!;
+      for (let i = 0; i < 6; i++) executed[i] = action[i]! + next[i]!;
+      offset = Float32Array.from(next);
       episode.step(executed);
     } else {
       episode.step(action);

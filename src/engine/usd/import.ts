@@ -32,7 +32,7 @@ import { parentPath } from '../scene/hierarchy.ts';
 import { validateSceneDocument } from '../scene/document.ts';
 import { readUsdLayer, type UsdLayer } from './layer.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
-import { decompose, readLocalXform } from './xform.ts';
+import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform } from './xform.ts';
 
 export interface UsdImportResult {
   document: SceneDocument;
@@ -147,7 +147,8 @@ function readGeometry(ctx: Ctx, path: string, type: string): Geometry | undefine
   switch (type) {
     case 'Cube': {
       const size = positive('size', 2);
-      return { kind: 'box', size: [size, size, size] };
+      const sides = boxSides(ctx.stage, path) ?? [1, 1, 1];
+      return { kind: 'box', size: [size * sides[0], size * sides[1], size * sides[2]] };
     }
     case 'Sphere':
       return { kind: 'sphere', radius: positive('radius', 1) };
@@ -432,8 +433,8 @@ function readPhysicsMaterial(ctx: Ctx, path: string): PhysicsMaterial {
   return material;
 }
 
-/** Unit conversion for one drive or limit value, by degree of freedom. */
-function isAngular(dof: JointDof, jointType: Joint['type']): boolean {
+/** Unit conversion for one drive or limit value, by degree of freedom (the exporter inverts it). */
+export function isAngular(dof: JointDof, jointType: Joint['type']): boolean {
   return dof.startsWith('rot') || dof === 'angular' || (jointType === 'revolute' && dof !== 'linear');
 }
 
@@ -646,7 +647,13 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   const filteredPairs: [string, string][] = [];
   let physicsScene: string | null = null;
 
+  // A scope Simloop's exporter added for looks alone (export.ts) is not part of the scene: the
+  // looks it holds are read through the gprims' bindings.
+  const generated = order.filter((p) => asBool(stage.attr(p, GENERATED_ATTRIBUTE)) === true);
+  const isGenerated = (path: string) => generated.some((g) => path === g || path.startsWith(`${g}/`));
+
   for (const path of order) {
+    if (generated.length && isGenerated(path)) continue;
     const type = stage.typeName(path);
     checkSchemas(ctx, path, type);
     const parent = parentPath(path);

@@ -8,6 +8,24 @@ import { asNumbers, type UsdStage } from './stage.ts';
 
 const DEG = Math.PI / 180;
 
+/**
+ * A box whose sides differ is written (export.ts) as a `Cube` of size 1 whose last xformOp is this
+ * scale: other USD tools see the right box, and the importer reads the scale back as the box's
+ * sides (`boxSides`) rather than as part of the prim's frame. Only for a Cube with no children,
+ * which the scale would otherwise reach.
+ */
+export const BOX_SIDES_OP = 'xformOp:scale:simloopBoxSides';
+
+/** Marks a scope Simloop's exporter added for looks alone (export.ts); the importer leaves it out of the scene. */
+export const GENERATED_ATTRIBUTE = 'simloop:generatedLooks';
+
+/** The sides factor of a Cube written with BOX_SIDES_OP (see there), or undefined. */
+export function boxSides(stage: UsdStage, path: string): [number, number, number] | undefined {
+  if (stage.typeName(path) !== 'Cube' || stage.xformOpOrder(path).at(-1) !== BOX_SIDES_OP || stage.children(path).length) return undefined;
+  const v = asNumbers(stage.attr(path, BOX_SIDES_OP));
+  return v && v.length === 3 && v.every((c) => Number.isFinite(c) && c >= 0) ? [v[0]!, v[1]!, v[2]!] : undefined;
+}
+
 export interface LocalXform {
   matrix: Matrix4;
   resetsXformStack: boolean;
@@ -51,7 +69,10 @@ export function readLocalXform(stage: UsdStage, path: string): LocalXform {
   const matrix = new Matrix4();
   const unsupported: string[] = [];
   let resetsXformStack = false;
-  for (const entry of stage.xformOpOrder(path)) {
+  const order = stage.xformOpOrder(path);
+  // The box's sides are shape, not frame (see BOX_SIDES_OP).
+  if (boxSides(stage, path)) order.pop();
+  for (const entry of order) {
     if (entry === '!resetXformStack!') {
       resetsXformStack = true;
       matrix.identity();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
-import { buildPrimTree, type PrimNode } from './primTree.ts';
+import { buildPrimTree, filterPrimTree, primIcon, visibleOrder, type PrimNode } from './primTree.ts';
 
 const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
 
@@ -32,5 +32,26 @@ describe('prim tree', () => {
   it('keeps prims whose parent is missing, as roots', () => {
     const [prim] = tabletop.prims.filter((p) => p.path === '/World/Objects/RedCube');
     expect(buildPrimTree([prim!]).map((n) => n.path)).toEqual(['/World/Objects/RedCube']);
+  });
+
+  it('lists joints as leaves under the prim their path is in, typed as USD names them', () => {
+    const panda = loadSceneFile(readFileSync(new URL('../../../scenes/panda_tabletop.usda', import.meta.url)), 'panda_tabletop.usda').document;
+    const roots = buildPrimTree(panda.prims, panda.joints);
+    const joint = panda.joints.find((j) => j.type === 'revolute')!;
+    const node = find(roots, joint.path)!;
+    expect(node).toMatchObject({ kind: 'joint', type: 'PhysicsRevoluteJoint', children: [] });
+    expect(primIcon(node)).toBe('⚭');
+    expect(new Set(visibleOrder(roots)).size).toBe(new Set([...panda.prims, ...panda.joints].map((p) => p.path)).size);
+  });
+
+  it('filters by name, type or class label, keeping the ancestors of every match', () => {
+    const roots = buildPrimTree(tabletop.prims);
+    const balls = filterPrimTree(roots, 'BALL');
+    expect(visibleOrder(balls)).toEqual(['/World', '/World/Objects', '/World/Objects/BlueBall']);
+    const spheres = visibleOrder(filterPrimTree(roots, 'sphere'));
+    expect(spheres).toContain('/World/Objects/BlueBall');
+    expect(visibleOrder(filterPrimTree(roots, 'table'))).toEqual(['/World', '/World/Table']);
+    expect(filterPrimTree(roots, 'no such thing')).toEqual([]);
+    expect(filterPrimTree(roots, '  ')).toEqual(roots);
   });
 });

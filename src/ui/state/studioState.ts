@@ -11,6 +11,8 @@ import { addSample, stepsPerSecond, type StepSample } from './stepRate.ts';
 export interface LoadedScene {
   /** Names this load in the worker; pose frames of other generations are stale. */
   generation: number;
+  /** Counts scenes opened (not edits): the viewport frames the camera anew only when it changes. */
+  opened: number;
   fileName: string;
   /** The file's bytes as opened (a copy; the worker got the original), for the synthetic-data panels. */
   source: Uint8Array;
@@ -80,6 +82,7 @@ export function loadSucceeded(state: StudioState, fileName: string, result: Extr
   return {
     scene: {
       generation: result.generation,
+      opened: (state.scene?.opened ?? 0) + 1,
       fileName,
       source,
       document: summary.document,
@@ -94,6 +97,31 @@ export function loadSucceeded(state: StudioState, fileName: string, result: Extr
     stepsPerSecond: null,
     loading: null,
     ...withMessages({ ...fresh, ...messages }, 'warning', summary.warnings),
+  };
+}
+
+/**
+ * An edited document, loaded in the worker: the same scene, so the camera stays and the messages
+ * stay; physics starts over from the edited document. `source` becomes the document's JSON, which
+ * is what generation and the Robot tab read from now on.
+ */
+export function documentReloaded(state: StudioState, document: SceneDocument, result: Extract<LoadResult, { ok: true }>, source: Uint8Array): Partial<StudioState> {
+  if (!state.scene) return state;
+  return {
+    scene: {
+      ...state.scene,
+      generation: result.generation,
+      source,
+      document,
+      movingBodies: result.summary.movingBodies,
+      bodyCount: document.prims.filter((p) => p.body).length,
+      dt: result.summary.dt,
+    },
+    status: result.status,
+    poses: result.poses,
+    poseVersion: state.poseVersion + 1,
+    stepSamples: [],
+    stepsPerSecond: null,
   };
 }
 

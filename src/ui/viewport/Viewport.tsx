@@ -3,14 +3,17 @@
  * frame or a camera move asks for a frame), which keeps software WebGL usable. The scene's
  * objects are built by sceneView.ts; this file only mounts them and follows the store.
  */
-import { Component, useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
-import { Canvas, useFrame, useThree } from '@react-three/fiber';
+import { Component, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
-import { PerspectiveCamera } from 'three';
+import { PerspectiveCamera, Vector3 } from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { describeError } from '../../engine/errors.ts';
 import { useStudio, useStudioActions, useStudioStore } from '../state/store.ts';
 import { createSceneView, type SceneView } from '../../engine/render/sceneView.ts';
+import { useDesignerActions } from '../designer/store.ts';
+import { EditLayer } from './EditLayer.tsx';
+import { setViewportProjector } from '../testHooks.ts';
 
 function SceneContent() {
   const scene = useStudio((s) => s.scene);
@@ -20,6 +23,7 @@ function SceneContent() {
   const controls = useThree((s) => s.controls) as OrbitControlsImpl | null;
   const invalidate = useThree((s) => s.invalidate);
   const canvas = useThree((s) => s.gl.domElement);
+  const designer = useDesignerActions();
 
   useEffect(() => {
     if (!scene) return;
@@ -31,9 +35,14 @@ function SceneContent() {
     };
   }, [scene]);
 
-  // Start from the scene's camera (or a view of its bounds) whenever a scene is opened.
+  // Start from the scene's camera (or a view of its bounds) whenever a scene is opened (not
+  // when an edit rebuilds the view).
+  const opened = scene?.opened ?? 0;
+  const framed = useRef('');
   useLayoutEffect(() => {
-    if (!view || !(camera instanceof PerspectiveCamera)) return;
+    const key = `${opened}:${controls ? 'controls' : ''}`;
+    if (!view || !(camera instanceof PerspectiveCamera) || framed.current === key) return;
+    framed.current = key;
     const placement = view.camera;
     camera.position.copy(placement.position);
     camera.quaternion.copy(placement.quaternion);
@@ -44,7 +53,7 @@ function SceneContent() {
       controls.update();
     }
     invalidate();
-  }, [view, camera, controls, invalidate]);
+  }, [view, camera, controls, invalidate, opened]);
 
   // Poses move the bodies without React: the store is followed directly.
   useEffect(() => {
@@ -60,6 +69,16 @@ function SceneContent() {
     });
   }, [view, scene, store, invalidate]);
 
+  // Lets browser tests find a world point on screen (to grab the gizmo, say).
+  useEffect(() => {
+    setViewportProjector((point) => {
+      const ndc = new Vector3(...point).project(camera);
+      const rect = canvas.getBoundingClientRect();
+      return { x: rect.left + ((ndc.x + 1) / 2) * rect.width, y: rect.top + ((1 - ndc.y) / 2) * rect.height };
+    });
+    return () => setViewportProjector(null);
+  }, [camera, canvas]);
+
   // Marks what the next drawn frame shows, so tests can wait for it before reading pixels.
   useFrame(() => {
     const host = canvas.closest<HTMLElement>('[data-testid="viewport"]');
@@ -68,7 +87,20 @@ function SceneContent() {
     host.dataset.renderedPoseVersion = String(store.getState().poseVersion);
   });
 
-  return view ? <primitive object={view.root} /> : null;
+  if (!view) return null;
+  return (
+    <>
+      <primitive
+        object={view.root}
+        onClick={(e: ThreeEvent<MouseEvent>) => {
+          e.stopPropagation();
+          if (e.delta > 4) return; // an orbit drag, not a click
+          designer.select(e.object.name, e.nativeEvent.ctrlKey || e.nativeEvent.metaKey ? 'toggle' : e.nativeEvent.shiftKey ? 'add' : 'replace');
+        }}
+      />
+      <EditLayer view={view} />
+    </>
+  );
 }
 
 class ViewportErrorBoundary extends Component<{ onError: (text: string) => void; children: ReactNode }, { failed: boolean }> {
@@ -86,6 +118,7 @@ class ViewportErrorBoundary extends Component<{ onError: (text: string) => void;
 
 export function Viewport() {
   const studio = useStudioActions();
+  const designer = useDesignerActions();
   const hasScene = useStudio((s) => s.scene !== null);
   return (
     <div className="viewport" data-testid="viewport">
@@ -96,6 +129,7 @@ export function Viewport() {
           shadows="percentage"
           gl={{ preserveDrawingBuffer: true, antialias: true }}
           camera={{ position: [2, 1.5, 2], fov: 45, near: 0.01, far: 1000 }}
+          onPointerMissed={(e) => e.button === 0 && designer.select(null)}
         >
           <color attach="background" args={['#20252c']} />
           <SceneContent />

@@ -1,0 +1,147 @@
+/**
+ * The scene designer in the studio: build on the tabletop from primitives (add a cube, move it
+ * with the gizmo, set its mass and label in the inspector), refuse a bad value in the field, undo
+ * and redo, find the edits autosaved after a reload, rename and delete, export USDA and open it
+ * again. One browser and one page for the file; the tests run in order.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, test } from 'node:test';
+import { primPaths, useStudioPage, waitForScene, waitForViewport } from './harness.mjs';
+
+const TEST_TIMEOUT = 60_000;
+
+describe('scene designer', { timeout: 300_000 }, () => {
+  const studio = useStudioPage(TEST_TIMEOUT);
+  let page;
+  let pageErrors;
+  before(() => {
+    ({ page, pageErrors } = studio);
+  });
+
+  const inspector = () => page.getByTestId('inspector');
+  const field = (name) => inspector().getByRole('textbox', { name, exact: true });
+  /** Types into an inspector field and commits it (Enter). */
+  async function setField(name, value) {
+    const input = field(name);
+    await input.fill(String(value));
+    await input.press('Enter');
+  }
+  const positionX = async () => Number(await field('Position X').inputValue());
+
+  test('adds a cube from the asset panel: it is selected, in the outliner and in the inspector', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('button', { name: 'Add Cube' }).click();
+    const row = page.locator('[data-testid="prim-row"][data-path="/World/Cube"]');
+    await row.waitFor();
+    assert.equal(await row.getAttribute('class'), 'prim-row selected');
+    assert.match(await inspector().textContent(), /Cube/);
+    assert.equal(await positionX(), 0);
+    assert.equal(Number(await field('Position Y').inputValue()), 0.05);
+    assert.equal(await page.getByRole('button', { name: 'Undo' }).isEnabled(), true);
+  });
+
+  test('moves the cube with the gizmo: dragging its X arrow changes its position', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('button', { name: 'Move gizmo' }).click();
+    await waitForViewport(page);
+    // Grab the X arrow a little way along +X from the cube's centre and drag it further along.
+    const from = await page.evaluate(() => window.__simloop.project([0.12, 0.05, 0]));
+    const centre = await page.evaluate(() => window.__simloop.project([0, 0.05, 0]));
+    assert.ok(from && centre, 'the viewport projects world points');
+    const dx = from.x - centre.x;
+    const dy = from.y - centre.y;
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(from.x + (dx * i) / 10, from.y + (dy * i) / 10);
+    await page.mouse.up();
+    await page.waitForFunction(() => Number(document.querySelector('[aria-label="Position X"]')?.value) > 0.03, undefined, { timeout: 10_000 });
+    const x = await positionX();
+    assert.ok(x > 0.03 && x < 0.5, `the cube moved along +X to ${x}`);
+    assert.equal(Number(await field('Position Y').inputValue()), 0.05, 'and only along X');
+    assert.match(await page.getByRole('button', { name: 'Undo' }).getAttribute('title'), /Undo: Move Cube/);
+  });
+
+  test('sets mass and label in the inspector; refuses a negative mass in the field and keeps the last good one', { timeout: TEST_TIMEOUT }, async () => {
+    await setField('Mass (kg)', -1);
+    const alert = inspector().getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /must be a positive number of kilograms, got -1/);
+    await setField('Mass (kg)', 0.25);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="inspector"] [role="alert"]'));
+    assert.equal(Number(await field('Mass (kg)').inputValue()), 0.25);
+
+    // A label from the scene's palette, then a typed one.
+    await inspector().getByRole('group', { name: 'Labels used in the scene' }).getByRole('button', { name: 'cube', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]')?.textContent === 'cube');
+    await setField('Class label', 'crate');
+    await page.waitForFunction(() => document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]')?.textContent === 'crate');
+  });
+
+  test('undo and redo walk the edits back and forth', { timeout: TEST_TIMEOUT }, async () => {
+    const undo = page.getByRole('button', { name: 'Undo' });
+    const redo = page.getByRole('button', { name: 'Redo' });
+    await undo.click(); // crate → cube
+    await page.waitForFunction(() => document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]')?.textContent === 'cube');
+    await page.keyboard.press('Control+z'); // label off
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]'));
+    await redo.click();
+    await page.keyboard.press('Control+Shift+z');
+    await page.waitForFunction(() => document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]')?.textContent === 'crate');
+    assert.equal(await redo.isEnabled(), false);
+  });
+
+  test('after a reload the edited scene comes back from browser storage', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByTestId('autosaved').waitFor();
+    // The last edit (the "crate" label) has reached browser storage (autosave waits a moment after an edit).
+    await page.waitForFunction(() => localStorage.getItem('simloop.designer.autosave')?.includes('crate'), undefined, { timeout: 10_000 });
+    const before = await primPaths(page);
+    await page.reload();
+    await waitForScene(page, 'tabletop.usda');
+    await page.locator('[data-testid="prim-row"][data-path="/World/Cube"]').waitFor();
+    assert.deepEqual(await primPaths(page), before);
+    assert.match(await page.getByTestId('messages').textContent(), /Restored the scene you were editing \(tabletop\.usda/);
+    await page.locator('[data-testid="prim-row"][data-path="/World/Cube"]').click();
+    assert.equal(Number(await field('Mass (kg)').inputValue()), 0.25);
+    assert.ok((await positionX()) > 0.03);
+  });
+
+  test('renames in the outliner, refusing a name USD cannot hold', { timeout: TEST_TIMEOUT }, async () => {
+    await page.locator('[data-testid="prim-row"][data-path="/World/Cube"] .prim-name').dblclick();
+    const input = page.getByRole('textbox', { name: 'New name for Cube' });
+    await input.fill('two words');
+    await input.press('Enter');
+    await page.getByRole('tree', { name: 'Prims' }).getByRole('alert').waitFor();
+    await input.fill('Crate');
+    await input.press('Enter');
+    await page.locator('[data-testid="prim-row"][data-path="/World/Crate"]').waitFor();
+  });
+
+  test('exports USDA that opens again as the same scene', { timeout: TEST_TIMEOUT }, async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export USDA' }).click()]);
+    assert.equal(download.suggestedFilename(), 'tabletop.usda');
+    const file = await download.path();
+    const text = readFileSync(file, 'utf8');
+    assert.match(text, /^#usda 1\.0/);
+    assert.match(text, /def Cube "Crate"/);
+    assert.match(text, /float physics:mass = 0\.25/);
+    const before = await primPaths(page);
+    await page.getByTestId('file-input').setInputFiles({ name: 'exported.usda', mimeType: 'text/plain', buffer: Buffer.from(text) });
+    await waitForScene(page, 'exported.usda');
+    assert.deepEqual(await primPaths(page), before);
+    await page.locator('[data-testid="prim-row"][data-path="/World/Crate"]').click();
+    assert.equal(Number(await field('Mass (kg)').inputValue()), 0.25);
+  });
+
+  test('deletes with the Delete key; the help overlay lists the shortcuts; no page errors', { timeout: TEST_TIMEOUT }, async () => {
+    await page.locator('[data-testid="prim-row"][data-path="/World/Crate"]').click();
+    await page.keyboard.press('Delete');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Crate"]'));
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    assert.match(await help.textContent(), /Ctrl\+Z.*Undo/);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('[data-testid="message-error"]').count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
+});

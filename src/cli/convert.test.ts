@@ -1,0 +1,123 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadSceneFile } from '../engine/load.ts';
+import { parseProject, serializeProject, makeProject } from '../engine/scene/project.ts';
+import type { SceneDocument } from '../engine/scene/schema.ts';
+import { approxDiff } from '../engine/testing/approx.ts';
+import { importUsd } from '../engine/usd/import.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'simloop-convert-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const BIN = new URL('../../bin/simloop.mjs', import.meta.url).pathname;
+const TABLETOP = 'scenes/tabletop.usda';
+
+/** Runs `simloop …` as a person would (bin/simloop.mjs in a child process). */
+async function simloop(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const failed = e as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** The document without its `source`, to 1e-9 (transforms pass through matrices on import). */
+function sameScene(actual: SceneDocument, expected: SceneDocument): string[] {
+  const strip = ({ source: _, ...rest }: SceneDocument) => rest;
+  return approxDiff(strip(actual), strip(expected), { rel: 1e-9, abs: 1e-12 });
+}
+
+describe('simloop convert', () => {
+  const original = loadSceneFile(readFileSync(TABLETOP), TABLETOP).document;
+
+  it('USDA → project → USDA gives the scene back, and says what it wrote', async () => {
+    const project = join(tmp, 'tabletop.simloop.json');
+    const usda = join(tmp, 'tabletop.usda');
+    const first = await simloop('convert', TABLETOP, project, '--json');
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    const bodies = original.prims.filter((p) => p.body).length;
+    expect(JSON.parse(first.stdout)).toEqual({ in: TABLETOP, out: project, prims: original.prims.length, bodies, joints: 0 });
+
+    const saved = parseProject(readFileSync(project), project);
+    expect(saved.randomize).toBeNull();
+    expect(approxDiff(saved.scene, original, { rel: 0, abs: 0 })).toEqual([]);
+
+    const second = await simloop('convert', project, usda);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(`wrote ${usda}: ${original.prims.length} prims, ${bodies} bodies, 0 joints from ${project}\n`);
+    const back = importUsd(readFileSync(usda), usda);
+    expect(back.warnings).toEqual([]);
+    expect(sameScene(back.document, original)).toEqual([]);
+    expect(readdirSync(tmp).sort()).toEqual(['tabletop.simloop.json', 'tabletop.usda']);
+  });
+
+  it('keeps a project’s randomization spec in a project, and says it is dropped from USD', async () => {
+    const spec = { version: 1 as const, cameras: [{ prim: '/World/Camera' }] };
+    const input = join(tmp, 'with-spec.simloop.json');
+    writeFileSync(input, serializeProject(makeProject(original, spec)));
+    const copy = join(tmp, 'copy.simloop.json');
+    expect((await simloop('convert', input, copy)).code).toBe(0);
+    expect(readFileSync(copy, 'utf8')).toBe(readFileSync(input, 'utf8'));
+
+    const usda = await simloop('convert', input, join(tmp, 'with-spec.usda'));
+    expect(usda.code).toBe(0);
+    expect(usda.stdout).toContain(`warning: ${input}: the randomization spec has no place in USD`);
+  });
+
+  it('refuses an output format it does not write: status 2, one line naming the file, nothing written', async () => {
+    for (const [name, message] of [
+      ['scene.usdc', 'USDC output is not supported; write .usda'],
+      ['scene.usdz', 'USDZ output is not supported; write .usda'],
+      ['scene.obj', 'cannot tell the output format from the name; write .usda (USD) or .simloop.json (Simloop project)'],
+    ] as const) {
+      const out = join(tmp, name);
+      const result = await simloop('convert', TABLETOP, out);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(`simloop: ${out}: ${message}\n`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('an unreadable input is one line naming it, and leaves no output (not even a partial one)', async () => {
+    const garbage = join(tmp, 'garbage.usda');
+    writeFileSync(garbage, '#usda 1.0\ndef Xform "World" {\n  def Cube "Box" {\n');
+    const badProject = join(tmp, 'bad.simloop.json');
+    writeFileSync(badProject, JSON.stringify({ schema: 'simloop.project', version: 1, scene: { ...original, gravity: 'down' }, randomize: null }));
+    const cases = [
+      [join(tmp, 'missing.usda'), 'no such file'],
+      [garbage, 'malformed USDA: "{" opened on line 3 is never closed (truncated file?)'],
+      [badProject, 'scene.gravity: '],
+    ] as const;
+    for (const [input, message] of cases) {
+      const out = join(tmp, 'never.usda');
+      const result = await simloop('convert', input, out);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`simloop: ${input}: ${message}`)).toBe(true);
+      expect(existsSync(out)).toBe(false);
+    }
+    expect(readdirSync(tmp).filter((n) => n.includes('never') || n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a destination that cannot be written is one line naming it, status 1, and no temporary file is left', async () => {
+    const out = join(tmp, 'no-such-folder', 'scene.usda');
+    const result = await simloop('convert', TABLETOP, out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`simloop: ${out}: cannot write (no such file or folder (ENOENT))\n`);
+    expect(readdirSync(tmp).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('wants exactly an input and an output', async () => {
+    const result = await simloop('convert', TABLETOP);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('simloop: convert takes an input file and an output file (.usda or .simloop.json) (see simloop --help)\n');
+  });
+});

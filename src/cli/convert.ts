@@ -1,0 +1,103 @@
+/**
+ * `simloop convert <in> <out>`: any scene Simloop opens (USD, URDF, scene JSON) or a project file
+ * to USDA or to a project file (`.simloop.json`), the format chosen by the output's extension.
+ * Reads and converts everything in memory first, then writes the output under a temporary name and
+ * renames it into place, so a failure never leaves a partial file. Format work is the engine's.
+ */
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { InputError } from '../engine/errors.ts';
+import { loadSceneFile } from '../engine/load.ts';
+import { makeProject, parseProject, PROJECT_FILE_EXTENSION, PROJECT_SCHEMA_ID, serializeProject } from '../engine/scene/project.ts';
+import type { SceneDocument } from '../engine/scene/schema.ts';
+import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
+import { exportUsda } from '../engine/usd/export.ts';
+import { meshResolverForFile } from './meshes.ts';
+import { describeErrno, tempPathFor } from './sinks/fsSink.ts';
+
+/** The `--json` summary (docs/CLI.md). */
+export interface ConvertSummary {
+  in: string;
+  out: string;
+  prims: number;
+  /** Prims with a rigid body (PhysicsRigidBodyAPI). */
+  bodies: number;
+  joints: number;
+}
+
+/** The bytes of an input file; a missing file or a folder is bad input naming the file. */
+export async function readInputFile(file: string): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new InputError(file, 'no such file');
+  }
+  if (!info.isFile()) throw new InputError(file, 'not a regular file');
+  return new Uint8Array(await readFile(file));
+}
+
+type OutputFormat = 'usda' | 'project';
+
+/** The output format from the file name; anything else is refused before the input is read. */
+function outputFormat(file: string): OutputFormat {
+  const name = file.toLowerCase();
+  if (name.endsWith(PROJECT_FILE_EXTENSION)) return 'project';
+  if (name.endsWith('.usda')) return 'usda';
+  if (/\.(usdc|usd)$/.test(name)) throw new InputError(file, 'USDC output is not supported; write .usda');
+  if (name.endsWith('.usdz')) throw new InputError(file, 'USDZ output is not supported; write .usda');
+  throw new InputError(file, `cannot tell the output format from the name; write .usda (USD) or ${PROJECT_FILE_EXTENSION} (Simloop project)`);
+}
+
+/** A project file by name, or JSON whose `schema` says so. */
+function isProject(bytes: Uint8Array, file: string): boolean {
+  if (file.toLowerCase().endsWith(PROJECT_FILE_EXTENSION)) return true;
+  const first = bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first !== 0x7b /* { */) return false;
+  try {
+    return (JSON.parse(new TextDecoder().decode(bytes)) as { schema?: unknown }).schema === PROJECT_SCHEMA_ID;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `text` to `file` whole or not at all. */
+async function writeWhole(file: string, text: string): Promise<void> {
+  const temp = tempPathFor(file);
+  try {
+    await writeFile(temp, text);
+    await rename(temp, file);
+  } catch (e) {
+    await unlink(temp).catch(() => undefined);
+    throw new Error(`${file}: cannot write (${describeErrno(e)})`);
+  }
+}
+
+/** Converts `input` into `output`; returns the summary and the import's warnings. */
+export async function runConvert(input: string, output: string): Promise<{ summary: ConvertSummary; warnings: string[] }> {
+  const format = outputFormat(output);
+  const bytes = await readInputFile(input);
+  let scene: SceneDocument;
+  let randomize: RandomizationSpecInput | null = null;
+  let warnings: string[] = [];
+  if (isProject(bytes, input)) {
+    const project = parseProject(bytes, input);
+    scene = project.scene;
+    randomize = project.randomize;
+    if (randomize !== null && format === 'usda') warnings = [`${input}: the randomization spec has no place in USD; ${output} holds the scene only`];
+  } else {
+    ({ document: scene, warnings } = loadSceneFile(bytes, input, { resolveMesh: meshResolverForFile(input) }));
+  }
+  let text: string;
+  try {
+    text = format === 'usda' ? exportUsda(scene) : serializeProject(makeProject(scene, randomize));
+  } catch (e) {
+    // The exporter names the scene's original source; the person gave us `input`.
+    if (e instanceof InputError) throw new InputError(input, e.detail);
+    throw e;
+  }
+  await writeWhole(output, text);
+  return {
+    summary: { in: input, out: output, prims: scene.prims.length, bodies: scene.prims.filter((p) => p.body).length, joints: scene.joints.length },
+    warnings,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * The designer's controls outside the outliner and inspector: the edit bar (undo/redo, gizmo mode,
+ * space and snapping, frame, save and export, help), the asset panel (primitives to add), the
+ * delete confirmation, the shortcut overlay, and the keyboard shortcuts themselves.
+ */
+import { useEffect, useMemo, useRef } from 'react';
+import { describeError } from '../../engine/errors.ts';
+import { useStudioActions } from '../state/store.ts';
+import type { GizmoMode } from './designer.ts';
+import { PRIMITIVE_KINDS, primitiveStem } from './primitives.ts';
+import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
+import { useDesigner, useDesignerActions, useDesignerStore } from './store.ts';
+
+/** Offers `text` as a file download named `name`. */
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function useDesignerFiles() {
+  const designer = useDesignerActions();
+  const studio = useStudioActions();
+  return useMemo(() => ({
+    saveProject() {
+      try {
+        const { name, text } = designer.projectFile();
+        download(name, text, 'application/json');
+      } catch (e) {
+        studio.reportError(`Save project: ${describeError(e)}`);
+      }
+    },
+    exportUsda() {
+      try {
+        const { name, text } = designer.usdaFile();
+        download(name, text, 'model/vnd.usda');
+      } catch (e) {
+        studio.reportError(`Export USDA: ${describeError(e)}`);
+      }
+    },
+  }), [designer, studio]);
+}
+
+const MODES: { mode: GizmoMode; label: string; key: string }[] = [
+  { mode: 'translate', label: 'Move', key: 'W' },
+  { mode: 'rotate', label: 'Rotate', key: 'E' },
+  { mode: 'scale', label: 'Scale', key: 'R' },
+];
+
+export function DesignerBar() {
+  const designer = useDesignerActions();
+  const files = useDesignerFiles();
+  const hasScene = useDesigner((s) => s.document !== null);
+  const canUndo = useDesigner((s) => s.canUndo);
+  const canRedo = useDesigner((s) => s.canRedo);
+  const undoLabel = useDesigner((s) => s.undoLabel);
+  const redoLabel = useDesigner((s) => s.redoLabel);
+  const gizmo = useDesigner((s) => s.gizmo);
+  const autosavedAt = useDesigner((s) => s.autosavedAt);
+  return (
+    <div className="designer-bar" role="toolbar" aria-label="Scene designer">
+      <button type="button" aria-label="Undo" title={undoLabel ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} disabled={!canUndo} onClick={() => designer.undo()}>
+        ↶
+      </button>
+      <button type="button" aria-label="Redo" title={redoLabel ? `Redo: ${redoLabel} (Ctrl+Shift+Z)` : 'Nothing to redo'} disabled={!canRedo} onClick={() => designer.redo()}>
+        ↷
+      </button>
+      <span className="toolbar-separator" />
+      {MODES.map(({ mode, label, key }) => (
+        <button key={mode} type="button" aria-label={`${label} gizmo`} title={`${label} (${key})`} aria-pressed={gizmo.mode === mode} onClick={() => designer.setGizmo({ mode })}>
+          {label}
+        </button>
+      ))}
+      <button type="button" aria-label="Gizmo space" title="World or local axes (Q)" onClick={() => designer.setGizmo({ space: gizmo.space === 'world' ? 'local' : 'world' })}>
+        {gizmo.space === 'world' ? 'World' : 'Local'}
+      </button>
+      <label className="inline-check" title="Snap to the grid and angle steps while dragging (X)">
+        <input type="checkbox" aria-label="Snap" checked={gizmo.snap} onChange={(e) => designer.setGizmo({ snap: e.target.checked })} />
+        Snap
+      </label>
+      <label className="inline-number" title="Grid step (m)">
+        <input
+          type="number"
+          aria-label="Grid step (m)"
+          min={0.001}
+          step={0.01}
+          value={gizmo.grid}
+          onChange={(e) => Number(e.target.value) > 0 && designer.setGizmo({ grid: Number(e.target.value) })}
+        />
+        m
+      </label>
+      <label className="inline-number" title="Angle step (°)">
+        <input
+          type="number"
+          aria-label="Angle step (degrees)"
+          min={1}
+          step={5}
+          value={gizmo.angle}
+          onChange={(e) => Number(e.target.value) > 0 && designer.setGizmo({ angle: Number(e.target.value) })}
+        />
+        °
+      </label>
+      <button type="button" aria-label="Frame selection" title="Frame the selection (F)" disabled={!hasScene} onClick={() => designer.frameSelection()}>
+        Frame
+      </button>
+      <span className="toolbar-separator" />
+      <button type="button" aria-label="Save project" title="Download the scene as a Simloop project file (Ctrl+S)" disabled={!hasScene} onClick={files.saveProject}>
+        Save project
+      </button>
+      <button type="button" aria-label="Export USDA" title="Download the scene as USDA, with UsdPhysics and semantics" disabled={!hasScene} onClick={files.exportUsda}>
+        Export USDA
+      </button>
+      <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => designer.setHelp(true)}>
+        ?
+      </button>
+      {autosavedAt !== null && (
+        <span className="autosaved" data-testid="autosaved" title="Your edits are kept in this browser and restored after a reload or crash">
+          autosaved {new Date(autosavedAt).toLocaleTimeString()}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** The asset panel: primitives to add to the scene. */
+export function AssetPanel() {
+  const designer = useDesignerActions();
+  const hasScene = useDesigner((s) => s.document !== null);
+  return (
+    <section className="asset-panel" aria-label="Assets">
+      <h2 className="panel-title">Add</h2>
+      <div className="asset-grid">
+        {PRIMITIVE_KINDS.map((kind) => (
+          <button key={kind} type="button" aria-label={`Add ${primitiveStem(kind)}`} disabled={!hasScene} onClick={() => designer.add(kind)}>
+            {primitiveStem(kind)}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export function DeleteDialog() {
+  const designer = useDesignerActions();
+  const pending = useDesigner((s) => s.confirmDelete);
+  const first = useRef<HTMLButtonElement>(null);
+  useEffect(() => first.current?.focus(), [pending]);
+  if (!pending) return null;
+  const what = pending.paths.length === 1 ? pending.paths[0] : `${pending.paths.length} prims`;
+  return (
+    <div className="modal-backdrop">
+      <div className="modal" role="alertdialog" aria-modal="true" aria-labelledby="delete-title" aria-describedby="delete-text">
+        <h2 id="delete-title">Delete {what}?</h2>
+        <p id="delete-text">
+          {pending.joints.length === 1 ? 'A joint uses' : `${pending.joints.length} joints use`} it: {pending.joints.join(', ')}. Remove the joints too, or detach them (their other body stays jointed to the world where it is)?
+        </p>
+        <div className="modal-actions">
+          <button type="button" ref={first} onClick={() => designer.resolveDelete('remove-joints')}>
+            Delete and remove joints
+          </button>
+          <button type="button" onClick={() => designer.resolveDelete('detach-joints')}>
+            Delete and detach joints
+          </button>
+          <button type="button" onClick={() => designer.resolveDelete('cancel')}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function HelpOverlay() {
+  const designer = useDesignerActions();
+  const open = useDesigner((s) => s.help);
+  if (!open) return null;
+  return (
+    <div className="modal-backdrop" onClick={() => designer.setHelp(false)}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" onClick={(e) => e.stopPropagation()}>
+        <h2>Keyboard shortcuts</h2>
+        <table className="shortcuts">
+          <tbody>
+            {SHORTCUTS.map((s) => (
+              <tr key={s.action}>
+                <th scope="row">
+                  <kbd>{s.keys}</kbd>
+                </th>
+                <td>{s.does}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p>In the outliner: double-click or F2 renames, drag a row onto another to move it there, Ctrl-click and Shift-click select several.</p>
+        <div className="modal-actions">
+          <button type="button" autoFocus onClick={() => designer.setHelp(false)}>
+            Close
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** The designer's keyboard shortcuts on the window. */
+export function useDesignerShortcuts(): void {
+  const designer = useDesignerActions();
+  const store = useDesignerStore();
+  const files = useDesignerFiles();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const action = shortcutFor({ key: e.key, ctrlKey: e.ctrlKey, metaKey: e.metaKey, shiftKey: e.shiftKey, altKey: e.altKey, target: e.target as HTMLElement | null });
+      if (!action) return;
+      const state = store.getState();
+      if (state.confirmDelete) return; // the dialog has the keyboard
+      if (state.help && action !== 'help' && action !== 'deselect') return;
+      e.preventDefault();
+      switch (action) {
+        case 'undo':
+          return designer.undo();
+        case 'redo':
+          return designer.redo();
+        case 'delete':
+          return designer.deleteSelection();
+        case 'translate':
+        case 'rotate':
+        case 'scale':
+          return designer.setGizmo({ mode: action });
+        case 'toggleSpace':
+          return designer.setGizmo({ space: state.gizmo.space === 'world' ? 'local' : 'world' });
+        case 'toggleSnap':
+          return designer.setGizmo({ snap: !state.gizmo.snap });
+        case 'frame':
+          return designer.frameSelection();
+        case 'hide':
+          for (const path of state.selection) designer.toggleVisible(path);
+          return;
+        case 'deselect':
+          if (state.help) return designer.setHelp(false);
+          return designer.select(null);
+        case 'save':
+          return files.saveProject();
+        case 'help':
+          return designer.setHelp(!state.help);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [designer, store, files]);
+}

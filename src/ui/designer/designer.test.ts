@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadSceneFile } from '../../engine/load.ts';
+import { parseProject } from '../../engine/scene/project.ts';
+import { setMassProperties } from '../../engine/scene/edit.ts';
+import type { SceneDocument } from '../../engine/scene/schema.ts';
+import { importUsd } from '../../engine/usd/import.ts';
+import { createStudioStore } from '../state/store.ts';
+import { AUTOSAVE_KEY, createDesigner, createDesignerStore, type DesignerStorage, sceneStem } from './designer.ts';
+import { freeName, primitiveFields } from './primitives.ts';
+import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
+
+const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
+const panda = loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda').document;
+
+function memoryStorage(): DesignerStorage & { items: Map<string, string> } {
+  const items = new Map<string, string>();
+  return { items, getItem: (k) => items.get(k) ?? null, setItem: (k, v) => void items.set(k, v), removeItem: (k) => void items.delete(k) };
+}
+
+/** A studio with `doc` open, a designer on it, and what the designer sent the simulation. */
+function setup(doc: SceneDocument = tabletop, storage: DesignerStorage | null = memoryStorage()) {
+  const studioStore = createStudioStore();
+  const applied: SceneDocument[] = [];
+  let opened = 0;
+  const open = (document: SceneDocument, fileName: string) =>
+    studioStore.setState({
+      scene: { generation: opened + 1, opened: ++opened, fileName, source: new Uint8Array(), document, movingBodies: [], bodyCount: 0, dt: 1 / 240 },
+    });
+  const host = {
+    applyDocument: async (d: SceneDocument) => void applied.push(d),
+    openBytes: async (bytes: ArrayBuffer, fileName: string) => open(loadSceneFile(new Uint8Array(bytes), fileName).document, fileName),
+  };
+  const store = createDesignerStore();
+  const designer = createDesigner(store, studioStore, host, storage, () => 1_700_000_000_000);
+  open(doc, 'tabletop.usda');
+  designer.attach();
+  return { store, designer, studioStore, applied, open };
+}
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+describe('the designer', () => {
+  it('follows the opened scene, applies edits to the simulation, and undoes and redoes them', () => {
+    const { store, designer, applied } = setup();
+    expect(store.getState().document).toBe(tabletop);
+    expect(store.getState().canUndo).toBe(false);
+    designer.add('box');
+    const added = store.getState().document!;
+    expect(added.prims.find((p) => p.path === '/World/Cube')).toMatchObject({ type: 'Cube', geometry: { kind: 'box', size: [0.1, 0.1, 0.1] }, body: { type: 'dynamic' } });
+    expect(store.getState().selection).toEqual(['/World/Cube']);
+    expect(store.getState().undoLabel).toBe('Add Cube');
+    expect(applied.at(-1)).toBe(added);
+    designer.undo();
+    expect(store.getState().document).toBe(tabletop);
+    expect(store.getState().selection).toEqual([]); // the prim is gone, so is its selection
+    expect(applied.at(-1)).toBe(tabletop);
+    designer.redo();
+    expect(store.getState().document).toBe(added);
+    expect(store.getState().canRedo).toBe(false);
+  });
+
+  it('keeps a refused field edit`s reason by field, changes nothing, and clears it when the field is accepted', () => {
+    const { store, designer, applied } = setup();
+    const path = '/World/Objects/RedCube';
+    const field = { path, field: 'mass.mass' };
+    const reason = designer.edit('Set mass', (d) => setMassProperties(d, path, { mass: -1 }), { field });
+    expect(reason).toBe('/World/Objects/RedCube: mass.mass must be a positive number of kilograms, got -1');
+    expect(store.getState().fieldErrors[`${path}|mass.mass`]).toBe(reason);
+    expect(store.getState().document).toBe(tabletop);
+    expect(store.getState().canUndo).toBe(false);
+    expect(applied).toHaveLength(0);
+    expect(designer.edit('Set mass', (d) => setMassProperties(d, path, { mass: 2 }), { field })).toBeNull();
+    expect(store.getState().fieldErrors[`${path}|mass.mass`]).toBeUndefined();
+    expect(store.getState().document!.prims.find((p) => p.path === path)!.mass).toEqual({ mass: 2 });
+    expect(applied).toHaveLength(1);
+  });
+
+  it('undoes typing in one field as one step (coalesced edits)', () => {
+    const { store, designer } = setup();
+    const path = '/World/Objects/RedCube';
+    for (const mass of [1, 1.5, 2]) designer.edit('Set mass', (d) => setMassProperties(d, path, { mass }), { coalesce: `${path}|mass.mass` });
+    expect(store.getState().document!.prims.find((p) => p.path === path)!.mass).toEqual({ mass: 2 });
+    designer.undo();
+    expect(store.getState().document).toBe(tabletop);
+  });
+
+  it('asks before deleting a body a joint uses, then removes or detaches the joint as chosen', () => {
+    const { store, designer } = setup(panda);
+    const joint = panda.joints.find((j) => j.body0 && j.body1)!;
+    const body = joint.body1!;
+    designer.select(body);
+    designer.deleteSelection();
+    const pending = store.getState().confirmDelete!;
+    expect(pending.paths).toEqual([body]);
+    expect(pending.joints).toContain(joint.path);
+    expect(store.getState().document).toBe(panda); // nothing yet
+    designer.resolveDelete('cancel');
+    expect(store.getState().confirmDelete).toBeNull();
+    expect(store.getState().document).toBe(panda);
+
+    designer.deleteSelection();
+    designer.resolveDelete('detach-joints');
+    const detached = store.getState().document!;
+    expect(detached.prims.some((p) => p.path === body)).toBe(false);
+    expect(detached.joints.find((j) => j.path === joint.path)?.body1).toBeNull();
+    designer.undo();
+    designer.select(body);
+    designer.deleteSelection();
+    designer.resolveDelete('remove-joints');
+    expect(store.getState().document!.joints.some((j) => j.path === joint.path)).toBe(false);
+  });
+
+  it('renames and moves prims, keeping them selected under their new paths', () => {
+    const { store, designer } = setup();
+    designer.select('/World/Objects/RedCube');
+    expect(designer.rename('/World/Objects/RedCube', 'Crate')).toBeNull();
+    expect(store.getState().selection).toEqual(['/World/Objects/Crate']);
+    expect(designer.rename('/World/Objects/Crate', 'bad name')).toMatch(/\/World\/Objects\/Crate/);
+    expect(store.getState().fieldErrors['/World/Objects/Crate|name']).toBeDefined();
+    expect(designer.reparent('/World/Objects/Crate', '/World/Table')).toBeNull();
+    expect(store.getState().selection).toEqual(['/World/Table/Crate']);
+    expect(store.getState().document!.prims.some((p) => p.path === '/World/Table/Crate')).toBe(true);
+    expect(store.getState().undoLabel).toBe('Move Crate under /World/Table');
+  });
+
+  it('selects with replace, toggle (ctrl) and add (shift); the last is the active one', () => {
+    const { store, designer } = setup();
+    designer.select('/World/Table');
+    designer.select('/World/Objects/RedCube', 'add');
+    expect(store.getState().selection).toEqual(['/World/Table', '/World/Objects/RedCube']);
+    designer.select('/World/Table', 'toggle');
+    expect(store.getState().selection).toEqual(['/World/Objects/RedCube']);
+    designer.select('/World/Table', 'replace');
+    expect(store.getState().selection).toEqual(['/World/Table']);
+    designer.select(null);
+    expect(store.getState().selection).toEqual([]);
+  });
+});
+
+describe('autosave and files', () => {
+  it('keeps the edited scene in browser storage a moment after an edit, and opens it again after a reload', async () => {
+    const storage = memoryStorage();
+    const first = setup(tabletop, storage);
+    first.designer.add('sphere');
+    expect(storage.items.has(AUTOSAVE_KEY)).toBe(false); // not on every keystroke
+    vi.advanceTimersByTime(1000);
+    const saved = JSON.parse(storage.items.get(AUTOSAVE_KEY)!);
+    expect(saved.fileName).toBe('tabletop.usda');
+    expect(parseProject(saved.project, 'autosave').scene.prims.some((p) => p.path === '/World/Sphere')).toBe(true);
+    expect(first.store.getState().autosavedAt).toBe(1_700_000_000_000);
+
+    // "Reload": a new page with the same storage restores it instead of the example.
+    const studioStore = createStudioStore();
+    const store = createDesignerStore();
+    let opened = 0;
+    const host = {
+      applyDocument: async () => undefined,
+      openBytes: async (bytes: ArrayBuffer, fileName: string) =>
+        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(), document: loadSceneFile(new Uint8Array(bytes), fileName).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } }),
+    };
+    const designer = createDesigner(store, studioStore, host, storage);
+    designer.attach();
+    expect(await designer.restoreAutosave()).toBe(true);
+    expect(store.getState().document!.prims.find((p) => p.path === '/World/Sphere')).toBeDefined();
+    expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Restored the scene you were editing \(tabletop\.usda/);
+    expect(storage.items.has(AUTOSAVE_KEY)).toBe(true); // kept until the next edit replaces it
+  });
+
+  it('forgets the autosave when another scene is opened, and discards an unreadable one with a message', async () => {
+    const storage = memoryStorage();
+    const { designer, open, studioStore } = setup(tabletop, storage);
+    designer.add('box');
+    vi.advanceTimersByTime(1000);
+    expect(storage.items.has(AUTOSAVE_KEY)).toBe(true);
+    open(panda, 'panda_tabletop.usda');
+    expect(storage.items.has(AUTOSAVE_KEY)).toBe(false);
+
+    storage.setItem(AUTOSAVE_KEY, '{"fileName":"x.usda","savedAt":0,"project":"{\\"schema\\":\\"simloop.project\\",\\"version\\":1}"}');
+    expect(await designer.restoreAutosave()).toBe(false);
+    expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Autosave: the scene kept in browser storage could not be restored \(autosave: scene: missing/);
+    expect(storage.items.has(AUTOSAVE_KEY)).toBe(false);
+  });
+
+  it('saves a project file and exports USDA that read back as the edited scene', () => {
+    const { designer } = setup();
+    designer.add('cylinder');
+    const project = designer.projectFile();
+    expect(project.name).toBe('tabletop.simloop.json');
+    const fromProject = loadSceneFile(new TextEncoder().encode(project.text), project.name).document;
+    expect(fromProject.prims.find((p) => p.path === '/World/Cylinder')).toMatchObject({ geometry: { kind: 'cylinder', radius: 0.04, height: 0.12 } });
+    const usda = designer.usdaFile();
+    expect(usda.name).toBe('tabletop.usda');
+    const back = importUsd(usda.text, usda.name).document;
+    expect(back.prims.find((p) => p.path === '/World/Cylinder')).toMatchObject({ geometry: { kind: 'cylinder', radius: 0.04, height: 0.12 }, body: { type: 'dynamic' } });
+    expect(sceneStem('scenes/robot.simloop.json')).toBe('robot');
+  });
+});
+
+describe('primitives', () => {
+  it('rest on the ground where they are put, weigh what wood of their volume weighs, and take free names', () => {
+    const box = primitiveFields('box', [0.2, 0, 0]);
+    expect(box.transform!.position).toEqual([0.2, 0.05, 0]);
+    expect(box.mass!.mass).toBeCloseTo(600 * 0.001, 6);
+    const sphere = primitiveFields('sphere');
+    expect(sphere.mass!.mass).toBeCloseTo(Math.round(600 * (4 / 3) * Math.PI * 0.05 ** 3 * 1e4) / 1e4, 6);
+    expect(primitiveFields('plane').body!.type).toBe('static');
+    expect(primitiveFields('camera').camera!.fovY).toBeCloseTo(Math.PI / 4, 12);
+    expect(freeName(tabletop, '/World/Objects', 'RedCube')).toBe('RedCube_1');
+    expect(freeName(tabletop, '/World', 'Cube')).toBe('Cube');
+  });
+});
+
+describe('keyboard shortcuts', () => {
+  const key = (k: string, mods: Partial<{ ctrlKey: boolean; shiftKey: boolean; metaKey: boolean }> = {}, target: { tagName?: string; type?: string } | null = { tagName: 'BODY' }) =>
+    shortcutFor({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods, target });
+
+  it('map keys to actions, and every action is listed in the help overlay', () => {
+    expect(key('z', { ctrlKey: true })).toBe('undo');
+    expect(key('Z', { ctrlKey: true, shiftKey: true })).toBe('redo');
+    expect(key('y', { metaKey: true })).toBe('redo');
+    expect(key('w')).toBe('translate');
+    expect(key('E')).toBe('rotate');
+    expect(key('Delete')).toBe('delete');
+    expect(key('?', { shiftKey: true })).toBe('help');
+    expect(key('k')).toBeNull();
+    const actions = ['z', 'y', 's', 'Delete', 'w', 'e', 'r', 'q', 'x', 'f', 'h', 'Escape', '?'].map((k) => key(k, { ctrlKey: 'zys'.includes(k) }));
+    expect(new Set(actions)).toEqual(new Set(SHORTCUTS.map((s) => s.action)));
+  });
+
+  it('stay out of text fields but not checkboxes', () => {
+    expect(key('w', {}, { tagName: 'INPUT', type: 'text' })).toBeNull();
+    expect(key('Delete', {}, { tagName: 'TEXTAREA' })).toBeNull();
+    expect(key('z', { ctrlKey: true }, { tagName: 'INPUT', type: 'number' })).toBeNull();
+    expect(key('w', {}, { tagName: 'INPUT', type: 'checkbox' })).toBe('translate');
+  });
+});

@@ -1,0 +1,411 @@
+/**
+ * The scene designer's controller and store: the edited document with its undo history
+ * (engine/scene/history.ts over the pure edits of engine/scene/edit.ts), the selection, the gizmo's
+ * settings, field errors, the delete confirmation, autosave, and saving and exporting.
+ *
+ * The designer follows the studio: a scene opened there (a file, the bundled example, a restored
+ * autosave) starts a new history; every accepted edit goes back to the studio (applyDocument),
+ * which reloads it in the simulation so Play, generation and the Robot tab use the edited scene.
+ * A refused edit changes nothing and its reason is kept by field, for the inspector to show.
+ *
+ * No React and no DOM beyond the `DesignerStorage` given (localStorage in the page); tests drive it
+ * with fakes.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { describeError } from '../../engine/errors.ts';
+import { EditError, type JointPolicy, addPrim, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
+import { parentPath } from '../../engine/scene/hierarchy.ts';
+import { History } from '../../engine/scene/history.ts';
+import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/scene/project.ts';
+import type { RandomizationSpecInput } from '../../engine/randomize/spec.ts';
+import type { SceneDocument } from '../../engine/scene/schema.ts';
+import { exportUsda } from '../../engine/usd/export.ts';
+import type { StudioStore } from '../state/store.ts';
+import { withMessages } from '../state/studioState.ts';
+import { fieldErrorKey as fieldKey } from './inspectorModel.ts';
+import { defaultParent, freeName, primitiveFields, primitiveStem, type PrimitiveKind } from './primitives.ts';
+
+export type GizmoMode = 'translate' | 'rotate' | 'scale';
+export type GizmoSpace = 'world' | 'local';
+
+export interface GizmoSettings {
+  mode: GizmoMode;
+  space: GizmoSpace;
+  /** Snap to the grid (translate), to angle steps (rotate) and to scale steps while dragging. */
+  snap: boolean;
+  /** Grid step, metres. */
+  grid: number;
+  /** Angle step, degrees. */
+  angle: number;
+}
+
+export interface DesignerState {
+  /** The document being edited (the studio's scene, with the edits made here), or null. */
+  document: SceneDocument | null;
+  /** The scene's file name, as the studio opened it. */
+  fileName: string;
+  /** Selected prim paths, the last one the "active" prim the inspector shows. */
+  selection: string[];
+  canUndo: boolean;
+  canRedo: boolean;
+  /** What undo and redo would do ("Move Cube"), for tooltips. */
+  undoLabel: string | null;
+  redoLabel: string | null;
+  gizmo: GizmoSettings;
+  /** The last refusal per field ("/World/Box|mass.mass" → reason), cleared by the next accepted edit of that field. */
+  fieldErrors: Record<string, string>;
+  /** A delete waiting for the person to choose what happens to the joints it would break. */
+  confirmDelete: { paths: string[]; joints: string[] } | null;
+  /** The outliner's filter. */
+  search: string;
+  /** The keyboard shortcut overlay. */
+  help: boolean;
+  /** The scene camera the viewport looks through, or null for the free camera. */
+  lookThrough: string | null;
+  /** When the document was last written to browser storage (ms since the epoch), or null. */
+  autosavedAt: number | null;
+  /** Counts requests to frame the selection in the viewport (it answers each new value). */
+  frameRequest: number;
+}
+
+export type DesignerStore = StoreApi<DesignerState>;
+
+export const createDesignerStore = (): DesignerStore =>
+  createStore<DesignerState>()(() => ({
+    document: null,
+    fileName: '',
+    selection: [],
+    canUndo: false,
+    canRedo: false,
+    undoLabel: null,
+    redoLabel: null,
+    gizmo: { mode: 'translate', space: 'world', snap: false, grid: 0.05, angle: 15 },
+    fieldErrors: {},
+    confirmDelete: null,
+    search: '',
+    help: false,
+    lookThrough: null,
+    autosavedAt: null,
+    frameRequest: 0,
+  }));
+
+/** Where autosaves go: localStorage in the page, a map in tests. */
+export interface DesignerStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** What the studio does for the designer (studio.ts's Studio has these). */
+export interface DesignerHost {
+  applyDocument(document: SceneDocument): Promise<void>;
+  openBytes(bytes: ArrayBuffer, fileName: string): Promise<void>;
+}
+
+export const AUTOSAVE_KEY = 'simloop.designer.autosave';
+const AUTOSAVE_DELAY_MS = 400;
+
+/** What an autosave holds. */
+interface Autosave {
+  fileName: string;
+  savedAt: number;
+  /** A Simloop project file's text. */
+  project: string;
+}
+
+export interface EditOptions {
+  /** Consecutive edits with the same key undo as one (a gizmo drag, typing in a field). */
+  coalesce?: string;
+  /** The inspector field the edit comes from: a refusal is kept for it ("/World/Box", "mass.mass"). */
+  field?: { path: string; field: string };
+  /** The selection after the edit, from the one before (prims renamed or moved keep being selected). */
+  reselect?: (selection: string[]) => string[];
+}
+
+export interface Designer {
+  /** Follows the studio's scene; returns the unsubscribe. */
+  attach(): () => void;
+  /** Selects `path` (null: nothing); 'toggle' and 'add' extend the selection (ctrl/shift-click). */
+  select(path: string | null, how?: 'replace' | 'toggle' | 'add'): void;
+  /** Applies an edit as one undo step; returns null, or the reason it was refused. */
+  edit(label: string, change: (doc: SceneDocument) => SceneDocument, options?: EditOptions): string | null;
+  /** Ends a run of coalesced edits (pointer up after a drag). */
+  endCoalescing(): void;
+  undo(): void;
+  redo(): void;
+  /** Adds a primitive under the scene's root prim and selects it. */
+  add(kind: PrimitiveKind, at?: [number, number, number]): void;
+  /** Deletes the selection, or asks first (confirmDelete) when joints use it. */
+  deleteSelection(): void;
+  /** Answers the delete question: remove or detach the joints, or keep everything. */
+  resolveDelete(choice: JointPolicy | 'cancel'): void;
+  rename(path: string, name: string): string | null;
+  /** Moves `path` under `parent` (null: the root), keeping where it is in the world. */
+  reparent(path: string, parent: string | null): string | null;
+  toggleVisible(path: string): void;
+  setGizmo(settings: Partial<GizmoSettings>): void;
+  setSearch(text: string): void;
+  setHelp(open: boolean): void;
+  lookThrough(camera: string | null): void;
+  /** Asks the viewport to frame the selection (the whole scene when nothing is selected). */
+  frameSelection(): void;
+  /** The project file (document and the randomization spec given), as text, with a file name. */
+  projectFile(randomize?: RandomizationSpecInput | null): { name: string; text: string };
+  /** The document as USDA, with a file name. */
+  usdaFile(): { name: string; text: string };
+  /** Opens the autosaved scene, if there is one; says whether there was. */
+  restoreAutosave(): Promise<boolean>;
+  /** Forgets the autosave (the person started over). */
+  discardAutosave(): void;
+}
+
+/** "tabletop.usda" → "tabletop": the stem files written from the scene are named after. */
+export function sceneStem(fileName: string): string {
+  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
+  if (base.endsWith(PROJECT_FILE_EXTENSION)) return base.slice(0, -PROJECT_FILE_EXTENSION.length);
+  const dot = base.lastIndexOf('.');
+  return (dot > 0 ? base.slice(0, dot) : base) || 'scene';
+}
+
+
+/** A selection with `from` (and what is under it) renamed to `to`. */
+const movedTo = (from: string, to: string) => (selection: string[]) =>
+  selection.map((p) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p));
+
+export function createDesigner(store: DesignerStore, studioStore: StudioStore, host: DesignerHost, storage: DesignerStorage | null, now: () => number = () => Date.now()): Designer {
+  let history: History | null = null;
+  let autosaveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set while the autosave is being opened, so opening it does not forget it. */
+  let restoring = false;
+
+  function forgetAutosave(): void {
+    if (autosaveTimer) clearTimeout(autosaveTimer);
+    autosaveTimer = null;
+    storage?.removeItem(AUTOSAVE_KEY);
+    store.setState({ autosavedAt: null });
+  }
+
+  const reportError = (text: string) => studioStore.setState((s) => withMessages(s, 'error', [text]));
+
+  function publish(extra: Partial<DesignerState> = {}): void {
+    const h = history;
+    store.setState({
+      document: h?.document ?? null,
+      canUndo: h?.canUndo ?? false,
+      canRedo: h?.canRedo ?? false,
+      undoLabel: h && h.labels.length ? h.labels[h.labels.length - 1]! : null,
+      redoLabel: h && h.redoLabels.length ? h.redoLabels[h.redoLabels.length - 1]! : null,
+      ...extra,
+    });
+  }
+
+  function writeAutosave(): void {
+    autosaveTimer = null;
+    const { document, fileName } = store.getState();
+    if (!storage || !document) return;
+    const savedAt = now();
+    const value: Autosave = { fileName, savedAt, project: serializeProject(makeProject(document)) };
+    try {
+      storage.setItem(AUTOSAVE_KEY, JSON.stringify(value));
+      store.setState({ autosavedAt: savedAt });
+    } catch (e) {
+      reportError(`Autosave: the scene could not be kept in browser storage (${describeError(e)})`);
+    }
+  }
+
+  function scheduleAutosave(): void {
+    if (!storage) return;
+    if (autosaveTimer) clearTimeout(autosaveTimer);
+    autosaveTimer = setTimeout(writeAutosave, AUTOSAVE_DELAY_MS);
+  }
+
+  /** A new document from the history: to the store, the simulation and (soon) browser storage. */
+  function changed(extra: Partial<DesignerState> = {}): void {
+    const h = history!;
+    const paths = new Set([...h.document.prims, ...h.document.joints].map((p) => p.path));
+    const selection = (extra.selection ?? store.getState().selection).filter((p) => paths.has(p));
+    publish({ ...extra, selection });
+    void host.applyDocument(h.document);
+    scheduleAutosave();
+  }
+
+  function edit(label: string, change: (doc: SceneDocument) => SceneDocument, options: EditOptions = {}): string | null {
+    if (!history) return 'no scene is open';
+    const before = history.document;
+    try {
+      history.apply(label, change, options.coalesce ? { coalesce: options.coalesce } : {});
+    } catch (e) {
+      const reason = e instanceof EditError ? e.message : describeError(e);
+      if (options.field) store.setState((s) => ({ fieldErrors: { ...s.fieldErrors, [fieldKey(options.field!.path, options.field!.field)]: reason } }));
+      else reportError(`${label}: ${reason}`);
+      return reason;
+    }
+    const fieldErrors = { ...store.getState().fieldErrors };
+    if (options.field) delete fieldErrors[fieldKey(options.field.path, options.field.field)];
+    if (history.document !== before) changed({ fieldErrors, ...(options.reselect ? { selection: options.reselect(store.getState().selection) } : {}) });
+    else store.setState({ fieldErrors });
+    return null;
+  }
+
+  function remove(paths: readonly string[], policy?: JointPolicy): void {
+    // Descendants go with their ancestors: remove only the top-most selected prims.
+    const tops = paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}/`)));
+    edit(tops.length === 1 ? `Delete ${tops[0]!.slice(tops[0]!.lastIndexOf('/') + 1)}` : `Delete ${tops.length} prims`, (doc) =>
+      tops.reduce((d, path) => removePrim(d, path, policy ? { joints: policy } : {}), doc),
+    );
+  }
+
+  const designer: Designer = {
+    attach() {
+      let opened = -1;
+      const follow = () => {
+        const scene = studioStore.getState().scene;
+        if (!scene || scene.opened === opened) return;
+        opened = scene.opened;
+        history = new History(scene.document);
+        publish({ fileName: scene.fileName, selection: [], fieldErrors: {}, confirmDelete: null, lookThrough: null });
+        // The autosave holds a scene with edits not saved elsewhere: a scene just opened has none
+        // (a restored autosave keeps its copy until the next edit replaces it).
+        if (restoring) restoring = false;
+        else forgetAutosave();
+      };
+      follow();
+      return studioStore.subscribe(follow);
+    },
+
+    select(path, how = 'replace') {
+      if (path === null) {
+        store.setState({ selection: [] });
+        return;
+      }
+      const current = store.getState().selection;
+      if (how === 'replace') store.setState({ selection: [path] });
+      else if (how === 'toggle') store.setState({ selection: current.includes(path) ? current.filter((p) => p !== path) : [...current, path] });
+      else store.setState({ selection: current.includes(path) ? [...current.filter((p) => p !== path), path] : [...current, path] });
+    },
+
+    edit,
+
+    endCoalescing() {
+      history?.endCoalescing();
+    },
+
+    undo() {
+      if (!history?.canUndo) return;
+      history.undo();
+      changed();
+    },
+
+    redo() {
+      if (!history?.canRedo) return;
+      history.redo();
+      changed();
+    },
+
+    add(kind, at = [0, 0, 0]) {
+      const doc = history?.document;
+      if (!doc) return;
+      const parent = defaultParent(doc);
+      const name = freeName(doc, parent, primitiveStem(kind));
+      const path = parent ? `${parent}/${name}` : `/${name}`;
+      edit(`Add ${name}`, (d) => addPrim(d, parent, name, primitiveFields(kind, at)), { reselect: () => [path] });
+    },
+
+    deleteSelection() {
+      const { selection } = store.getState();
+      const doc = history?.document;
+      if (!doc || selection.length === 0) return;
+      // Ask first when joints outside the deleted prims use them.
+      const gone = (p: string | null) => p !== null && selection.some((s) => p === s || p.startsWith(`${s}/`));
+      const joints = doc.joints.filter((j) => !gone(j.path) && (gone(j.body0) || gone(j.body1))).map((j) => j.path);
+      if (joints.length) {
+        store.setState({ confirmDelete: { paths: [...selection], joints } });
+        return;
+      }
+      remove(selection);
+    },
+
+    resolveDelete(choice) {
+      const pending = store.getState().confirmDelete;
+      store.setState({ confirmDelete: null });
+      if (!pending || choice === 'cancel') return;
+      remove(pending.paths, choice);
+    },
+
+    rename(path, name) {
+      const to = `${parentPath(path) ?? ''}/${name}`;
+      return edit(`Rename ${path.slice(path.lastIndexOf('/') + 1)} to ${name}`, (doc) => renamePrim(doc, path, name), { field: { path, field: 'name' }, reselect: movedTo(path, to) });
+    },
+
+    reparent(path, parent) {
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const to = `${parent ?? ''}/${name}`;
+      return edit(`Move ${name} under ${parent ?? 'the root'}`, (doc) => reparentPrim(doc, path, parent, { keepWorldTransform: true }), { reselect: movedTo(path, to) });
+    },
+
+    toggleVisible(path) {
+      const prim = history?.document.prims.find((p) => p.path === path);
+      if (!prim) return;
+      edit(`${prim.visible ? 'Hide' : 'Show'} ${path.slice(path.lastIndexOf('/') + 1)}`, (doc) => setVisibility(doc, path, !prim.visible));
+    },
+
+    setGizmo(settings) {
+      store.setState((s) => ({ gizmo: { ...s.gizmo, ...settings } }));
+    },
+
+    setSearch(text) {
+      store.setState({ search: text });
+    },
+
+    setHelp(open) {
+      store.setState({ help: open });
+    },
+
+    lookThrough(camera) {
+      store.setState({ lookThrough: camera });
+    },
+
+    frameSelection() {
+      store.setState((s) => ({ frameRequest: s.frameRequest + 1 }));
+    },
+
+    projectFile(randomize) {
+      const { document, fileName } = store.getState();
+      if (!document) throw new Error('no scene is open');
+      return { name: `${sceneStem(fileName)}${PROJECT_FILE_EXTENSION}`, text: serializeProject(makeProject(document, randomize ?? null)) };
+    },
+
+    usdaFile() {
+      const { document, fileName } = store.getState();
+      if (!document) throw new Error('no scene is open');
+      return { name: `${sceneStem(fileName)}.usda`, text: exportUsda(document) };
+    },
+
+    async restoreAutosave() {
+      const text = storage?.getItem(AUTOSAVE_KEY);
+      if (!text) return false;
+      let saved: Autosave;
+      try {
+        saved = JSON.parse(text) as Autosave;
+        const project = parseProject(saved.project, 'autosave');
+        const bytes = new TextEncoder().encode(JSON.stringify(project.scene));
+        restoring = true;
+        await host.openBytes(bytes.buffer, saved.fileName);
+        // Opening it clears the flag (attach's follow); still set, the load failed (and said why).
+        if (restoring) throw new Error('the simulation could not load it');
+      } catch (e) {
+        restoring = false;
+        reportError(`Autosave: the scene kept in browser storage could not be restored (${describeError(e)}); it was discarded`);
+        storage?.removeItem(AUTOSAVE_KEY);
+        return false;
+      }
+      const when = new Date(saved.savedAt);
+      studioStore.setState((s) => withMessages(s, 'info', [`Restored the scene you were editing (${saved.fileName}, autosaved ${when.toLocaleString()})`]));
+      return true;
+    },
+
+    discardAutosave: forgetAutosave,
+  };
+  return designer;
+}
+

@@ -1,8 +1,8 @@
 /**
  * The scene designer in the studio: build on the tabletop from primitives (add a cube, move it
- * with the gizmo, set its mass and label in the inspector), refuse a bad value in the field, undo
- * and redo, find the edits autosaved after a reload, rename and delete, export USDA and open it
- * again. One browser and one page for the file; the tests run in order.
+ * with the gizmo, set its mass and label in the inspector), refuse a bad value in the field, mark
+ * its colour randomized, undo and redo, save a project, find the edits (and the randomization)
+ * autosaved after a reload, rename and delete, export USDA and open it again. One browser and one page for the file; the tests run in order.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -76,6 +76,17 @@ describe('scene designer', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="prim-row"][data-path="/World/Cube"] [data-testid="prim-label"]')?.textContent === 'crate');
   });
 
+  test('marks the cube`s colour randomized: the spec gets an entry for it, which the Randomize tab lists', { timeout: TEST_TIMEOUT }, async () => {
+    await inspector().getByRole('checkbox', { name: 'Randomize Colour' }).check();
+    await inspector().getByLabel('Colour from').waitFor();
+    await page.getByRole('tab', { name: 'Randomize' }).click();
+    const list = page.getByTestId('randomized-per-prim');
+    await list.waitFor();
+    assert.match(await list.textContent(), /\/World\/Cube color: \{"uniform":\[\[/);
+    assert.match(await page.getByRole('textbox', { name: 'Randomization spec' }).inputValue(), /- prims: \/World\/Cube\n\s+color: \{uniform: \[\[/);
+    assert.equal(await page.getByTestId('spec-status').getAttribute('data-valid'), 'true');
+  });
+
   test('undo and redo walk the edits back and forth', { timeout: TEST_TIMEOUT }, async () => {
     const undo = page.getByRole('button', { name: 'Undo' });
     const redo = page.getByRole('button', { name: 'Redo' });
@@ -89,10 +100,21 @@ describe('scene designer', { timeout: 300_000 }, () => {
     assert.equal(await redo.isEnabled(), false);
   });
 
+  test('saves a project file with the scene and its randomization', { timeout: TEST_TIMEOUT }, async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save project' }).click()]);
+    assert.equal(download.suggestedFilename(), 'tabletop.simloop.json');
+    const project = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(project.schema, 'simloop.project');
+    const cube = project.scene.prims.find((p) => p.path === '/World/Cube');
+    assert.equal(cube.mass.mass, 0.25);
+    assert.deepEqual(cube.labels, { class: ['crate'] });
+    assert.ok(project.randomize.objects.some((o) => o.prims === '/World/Cube' && o.color?.uniform));
+  });
+
   test('after a reload the edited scene comes back from browser storage', { timeout: TEST_TIMEOUT }, async () => {
     await page.getByTestId('autosaved').waitFor();
     // The last edit (the "crate" label) has reached browser storage (autosave waits a moment after an edit).
-    await page.waitForFunction(() => localStorage.getItem('simloop.designer.autosave')?.includes('crate'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => { const saved = localStorage.getItem('simloop.designer.autosave'); return saved?.includes('crate') && saved.includes('uniform'); }, undefined, { timeout: 10_000 });
     const before = await primPaths(page);
     await page.reload();
     await waitForScene(page, 'tabletop.usda');
@@ -102,6 +124,9 @@ describe('scene designer', { timeout: 300_000 }, () => {
     await page.locator('[data-testid="prim-row"][data-path="/World/Cube"]').click();
     assert.equal(Number(await field('Mass (kg)').inputValue()), 0.25);
     assert.ok((await positionX()) > 0.03);
+    // The randomization came back with it.
+    assert.equal(await inspector().getByRole('checkbox', { name: 'Randomize Colour' }).isChecked(), true);
+    assert.match(await page.getByTestId('randomized-per-prim').textContent(), /\/World\/Cube color/);
   });
 
   test('renames in the outliner, refusing a name USD cannot hold', { timeout: TEST_TIMEOUT }, async () => {

@@ -24,6 +24,9 @@ import type { PolicyWorkerApi } from '../../workers/policy.worker.ts';
 import * as Comlink from 'comlink';
 import { createDesigner, createDesignerStore } from './designer/designer.ts';
 import { DesignerProvider } from './designer/store.ts';
+import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
+import { parseYamlText } from '../engine/yamlSpec.ts';
+import { isEmptySpec } from './sdg/sdgState.ts';
 import './styles.css';
 
 const store = createStudioStore();
@@ -44,8 +47,28 @@ const policy = createPolicyStudio(policyStore, store, worker.api, () => {
   return Comlink.wrap<PolicyWorkerApi>(policyWorker);
 });
 const designerStore = createDesignerStore();
-const designer = createDesigner(designerStore, store, studio, browserStorage());
+const designer = createDesigner(
+  designerStore,
+  store,
+  {
+    applyDocument: (document) => studio.applyDocument(document),
+    openBytes: (bytes, fileName) => studio.openBytes(bytes, fileName),
+    randomization: () => specInput(sdgStore.getState().spec),
+  },
+  browserStorage(),
+);
 designer.attach();
+// The spec is part of what autosave keeps (marks made in the inspector, edits in the Randomize tab).
+sdgStore.subscribe((state, previous) => {
+  if (state.spec.text !== previous.spec.text) designer.specChanged();
+});
+
+/** The Randomize tab's spec as a project holds it: null when it is empty; throws when it has an error. */
+function specInput(spec: { text: string; file: string; error: string | null }): RandomizationSpecInput | null {
+  if (isEmptySpec(spec.text)) return null;
+  if (spec.error) throw new Error(`the randomization spec has an error: ${spec.error}`);
+  return parseYamlText(spec.text, spec.file).value as RandomizationSpecInput;
+}
 exposeTestHooks(store);
 
 /** localStorage, where the page may use it (not in some private modes). */

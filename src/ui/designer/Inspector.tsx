@@ -91,6 +91,7 @@ import {
   type ParseResult,
   type VecAxis,
 } from './inspectorModel.ts';
+import { RandomizeSection } from './RandomizeSection.tsx';
 import { useDesigner, useDesignerActions } from './store.ts';
 
 // ------------------------------------------------------------------ edits
@@ -623,6 +624,7 @@ function PrimInspector({ doc, prim }: { doc: SceneDocument; prim: Prim }) {
       <LabelSection {...props} doc={doc} />
       {prim.camera && <CameraSection {...props} camera={prim.camera} />}
       {prim.light && <LightSection {...props} light={prim.light} />}
+      <RandomizeSection prim={prim} />
     </>
   );
 }

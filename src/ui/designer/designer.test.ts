@@ -183,6 +183,42 @@ describe('autosave and files', () => {
     expect(storage.items.has(AUTOSAVE_KEY)).toBe(false);
   });
 
+  it('keeps the randomization spec with the scene, and restores the scene without a spec that no longer fits it', async () => {
+    const storage = memoryStorage();
+    const studioStore = createStudioStore();
+    let opened = 0;
+    let spec: unknown = { version: 1, objects: [{ prims: '/World/Cube', color: { uniform: [[0, 0, 0], [1, 1, 1]] } }] };
+    const openedBytes: string[] = [];
+    const host = {
+      applyDocument: async () => undefined,
+      openBytes: async (bytes: ArrayBuffer, fileName: string) => {
+        openedBytes.push(new TextDecoder().decode(bytes));
+        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(bytes), document: loadSceneFile(new Uint8Array(bytes), fileName).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
+      },
+      randomization: () => spec as never,
+    };
+    const store = createDesignerStore();
+    const designer = createDesigner(store, studioStore, host, storage);
+    studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName: 'tabletop.usda', source: new Uint8Array(), document: tabletop, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
+    designer.attach();
+    designer.add('box');
+    designer.specChanged();
+    vi.advanceTimersByTime(1000);
+    const saved = parseProject(JSON.parse(storage.items.get(AUTOSAVE_KEY)!).project, 'autosave');
+    expect(saved.randomize).toEqual(spec);
+    expect(parseProject(designer.projectFile().text, 'p.simloop.json').randomize).toEqual(spec);
+
+    // The cube is deleted, so the spec that names it no longer fits: saving says so, restoring drops it.
+    designer.select('/World/Cube');
+    designer.deleteSelection();
+    expect(() => designer.projectFile()).toThrow(/randomize\.objects\[0\]\.prims/);
+    vi.advanceTimersByTime(1000); // autosave keeps the scene without the cube, and the spec as it is
+    spec = null;
+    expect(await designer.restoreAutosave()).toBe(true);
+    expect(JSON.parse(openedBytes.at(-1)!).randomize).toBeNull();
+    expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Autosave: its randomization spec did not fit the scene and was left out/);
+  });
+
   it('saves a project file and exports USDA that read back as the edited scene', () => {
     const { designer } = setup();
     designer.add('cylinder');

@@ -96,10 +96,15 @@ export interface DesignerStorage {
   removeItem(key: string): void;
 }
 
-/** What the studio does for the designer (studio.ts's Studio has these). */
+/** What the studio does for the designer (studio.ts's Studio has the first two). */
 export interface DesignerHost {
   applyDocument(document: SceneDocument): Promise<void>;
   openBytes(bytes: ArrayBuffer, fileName: string): Promise<void>;
+  /**
+   * The randomization spec that goes with the scene (the Randomize tab's), or null for none;
+   * throws with the reason when it is not a usable spec.
+   */
+  randomization?(): RandomizationSpecInput | null;
 }
 
 export const AUTOSAVE_KEY = 'simloop.designer.autosave';
@@ -149,8 +154,10 @@ export interface Designer {
   lookThrough(camera: string | null): void;
   /** Asks the viewport to frame the selection (the whole scene when nothing is selected). */
   frameSelection(): void;
-  /** The project file (document and the randomization spec given), as text, with a file name. */
-  projectFile(randomize?: RandomizationSpecInput | null): { name: string; text: string };
+  /** The project file (the document and the randomization spec), as text, with a file name. */
+  projectFile(): { name: string; text: string };
+  /** The randomization spec changed (it is part of what autosave keeps). */
+  specChanged(): void;
   /** The document as USDA, with a file name. */
   usdaFile(): { name: string; text: string };
   /** Opens the autosaved scene, if there is one; says whether there was. */
@@ -204,7 +211,14 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
     const { document, fileName } = store.getState();
     if (!storage || !document) return;
     const savedAt = now();
-    const value: Autosave = { fileName, savedAt, project: serializeProject(makeProject(document)) };
+    // A spec that does not check out is left out rather than blocking the scene's autosave.
+    let randomize: RandomizationSpecInput | null = null;
+    try {
+      randomize = host.randomization?.() ?? null;
+    } catch {
+      randomize = null;
+    }
+    const value: Autosave = { fileName, savedAt, project: serializeProject(makeProject(document, randomize)) };
     try {
       storage.setItem(AUTOSAVE_KEY, JSON.stringify(value));
       store.setState({ autosavedAt: savedAt });
@@ -369,10 +383,18 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       store.setState((s) => ({ frameRequest: s.frameRequest + 1 }));
     },
 
-    projectFile(randomize) {
+    projectFile() {
       const { document, fileName } = store.getState();
       if (!document) throw new Error('no scene is open');
-      return { name: `${sceneStem(fileName)}${PROJECT_FILE_EXTENSION}`, text: serializeProject(makeProject(document, randomize ?? null)) };
+      const project = makeProject(document, host.randomization?.() ?? null);
+      // What is saved must open again: the spec is checked against the scene here.
+      const text = serializeProject(project);
+      parseProject(text, `${sceneStem(fileName)}${PROJECT_FILE_EXTENSION}`);
+      return { name: `${sceneStem(fileName)}${PROJECT_FILE_EXTENSION}`, text };
+    },
+
+    specChanged() {
+      if (history) scheduleAutosave();
     },
 
     usdaFile() {
@@ -385,10 +407,22 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       const text = storage?.getItem(AUTOSAVE_KEY);
       if (!text) return false;
       let saved: Autosave;
+      let note: string | null = null;
       try {
         saved = JSON.parse(text) as Autosave;
-        const project = parseProject(saved.project, 'autosave');
-        const bytes = new TextEncoder().encode(JSON.stringify(project.scene));
+        let projectText = saved.project;
+        try {
+          parseProject(projectText, 'autosave');
+        } catch (e) {
+          // The scene is what matters: a spec that no longer fits it is dropped, and said so.
+          const raw = JSON.parse(projectText) as Record<string, unknown>;
+          if (raw['randomize'] === null || raw['randomize'] === undefined) throw e;
+          projectText = JSON.stringify({ ...raw, randomize: null });
+          parseProject(projectText, 'autosave');
+          note = `its randomization spec did not fit the scene and was left out (${describeError(e)})`;
+        }
+        // The project itself is opened: the scene, and its spec for the Randomize tab.
+        const bytes = new TextEncoder().encode(projectText);
         restoring = true;
         await host.openBytes(bytes.buffer, saved.fileName);
         // Opening it clears the flag (attach's follow); still set, the load failed (and said why).
@@ -401,6 +435,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       }
       const when = new Date(saved.savedAt);
       studioStore.setState((s) => withMessages(s, 'info', [`Restored the scene you were editing (${saved.fileName}, autosaved ${when.toLocaleString()})`]));
+      if (note) studioStore.setState((s) => withMessages(s, 'warning', [`Autosave: ${note}`]));
       return true;
     },
 

@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { LabelledImage, OverlayToggleBar } from './LabelledImage.tsx';
 import { randomizedRows } from './randomizedValues.ts';
 import { useSdg, useSdgActions } from './store.ts';
+import { listRandomized } from '../designer/randomized.ts';
 
 function SpecEditor() {
   const sdg = useSdgActions();
@@ -135,10 +136,30 @@ function Sample() {
   );
 }
 
+/** The properties randomized per prim (as the inspector marks them): one line each. */
+function PerPrimList() {
+  const text = useSdg((s) => s.spec.text);
+  const rows = useMemo(() => listRandomized(text), [text]);
+  if (rows.length === 0) return null;
+  return (
+    <div className="sdg-section">
+      <h3 className="sdg-subtitle">Randomized per prim</h3>
+      <ul className="sdg-per-prim" data-testid="randomized-per-prim" aria-label="Randomized per prim">
+        {rows.map((r) => (
+          <li key={`${r.group}:${r.path}:${r.key}`}>
+            <code>{r.path}</code> {r.key}: <span className="sdg-dim">{JSON.stringify(r.distribution)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function RandomizePanel() {
   return (
     <>
       <SpecEditor />
+      <PerPrimList />
       <Sample />
     </>
   );

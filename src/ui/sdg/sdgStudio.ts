@@ -19,6 +19,8 @@ import { type CocoIndex, loadFrameImage, loadInstanceMask } from './datasetFrame
 import type { DatasetSource } from './datasetSource.ts';
 import { type DestinationKind, type GenerateForm, DESTINATION_LABEL, canResume, jobFromForm, nextDatasetName, sceneStem } from './generateForm.ts';
 import { type FrameIndex, frameIndexer, parseFrameLine, readLines, sortedCounts } from './jsonl.ts';
+import { parseProject } from '../../engine/scene/project.ts';
+import { stringify as stringifyYaml } from 'yaml';
 import { type OverlayToggles, type RunState, type SdgState, type SdgTab, checkSpec, errorText, idleRun, specForScene } from './sdgState.ts';
 import type { SdgStore } from './store.ts';
 import { zipDestination } from './zipDestination.ts';
@@ -62,6 +64,21 @@ export interface SdgHost {
   bundledSpec(sceneFile: string): { fileName: string; text: string } | null;
   /** Also shows an error in the studio's messages panel. */
   reportError(text: string): void;
+}
+
+/**
+ * The spec a Simloop project file carries (a saved project, or the designer's autosave), as YAML
+ * for the editor; null when the scene was not opened from a project or the project has none.
+ */
+export function projectSpec(loaded: Pick<LoadedScene, 'source' | 'fileName'>): { fileName: string; text: string } | null {
+  if (loaded.source[0] !== 0x7b /* { */) return null;
+  try {
+    const project = parseProject(loaded.source, loaded.fileName);
+    if (!project.randomize) return null;
+    return { fileName: `${sceneStem(loaded.fileName).replace(/\.simloop$/, '')}.randomize.yaml`, text: stringifyYaml(project.randomize) };
+  } catch {
+    return null;
+  }
 }
 
 export interface SdgStudio {
@@ -142,9 +159,20 @@ export function createSdgStudio(store: SdgStore, studioStore: StudioStore, host:
       set(() => ({ sceneGeneration: null }));
       return;
     }
-    const spec = specForScene(loaded.fileName, host.bundledSpec(loaded.fileName), loaded.document);
+    const spec = specForScene(loaded.fileName, projectSpec(loaded) ?? host.bundledSpec(loaded.fileName), loaded.document);
     set((s) => ({ sceneGeneration: loaded.generation, spec, preview: { ...s.preview, busy: false, error: null, shown: null, camera: 0 } }));
     suggestName(true); // a new scene proposes a new name
+  }
+
+  /**
+   * The open scene edited in the designer: the spec stays (checked again against the edited
+   * document), the preview worker is made again for the new document when next needed.
+   */
+  function sceneEdited(loaded: LoadedScene) {
+    dropPreviewWorker();
+    const { spec } = store.getState();
+    const check = checkSpec(spec.text, spec.file, loaded.document);
+    set((s) => ({ sceneGeneration: loaded.generation, spec: { ...s.spec, error: check.ok ? null : check.error } }));
   }
 
   let lastScene = scene();
@@ -152,8 +180,10 @@ export function createSdgStudio(store: SdgStore, studioStore: StudioStore, host:
   void refreshDatasets();
   const unsubscribe = studioStore.subscribe((state) => {
     if (state.scene === lastScene) return;
+    const edited = state.scene !== null && lastScene !== null && state.scene.opened === lastScene.opened;
     lastScene = state.scene;
-    sceneChanged(state.scene);
+    if (edited) sceneEdited(state.scene!);
+    else sceneChanged(state.scene);
   });
 
   /** Timer for re-drawing the shown sample once an edited spec checks out again. */
@@ -178,7 +208,7 @@ export function createSdgStudio(store: SdgStore, studioStore: StudioStore, host:
   function restoreSpec() {
     const loaded = scene();
     if (!loaded) return;
-    setSpecText(specForScene(loaded.fileName, host.bundledSpec(loaded.fileName), loaded.document).text);
+    setSpecText(specForScene(loaded.fileName, projectSpec(loaded) ?? host.bundledSpec(loaded.fileName), loaded.document).text);
   }
 
   /** The spec to run with: its text (null: none) or the reason it can't be used. */

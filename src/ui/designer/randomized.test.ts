@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadSceneFile } from '../../engine/load.ts';
+import { checkSpecAgainstScene, parseRandomizationSpec } from '../../engine/randomize/spec.ts';
+import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized } from './randomized.ts';
+
+const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
+const bundled = readFileSync('scenes/tabletop.randomize.yaml', 'utf8');
+const prim = (path: string) => tabletop.prims.find((p) => p.path === path)!;
+const valid = (text: string) => checkSpecAgainstScene(parseRandomizationSpec(text, 'r.yaml'), tabletop, 'r.yaml');
+
+describe('randomization marked in the inspector', () => {
+  it('adds an entry naming the prim, which the spec parser accepts and generation can run', () => {
+    const cube = prim('/World/Objects/RedCube');
+    const color = RANDOMIZABLE.find((r) => r.key === 'color')!;
+    const text = withRandomized('', 'objects', cube.path, 'color', color.initial(cube));
+    valid(text);
+    const spec = parseRandomizationSpec(text, 'r.yaml');
+    expect(spec.objects).toHaveLength(1);
+    expect(spec.objects[0]!.prims).toEqual(['/World/Objects/RedCube']);
+    const [lo, hi] = (randomizedValue(text, 'objects', cube.path, 'color') as { uniform: number[][] }).uniform;
+    cube.material!.color.forEach((c, i) => {
+      expect(lo![i]).toBeCloseTo(Math.max(0, c - 0.15), 4);
+      expect(hi![i]).toBeCloseTo(Math.min(1, c + 0.15), 4);
+    });
+  });
+
+  it('keeps the rest of an existing spec, comments included, lists what it randomizes, and edits an entry already there', () => {
+    // The bundled spec already randomizes the sun's intensity in an entry of its own: the inspector shows it.
+    expect(randomizedValue(bundled, 'lights', '/World/Sun', 'intensity')).toEqual({ uniform: [1.5, 3.0] });
+    const withMass = withRandomized(bundled, 'objects', '/World/Objects/RedCube', 'mass', { uniform: [0.1, 0.3] });
+    const both = withRandomized(withMass, 'lights', '/World/Sun', 'intensity', { uniform: [1, 3] });
+    valid(both);
+    const firstComment = bundled.split('\n').find((l) => l.trim().startsWith('#'))!;
+    expect(both).toContain(firstComment.trim());
+    expect(both).toMatch(/temperature: \{ ?uniform: \[3500, 7500\] ?\}/);
+    const parsed = parseRandomizationSpec(both, 'r.yaml');
+    expect(parsed.objects.length).toBe(parseRandomizationSpec(bundled, 'r.yaml').objects.length + 1);
+    expect(listRandomized(both).filter((r) => r.path === '/World/Objects/RedCube' || r.path === '/World/Sun')).toEqual([
+      { group: 'objects', path: '/World/Objects/RedCube', key: 'mass', distribution: { uniform: [0.1, 0.3] } },
+      { group: 'lights', path: '/World/Sun', key: 'intensity', distribution: { uniform: [1, 3] } },
+    ]);
+    // Unmarking removes the key, and the entry once nothing is left in it.
+    const back = withRandomized(withMass, 'objects', '/World/Objects/RedCube', 'mass', null);
+    expect(parseRandomizationSpec(back, 'r.yaml')).toEqual(parseRandomizationSpec(bundled, 'r.yaml'));
+  });
+
+  it('offers each property only where the prim has it', () => {
+    const keys = (path: string) => RANDOMIZABLE.filter((r) => r.applies(prim(path))).map((r) => r.key);
+    expect(keys('/World/Objects/RedCube')).toEqual(expect.arrayContaining(['color', 'mass', 'friction', 'scale']));
+    expect(keys('/World/Sun')).toEqual(['intensity']);
+    expect(keys('/World/Camera')).toEqual(['fov']);
+    const text = withRandomized('', 'cameras', '/World/Camera', 'fov', { uniform: [40, 50] });
+    valid(text);
+    expect(listRandomized(text)).toEqual([{ group: 'cameras', path: '/World/Camera', key: 'fov', distribution: { uniform: [40, 50] } }]);
+  });
+
+  it('refuses to rewrite a spec that is not valid YAML, saying where to fix it', () => {
+    expect(() => withRandomized('objects: [', 'objects', '/World/Objects/RedCube', 'mass', { uniform: [1, 2] })).toThrow(/not valid YAML .*Randomize panel/);
+    expect(listRandomized('objects: [')).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import {
   addPrim,
   AttachedJointsError,
   EditError,
+  insertScene,
   type JointPolicy,
   type PrimFields,
   removeJoint,
@@ -782,5 +783,39 @@ describe('random edit sequences through History', () => {
       const matrix = transformToMatrix(primOf(moved, name).transform, new Matrix4());
       matrix.elements.forEach((e, k) => expect(e, `${p.path}[${k}]`).toBeCloseTo(worlds.get(p.path)!.elements[k]!, 9));
     }
+  });
+});
+
+describe('inserting another scene (an imported asset)', () => {
+  const base = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
+  const asset = loadSceneFile(readFileSync('scenes/pendulum.usda'), 'pendulum.usda').document;
+
+  it('puts the asset under a new prim, keeping its own paths below it, with joints and materials re-pathed', () => {
+    const at = { position: [0.5, 0, 0] as [number, number, number], orientation: [0, 0, 0, 1] as [number, number, number, number], scale: [1, 1, 1] as [number, number, number] };
+    const doc = insertScene(base, '/World', 'Pendulum', asset, at);
+    expect(doc.prims.find((p) => p.path === '/World/Pendulum')).toMatchObject({ type: 'Xform', transform: at });
+    for (const p of asset.prims) expect(doc.prims.some((q) => q.path === `/World/Pendulum${p.path}`)).toBe(true);
+    expect(doc.joints).toHaveLength(base.joints.length + asset.joints.length);
+    for (const j of asset.joints) {
+      const moved = doc.joints.find((k) => k.path === `/World/Pendulum${j.path}`)!;
+      expect(moved.body0).toBe(j.body0 === null ? null : `/World/Pendulum${j.body0}`);
+      expect(moved.body1).toBe(j.body1 === null ? null : `/World/Pendulum${j.body1}`);
+    }
+    expect(doc.gravity).toEqual(base.gravity);
+    // A valid document, parents before children, and the original untouched.
+    expect(() => SceneDocument.parse(doc)).not.toThrow();
+    expect(() => validateSceneDocument(doc, 'x')).not.toThrow();
+    const seen = new Set<string>();
+    for (const p of doc.prims) {
+      const parent = p.path.slice(0, p.path.lastIndexOf('/'));
+      if (parent) expect(seen.has(parent)).toBe(true);
+      seen.add(p.path);
+    }
+    expect(base.prims.some((p) => p.path.startsWith('/World/Pendulum'))).toBe(false);
+  });
+
+  it('refuses a name in use and leaves the scene as it was', () => {
+    expect(() => insertScene(base, '/World', 'Table', asset)).toThrow(EditError);
+    expect(() => insertScene(base, '/Nowhere', 'P', asset)).toThrow(/\/Nowhere: no prim has this path/);
   });
 });

@@ -128,6 +128,37 @@ export function addPrim(doc: SceneDocument, parent: string | null, name: string,
 }
 
 /**
+ * Inserts another scene (an imported asset: a USD file, a URDF robot, another project) under a new
+ * Xform prim `name` below `parent`, placed by `transform`. The asset keeps its own prim paths
+ * below that prim — `/Robot/link1` becomes `<parent>/<name>/Robot/link1` — and so do its joints,
+ * physics materials, collision groups and filtered pairs, which are re-pathed with it. The asset's
+ * gravity and source are not taken. The asset is a document an importer made (validated there).
+ */
+export function insertScene(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform: Transform = identityTransform()): SceneDocument {
+  const withRoot = addPrim(doc, parent, name, { transform });
+  const root = childPath(parent, name);
+  const move = (p: string) => root + p;
+  const moveOrNull = (p: string | null) => (p === null ? null : move(p));
+  const prims = asset.prims.map((prim): Prim => ({
+    ...prim,
+    path: move(prim.path),
+    ...(prim.collider ? { collider: { ...prim.collider, physicsMaterial: moveOrNull(prim.collider.physicsMaterial) } } : {}),
+  }));
+  const insertAt = lastIndexAtOrUnder(withRoot.prims, root) + 1;
+  return {
+    ...withRoot,
+    prims: [...withRoot.prims.slice(0, insertAt), ...prims, ...withRoot.prims.slice(insertAt)],
+    joints: [...withRoot.joints, ...asset.joints.map((j) => ({ ...j, path: move(j.path), body0: moveOrNull(j.body0), body1: moveOrNull(j.body1) }))],
+    physicsMaterials: [...withRoot.physicsMaterials, ...asset.physicsMaterials.map((m) => ({ ...m, path: move(m.path) }))],
+    collisionGroups: [
+      ...withRoot.collisionGroups,
+      ...asset.collisionGroups.map((g) => ({ ...g, path: move(g.path), members: g.members.map(move), filteredGroups: g.filteredGroups.map(move) })),
+    ],
+    filteredPairs: [...withRoot.filteredPairs, ...asset.filteredPairs.map(([a, b]): [string, string] => [move(a), move(b)])],
+  };
+}
+
+/**
  * Removes a prim and its descendants, with everything that lives at or under them: joints,
  * physics materials and collision groups. It also drops the removed paths from collision group
  * members and filtered groups, and drops filtered pairs that name them. Colliders bound to a

@@ -3,8 +3,9 @@
  * space and snapping, frame, save and export, help), the asset panel (primitives to add), the
  * delete confirmation, the shortcut overlay, and the keyboard shortcuts themselves.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { type ChangeEvent, useEffect, useMemo, useRef } from 'react';
 import { describeError } from '../../engine/errors.ts';
+import { EXAMPLE_SCENES } from '../examples.ts';
 import { useStudioActions } from '../state/store.ts';
 import type { GizmoMode } from './designer.ts';
 import { PRIMITIVE_KINDS, primitiveStem } from './primitives.ts';
@@ -60,6 +61,9 @@ export function DesignerBar() {
   const redoLabel = useDesigner((s) => s.redoLabel);
   const gizmo = useDesigner((s) => s.gizmo);
   const autosavedAt = useDesigner((s) => s.autosavedAt);
+  const lookThrough = useDesigner((s) => s.lookThrough);
+  const document = useDesigner((s) => s.document);
+  const cameras = useMemo(() => (document ? document.prims.filter((p) => p.camera).map((p) => p.path) : []), [document]);
   return (
     <div className="designer-bar" role="toolbar" aria-label="Scene designer">
       <button type="button" aria-label="Undo" title={undoLabel ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} disabled={!canUndo} onClick={() => designer.undo()}>
@@ -106,6 +110,14 @@ export function DesignerBar() {
       <button type="button" aria-label="Frame selection" title="Frame the selection (F)" disabled={!hasScene} onClick={() => designer.frameSelection()}>
         Frame
       </button>
+      <select aria-label="Look through camera" title="See the scene through one of its cameras" value={lookThrough ?? ''} disabled={!hasScene} onChange={(e) => designer.lookThrough(e.target.value || null)}>
+        <option value="">Free camera</option>
+        {cameras.map((path) => (
+          <option key={path} value={path}>
+            {path}
+          </option>
+        ))}
+      </select>
       <span className="toolbar-separator" />
       <button type="button" aria-label="Save project" title="Download the scene as a Simloop project file (Ctrl+S)" disabled={!hasScene} onClick={files.saveProject}>
         Save project
@@ -125,10 +137,31 @@ export function DesignerBar() {
   );
 }
 
-/** The asset panel: primitives to add to the scene. */
+/** Asset files the panel imports (the scene importers' formats). */
+const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json'];
+
+/**
+ * The asset panel: primitives, the bundled scenes (the robot on its table, the pendulum, …) and
+ * files picked from disk, each added to the scene under its own prim.
+ */
 export function AssetPanel() {
   const designer = useDesignerActions();
+  const studio = useStudioActions();
   const hasScene = useDesigner((s) => s.document !== null);
+  const addBundled = async (url: string, fileName: string) => {
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      designer.importAsset(new Uint8Array(await response.arrayBuffer()), fileName);
+    } catch (e) {
+      studio.reportError(`Import: ${fileName} could not be fetched (${describeError(e)}); the scene is unchanged`);
+    }
+  };
+  const pick = async (event: ChangeEvent<HTMLInputElement>) => {
+    const files = Array.from(event.target.files ?? []);
+    event.target.value = '';
+    for (const file of files) designer.importAsset(new Uint8Array(await file.arrayBuffer()), file.name);
+  };
   return (
     <section className="asset-panel" aria-label="Assets">
       <h2 className="panel-title">Add</h2>
@@ -138,6 +171,28 @@ export function AssetPanel() {
             {primitiveStem(kind)}
           </button>
         ))}
+      </div>
+      <div className="asset-row">
+        <select
+          aria-label="Add a bundled asset"
+          value=""
+          disabled={!hasScene}
+          onChange={(e) => {
+            const scene = EXAMPLE_SCENES.find((s) => s.fileName === e.target.value);
+            if (scene) void addBundled(scene.url, scene.fileName);
+          }}
+        >
+          <option value="">Bundled asset…</option>
+          {EXAMPLE_SCENES.map((s) => (
+            <option key={s.fileName} value={s.fileName}>
+              {s.fileName}
+            </option>
+          ))}
+        </select>
+        <label className={`button${hasScene ? '' : ' disabled'}`} title="Add a USD, URDF or Simloop scene file to the scene, under a prim of its own">
+          Import asset…
+          <input type="file" multiple className="visually-hidden" aria-label="Import asset file" accept={ASSET_EXTENSIONS.join(',')} disabled={!hasScene} onChange={(e) => void pick(e)} />
+        </label>
       </div>
     </section>
   );

@@ -125,6 +125,23 @@ describe('the designer', () => {
     expect(store.getState().undoLabel).toBe('Move Crate under /World/Table');
   });
 
+  it('imports an asset file under a prim of its own, and refuses a broken one leaving the scene unchanged', () => {
+    const { store, designer, studioStore } = setup();
+    expect(designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda')).toBe(true);
+    const doc = store.getState().document!;
+    expect(store.getState().selection).toEqual(['/World/pendulum']);
+    expect(doc.prims.filter((p) => p.path.startsWith('/World/pendulum/')).length).toBeGreaterThan(2);
+    expect(doc.joints.some((j) => j.path.startsWith('/World/pendulum/'))).toBe(true);
+    expect(store.getState().undoLabel).toBe('Import pendulum.usda');
+    // Again: a free name.
+    designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda');
+    expect(store.getState().selection).toEqual(['/World/pendulum_1']);
+    const before = store.getState().document;
+    expect(designer.importAsset(new TextEncoder().encode('#usda 1.0\ndef Xform "A" {\n  double3 xformOp:translate = (1, 2\n}\n'), 'broken.usda')).toBe(false);
+    expect(store.getState().document).toBe(before);
+    expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Import: broken\.usda: .*; the scene is unchanged$/);
+  });
+
   it('selects with replace, toggle (ctrl) and add (shift); the last is the active one', () => {
     const { store, designer } = setup();
     designer.select('/World/Table');

@@ -13,7 +13,8 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError } from '../../engine/errors.ts';
-import { EditError, type JointPolicy, addPrim, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
+import { loadSceneFile } from '../../engine/load.ts';
+import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
 import { parentPath } from '../../engine/scene/hierarchy.ts';
 import { History } from '../../engine/scene/history.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/scene/project.ts';
@@ -140,6 +141,12 @@ export interface Designer {
   redo(): void;
   /** Adds a primitive under the scene's root prim and selects it. */
   add(kind: PrimitiveKind, at?: [number, number, number]): void;
+  /**
+   * Adds the scene in `bytes` (a USD file, a URDF, a scene document or project) under the scene's
+   * root prim as an asset that keeps its own paths; a file that does not load changes nothing and
+   * says why. Returns whether it was added.
+   */
+  importAsset(bytes: Uint8Array, fileName: string): boolean;
   /** Deletes the selection, or asks first (confirmDelete) when joints use it. */
   deleteSelection(): void;
   /** Answers the delete question: remove or detach the joints, or keep everything. */
@@ -323,6 +330,26 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       const name = freeName(doc, parent, primitiveStem(kind));
       const path = parent ? `${parent}/${name}` : `/${name}`;
       edit(`Add ${name}`, (d) => addPrim(d, parent, name, primitiveFields(kind, at)), { reselect: () => [path] });
+    },
+
+    importAsset(bytes, fileName) {
+      const doc = history?.document;
+      if (!doc) return false;
+      let asset: SceneDocument;
+      let warnings: string[];
+      try {
+        ({ document: asset, warnings } = loadSceneFile(bytes, fileName));
+      } catch (e) {
+        reportError(`Import: ${describeError(e)}; the scene is unchanged`);
+        return false;
+      }
+      const parent = defaultParent(doc);
+      const stem = sceneStem(fileName).replace(/\.simloop$/, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'Asset';
+      const name = freeName(doc, parent, stem);
+      const path = parent ? `${parent}/${name}` : `/${name}`;
+      const added = edit(`Import ${fileName}`, (d) => insertScene(d, parent, name, asset), { reselect: () => [path] }) === null;
+      if (added && warnings.length) studioStore.setState((s) => withMessages(s, 'warning', warnings.map((w) => `Import ${fileName}: ${w}`)));
+      return added;
     },
 
     deleteSelection() {

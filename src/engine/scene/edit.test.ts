@@ -9,6 +9,7 @@ import { Matrix4 } from 'three';
 import { describe, expect, it } from 'vitest';
 import { loadSceneFile } from '../load.ts';
 import { unit } from '../randomize/draw.ts';
+import { deepFreeze, emptyDocument, jointWith } from '../testing/documents.ts';
 import { validateSceneDocument } from './document.ts';
 import {
   addJoint,
@@ -47,13 +48,6 @@ import {
 
 const S = Math.SQRT1_2;
 
-/** Recursively frozen, so that any mutation throws (test files are ES modules: strict mode). */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
-}
-
 function prim(path: string, fields: Partial<Prim> = {}): Prim {
   return {
     path,
@@ -69,29 +63,7 @@ function prim(path: string, fields: Partial<Prim> = {}): Prim {
 const BODY = { type: 'dynamic', enabled: true, linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0], startsAsleep: false } as const satisfies Prim['body'];
 const at = (position: [number, number, number], orientation: [number, number, number, number] = [0, 0, 0, 1], scale: [number, number, number] = [1, 1, 1]): Transform => ({ position, orientation, scale });
 
-function joint(path: string, fields: Partial<Joint> = {}): Joint {
-  return {
-    path,
-    type: 'revolute',
-    body0: null,
-    body1: null,
-    localPos0: [0, 0, 0],
-    localRot0: [0, 0, 0, 1],
-    localPos1: [0, 0, 0],
-    localRot1: [0, 0, 0, 1],
-    axis: 'Z',
-    enabled: true,
-    collisionEnabled: false,
-    excludeFromArticulation: false,
-    limits: [],
-    drives: [],
-    coneAngle0: null,
-    coneAngle1: null,
-    minDistance: null,
-    maxDistance: null,
-    ...fields,
-  };
-}
+const joint = jointWith;
 
 /**
  * A small workshop. /World/Arm is at (1, 0, 0), turned 90° about Z and scaled 2, so /World/Arm/Link
@@ -531,17 +503,7 @@ describe('physics materials', () => {
 /** A seeded random document: a tree of bodies and shapes with joints, a material, a group and a filtered pair. */
 function generatedDocument(seed: number): SceneDocument {
   const u = (k: number, what: string) => unit(seed, k, `generated:${what}`);
-  let doc: SceneDocument = {
-    schema: SCENE_SCHEMA_ID,
-    version: SCENE_SCHEMA_VERSION,
-    source: { file: 'generated.json', format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
-    gravity: [0, -9.81, 0],
-    prims: [],
-    physicsMaterials: [],
-    joints: [],
-    collisionGroups: [],
-    filteredPairs: [],
-  };
+  let doc: SceneDocument = emptyDocument('generated.json');
   doc = addPrim(doc, null, 'Gen');
   doc = addPhysicsMaterial(doc, { path: '/Gen/Felt', staticFriction: 0.7, dynamicFriction: 0.6, restitution: 0, frictionCombine: 'max', restitutionCombine: 'min' });
   for (let k = 0; k < 14; k++) {

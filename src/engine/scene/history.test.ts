@@ -5,27 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { addPrim, EditError, setPrimField, setTransform } from './edit.ts';
 import { History } from './history.ts';
-import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, type SceneDocument, type Transform } from './schema.ts';
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
-}
+import { deepFreeze, emptyDocument } from '../testing/documents.ts';
+import type { SceneDocument, Transform } from './schema.ts';
 
 /** /World with one box in it. */
 function scene(): SceneDocument {
-  const empty: SceneDocument = {
-    schema: SCENE_SCHEMA_ID,
-    version: SCENE_SCHEMA_VERSION,
-    source: { file: 'history.json', format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
-    gravity: [0, -9.81, 0],
-    prims: [],
-    physicsMaterials: [],
-    joints: [],
-    collisionGroups: [],
-    filteredPairs: [],
-  };
+  const empty = emptyDocument('history.json');
   return deepFreeze(addPrim(addPrim(empty, null, 'World'), '/World', 'Box', { type: 'Cube', geometry: { kind: 'box', size: [1, 1, 1] } }));
 }
 

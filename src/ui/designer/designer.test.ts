@@ -6,7 +6,8 @@ import { setMassProperties } from '../../engine/scene/edit.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { importUsd } from '../../engine/usd/import.ts';
 import { createStudioStore } from '../state/store.ts';
-import { AUTOSAVE_KEY, createDesigner, createDesignerStore, type DesignerStorage, sceneStem } from './designer.ts';
+import { sceneStem } from '../sdg/generateForm.ts';
+import { AUTOSAVE_KEY, createDesigner, createDesignerStore, type DesignerStorage } from './designer.ts';
 import { freeName, primitiveFields } from './primitives.ts';
 import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
 

@@ -23,6 +23,7 @@ import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { exportUsda } from '../../engine/usd/export.ts';
 import type { StudioStore } from '../state/store.ts';
 import { withMessages } from '../state/studioState.ts';
+import { sceneStem } from '../sdg/generateForm.ts';
 import { fieldErrorKey as fieldKey } from './inspectorModel.ts';
 import { defaultParent, freeName, primitiveFields, primitiveStem, type PrimitiveKind } from './primitives.ts';
 
@@ -172,15 +173,6 @@ export interface Designer {
   /** Forgets the autosave (the person started over). */
   discardAutosave(): void;
 }
-
-/** "tabletop.usda" → "tabletop": the stem files written from the scene are named after. */
-export function sceneStem(fileName: string): string {
-  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
-  if (base.endsWith(PROJECT_FILE_EXTENSION)) return base.slice(0, -PROJECT_FILE_EXTENSION.length);
-  const dot = base.lastIndexOf('.');
-  return (dot > 0 ? base.slice(0, dot) : base) || 'scene';
-}
-
 
 /** A selection with `from` (and what is under it) renamed to `to`. */
 const movedTo = (from: string, to: string) => (selection: string[]) =>
@@ -344,7 +336,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
         return false;
       }
       const parent = defaultParent(doc);
-      const stem = sceneStem(fileName).replace(/\.simloop$/, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'Asset';
+      const stem = sceneStem(fileName).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'Asset';
       const name = freeName(doc, parent, stem);
       const path = parent ? `${parent}/${name}` : `/${name}`;
       const added = edit(`Import ${fileName}`, (d) => insertScene(d, parent, name, asset), { reselect: () => [path] }) === null;

@@ -7,7 +7,8 @@
 import { Quaternion, Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
 import { addJoint, addPrim, setCollider } from '../../engine/scene/edit.ts';
-import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, type Camera, type Geometry, type Joint, type SceneDocument, type Transform, type Vec3 } from '../../engine/scene/schema.ts';
+import { emptyDocument, jointWith } from '../../engine/testing/documents.ts';
+import { type Camera, type Geometry, type Joint, type SceneDocument, type Transform, type Vec3 } from '../../engine/scene/schema.ts';
 import {
   cameraFovDegrees,
   classLabelText,
@@ -61,19 +62,6 @@ function expectSameRotation(actual: readonly number[], expected: readonly number
   expectClose(dot < 0 ? actual.map((v) => -v) : actual, expected);
 }
 
-function emptyDocument(): SceneDocument {
-  return {
-    schema: SCENE_SCHEMA_ID,
-    version: SCENE_SCHEMA_VERSION,
-    source: { file: 'test.json', format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
-    gravity: [0, -9.80665, 0],
-    prims: [],
-    physicsMaterials: [],
-    joints: [],
-    collisionGroups: [],
-    filteredPairs: [],
-  };
-}
 
 /** /World with a box "Cube" and a sphere "Ball", both dynamic bodies with colliders and no physics material. */
 function tabletop(): SceneDocument {
@@ -318,26 +306,7 @@ describe('physics', () => {
 
 describe('joints', () => {
   const hinge = (): { doc: SceneDocument; joint: Joint } => {
-    const joint: Joint = {
-      path: '/World/Hinge',
-      type: 'revolute',
-      body0: '/World/Cube',
-      body1: '/World/Ball',
-      localPos0: [0, 0, 0],
-      localRot0: [0, 0, 0, 1],
-      localPos1: [0, 0, 0],
-      localRot1: [0, 0, 0, 1],
-      axis: 'Z',
-      enabled: true,
-      collisionEnabled: false,
-      excludeFromArticulation: false,
-      limits: [],
-      drives: [],
-      coneAngle0: null,
-      coneAngle1: null,
-      minDistance: null,
-      maxDistance: null,
-    };
+    const joint = jointWith('/World/Hinge', { body0: '/World/Cube', body1: '/World/Ball' });
     return { doc: addJoint(tabletop(), joint), joint };
   };
 

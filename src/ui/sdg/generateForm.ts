@@ -3,6 +3,7 @@
  * browser offers, and the form turned into a `GenerateJob` — checked by the engine's own schema
  * (jobs/job.ts), so the studio and `simloop generate` accept and reject the same jobs. Pure.
  */
+import { PROJECT_FILE_EXTENSION } from '../../engine/scene/project.ts';
 import { describeError } from '../../engine/errors.ts';
 import { FORMATS, type DatasetFormat, type GenerateJob, parseGenerateJob } from '../../engine/jobs/job.ts';
 
@@ -79,7 +80,13 @@ export function nextDatasetName(stem: string, existing: readonly string[]): stri
 }
 
 /** A scene file name without its extension ("tabletop.usda" → "tabletop"). */
-export const sceneStem = (fileName: string): string => fileName.replace(/\.[^.]*$/, '');
+/** "scenes/tabletop.usda" → "tabletop", "robot.simloop.json" → "robot": what files made from a scene are named after. */
+export function sceneStem(fileName: string): string {
+  const base = fileName.slice(fileName.lastIndexOf('/') + 1);
+  if (base.endsWith(PROJECT_FILE_EXTENSION)) return base.slice(0, -PROJECT_FILE_EXTENSION.length) || 'scene';
+  const dot = base.lastIndexOf('.');
+  return (dot > 0 ? base.slice(0, dot) : base) || 'scene';
+}
 
 /** A form field as an integer, or an error naming the field. */
 function integer(field: string, text: string): number | string {

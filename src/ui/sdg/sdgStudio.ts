@@ -75,7 +75,7 @@ export function projectSpec(loaded: Pick<LoadedScene, 'source' | 'fileName'>): {
   try {
     const project = parseProject(loaded.source, loaded.fileName);
     if (!project.randomize) return null;
-    return { fileName: `${sceneStem(loaded.fileName).replace(/\.simloop$/, '')}.randomize.yaml`, text: stringifyYaml(project.randomize) };
+    return { fileName: `${sceneStem(loaded.fileName)}.randomize.yaml`, text: stringifyYaml(project.randomize) };
   } catch {
     return null;
   }

@@ -1,0 +1,52 @@
+/**
+ * Small scene documents and pieces of them for tests: an empty document, a joint with every field
+ * at its default, and a deep freeze that makes any mutation of a document throw.
+ */
+import { type Joint, SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, type SceneDocument } from '../scene/schema.ts';
+
+/** A document with nothing in it, Y-up in metres, under Earth's gravity. */
+export function emptyDocument(file = 'test.json', gravity: [number, number, number] = [0, -9.81, 0]): SceneDocument {
+  return {
+    schema: SCENE_SCHEMA_ID,
+    version: SCENE_SCHEMA_VERSION,
+    source: { file, format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
+    gravity,
+    prims: [],
+    physicsMaterials: [],
+    joints: [],
+    collisionGroups: [],
+    filteredPairs: [],
+  };
+}
+
+/** A revolute joint about Z at both bodies' origins, attached to the world on both sides, with `fields` over it. */
+export function jointWith(path: string, fields: Partial<Joint> = {}): Joint {
+  return {
+    path,
+    type: 'revolute',
+    body0: null,
+    body1: null,
+    localPos0: [0, 0, 0],
+    localRot0: [0, 0, 0, 1],
+    localPos1: [0, 0, 0],
+    localRot1: [0, 0, 0, 1],
+    axis: 'Z',
+    enabled: true,
+    collisionEnabled: false,
+    excludeFromArticulation: false,
+    limits: [],
+    drives: [],
+    coneAngle0: null,
+    coneAngle1: null,
+    minDistance: null,
+    maxDistance: null,
+    ...fields,
+  };
+}
+
+/** Recursively frozen, so that any mutation throws (test files are ES modules: strict mode). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}

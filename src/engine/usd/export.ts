@@ -46,7 +46,8 @@ import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE } from './xform.ts';
 const DEG = Math.PI / 180;
 const PER_DEGREE = 180 / Math.PI;
 
-const GPRIM_TYPES: Record<Geometry['kind'], string> = {
+/** The UsdGeom type of each geometry kind. */
+export const GPRIM_TYPES: Record<Geometry['kind'], string> = {
   box: 'Cube',
   sphere: 'Sphere',
   cylinder: 'Cylinder',

@@ -10,21 +10,13 @@
 import type { PrimFields } from '../../engine/scene/edit.ts';
 import { primName } from '../../engine/scene/hierarchy.ts';
 import type { Geometry, Prim, SceneDocument } from '../../engine/scene/schema.ts';
+import { GPRIM_TYPES } from '../../engine/usd/export.ts';
 
 export const PRIMITIVE_KINDS = ['box', 'sphere', 'cylinder', 'capsule', 'cone', 'plane', 'camera', 'light'] as const;
 export type PrimitiveKind = (typeof PRIMITIVE_KINDS)[number];
 
 /** The USD type and the name stem of each kind. */
-const USD_TYPE: Record<PrimitiveKind, string> = {
-  box: 'Cube',
-  sphere: 'Sphere',
-  cylinder: 'Cylinder',
-  capsule: 'Capsule',
-  cone: 'Cone',
-  plane: 'Plane',
-  camera: 'Camera',
-  light: 'DistantLight',
-};
+const USD_TYPE: Record<PrimitiveKind, string> = { ...GPRIM_TYPES, camera: 'Camera', light: 'DistantLight' };
 
 const DENSITY = 600; // kg/m³, wood
 

@@ -116,9 +116,7 @@ function useCommit(path: string): Commit {
 function useFieldError(path: string, field: string): [string | null, () => void] {
   const designer = useDesignerActions();
   const error = useDesigner((s) => s.fieldErrors[fieldErrorKey(path, field)] ?? null);
-  const clear = useCallback(() => {
-    if (error !== null) designer.edit('Clear field error', (doc) => doc, { field: { path, field } });
-  }, [designer, error, path, field]);
+  const clear = useCallback(() => designer.clearFieldError(path, field), [designer, path, field]);
   return [error, clear];
 }
 

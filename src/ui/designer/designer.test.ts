@@ -72,6 +72,9 @@ describe('the designer', () => {
     expect(store.getState().document).toBe(tabletop);
     expect(store.getState().canUndo).toBe(false);
     expect(applied).toHaveLength(0);
+    designer.clearFieldError(path, 'mass.mass'); // the person reverted the field
+    expect(store.getState().fieldErrors[`${path}|mass.mass`]).toBeUndefined();
+    designer.edit('Set mass', (d) => setMassProperties(d, path, { mass: -1 }), { field });
     expect(designer.edit('Set mass', (d) => setMassProperties(d, path, { mass: 2 }), { field })).toBeNull();
     expect(store.getState().fieldErrors[`${path}|mass.mass`]).toBeUndefined();
     expect(store.getState().document!.prims.find((p) => p.path === path)!.mass).toEqual({ mass: 2 });

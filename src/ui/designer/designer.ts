@@ -136,6 +136,8 @@ export interface Designer {
   select(path: string | null, how?: 'replace' | 'toggle' | 'add'): void;
   /** Applies an edit as one undo step; returns null, or the reason it was refused. */
   edit(label: string, change: (doc: SceneDocument) => SceneDocument, options?: EditOptions): string | null;
+  /** Forgets the refusal kept for a field (the person reverted it). */
+  clearFieldError(path: string, field: string): void;
   /** Ends a run of coalesced edits (pointer up after a drag). */
   endCoalescing(): void;
   undo(): void;
@@ -298,6 +300,14 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
     },
 
     edit,
+
+    clearFieldError(path, field) {
+      const key = fieldKey(path, field);
+      if (!(key in store.getState().fieldErrors)) return;
+      const fieldErrors = { ...store.getState().fieldErrors };
+      delete fieldErrors[key];
+      store.setState({ fieldErrors });
+    },
 
     endCoalescing() {
       history?.endCoalescing();

@@ -622,7 +622,7 @@ function PrimInspector({ doc, prim }: { doc: SceneDocument; prim: Prim }) {
       <LabelSection {...props} doc={doc} />
       {prim.camera && <CameraSection {...props} camera={prim.camera} />}
       {prim.light && <LightSection {...props} light={prim.light} />}
-      <RandomizeSection prim={prim} />
+      <RandomizeSection prim={prim} doc={doc} />
     </>
   );
 }

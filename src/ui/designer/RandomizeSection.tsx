@@ -6,10 +6,10 @@
  * too; this section only reads and rewrites that spec's text.
  */
 import { useState } from 'react';
-import type { Prim } from '../../engine/scene/schema.ts';
+import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
 import { useSdg, useSdgActions } from '../sdg/store.ts';
 import { linearToHex, hexToLinear, parseNumber } from './inspectorModel.ts';
-import { type Distribution, RANDOMIZABLE, type Randomizable, randomizedValue, withRandomized } from './randomized.ts';
+import { type Distribution, RANDOMIZABLE, type Randomizable, randomizedValue, type SpecValue, withRandomized } from './randomized.ts';
 
 type Vec3 = [number, number, number];
 
@@ -63,7 +63,7 @@ function RangeFields({ property, range, onChange }: { property: Randomizable; ra
   );
 }
 
-export function RandomizeSection({ prim }: { prim: Prim }) {
+export function RandomizeSection({ prim, doc }: { prim: Prim; doc: SceneDocument }) {
   const sdg = useSdgActions();
   const specText = useSdg((s) => s.spec.text);
   const frame = useSdg((s) => s.preview.frame);
@@ -71,7 +71,7 @@ export function RandomizeSection({ prim }: { prim: Prim }) {
   const properties = RANDOMIZABLE.filter((r) => r.applies(prim));
   if (properties.length === 0) return null;
 
-  const write = (property: Randomizable, distribution: Distribution | null) => {
+  const write = (property: Randomizable, distribution: SpecValue | null) => {
     try {
       sdg.setSpecText(withRandomized(specText, property.group, prim.path, property.key, distribution));
       setError(null);
@@ -93,7 +93,7 @@ export function RandomizeSection({ prim }: { prim: Prim }) {
                 type="checkbox"
                 aria-label={`Randomize ${property.label}`}
                 checked={value !== null}
-                onChange={(e) => write(property, e.target.checked ? property.initial(prim) : null)}
+                onChange={(e) => write(property, e.target.checked ? property.initial(prim, doc) : null)}
               />
               {property.label}
             </label>

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { Vector3 } from 'three';
 import { loadSceneFile } from '../../engine/load.ts';
+import { worldMatrices } from '../../engine/scene/hierarchy.ts';
 import { checkSpecAgainstScene, parseRandomizationSpec } from '../../engine/randomize/spec.ts';
 import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized } from './randomized.ts';
 
@@ -13,7 +15,7 @@ describe('randomization marked in the inspector', () => {
   it('adds an entry naming the prim, which the spec parser accepts and generation can run', () => {
     const cube = prim('/World/Objects/RedCube');
     const color = RANDOMIZABLE.find((r) => r.key === 'color')!;
-    const text = withRandomized('', 'objects', cube.path, 'color', color.initial(cube));
+    const text = withRandomized('', 'objects', cube.path, 'color', color.initial(cube, tabletop));
     valid(text);
     const spec = parseRandomizationSpec(text, 'r.yaml');
     expect(spec.objects).toHaveLength(1);
@@ -58,5 +60,19 @@ describe('randomization marked in the inspector', () => {
   it('refuses to rewrite a spec that is not valid YAML, saying where to fix it', () => {
     expect(() => withRandomized('objects: [', 'objects', '/World/Objects/RedCube', 'mass', { uniform: [1, 2] })).toThrow(/not valid YAML .*Randomize panel/);
     expect(listRandomized('objects: [')).toEqual([]);
+  });
+
+  it('randomizes pose: placed in a box around where the object stands, and turned about the vertical', () => {
+    const cube = prim('/World/Objects/RedCube');
+    const property = (key: string) => RANDOMIZABLE.find((r) => r.key === key)!;
+    let text = withRandomized('', 'objects', cube.path, 'scatter', property('scatter').initial(cube, tabletop));
+    text = withRandomized(text, 'objects', cube.path, 'rotation', property('rotation').initial(cube, tabletop));
+    valid(text);
+    const entry = parseRandomizationSpec(text, 'r.yaml').objects.find((o) => o.prims?.[0] === cube.path)!;
+    const world = new Vector3().setFromMatrixPosition(worldMatrices(tabletop).get(cube.path)!);
+    expect(entry.scatter!.volume).toEqual({ min: [expect.closeTo(world.x - 0.05, 4), expect.closeTo(world.y, 4), expect.closeTo(world.z - 0.05, 4)], max: [expect.closeTo(world.x + 0.05, 4), expect.closeTo(world.y, 4), expect.closeTo(world.z + 0.05, 4)] });
+    expect(entry.rotation!.yaw).toMatchObject({ kind: 'uniform', min: -180, max: 180 });
+    // The spec check says when another entry already places the object (the bundled spec scatters all objects).
+    expect(() => valid(withRandomized(bundled, 'objects', cube.path, 'scatter', property('scatter').initial(cube, tabletop)))).toThrow(/already scattered by objects\[0\]/);
   });
 });

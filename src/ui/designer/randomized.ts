@@ -8,7 +8,9 @@
  * Pure.
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
-import type { Prim } from '../../engine/scene/schema.ts';
+import { Vector3 } from 'three';
+import { worldMatrices } from '../../engine/scene/hierarchy.ts';
+import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
 
 export type SpecGroup = 'objects' | 'lights' | 'cameras';
 
@@ -21,14 +23,17 @@ export interface Randomizable {
   label: string;
   /** Whether this prim has the property. */
   applies(prim: Prim): boolean;
-  /** The distribution a new mark starts with, around the prim's current value. */
-  initial(prim: Prim): Distribution;
+  /** What a new mark starts with, around the prim's current value (a spec value for `key`). */
+  initial(prim: Prim, doc: SceneDocument): SpecValue;
 }
 
 /** The distributions the inspector writes: uniform between two values (numbers or colours). */
 export interface Distribution {
   uniform: [number, number] | [[number, number, number], [number, number, number]];
 }
+
+/** A value for an entry's key: a distribution, or a structure such as `scatter` or `rotation`. */
+export type SpecValue = Distribution | Record<string, unknown>;
 
 /** Written as people write these specs: `{ uniform: [1, 3] }`, no padding inside brackets. */
 const FORMAT = { flowCollectionPadding: false } as const;
@@ -56,6 +61,18 @@ export const RANDOMIZABLE: readonly Randomizable[] = [
   { key: 'friction', group: 'objects', label: 'Friction', applies: (p) => p.collider !== undefined, initial: () => ({ uniform: [0.3, 1] }) },
   { key: 'restitution', group: 'objects', label: 'Restitution', applies: (p) => p.collider !== undefined, initial: () => ({ uniform: [0, 0.5] }) },
   { key: 'scale', group: 'objects', label: 'Scale', applies: solid, initial: () => ({ uniform: [0.8, 1.2] }) },
+  {
+    // Placed anywhere in a box 10 cm across (and as high as it is) around where it stands now.
+    key: 'scatter',
+    group: 'objects',
+    label: 'Position',
+    applies: solid,
+    initial: (p, doc) => {
+      const at = new Vector3().setFromMatrixPosition(worldMatrices(doc).get(p.path)!);
+      return { volume: { min: [round(at.x - 0.05), round(at.y), round(at.z - 0.05)], max: [round(at.x + 0.05), round(at.y), round(at.z + 0.05)] }, spacing: 0 };
+    },
+  },
+  { key: 'rotation', group: 'objects', label: 'Rotation (yaw)', applies: solid, initial: () => ({ yaw: { uniform: [-180, 180] } }) },
   { key: 'intensity', group: 'lights', label: 'Intensity', applies: (p) => p.light !== undefined, initial: (p) => around(p.light!.intensity || 1, 0.5, 1.5) },
   {
     key: 'fov',
@@ -136,7 +153,7 @@ export function randomizedValue(text: string, group: SpecGroup, path: string, ke
  * The spec text with `path`'s `key` randomized by `distribution` (null: not randomized; an entry
  * left with nothing to randomize is removed). Other entries, keys and comments stay as written.
  */
-export function withRandomized(text: string, group: SpecGroup, path: string, key: string, distribution: Distribution | null): string {
+export function withRandomized(text: string, group: SpecGroup, path: string, key: string, distribution: SpecValue | null): string {
   const doc = parse(text);
   let entry = entryFor(doc, group, path);
   if (distribution === null) {
@@ -160,7 +177,8 @@ export function withRandomized(text: string, group: SpecGroup, path: string, key
     (list as YAMLSeq).items.push(entry);
   }
   const node = doc.createNode(distribution);
-  if (isMap(node)) node.flow = true;
+  // Short values on one line, as people write them ({uniform: [1, 3]}); nested ones in blocks.
+  if (isMap(node) && !node.items.some((pair) => isMap(pair.value))) node.flow = true;
   entry.set(key, node);
   return doc.toString(FORMAT);
 }

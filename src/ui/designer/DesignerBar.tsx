@@ -5,6 +5,7 @@
  */
 import { type ChangeEvent, useEffect, useMemo, useRef } from 'react';
 import { describeError } from '../../engine/errors.ts';
+import { MESH_ASSET_EXTENSIONS } from '../../engine/meshAsset.ts';
 import { EXAMPLE_SCENES } from '../examples.ts';
 import { useStudioActions } from '../state/store.ts';
 import type { GizmoMode } from './designer.ts';
@@ -138,7 +139,7 @@ export function DesignerBar() {
 }
 
 /** Asset files the panel imports (the scene importers' formats). */
-const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json'];
+const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json', ...MESH_ASSET_EXTENSIONS];
 
 /**
  * The asset panel: primitives, the bundled scenes (the robot on its table, the pendulum, …) and
@@ -189,7 +190,7 @@ export function AssetPanel() {
             </option>
           ))}
         </select>
-        <label className={`button${hasScene ? '' : ' disabled'}`} title="Add a USD, URDF or Simloop scene file to the scene, under a prim of its own">
+        <label className={`button${hasScene ? '' : ' disabled'}`} title="Add a USD, URDF, Simloop scene or mesh (STL, OBJ, COLLADA) file to the scene, under a prim of its own">
           Import asset…
           <input type="file" multiple className="visually-hidden" aria-label="Import asset file" accept={ASSET_EXTENSIONS.join(',')} disabled={!hasScene} onChange={(e) => void pick(e)} />
         </label>

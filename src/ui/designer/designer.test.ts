@@ -140,6 +140,13 @@ describe('the designer', () => {
     // Again: a free name.
     designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda');
     expect(store.getState().selection).toEqual(['/World/pendulum_1']);
+    // A mesh file: one dynamic body with the mesh as its look and its convex hull as its collider.
+    expect(designer.importAsset(new Uint8Array(readFileSync('scenes/fixtures/urdf/meshes/forearm.obj')), 'forearm.obj')).toBe(true);
+    const meshDoc = store.getState().document!;
+    expect(meshDoc.prims.find((p) => p.path === '/World/forearm/forearm/forearm')).toMatchObject({ body: { type: 'dynamic' }, mass: { density: 600 } });
+    expect(meshDoc.prims.find((p) => p.path === '/World/forearm/forearm/forearm/collision_0')).toMatchObject({ geometry: { kind: 'mesh' }, collider: { approximation: 'convexHull' } });
+    expect(designer.importAsset(new TextEncoder().encode('not an stl'), 'broken.stl')).toBe(false);
+    expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Import: broken\.stl: could not be read as a mesh/);
     const before = store.getState().document;
     expect(designer.importAsset(new TextEncoder().encode('#usda 1.0\ndef Xform "A" {\n  double3 xformOp:translate = (1, 2\n}\n'), 'broken.usda')).toBe(false);
     expect(store.getState().document).toBe(before);

@@ -14,6 +14,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError } from '../../engine/errors.ts';
 import { loadSceneFile } from '../../engine/load.ts';
+import { isMeshAsset, meshAsset } from '../../engine/meshAsset.ts';
 import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
 import { parentPath } from '../../engine/scene/hierarchy.ts';
 import { History } from '../../engine/scene/history.ts';
@@ -145,7 +146,8 @@ export interface Designer {
   /** Adds a primitive under the scene's root prim and selects it. */
   add(kind: PrimitiveKind, at?: [number, number, number]): void;
   /**
-   * Adds the scene in `bytes` (a USD file, a URDF, a scene document or project) under the scene's
+   * Adds the scene in `bytes` (a USD file, a URDF, a scene document or project, or a mesh file:
+   * STL, OBJ or COLLADA, as one dynamic body) under the scene's
    * root prim as an asset that keeps its own paths; a file that does not load changes nothing and
    * says why. Returns whether it was added.
    */
@@ -340,7 +342,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       let asset: SceneDocument;
       let warnings: string[];
       try {
-        ({ document: asset, warnings } = loadSceneFile(bytes, fileName));
+        ({ document: asset, warnings } = isMeshAsset(fileName) ? meshAsset(bytes, fileName) : loadSceneFile(bytes, fileName));
       } catch (e) {
         reportError(`Import: ${describeError(e)}; the scene is unchanged`);
         return false;

@@ -85,6 +85,14 @@ describe('scene designer', { timeout: 300_000 }, () => {
     assert.match(await list.textContent(), /\/World\/Cube color: \{"uniform":\[\[/);
     assert.match(await page.getByRole('textbox', { name: 'Randomization spec' }).inputValue(), /- prims: \/World\/Cube\n\s+color: \{uniform: \[\[/);
     assert.equal(await page.getByTestId('spec-status').getAttribute('data-valid'), 'true');
+    // Frame 2's draw in the viewport, then back to the scene being edited.
+    await inspector().getByRole('spinbutton', { name: 'Sample frame' }).fill('2');
+    await inspector().getByRole('button', { name: 'Preview sample' }).click();
+    const banner = page.getByTestId('preview-banner');
+    await banner.waitFor({ timeout: 30_000 });
+    assert.match(await banner.textContent(), /Sample of frame 2 \(seed 0\)/);
+    await banner.getByRole('button', { name: 'Back to editing' }).click();
+    await banner.waitFor({ state: 'detached' });
   });
 
   test('undo and redo walk the edits back and forth', { timeout: TEST_TIMEOUT }, async () => {

@@ -1,13 +1,14 @@
 /**
  * The inspector's Randomize section: each property of the prim that the randomization spec can
  * vary (randomized.ts), with a checkbox that marks it randomized and the range it is drawn from;
- * and "Preview sample", which draws frame i with the spec in the Randomize tab's preview. The marks
+ * and "Preview sample", which shows frame i's draw of the spec in the viewport. The marks
  * are entries of the spec the Randomize tab edits (and generation runs), so they are listed there
  * too; this section only reads and rewrites that spec's text.
  */
 import { useState } from 'react';
 import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
 import { useSdg, useSdgActions } from '../sdg/store.ts';
+import { useDesigner, useDesignerActions } from './store.ts';
 import { linearToHex, hexToLinear, parseNumber } from './inspectorModel.ts';
 import { type Distribution, RANDOMIZABLE, type Randomizable, randomizedValue, type SpecValue, withRandomized } from './randomized.ts';
 
@@ -65,8 +66,10 @@ function RangeFields({ property, range, onChange }: { property: Randomizable; ra
 
 export function RandomizeSection({ prim, doc }: { prim: Prim; doc: SceneDocument }) {
   const sdg = useSdgActions();
+  const designer = useDesignerActions();
   const specText = useSdg((s) => s.spec.text);
-  const frame = useSdg((s) => s.preview.frame);
+  const previewing = useDesigner((s) => s.previewing);
+  const [frame, setFrame] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const properties = RANDOMIZABLE.filter((r) => r.applies(prim));
   if (properties.length === 0) return null;
@@ -107,16 +110,17 @@ export function RandomizeSection({ prim, doc }: { prim: Prim; doc: SceneDocument
         </span>
       )}
       <div className="inspector-row">
-        <button
-          type="button"
-          aria-label="Preview sample"
-          title={`Draw frame ${frame} with the randomization spec (shown in the Randomize tab)`}
-          onClick={() => {
-            sdg.selectTab('randomize');
-            void sdg.sample(frame);
-          }}
-        >
-          Preview sample {frame}
+        <input
+          className="inspector-input"
+          aria-label="Sample frame"
+          type="number"
+          min={0}
+          step={1}
+          value={frame}
+          onChange={(e) => setFrame(Math.max(0, Math.floor(Number(e.target.value) || 0)))}
+        />
+        <button type="button" aria-label="Preview sample" title={`Show frame ${frame}'s draw of the randomization in the viewport`} disabled={previewing} onClick={() => void designer.previewSample(frame)}>
+          {previewing ? 'Drawing…' : 'Preview sample'}
         </button>
       </div>
     </fieldset>

@@ -247,6 +247,29 @@ describe('autosave and files', () => {
     expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Autosave: its randomization spec did not fit the scene and was left out/);
   });
 
+  it('shows frame i`s draw of the randomization in place of the scene until the next edit', async () => {
+    vi.useRealTimers();
+    const studioStore = createStudioStore();
+    const spec = { version: 1, objects: [{ prims: '/World/Objects/RedCube', color: { uniform: [[0, 0, 0], [1, 1, 1]] } }] };
+    const host = { applyDocument: async () => undefined, openBytes: async () => undefined, randomization: () => spec as never, sampleSeed: () => 7 };
+    const store = createDesignerStore();
+    const designer = createDesigner(store, studioStore, host, null);
+    studioStore.setState({ scene: { generation: 1, opened: 1, fileName: 'tabletop.usda', source: new Uint8Array(), document: tabletop, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
+    designer.attach();
+    const colour = (doc: SceneDocument) => doc.prims.find((p) => p.path === '/World/Objects/RedCube')!.material!.color;
+    await designer.previewSample(3);
+    const first = store.getState().preview!;
+    expect(first).toMatchObject({ frame: 3, seed: 7 });
+    expect(colour(first.document)).not.toEqual(colour(tabletop));
+    expect(store.getState().document).toBe(tabletop); // the scene being edited is untouched
+    await designer.previewSample(3);
+    expect(colour(store.getState().preview!.document)).toEqual(colour(first.document)); // same (seed, frame), same draw
+    await designer.previewSample(4);
+    expect(colour(store.getState().preview!.document)).not.toEqual(colour(first.document));
+    designer.add('box');
+    expect(store.getState().preview).toBeNull();
+  });
+
   it('saves a project file and exports USDA that read back as the edited scene', () => {
     const { designer } = setup();
     designer.add('cylinder');

@@ -19,7 +19,8 @@ import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePr
 import { parentPath } from '../../engine/scene/hierarchy.ts';
 import { History } from '../../engine/scene/history.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/scene/project.ts';
-import type { RandomizationSpecInput } from '../../engine/randomize/spec.ts';
+import { sampleFrame } from '../../engine/randomize/sample.ts';
+import { checkSpecAgainstScene, type RandomizationSpecInput, validateRandomizationSpec } from '../../engine/randomize/spec.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { exportUsda } from '../../engine/usd/export.ts';
 import type { StudioStore } from '../state/store.ts';
@@ -69,6 +70,10 @@ export interface DesignerState {
   autosavedAt: number | null;
   /** Counts requests to frame the selection in the viewport (it answers each new value). */
   frameRequest: number;
+  /** Frame i's draw of the randomization, shown in the viewport instead of the scene, or null. */
+  preview: { frame: number; seed: number; document: SceneDocument; warnings: string[] } | null;
+  /** A preview being drawn. */
+  previewing: boolean;
 }
 
 export type DesignerStore = StoreApi<DesignerState>;
@@ -90,6 +95,8 @@ export const createDesignerStore = (): DesignerStore =>
     lookThrough: null,
     autosavedAt: null,
     frameRequest: 0,
+    preview: null,
+    previewing: false,
   }));
 
 /** Where autosaves go: localStorage in the page, a map in tests. */
@@ -108,6 +115,8 @@ export interface DesignerHost {
    * throws with the reason when it is not a usable spec.
    */
   randomization?(): RandomizationSpecInput | null;
+  /** The seed previews are drawn with (the Generate form's). */
+  sampleSeed?(): number;
 }
 
 export const AUTOSAVE_KEY = 'simloop.designer.autosave';
@@ -164,6 +173,12 @@ export interface Designer {
   setSearch(text: string): void;
   setHelp(open: boolean): void;
   lookThrough(camera: string | null): void;
+  /**
+   * Shows frame `frame`'s draw of the randomization spec in the viewport (objects placed and
+   * settled, colours, lights, cameras as drawn) until the next edit or endPreview().
+   */
+  previewSample(frame: number): Promise<void>;
+  endPreview(): void;
   /** Asks the viewport to frame the selection (the whole scene when nothing is selected). */
   frameSelection(): void;
   /** The project file (the document and the randomization spec), as text, with a file name. */
@@ -241,7 +256,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
     const h = history!;
     const paths = new Set([...h.document.prims, ...h.document.joints].map((p) => p.path));
     const selection = (extra.selection ?? store.getState().selection).filter((p) => paths.has(p));
-    publish({ ...extra, selection });
+    publish({ ...extra, selection, preview: null });
     void host.applyDocument(h.document);
     scheduleAutosave();
   }
@@ -280,7 +295,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
         if (!scene || scene.opened === opened) return;
         opened = scene.opened;
         history = new History(scene.document);
-        publish({ fileName: scene.fileName, selection: [], fieldErrors: {}, confirmDelete: null, lookThrough: null });
+        publish({ fileName: scene.fileName, selection: [], fieldErrors: {}, confirmDelete: null, lookThrough: null, preview: null });
         // The autosave holds a scene with edits not saved elsewhere: a scene just opened has none
         // (a restored autosave keeps its copy until the next edit replaces it).
         if (restoring) restoring = false;
@@ -408,6 +423,31 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
 
     lookThrough(camera) {
       store.setState({ lookThrough: camera });
+    },
+
+    async previewSample(frame) {
+      const document = history?.document;
+      if (!document) return;
+      store.setState({ previewing: true });
+      try {
+        const input = host.randomization?.() ?? null;
+        const file = `${sceneStem(store.getState().fileName)}.randomize.yaml`;
+        const spec = input === null ? null : validateRandomizationSpec(input, file);
+        if (spec) checkSpecAgainstScene(spec, document, file);
+        const seed = host.sampleSeed?.() ?? 0;
+        const sample = await sampleFrame(document, spec, { seed, frame });
+        // An edit made while drawing wins: the preview would show the scene before it.
+        if (history?.document !== document) return;
+        store.setState({ preview: { frame, seed, document: sample.scene, warnings: sample.warnings } });
+      } catch (e) {
+        reportError(`Preview sample: ${describeError(e)}`);
+      } finally {
+        store.setState({ previewing: false });
+      }
+    },
+
+    endPreview() {
+      store.setState({ preview: null });
     },
 
     frameSelection() {

@@ -11,7 +11,7 @@ import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { describeError } from '../../engine/errors.ts';
 import { useStudio, useStudioActions, useStudioStore } from '../state/store.ts';
 import { createSceneView, type SceneView } from '../../engine/render/sceneView.ts';
-import { useDesignerActions } from '../designer/store.ts';
+import { useDesigner, useDesignerActions } from '../designer/store.ts';
 import { EditLayer } from './EditLayer.tsx';
 import { setViewportProjector } from '../testHooks.ts';
 
@@ -25,15 +25,17 @@ function SceneContent() {
   const canvas = useThree((s) => s.gl.domElement);
   const designer = useDesignerActions();
 
+  // A sample of the randomization, while one is shown, stands in for the scene (nothing moves).
+  const preview = useDesigner((s) => s.preview);
   useEffect(() => {
     if (!scene) return;
-    const created = createSceneView(scene.document, scene.movingBodies);
+    const created = preview ? createSceneView(preview.document, []) : createSceneView(scene.document, scene.movingBodies);
     setView(created);
     return () => {
       setView((current) => (current === created ? null : current));
       created.dispose();
     };
-  }, [scene]);
+  }, [scene, preview]);
 
   // Start from the scene's camera (or a view of its bounds) whenever a scene is opened (not
   // when an edit rebuilds the view).
@@ -98,7 +100,7 @@ function SceneContent() {
           designer.select(e.object.name, e.nativeEvent.ctrlKey || e.nativeEvent.metaKey ? 'toggle' : e.nativeEvent.shiftKey ? 'add' : 'replace');
         }}
       />
-      <EditLayer view={view} />
+      {!preview && <EditLayer view={view} />}
     </>
   );
 }
@@ -114,6 +116,21 @@ class ViewportErrorBoundary extends Component<{ onError: (text: string) => void;
   override render() {
     return this.state.failed ? <p className="viewport-failed">The 3D view could not start (is WebGL available?).</p> : this.props.children;
   }
+}
+
+/** Says a randomization sample is on show, and goes back to the scene being edited. */
+function PreviewBanner() {
+  const designer = useDesignerActions();
+  const preview = useDesigner((s) => s.preview);
+  if (!preview) return null;
+  return (
+    <div className="preview-banner" role="status" data-testid="preview-banner">
+      Sample of frame {preview.frame} (seed {preview.seed}){preview.warnings.length ? ` — ${preview.warnings[0]}` : ''}
+      <button type="button" onClick={() => designer.endPreview()}>
+        Back to editing
+      </button>
+    </div>
+  );
 }
 
 export function Viewport() {
@@ -137,6 +154,7 @@ export function Viewport() {
         </Canvas>
       </ViewportErrorBoundary>
       {!hasScene && <p className="viewport-empty">Open a scene, or drop a USD file here</p>}
+      <PreviewBanner />
     </div>
   );
 }

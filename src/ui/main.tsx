@@ -24,6 +24,7 @@ import type { PolicyWorkerApi } from '../../workers/policy.worker.ts';
 import * as Comlink from 'comlink';
 import { createDesigner, createDesignerStore } from './designer/designer.ts';
 import { DesignerProvider } from './designer/store.ts';
+import { withRenamedPrim } from './designer/randomized.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
 import { parseYamlText } from '../engine/yamlSpec.ts';
 import { isEmptySpec } from './sdg/sdgState.ts';
@@ -55,6 +56,11 @@ const designer = createDesigner(
     openBytes: (bytes, fileName) => studio.openBytes(bytes, fileName),
     randomization: () => specInput(sdgStore.getState().spec),
     sampleSeed: () => Number(sdgStore.getState().generate.form.seed) || 0,
+    primMoved: (from, to) => {
+      const text = sdgStore.getState().spec.text;
+      const next = withRenamedPrim(text, from, to);
+      if (next !== text) sdg.setSpecText(next);
+    },
   },
   browserStorage(),
 );

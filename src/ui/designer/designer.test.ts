@@ -153,6 +153,32 @@ describe('the designer', () => {
     expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Import: broken\.usda: .*; the scene is unchanged$/);
   });
 
+  it('tells the spec about renames and moves, and about undoing and redoing them', () => {
+    const studioStore = createStudioStore();
+    const calls: string[] = [];
+    const host = { applyDocument: async () => undefined, openBytes: async () => undefined, primMoved: (from: string, to: string) => void calls.push(`${from} -> ${to}`) };
+    const store = createDesignerStore();
+    const designer = createDesigner(store, studioStore, host, null);
+    studioStore.setState({ scene: { generation: 1, opened: 1, fileName: 'tabletop.usda', source: new Uint8Array(), document: tabletop, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
+    designer.attach();
+    designer.rename('/World/Objects/RedCube', 'Crate');
+    designer.reparent('/World/Objects/Crate', '/World/Table');
+    designer.add('box');
+    designer.undo(); // the box: no rename
+    designer.undo(); // the move
+    designer.undo(); // the rename
+    designer.redo();
+    expect(calls).toEqual([
+      '/World/Objects/RedCube -> /World/Objects/Crate',
+      '/World/Objects/Crate -> /World/Table/Crate',
+      '/World/Table/Crate -> /World/Objects/Crate',
+      '/World/Objects/Crate -> /World/Objects/RedCube',
+      '/World/Objects/RedCube -> /World/Objects/Crate',
+    ]);
+    expect(designer.rename('/World/Objects/Crate', 'bad name')).not.toBeNull();
+    expect(calls).toHaveLength(5);
+  });
+
   it('selects with replace, toggle (ctrl) and add (shift); the last is the active one', () => {
     const { store, designer } = setup();
     designer.select('/World/Table');

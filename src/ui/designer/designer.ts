@@ -117,6 +117,8 @@ export interface DesignerHost {
   randomization?(): RandomizationSpecInput | null;
   /** The seed previews are drawn with (the Generate form's). */
   sampleSeed?(): number;
+  /** A prim was renamed or moved (or that was undone): the randomization spec names it anew. */
+  primMoved?(from: string, to: string): void;
 }
 
 export const AUTOSAVE_KEY = 'simloop.designer.autosave';
@@ -200,6 +202,17 @@ const movedTo = (from: string, to: string) => (selection: string[]) =>
 export function createDesigner(store: DesignerStore, studioStore: StudioStore, host: DesignerHost, storage: DesignerStorage | null, now: () => number = () => Date.now()): Designer {
   let history: History | null = null;
   let autosaveTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Renames and moves by the document they produced, so that undoing or redoing one renames the
+   * prim in the randomization spec too (the spec lives outside the history).
+   */
+  const moves = new WeakMap<SceneDocument, { from: string; to: string }>();
+  function moved(from: string, to: string): void {
+    if (from === to || !history) return;
+    moves.set(history.document, { from, to });
+    host.primMoved?.(from, to);
+  }
+
   /** Set while the autosave is being opened, so opening it does not forget it. */
   let restoring = false;
 
@@ -332,13 +345,18 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
 
     undo() {
       if (!history?.canUndo) return;
+      const leaving = history.document;
       history.undo();
+      const move = moves.get(leaving);
+      if (move) host.primMoved?.(move.to, move.from);
       changed();
     },
 
     redo() {
       if (!history?.canRedo) return;
       history.redo();
+      const move = moves.get(history.document);
+      if (move) host.primMoved?.(move.from, move.to);
       changed();
     },
 
@@ -394,13 +412,17 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
 
     rename(path, name) {
       const to = `${parentPath(path) ?? ''}/${name}`;
-      return edit(`Rename ${path.slice(path.lastIndexOf('/') + 1)} to ${name}`, (doc) => renamePrim(doc, path, name), { field: { path, field: 'name' }, reselect: movedTo(path, to) });
+      const reason = edit(`Rename ${path.slice(path.lastIndexOf('/') + 1)} to ${name}`, (doc) => renamePrim(doc, path, name), { field: { path, field: 'name' }, reselect: movedTo(path, to) });
+      if (reason === null) moved(path, to);
+      return reason;
     },
 
     reparent(path, parent) {
       const name = path.slice(path.lastIndexOf('/') + 1);
       const to = `${parent ?? ''}/${name}`;
-      return edit(`Move ${name} under ${parent ?? 'the root'}`, (doc) => reparentPrim(doc, path, parent, { keepWorldTransform: true }), { reselect: movedTo(path, to) });
+      const reason = edit(`Move ${name} under ${parent ?? 'the root'}`, (doc) => reparentPrim(doc, path, parent, { keepWorldTransform: true }), { reselect: movedTo(path, to) });
+      if (reason === null) moved(path, to);
+      return reason;
     },
 
     toggleVisible(path) {

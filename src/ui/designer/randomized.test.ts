@@ -4,7 +4,7 @@ import { Vector3 } from 'three';
 import { loadSceneFile } from '../../engine/load.ts';
 import { worldMatrices } from '../../engine/scene/hierarchy.ts';
 import { checkSpecAgainstScene, parseRandomizationSpec } from '../../engine/randomize/spec.ts';
-import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized } from './randomized.ts';
+import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized, withRenamedPrim } from './randomized.ts';
 
 const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
 const bundled = readFileSync('scenes/tabletop.randomize.yaml', 'utf8');
@@ -74,5 +74,14 @@ describe('randomization marked in the inspector', () => {
     expect(entry.rotation!.yaw).toMatchObject({ kind: 'uniform', min: -180, max: 180 });
     // The spec check says when another entry already places the object (the bundled spec scatters all objects).
     expect(() => valid(withRandomized(bundled, 'objects', cube.path, 'scatter', property('scatter').initial(cube, tabletop)))).toThrow(/already scattered by objects\[0\]/);
+  });
+
+  it('renames a prim in the entries that name it or what is under it, patterns included', () => {
+    const text = withRandomized(bundled, 'objects', '/World/Objects/RedCube', 'mass', { uniform: [0.1, 0.3] });
+    const renamed = withRenamedPrim(text, '/World/Objects', '/World/Things');
+    expect(listRandomized(renamed).some((r) => r.path === '/World/Things/RedCube' && r.key === 'mass')).toBe(true);
+    expect(renamed).toContain('- prims: /World/Things/*');
+    valid(renamed.replaceAll('/World/Things', '/World/Objects'));
+    expect(withRenamedPrim(text, '/World/Nothing', '/World/Else')).toBe(text);
   });
 });

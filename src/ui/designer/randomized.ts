@@ -182,3 +182,27 @@ export function withRandomized(text: string, group: SpecGroup, path: string, key
   entry.set(key, node);
   return doc.toString(FORMAT);
 }
+
+/** The spec text with every entry that names `from` or a prim under it (paths and patterns) naming `to` instead. */
+export function withRenamedPrim(text: string, from: string, to: string): string {
+  let doc: Document;
+  try {
+    doc = parse(text);
+  } catch {
+    return text;
+  }
+  let changed = false;
+  for (const group of ['objects', 'lights', 'cameras'] as const) {
+    const list = doc.get(group);
+    if (!isSeq(list)) continue;
+    for (const item of list.items) {
+      if (!isMap(item)) continue;
+      const path = item.get(PRIM_FIELD[group]);
+      if (typeof path === 'string' && (path === from || path.startsWith(`${from}/`))) {
+        item.set(PRIM_FIELD[group], to + path.slice(from.length));
+        changed = true;
+      }
+    }
+  }
+  return changed ? doc.toString(FORMAT) : text;
+}

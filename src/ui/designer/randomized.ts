@@ -108,37 +108,45 @@ function parse(text: string): Document {
   return doc;
 }
 
+/** The spec parsed, or null when it is not a YAML mapping (the Randomize tab reports why). */
+function tryParse(text: string): Document | null {
+  try {
+    return parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** The entry of `group` that names exactly `path` (its own, as the inspector writes), or null. */
 function entryFor(doc: Document, group: SpecGroup, path: string): YAMLMap | null {
-  const list = doc.get(group);
-  if (!isSeq(list)) return null;
-  for (const item of list.items) {
-    if (isMap(item) && item.get(PRIM_FIELD[group]) === path) return item;
-  }
+  for (const entry of primEntries(doc)) if (entry.group === group && entry.path === path) return entry.item;
   return null;
 }
 
-/** Every property randomized by an entry of its own (one prim by its exact path), in spec order. */
-export function listRandomized(text: string): RandomizedProperty[] {
-  let doc: Document;
-  try {
-    doc = parse(text);
-  } catch {
-    return [];
-  }
-  const out: RandomizedProperty[] = [];
+/** Every entry of the spec that names a prim (by path or pattern), with that name. */
+function* primEntries(doc: Document): Generator<{ group: SpecGroup; item: YAMLMap; path: string }> {
   for (const group of ['objects', 'lights', 'cameras'] as const) {
     const list = doc.get(group);
     if (!isSeq(list)) continue;
     for (const item of list.items) {
       if (!isMap(item)) continue;
       const path = item.get(PRIM_FIELD[group]);
-      if (typeof path !== 'string' || path.includes('*')) continue;
-      for (const r of RANDOMIZABLE) {
-        if (r.group !== group || !item.has(r.key)) continue;
-        const value = item.get(r.key, true);
-        out.push({ group, path, key: r.key, distribution: isMap(value) || isSeq(value) ? value.toJSON() : isScalar(value) ? value.value : value });
-      }
+      if (typeof path === 'string') yield { group, item, path };
+    }
+  }
+}
+
+/** Every property randomized by an entry of its own (one prim by its exact path), in spec order. */
+export function listRandomized(text: string): RandomizedProperty[] {
+  const doc = tryParse(text);
+  if (!doc) return [];
+  const out: RandomizedProperty[] = [];
+  for (const { group, item, path } of primEntries(doc)) {
+    if (path.includes('*')) continue;
+    for (const r of RANDOMIZABLE) {
+      if (r.group !== group || !item.has(r.key)) continue;
+      const value = item.get(r.key, true);
+      out.push({ group, path, key: r.key, distribution: isMap(value) || isSeq(value) ? value.toJSON() : isScalar(value) ? value.value : value });
     }
   }
   return out;
@@ -185,24 +193,13 @@ export function withRandomized(text: string, group: SpecGroup, path: string, key
 
 /** The spec text with every entry that names `from` or a prim under it (paths and patterns) naming `to` instead. */
 export function withRenamedPrim(text: string, from: string, to: string): string {
-  let doc: Document;
-  try {
-    doc = parse(text);
-  } catch {
-    return text;
-  }
+  const doc = tryParse(text);
+  if (!doc) return text;
   let changed = false;
-  for (const group of ['objects', 'lights', 'cameras'] as const) {
-    const list = doc.get(group);
-    if (!isSeq(list)) continue;
-    for (const item of list.items) {
-      if (!isMap(item)) continue;
-      const path = item.get(PRIM_FIELD[group]);
-      if (typeof path === 'string' && (path === from || path.startsWith(`${from}/`))) {
-        item.set(PRIM_FIELD[group], to + path.slice(from.length));
-        changed = true;
-      }
-    }
+  for (const { group, item, path } of primEntries(doc)) {
+    if (path !== from && !path.startsWith(`${from}/`)) continue;
+    item.set(PRIM_FIELD[group], to + path.slice(from.length));
+    changed = true;
   }
   return changed ? doc.toString(FORMAT) : text;
 }

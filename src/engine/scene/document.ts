@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
-import { SCENE_SCHEMA_VERSION, SceneDocument } from './schema.ts';
+import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, SceneDocument } from './schema.ts';
 
 /** Migrations from version N to N+1, indexed by N. Version 1 is the first; none yet. */
 const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
@@ -67,4 +67,19 @@ export function validateSceneDocument(doc: unknown, file: string): SceneDocument
     for (const p of pair) if (!paths.has(p)) throw new InputError(file, `filteredPairs[${i}]: ${p} is not a prim`);
   }
   return scene;
+}
+
+/** A document with nothing in it, Y-up in metres, under Earth's gravity (a new scene starts here). */
+export function emptyDocument(file = 'untitled.json', gravity: [number, number, number] = [0, -9.81, 0]): SceneDocument {
+  return {
+    schema: SCENE_SCHEMA_ID,
+    version: SCENE_SCHEMA_VERSION,
+    source: { file, format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
+    gravity,
+    prims: [],
+    physicsMaterials: [],
+    joints: [],
+    collisionGroups: [],
+    filteredPairs: [],
+  };
 }

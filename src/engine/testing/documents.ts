@@ -2,22 +2,11 @@
  * Small scene documents and pieces of them for tests: an empty document, a joint with every field
  * at its default, and a deep freeze that makes any mutation of a document throw.
  */
-import { type Joint, SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, type SceneDocument } from '../scene/schema.ts';
+import { emptyDocument as emptyScene } from '../scene/document.ts';
+import type { Joint, SceneDocument } from '../scene/schema.ts';
 
-/** A document with nothing in it, Y-up in metres, under Earth's gravity. */
-export function emptyDocument(file = 'test.json', gravity: [number, number, number] = [0, -9.81, 0]): SceneDocument {
-  return {
-    schema: SCENE_SCHEMA_ID,
-    version: SCENE_SCHEMA_VERSION,
-    source: { file, format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
-    gravity,
-    prims: [],
-    physicsMaterials: [],
-    joints: [],
-    collisionGroups: [],
-    filteredPairs: [],
-  };
-}
+/** An empty document (scene/document.ts). */
+export const emptyDocument = (file = 'test.json', gravity: [number, number, number] = [0, -9.81, 0]): SceneDocument => emptyScene(file, gravity);
 
 /** A revolute joint about Z at both bodies' origins, attached to the world on both sides, with `fields` over it. */
 export function jointWith(path: string, fields: Partial<Joint> = {}): Joint {

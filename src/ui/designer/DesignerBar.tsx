@@ -67,6 +67,9 @@ export function DesignerBar() {
   const cameras = useMemo(() => (document ? document.prims.filter((p) => p.camera).map((p) => p.path) : []), [document]);
   return (
     <div className="designer-bar" role="toolbar" aria-label="Scene designer">
+      <button type="button" aria-label="New scene" title="Start a new scene: a ground, a light and a camera" onClick={() => void designer.newScene()}>
+        New
+      </button>
       <button type="button" aria-label="Undo" title={undoLabel ? `Undo: ${undoLabel} (Ctrl+Z)` : 'Nothing to undo'} disabled={!canUndo} onClick={() => designer.undo()}>
         ↶
       </button>

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
 import { parseProject } from '../../engine/scene/project.ts';
+import { validateSceneDocument } from '../../engine/scene/document.ts';
 import { setMassProperties } from '../../engine/scene/edit.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { importUsd } from '../../engine/usd/import.ts';
@@ -308,6 +309,21 @@ describe('autosave and files', () => {
     const back = importUsd(usda.text, usda.name).document;
     expect(back.prims.find((p) => p.path === '/World/Cylinder')).toMatchObject({ geometry: { kind: 'cylinder', radius: 0.04, height: 0.12 }, body: { type: 'dynamic' } });
     expect(sceneStem('scenes/robot.simloop.json')).toBe('robot');
+  });
+});
+
+describe('a new scene', () => {
+  it('starts from a ground, a light and a camera, as a valid document the designer follows', async () => {
+    const { store, designer, studioStore } = setup();
+    await designer.newScene();
+    const doc = store.getState().document!;
+    expect(studioStore.getState().scene!.fileName).toBe('untitled.json');
+    expect(doc.prims.map((p) => p.path)).toEqual(['/World', '/World/Ground', '/World/Sun', '/World/Camera']);
+    expect(() => validateSceneDocument(doc, 'untitled.json')).not.toThrow();
+    expect(doc.prims[1]).toMatchObject({ body: { type: 'static' }, collider: { enabled: true } });
+    expect(store.getState().canUndo).toBe(false);
+    designer.add('box');
+    expect(store.getState().document!.prims.at(-1)!.path).toBe('/World/Cube');
   });
 });
 

@@ -27,7 +27,7 @@ import type { StudioStore } from '../state/store.ts';
 import { withMessages } from '../state/studioState.ts';
 import { sceneStem } from '../sdg/generateForm.ts';
 import { fieldErrorKey as fieldKey } from './inspectorModel.ts';
-import { defaultParent, freeName, primitiveFields, primitiveStem, type PrimitiveKind } from './primitives.ts';
+import { defaultParent, freeName, primitiveFields, primitiveStem, type PrimitiveKind, starterScene } from './primitives.ts';
 
 export type GizmoMode = 'translate' | 'rotate' | 'scale';
 export type GizmoSpace = 'world' | 'local';
@@ -189,6 +189,8 @@ export interface Designer {
   specChanged(): void;
   /** The document as USDA, with a file name. */
   usdaFile(): { name: string; text: string };
+  /** Starts a new scene from scratch: /World with a ground plane, a light and a camera. */
+  newScene(): Promise<void>;
   /** Opens the autosaved scene, if there is one; says whether there was. */
   restoreAutosave(): Promise<boolean>;
   /** Forgets the autosave (the person started over). */
@@ -494,6 +496,11 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       const { document, fileName } = store.getState();
       if (!document) throw new Error('no scene is open');
       return { name: `${sceneStem(fileName)}.usda`, text: exportUsda(document) };
+    },
+
+    async newScene() {
+      const bytes = new TextEncoder().encode(JSON.stringify(starterScene()));
+      await host.openBytes(bytes.buffer, 'untitled.json');
     },
 
     async restoreAutosave() {

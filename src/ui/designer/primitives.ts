@@ -7,8 +7,9 @@
  * wood, a neutral material and no label, resting on the ground (its lowest point at y = 0) where
  * it is put; a plane is a static ground. Everything can be changed in the inspector.
  */
-import type { PrimFields } from '../../engine/scene/edit.ts';
+import { addPrim, type PrimFields } from '../../engine/scene/edit.ts';
 import { primName } from '../../engine/scene/hierarchy.ts';
+import { emptyDocument } from '../../engine/scene/document.ts';
 import type { Geometry, Prim, SceneDocument } from '../../engine/scene/schema.ts';
 import { GPRIM_TYPES } from '../../engine/usd/export.ts';
 
@@ -122,4 +123,14 @@ export const primitiveStem = (kind: PrimitiveKind): string => (kind === 'light' 
 export function defaultParent(doc: SceneDocument): string | null {
   const root = doc.prims.find((p: Prim) => p.path.lastIndexOf('/') === 0);
   return root ? root.path : null;
+}
+
+/** A scene to start from: /World with a 4 m ground plane, a sun and a camera looking at the origin. */
+export function starterScene(): SceneDocument {
+  let doc = emptyDocument('untitled.json');
+  doc = addPrim(doc, null, 'World');
+  const ground = primitiveFields('plane');
+  doc = addPrim(doc, '/World', 'Ground', { ...ground, geometry: { kind: 'plane', width: 4, length: 4, axis: 'Y' } });
+  doc = addPrim(doc, '/World', 'Sun', primitiveFields('light'));
+  return addPrim(doc, '/World', 'Camera', primitiveFields('camera'));
 }

@@ -181,10 +181,23 @@ describe('scene designer', { timeout: 300_000 }, () => {
     await page.evaluate(() => document.querySelectorAll('[data-testid="message-error"]').forEach((e) => e.setAttribute('data-seen', '1')));
   });
 
+  test('starts a scene from scratch: New gives a ground, a light and a camera to build on', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('button', { name: 'New scene' }).click();
+    await waitForScene(page, 'untitled.json');
+    assert.deepEqual(await primPaths(page), ['/World', '/World/Ground', '/World/Sun', '/World/Camera']);
+    await page.getByRole('button', { name: 'Add Sphere' }).click();
+    await page.locator('[data-testid="prim-row"][data-path="/World/Sphere"]').waitFor();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Sphere"]'));
+    // Back to the scene the tests below work on.
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await page.locator('[data-testid="prim-row"][data-path="/World/Sphere"]').waitFor();
+  });
+
   test('deletes with the Delete key; the help overlay lists the shortcuts; no page errors', { timeout: TEST_TIMEOUT }, async () => {
-    await page.locator('[data-testid="prim-row"][data-path="/World/Crate"]').click();
+    await page.locator('[data-testid="prim-row"][data-path="/World/Sphere"]').click();
     await page.keyboard.press('Delete');
-    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Crate"]'));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Sphere"]'));
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();

@@ -8,6 +8,7 @@ import { InputError } from './errors.ts';
 import type { LoadedScene } from './load.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
+import { usdIdentifier } from './usd/typeNames.ts';
 
 export const MESH_ASSET_EXTENSIONS = ['.stl', '.obj', '.dae'] as const;
 
@@ -18,7 +19,7 @@ export const isMeshAsset = (fileName: string): boolean => MESH_ASSET_EXTENSIONS.
 
 export function meshAsset(bytes: Uint8Array, fileName: string): LoadedScene {
   const base = fileName.slice(fileName.lastIndexOf('/') + 1);
-  const name = base.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'mesh';
+  const name = usdIdentifier(base.replace(/\.[^.]*$/, '') || 'mesh');
   const file = base.replace(/[&<>"]/g, '_');
   const urdf = `<robot name="${name}"><link name="${name}"><visual><geometry><mesh filename="${file}"/></geometry></visual><collision><geometry><mesh filename="${file}"/></geometry></collision></link></robot>`;
   const { document, warnings } = importUrdf(urdf, fileName, { resolveMesh: (uri) => (uri === file ? bytes : null) });

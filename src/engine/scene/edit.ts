@@ -137,24 +137,15 @@ export function addPrim(doc: SceneDocument, parent: string | null, name: string,
 export function insertScene(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform: Transform = identityTransform()): SceneDocument {
   const withRoot = addPrim(doc, parent, name, { transform });
   const root = childPath(parent, name);
-  const move = (p: string) => root + p;
-  const moveOrNull = (p: string | null) => (p === null ? null : move(p));
-  const prims = asset.prims.map((prim): Prim => ({
-    ...prim,
-    path: move(prim.path),
-    ...(prim.collider ? { collider: { ...prim.collider, physicsMaterial: moveOrNull(prim.collider.physicsMaterial) } } : {}),
-  }));
+  const moved = repath(asset, (p) => root + p);
   const insertAt = lastIndexAtOrUnder(withRoot.prims, root) + 1;
   return {
     ...withRoot,
-    prims: [...withRoot.prims.slice(0, insertAt), ...prims, ...withRoot.prims.slice(insertAt)],
-    joints: [...withRoot.joints, ...asset.joints.map((j) => ({ ...j, path: move(j.path), body0: moveOrNull(j.body0), body1: moveOrNull(j.body1) }))],
-    physicsMaterials: [...withRoot.physicsMaterials, ...asset.physicsMaterials.map((m) => ({ ...m, path: move(m.path) }))],
-    collisionGroups: [
-      ...withRoot.collisionGroups,
-      ...asset.collisionGroups.map((g) => ({ ...g, path: move(g.path), members: g.members.map(move), filteredGroups: g.filteredGroups.map(move) })),
-    ],
-    filteredPairs: [...withRoot.filteredPairs, ...asset.filteredPairs.map(([a, b]): [string, string] => [move(a), move(b)])],
+    prims: [...withRoot.prims.slice(0, insertAt), ...moved.prims, ...withRoot.prims.slice(insertAt)],
+    joints: [...withRoot.joints, ...moved.joints],
+    physicsMaterials: [...withRoot.physicsMaterials, ...moved.physicsMaterials],
+    collisionGroups: [...withRoot.collisionGroups, ...moved.collisionGroups],
+    filteredPairs: [...withRoot.filteredPairs, ...moved.filteredPairs],
   };
 }
 
@@ -599,7 +590,11 @@ function lastIndexAtOrUnder(prims: readonly Prim[], root: string): number {
 
 /** Every path at or under `from` rewritten to sit at or under `to`, everywhere the document names a path. Order is unchanged. */
 function movePaths(doc: SceneDocument, from: string, to: string): SceneDocument {
-  const move = (p: string) => (atOrUnder(p, from) ? to + p.slice(from.length) : p);
+  return repath(doc, (p) => (atOrUnder(p, from) ? to + p.slice(from.length) : p));
+}
+
+/** Every path the document names (prims, bindings, joints and their bodies, materials, groups, pairs) through `move`; what it leaves alone is shared. */
+function repath(doc: SceneDocument, move: (path: string) => string): SceneDocument {
   const moveOrNull = (p: string | null) => (p === null ? null : move(p));
   const prims = mapShared(doc.prims, (prim) => {
     const path = move(prim.path);
@@ -613,7 +608,10 @@ function movePaths(doc: SceneDocument, from: string, to: string): SceneDocument 
     const body1 = moveOrNull(j.body1);
     return path === j.path && body0 === j.body0 && body1 === j.body1 ? j : { ...j, path, body0, body1 };
   });
-  const physicsMaterials = mapShared(doc.physicsMaterials, (m) => (atOrUnder(m.path, from) ? { ...m, path: move(m.path) } : m));
+  const physicsMaterials = mapShared(doc.physicsMaterials, (m) => {
+    const path = move(m.path);
+    return path === m.path ? m : { ...m, path };
+  });
   const collisionGroups = mapShared(doc.collisionGroups, (g) => {
     const path = move(g.path);
     const members = mapShared(g.members, move);

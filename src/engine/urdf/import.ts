@@ -45,6 +45,7 @@ import { type BufferGeometry, Euler, Matrix4, type Mesh, Quaternion, Vector3 } f
 import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
 import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import { InputError } from '../errors.ts';
+import { GPRIM_TYPES, JOINT_TYPES, usdIdentifier } from '../usd/typeNames.ts';
 import { readColladaMeshes } from './collada.ts';
 import { validateSceneDocument } from '../scene/document.ts';
 import {
@@ -758,8 +759,7 @@ class PrimNames {
   private readonly used = new Set<string>();
 
   take(wanted: string): string {
-    let base = wanted.replace(/[^A-Za-z0-9_]/g, '_');
-    if (!/^[A-Za-z_]/.test(base)) base = `_${base}`;
+    const base = usdIdentifier(wanted);
     let name = base;
     for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
     this.used.add(name);
@@ -767,15 +767,6 @@ class PrimNames {
   }
 }
 
-const GEOMETRY_TYPE: Record<Geometry['kind'], string> = { box: 'Cube', sphere: 'Sphere', cylinder: 'Cylinder', capsule: 'Capsule', cone: 'Cone', plane: 'Plane', mesh: 'Mesh' };
-const JOINT_PRIM_TYPE: Record<Joint['type'], string> = {
-  revolute: 'PhysicsRevoluteJoint',
-  prismatic: 'PhysicsPrismaticJoint',
-  fixed: 'PhysicsFixedJoint',
-  spherical: 'PhysicsSphericalJoint',
-  distance: 'PhysicsDistanceJoint',
-  d6: 'PhysicsJoint',
-};
 
 function xformPrim(path: string, type: string, pose: Matrix4, visible = true): Prim {
   const position = new Vector3();
@@ -870,7 +861,7 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
     const counters = { visual: 0, collision: 0 };
     for (const shape of shapes) {
       // Collision shapes are not drawn: the visuals show the link.
-      const child = xformPrim(`${path}/${shape.role}_${counters[shape.role]++}`, GEOMETRY_TYPE[shape.geometry.kind], frameMatrix(shape.origin), shape.role === 'visual');
+      const child = xformPrim(`${path}/${shape.role}_${counters[shape.role]++}`, GPRIM_TYPES[shape.geometry.kind], frameMatrix(shape.origin), shape.role === 'visual');
       child.geometry = shape.geometry;
       if (shape.role === 'visual' && shape.material) child.material = shape.material;
       if (shape.role === 'collision') child.collider = { enabled: true, approximation: shape.geometry.kind === 'mesh' ? 'convexHull' : 'none', physicsMaterial: null };
@@ -883,7 +874,7 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
     const scene = sceneJoint(joint, path, linkPath.get(joint.parent)!, linkPath.get(joint.child)!);
     // The joint prim sits at the joint frame (for q = 0), for display and selection.
     const frame = pose.get(joint.parent)!.clone().multiply(frameMatrix({ position: new Vector3(...scene.localPos0), rotation: new Quaternion(...scene.localRot0) }));
-    prims.push(xformPrim(path, JOINT_PRIM_TYPE[scene.type], frame));
+    prims.push(xformPrim(path, JOINT_TYPES[scene.type], frame));
     sceneJoints.push(scene);
   }
   prims.push(xformPrim(groupPath, 'PhysicsCollisionGroup', new Matrix4()));

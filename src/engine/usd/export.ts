@@ -40,22 +40,13 @@ import {
   type VisualMaterial,
 } from '../scene/schema.ts';
 import { isAngular } from './import.ts';
+import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
 import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE } from './xform.ts';
 
 /** The importer's factors (import.ts): degrees to radians, and per-degree gains to per-radian. */
 const DEG = Math.PI / 180;
 const PER_DEGREE = 180 / Math.PI;
 
-/** The UsdGeom type of each geometry kind. */
-export const GPRIM_TYPES: Record<Geometry['kind'], string> = {
-  box: 'Cube',
-  sphere: 'Sphere',
-  cylinder: 'Cylinder',
-  capsule: 'Capsule',
-  cone: 'Cone',
-  plane: 'Plane',
-  mesh: 'Mesh',
-};
 const GPRIMS = new Set(Object.values(GPRIM_TYPES));
 const LIGHT_TYPES: Record<Light['kind'], string> = {
   distant: 'DistantLight',
@@ -65,16 +56,7 @@ const LIGHT_TYPES: Record<Light['kind'], string> = {
   dome: 'DomeLight',
   cylinder: 'CylinderLight',
 };
-const JOINT_TYPES: Record<Joint['type'], string> = {
-  d6: 'PhysicsJoint',
-  revolute: 'PhysicsRevoluteJoint',
-  prismatic: 'PhysicsPrismaticJoint',
-  spherical: 'PhysicsSphericalJoint',
-  fixed: 'PhysicsFixedJoint',
-  distance: 'PhysicsDistanceJoint',
-};
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A taxonomy that can be part of a property name (`semantics:labels:<taxonomy>`). */
 const TAXONOMY = /^[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z_][A-Za-z0-9_]*)*$/;
 

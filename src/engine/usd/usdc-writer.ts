@@ -28,6 +28,7 @@
 import { InputError } from '../errors.ts';
 import { readUsdLayer, type RawSpec, type UsdLayer } from './layer.ts';
 import { asBool, tokenList } from './stage.ts';
+import { IDENTIFIER } from './typeNames.ts';
 
 // ---------------------------------------------------------------- public description
 
@@ -410,14 +411,13 @@ interface ParsedPath {
   property?: string;
 }
 
-const PRIM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*(:[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 function parsePath(path: string, what: string): ParsedPath {
   const dot = path.indexOf('.', path.lastIndexOf('/'));
   const prim = dot < 0 ? path : path.slice(0, dot);
   const property = dot < 0 ? undefined : path.slice(dot + 1);
-  const primOk = prim === '/' || (prim.startsWith('/') && prim.slice(1).split('/').every((n) => PRIM_NAME.test(n)));
+  const primOk = prim === '/' || (prim.startsWith('/') && prim.slice(1).split('/').every((n) => IDENTIFIER.test(n)));
   if (!primOk || (property !== undefined && (prim === '/' || !PROPERTY_NAME.test(property)))) {
     throw new Error(`usdc-writer: ${what} "${path}" is not an absolute prim or property path`);
   }

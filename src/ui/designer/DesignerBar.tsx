@@ -52,6 +52,16 @@ const MODES: { mode: GizmoMode; label: string; key: string }[] = [
   { mode: 'scale', label: 'Scale', key: 'R' },
 ];
 
+/** A snapping step: a positive number (anything else typed is ignored). */
+function StepInput({ label, unit, min, step, value, onChange }: { label: string; unit: string; min: number; step: number; value: number; onChange: (value: number) => void }) {
+  return (
+    <label className="inline-number" title={label}>
+      <input type="number" aria-label={label} min={min} step={step} value={value} onChange={(e) => Number(e.target.value) > 0 && onChange(Number(e.target.value))} />
+      {unit}
+    </label>
+  );
+}
+
 export function DesignerBar() {
   const designer = useDesignerActions();
   const files = useDesignerFiles();
@@ -89,28 +99,8 @@ export function DesignerBar() {
         <input type="checkbox" aria-label="Snap" checked={gizmo.snap} onChange={(e) => designer.setGizmo({ snap: e.target.checked })} />
         Snap
       </label>
-      <label className="inline-number" title="Grid step (m)">
-        <input
-          type="number"
-          aria-label="Grid step (m)"
-          min={0.001}
-          step={0.01}
-          value={gizmo.grid}
-          onChange={(e) => Number(e.target.value) > 0 && designer.setGizmo({ grid: Number(e.target.value) })}
-        />
-        m
-      </label>
-      <label className="inline-number" title="Angle step (°)">
-        <input
-          type="number"
-          aria-label="Angle step (degrees)"
-          min={1}
-          step={5}
-          value={gizmo.angle}
-          onChange={(e) => Number(e.target.value) > 0 && designer.setGizmo({ angle: Number(e.target.value) })}
-        />
-        °
-      </label>
+      <StepInput label="Grid step (m)" unit="m" min={0.001} step={0.01} value={gizmo.grid} onChange={(grid) => designer.setGizmo({ grid })} />
+      <StepInput label="Angle step (degrees)" unit="°" min={1} step={5} value={gizmo.angle} onChange={(angle) => designer.setGizmo({ angle })} />
       <button type="button" aria-label="Frame selection" title="Frame the selection (F)" disabled={!hasScene} onClick={() => designer.frameSelection()}>
         Frame
       </button>

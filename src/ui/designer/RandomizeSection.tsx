@@ -5,12 +5,12 @@
  * are entries of the spec the Randomize tab edits (and generation runs), so they are listed there
  * too; this section only reads and rewrites that spec's text.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
 import { useSdg, useSdgActions } from '../sdg/store.ts';
 import { useDesigner, useDesignerActions } from './store.ts';
 import { linearToHex, hexToLinear, parseNumber } from './inspectorModel.ts';
-import { type Distribution, RANDOMIZABLE, type Randomizable, randomizedValue, type SpecValue, withRandomized } from './randomized.ts';
+import { type Distribution, listRandomized, RANDOMIZABLE, type Randomizable, type SpecValue, withRandomized } from './randomized.ts';
 
 type Vec3 = [number, number, number];
 
@@ -72,6 +72,8 @@ export function RandomizeSection({ prim, doc }: { prim: Prim; doc: SceneDocument
   const [frame, setFrame] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const properties = RANDOMIZABLE.filter((r) => r.applies(prim));
+  // The spec read once for all the properties: what this prim's own entries randomize.
+  const marked = useMemo(() => new Map(listRandomized(specText).filter((r) => r.path === prim.path).map((r) => [`${r.group}:${r.key}`, r.distribution])), [specText, prim.path]);
   if (properties.length === 0) return null;
 
   const write = (property: Randomizable, distribution: SpecValue | null) => {
@@ -87,7 +89,7 @@ export function RandomizeSection({ prim, doc }: { prim: Prim; doc: SceneDocument
     <fieldset className="inspector-section" data-testid="randomize-section">
       <legend>Randomize</legend>
       {properties.map((property) => {
-        const value = randomizedValue(specText, property.group, prim.path, property.key);
+        const value = marked.get(`${property.group}:${property.key}`) ?? null;
         const range = value === null ? null : uniformRange(value);
         return (
           <div className="inspector-row" key={property.key}>

@@ -23,6 +23,7 @@ import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, type RandomizationSpecInput, validateRandomizationSpec } from '../../engine/randomize/spec.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { exportUsda } from '../../engine/usd/export.ts';
+import { usdIdentifier } from '../../engine/usd/typeNames.ts';
 import type { StudioStore } from '../state/store.ts';
 import { withMessages } from '../state/studioState.ts';
 import { sceneStem } from '../sdg/generateForm.ts';
@@ -383,7 +384,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
         return false;
       }
       const parent = defaultParent(doc);
-      const stem = sceneStem(fileName).replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=\d)/, '_') || 'Asset';
+      const stem = usdIdentifier(sceneStem(fileName));
       const name = freeName(doc, parent, stem);
       const path = parent ? `${parent}/${name}` : `/${name}`;
       const added = edit(`Import ${fileName}`, (d) => insertScene(d, parent, name, asset), { reselect: () => [path] }) === null;

@@ -11,7 +11,7 @@ import { addPrim, type PrimFields } from '../../engine/scene/edit.ts';
 import { primName } from '../../engine/scene/hierarchy.ts';
 import { emptyDocument } from '../../engine/scene/document.ts';
 import type { Geometry, Prim, SceneDocument } from '../../engine/scene/schema.ts';
-import { GPRIM_TYPES } from '../../engine/usd/export.ts';
+import { GPRIM_TYPES } from '../../engine/usd/typeNames.ts';
 
 export const PRIMITIVE_KINDS = ['box', 'sphere', 'cylinder', 'capsule', 'cone', 'plane', 'camera', 'light'] as const;
 export type PrimitiveKind = (typeof PRIMITIVE_KINDS)[number];

@@ -4,6 +4,7 @@
  */
 import { parentPath, primName } from '../../engine/scene/hierarchy.ts';
 import type { BodyType, Joint, Prim } from '../../engine/scene/schema.ts';
+import { JOINT_TYPES } from '../../engine/usd/typeNames.ts';
 
 export interface PrimNode {
   /** Prims are edited in place; joints (listed under the prim their path is in) are inspected. */
@@ -19,9 +20,6 @@ export interface PrimNode {
   visible: boolean;
   children: PrimNode[];
 }
-
-/** The USD type name of a joint ("PhysicsRevoluteJoint"; "PhysicsJoint" for a generic one). */
-const jointType = (joint: Joint) => (joint.type === 'd6' ? 'PhysicsJoint' : `Physics${joint.type[0]!.toUpperCase()}${joint.type.slice(1)}Joint`);
 
 /**
  * Roots of the prim forest. Prims must be in parent-before-child order; orphans become roots.
@@ -53,7 +51,7 @@ export function buildPrimTree(prims: readonly Prim[], joints: readonly Joint[] =
   }
   for (const joint of joints) {
     if (nodes.has(joint.path)) continue; // the importer keeps joint prims as prims too
-    place({ kind: 'joint', path: joint.path, name: primName(joint.path), type: jointType(joint), body: null, classLabel: null, visible: true, children: [] });
+    place({ kind: 'joint', path: joint.path, name: primName(joint.path), type: JOINT_TYPES[joint.type], body: null, classLabel: null, visible: true, children: [] });
   }
   return roots;
 }

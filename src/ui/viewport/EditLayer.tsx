@@ -16,6 +16,7 @@ import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { setTransform } from '../../engine/scene/edit.ts';
 import { matrixToTransform, parentPath, primName, worldMatrices } from '../../engine/scene/hierarchy.ts';
 import type { SceneView } from '../../engine/render/sceneView.ts';
+import type { Camera, Prim } from '../../engine/scene/schema.ts';
 import { useDesigner, useDesignerActions, useDesignerStore } from '../designer/store.ts';
 
 /** The prim and its descendants' drawn objects, with their matrices when the drag began. */
@@ -25,25 +26,26 @@ function followers(view: SceneView, path: string): { object: Object3D; start: Ma
   return out;
 }
 
-function Gizmo({ view, path }: { view: SceneView; path: string }) {
+/** World matrices of the document's prims, by path (computed once per document, in EditLayer). */
+type WorldMatrices = ReadonlyMap<string, Matrix4>;
+
+function Gizmo({ view, path, world }: { view: SceneView; path: string; world: WorldMatrices }) {
   const designer = useDesignerActions();
-  const document = useDesigner((s) => s.document);
   const gizmo = useDesigner((s) => s.gizmo);
   const invalidate = useThree((s) => s.invalidate);
   const proxy = useMemo(() => new Object3D(), []);
   const drag = useRef<{ start: Matrix4; moving: { object: Object3D; start: Matrix4 }[] } | null>(null);
-  const world = useMemo(() => (document ? worldMatrices(document) : null), [document]);
 
   // The proxy sits where the prim is in the document (again after every edit, undo or redo).
   useLayoutEffect(() => {
-    const m = world?.get(path);
+    const m = world.get(path);
     if (!m) return;
     m.decompose(proxy.position, proxy.quaternion, proxy.scale);
     proxy.updateMatrixWorld(true);
     invalidate();
   }, [world, path, proxy, invalidate]);
 
-  if (!world?.has(path)) return null;
+  if (!world.has(path)) return null;
   const snap = gizmo.snap;
   return (
     <>
@@ -74,7 +76,7 @@ function Gizmo({ view, path }: { view: SceneView; path: string }) {
         onMouseUp={() => {
           const d = drag.current;
           drag.current = null;
-          if (!d || !document) return;
+          if (!d) return;
           proxy.updateMatrixWorld(true);
           if (proxy.matrixWorld.equals(d.start)) return;
           const parent = parentPath(path);
@@ -98,30 +100,27 @@ function Gizmo({ view, path }: { view: SceneView; path: string }) {
 }
 
 /** A frustum preview for a selected camera prim, at its intrinsics and pose. */
-function CameraFrustum({ path }: { path: string }) {
-  const document = useDesigner((s) => s.document);
+function CameraFrustum({ prim, world }: { prim: Prim & { camera: Camera }; world: WorldMatrices }) {
   const invalidate = useThree((s) => s.invalidate);
-  const prim = document?.prims.find((p) => p.path === path);
   const helper = useMemo(() => {
-    if (!document || !prim?.camera) return null;
     const c = prim.camera;
     const camera = new PerspectiveCamera((c.fovY * 180) / Math.PI, c.aspect, c.near, Math.min(c.far, c.near + 2));
-    worldMatrices(document).get(path)!.decompose(camera.position, camera.quaternion, camera.scale);
+    world.get(prim.path)!.decompose(camera.position, camera.quaternion, camera.scale);
     camera.scale.set(1, 1, 1);
     camera.updateMatrixWorld(true);
     const h = new CameraHelper(camera);
     h.update();
     return h;
-  }, [document, prim, path]);
+  }, [prim, world]);
   useEffect(() => {
     invalidate();
-    return () => helper?.dispose();
+    return () => helper.dispose();
   }, [helper, invalidate]);
-  return helper ? <primitive object={helper} /> : null;
+  return <primitive object={helper} />;
 }
 
 /** Frames the selection when asked; looks through a scene camera when one is chosen. */
-function CameraMoves({ view }: { view: SceneView }) {
+function CameraMoves({ view, world }: { view: SceneView; world: WorldMatrices }) {
   const frameRequest = useDesigner((s) => s.frameRequest);
   const lookThrough = useDesigner((s) => s.lookThrough);
   const document = useDesigner((s) => s.document);
@@ -138,8 +137,7 @@ function CameraMoves({ view }: { view: SceneView }) {
     const box = new Box3();
     const paths = selection.length ? selection : [...view.objects.keys()];
     for (const [p, object] of view.objects) if (paths.some((s) => p === s || p.startsWith(`${s}/`))) box.expandByObject(object);
-    if (box.isEmpty() && document) {
-      const world = worldMatrices(document);
+    if (box.isEmpty()) {
       for (const s of selection) {
         const m = world.get(s);
         if (m) box.expandByPoint(new Vector3().setFromMatrixPosition(m));
@@ -161,12 +159,12 @@ function CameraMoves({ view }: { view: SceneView }) {
       controls.update();
     }
     invalidate();
-  }, [frameRequest, view, document, camera, controls, invalidate, store]);
+  }, [frameRequest, view, world, camera, controls, invalidate, store]);
 
   useEffect(() => {
     if (!lookThrough || !document || !(camera instanceof PerspectiveCamera)) return;
     const prim = document.prims.find((p) => p.path === lookThrough);
-    const m = worldMatrices(document).get(lookThrough);
+    const m = world.get(lookThrough);
     if (!prim?.camera || !m) return;
     const scale = new Vector3();
     m.decompose(camera.position, camera.quaternion, scale);
@@ -177,21 +175,21 @@ function CameraMoves({ view }: { view: SceneView }) {
       controls.update();
     }
     invalidate();
-  }, [lookThrough, document, camera, controls, invalidate]);
+  }, [lookThrough, document, world, camera, controls, invalidate]);
   return null;
 }
 
 export function EditLayer({ view }: { view: SceneView }) {
   const selection = useDesigner((s) => s.selection);
   const document = useDesigner((s) => s.document);
+  const world = useMemo(() => (document ? worldMatrices(document) : new Map<string, Matrix4>()), [document]);
   const active = selection[selection.length - 1];
-  const isPrim = active !== undefined && document?.prims.some((p) => p.path === active) === true;
-  const isCamera = isPrim && document!.prims.find((p) => p.path === active)!.camera !== undefined;
+  const prim = active === undefined ? undefined : document?.prims.find((p) => p.path === active);
   return (
     <>
-      {isPrim && <Gizmo view={view} path={active} />}
-      {isCamera && <CameraFrustum path={active} />}
-      <CameraMoves view={view} />
+      {prim && <Gizmo view={view} path={prim.path} world={world} />}
+      {prim?.camera && <CameraFrustum prim={prim as Prim & { camera: Camera }} world={world} />}
+      <CameraMoves view={view} world={world} />
     </>
   );
 }

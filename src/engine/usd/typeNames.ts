@@ -1,0 +1,36 @@
+/**
+ * The USD type names the scene document's prims carry for its geometry kinds and joint types
+ * (what the USD importer reads, the URDF importer and the exporter write, and the studio shows),
+ * and the rule for a USD prim name.
+ */
+import type { Geometry, Joint } from '../scene/schema.ts';
+
+/** The UsdGeom type of each geometry kind. */
+export const GPRIM_TYPES: Record<Geometry['kind'], string> = {
+  box: 'Cube',
+  sphere: 'Sphere',
+  cylinder: 'Cylinder',
+  capsule: 'Capsule',
+  cone: 'Cone',
+  plane: 'Plane',
+  mesh: 'Mesh',
+};
+
+/** The UsdPhysics type of each joint type (a D6 joint is the generic PhysicsJoint). */
+export const JOINT_TYPES: Record<Joint['type'], string> = {
+  d6: 'PhysicsJoint',
+  revolute: 'PhysicsRevoluteJoint',
+  prismatic: 'PhysicsPrismaticJoint',
+  spherical: 'PhysicsSphericalJoint',
+  fixed: 'PhysicsFixedJoint',
+  distance: 'PhysicsDistanceJoint',
+};
+
+/** A USD prim name: letters, digits and _, not starting with a digit. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `text` made a USD prim name: other characters become _, and a leading digit gets a _ before it. */
+export function usdIdentifier(text: string): string {
+  const name = text.replace(/[^A-Za-z0-9_]/g, '_');
+  return /^[A-Za-z_]/.test(name) ? name : `_${name}`;
+}

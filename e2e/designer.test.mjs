@@ -42,6 +42,8 @@ describe('scene designer', { timeout: 300_000 }, () => {
 
   test('moves the cube with the gizmo: dragging its X arrow changes its position', { timeout: TEST_TIMEOUT }, async () => {
     await page.getByRole('button', { name: 'Move gizmo' }).click();
+    // The simulation has the edited scene (the cube is a moving body there) and the viewport shows it.
+    await page.waitForFunction(() => window.__simloop.movingBodies().includes('/World/Cube'), undefined, { timeout: 15_000 });
     await waitForViewport(page);
     // Grab the X arrow a little way along +X from the cube's centre and drag it further along.
     const from = await page.evaluate(() => window.__simloop.project([0.12, 0.05, 0]));
@@ -49,7 +51,9 @@ describe('scene designer', { timeout: 300_000 }, () => {
     assert.ok(from && centre, 'the viewport projects world points');
     const dx = from.x - centre.x;
     const dy = from.y - centre.y;
+    // Hover first, as a person does: the gizmo highlights the handle under the pointer.
     await page.mouse.move(from.x, from.y);
+    await waitForViewport(page);
     await page.mouse.down();
     for (let i = 1; i <= 10; i++) await page.mouse.move(from.x + (dx * i) / 10, from.y + (dy * i) / 10);
     await page.mouse.up();

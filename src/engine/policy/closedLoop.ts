@@ -18,6 +18,7 @@
  */
 import type { SceneDocument } from '../scene/schema.ts';
 import { Episode } from '../tasks/episode.ts';
+import { countOutcomes, type Outcome } from '../tasks/outcome.ts';
 import type { TaskSpec } from '../tasks/spec.ts';
 import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
 import { unit } from '../randomize/draw.ts';
@@ -83,6 +84,8 @@ export interface PolicyEpisodeResult {
   steps: number;
   /** Why the episode stopped early (a PolicyError), or null. */
   error: string | null;
+  /** How it ended: success, errored, or the kind of failure (tasks/outcome.ts). */
+  outcome: Outcome;
   /** Simulated seconds the episode took. */
   seconds: number;
   inferenceMs: number[];
@@ -217,6 +220,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
     success: error === null && episode.success,
     steps: episode.steps,
     error,
+    outcome: error !== null ? 'errored' : episode.outcome(),
     seconds: episode.steps / episode.task.control_hz,
     inferenceMs,
   };
@@ -236,6 +240,8 @@ export interface EvaluationSummary {
   /** Episodes stopped by a policy error (counted as failures). */
   errored: number;
   instructions: InstructionMode;
+  /** How many episodes ended each way (tasks/outcome.ts), zero counts left out. */
+  outcomes: Partial<Record<Outcome, number>>;
 }
 
 /** The q-quantile (0..1) by linear interpolation between order statistics (numpy's default). */
@@ -266,6 +272,7 @@ export function summarize(taskId: string, policy: Pick<PolicyDriver, 'name' | 'p
     inference_ms: { p50: round(quantile(latencies, 0.5), 3), p95: round(quantile(latencies, 0.95), 3) },
     errored: results.filter((r) => r.error !== null).length,
     instructions,
+    outcomes: countOutcomes(results.map((r) => r.outcome)),
   };
 }
 

@@ -20,6 +20,7 @@ import { primIndex } from '../scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
+import { type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
 import type { TaskSpec } from './spec.ts';
 
 export const ACTION_NAMES = ['dx', 'dy', 'dz', 'drx', 'dry', 'drz', 'gripper'] as const;
@@ -62,6 +63,7 @@ export class Episode {
   /** Where each task object started (its centre), and its size. */
   readonly start = new Map<string, Vector3>();
   readonly size = new Map<string, Vector3>();
+  private readonly tracker: OutcomeTracker;
 
   private constructor(
     readonly task: TaskSpec,
@@ -84,6 +86,9 @@ export class Episode {
       this.start.set(path, box.getCenter(new Vector3()));
       this.size.set(path, box.getSize(new Vector3()));
     }
+    const kind = Object.keys(task.success)[0];
+    const reach = 'reach' in task.success ? task.success.reach.tolerance + REACH_MARGIN : target ? Math.max(...this.size.get(target)!.toArray()) / 2 + REACH_MARGIN : 0;
+    this.tracker = new OutcomeTracker(objects, target, reach, kind !== 'push' && kind !== 'reach', goal);
   }
 
   /** Builds episode `index` of `task` on `scene` (the task's scene file, loaded). */
@@ -199,9 +204,15 @@ export class Episode {
     else if (space === 'joint_position') this.arm.step({ kind: 'joint_position', q: a.slice(0, joints) }, gripper);
     else this.arm.step({ kind: 'joint_delta', dq: a.slice(0, joints) }, gripper);
     this.steps++;
+    this.tracker.observe({ rise: (p) => this.position(p).y - this.start.get(p)!.y, tool: () => this.arm.measuredEe().position, position: (p) => this.position(p) });
     this.success = this.check();
     this.done = this.success || this.steps >= this.task.max_steps;
     return this.done;
+  }
+
+  /** Why the episode ended as it did, from what happened over its steps so far (see outcome.ts). */
+  outcome(): Outcome {
+    return this.tracker.classify(this.success);
   }
 
   /** The success predicate on the current simulator state. */

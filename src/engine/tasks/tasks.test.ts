@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
 import { loadSceneFile } from '../load.ts';
 import { Episode } from './episode.ts';
-import { runExpert } from './experts.ts';
+import { expertFor, runExpert } from './experts.ts';
 import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations, type TaskSpec } from './spec.ts';
 
 const TASKS = ['reach', 'pick-cube', 'place', 'stack', 'push'] as const;
@@ -195,6 +195,56 @@ describe('scripted experts', () => {
       expect(failures.length, failures.join('\n')).toBeLessThanOrEqual(2);
     }, 120_000);
   }
+});
+
+describe('episode outcomes on the simulator', () => {
+  /** Runs `e` to the end with actions from `act` (or holding still once it returns null). */
+  function drive(e: Episode, act: (step: number) => Float32Array | null): void {
+    while (!e.done) e.step(act(e.steps) ?? Float32Array.from([0, 0, 0, 0, 0, 0, -1]));
+  }
+
+  it('pick-cube: the expert succeeds; holding still never reaches the cube', async () => {
+    const ok = await episode('pick-cube', 3);
+    expect(runExpert(ok).success).toBe(true);
+    expect(ok.outcome()).toBe('success');
+    const idle = await episode('pick-cube', 3);
+    drive(idle, () => null);
+    expect(idle.outcome()).toBe('never_reached');
+  });
+
+  it('pick-cube: the expert with the gripper kept open reaches the cube and does not lift it', async () => {
+    const e = await episode('pick-cube', 3);
+    const expert = expertFor(e);
+    drive(e, () => {
+      const a = expert.act();
+      if (a) a[6] = -1;
+      return a;
+    });
+    expect(e.outcome()).toBe('not_grasped');
+  });
+
+  it('pick-cube: letting go 5 cm up loses the target', async () => {
+    const e = await episode('pick-cube', 3);
+    const expert = expertFor(e);
+    let released = false;
+    drive(e, () => {
+      released ||= e.position(e.target!).y - e.start.get(e.target!)!.y > 0.05;
+      return released ? Float32Array.from([0, 0, 0, 0, 0, 0, -1]) : expert.act();
+    });
+    expect(e.success).toBe(false);
+    expect(e.outcome()).toBe('lost_target');
+  });
+
+  it('pick-cube: the expert sent to another cube lifts the wrong object', async () => {
+    const e = await episode('pick-cube', 3);
+    const other = e.objects.find((p) => p !== e.target)!;
+    // The same episode with another cube as the expert's target.
+    const misled = new Proxy(e, { get: (obj, key) => (key === 'target' ? other : Reflect.get(obj, key)) });
+    const expert = expertFor(misled);
+    drive(e, () => expert.act());
+    expect(e.success).toBe(false);
+    expect(e.outcome()).toBe('wrong_object');
+  });
 });
 
 describe('switching randomizations off for an evaluation', () => {

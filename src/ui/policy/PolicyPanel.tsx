@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { quantile } from '../../engine/policy/closedLoop.ts';
+import { OUTCOME_WORDS, type Outcome } from '../../engine/tasks/outcome.ts';
 import { plotLines } from '../robot/episodeDataset.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
 import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
@@ -85,6 +86,15 @@ function RunTable({ run }: { run: EvalRun }) {
         {summary.successes} of {summary.episodes} succeeded: <strong>{pct(summary.success_rate)}</strong> (95% CI {pct(summary.ci95[0])}–{pct(summary.ci95[1])}) · mean {summary.mean_steps.toFixed(1)} steps · inference p50 {ms(summary.inference_ms.p50)}, p95 {ms(summary.inference_ms.p95)} on {summary.ep}
         {summary.errored > 0 && <> · {summary.errored} errored</>}
       </p>
+      {summary.successes < summary.episodes && (
+        <p className="policy-outcomes" data-testid="policy-outcomes">
+          Failures:{' '}
+          {Object.entries(summary.outcomes)
+            .filter(([k]) => k !== 'success')
+            .map(([k, n]) => `${n} ${OUTCOME_WORDS[k as Outcome]}`)
+            .join(' · ')}
+        </p>
+      )}
       <table className="policy-episodes">
         <thead>
           <tr>
@@ -99,7 +109,7 @@ function RunTable({ run }: { run: EvalRun }) {
           {failuresFirst(run.episodes).map((e) => (
             <tr key={e.index} data-testid="policy-episode-row">
               <td>{e.index}</td>
-              <td title={e.instruction}>{e.success ? 'success' : e.error ? `errored (${e.error})` : 'failure'}</td>
+              <td title={e.instruction}>{e.success ? 'success' : e.error ? `errored (${e.error})` : `failure: ${OUTCOME_WORDS[e.outcome]}`}</td>
               <td>{e.steps}</td>
               <td>{e.seconds.toFixed(1)} s</td>
               <td>{e.videoUrl ? <video src={e.videoUrl} controls muted playsInline preload="metadata" className="policy-video" aria-label={`episode ${e.index} video`} /> : '–'}</td>

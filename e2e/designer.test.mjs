@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
+import { glbBytes } from '../src/engine/testing/gltf.ts';
 import { primPaths, useStudioPage, waitForScene, waitForViewport } from './harness.mjs';
 
 const TEST_TIMEOUT = 60_000;
@@ -168,8 +169,21 @@ describe('scene designer', { timeout: 300_000 }, () => {
     assert.equal(Number(await field('Mass (kg)').inputValue()), 0.25);
   });
 
-  test('imports assets: a bundled scene under a prim of its own, and a broken file changes nothing and says why', { timeout: TEST_TIMEOUT }, async () => {
-    await page.getByRole('combobox', { name: 'Add a bundled asset' }).selectOption('pendulum.usda');
+  test('imports assets: the bundled robot, a glTF model, a bundled scene under a prim of its own, and a broken file changes nothing and says why', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('combobox', { name: 'Add a bundled asset' }).selectOption('Franka Panda robot');
+    await page.locator('[data-testid="prim-row"][data-path="/World/Panda"]').waitFor();
+    const withRobot = await primPaths(page);
+    assert.ok(withRobot.includes('/World/Panda/Panda/hand'), 'the robot keeps its own prims under /World/Panda');
+    assert.ok(!withRobot.some((p) => p.startsWith('/World/Panda/Table')), 'the robot comes without its table');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/Panda"]'));
+    // A glTF model, read by three's GLTFLoader in the page.
+    const glb = glbBytes([{ name: 'Shell', size: [0.08, 0.1, 0.08], color: [0.9, 0.5, 0.1, 1] }]);
+    await page.getByLabel('Import asset file').setInputFiles({ name: 'mug.glb', mimeType: 'model/gltf-binary', buffer: Buffer.from(glb) });
+    await page.locator('[data-testid="prim-row"][data-path="/World/mug/mug/Shell"]').waitFor();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/mug"]'));
+    await page.getByRole('combobox', { name: 'Add a bundled asset' }).selectOption('pendulum.usda (whole scene)');
     await page.locator('[data-testid="prim-row"][data-path="/World/pendulum"]').waitFor();
     const paths = await primPaths(page);
     assert.ok(paths.some((p) => p.startsWith('/World/pendulum/')), 'the pendulum keeps its own prims under /World/pendulum');

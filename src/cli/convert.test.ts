@@ -8,6 +8,7 @@ import { loadSceneFile } from '../engine/load.ts';
 import { parseProject, serializeProject, makeProject } from '../engine/scene/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { approxDiff } from '../engine/testing/approx.ts';
+import { glbBytes } from '../engine/testing/gltf.ts';
 import { importUsd } from '../engine/usd/import.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-convert-'));
@@ -55,6 +56,23 @@ describe('simloop convert', () => {
     expect(back.warnings).toEqual([]);
     expect(sameScene(back.document, original)).toEqual([]);
     expect(readdirSync(tmp).sort()).toEqual(['tabletop.simloop.json', 'tabletop.usda']);
+  });
+
+  it('converts a glTF model to USDA: one body, a Mesh prim per part', async () => {
+    const glb = join(tmp, 'crate.glb');
+    writeFileSync(glb, glbBytes([{ name: 'Body', size: [0.1, 0.2, 0.3], color: [0.8, 0.1, 0.05, 1] }, { name: 'Lid', size: [0.1, 0.02, 0.3], translation: [0, 0.2, 0], color: [0.1, 0.2, 0.9, 1] }]));
+    const usda = join(tmp, 'crate.usda');
+    const result = await simloop('convert', glb, usda);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const back = importUsd(readFileSync(usda), usda).document;
+    expect(back.prims.filter((p) => p.path.startsWith('/crate')).map((p) => [p.path, p.type, p.body?.type ?? null, p.collider?.approximation ?? null])).toEqual([
+      ['/crate', 'Xform', 'dynamic', null],
+      ['/crate/Body', 'Mesh', null, 'convexHull'],
+      ['/crate/Lid', 'Mesh', null, 'convexHull'],
+    ]);
+    expect(back.prims.find((p) => p.path === '/crate/Lid')!.material!.color).toEqual([0.1, 0.2, 0.9]);
+    rmSync(glb);
+    rmSync(usda);
   });
 
   it('keeps a project’s randomization spec in a project, and says it is dropped from USD', async () => {

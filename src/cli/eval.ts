@@ -123,7 +123,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   const steps = result.episodes.reduce((n, e) => n + e.steps, 0);
   const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks, control_rate_hz: Number((steps / Math.max(result.wallSeconds, 1e-9)).toFixed(2)) };
   const lines = result.episodes.map((e) =>
-    JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, ...(e.target !== e.instruction ? { target_instruction: e.target } : {}), error: e.error, outcome: e.outcome, video: e.video }),
+    JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, ...(e.target !== e.instruction ? { target_instruction: e.target } : {}), error: e.error, outcome: e.outcome, grasp_attempts: e.grasps.attempts, first_grasp_offset: e.grasps.firstOffset?.map((v) => Number(v.toFixed(4))) ?? null, video: e.video }),
   );
   await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
   await sink.write('results.json', new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));

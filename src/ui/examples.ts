@@ -36,3 +36,29 @@ export function bundledSpecFor(sceneFileName: string): ExampleSpec | null {
   const stem = sceneFileName.replace(/\.[^.]*$/, '');
   return EXAMPLE_SPECS.find((s) => s.fileName === `${stem}.randomize.yaml` || s.fileName === `${stem}.randomize.yml`) ?? null;
 }
+
+/**
+ * What the designer's asset panel offers from the bundled scenes: parts of a scene (the robot off
+ * its table, the table) as well as whole scenes. A part is a prim's subtree with what it needs
+ * (scene/extract.ts).
+ */
+export interface BundledAsset {
+  label: string;
+  scene: ExampleScene;
+  /** The prim whose subtree is the asset; null for the whole scene. */
+  subtree: string | null;
+}
+
+const PARTS: readonly { label: string; fileName: string; subtree: string }[] = [
+  { label: 'Franka Panda robot', fileName: 'panda_tabletop.usda', subtree: '/World/Panda' },
+  { label: 'Table', fileName: 'panda_tabletop.usda', subtree: '/World/Table' },
+  { label: 'Three cubes', fileName: 'panda_tabletop.usda', subtree: '/World/Objects' },
+];
+
+export const BUNDLED_ASSETS: readonly BundledAsset[] = [
+  ...PARTS.flatMap((p) => {
+    const scene = EXAMPLE_SCENES.find((s) => s.fileName === p.fileName);
+    return scene ? [{ label: p.label, scene, subtree: p.subtree }] : [];
+  }),
+  ...EXAMPLE_SCENES.map((scene) => ({ label: `${scene.fileName} (whole scene)`, scene, subtree: null })),
+];

@@ -18,7 +18,7 @@
  */
 import type { SceneDocument } from '../scene/schema.ts';
 import { Episode } from '../tasks/episode.ts';
-import { countOutcomes, type Outcome } from '../tasks/outcome.ts';
+import { countOutcomes, type GraspRecord, type Outcome } from '../tasks/outcome.ts';
 import type { TaskSpec } from '../tasks/spec.ts';
 import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
 import { unit } from '../randomize/draw.ts';
@@ -86,6 +86,8 @@ export interface PolicyEpisodeResult {
   error: string | null;
   /** How it ended: success, errored, or the kind of failure (tasks/outcome.ts). */
   outcome: Outcome;
+  /** Grasp attempts and the tool's offset from the target at the first (tasks/outcome.ts). */
+  grasps: GraspRecord;
   /** Simulated seconds the episode took. */
   seconds: number;
   inferenceMs: number[];
@@ -221,6 +223,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
     steps: episode.steps,
     error,
     outcome: error !== null ? 'errored' : episode.outcome(),
+    grasps: episode.grasps(),
     seconds: episode.steps / episode.task.control_hz,
     inferenceMs,
   };

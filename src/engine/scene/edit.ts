@@ -560,7 +560,7 @@ function checkName(where: string, name: unknown): asserts name is string {
 
 // ------------------------------------------------------------------ paths and references
 
-const atOrUnder = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+export const atOrUnder = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 function primAt(doc: SceneDocument, path: string): [number, Prim] {
   const index = doc.prims.findIndex((p) => p.path === path);
@@ -594,7 +594,7 @@ function movePaths(doc: SceneDocument, from: string, to: string): SceneDocument 
 }
 
 /** Every path the document names (prims, bindings, joints and their bodies, materials, groups, pairs) through `move`; what it leaves alone is shared. */
-function repath(doc: SceneDocument, move: (path: string) => string): SceneDocument {
+export function repath(doc: SceneDocument, move: (path: string) => string): SceneDocument {
   const moveOrNull = (p: string | null) => (p === null ? null : move(p));
   const prims = mapShared(doc.prims, (prim) => {
     const path = move(prim.path);

@@ -20,7 +20,7 @@ import { primIndex } from '../scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
-import { type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
+import { type GraspRecord, type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
 import type { TaskSpec } from './spec.ts';
 
 export const ACTION_NAMES = ['dx', 'dy', 'dz', 'drx', 'dry', 'drz', 'gripper'] as const;
@@ -204,7 +204,7 @@ export class Episode {
     else if (space === 'joint_position') this.arm.step({ kind: 'joint_position', q: a.slice(0, joints) }, gripper);
     else this.arm.step({ kind: 'joint_delta', dq: a.slice(0, joints) }, gripper);
     this.steps++;
-    this.tracker.observe({ rise: (p) => this.position(p).y - this.start.get(p)!.y, tool: () => this.arm.measuredEe().position, position: (p) => this.position(p) });
+    this.tracker.observe({ rise: (p) => this.position(p).y - this.start.get(p)!.y, tool: () => this.arm.measuredEe().position, position: (p) => this.position(p), closing: gripper === 'close' });
     this.success = this.check();
     this.done = this.success || this.steps >= this.task.max_steps;
     return this.done;
@@ -213,6 +213,11 @@ export class Episode {
   /** Why the episode ended as it did, from what happened over its steps so far (see outcome.ts). */
   outcome(): Outcome {
     return this.tracker.classify(this.success);
+  }
+
+  /** Grasp attempts and where the first one closed (see outcome.ts). */
+  grasps(): GraspRecord {
+    return this.tracker.grasps;
   }
 
   /** The success predicate on the current simulator state. */

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { countOutcomes, LIFT_HEIGHT, OutcomeTracker, type OutcomeState } from './outcome.ts';
 
 /** A state with each object's rise and centre, and the tool point. */
-function state(rise: Record<string, number>, tool: Vector3, centres: Record<string, Vector3>): OutcomeState {
-  return { rise: (p) => rise[p]!, tool: () => tool, position: (p) => centres[p]! };
+function state(rise: Record<string, number>, tool: Vector3, centres: Record<string, Vector3>, closing = false): OutcomeState {
+  return { rise: (p) => rise[p]!, tool: () => tool, position: (p) => centres[p]!, closing };
 }
 const A = '/World/A';
 const B = '/World/B';
@@ -40,6 +40,20 @@ describe('episode outcomes', () => {
     expect(t.closestApproach).toBeCloseTo(0.1, 12);
     expect(t.peakRise(A)).toBe(0.04);
     expect(t.peakRise(B)).toBe(0.002);
+  });
+
+  it('count grasp attempts and keep where the tool was when the gripper first closed', () => {
+    const t = new OutcomeTracker([A, B], A, 0.05, true);
+    const centres = { [A]: new Vector3(0, 0.02, 0), [B]: at(1) };
+    const rest = { [A]: 0, [B]: 0 };
+    expect(t.grasps).toEqual({ attempts: 0, firstOffset: null });
+    t.observe(state(rest, new Vector3(0.01, 0.05, 0), centres, false));
+    t.observe(state(rest, new Vector3(0.01, 0.03, -0.005), centres, true));
+    t.observe(state(rest, new Vector3(0.01, 0.03, 0), centres, true));
+    t.observe(state(rest, new Vector3(0, 0.03, 0), centres, false));
+    t.observe(state(rest, new Vector3(0, 0.02, 0), centres, true));
+    expect(t.grasps.attempts).toBe(2);
+    expect(t.grasps.firstOffset!.map((v) => Number(v.toFixed(9)))).toEqual([0.01, 0.01, -0.005]);
   });
 
   it('reach tasks measure the approach to the goal', () => {

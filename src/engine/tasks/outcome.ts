@@ -47,11 +47,23 @@ export interface OutcomeState {
   tool(): Vector3;
   /** An object's centre now. */
   position(path: string): Vector3;
+  /** Whether the gripper was commanded closed this step. */
+  closing: boolean;
+}
+
+/** How grasping went, for reading failures: attempts and where the tool was at the first. */
+export interface GraspRecord {
+  /** Times the gripper command went from open to close. */
+  attempts: number;
+  /** The tool point minus the target's centre (world frame, m) when the gripper first closed; null if it never did. */
+  firstOffset: [number, number, number] | null;
 }
 
 export class OutcomeTracker {
   private readonly peak = new Map<string, number>();
   private closest = Number.POSITIVE_INFINITY;
+  private closing = false;
+  private readonly grasp: GraspRecord = { attempts: 0, firstOffset: null };
 
   /**
    * `objects`: the task's objects; `target`: the one to manipulate (null for reach tasks);
@@ -73,6 +85,19 @@ export class OutcomeTracker {
     for (const path of this.objects) this.peak.set(path, Math.max(this.peak.get(path)!, state.rise(path)));
     const aim = this.target ? state.position(this.target) : this.goal;
     if (aim) this.closest = Math.min(this.closest, state.tool().distanceTo(aim));
+    if (state.closing && !this.closing) {
+      this.grasp.attempts++;
+      if (this.grasp.firstOffset === null && this.target) {
+        const d = state.tool().clone().sub(state.position(this.target));
+        this.grasp.firstOffset = [d.x, d.y, d.z];
+      }
+    }
+    this.closing = state.closing;
+  }
+
+  /** Grasp attempts so far. */
+  get grasps(): GraspRecord {
+    return { attempts: this.grasp.attempts, firstOffset: this.grasp.firstOffset ? [...this.grasp.firstOffset] : null };
   }
 
   /** The closest the tool point came to the target (or goal), m. */

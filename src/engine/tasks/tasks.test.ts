@@ -207,6 +207,10 @@ describe('episode outcomes on the simulator', () => {
     const ok = await episode('pick-cube', 3);
     expect(runExpert(ok).success).toBe(true);
     expect(ok.outcome()).toBe('success');
+    // The expert closes once, with the tool point within a few millimetres of the cube's centre.
+    const grasps = ok.grasps();
+    expect(grasps.attempts).toBe(1);
+    expect(Math.hypot(...grasps.firstOffset!)).toBeLessThan(0.01);
     const idle = await episode('pick-cube', 3);
     drive(idle, () => null);
     expect(idle.outcome()).toBe('never_reached');

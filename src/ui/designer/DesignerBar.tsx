@@ -5,8 +5,9 @@
  */
 import { type ChangeEvent, useEffect, useMemo, useRef } from 'react';
 import { describeError } from '../../engine/errors.ts';
+import { GLTF_ASSET_EXTENSIONS } from '../../engine/gltfAsset.ts';
 import { MESH_ASSET_EXTENSIONS } from '../../engine/meshAsset.ts';
-import { EXAMPLE_SCENES } from '../examples.ts';
+import { BUNDLED_ASSETS, type BundledAsset } from '../examples.ts';
 import { useStudioActions } from '../state/store.ts';
 import type { GizmoMode } from './designer.ts';
 import { PRIMITIVE_KINDS, primitiveStem } from './primitives.ts';
@@ -132,21 +133,22 @@ export function DesignerBar() {
 }
 
 /** Asset files the panel imports (the scene importers' formats). */
-const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json', ...MESH_ASSET_EXTENSIONS];
+const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json', ...GLTF_ASSET_EXTENSIONS, ...MESH_ASSET_EXTENSIONS];
 
 /**
- * The asset panel: primitives, the bundled scenes (the robot on its table, the pendulum, …) and
- * files picked from disk, each added to the scene under its own prim.
+ * The asset panel: primitives, the bundled robot and objects (parts of the bundled scenes), the
+ * bundled scenes whole, and files picked from disk, each added to the scene under its own prim.
  */
 export function AssetPanel() {
   const designer = useDesignerActions();
   const studio = useStudioActions();
   const hasScene = useDesigner((s) => s.document !== null);
-  const addBundled = async (url: string, fileName: string) => {
+  const addBundled = async (asset: BundledAsset) => {
+    const { url, fileName } = asset.scene;
     try {
       const response = await fetch(url);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      designer.importAsset(new Uint8Array(await response.arrayBuffer()), fileName);
+      await designer.importAsset(new Uint8Array(await response.arrayBuffer()), fileName, asset.subtree);
     } catch (e) {
       studio.reportError(`Import: ${fileName} could not be fetched (${describeError(e)}); the scene is unchanged`);
     }
@@ -154,7 +156,7 @@ export function AssetPanel() {
   const pick = async (event: ChangeEvent<HTMLInputElement>) => {
     const files = Array.from(event.target.files ?? []);
     event.target.value = '';
-    for (const file of files) designer.importAsset(new Uint8Array(await file.arrayBuffer()), file.name);
+    for (const file of files) await designer.importAsset(new Uint8Array(await file.arrayBuffer()), file.name);
   };
   return (
     <section className="asset-panel" aria-label="Assets">
@@ -172,18 +174,18 @@ export function AssetPanel() {
           value=""
           disabled={!hasScene}
           onChange={(e) => {
-            const scene = EXAMPLE_SCENES.find((s) => s.fileName === e.target.value);
-            if (scene) void addBundled(scene.url, scene.fileName);
+            const asset = BUNDLED_ASSETS.find((a) => a.label === e.target.value);
+            if (asset) void addBundled(asset);
           }}
         >
           <option value="">Bundled asset…</option>
-          {EXAMPLE_SCENES.map((s) => (
-            <option key={s.fileName} value={s.fileName}>
-              {s.fileName}
+          {BUNDLED_ASSETS.map((a) => (
+            <option key={a.label} value={a.label}>
+              {a.label}
             </option>
           ))}
         </select>
-        <label className={`button${hasScene ? '' : ' disabled'}`} title="Add a USD, URDF, Simloop scene or mesh (STL, OBJ, COLLADA) file to the scene, under a prim of its own">
+        <label className={`button${hasScene ? '' : ' disabled'}`} title="Add a USD, URDF, Simloop scene or model (glTF/GLB, STL, OBJ, COLLADA) file to the scene, under a prim of its own">
           Import asset…
           <input type="file" multiple className="visually-hidden" aria-label="Import asset file" accept={ASSET_EXTENSIONS.join(',')} disabled={!hasScene} onChange={(e) => void pick(e)} />
         </label>

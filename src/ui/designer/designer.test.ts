@@ -11,6 +11,7 @@ import { sceneStem } from '../sdg/generateForm.ts';
 import { AUTOSAVE_KEY, createDesigner, createDesignerStore, type DesignerStorage } from './designer.ts';
 import { freeName, primitiveFields } from './primitives.ts';
 import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
+import { glbBytes } from '../../engine/testing/gltf.ts';
 
 const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
 const panda = loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda').document;
@@ -130,28 +131,49 @@ describe('the designer', () => {
     expect(store.getState().undoLabel).toBe('Move Crate under /World/Table');
   });
 
-  it('imports an asset file under a prim of its own, and refuses a broken one leaving the scene unchanged', () => {
+  it('imports an asset file under a prim of its own, and refuses a broken one leaving the scene unchanged', async () => {
     const { store, designer, studioStore } = setup();
-    expect(designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda')).toBe(true);
+    expect(await designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda')).toBe(true);
     const doc = store.getState().document!;
     expect(store.getState().selection).toEqual(['/World/pendulum']);
     expect(doc.prims.filter((p) => p.path.startsWith('/World/pendulum/')).length).toBeGreaterThan(2);
     expect(doc.joints.some((j) => j.path.startsWith('/World/pendulum/'))).toBe(true);
     expect(store.getState().undoLabel).toBe('Import pendulum.usda');
     // Again: a free name.
-    designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda');
+    await designer.importAsset(new Uint8Array(readFileSync('scenes/pendulum.usda')), 'pendulum.usda');
     expect(store.getState().selection).toEqual(['/World/pendulum_1']);
     // A mesh file: one dynamic body with the mesh as its look and its convex hull as its collider.
-    expect(designer.importAsset(new Uint8Array(readFileSync('scenes/fixtures/urdf/meshes/forearm.obj')), 'forearm.obj')).toBe(true);
+    expect(await designer.importAsset(new Uint8Array(readFileSync('scenes/fixtures/urdf/meshes/forearm.obj')), 'forearm.obj')).toBe(true);
     const meshDoc = store.getState().document!;
     expect(meshDoc.prims.find((p) => p.path === '/World/forearm/forearm/forearm')).toMatchObject({ body: { type: 'dynamic' }, mass: { density: 600 } });
     expect(meshDoc.prims.find((p) => p.path === '/World/forearm/forearm/forearm/collision_0')).toMatchObject({ geometry: { kind: 'mesh' }, collider: { approximation: 'convexHull' } });
-    expect(designer.importAsset(new TextEncoder().encode('not an stl'), 'broken.stl')).toBe(false);
+    // A glTF model: one dynamic body, a Mesh prim per primitive.
+    expect(await designer.importAsset(glbBytes([{ name: 'Shell', size: [0.1, 0.1, 0.1], color: [0.2, 0.6, 0.2, 1] }]), 'mug.glb')).toBe(true);
+    expect(store.getState().selection).toEqual(['/World/mug']);
+    expect(store.getState().document!.prims.find((p) => p.path === '/World/mug/mug/Shell')).toMatchObject({ type: 'Mesh', collider: { approximation: 'convexHull' }, material: { color: [0.2, 0.6, 0.2] } });
+    expect(await designer.importAsset(new TextEncoder().encode('not an stl'), 'broken.stl')).toBe(false);
     expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Import: broken\.stl: could not be read as a mesh/);
     const before = store.getState().document;
-    expect(designer.importAsset(new TextEncoder().encode('#usda 1.0\ndef Xform "A" {\n  double3 xformOp:translate = (1, 2\n}\n'), 'broken.usda')).toBe(false);
+    expect(await designer.importAsset(new TextEncoder().encode('#usda 1.0\ndef Xform "A" {\n  double3 xformOp:translate = (1, 2\n}\n'), 'broken.usda')).toBe(false);
     expect(store.getState().document).toBe(before);
     expect(studioStore.getState().messages.at(-1)!.text).toMatch(/^Import: broken\.usda: .*; the scene is unchanged$/);
+  });
+
+  it('imports part of a bundled scene: the robot off its table, named after its prim', async () => {
+    const { store, designer, studioStore } = setup();
+    const bytes = new Uint8Array(readFileSync('scenes/panda_tabletop.usda'));
+    expect(await designer.importAsset(bytes, 'panda_tabletop.usda', '/World/Panda')).toBe(true);
+    const doc = store.getState().document!;
+    expect(store.getState().selection).toEqual(['/World/Panda']);
+    expect(store.getState().undoLabel).toBe('Import panda_tabletop.usda');
+    expect(doc.prims.some((p) => p.path === '/World/Panda/Panda/hand')).toBe(true);
+    expect(doc.prims.some((p) => p.path.includes('/Table'))).toBe(tabletop.prims.some((p) => p.path.includes('/Table')));
+    expect(doc.joints.filter((j) => j.path.startsWith('/World/Panda/Panda/')).length).toBe(10);
+    // A part that is not there changes nothing and says so.
+    const before = store.getState().document;
+    expect(await designer.importAsset(bytes, 'panda_tabletop.usda', '/World/Nope')).toBe(false);
+    expect(store.getState().document).toBe(before);
+    expect(studioStore.getState().messages.at(-1)!.text).toBe('Import: panda_tabletop.usda: /World/Nope: no prim has this path; the scene is unchanged');
   });
 
   it('tells the spec about renames and moves, and about undoing and redoing them', () => {

@@ -12,11 +12,13 @@
  * with fakes.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { describeError } from '../../engine/errors.ts';
+import { describeError, InputError } from '../../engine/errors.ts';
 import { loadSceneFile } from '../../engine/load.ts';
+import { gltfAsset, isGltfAsset } from '../../engine/gltfAsset.ts';
 import { isMeshAsset, meshAsset } from '../../engine/meshAsset.ts';
 import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
-import { parentPath } from '../../engine/scene/hierarchy.ts';
+import { extractSubtree } from '../../engine/scene/extract.ts';
+import { parentPath, primName } from '../../engine/scene/hierarchy.ts';
 import { History } from '../../engine/scene/history.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/scene/project.ts';
 import { sampleFrame } from '../../engine/randomize/sample.ts';
@@ -158,12 +160,13 @@ export interface Designer {
   /** Adds a primitive under the scene's root prim and selects it. */
   add(kind: PrimitiveKind, at?: [number, number, number]): void;
   /**
-   * Adds the scene in `bytes` (a USD file, a URDF, a scene document or project, or a mesh file:
-   * STL, OBJ or COLLADA, as one dynamic body) under the scene's
+   * Adds the scene in `bytes` (a USD file, a URDF, a scene document or project, or a model file:
+   * glTF/GLB, STL, OBJ or COLLADA, as one dynamic body) under the scene's
    * root prim as an asset that keeps its own paths; a file that does not load changes nothing and
-   * says why. Returns whether it was added.
+   * says why. With `subtree`, only that prim's subtree (with what it needs: scene/extract.ts) is
+   * added, named after the prim. Returns whether it was added.
    */
-  importAsset(bytes: Uint8Array, fileName: string): boolean;
+  importAsset(bytes: Uint8Array, fileName: string, subtree?: string | null): Promise<boolean>;
   /** Deletes the selection, or asks first (confirmDelete) when joints use it. */
   deleteSelection(): void;
   /** Answers the delete question: remove or detach the joints, or keep everything. */
@@ -372,19 +375,28 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       edit(`Add ${name}`, (d) => addPrim(d, parent, name, primitiveFields(kind, at)), { reselect: () => [path] });
     },
 
-    importAsset(bytes, fileName) {
-      const doc = history?.document;
-      if (!doc) return false;
+    async importAsset(bytes, fileName, subtree = null) {
+      if (!history?.document) return false;
       let asset: SceneDocument;
       let warnings: string[];
       try {
-        ({ document: asset, warnings } = isMeshAsset(fileName) ? meshAsset(bytes, fileName) : loadSceneFile(bytes, fileName));
+        ({ document: asset, warnings } = isGltfAsset(fileName) ? await gltfAsset(bytes, fileName) : isMeshAsset(fileName) ? meshAsset(bytes, fileName) : loadSceneFile(bytes, fileName));
+        if (subtree) {
+          try {
+            asset = extractSubtree(asset, subtree);
+          } catch (e) {
+            throw e instanceof EditError ? new InputError(fileName, e.message) : e;
+          }
+        }
       } catch (e) {
         reportError(`Import: ${describeError(e)}; the scene is unchanged`);
         return false;
       }
+      // The scene as it is now (a glTF file is read asynchronously).
+      const doc = history?.document;
+      if (!doc) return false;
       const parent = defaultParent(doc);
-      const stem = usdIdentifier(sceneStem(fileName));
+      const stem = usdIdentifier(subtree ? primName(subtree) : sceneStem(fileName));
       const name = freeName(doc, parent, stem);
       const path = parent ? `${parent}/${name}` : `/${name}`;
       const added = edit(`Import ${fileName}`, (d) => insertScene(d, parent, name, asset), { reselect: () => [path] }) === null;

@@ -45,12 +45,18 @@ test('simloop eval writes results.json, episodes.jsonl and a video per episode; 
 
     const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => [l.episode, l.seed]), [[0, 5], [1, 5]]);
+    const outcomes = {};
     for (const l of lines) {
       assert.match(l.instruction, /\w+/);
+      assert.equal(l.outcome === 'success', l.success, `episode ${l.episode}: outcome ${l.outcome}`);
+      assert.ok(['success', 'never_reached', 'timed_out'].includes(l.outcome), `a reach episode ends reached or not, got ${l.outcome}`);
+      assert.ok(Number.isInteger(l.grasp_attempts));
+      outcomes[l.outcome] = (outcomes[l.outcome] ?? 0) + 1;
       assert.equal(l.video, `videos/episode_${l.episode}_${l.success ? 'success' : 'failure'}.mp4`);
     }
     assert.deepEqual(readdirSync(join(out, 'videos')).sort(), lines.map((l) => l.video.slice('videos/'.length)).sort());
     assert.equal(results.mean_steps, (lines[0].steps + lines[1].steps) / 2);
+    assert.deepEqual(results.outcomes, outcomes);
 
     if (HAS_AV) {
       const script = 'import av, sys\nfor p in sys.argv[1:]:\n    c = av.open(p); s = c.streams.video[0]\n    print(sum(1 for _ in c.decode(s)), s.width, s.height)';

@@ -56,6 +56,11 @@ describe('policies in the studio', () => {
     await page.click('[data-testid="policy-evaluate"]');
     await page.waitForSelector('[data-testid="policy-run-1"]', { timeout: 90_000 });
     assert.equal(await page.locator('[data-testid="policy-run-1"] [data-testid="policy-episode-row"]').count(), 2);
+    // Each failure says how it failed, and the run counts them.
+    const results = await page.locator('[data-testid="policy-run-1"] [data-testid="policy-episode-row"] td:nth-child(2)').allTextContents();
+    for (const r of results) assert.match(r, /^(success|failure: (never reached the target|reached the target but did not lift it|lifted the target, then lost it|lifted another object|ran out of steps))$/);
+    const failed = results.filter((r) => r !== 'success').length;
+    if (failed > 0) assert.match(await page.locator('[data-testid="policy-run-1"] [data-testid="policy-outcomes"]').textContent(), /^Failures: \d/);
     assert.match(await page.locator('[data-testid="policy-run-1"] [data-testid="policy-run-summary"]').textContent(), /of 2 succeeded: .*\(95% CI \d+\.\d%–\d+\.\d%\)/);
     // Every episode has its video, which the browser can play.
     const durations = await page.locator('[data-testid="policy-run-1"] video').evaluateAll((videos) =>

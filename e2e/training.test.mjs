@@ -35,13 +35,19 @@ test('training smoke test: demos → a few training steps → export → the run
     const dart = await run('demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '10', '--out', join(tmp, 'dart'), '--format', 'hdf5', '--image-size', '32x32', '--action-noise', '0.005,0.02', '--json');
     assert.equal(dart.code, 0, dart.stderr);
     const pkg = join(tmp, 'policy');
-    const train = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', join(tmp, 'demos', 'robomimic.hdf5'), join(tmp, 'dart', 'robomimic.hdf5'), '--out', pkg, '--steps', '3', '--batch', '8'], { encoding: 'utf8' });
+    const hdf5 = [join(tmp, 'demos', 'robomimic.hdf5'), join(tmp, 'dart', 'robomimic.hdf5')];
+    const badState = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', ...hdf5, '--out', pkg, '--steps', '3', '--state', 'joint_positions,elbow'], { encoding: 'utf8' });
+    assert.notEqual(badState.status, 0);
+    assert.match(badState.stderr, /--state: expected quantities from joint_positions, finger_positions, ee_position, got "joint_positions,elbow"/);
+    // The shipped policy's state: joints, fingers and the tool point's position.
+    const train = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', ...hdf5, '--out', pkg, '--steps', '3', '--batch', '8', '--state', 'joint_positions,finger_positions,ee_position'], { encoding: 'utf8' });
     assert.equal(train.status, 0, train.stderr);
     assert.match(train.stdout, /step 3\/3 {2}loss \d/);
 
     const read = (p) => readFileSync(join(pkg, p), 'utf8');
     const manifest = parsePolicyManifest(read('policy.json'), 'policy.json');
     assert.deepEqual(manifest.inputs.images.map((i) => [i.camera, i.width, i.height]), [['scene', 32, 32], ['wrist', 32, 32]]);
+    assert.deepEqual(manifest.inputs.state.quantities, ['joint_positions', 'finger_positions', 'ee_position']);
     const report = JSON.parse(read('training.json'));
     // Failed episodes are left out of training.
     assert.equal(report.demos, JSON.parse(demos.stdout).successes + JSON.parse(dart.stdout).successes);
@@ -51,7 +57,7 @@ test('training smoke test: demos → a few training steps → export → the run
     const session = await ort.InferenceSession.create(join(pkg, 'policy.onnx'));
     const runtime = PolicyRuntime.create(policy, session, (t, d, dims) => new ort.Tensor(t, d, dims), 'policy.json');
     const image = { width: 32, height: 32, data: new Uint8Array(32 * 32 * 4).fill(100) };
-    const result = await runtime.infer({ images: { scene: image, wrist: image }, jointPositions: [0, -0.3, 0, -2.2, 0, 2, 0.8], fingerPositions: [0.04, 0.04], eePosition: [0, 0, 0], eeQuaternion: [0, 0, 0, 1], gripperWidth: 0.08, instruction: 'pick up the red cube' });
+    const result = await runtime.infer({ images: { scene: image, wrist: image }, jointPositions: [0, -0.3, 0, -2.2, 0, 2, 0.8], fingerPositions: [0.04, 0.04], eePosition: [0.3, 0.9, 0], eeQuaternion: [0, 0, 0, 1], gripperWidth: 0.08, instruction: 'pick up the red cube' });
     assert.equal(result.chunk.length, manifest.outputs.chunk * 7);
     assert.ok(result.chunk.every(Number.isFinite));
 

@@ -34,7 +34,8 @@ import torch.nn.functional as F
 
 CHUNK = 8
 ACTION_DIM = 7
-STATE_KEYS = ('robot0_joint_pos', 'robot0_gripper_qpos')
+# The state the policy sees: robomimic obs keys and the manifest's matching quantities, in order.
+STATE_SOURCES = {'joint_positions': 'robot0_joint_pos', 'finger_positions': 'robot0_gripper_qpos', 'ee_position': 'robot0_eef_pos'}
 CAMERAS = ('scene', 'wrist')
 PAD, UNK = '<pad>', '<unk>'
 
@@ -43,7 +44,7 @@ def words(text):
     return re.findall(r'[^\W_]+', text.lower())
 
 
-def load_demos(paths):
+def load_demos(paths, quantities):
     """Successful demos from robomimic-style files: images, state, actions, instruction."""
     demos = []
     for path in paths:
@@ -53,7 +54,8 @@ def load_demos(paths):
                 if int(d.attrs.get('success', 1)) != 1:
                     continue
                 obs = d['obs']
-                missing = [k for k in [f'{c}_image' for c in CAMERAS] + list(STATE_KEYS) if k not in obs]
+                keys = [STATE_SOURCES[q] for q in quantities]
+                missing = [k for k in [f'{c}_image' for c in CAMERAS] + keys if k not in obs]
                 if missing:
                     sys.exit(f'{path}: data/{name}/obs has no {", ".join(missing)} (record with cameras: simloop demos without --no-cameras)')
                 instruction = d.attrs['instruction']
@@ -62,7 +64,7 @@ def load_demos(paths):
                 actions = np.asarray(d['actions'][()], dtype=np.float32)
                 demos.append({
                     'images': {c: np.asarray(obs[f'{c}_image'][()], dtype=np.uint8) for c in CAMERAS},
-                    'state': np.concatenate([np.asarray(obs[k][()], dtype=np.float32) for k in STATE_KEYS], axis=1),
+                    'state': np.concatenate([np.asarray(obs[k][()], dtype=np.float32) for k in keys], axis=1),
                     'actions': actions,
                     # DART demos (simloop demos --action-noise): how far the commanded pose was off
                     # the expert's path at each step, which that step's action undoes.
@@ -146,6 +148,8 @@ def main():
     parser.add_argument('--threads', type=int, default=max(1, os.cpu_count() or 1))
     parser.add_argument('--name', default='pick-cube-demo-vla')
     parser.add_argument('--n-action-steps', type=int, default=1)
+    parser.add_argument('--state', default='joint_positions,finger_positions',
+                        help=f'proprioceptive quantities, in order, from: {", ".join(STATE_SOURCES)}')
     parser.add_argument('--temporal-ensemble', type=float, default=0.01, help='ACT coefficient; negative for none')
     args = parser.parse_args()
 
@@ -153,7 +157,11 @@ def main():
     np.random.seed(args.seed)
     torch.set_num_threads(args.threads)
     started = time.time()
-    demos = load_demos(args.hdf5)
+    quantities = [q.strip() for q in args.state.split(',') if q.strip()]
+    unknown = [q for q in quantities if q not in STATE_SOURCES]
+    if unknown or not quantities:
+        sys.exit(f'--state: expected quantities from {", ".join(STATE_SOURCES)}, got "{args.state}"')
+    demos = load_demos(args.hdf5, quantities)
     size = demos[0]['images']['scene'].shape[1:3]
     for d in demos:
         for c in CAMERAS:
@@ -197,7 +205,8 @@ def main():
     n = chunks.shape[0]
     print(f'{len(demos)} demos, {n} samples, images {size[1]}×{size[0]}, vocabulary {len(vocabulary)} words', flush=True)
 
-    model = DemoVLA(len(vocabulary), (int(size[0]), int(size[1])))
+    state_dim = states.shape[1]
+    model = DemoVLA(len(vocabulary), (int(size[0]), int(size[1])), state_dim=state_dim)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, (s + 1) / 200) * 0.5 * (1 + math.cos(math.pi * min(1.0, s / max(1, args.steps)))))
     losses = []
@@ -220,7 +229,7 @@ def main():
     model.eval()
     os.makedirs(args.out, exist_ok=True)
     h, w = int(size[0]), int(size[1])
-    example = (torch.zeros(1, 3, h, w), torch.zeros(1, 3, h, w), torch.zeros(1, 9), torch.zeros(1, max_length, dtype=torch.long), torch.ones(1, max_length, dtype=torch.long))
+    example = (torch.zeros(1, 3, h, w), torch.zeros(1, 3, h, w), torch.zeros(1, state_dim), torch.zeros(1, max_length, dtype=torch.long), torch.ones(1, max_length, dtype=torch.long))
     names = ['image_scene', 'image_wrist', 'state', 'tokens', 'token_mask']
     torch.onnx.export(model, example, os.path.join(args.out, 'policy.onnx'), input_names=names, output_names=['actions'], opset_version=17,
                       dynamic_axes={k: {0: 'batch'} for k in names + ['actions']})
@@ -237,7 +246,7 @@ def main():
         'robot': 'panda',
         'inputs': {
             'images': [{'tensor': f'image_{c}', 'camera': c, 'width': w, 'height': h, 'fit': 'stretch', 'layout': 'NCHW', 'dtype': 'float32', 'range': [0, 1]} for c in CAMERAS],
-            'state': {'tensor': 'state', 'quantities': ['joint_positions', 'finger_positions'],
+            'state': {'tensor': 'state', 'quantities': quantities,
                       'normalization': {'mode': 'mean_std', 'stats_file': 'stats.json', 'feature': 'observation.state'}},
             'instruction': {'ids_tensor': 'tokens', 'mask_tensor': 'token_mask', 'max_length': max_length,
                             'tokenizer': {'kind': 'words', 'vocabulary_file': 'vocab.json'}},
@@ -255,7 +264,7 @@ def main():
     write('vocab.json', vocabulary)
     write('training.json', {
         'hdf5': [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), os.path.basename(p)) for p in args.hdf5], 'demos': len(demos), 'samples': n, 'steps': args.steps, 'batch': args.batch,
-        'lr': args.lr, 'seed': args.seed, 'seconds': round(time.time() - started, 1), 'torch': torch.__version__,
+        'lr': args.lr, 'seed': args.seed, 'state': quantities, 'seconds': round(time.time() - started, 1), 'torch': torch.__version__,
         'parameters': sum(p.numel() for p in model.parameters()),
         'loss_every_100_steps': [round(sum(losses[i:i + 100]) / len(losses[i:i + 100]), 5) for i in range(0, len(losses), 100)],
     })

@@ -14,6 +14,7 @@ import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
 import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
 import { readInputFile, runConvert } from './convert.ts';
+import { OUTCOME_WORDS, type Outcome } from '../engine/tasks/outcome.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -263,7 +264,14 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   );
   if (tty) err.write('\n');
   const [lo, hi] = results.ci95.map((v) => (100 * v).toFixed(1));
-  out.write(values.json ? `${JSON.stringify(results)}\n` : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms; results in ${values.out}\n`);
+  const failures = Object.entries(results.outcomes)
+    .filter(([k]) => k !== 'success')
+    .map(([k, n]) => `${n} ${OUTCOME_WORDS[k as Outcome]}`);
+  out.write(
+    values.json
+      ? `${JSON.stringify(results)}\n`
+      : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms${failures.length ? `; failures: ${failures.join(', ')}` : ''}; results in ${values.out}\n`,
+  );
   return 0;
 }
 

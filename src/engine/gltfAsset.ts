@@ -33,7 +33,7 @@ const CHUNK_BIN = 0x004e4942;
  * 4-byte aligned) and the buffer views pointed into it. GLB needs no fetch, which Node lacks for
  * data: URIs in three's FileLoader. A buffer in another file is an error naming it.
  */
-function embeddedGltfToGlb(text: string, fileName: string): ArrayBuffer {
+export function embeddedGltfToGlb(text: string, fileName: string): ArrayBuffer {
   let json: { buffers?: { uri?: string; byteLength?: number }[]; bufferViews?: { buffer: number; byteOffset?: number }[]; images?: { uri?: string }[] };
   try {
     json = JSON.parse(text);

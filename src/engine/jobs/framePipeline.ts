@@ -14,7 +14,6 @@ import { subPixelBitsFor } from '../labels/footprint.ts';
 import { loadSceneFile } from '../load.ts';
 import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spec.ts';
 import { sampleFrame } from '../randomize/sample.ts';
-import { textureImage } from '../randomize/textures.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
 import { LabelMaterialCache, TextureCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
@@ -32,8 +31,6 @@ export interface PipelineInit {
   info: DatasetInfo;
 }
 
-const TEXTURE_SIZE = 256;
-
 /** The camera (at `position`) is inside an instance's box: a frame that would be all wall. */
 function cameraInside(instances: RenderInstance[], position: Vector3): RenderInstance | null {
   const local = new Vector3();
@@ -45,7 +42,7 @@ function cameraInside(instances: RenderInstance[], position: Vector3): RenderIns
 }
 
 export class FramePipeline {
-  private readonly textures = new TextureCache((name) => ({ data: textureImage(name, TEXTURE_SIZE), size: TEXTURE_SIZE }));
+  private readonly textures = new TextureCache();
   private readonly labelMaterials = new LabelMaterialCache();
   private readonly classIds: Map<string, number>;
 

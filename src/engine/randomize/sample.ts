@@ -18,6 +18,7 @@ import { orientedExtent, primWorldBounds, subtreeShapes, subtreeWorldBounds, typ
 import { kelvinToLinearRgb } from './colorTemperature.ts';
 import { type DrawContext, type Distribution, type Vec3, drawCategory, drawIndex, drawNumber, drawVec3, round7, uniform, unit } from './draw.ts';
 import { isWithin, matchPrims, selectPrims } from './select.ts';
+import type { TextureName } from './textures.ts';
 import {
   ADDED_LIGHT_ROOT,
   AUTHORED_MATERIAL,
@@ -280,6 +281,9 @@ class FrameBuilder {
     }
     if (group.texture) texture = this.cat(group.texture, `${root}:texture`);
     if (texture !== undefined) {
+      // The drawn texture replaces the authored one (the look's `texture`), "none" included.
+      const drawn = texture;
+      set(({ texture: _, ...m }) => (drawn === NO_TEXTURE ? m : { ...m, texture: drawn as TextureName }));
       for (const prim of shapes) {
         if (texture === NO_TEXTURE) delete this.textures[prim.path];
         else this.textures[prim.path] = texture;

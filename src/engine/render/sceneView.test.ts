@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type BufferGeometry, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
-import { createSceneView } from './sceneView.ts';
+import { textureImage } from '../randomize/textures.ts';
+import { createSceneView, TEXTURE_SIZE } from './sceneView.ts';
 
 const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
 const TABLETOP_BODIES = ['RedCube', 'BlueBall', 'GreenCan', 'YellowCapsule', 'OrangeCone', 'PurpleWedge'].map((n) => `/World/Objects/${n}`);
@@ -69,6 +70,22 @@ describe('scene view', () => {
     const material = (view.objects.get('/World/Objects/BlueBall') as Mesh<BufferGeometry, MeshStandardMaterial>).material;
     expect([material.color.r, material.color.g, material.color.b].map((v) => +v.toFixed(4))).toEqual([0.15, 0.35, 0.9]);
     view.dispose();
+  });
+
+  it('maps a bundled texture over the colour, one texture per name, freed with the view', () => {
+    const textured = (path: string, texture: 'bricks' | 'wood') => (p: (typeof tabletop.prims)[number]) => (p.path === path ? { ...p, material: { ...p.material!, texture } } : p);
+    const doc = { ...tabletop, prims: tabletop.prims.map(textured('/World/Objects/BlueBall', 'bricks')).map(textured('/World/Objects/RedCube', 'bricks')).map(textured('/World/Objects/GreenCan', 'wood')) };
+    const view = createSceneView(doc, TABLETOP_BODIES);
+    const map = (path: string) => (view.objects.get(path) as Mesh<BufferGeometry, MeshStandardMaterial>).material.map;
+    const bricks = map('/World/Objects/BlueBall')!;
+    expect(bricks.image.data).toEqual(textureImage('bricks', TEXTURE_SIZE));
+    expect(map('/World/Objects/RedCube')).toBe(bricks);
+    expect(map('/World/Objects/GreenCan')!.image.data).toEqual(textureImage('wood', TEXTURE_SIZE));
+    expect(map('/World/Objects/YellowCapsule')).toBeNull();
+    let disposed = 0;
+    bricks.addEventListener('dispose', () => disposed++);
+    view.dispose();
+    expect(disposed).toBe(1);
   });
 
   it('starts the camera at the scene camera, pivoting on a point ahead of it', () => {

@@ -9,6 +9,7 @@
  */
 import {
   Box3,
+  DataTexture,
   DirectionalLight,
   DoubleSide,
   Group,
@@ -18,8 +19,12 @@ import {
   type Material,
   Object3D,
   Quaternion,
+  RepeatWrapping,
+  SRGBColorSpace,
+  type Texture,
   Vector3,
 } from 'three';
+import { textureImage } from '../randomize/textures.ts';
 import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
@@ -56,9 +61,24 @@ interface Follower {
   relative: Matrix4;
 }
 
+/** Pixels per side of a bundled texture (as the frame pipeline renders them). */
+export const TEXTURE_SIZE = 256;
+
+/** A bundled procedural texture (randomize/textures.ts) as a repeating sRGB DataTexture. */
+export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
+  const texture = new DataTexture(textureImage(name, size), size, size);
+  texture.colorSpace = SRGBColorSpace;
+  texture.wrapS = texture.wrapT = RepeatWrapping;
+  texture.needsUpdate = true;
+  return texture;
+}
+
 const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
-function material(prim: Prim): MeshStandardMaterial {
+/** A bundled texture by name, as a three texture (sRGB, repeating). */
+export type TextureLookup = (name: string) => Texture;
+
+function material(prim: Prim, texture: TextureLookup): MeshStandardMaterial {
   const m = prim.material;
   const [r, g, b] = m?.color ?? DEFAULT_COLOR;
   const result = new MeshStandardMaterial({
@@ -70,6 +90,7 @@ function material(prim: Prim): MeshStandardMaterial {
   if (prim.geometry?.kind === 'plane') result.side = DoubleSide;
   // USD colours are linear, which is three's working colour space.
   result.color.setRGB(r, g, b);
+  if (m?.texture) result.map = texture(m.texture);
   if (result.transparent) result.depthWrite = false;
   return result;
 }
@@ -128,7 +149,22 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
   };
 }
 
-export function createSceneView(doc: SceneDocument, movingBodies: readonly string[]): SceneView {
+/**
+ * The scene's objects for drawing. `options.texture` gives bundled textures (shared across views,
+ * as the frame pipeline does); without it the view makes its own and frees them with itself.
+ */
+export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { texture?: TextureLookup } = {}): SceneView {
+  const owned = new Map<string, DataTexture>();
+  const texture: TextureLookup =
+    options.texture ??
+    ((name) => {
+      let t = owned.get(name);
+      if (!t) {
+        t = bundledTexture(name);
+        owned.set(name, t);
+      }
+      return t;
+    });
   const root = new Group();
   root.name = doc.source.file;
   const world = worldMatrices(doc);
@@ -145,7 +181,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
     if (!prim.geometry || !visible.get(prim.path)) continue;
     const geometry = buildGeometry(prim.geometry);
     if (!geometry) continue;
-    const mesh = new Mesh(geometry, material(prim));
+    const mesh = new Mesh(geometry, material(prim, texture));
     mesh.name = prim.path;
     mesh.matrixAutoUpdate = false;
     mesh.matrix.copy(world.get(prim.path)!);
@@ -202,6 +238,8 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
         }
         if (object instanceof DirectionalLight) object.dispose();
       });
+      for (const t of owned.values()) t.dispose();
+      owned.clear();
       root.clear();
     },
   };

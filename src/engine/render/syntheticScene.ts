@@ -5,13 +5,13 @@
  * material per mesh. Label materials (by instance id) and textures (by name) are cached across
  * frames, so shader programs compile and textures upload once per worker.
  */
-import { Box3, DataTexture, Mesh, MeshStandardMaterial, RepeatWrapping, SRGBColorSpace, Scene, type ShaderMaterial } from 'three';
+import { Box3, type DataTexture, Mesh, MeshStandardMaterial, Scene, type ShaderMaterial } from 'three';
 import { geometryTriangles, type MeshPart } from '../labels/footprint.ts';
 import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
-import { createSceneView } from './sceneView.ts';
+import { bundledTexture, createSceneView } from './sceneView.ts';
 
 /** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
 export interface RenderInstance extends ObjectToLabel {
@@ -25,20 +25,13 @@ export interface SyntheticScene {
   dispose(): void;
 }
 
-export type TextureSource = (name: string) => { data: Uint8Array; size: number };
-
 /** Bundled textures by name, uploaded once; used for object maps and backgrounds alike. */
 export class TextureCache {
   private readonly byName = new Map<string, DataTexture>();
-  constructor(private readonly source: TextureSource) {}
   get(name: string): DataTexture {
     let texture = this.byName.get(name);
     if (!texture) {
-      const { data, size } = this.source(name);
-      texture = new DataTexture(data, size, size);
-      texture.colorSpace = SRGBColorSpace;
-      texture.wrapS = texture.wrapT = RepeatWrapping;
-      texture.needsUpdate = true;
+      texture = bundledTexture(name);
       this.byName.set(name, texture);
     }
     return texture;
@@ -69,7 +62,8 @@ export function buildSyntheticScene(
   doc: SceneDocument,
   options: { classIds: ReadonlyMap<string, number>; textures?: Record<string, string>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
 ): SyntheticScene {
-  const view = createSceneView(doc, []);
+  const cache = options.textureCache;
+  const view = createSceneView(doc, [], cache ? { texture: (name) => cache.get(name) } : {});
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);

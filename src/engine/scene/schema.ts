@@ -7,6 +7,7 @@
  * Prim paths (from the source file) are the stable identities of objects.
  */
 import { z } from 'zod';
+import { TEXTURE_NAMES } from '../randomize/textures.ts';
 
 export const SCENE_SCHEMA_ID = 'simloop.scene';
 export const SCENE_SCHEMA_VERSION = 1;
@@ -60,6 +61,8 @@ export const VisualMaterial = z.object({
   roughness: finite.min(0).max(1),
   metallic: finite.min(0).max(1),
   opacity: finite.min(0).max(1),
+  /** A bundled procedural texture (randomize/textures.ts), a neutral pattern the colour tints; none when absent. */
+  texture: z.enum(TEXTURE_NAMES).optional(),
 });
 export type VisualMaterial = z.infer<typeof VisualMaterial>;
 

@@ -1,3 +1,5 @@
+import { embeddedGltfToGlb } from '../gltfAsset.ts';
+
 /**
  * Small glTF 2.0 files for tests, written here (no exporter runs in Node without a DOM): boxes as
  * indexed triangle meshes, one node each, with a base colour, as GLB bytes or as .gltf JSON with
@@ -43,7 +45,7 @@ function boxArrays(size: [number, number, number]) {
 }
 
 /** The glTF JSON and its one binary buffer. */
-export function gltfBoxes(boxes: GltfBox[], options: { texture?: boolean } = {}): { json: Record<string, unknown>; bin: Uint8Array } {
+function gltfBoxes(boxes: GltfBox[], options: { texture?: boolean } = {}): { json: Record<string, unknown>; bin: Uint8Array } {
   const chunks: Uint8Array[] = [];
   let offset = 0;
   const bufferViews: object[] = [];
@@ -94,26 +96,7 @@ export function gltfText(boxes: GltfBox[], options: { texture?: boolean } = {}):
   return new TextEncoder().encode(JSON.stringify({ ...json, buffers }));
 }
 
-/** As a .glb file. */
+/** As a .glb file (through the importer's own .gltf → GLB step, which GLTFLoader then reads). */
 export function glbBytes(boxes: GltfBox[], options: { texture?: boolean } = {}): Uint8Array {
-  const { json, bin } = gltfBoxes(boxes, options);
-  const pad = (b: Uint8Array, fill: number) => {
-    const out = new Uint8Array(Math.ceil(b.length / 4) * 4).fill(fill);
-    out.set(b);
-    return out;
-  };
-  const jsonBytes = pad(new TextEncoder().encode(JSON.stringify(json)), 0x20);
-  const binBytes = pad(bin, 0);
-  const out = new Uint8Array(12 + 8 + jsonBytes.length + 8 + binBytes.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, 0x46546c67, true);
-  view.setUint32(4, 2, true);
-  view.setUint32(8, out.length, true);
-  view.setUint32(12, jsonBytes.length, true);
-  view.setUint32(16, 0x4e4f534a, true);
-  out.set(jsonBytes, 20);
-  view.setUint32(20 + jsonBytes.length, binBytes.length, true);
-  view.setUint32(24 + jsonBytes.length, 0x004e4942, true);
-  out.set(binBytes, 28 + jsonBytes.length);
-  return out;
+  return new Uint8Array(embeddedGltfToGlb(new TextDecoder().decode(gltfText(boxes, options)), 'test.gltf'));
 }

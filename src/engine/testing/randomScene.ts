@@ -9,6 +9,7 @@
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { unit } from '../randomize/draw.ts';
+import { TEXTURE_NAMES } from '../randomize/textures.ts';
 import { matrixToTransform } from '../scene/hierarchy.ts';
 import {
   EARTH_GRAVITY,
@@ -238,7 +239,8 @@ export function randomScene(seed: number, index: number): SceneDocument {
     prim.geometry = geometry(d, path);
     prim.type = { box: 'Cube', sphere: 'Sphere', cylinder: 'Cylinder', capsule: 'Capsule', cone: 'Cone', plane: 'Plane', mesh: 'Mesh' }[prim.geometry.kind];
     const material = look(path);
-    if (material) prim.material = material;
+    // A quarter of the looks carry a bundled texture.
+    if (material) prim.material = d.chance(`${path}.textured`, 0.25) ? { ...material, texture: d.pick(`${path}.texture`, TEXTURE_NAMES) } : material;
     if (!inBody || d.chance(`${path}.collides`, 0.8)) {
       const approximations = ['none', 'convexHull', 'convexDecomposition', 'boundingSphere', 'boundingCube', 'meshSimplification'] as const;
       prim.collider = {

@@ -10,7 +10,7 @@ import { randomScene } from '../testing/randomScene.ts';
 import { importSnippet } from '../testing/usda.ts';
 import { exportUsda } from './export.ts';
 import { importUsd } from './import.ts';
-import { BOX_SIDES_OP } from './xform.ts';
+import { BOX_SIDES_OP, TEXTURE_ATTRIBUTE } from './xform.ts';
 
 const DEG = Math.PI / 180;
 
@@ -121,6 +121,7 @@ describe('exportUsda round trip on generated scenes', () => {
     expect(new Set(all.map((p) => p.collider?.approximation).filter(Boolean)).size).toBe(6);
     expect(all.some((p) => p.geometry?.kind === 'box' && p.geometry.size[0] !== p.geometry.size[1])).toBe(true);
     expect(all.some((p) => p.material && p.material.roughness !== 0.5)).toBe(true);
+    expect(new Set(all.map((p) => p.material?.texture).filter(Boolean)).size).toBeGreaterThan(4);
     expect(all.some((p) => p.labels['odd-taxonomy'])).toBe(true);
     expect(all.some((p) => p.camera) && all.some((p) => p.light)).toBe(true);
     const joints = scenes.flatMap((d) => d.joints);
@@ -260,6 +261,17 @@ describe('what the document has that plain USD has not', () => {
     const back = primIndex(importUsd(text, 'arm.usda').document).get(finger.path)!;
     expect(back.geometry).toEqual(finger.geometry);
     expect(approxDiff(back.transform.scale, [1, 1, 1], { rel: 1e-12 })).toEqual([]);
+  });
+
+  it('a bundled texture is a simloop:texture token on the gprim; an unknown name is left out with a warning', () => {
+    const finger = '/test_arm/finger_left/visual_0';
+    const textured = { ...base, prims: base.prims.map((p) => (p.path === finger ? { ...p, material: { color: [0.8, 0.2, 0.1] as [number, number, number], roughness: 0.5, metallic: 0, opacity: 1, texture: 'bricks' as const } } : p)) };
+    const text = exportUsda(textured);
+    expect(text).toContain(`token ${TEXTURE_ATTRIBUTE} = "bricks"`);
+    expect(primIndex(importUsd(text, 'arm.usda').document).get(finger)!.material).toEqual({ color: [0.8, 0.2, 0.1], roughness: 0.5, metallic: 0, opacity: 1, texture: 'bricks' });
+    const unknown = importUsd(text.replace('"bricks"', '"tartan"'), 'arm.usda');
+    expect(primIndex(unknown.document).get(finger)!.material!.texture).toBeUndefined();
+    expect(unknown.warnings).toEqual([`${finger}: ${TEXTURE_ATTRIBUTE} "tartan" is not a bundled texture (checker, stripes, dots, grid, bricks, noise, wood, marble); left untextured`]);
   });
 
   it('the importer treats that op as an ordinary scale on a Cube with children (where it would reach them)', () => {

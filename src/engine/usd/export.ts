@@ -41,7 +41,7 @@ import {
 } from '../scene/schema.ts';
 import { isAngular } from './import.ts';
 import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
-import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE } from './xform.ts';
+import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE, TEXTURE_ATTRIBUTE } from './xform.ts';
 
 /** The importer's factors (import.ts): degrees to radians, and per-degree gains to per-radian. */
 const DEG = Math.PI / 180;
@@ -350,6 +350,7 @@ function assignLooks(doc: SceneDocument, tree: PrimTree): Map<string, string> {
 function writeLook(node: Node, look: VisualMaterial, binding: string | undefined) {
   node.properties.push(`color3f[] primvars:displayColor = [${tuple(look.color)}]`);
   if (look.opacity !== 1) node.properties.push(`float[] primvars:displayOpacity = [${usdNumber(look.opacity)}]`);
+  if (look.texture) node.properties.push(`token ${TEXTURE_ATTRIBUTE} = ${usdString(look.texture)}`);
   if (binding) {
     api(node, 'MaterialBindingAPI');
     node.properties.push(`rel material:binding = <${binding}>`);

@@ -32,7 +32,8 @@ import { parentPath } from '../scene/hierarchy.ts';
 import { validateSceneDocument } from '../scene/document.ts';
 import { readUsdLayer, type UsdLayer } from './layer.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
-import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform } from './xform.ts';
+import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
+import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
 
 export interface UsdImportResult {
   document: SceneDocument;
@@ -231,6 +232,15 @@ function readVisualMaterial(ctx: Ctx, path: string): VisualMaterial | undefined 
   }
   const opacity = asNumbers(ctx.stage.attr(path, 'primvars:displayOpacity'));
   if (opacity && opacity.length >= 1) look.opacity = clamp01(opacity[0]!);
+  const texture = asString(ctx.stage.attr(path, TEXTURE_ATTRIBUTE));
+  if (texture !== undefined) {
+    if (isTextureName(texture)) {
+      look.texture = texture;
+      found = true;
+    } else {
+      warn(ctx, path, `${TEXTURE_ATTRIBUTE} "${texture}" is not a bundled texture (${TEXTURE_NAMES.join(', ')}); left untextured`);
+    }
+  }
 
   const materialPath = boundMaterial(ctx, path, 'material:binding');
   if (materialPath) {

@@ -19,6 +19,12 @@ export const BOX_SIDES_OP = 'xformOp:scale:simloopBoxSides';
 /** Marks a scope Simloop's exporter added for looks alone (export.ts); the importer leaves it out of the scene. */
 export const GENERATED_ATTRIBUTE = 'simloop:generatedLooks';
 
+/**
+ * A gprim's bundled procedural texture (randomize/textures.ts) by name, a token Simloop writes and
+ * reads; other USD tools ignore it and show the plain colour.
+ */
+export const TEXTURE_ATTRIBUTE = 'simloop:texture';
+
 /** The sides factor of a Cube written with BOX_SIDES_OP (see there), or undefined. */
 export function boxSides(stage: UsdStage, path: string): [number, number, number] | undefined {
   if (stage.typeName(path) !== 'Cube' || stage.xformOpOrder(path).at(-1) !== BOX_SIDES_OP || stage.children(path).length) return undefined;

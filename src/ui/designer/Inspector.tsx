@@ -25,6 +25,7 @@ import {
   type JointPatch,
 } from '../../engine/scene/edit.ts';
 import { DEFAULT_DENSITY } from '../../engine/physics/world.ts';
+import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
 import { primName } from '../../engine/scene/hierarchy.ts';
 import {
   Axis,
@@ -44,6 +45,8 @@ import {
 import {
   CLASS_TAXONOMY,
   DEFAULT_VISUAL_MATERIAL,
+  TEXTURE_CHOICES,
+  withTexture,
   VEC_AXES,
   cameraFovDegrees,
   classLabelText,
@@ -448,6 +451,10 @@ function MaterialSection({ prim, name, commit }: PrimSectionProps) {
       <NumberRow path={path} field="material.roughness" label="Roughness" value={material.roughness} rule={UNIT_RANGE} onCommit={(v) => set('roughness', 'roughness', v)} />
       <NumberRow path={path} field="material.metallic" label="Metallic" value={material.metallic} rule={UNIT_RANGE} onCommit={(v) => set('metallic', 'metallic', v)} />
       <NumberRow path={path} field="material.opacity" label="Opacity" value={material.opacity} rule={UNIT_RANGE} onCommit={(v) => set('opacity', 'opacity', v)} />
+      <Row label="Texture">
+        <SelectField path={path} field="material.texture" label="Texture" value={material.texture ?? NO_TEXTURE} options={TEXTURE_CHOICES}
+          onChange={(choice) => commit(`Set texture of ${name}`, 'material.texture', (doc) => setVisualMaterial(doc, path, withTexture(material, choice)))} />
+      </Row>
     </Section>
   );
 }

@@ -45,6 +45,8 @@ import {
   withMassValue,
   withPositionAxis,
   withVerticalAperture,
+  withTexture,
+  TEXTURE_CHOICES,
 } from './inspectorModel.ts';
 import { primitiveFields } from './primitives.ts';
 
@@ -351,5 +353,16 @@ describe('joints', () => {
     expect(inspectorTarget(doc, ['/World/Cube', '/World/Hinge'])).toMatchObject({ kind: 'joint', count: 2 });
     expect(inspectorTarget(doc, ['/World/Hinge', '/World/Ball'])).toMatchObject({ kind: 'prim', count: 2, prim: { path: '/World/Ball' } });
     expect(inspectorTarget(doc, ['/World/Gone'])).toEqual({ kind: 'none' });
+  });
+});
+
+describe('the texture field', () => {
+  it('offers none and every bundled texture; none leaves the look without a texture field', () => {
+    expect(TEXTURE_CHOICES).toEqual(['none', 'checker', 'stripes', 'dots', 'grid', 'bricks', 'noise', 'wood', 'marble']);
+    const look = { color: [0.5, 0.4, 0.3] as [number, number, number], roughness: 0.6, metallic: 0, opacity: 1 };
+    const textured = withTexture(look, 'bricks');
+    expect(textured).toEqual({ ...look, texture: 'bricks' });
+    expect(withTexture(textured, 'none')).toEqual(look);
+    expect('texture' in withTexture(textured, 'none')).toBe(false);
   });
 });

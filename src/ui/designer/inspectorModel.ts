@@ -27,7 +27,10 @@ import type {
   SceneDocument,
   Transform,
   Vec3,
+  VisualMaterial,
 } from '../../engine/scene/schema.ts';
+import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
+import { TEXTURE_NAMES, type TextureName } from '../../engine/randomize/textures.ts';
 import { isAngular } from '../../engine/usd/import.ts';
 
 const DEG = Math.PI / 180;
@@ -270,6 +273,15 @@ export function hasGeometryAxis(geometry: Geometry): geometry is Extract<Geometr
 // ------------------------------------------------------------------ visual material
 
 /** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */
+/** The texture select's choices: none, then the bundled procedural textures (randomize/textures.ts). */
+export const TEXTURE_CHOICES: readonly (TextureName | typeof NO_TEXTURE)[] = [NO_TEXTURE, ...TEXTURE_NAMES];
+
+/** The look with `choice` as its texture (none drops the field, as a look without one reads back). */
+export function withTexture(material: VisualMaterial, choice: TextureName | typeof NO_TEXTURE): VisualMaterial {
+  const { texture: _, ...rest } = material;
+  return choice === NO_TEXTURE ? rest : { ...rest, texture: choice };
+}
+
 export const DEFAULT_VISUAL_MATERIAL: NonNullable<Prim['material']> = { color: [0.7, 0.7, 0.72], roughness: 0.6, metallic: 0, opacity: 1 };
 
 // ------------------------------------------------------------------ physics

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Vector3 } from 'three';
 import { loadSceneFile } from '../../engine/load.ts';
 import { worldMatrices } from '../../engine/scene/hierarchy.ts';
+import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, parseRandomizationSpec } from '../../engine/randomize/spec.ts';
 import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized, withRenamedPrim } from './randomized.ts';
 
@@ -55,6 +56,26 @@ describe('randomization marked in the inspector', () => {
     const text = withRandomized('', 'cameras', '/World/Camera', 'fov', { uniform: [40, 50] });
     valid(text);
     expect(listRandomized(text)).toEqual([{ group: 'cameras', path: '/World/Camera', key: 'fov', distribution: { uniform: [40, 50] } }]);
+  });
+
+  it('randomizes the texture among the bundled ones, starting with the one it has; the draw replaces the authored texture', async () => {
+    const cube = { ...prim('/World/Objects/RedCube'), material: { ...prim('/World/Objects/RedCube').material!, texture: 'wood' as const } };
+    const doc = { ...tabletop, prims: tabletop.prims.map((p) => (p.path === cube.path ? cube : p)) };
+    const texture = RANDOMIZABLE.find((r) => r.key === 'texture')!;
+    const initial = texture.initial(cube, doc) as { choice: string[] };
+    expect(initial.choice[0]).toBe('wood');
+    expect([...initial.choice].sort()).toEqual(['bricks', 'checker', 'dots', 'grid', 'marble', 'noise', 'none', 'stripes', 'wood']);
+    const spec = parseRandomizationSpec(withRandomized('', 'objects', cube.path, 'texture', initial), 'r.yaml');
+    const drawn = new Set<string>();
+    for (let frame = 0; frame < 40; frame++) {
+      const sample = await sampleFrame(doc, spec, { seed: 3, frame });
+      const look = sample.scene.prims.find((p) => p.path === cube.path)!.material!;
+      // The document carries the draw, and the record agrees; "none" takes the authored one away.
+      expect(look.texture ?? 'none').toBe(sample.textures[cube.path] ?? 'none');
+      drawn.add(look.texture ?? 'none');
+    }
+    expect(drawn.size).toBeGreaterThan(6);
+    expect(drawn.has('none')).toBe(true);
   });
 
   it('refuses to rewrite a spec that is not valid YAML, saying where to fix it', () => {

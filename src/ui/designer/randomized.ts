@@ -11,6 +11,8 @@ import { isMap, isScalar, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq 
 import { Vector3 } from 'three';
 import { worldMatrices } from '../../engine/scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
+import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
+import { TEXTURE_NAMES } from '../../engine/randomize/textures.ts';
 
 export type SpecGroup = 'objects' | 'lights' | 'cameras';
 
@@ -56,6 +58,17 @@ export const RANDOMIZABLE: readonly Randomizable[] = [
     },
   },
   { key: 'roughness', group: 'objects', label: 'Roughness', applies: (p) => p.material !== undefined, initial: (p) => fraction(p.material!.roughness) },
+  {
+    // Any bundled texture, or none, starting with the one it has.
+    key: 'texture',
+    group: 'objects',
+    label: 'Texture',
+    applies: (p) => p.material !== undefined && p.geometry !== undefined,
+    initial: (p) => {
+      const now = p.material!.texture ?? NO_TEXTURE;
+      return { choice: [now, ...[NO_TEXTURE, ...TEXTURE_NAMES].filter((t) => t !== now)] };
+    },
+  },
   { key: 'metallic', group: 'objects', label: 'Metallic', applies: (p) => p.material !== undefined, initial: (p) => fraction(p.material!.metallic) },
   { key: 'mass', group: 'objects', label: 'Mass (kg)', applies: (p) => p.body?.type === 'dynamic' && p.mass?.mass !== undefined, initial: (p) => around(p.mass!.mass!, 0.5, 1.5) },
   { key: 'friction', group: 'objects', label: 'Friction', applies: (p) => p.collider !== undefined, initial: () => ({ uniform: [0.3, 1] }) },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type BufferGeometry, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, Vector3 } from 'three';
+import { type BufferGeometry, type DataTexture, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
 import { textureImage } from '../randomize/textures.ts';
 import { createSceneView, TEXTURE_SIZE } from './sceneView.ts';
@@ -77,10 +77,11 @@ describe('scene view', () => {
     const doc = { ...tabletop, prims: tabletop.prims.map(textured('/World/Objects/BlueBall', 'bricks')).map(textured('/World/Objects/RedCube', 'bricks')).map(textured('/World/Objects/GreenCan', 'wood')) };
     const view = createSceneView(doc, TABLETOP_BODIES);
     const map = (path: string) => (view.objects.get(path) as Mesh<BufferGeometry, MeshStandardMaterial>).material.map;
+    const pixels = (t: Texture | null) => (t as DataTexture).image.data;
     const bricks = map('/World/Objects/BlueBall')!;
-    expect(bricks.image.data).toEqual(textureImage('bricks', TEXTURE_SIZE));
+    expect(pixels(bricks)).toEqual(textureImage('bricks', TEXTURE_SIZE));
     expect(map('/World/Objects/RedCube')).toBe(bricks);
-    expect(map('/World/Objects/GreenCan')!.image.data).toEqual(textureImage('wood', TEXTURE_SIZE));
+    expect(pixels(map('/World/Objects/GreenCan'))).toEqual(textureImage('wood', TEXTURE_SIZE));
     expect(map('/World/Objects/YellowCapsule')).toBeNull();
     let disposed = 0;
     bricks.addEventListener('dispose', () => disposed++);

@@ -92,7 +92,13 @@ describe('extractSubtree', () => {
       ...doc,
       prims: doc.prims.map((p) => (p.path === '/World/Group' ? { ...p, type: 'PhysicsCollisionGroup' } : p)),
       collisionGroups: [{ path: '/World/Group', members: ['/World', '/World/B'], filteredGroups: [], invertFilteredGroups: false }],
-      joints: [jointWith('/World/A/hinge', { body0: '/World/A', body1: '/World/B' }), jointWith('/World/A/inner', { body0: '/World/A', body1: '/World/A/Child' }), jointWith('/World/B/far', { body0: '/World/B', body1: null })],
+      // A joint outside the subtree stays behind even when it joins bodies inside.
+      joints: [
+        jointWith('/World/A/hinge', { body0: '/World/A', body1: '/World/B' }),
+        jointWith('/World/A/inner', { body0: '/World/A', body1: '/World/A/Child' }),
+        jointWith('/World/B/far', { body0: '/World/B', body1: null }),
+        jointWith('/World/B/between', { body0: '/World/A', body1: '/World/A/Child' }),
+      ],
       filteredPairs: [['/World/A', '/World/A/Child'], ['/World/A', '/World/B']],
     };
     const a = extractSubtree(validateSceneDocument(doc, 'doc'), '/World/A');

@@ -2,9 +2,9 @@
  * One prim's subtree of a scene as a scene of its own: the robot of a robot-on-a-table scene, say,
  * so the designer can offer it as an asset. The subtree comes with what it needs from the rest of
  * the scene: the physics materials its colliders are bound to and the Scope/Material prims that
- * hold them, the collision groups its colliders belong to (members cut down to the subtree), joints
- * among its bodies (a side attached to a body outside becomes attached to the world), and filtered
- * pairs within it. The subtree's root becomes `/<its name>` with its world transform; prims taken
+ * hold them, the collision groups its colliders belong to (members cut down to the subtree), its
+ * own joints (a side attached to a body outside becomes attached to the world), and filtered pairs
+ * within it. The subtree's root becomes `/<its name>` with its world transform; prims taken
  * from outside it keep their place relative to the root's parent (`/World/Looks/Wood` for
  * `/World/Panda` becomes `/Panda/Looks/Wood`).
  */
@@ -57,10 +57,10 @@ export function extractSubtree(doc: SceneDocument, root: string): SceneDocument 
   for (const p of doc.prims) if (keepOutside.has(p.path)) prims.push(p);
 
   const bodies = new Set(doc.prims.filter((p) => inside(p.path) && p.body).map((p) => p.path));
+  // The subtree's own joints (joints are prims too); a side on a body outside goes to the world.
   const joints = doc.joints
-    .filter((j) => inside(j.path) || (bodies.has(j.body0 ?? '') && (j.body1 === null || bodies.has(j.body1))) || (bodies.has(j.body1 ?? '') && j.body0 === null))
-    .map((j) => ({ ...j, body0: j.body0 && bodies.has(j.body0) ? j.body0 : null, body1: j.body1 && bodies.has(j.body1) ? j.body1 : null }))
-    .filter((j) => j.body0 !== null || j.body1 !== null);
+    .filter((j) => inside(j.path))
+    .map((j) => ({ ...j, body0: j.body0 && bodies.has(j.body0) ? j.body0 : null, body1: j.body1 && bodies.has(j.body1) ? j.body1 : null }));
   const kept = new Set(prims.map((p) => p.path));
   const extracted: SceneDocument = {
     ...doc,

@@ -66,10 +66,21 @@ test('simloop eval writes results.json, episodes.jsonl and a video per episode; 
     }
 
     // Sim time: the same seed gives the same episodes.
-    const again = await run('eval', '--policy', POLICY, '--task', 'reach', '--episodes', '2', '--seed', '5', '--out', join(tmp, 'b'), '--ep', 'wasm', '--image-size', '64x48', '--no-videos', '--json');
+    const again = await run('eval', '--policy', POLICY, '--task', 'reach', '--episodes', '2', '--seed', '5', '--out', join(tmp, 'b'), '--ep', 'wasm', '--image-size', '64x48', '--no-videos', '--traces', '--json');
     assert.equal(again.code, 0, again.stderr);
     const strip = (l) => ({ ...l, video: null });
     assert.deepEqual(readFileSync(join(tmp, 'b', 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)), lines.map(strip));
+    // --traces: one line per control step, numbered from 1, with the action applied and where the tool is.
+    for (const l of lines) {
+      const rows = readFileSync(join(tmp, 'b', 'traces', `episode_${l.episode}.jsonl`), 'utf8').trim().split('\n').map((r) => JSON.parse(r));
+      assert.deepEqual(rows.map((r) => r.step), Array.from({ length: l.steps }, (_, i) => i + 1));
+      for (const r of rows) {
+        assert.equal(r.action.length, 7);
+        assert.equal(r.tool.length, 3);
+        assert.equal(r.tool_target.length, 3);
+        assert.ok(r.gripper_width >= 0);
+      }
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

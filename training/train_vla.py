@@ -69,11 +69,32 @@ def load_demos(paths, quantities):
                     # DART demos (simloop demos --action-noise): how far the commanded pose was off
                     # the expert's path at each step, which that step's action undoes.
                     'offset': np.asarray(obs['dart_offset'][()], dtype=np.float32) if 'dart_offset' in obs else np.zeros((len(actions), 6), np.float32),
+                    'fingers': np.asarray(obs['robot0_gripper_qpos'][()], dtype=np.float32).sum(axis=1),
                     'instruction': str(instruction),
                 })
     if not demos:
         sys.exit(f'no successful demos in {", ".join(paths)}')
     return demos
+
+
+def long_holds(d, keep=3, motion=5e-4, turn=5e-3):
+    """Steps of the expert's wait with the gripper closed beyond the first `keep`.
+
+    The expert waits a fixed 12 steps after closing before it lifts. The observations during that
+    wait barely change (the fingers squeeze a little), so a cloned policy cannot tell how long it
+    has waited: it averages "wait" and "lift" into a creep, and can stall there for good (what the
+    evaluation traces show). Dropping the wait past its first steps, as idle frames are dropped
+    from teleoperated data, makes "gripper closed on the cube" mean "lift". A step's own motion is
+    the path's (action + DART offset), not the correction.
+    """
+    path = d['actions'][:, :6] + d['offset']
+    holding = (np.linalg.norm(path[:, :3], axis=1) < motion) & (np.linalg.norm(path[:, 3:6], axis=1) < turn) & (d['actions'][:, 6] >= 0)
+    out = np.zeros(len(holding), dtype=bool)
+    run = 0
+    for t, h in enumerate(holding):
+        run = run + 1 if h else 0
+        out[t] = run > keep
+    return out
 
 
 def feature_stats(x):
@@ -150,6 +171,8 @@ def main():
     parser.add_argument('--n-action-steps', type=int, default=1)
     parser.add_argument('--state', default='joint_positions,finger_positions',
                         help=f'proprioceptive quantities, in order, from: {", ".join(STATE_SOURCES)}')
+    parser.add_argument('--hold-steps', type=int, default=3,
+                        help='steps of the expert\'s closed-gripper wait to keep (see long_holds); negative keeps them all')
     parser.add_argument('--temporal-ensemble', type=float, default=0.01, help='ACT coefficient; negative for none')
     args = parser.parse_args()
 
@@ -162,6 +185,14 @@ def main():
     if unknown or not quantities:
         sys.exit(f'--state: expected quantities from {", ".join(STATE_SOURCES)}, got "{args.state}"')
     demos = load_demos(args.hdf5, quantities)
+    dropped = 0
+    if args.hold_steps >= 0:
+        for d in demos:
+            keep = ~long_holds(d, args.hold_steps)
+            dropped += int((~keep).sum())
+            for key in ('state', 'actions', 'offset', 'fingers'):
+                d[key] = d[key][keep]
+            d['images'] = {c: v[keep] for c, v in d['images'].items()}
     size = demos[0]['images']['scene'].shape[1:3]
     for d in demos:
         for c in CAMERAS:
@@ -203,7 +234,7 @@ def main():
     tokens = torch.from_numpy(np.concatenate(tokens)).long()
     masks = torch.from_numpy(np.concatenate(masks)).long()
     n = chunks.shape[0]
-    print(f'{len(demos)} demos, {n} samples, images {size[1]}×{size[0]}, vocabulary {len(vocabulary)} words', flush=True)
+    print(f'{len(demos)} demos, {n} samples ({dropped} waiting steps dropped), images {size[1]}×{size[0]}, vocabulary {len(vocabulary)} words', flush=True)
 
     state_dim = states.shape[1]
     model = DemoVLA(len(vocabulary), (int(size[0]), int(size[1])), state_dim=state_dim)
@@ -264,7 +295,7 @@ def main():
     write('vocab.json', vocabulary)
     write('training.json', {
         'hdf5': [os.path.join(os.path.basename(os.path.dirname(os.path.abspath(p))), os.path.basename(p)) for p in args.hdf5], 'demos': len(demos), 'samples': n, 'steps': args.steps, 'batch': args.batch,
-        'lr': args.lr, 'seed': args.seed, 'state': quantities, 'seconds': round(time.time() - started, 1), 'torch': torch.__version__,
+        'lr': args.lr, 'seed': args.seed, 'state': quantities, 'hold_steps': args.hold_steps, 'dropped_waiting_steps': dropped, 'seconds': round(time.time() - started, 1), 'torch': torch.__version__,
         'parameters': sum(p.numel() for p in model.parameters()),
         'loss_every_100_steps': [round(sum(losses[i:i + 100]) / len(losses[i:i + 100]), 5) for i in range(0, len(losses), 100)],
     })

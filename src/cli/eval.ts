@@ -11,6 +11,8 @@
  *   <out>/episodes.jsonl   one line per episode: { episode, seed, success, steps, instruction,
  *                            target_instruction (when swapped), error, video }
  *   <out>/videos/episode_<k>_<success|failure>.mp4   the scene camera, one frame per control step
+ *   <out>/traces/episode_<k>.jsonl  with --traces: action, tool point (simulated and commanded),
+ *                                   gripper opening and target centre per control step
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -42,6 +44,8 @@ export interface EvalRequest {
   instructions?: InstructionMode;
   imageSize?: [number, number];
   videos?: boolean;
+  /** Write traces/episode_<k>.jsonl (one line per control step). */
+  traces?: boolean;
 }
 
 export interface EvalResults extends EvaluationSummary {
@@ -117,6 +121,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     instructions: request.instructions ?? 'given',
     imageSize: [width, height],
     videos: request.videos !== false,
+    traces: request.traces === true,
     warmup: 3,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });

@@ -28,7 +28,7 @@ export const USAGE = `usage:
                 [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
-               [--image-size WxH] [--no-videos] [--json]
+               [--image-size WxH] [--no-videos] [--traces] [--json]
   simloop compare <a/results.json> <b/results.json> [--json]
   simloop convert <in> <out.usda | out.simloop.json> [--json]
 
@@ -109,6 +109,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           clock: { type: 'string' },
           instructions: { type: 'string' },
           'no-videos': { type: 'boolean' },
+          traces: { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -254,7 +255,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   const tty = err.isTTY === true;
   let last = 0;
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, ...(imageSize ? { imageSize } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, ...(imageSize ? { imageSize } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;

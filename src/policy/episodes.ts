@@ -144,5 +144,23 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
   return results;
 }
 
+/**
+ * One control step of an episode, for `simloop eval --traces`: the action applied, the tool point
+ * where the simulation has it and where the controller's target puts it (they part when contact
+ * stops the arm), the gripper's opening, and the target object's centre. World frame, metres.
+ */
+export function stepTrace(episode: Episode, action: Float64Array) {
+  const r = (v: number) => Number(v.toPrecision(6));
+  const xyz = (v: { x: number; y: number; z: number }) => [r(v.x), r(v.y), r(v.z)];
+  return {
+    step: episode.steps,
+    action: Array.from(action, r),
+    tool: xyz(episode.arm.measuredEe().position),
+    tool_target: xyz(episode.arm.targetEe().position),
+    gripper_width: r(episode.arm.state().gripperWidth),
+    target: episode.target ? xyz(episode.position(episode.target)) : null,
+  };
+}
+
 /** The file name `simloop eval` and the studio give an episode's video. */
 export const episodeVideoName = (result: PolicyEpisodeResult) => `episode_${result.index}_${result.success ? 'success' : 'failure'}.mp4`;

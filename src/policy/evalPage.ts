@@ -3,8 +3,9 @@
  * (Rapier, the robot's cameras rendered by three.js on an OffscreenCanvas), the policy in its
  * worker (onnxruntime-web, WebGPU first), the closed loop of src/engine/policy/closedLoop.ts, and
  * one MP4 of the scene camera per episode (WebCodecs) written through Node's sink as
- * videos/episode_<k>_<success|failure>.mp4. Node writes results.json and episodes.jsonl from the
- * answer (src/cli/eval.ts).
+ * videos/episode_<k>_<success|failure>.mp4, and with traces one line per control step as
+ * traces/episode_<k>.jsonl. Node writes results.json and episodes.jsonl from the answer
+ * (src/cli/eval.ts).
  */
 import * as Comlink from 'comlink';
 import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../workers/policy.worker.ts';
@@ -15,7 +16,8 @@ import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { FrameRenderer } from '../engine/render/frameRenderer.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
-import { episodeVideoName, policyDriver, runBrowserEpisodes, warmUp } from './episodes.ts';
+import type { Episode } from '../engine/tasks/episode.ts';
+import { episodeVideoName, policyDriver, runBrowserEpisodes, stepTrace, warmUp } from './episodes.ts';
 
 export interface EvalPageRequest {
   taskId: string;
@@ -32,6 +34,8 @@ export interface EvalPageRequest {
   /** The size the robot's cameras render at (the policy's inputs are fitted from it; videos use it). */
   imageSize: [number, number];
   videos: boolean;
+  /** Write traces/episode_<k>.jsonl: one line per control step (see stepTrace). */
+  traces: boolean;
   warmup: number;
 }
 
@@ -69,6 +73,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     await warmUp(infer, [width, height], request.warmup);
     const policy = policyDriver(manifest, opened.provider, infer);
     const results: EvalPageResult['episodes'] = [];
+    let trace: string[] = [];
     const t0 = performance.now();
     await runBrowserEpisodes(
       {
@@ -82,11 +87,16 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         instructions: request.instructions,
         imageSize: request.imageSize,
         videos: request.videos,
+        ...(request.traces ? { onStep: (episode: Episode, action: Float64Array) => void trace.push(JSON.stringify(stepTrace(episode, action))) } : {}),
         onEpisode: async (result, video) => {
           let path: string | null = null;
           if (video) {
             path = `videos/${episodeVideoName(result)}`;
             await sink.write(path, video);
+          }
+          if (request.traces) {
+            await sink.write(`traces/episode_${result.index}.jsonl`, new TextEncoder().encode(trace.map((l) => `${l}\n`).join('')));
+            trace = [];
           }
           results.push({ ...result, video: path });
           onProgress({ done: results.length, total: request.episodes, successes: results.filter((r) => r.success).length, provider: opened.provider });

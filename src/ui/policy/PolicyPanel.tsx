@@ -54,7 +54,7 @@ function Live({ live }: { live: LiveEpisode }) {
   const rate = achievedRate(live);
   const p50 = quantile(live.latencies, 0.5);
   const last = live.latencies[live.latencies.length - 1] ?? Number.NaN;
-  const outcome = live.result ? (live.result.success ? 'success' : live.result.error ? `errored: ${live.result.error}` : 'failure') : live.success ? 'success' : 'running';
+  const outcome = live.result ? (live.result.success ? 'success' : live.result.error ? `errored: ${live.result.error}` : `failure: ${OUTCOME_WORDS[live.result.outcome]}`) : live.success ? 'success' : 'running';
   return (
     <div className="policy-live" aria-live="polite">
       <p data-testid="policy-instruction">

@@ -53,6 +53,10 @@ test('training smoke test: demos → a few training steps → export → the run
     assert.equal(report.demos, JSON.parse(demos.stdout).successes + JSON.parse(dart.stdout).successes);
     assert.ok(JSON.parse(dart.stdout).successes >= 1);
     assert.equal(report.steps, 3);
+    // The expert's closed-gripper wait is cut to 3 steps: a clean demonstration holds still with the
+    // gripper closed for 13 steps (the close, then 12 of waiting), of which the last 10 are dropped.
+    assert.equal(report.hold_steps, 3);
+    assert.ok(report.dropped_waiting_steps >= 10 * JSON.parse(demos.stdout).successes, `dropped ${report.dropped_waiting_steps}`);
     const policy = resolvePolicy(manifest, 'policy.json', read);
     const session = await ort.InferenceSession.create(join(pkg, 'policy.onnx'));
     const runtime = PolicyRuntime.create(policy, session, (t, d, dims) => new ort.Tensor(t, d, dims), 'policy.json');
@@ -70,4 +74,31 @@ test('training smoke test: demos → a few training steps → export → the run
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('the trainer drops a closed-gripper wait past its first steps, judging stillness by the path (action + DART offset)', { skip: SKIP, timeout: 60_000 }, () => {
+  // Steps: 2 moving, 5 still and closed, 1 moving closed, 2 still closed; the DART demo's step 3
+  // corrects an offset (its action is not zero) but its path is still.
+  const script = `
+import sys, json
+sys.path.insert(0, 'training')
+import numpy as np
+from train_vla import long_holds
+a = np.zeros((10, 7), np.float32)
+a[:2, 1] = -0.006
+a[:, 6] = [-1, -1, 1, 1, 1, 1, 1, 1, 1, 1]
+a[7, 1] = 0.006
+offset = np.zeros((10, 6), np.float32)
+clean = long_holds({'actions': a, 'offset': offset}, keep=2)
+dart = a.copy(); dart[3, 0] = 0.01; off = offset.copy(); off[3, 0] = -0.01
+noisy = long_holds({'actions': dart, 'offset': off}, keep=2)
+print(json.dumps([clean.astype(int).tolist(), noisy.astype(int).tolist(), long_holds({'actions': a, 'offset': offset}, keep=0).astype(int).tolist()]))
+`;
+  const run = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), [
+    [0, 0, 0, 0, 1, 1, 1, 0, 0, 0],
+    [0, 0, 0, 0, 1, 1, 1, 0, 0, 0],
+    [0, 0, 1, 1, 1, 1, 1, 0, 1, 1],
+  ]);
 });

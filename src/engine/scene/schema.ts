@@ -134,6 +134,11 @@ export const Camera = z.object({
   focalLength: finite.positive(),
   horizontalAperture: finite.positive(),
   verticalAperture: finite.positive(),
+  /**
+   * Pixels [width, height] of the images rendered from this camera (USD keeps it on a UsdRender
+   * RenderProduct that names the camera); absent means the job's or tool's own size.
+   */
+  resolution: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
 });
 export type Camera = z.infer<typeof Camera>;
 

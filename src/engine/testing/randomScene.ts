@@ -309,6 +309,8 @@ export function randomScene(seed: number, index: number): SceneDocument {
         focalLength,
         horizontalAperture,
         verticalAperture,
+        // Half of them with the size of the images rendered from them (a UsdRender RenderProduct).
+        ...(d.chance(`${path}.sized`, 0.5) ? { resolution: [d.int(`${path}.width`, 16, 1920), d.int(`${path}.height`, 16, 1080)] as [number, number] } : {}),
       },
     });
   }

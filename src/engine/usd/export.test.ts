@@ -124,6 +124,7 @@ describe('exportUsda round trip on generated scenes', () => {
     expect(new Set(all.map((p) => p.material?.texture).filter(Boolean)).size).toBeGreaterThan(4);
     expect(all.some((p) => p.labels['odd-taxonomy'])).toBe(true);
     expect(all.some((p) => p.camera) && all.some((p) => p.light)).toBe(true);
+    expect(all.some((p) => p.camera?.resolution) && all.some((p) => p.camera && !p.camera.resolution)).toBe(true);
     const joints = scenes.flatMap((d) => d.joints);
     expect(joints.some((j) => j.limits.some((l) => l.low === null)) && joints.some((j) => j.drives.some((d) => d.maxForce === null))).toBe(true);
     expect(scenes.some((d) => d.collisionGroups.length) && scenes.some((d) => d.filteredPairs.length)).toBe(true);
@@ -272,6 +273,21 @@ describe('what the document has that plain USD has not', () => {
     const unknown = importUsd(text.replace('"bricks"', '"tartan"'), 'arm.usda');
     expect(primIndex(unknown.document).get(finger)!.material!.texture).toBeUndefined();
     expect(unknown.warnings).toEqual([`${finger}: ${TEXTURE_ATTRIBUTE} "tartan" is not a bundled texture (checker, stripes, dots, grid, bricks, noise, wood, marble); left untextured`]);
+  });
+
+  it('a camera`s resolution is a UsdRender RenderProduct naming it, in a scope the importer leaves out', () => {
+    const camera = { projection: 'perspective' as const, fovY: 0.8, aspect: 4 / 3, near: 0.05, far: 100, focalLength: 18, horizontalAperture: 20.955, verticalAperture: 15.716, resolution: [640, 480] as [number, number] };
+    const doc = { ...base, prims: [...base.prims, { path: '/Cam', type: 'Camera', transform: { position: [0, 1, 2] as [number, number, number], orientation: [0, 0, 0, 1] as [number, number, number, number], scale: [1, 1, 1] as [number, number, number] }, visible: true, labels: {}, articulationRoot: false, camera }] };
+    const text = exportUsda(doc);
+    expect(text).toMatch(/def Scope "Render"[\s\S]*def RenderProduct "Product_0"[\s\S]*rel camera = <\/Cam>[\s\S]*uniform int2 resolution = \(640, 480\)/);
+    const back = importUsd(text, 'cam.usda');
+    expect(back.warnings).toEqual([]);
+    expect(back.document.prims.map((p) => p.path)).toEqual(doc.prims.map((p) => p.path));
+    expect(primIndex(back.document).get('/Cam')!.camera!.resolution).toEqual([640, 480]);
+    // A product with an unusable size is reported, and the camera keeps none.
+    const bad = importUsd(text.replace('(640, 480)', '(640, 0)'), 'cam.usda');
+    expect(primIndex(bad.document).get('/Cam')!.camera!.resolution).toBeUndefined();
+    expect(bad.warnings).toEqual(['/Render/Product_0: resolution must be two whole numbers of pixels > 0, got [640,0]; /Cam keeps no resolution']);
   });
 
   it('the importer treats that op as an ordinary scale on a Cube with children (where it would reach them)', () => {

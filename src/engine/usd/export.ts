@@ -591,6 +591,18 @@ export function exportUsda(doc: SceneDocument): string {
     node.properties.push(`rel physics:filteredPairs = ${pathList(others)}`);
   }
 
+  // Camera resolutions as UsdRender RenderProducts (as Replicator's render products), in a scope
+  // marked generated so that Simloop's importer reads them and leaves the scope out of the scene.
+  const sized = doc.prims.filter((p) => p.camera?.resolution);
+  if (sized.length) {
+    const root = tree.freeRoot('Render');
+    tree.ensure(root, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
+    sized.forEach((prim, k) => {
+      const [w, h] = prim.camera!.resolution!;
+      tree.ensure(`${root}/Product_${k}`, 'RenderProduct').properties.push(`rel camera = <${prim.path}>`, `uniform int2 resolution = (${w}, ${h})`);
+    });
+  }
+
   const scene = doc.prims.find((p) => p.type === 'PhysicsScene');
   const earth = doc.gravity[0] === 0 && doc.gravity[1] === -EARTH_GRAVITY && doc.gravity[2] === 0;
   if (scene || !earth) writeGravity(scene ? tree.get(scene.path)! : tree.ensure(tree.freeRoot('PhysicsScene'), 'PhysicsScene'), doc.gravity);

@@ -90,6 +90,8 @@ interface Ctx {
   warnings: string[];
   /** World matrices in Simloop space (metres, Y-up), filled during the walk. */
   world: Map<string, Matrix4>;
+  /** Camera path → [width, height] from the UsdRender RenderProducts that name it. */
+  resolutions: Map<string, [number, number]>;
 }
 
 function warn(ctx: Ctx, path: string, message: string) {
@@ -332,6 +334,28 @@ function readCamera(ctx: Ctx, path: string): Camera {
     horizontalAperture: h,
     verticalAperture: v,
   };
+}
+
+/**
+ * The image size of each camera a UsdRender RenderProduct names (`rel camera`, `uniform int2
+ * resolution`), as Replicator and the exporter write them. A product without a usable size or
+ * camera is skipped with a warning; the first product naming a camera wins.
+ */
+function readRenderProducts(ctx: Ctx, order: readonly string[]) {
+  for (const path of order) {
+    if (ctx.stage.typeName(path) !== 'RenderProduct') continue;
+    const camera = ctx.stage.rel(path, 'camera')[0];
+    const resolution = asNumbers(ctx.stage.attr(path, 'resolution'));
+    if (!camera) {
+      warn(ctx, path, 'a RenderProduct without a camera relationship; its resolution is not used');
+      continue;
+    }
+    if (!resolution || resolution.length !== 2 || !resolution.every((v) => Number.isInteger(v) && v > 0)) {
+      warn(ctx, path, `resolution must be two whole numbers of pixels > 0, got ${JSON.stringify(ctx.stage.attr(path, 'resolution') ?? null)}; ${camera} keeps no resolution`);
+      continue;
+    }
+    if (!ctx.resolutions.has(camera)) ctx.resolutions.set(camera, [resolution[0]!, resolution[1]!]);
+  }
 }
 
 function readLight(ctx: Ctx, path: string, kind: Light['kind']): Light {
@@ -609,6 +633,7 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   const rawKpu = meta.kilogramsPerUnit ?? 1;
   const upAxis = meta.upAxis ?? 'Y';
   const ctx: Ctx = {
+    resolutions: new Map(),
     stage,
     mpu: rawMpu > 0 && Number.isFinite(rawMpu) ? rawMpu : 0.01,
     kpu: rawKpu > 0 && Number.isFinite(rawKpu) ? rawKpu : 1,
@@ -660,6 +685,7 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   // A scope Simloop's exporter added for looks alone (export.ts) is not part of the scene: the
   // looks it holds are read through the gprims' bindings.
   const generated = order.filter((p) => asBool(stage.attr(p, GENERATED_ATTRIBUTE)) === true);
+  readRenderProducts(ctx, order);
   const isGenerated = (path: string) => generated.some((g) => path === g || path.startsWith(`${g}/`));
 
   for (const path of order) {
@@ -700,7 +726,11 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
       if (!GPRIMS.has(type)) warn(ctx, path, `PhysicsCollisionAPI on a "${type || 'typeless'}" prim has no shape; ignored`);
       else if (prim.geometry) prim.collider = readCollider(ctx, path, physicsMaterials);
     }
-    if (type === 'Camera') prim.camera = readCamera(ctx, path);
+    if (type === 'Camera') {
+      prim.camera = readCamera(ctx, path);
+      const resolution = ctx.resolutions.get(path);
+      if (resolution) prim.camera.resolution = resolution;
+    }
     if (type in LIGHTS) prim.light = readLight(ctx, path, LIGHTS[type]!);
     if (type === 'PhysicsScene') {
       if (physicsScene) warn(ctx, path, `a second PhysicsScene; using ${physicsScene}`);

@@ -16,7 +16,7 @@ const DEG = Math.PI / 180;
  */
 export const BOX_SIDES_OP = 'xformOp:scale:simloopBoxSides';
 
-/** Marks a scope Simloop's exporter added for looks alone (export.ts); the importer leaves it out of the scene. */
+/** Marks a scope Simloop's exporter added for looks or render products alone (export.ts); the importer reads what it needs from it and leaves it out of the scene. */
 export const GENERATED_ATTRIBUTE = 'simloop:generatedLooks';
 
 /**

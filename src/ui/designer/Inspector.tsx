@@ -47,6 +47,9 @@ import {
   DEFAULT_VISUAL_MATERIAL,
   TEXTURE_CHOICES,
   withTexture,
+  formatResolution,
+  parseResolution,
+  withResolution,
   VEC_AXES,
   cameraFovDegrees,
   classLabelText,
@@ -594,6 +597,10 @@ function CameraSection({ prim, name, commit, camera }: PrimSectionProps & { came
         onCommit={(v) => set('aperture', 'horizontalAperture', withHorizontalAperture(camera, v))} />
       <NumberRow path={path} field="camera.verticalAperture" label="Vertical aperture (mm)" value={camera.verticalAperture} rule={positive('millimetres')}
         onCommit={(v) => set('aperture', 'verticalAperture', withVerticalAperture(camera, v))} />
+      <Row label="Resolution (px)">
+        <CommitInput path={path} field="camera.resolution" label="Resolution (px)" shown={formatResolution(camera.resolution)} parse={parseResolution} placeholder="the job's size" numeric={false}
+          onCommit={(resolution) => set('resolution', 'resolution', withResolution(camera, resolution))} />
+      </Row>
       <NumberRow path={path} field="camera.near" label="Near (m)" value={camera.near} rule={positive('metres')} onCommit={(near) => set('near plane', 'near', { ...camera, near })} />
       <NumberRow path={path} field="camera.far" label="Far (m)" value={camera.far} rule={positive('metres')} onCommit={(far) => set('far plane', 'far', { ...camera, far })} />
     </Section>

@@ -47,6 +47,9 @@ import {
   withVerticalAperture,
   withTexture,
   TEXTURE_CHOICES,
+  parseResolution,
+  withResolution,
+  formatResolution,
 } from './inspectorModel.ts';
 import { primitiveFields } from './primitives.ts';
 
@@ -364,5 +367,34 @@ describe('the texture field', () => {
     expect(textured).toEqual({ ...look, texture: 'bricks' });
     expect(withTexture(textured, 'none')).toEqual(look);
     expect('texture' in withTexture(textured, 'none')).toBe(false);
+  });
+});
+
+describe('a camera`s resolution', () => {
+  const camera: Camera = { projection: 'perspective', fovY: 0.7, aspect: 1.5, near: 0.1, far: 100, focalLength: 24, horizontalAperture: 36, verticalAperture: 24 };
+
+  it('keeps pixels square: the vertical aperture, aspect and field of view follow the size', () => {
+    const sized = withResolution(camera, [640, 480]);
+    expect(sized.resolution).toEqual([640, 480]);
+    expect(sized.horizontalAperture).toBe(36);
+    expect(sized.verticalAperture).toBeCloseTo(27, 12);
+    expect(sized.aspect).toBeCloseTo(4 / 3, 12);
+    expect(sized.fovY).toBeCloseTo(2 * Math.atan(27 / 48), 12);
+    // None: the job's size again, the lens as it was left.
+    const { resolution: _, ...unsized } = sized;
+    expect(withResolution(sized, null)).toEqual(unsized);
+    expect('resolution' in withResolution(sized, null)).toBe(false);
+  });
+
+  it('reads width×height, and refuses what is not', () => {
+    expect(parseResolution('640×480')).toEqual({ ok: true, value: [640, 480] });
+    expect(parseResolution(' 1280x720 ')).toEqual({ ok: true, value: [1280, 720] });
+    expect(parseResolution('256 256')).toEqual({ ok: true, value: [256, 256] });
+    expect(parseResolution('')).toEqual({ ok: true, value: null });
+    expect(parseResolution('640')).toEqual({ ok: false, reason: 'expected width×height in pixels, like 640×480, got "640"' });
+    expect(parseResolution('0×480')).toEqual({ ok: false, reason: 'both sides must be at least 1 pixel, got 0×480' });
+    expect(parseResolution('20000×10')).toEqual({ ok: false, reason: 'at most 16384 pixels a side, got 20000×10' });
+    expect(formatResolution([640, 480])).toBe('640×480');
+    expect(formatResolution(undefined)).toBe('');
   });
 });

@@ -422,6 +422,33 @@ export function withHorizontalAperture(camera: Camera, horizontalAperture: numbe
   return { ...camera, horizontalAperture, aspect: horizontalAperture / camera.verticalAperture };
 }
 
+/**
+ * The camera rendering images of `resolution` pixels (null: the job's own size). Pixels stay
+ * square: the horizontal aperture stays, the vertical one becomes horizontal · height / width, and
+ * the aspect and field of view follow, as Isaac Sim does when a render product's size changes.
+ */
+export function withResolution(camera: Camera, resolution: [number, number] | null): Camera {
+  const { resolution: _, ...rest } = camera;
+  if (!resolution) return rest;
+  const [width, height] = resolution;
+  const verticalAperture = (camera.horizontalAperture * height) / width;
+  return { ...rest, resolution: [width, height], verticalAperture, aspect: width / height, fovY: fovFromFocalLength(camera.focalLength, verticalAperture) };
+}
+
+/** "640×480" (or 640x480, 640 480) → [640, 480]; empty → null (no resolution of its own). */
+export function parseResolution(text: string): ParseResult<[number, number] | null> {
+  const t = text.trim();
+  if (t === '') return { ok: true, value: null };
+  const m = /^(\d+)\s*(?:[x×,]|\s)\s*(\d+)$/i.exec(t);
+  if (!m) return { ok: false, reason: `expected width×height in pixels, like 640×480, got ${JSON.stringify(t)}` };
+  const [w, h] = [Number(m[1]), Number(m[2])];
+  if (w < 1 || h < 1) return { ok: false, reason: `both sides must be at least 1 pixel, got ${w}×${h}` };
+  if (w > 16384 || h > 16384) return { ok: false, reason: `at most 16384 pixels a side, got ${w}×${h}` };
+  return { ok: true, value: [w, h] };
+}
+
+export const formatResolution = (resolution: [number, number] | undefined): string => (resolution ? `${resolution[0]}×${resolution[1]}` : '');
+
 // ------------------------------------------------------------------ joints
 
 /** The dof a revolute or prismatic joint's single limit and drive use (as the USD importer writes them). */

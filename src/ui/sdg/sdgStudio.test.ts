@@ -191,6 +191,20 @@ describe('randomize panel', () => {
     expect(terminated()).toBe(1);
     expect(state.generate.form.datasetName).toBe('other-001');
   });
+
+  it('takes the frame size from the scene camera`s resolution, on open and after an edit', () => {
+    const { studioStore, store } = setup();
+    expect(store.getState().generate.form).toMatchObject({ width: '32', height: '24' }); // as setup() sets it
+    const sized = (generation: number, opened: number, resolution: [number, number]) => {
+      const scene = tabletop(generation);
+      const prims = scene.document.prims.map((p) => (p.camera ? { ...p, camera: { ...p.camera, resolution } } : p));
+      return { ...scene, opened, document: { ...scene.document, prims } };
+    };
+    studioStore.setState({ scene: sized(2, 2, [320, 240]) });
+    expect(store.getState().generate.form).toMatchObject({ width: '320', height: '240' });
+    studioStore.setState({ scene: sized(3, 2, [128, 96]) }); // the same scene, edited
+    expect(store.getState().generate.form).toMatchObject({ width: '128', height: '96' });
+  });
 });
 
 describe('generate panel', () => {

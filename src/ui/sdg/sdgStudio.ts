@@ -162,6 +162,15 @@ export function createSdgStudio(store: SdgStore, studioStore: StudioStore, host:
     const spec = specForScene(loaded.fileName, projectSpec(loaded) ?? host.bundledSpec(loaded.fileName), loaded.document);
     set((s) => ({ sceneGeneration: loaded.generation, spec, preview: { ...s.preview, busy: false, error: null, shown: null, camera: 0 } }));
     suggestName(true); // a new scene proposes a new name
+    followCameraResolution(loaded);
+  }
+
+  /** The frame size follows the scene camera's own resolution (its render product), when it has one. */
+  function followCameraResolution(loaded: LoadedScene) {
+    const resolution = loaded.document.prims.find((p) => p.camera)?.camera?.resolution;
+    if (!resolution) return;
+    const [width, height] = resolution.map(String) as [string, string];
+    set((s) => (s.generate.form.width === width && s.generate.form.height === height ? s : { generate: { ...s.generate, form: { ...s.generate.form, width, height } } }));
   }
 
   /**
@@ -173,6 +182,7 @@ export function createSdgStudio(store: SdgStore, studioStore: StudioStore, host:
     const { spec } = store.getState();
     const check = checkSpec(spec.text, spec.file, loaded.document);
     set((s) => ({ sceneGeneration: loaded.generation, spec: { ...s.spec, error: check.ok ? null : check.error } }));
+    followCameraResolution(loaded);
   }
 
   let lastScene = scene();

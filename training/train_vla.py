@@ -47,6 +47,7 @@ def words(text):
 def load_demos(paths, quantities):
     """Successful demos from robomimic-style files: images, state, actions, instruction."""
     demos = []
+    keys = [STATE_SOURCES[q] for q in quantities]
     for path in paths:
         with h5py.File(path, 'r') as f:
             for name in sorted(f['data'].keys(), key=lambda n: int(n.split('_')[1])):
@@ -54,7 +55,6 @@ def load_demos(paths, quantities):
                 if int(d.attrs.get('success', 1)) != 1:
                     continue
                 obs = d['obs']
-                keys = [STATE_SOURCES[q] for q in quantities]
                 missing = [k for k in [f'{c}_image' for c in CAMERAS] + keys if k not in obs]
                 if missing:
                     sys.exit(f'{path}: data/{name}/obs has no {", ".join(missing)} (record with cameras: simloop demos without --no-cameras)')
@@ -69,7 +69,6 @@ def load_demos(paths, quantities):
                     # DART demos (simloop demos --action-noise): how far the commanded pose was off
                     # the expert's path at each step, which that step's action undoes.
                     'offset': np.asarray(obs['dart_offset'][()], dtype=np.float32) if 'dart_offset' in obs else np.zeros((len(actions), 6), np.float32),
-                    'fingers': np.asarray(obs['robot0_gripper_qpos'][()], dtype=np.float32).sum(axis=1),
                     'instruction': str(instruction),
                 })
     if not demos:
@@ -190,7 +189,7 @@ def main():
         for d in demos:
             keep = ~long_holds(d, args.hold_steps)
             dropped += int((~keep).sum())
-            for key in ('state', 'actions', 'offset', 'fingers'):
+            for key in ('state', 'actions', 'offset'):
                 d[key] = d[key][keep]
             d['images'] = {c: v[keep] for c, v in d['images'].items()}
     size = demos[0]['images']['scene'].shape[1:3]

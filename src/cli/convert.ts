@@ -6,9 +6,7 @@
  */
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { InputError } from '../engine/errors.ts';
-import { gltfAsset, isGltfAsset } from '../engine/gltfAsset.ts';
-import { loadSceneFile } from '../engine/load.ts';
-import { isMeshAsset, meshAsset } from '../engine/meshAsset.ts';
+import { loadAssetFile } from '../engine/assetFile.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, PROJECT_SCHEMA_ID, serializeProject } from '../engine/scene/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
@@ -86,12 +84,8 @@ export async function runConvert(input: string, output: string): Promise<{ summa
     scene = project.scene;
     randomize = project.randomize;
     if (randomize !== null && format === 'usda') warnings = [`${input}: the randomization spec has no place in USD; ${output} holds the scene only`];
-  } else if (isGltfAsset(input)) {
-    ({ document: scene, warnings } = await gltfAsset(bytes, input));
-  } else if (isMeshAsset(input)) {
-    ({ document: scene, warnings } = meshAsset(bytes, input));
   } else {
-    ({ document: scene, warnings } = loadSceneFile(bytes, input, { resolveMesh: meshResolverForFile(input) }));
+    ({ document: scene, warnings } = await loadAssetFile(bytes, input, { resolveMesh: meshResolverForFile(input) }));
   }
   let text: string;
   try {

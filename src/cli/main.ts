@@ -14,7 +14,7 @@ import { meshResolverForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
 import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
 import { readInputFile, runConvert } from './convert.ts';
-import { OUTCOME_WORDS, type Outcome } from '../engine/tasks/outcome.ts';
+import { describeFailures } from '../engine/tasks/outcome.ts';
 
 export const USAGE = `usage:
   simloop inspect <file> [--json]
@@ -265,9 +265,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   );
   if (tty) err.write('\n');
   const [lo, hi] = results.ci95.map((v) => (100 * v).toFixed(1));
-  const failures = Object.entries(results.outcomes)
-    .filter(([k]) => k !== 'success')
-    .map(([k, n]) => `${n} ${OUTCOME_WORDS[k as Outcome]}`);
+  const failures = describeFailures(results.outcomes);
   out.write(
     values.json
       ? `${JSON.stringify(results)}\n`

@@ -154,11 +154,7 @@ export async function gltfAsset(bytes: Uint8Array, fileName: string): Promise<Lo
   const gltf = await parseGltf(bytes, fileName);
   const base = fileName.slice(fileName.lastIndexOf('/') + 1);
   const root = usdIdentifier(base.replace(/\.[^.]*$/, '') || 'model');
-  let doc: SceneDocument = {
-    ...emptyDocument(fileName),
-    source: { file: fileName, format: 'json', metersPerUnit: 1, kilogramsPerUnit: 1, upAxis: 'Y' },
-  };
-  doc = addPrim(doc, null, root, {
+  let doc: SceneDocument = addPrim(emptyDocument(fileName), null, root, {
     body: { type: 'dynamic', enabled: true, linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0], startsAsleep: false },
     mass: { density: DENSITY },
   });

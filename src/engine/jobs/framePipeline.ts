@@ -16,7 +16,8 @@ import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spe
 import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
-import { LabelMaterialCache, TextureCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
+import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
+import { TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
 import type { FrameRecord } from './finalize.ts';
@@ -97,7 +98,7 @@ export class FramePipeline {
 
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textures: sample.textures, textureCache: this.textures, labelMaterials: this.labelMaterials });
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');

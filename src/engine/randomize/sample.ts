@@ -57,7 +57,7 @@ export interface FrameSample {
   background: Vec3;
   /** A bundled texture drawn over the background, or null. */
   backgroundImage: string | null;
-  /** Prim path (of a prim with geometry) → bundled texture name (textures.ts). */
+  /** Prim path (of a prim with geometry) → the bundled texture drawn for it (textures.ts); the looks in `scene` carry them too. */
   textures: Record<string, string>;
   /** Parameter path → drawn value (numbers to 7 significant digits), for frames.jsonl. */
   randomized: Record<string, unknown>;

@@ -21,7 +21,6 @@ import {
   Quaternion,
   RepeatWrapping,
   SRGBColorSpace,
-  type Texture,
   Vector3,
 } from 'three';
 import { textureImage } from '../randomize/textures.ts';
@@ -75,10 +74,24 @@ export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
 
 const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
-/** A bundled texture by name, as a three texture (sRGB, repeating). */
-export type TextureLookup = (name: string) => Texture;
+/** Bundled textures by name, made once each; used for object maps and backgrounds alike. */
+export class TextureCache {
+  private readonly byName = new Map<string, DataTexture>();
+  get(name: string): DataTexture {
+    let texture = this.byName.get(name);
+    if (!texture) {
+      texture = bundledTexture(name);
+      this.byName.set(name, texture);
+    }
+    return texture;
+  }
+  dispose(): void {
+    for (const texture of this.byName.values()) texture.dispose();
+    this.byName.clear();
+  }
+}
 
-function material(prim: Prim, texture: TextureLookup): MeshStandardMaterial {
+function material(prim: Prim, textures: TextureCache): MeshStandardMaterial {
   const m = prim.material;
   const [r, g, b] = m?.color ?? DEFAULT_COLOR;
   const result = new MeshStandardMaterial({
@@ -90,7 +103,7 @@ function material(prim: Prim, texture: TextureLookup): MeshStandardMaterial {
   if (prim.geometry?.kind === 'plane') result.side = DoubleSide;
   // USD colours are linear, which is three's working colour space.
   result.color.setRGB(r, g, b);
-  if (m?.texture) result.map = texture(m.texture);
+  if (m?.texture) result.map = textures.get(m.texture);
   if (result.transparent) result.depthWrite = false;
   return result;
 }
@@ -150,21 +163,12 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
 }
 
 /**
- * The scene's objects for drawing. `options.texture` gives bundled textures (shared across views,
- * as the frame pipeline does); without it the view makes its own and frees them with itself.
+ * The scene's objects for drawing. `options.textures` shares bundled textures across views (as
+ * the frame pipeline does); without it the view makes its own and frees them with itself.
  */
-export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { texture?: TextureLookup } = {}): SceneView {
-  const owned = new Map<string, DataTexture>();
-  const texture: TextureLookup =
-    options.texture ??
-    ((name) => {
-      let t = owned.get(name);
-      if (!t) {
-        t = bundledTexture(name);
-        owned.set(name, t);
-      }
-      return t;
-    });
+export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache } = {}): SceneView {
+  const owned = options.textures ? null : new TextureCache();
+  const textures = options.textures ?? owned!;
   const root = new Group();
   root.name = doc.source.file;
   const world = worldMatrices(doc);
@@ -181,7 +185,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
     if (!prim.geometry || !visible.get(prim.path)) continue;
     const geometry = buildGeometry(prim.geometry);
     if (!geometry) continue;
-    const mesh = new Mesh(geometry, material(prim, texture));
+    const mesh = new Mesh(geometry, material(prim, textures));
     mesh.name = prim.path;
     mesh.matrixAutoUpdate = false;
     mesh.matrix.copy(world.get(prim.path)!);
@@ -238,8 +242,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
         }
         if (object instanceof DirectionalLight) object.dispose();
       });
-      for (const t of owned.values()) t.dispose();
-      owned.clear();
+      owned?.dispose();
       root.clear();
     },
   };

@@ -1,17 +1,17 @@
 /**
  * The three.js scene for one synthetic frame: the randomized scene document drawn as the viewer
- * draws it (sceneView.ts), plus bundled textures, and the instance table the label pass and the
+ * draws it (sceneView.ts, bundled textures included), and the instance table the label pass and the
  * labels need — which meshes make up each labelled prim, its instance and class ids, and a label
  * material per mesh. Label materials (by instance id) and textures (by name) are cached across
  * frames, so shader programs compile and textures upload once per worker.
  */
-import { Box3, type DataTexture, Mesh, MeshStandardMaterial, Scene, type ShaderMaterial } from 'three';
+import { Box3, Mesh, Scene, type ShaderMaterial } from 'three';
 import { geometryTriangles, type MeshPart } from '../labels/footprint.ts';
 import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
-import { bundledTexture, createSceneView } from './sceneView.ts';
+import { createSceneView, type TextureCache } from './sceneView.ts';
 
 /** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
 export interface RenderInstance extends ObjectToLabel {
@@ -23,23 +23,6 @@ export interface SyntheticScene {
   instances: RenderInstance[];
   labelMaterials: Map<Mesh, ShaderMaterial>;
   dispose(): void;
-}
-
-/** Bundled textures by name, uploaded once; used for object maps and backgrounds alike. */
-export class TextureCache {
-  private readonly byName = new Map<string, DataTexture>();
-  get(name: string): DataTexture {
-    let texture = this.byName.get(name);
-    if (!texture) {
-      texture = bundledTexture(name);
-      this.byName.set(name, texture);
-    }
-    return texture;
-  }
-  dispose(): void {
-    for (const texture of this.byName.values()) texture.dispose();
-    this.byName.clear();
-  }
 }
 
 export class LabelMaterialCache {
@@ -60,10 +43,10 @@ export class LabelMaterialCache {
 
 export function buildSyntheticScene(
   doc: SceneDocument,
-  options: { classIds: ReadonlyMap<string, number>; textures?: Record<string, string>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
+  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
 ): SyntheticScene {
-  const cache = options.textureCache;
-  const view = createSceneView(doc, [], cache ? { texture: (name) => cache.get(name) } : {});
+  // Textures come with the document's looks (the randomizer writes its draws there).
+  const view = createSceneView(doc, [], options.textureCache ? { textures: options.textureCache } : {});
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);
@@ -74,11 +57,6 @@ export function buildSyntheticScene(
 
   for (const [path, object] of view.objects) {
     if (!(object instanceof Mesh)) continue;
-    const textureName = options.textures?.[path];
-    if (textureName && options.textureCache && object.material instanceof MeshStandardMaterial) {
-      object.material.map = options.textureCache.get(textureName);
-      object.material.needsUpdate = true;
-    }
     const owner = labelledPrim(path, prims);
     const label = owner?.labels['class']?.[0];
     const classId = label ? options.classIds.get(label) : undefined;

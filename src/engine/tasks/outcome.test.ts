@@ -1,6 +1,6 @@
 import { Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
-import { countOutcomes, LIFT_HEIGHT, OutcomeTracker, type OutcomeState } from './outcome.ts';
+import { countOutcomes, describeFailures, LIFT_HEIGHT, OutcomeTracker, type OutcomeState } from './outcome.ts';
 
 /** A state with each object's rise and centre, and the tool point. */
 function state(rise: Record<string, number>, tool: Vector3, centres: Record<string, Vector3>, closing = false): OutcomeState {
@@ -66,5 +66,6 @@ describe('episode outcomes', () => {
   it('count outcomes in a fixed order without zero counts', () => {
     expect(countOutcomes(['wrong_object', 'success', 'wrong_object', 'errored'])).toEqual({ success: 1, errored: 1, wrong_object: 2 });
     expect(Object.keys(countOutcomes(['wrong_object', 'success']))).toEqual(['success', 'wrong_object']);
+    expect(describeFailures({ success: 3, not_grasped: 2, wrong_object: 1 })).toEqual(['2 reached the target but did not lift it', '1 lifted another object']);
   });
 });

@@ -133,3 +133,8 @@ export function countOutcomes(outcomes: readonly Outcome[]): Partial<Record<Outc
   }
   return counts;
 }
+
+/** The failures among counted outcomes in words, e.g. ["17 reached the target but did not lift it", "3 lifted the target, then lost it"]. */
+export function describeFailures(counts: Partial<Record<Outcome, number>>): string[] {
+  return (Object.entries(counts) as [Outcome, number][]).filter(([k]) => k !== 'success').map(([k, n]) => `${n} ${OUTCOME_WORDS[k]}`);
+}

@@ -682,8 +682,9 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   const filteredPairs: [string, string][] = [];
   let physicsScene: string | null = null;
 
-  // A scope Simloop's exporter added for looks alone (export.ts) is not part of the scene: the
-  // looks it holds are read through the gprims' bindings.
+  // A scope Simloop's exporter added for looks or render products alone (export.ts) is not part
+  // of the scene: the looks it holds are read through the gprims' bindings, the render products
+  // as the cameras' resolutions.
   const generated = order.filter((p) => asBool(stage.attr(p, GENERATED_ATTRIBUTE)) === true);
   readRenderProducts(ctx, order);
   const isGenerated = (path: string) => generated.some((g) => path === g || path.startsWith(`${g}/`));

@@ -13,9 +13,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError, InputError } from '../../engine/errors.ts';
-import { loadSceneFile } from '../../engine/load.ts';
-import { gltfAsset, isGltfAsset } from '../../engine/gltfAsset.ts';
-import { isMeshAsset, meshAsset } from '../../engine/meshAsset.ts';
+import { loadAssetFile } from '../../engine/assetFile.ts';
 import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
 import { extractSubtree } from '../../engine/scene/extract.ts';
 import { parentPath, primName } from '../../engine/scene/hierarchy.ts';
@@ -380,7 +378,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       let asset: SceneDocument;
       let warnings: string[];
       try {
-        ({ document: asset, warnings } = isGltfAsset(fileName) ? await gltfAsset(bytes, fileName) : isMeshAsset(fileName) ? meshAsset(bytes, fileName) : loadSceneFile(bytes, fileName));
+        ({ document: asset, warnings } = await loadAssetFile(bytes, fileName));
         if (subtree) {
           try {
             asset = extractSubtree(asset, subtree);

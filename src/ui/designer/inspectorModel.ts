@@ -272,7 +272,6 @@ export function hasGeometryAxis(geometry: Geometry): geometry is Extract<Geometr
 
 // ------------------------------------------------------------------ visual material
 
-/** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */
 /** The texture select's choices: none, then the bundled procedural textures (randomize/textures.ts). */
 export const TEXTURE_CHOICES: readonly (TextureName | typeof NO_TEXTURE)[] = [NO_TEXTURE, ...TEXTURE_NAMES];
 
@@ -282,6 +281,7 @@ export function withTexture(material: VisualMaterial, choice: TextureName | type
   return choice === NO_TEXTURE ? rest : { ...rest, texture: choice };
 }
 
+/** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */
 export const DEFAULT_VISUAL_MATERIAL: NonNullable<Prim['material']> = { color: [0.7, 0.7, 0.72], roughness: 0.6, metallic: 0, opacity: 1 };
 
 // ------------------------------------------------------------------ physics

@@ -12,7 +12,7 @@ import { Vector3 } from 'three';
 import { worldMatrices } from '../../engine/scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../../engine/scene/schema.ts';
 import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
-import { TEXTURE_NAMES } from '../../engine/randomize/textures.ts';
+import { TEXTURE_CHOICES } from './inspectorModel.ts';
 
 export type SpecGroup = 'objects' | 'lights' | 'cameras';
 
@@ -66,7 +66,7 @@ export const RANDOMIZABLE: readonly Randomizable[] = [
     applies: (p) => p.material !== undefined && p.geometry !== undefined,
     initial: (p) => {
       const now = p.material!.texture ?? NO_TEXTURE;
-      return { choice: [now, ...[NO_TEXTURE, ...TEXTURE_NAMES].filter((t) => t !== now)] };
+      return { choice: [now, ...TEXTURE_CHOICES.filter((t) => t !== now)] };
     },
   },
   { key: 'metallic', group: 'objects', label: 'Metallic', applies: (p) => p.material !== undefined, initial: (p) => fraction(p.material!.metallic) },

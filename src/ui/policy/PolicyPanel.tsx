@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { quantile } from '../../engine/policy/closedLoop.ts';
-import { OUTCOME_WORDS, type Outcome } from '../../engine/tasks/outcome.ts';
+import { describeFailures, OUTCOME_WORDS } from '../../engine/tasks/outcome.ts';
 import { plotLines } from '../robot/episodeDataset.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
 import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
@@ -88,11 +88,7 @@ function RunTable({ run }: { run: EvalRun }) {
       </p>
       {summary.successes < summary.episodes && (
         <p className="policy-outcomes" data-testid="policy-outcomes">
-          Failures:{' '}
-          {Object.entries(summary.outcomes)
-            .filter(([k]) => k !== 'success')
-            .map(([k, n]) => `${n} ${OUTCOME_WORDS[k as Outcome]}`)
-            .join(' · ')}
+          Failures: {describeFailures(summary.outcomes).join(' · ')}
         </p>
       )}
       <table className="policy-episodes">

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
+import { unzipSync } from 'fflate';
 import { glbBytes } from '../src/engine/testing/gltf.ts';
 import { primPaths, useStudioPage, waitForScene, waitForViewport } from './harness.mjs';
 
@@ -197,6 +198,26 @@ describe('scene designer', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => !document.querySelector('[data-testid="prim-row"][data-path="/World/pendulum"]'));
     // The error above was expected; clear it from the count below by reading only new ones.
     await page.evaluate(() => document.querySelectorAll('[data-testid="message-error"]').forEach((e) => e.setAttribute('data-seen', '1')));
+  });
+
+  test('keeps an imported robot as a USD reference: the USDZ export holds its layer and opens again as the same scene', { timeout: TEST_TIMEOUT }, async () => {
+    await page.getByRole('combobox', { name: 'Add a bundled asset' }).selectOption('Franka Panda robot');
+    const row = page.locator('[data-testid="prim-row"][data-path="/World/Panda"]');
+    await row.getByTestId('prim-reference').waitFor();
+    assert.equal(await row.getByTestId('prim-reference').getAttribute('title'), 'references the asset layer assets/Panda.usda');
+    const before = await primPaths(page);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export USDZ' }).click()]);
+    const bytes = new Uint8Array(readFileSync(await download.path()));
+    const files = unzipSync(bytes);
+    const [rootName, ...rest] = Object.keys(files);
+    assert.deepEqual(rest, ['assets/Panda.usda']);
+    const root = new TextDecoder().decode(files[rootName]);
+    assert.match(root, /def Xform "Panda" \(\n\s+prepend references = @\.\/assets\/Panda\.usda@/);
+    assert.doesNotMatch(root, /PhysicsRevoluteJoint/, 'the robot stays in its own layer');
+    await page.getByTestId('file-input').setInputFiles({ name: 'exported.usdz', mimeType: 'model/vnd.usdz+zip', buffer: Buffer.from(bytes) });
+    await waitForScene(page, 'exported.usdz');
+    assert.deepEqual(await primPaths(page), before);
+    await page.locator('[data-testid="prim-row"][data-path="/World/Panda"]').getByTestId('prim-reference').waitFor();
   });
 
   test('starts a scene from scratch: New gives a ground, a light and a camera to build on', { timeout: TEST_TIMEOUT }, async () => {

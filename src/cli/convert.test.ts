@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,9 @@ import type { SceneDocument } from '../engine/scene/schema.ts';
 import { approxDiff } from '../engine/testing/approx.ts';
 import { glbBytes } from '../engine/testing/gltf.ts';
 import { importUsd } from '../engine/usd/import.ts';
+import { extractSubtree } from '../engine/scene/extract.ts';
+import { assetLayer } from '../engine/usd/reference.ts';
+import { sceneOptionsForFile } from './meshes.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-convert-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -43,7 +46,7 @@ describe('simloop convert', () => {
     const first = await simloop('convert', TABLETOP, project, '--json');
     expect(first).toMatchObject({ code: 0, stderr: '' });
     const bodies = original.prims.filter((p) => p.body).length;
-    expect(JSON.parse(first.stdout)).toEqual({ in: TABLETOP, out: project, prims: original.prims.length, bodies, joints: 0 });
+    expect(JSON.parse(first.stdout)).toEqual({ in: TABLETOP, out: project, prims: original.prims.length, bodies, joints: 0, assets: [] });
 
     const saved = parseProject(readFileSync(project), project);
     expect(saved.randomize).toBeNull();
@@ -56,6 +59,56 @@ describe('simloop convert', () => {
     expect(back.warnings).toEqual([]);
     expect(sameScene(back.document, original)).toEqual([]);
     expect(readdirSync(tmp).sort()).toEqual(['tabletop.simloop.json', 'tabletop.usda']);
+  });
+
+  it('keeps references: USDA with its asset layers beside it, USDZ packed, a project holding them; all open to the same scene', async () => {
+    // A scene whose robot is a reference to a layer in a folder of its own, with an edit over it.
+    const dir = join(tmp, 'referencing');
+    mkdirSync(join(dir, 'robots'), { recursive: true });
+    const panda = extractSubtree(loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda').document, '/World/Panda');
+    writeFileSync(join(dir, 'robots', 'panda.usda'), assetLayer(panda, 'Robot'));
+    writeFileSync(
+      join(dir, 'scene.usda'),
+      '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def Xform "Arm" (\n        prepend references = @./robots/panda.usda@\n    )\n    {\n        double3 xformOp:translate = (1, 0, 0)\n        uniform token[] xformOpOrder = ["xformOp:translate"]\n        over "Panda" { over "link1" { float physics:mass = 9 } }\n    }\n}\n',
+    );
+    const source = loadSceneFile(readFileSync(join(dir, 'scene.usda')), 'scene.usda', sceneOptionsForFile(join(dir, 'scene.usda'))).document;
+    expect(source.references).toEqual([{ prim: '/World/Arm', asset: 'robots/panda.usda', target: null }]);
+    expect(source.prims.find((p) => p.path === '/World/Arm/Panda/link1')!.mass).toEqual({ mass: 9 });
+
+    mkdirSync(join(tmp, 'out'));
+    const out = join(tmp, 'out', 'scene.usda');
+    const usda = await simloop('convert', join(dir, 'scene.usda'), out, '--json');
+    expect(usda.code).toBe(0);
+    expect(JSON.parse(usda.stdout).assets).toEqual([join(tmp, 'out', 'robots', 'panda.usda')]);
+    const root = readFileSync(out, 'utf8');
+    expect(root).toContain('prepend references = @./robots/panda.usda@');
+    expect(root).toContain('float physics:mass = 9');
+    expect(root).not.toContain('panda_link'); // the robot's own prims stay in its layer
+    const back = loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out)).document;
+    expect(sameScene(back, source)).toEqual([]);
+
+    const project = join(tmp, 'out', 'scene.simloop.json');
+    expect((await simloop('convert', out, project)).code).toBe(0);
+    expect(sameScene(parseProject(readFileSync(project), project).scene, source)).toEqual([]);
+    const usdz = join(tmp, 'out', 'scene.usdz');
+    expect((await simloop('convert', project, usdz)).code).toBe(0);
+    expect(sameScene(importUsd(readFileSync(usdz), 'scene.usdz').document, source)).toEqual([]);
+
+    const flat = join(tmp, 'out', 'flat.usda');
+    expect((await simloop('convert', out, flat, '--flatten')).code).toBe(0);
+    expect(readFileSync(flat, 'utf8')).not.toContain('references');
+    const { references: _r, assets: _a, ...content } = source;
+    expect(sameScene(importUsd(readFileSync(flat), 'flat.usda').document, content as SceneDocument)).toEqual([]);
+  });
+
+  it('a reference to a layer that is not there is one line naming the scene, the prim and the file', async () => {
+    const dir = join(tmp, 'dangling');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'scene.usda'), '#usda 1.0\ndef Xform "World" (\n    prepend references = @./missing.usda@\n)\n{\n}\n');
+    const result = await simloop('convert', join(dir, 'scene.usda'), join(dir, 'out.usda'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`simloop: ${join(dir, 'scene.usda')}: /World references @./missing.usda@, but missing.usda was not given (choose it together with the scene, or open a .usdz package that holds it)\n`);
+    expect(existsSync(join(dir, 'out.usda'))).toBe(false);
   });
 
   it('converts a glTF model to USDA: one body, a Mesh prim per part', async () => {
@@ -90,9 +143,8 @@ describe('simloop convert', () => {
 
   it('refuses an output format it does not write: status 2, one line naming the file, nothing written', async () => {
     for (const [name, message] of [
-      ['scene.usdc', 'USDC output is not supported; write .usda'],
-      ['scene.usdz', 'USDZ output is not supported; write .usda'],
-      ['scene.obj', 'cannot tell the output format from the name; write .usda (USD) or .simloop.json (Simloop project)'],
+      ['scene.usdc', 'USDC output is not supported; write .usda or .usdz'],
+      ['scene.obj', 'cannot tell the output format from the name; write .usda or .usdz (USD) or .simloop.json (Simloop project)'],
     ] as const) {
       const out = join(tmp, name);
       const result = await simloop('convert', TABLETOP, out);
@@ -136,6 +188,6 @@ describe('simloop convert', () => {
   it('wants exactly an input and an output', async () => {
     const result = await simloop('convert', TABLETOP);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('simloop: convert takes an input file and an output file (.usda or .simloop.json) (see simloop --help)\n');
+    expect(result.stderr).toBe('simloop: convert takes an input file and an output file (.usda, .usdz or .simloop.json) (see simloop --help)\n');
   });
 });

@@ -1,17 +1,21 @@
 /**
  * `simloop convert <in> <out>`: any scene Simloop opens (USD, URDF, scene JSON) or a project file
- * to USDA or to a project file (`.simloop.json`), the format chosen by the output's extension.
- * Reads and converts everything in memory first, then writes the output under a temporary name and
+ * to USDA, USDZ or a project file (`.simloop.json`), the format chosen by the output's extension.
+ * A scene with references keeps them: USDA output writes the asset layers beside it (at the paths
+ * the references name), USDZ output packs them; `--flatten` copies them into one layer instead.
+ * Reads and converts everything in memory first, then writes each file under a temporary name and
  * renames it into place, so a failure never leaves a partial file. Format work is the engine's.
  */
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 import { loadAssetFile } from '../engine/assetFile.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, PROJECT_SCHEMA_ID, serializeProject } from '../engine/scene/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
-import { exportUsda } from '../engine/usd/export.ts';
-import { meshResolverForFile } from './meshes.ts';
+import { exportUsda, exportUsdLayers } from '../engine/usd/export.ts';
+import { packUsdz } from '../engine/usd/usdz.ts';
+import { sceneOptionsForFile } from './meshes.ts';
 import { describeErrno, tempPathFor } from './sinks/fsSink.ts';
 
 /** The `--json` summary (docs/CLI.md). */
@@ -22,6 +26,8 @@ export interface ConvertSummary {
   /** Prims with a rigid body (PhysicsRigidBodyAPI). */
   bodies: number;
   joints: number;
+  /** Asset layers written beside a USDA output, relative to its folder. */
+  assets: string[];
 }
 
 /** The bytes of an input file; a missing file or a folder is bad input naming the file. */
@@ -36,16 +42,16 @@ export async function readInputFile(file: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(file));
 }
 
-type OutputFormat = 'usda' | 'project';
+type OutputFormat = 'usda' | 'usdz' | 'project';
 
 /** The output format from the file name; anything else is refused before the input is read. */
 function outputFormat(file: string): OutputFormat {
   const name = file.toLowerCase();
   if (name.endsWith(PROJECT_FILE_EXTENSION)) return 'project';
   if (name.endsWith('.usda')) return 'usda';
-  if (/\.(usdc|usd)$/.test(name)) throw new InputError(file, 'USDC output is not supported; write .usda');
-  if (name.endsWith('.usdz')) throw new InputError(file, 'USDZ output is not supported; write .usda');
-  throw new InputError(file, `cannot tell the output format from the name; write .usda (USD) or ${PROJECT_FILE_EXTENSION} (Simloop project)`);
+  if (name.endsWith('.usdz')) return 'usdz';
+  if (/\.(usdc|usd)$/.test(name)) throw new InputError(file, 'USDC output is not supported; write .usda or .usdz');
+  throw new InputError(file, `cannot tell the output format from the name; write .usda or .usdz (USD) or ${PROJECT_FILE_EXTENSION} (Simloop project)`);
 }
 
 /** A project file by name, or JSON whose `schema` says so. */
@@ -60,11 +66,13 @@ function isProject(bytes: Uint8Array, file: string): boolean {
   }
 }
 
-/** Writes `text` to `file` whole or not at all. */
-async function writeWhole(file: string, text: string): Promise<void> {
+/** Writes `data` to `file` whole or not at all. */
+async function writeWhole(file: string, data: string | Uint8Array, makeFolder = false): Promise<void> {
   const temp = tempPathFor(file);
   try {
-    await writeFile(temp, text);
+    // The output's own folder must exist; the asset folders beside it are made.
+    if (makeFolder) await mkdir(dirname(file), { recursive: true });
+    await writeFile(temp, data);
     await rename(temp, file);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
@@ -73,7 +81,7 @@ async function writeWhole(file: string, text: string): Promise<void> {
 }
 
 /** Converts `input` into `output`; returns the summary and the import's warnings. */
-export async function runConvert(input: string, output: string): Promise<{ summary: ConvertSummary; warnings: string[] }> {
+export async function runConvert(input: string, output: string, options: { flatten?: boolean } = {}): Promise<{ summary: ConvertSummary; warnings: string[] }> {
   const format = outputFormat(output);
   const bytes = await readInputFile(input);
   let scene: SceneDocument;
@@ -85,19 +93,38 @@ export async function runConvert(input: string, output: string): Promise<{ summa
     randomize = project.randomize;
     if (randomize !== null && format === 'usda') warnings = [`${input}: the randomization spec has no place in USD; ${output} holds the scene only`];
   } else {
-    ({ document: scene, warnings } = await loadAssetFile(bytes, input, { resolveMesh: meshResolverForFile(input) }));
+    ({ document: scene, warnings } = await loadAssetFile(bytes, input, sceneOptionsForFile(input)));
   }
-  let text: string;
+  let files: { name: string; data: string | Uint8Array }[];
   try {
-    text = format === 'usda' ? exportUsda(scene) : serializeProject(makeProject(scene, randomize));
+    if (format === 'project') {
+      files = [{ name: output, data: serializeProject(makeProject(scene, randomize)) }];
+    } else {
+      const layers = options.flatten ? { root: exportUsda(scene), assets: [] } : exportUsdLayers(scene);
+      if (format === 'usdz') {
+        const root = { name: `${basename(output).replace(/\.usdz$/i, '')}.usda`, bytes: new TextEncoder().encode(layers.root) };
+        files = [{ name: output, data: packUsdz([root, ...layers.assets]) }];
+      } else {
+        files = [{ name: output, data: layers.root }, ...layers.assets.map((a) => ({ name: join(dirname(output), a.name), data: a.bytes }))];
+      }
+    }
   } catch (e) {
     // The exporter names the scene's original source; the person gave us `input`.
     if (e instanceof InputError) throw new InputError(input, e.detail);
     throw e;
   }
-  await writeWhole(output, text);
+  // The assets first: the scene is written last, once what it references is in place.
+  for (const file of files.slice(1)) await writeWhole(file.name, file.data, true);
+  await writeWhole(files[0]!.name, files[0]!.data);
   return {
-    summary: { in: input, out: output, prims: scene.prims.length, bodies: scene.prims.filter((p) => p.body).length, joints: scene.joints.length },
+    summary: {
+      in: input,
+      out: output,
+      prims: scene.prims.length,
+      bodies: scene.prims.filter((p) => p.body).length,
+      joints: scene.joints.length,
+      assets: format === 'usda' ? files.slice(1).map((f) => f.name) : [],
+    },
     warnings,
   };
 }

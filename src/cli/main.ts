@@ -10,7 +10,7 @@ import { type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/j
 import type { GenerationResult } from '../engine/jobs/generate.ts';
 import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
 import { mergeShards } from './merge.ts';
-import { meshResolverForFile } from './meshes.ts';
+import { sceneOptionsForFile } from './meshes.ts';
 import { formatDemoProgress, runDemosCommand } from './demos.ts';
 import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
 import { readInputFile, runConvert } from './convert.ts';
@@ -30,7 +30,7 @@ export const USAGE = `usage:
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--traces] [--json]
   simloop compare <a/results.json> <b/results.json> [--json]
-  simloop convert <in> <out.usda | out.simloop.json> [--json]
+  simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--json]
 
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
 or a Simloop scene document (.json); convert also reads and writes projects (.simloop.json).
@@ -39,7 +39,7 @@ Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See do
 class UsageError extends Error {}
 
 async function readScene(file: string) {
-  return loadSceneFile(await readInputFile(file), file, { resolveMesh: meshResolverForFile(file) });
+  return loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file));
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback?: number): number {
@@ -110,6 +110,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           instructions: { type: 'string' },
           'no-videos': { type: 'boolean' },
           traces: { type: 'boolean' },
+          flatten: { type: 'boolean' },
         },
       });
     } catch (e) {
@@ -132,9 +133,10 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       return 0;
     }
     if (command === 'convert') {
-      if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda or .simloop.json)');
-      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!);
-      const lines = [`wrote ${summary.out}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
+      if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda, .usdz or .simloop.json)');
+      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!, { flatten: values.flatten === true });
+      const assets = summary.assets.length ? ` (and ${summary.assets.length} referenced asset layer${summary.assets.length === 1 ? '' : 's'}: ${summary.assets.join(', ')})` : '';
+      const lines = [`wrote ${summary.out}${assets}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
       out.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
       return 0;
     }

@@ -7,8 +7,23 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { isUrdf, loadSceneFile } from '../engine/load.ts';
+import { isUrdf, loadSceneFile, type SceneLoadOptions } from '../engine/load.ts';
 import type { MeshResolver } from '../engine/urdf/meshFiles.ts';
+
+/**
+ * How the CLI opens a scene file: a URDF's meshes as above, a USD layer's references as files
+ * relative to its folder.
+ */
+export function sceneOptionsForFile(path: string): SceneLoadOptions {
+  const folder = dirname(resolve(path));
+  return {
+    resolveMesh: meshResolverForFile(path),
+    resolveAsset: (key) => {
+      const file = isAbsolute(key) ? key : join(folder, key);
+      return existsSync(file) && statSync(file).isFile() ? new Uint8Array(readFileSync(file)) : undefined;
+    },
+  };
+}
 
 export function meshResolverForFile(urdfPath: string, rosPackagePath = process.env.ROS_PACKAGE_PATH ?? ''): MeshResolver {
   const urdfFolder = dirname(resolve(urdfPath));

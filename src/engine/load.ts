@@ -8,6 +8,7 @@ import { parseProject, PROJECT_SCHEMA_ID } from './scene/project.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
 import type { MeshResolver } from './urdf/meshFiles.ts';
+import type { AssetResolver } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
 
 export interface LoadedScene {
@@ -18,6 +19,8 @@ export interface LoadedScene {
 export interface SceneLoadOptions {
   /** Reads the mesh files a URDF names (see urdf/meshFiles.ts, cli/meshes.ts); without it they load as stand-ins. */
   resolveMesh?: MeshResolver;
+  /** Reads the layers a USD file references, by path relative to its folder (usd/compose.ts); a USDZ package reads its own. */
+  resolveAsset?: AssetResolver;
 }
 
 interface SceneImporter {
@@ -57,7 +60,7 @@ const IMPORTERS: SceneImporter[] = [
   {
     name: 'USD (usda, usdc, usdz)',
     accepts: () => true,
-    load: (bytes, file) => importUsd(bytes, file),
+    load: (bytes, file, options) => importUsd(bytes, file, options.resolveAsset ? { resolve: options.resolveAsset } : {}),
   },
 ];
 

@@ -66,7 +66,19 @@ export function validateSceneDocument(doc: unknown, file: string): SceneDocument
   for (const [i, pair] of scene.filteredPairs.entries()) {
     for (const p of pair) if (!paths.has(p)) throw new InputError(file, `filteredPairs[${i}]: ${p} is not a prim`);
   }
+  for (const [i, ref] of (scene.references ?? []).entries()) {
+    if (!paths.has(ref.prim)) throw new InputError(file, `references[${i}].prim: ${ref.prim} is not a prim`);
+    if (!scene.assets || !(ref.asset in scene.assets)) throw new InputError(file, `references[${i}].asset: ${ref.asset} is not in assets`);
+  }
+  for (const key of Object.keys(scene.assets ?? {})) {
+    if (!isAssetKey(key)) throw new InputError(file, `assets: "${key}" is not a relative path inside the scene's folder ("/"-separated, no "." or ".." parts)`);
+  }
   return scene;
+}
+
+/** A path relative to the scene file that stays inside its folder (what a USDZ package can hold). */
+export function isAssetKey(key: string): boolean {
+  return key !== '' && !key.startsWith('/') && !key.includes('\\') && !/^[a-z][a-z0-9+.-]*:/i.test(key) && key.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
 }
 
 /** A document with nothing in it, Y-up in metres, under Earth's gravity (a new scene starts here). */

@@ -25,6 +25,7 @@
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type { z } from 'zod';
+import { reachableAssets } from './assets.ts';
 import { matrixToTransform, parentPath, primName, transformToMatrix, worldMatrices } from './hierarchy.ts';
 import { Joint, PhysicsMaterial, Prim, PrimPath, type SceneDocument, type Transform } from './schema.ts';
 
@@ -166,7 +167,12 @@ export function removePrim(doc: SceneDocument, path: string, options: RemovePrim
   if (attached.length && !options.joints) throw new AttachedJointsError(path, attached.map((j) => j.path));
 
   let joints = kept;
-  if (attached.length && options.joints === 'remove-joints') joints = kept.filter((j) => !attached.includes(j));
+  if (attached.length && options.joints === 'remove-joints') {
+    // Their prims go too (removeJoint); a joint prim's own subtree is left to that call.
+    let next = { ...doc, joints: kept.filter((j) => !attached.includes(j)) };
+    for (const j of attached) if (next.prims.some((p) => p.path === j.path)) next = removePrim(next, j.path);
+    return removePrim(next, path, options);
+  }
   if (attached.length && options.joints === 'detach-joints') {
     const worlds = worldMatrices(doc);
     joints = kept.map((j) => (attached.includes(j) ? detachJoint(j, goneBody, worlds) : j));
@@ -180,14 +186,25 @@ export function removePrim(doc: SceneDocument, path: string, options: RemovePrim
     const filteredGroups = filterShared(g.filteredGroups, (m) => !gone(m));
     return members === g.members && filteredGroups === g.filteredGroups ? g : { ...g, members, filteredGroups };
   });
+  const { references: _references, assets: _assets, ...rest } = doc;
   return {
-    ...doc,
+    ...rest,
     prims,
     joints,
     physicsMaterials: filterShared(doc.physicsMaterials, (m) => !gone(m.path)),
     collisionGroups,
     filteredPairs: filterShared(doc.filteredPairs, ([a, b]) => !gone(a) && !gone(b)),
+    ...referencesWithout(doc, gone),
   };
+}
+
+/** The references and assets left when the prims `gone` picks are removed. */
+function referencesWithout(doc: SceneDocument, gone: (path: string) => boolean): Pick<SceneDocument, 'references' | 'assets'> {
+  if (!doc.references) return {};
+  const references = filterShared(doc.references, (r) => !gone(r.prim));
+  if (references === doc.references) return { references, ...(doc.assets ? { assets: doc.assets } : {}) };
+  if (!references.length) return {};
+  return { references, assets: reachableAssets(references, doc.assets ?? {}) };
 }
 
 /** Renames a prim. Its descendants, and every reference to it or to them, follow. */
@@ -271,8 +288,10 @@ export function updateJoint(doc: SceneDocument, path: string, patch: JointPatch,
   return { ...doc, joints: replaceAt(doc.joints, index, checkJoint(doc, merged, before, options)) };
 }
 
+/** Removes a joint, and its prim when the document has one (a joint prim is nothing without its joint). */
 export function removeJoint(doc: SceneDocument, path: string): SceneDocument {
   if (!doc.joints.some((j) => j.path === path)) throw new EditError(path, null, 'no joint has this path');
+  if (doc.prims.some((p) => p.path === path)) return removePrim(doc, path);
   return { ...doc, joints: doc.joints.filter((j) => j.path !== path) };
 }
 
@@ -622,7 +641,11 @@ export function repath(doc: SceneDocument, move: (path: string) => string): Scen
     const [a, b] = [move(pair[0]), move(pair[1])];
     return a === pair[0] && b === pair[1] ? pair : [a, b];
   });
-  return { ...doc, prims, joints, physicsMaterials, collisionGroups, filteredPairs };
+  const references = doc.references && mapShared(doc.references, (r) => {
+    const prim = move(r.prim);
+    return prim === r.prim ? r : { ...r, prim };
+  });
+  return { ...doc, prims, joints, physicsMaterials, collisionGroups, filteredPairs, ...(references ? { references } : {}) };
 }
 
 /** The local transform under `newParent` that keeps the prim's world matrix. */

@@ -242,6 +242,20 @@ export const SourceInfo = z.object({
 });
 export type SourceInfo = z.infer<typeof SourceInfo>;
 
+/**
+ * A USD reference the scene authors: `prim`'s content comes from the asset layer `asset` (its prim
+ * `target`, or its default prim when null), with the scene's edits over it. The document also
+ * holds that content expanded under `prim`, so everything else reads it like any other prims; the
+ * reference is what USD export writes instead of copying the asset (export.ts).
+ */
+export const AssetReference = z.object({
+  prim: PrimPath,
+  /** A key of the document's `assets`: the layer's path relative to the scene file, "/"-separated. */
+  asset: z.string().min(1),
+  target: PrimPath.nullable(),
+});
+export type AssetReference = z.infer<typeof AssetReference>;
+
 export const SceneDocument = z.object({
   schema: z.literal(SCENE_SCHEMA_ID),
   version: z.literal(SCENE_SCHEMA_VERSION),
@@ -255,6 +269,13 @@ export const SceneDocument = z.object({
   collisionGroups: z.array(CollisionGroup),
   /** Pairs of prim paths (bodies or colliders) that never collide. */
   filteredPairs: z.array(z.tuple([PrimPath, PrimPath])),
+  /** References to asset layers, in prim order; absent when the scene has none. */
+  references: z.array(AssetReference).optional(),
+  /**
+   * The layers references reach (theirs included), by path relative to the scene file: USDA as
+   * text, binary USD as "base64:…" (usd/compose.ts).
+   */
+  assets: z.record(z.string(), z.string()).optional(),
 });
 export type SceneDocument = z.infer<typeof SceneDocument>;
 

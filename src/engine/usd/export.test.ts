@@ -6,6 +6,7 @@ import { inspectScene, type InspectReport } from '../report/contract.ts';
 import { primIndex } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { approxDiff } from '../testing/approx.ts';
+import { canonicalQuat, differences } from '../testing/roundTrip.ts';
 import { randomScene } from '../testing/randomScene.ts';
 import { importSnippet } from '../testing/usda.ts';
 import { exportUsda } from './export.ts';
@@ -13,38 +14,6 @@ import { importUsd } from './import.ts';
 import { BOX_SIDES_OP, TEXTURE_ATTRIBUTE } from './xform.ts';
 
 const DEG = Math.PI / 180;
-
-/**
- * q and −q are the same rotation, and which one comes out of a matrix depends on rounding near
- * three's branch points: compare quaternions with their largest component positive.
- */
-function canonicalQuat(q: readonly number[]): number[] {
-  const largest = q.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
-  return largest < 0 ? q.map((c) => -c) : [...q];
-}
-
-function comparable(doc: SceneDocument): unknown {
-  const copy = structuredClone(doc) as Partial<SceneDocument>;
-  delete copy.source;
-  for (const prim of copy.prims!) {
-    prim.transform.orientation = canonicalQuat(prim.transform.orientation) as typeof prim.transform.orientation;
-    if (prim.mass?.principalAxes) prim.mass.principalAxes = canonicalQuat(prim.mass.principalAxes) as typeof prim.mass.principalAxes;
-  }
-  for (const joint of copy.joints!) {
-    joint.localRot0 = canonicalQuat(joint.localRot0) as typeof joint.localRot0;
-    joint.localRot1 = canonicalQuat(joint.localRot1) as typeof joint.localRot1;
-  }
-  return copy;
-}
-
-/**
- * What the round trip must keep: everything, to 1e-9 relative. (Numbers that pass through the
- * importer's matrices — transforms, joint frames, velocities — come back to about 1e-15; angles go
- * through degrees and back. Everything else comes back bit for bit.)
- */
-function differences(actual: SceneDocument, expected: SceneDocument): string[] {
-  return approxDiff(comparable(actual), comparable(expected), { rel: 1e-9, abs: 1e-12 });
-}
 
 function roundTrip(doc: SceneDocument) {
   const text = exportUsda(doc);

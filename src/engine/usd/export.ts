@@ -30,6 +30,7 @@ import { Matrix4, Quaternion, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
 import { parentPath, primIndex, primName, worldMatrices } from '../scene/hierarchy.ts';
 import {
+  type AssetReference,
   EARTH_GRAVITY,
   type Geometry,
   type Joint,
@@ -39,7 +40,9 @@ import {
   type SceneDocument,
   type VisualMaterial,
 } from '../scene/schema.ts';
-import { isAngular } from './import.ts';
+import { importUsdLayer, isAngular } from './import.ts';
+import { assetBytes, composeUsd, resolverFromAssets } from './compose.ts';
+import { readUsdLayer } from './layer.ts';
 import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
 import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE, TEXTURE_ATTRIBUTE } from './xform.ts';
 
@@ -161,10 +164,10 @@ class PrimTree {
     return node;
   }
 
-  /** A root name not yet taken: `base`, else `base_1`, `base_2`, … */
-  freeRoot(base: string): string {
+  /** A path under `parent` ("" for the root) not yet taken: `base`, else `base_1`, `base_2`, … */
+  freeChild(parent: string, base: string): string {
     for (let k = 0; ; k++) {
-      const path = `/${k ? `${base}_${k}` : base}`;
+      const path = `${parent}/${k ? `${base}_${k}` : base}`;
       if (!this.nodes.has(path)) return path;
     }
   }
@@ -289,7 +292,7 @@ function writeShader(material: Node, shader: Node, look: VisualMaterial) {
  * and a physics material's Material is only used where no collider below would inherit it as its
  * physics material.
  */
-function assignLooks(doc: SceneDocument, tree: PrimTree): Map<string, string> {
+function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string) => string): Map<string, string> {
   const physicsMaterials = new Set(doc.physicsMaterials.map((m) => m.path));
   const prims = primIndex(doc);
   const shaderOf = new Map<string, string>();
@@ -311,13 +314,15 @@ function assignLooks(doc: SceneDocument, tree: PrimTree): Map<string, string> {
     for (let p = parentPath(path); p; p = parentPath(p)) if (bindings.has(p)) return true;
     return false;
   };
-  let looksRoot: string | null = null;
-  let added = 0;
+  /** Scope → its Looks scope and the looks added there. */
+  const looksRoots = new Map<string, { path: string; added: number }>();
   for (const prim of doc.prims) {
     const look = prim.material;
     if (!look || !prim.geometry) continue;
     if (!needsShader(look) && !boundAbove(prim.path)) continue;
+    const scope = scopeOf(prim.path);
     const slot = slots.find((s) => {
+      if (scopeOf(s) !== scope) return false;
       const owner = claimed.get(s);
       if (owner && !sameLook(owner, look)) return false;
       return !physicsMaterials.has(s) || !aboveUnboundCollider.has(prim.path);
@@ -330,13 +335,15 @@ function assignLooks(doc: SceneDocument, tree: PrimTree): Map<string, string> {
       bindings.set(prim.path, slot);
       continue;
     }
-    if (looksRoot === null) {
-      looksRoot = tree.freeRoot('Looks');
+    let looks = looksRoots.get(scope);
+    if (!looks) {
+      looks = { path: tree.freeChild(scope, 'Looks'), added: 0 };
+      looksRoots.set(scope, looks);
       // Marked as written for the looks alone: Simloop's importer reads the looks through the
       // bindings and leaves this scope out of the scene, so the round trip adds no prims.
-      tree.ensure(looksRoot, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
+      tree.ensure(looks.path, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
     }
-    const path = `${looksRoot}/Look_${added++}`;
+    const path = `${looks.path}/Look_${looks.added++}`;
     const material = tree.ensure(path, 'Material');
     writeShader(material, tree.ensure(`${path}/Surface`, 'Shader'), look);
     slots.push(path);
@@ -530,13 +537,25 @@ function writeGravity(node: Node, g: readonly number[]) {
 // ---------------------------------------------------------------- the layer
 
 /**
- * Writes a scene document as a USDA layer (metersPerUnit 1, kilogramsPerUnit 1, upAxis Y).
+ * Writes a scene document as a USDA layer (metersPerUnit 1, kilogramsPerUnit 1, upAxis Y), with
+ * any referenced assets copied in (`exportUsdLayers` keeps them as references). `scopes`: see
+ * buildTree.
  * Throws an InputError naming the document's source file and the prim when a path cannot be a
  * USD prim path, or a box with unequal sides has child prims (its sides scale would reach them).
  */
-export function exportUsda(doc: SceneDocument): string {
+export function exportUsda(doc: SceneDocument, scopes: readonly string[] = []): string {
+  return layerText(buildTree(doc, scopes).roots);
+}
+
+/**
+ * The prim tree of a document. `scopes` are prims (the referenced ones) whose subtrees keep what
+ * the writer adds for them (Looks, render products) under themselves, in a scope of their own, so
+ * that a layer referencing them brings it along; everything else goes under root scopes.
+ */
+function buildTree(doc: SceneDocument, scopes: readonly string[]): PrimTree {
   const file = doc.source.file;
   const tree = new PrimTree(file);
+  const scopeOf = (path: string) => scopes.filter((s) => path === s || path.startsWith(`${s}/`)).reduce((a, b) => (b.length > a.length ? b : a), '');
   const world = worldMatrices(doc);
   const joints = new Map(doc.joints.map((j) => [j.path, j]));
   const groups = new Map(doc.collisionGroups.map((g) => [g.path, g]));
@@ -547,7 +566,7 @@ export function exportUsda(doc: SceneDocument): string {
     if (type && !IDENTIFIER.test(type)) throw new InputError(file, `${prim.path}: prim type "${type}" is not a USD type name; cannot write USD`);
     tree.ensure(prim.path, type);
   }
-  const bindings = assignLooks(doc, tree);
+  const bindings = assignLooks(doc, tree, scopeOf);
 
   for (const prim of doc.prims) {
     const node = tree.get(prim.path)!;
@@ -593,26 +612,179 @@ export function exportUsda(doc: SceneDocument): string {
 
   // Camera resolutions as UsdRender RenderProducts (as Replicator's render products), in a scope
   // marked generated so that Simloop's importer reads them and leaves the scope out of the scene.
-  const sized = doc.prims.filter((p) => p.camera?.resolution);
-  if (sized.length) {
-    const root = tree.freeRoot('Render');
-    tree.ensure(root, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
-    sized.forEach((prim, k) => {
-      const [w, h] = prim.camera!.resolution!;
-      tree.ensure(`${root}/Product_${k}`, 'RenderProduct').properties.push(`rel camera = <${prim.path}>`, `uniform int2 resolution = (${w}, ${h})`);
-    });
+  const renderScopes = new Map<string, { path: string; added: number }>();
+  for (const prim of doc.prims) {
+    if (!prim.camera?.resolution) continue;
+    const scope = scopeOf(prim.path);
+    let render = renderScopes.get(scope);
+    if (!render) {
+      render = { path: tree.freeChild(scope, 'Render'), added: 0 };
+      renderScopes.set(scope, render);
+      tree.ensure(render.path, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
+    }
+    const [w, h] = prim.camera.resolution;
+    tree.ensure(`${render.path}/Product_${render.added++}`, 'RenderProduct').properties.push(`rel camera = <${prim.path}>`, `uniform int2 resolution = (${w}, ${h})`);
   }
 
   const scene = doc.prims.find((p) => p.type === 'PhysicsScene');
   const earth = doc.gravity[0] === 0 && doc.gravity[1] === -EARTH_GRAVITY && doc.gravity[2] === 0;
-  if (scene || !earth) writeGravity(scene ? tree.get(scene.path)! : tree.ensure(tree.freeRoot('PhysicsScene'), 'PhysicsScene'), doc.gravity);
+  if (scene || !earth) writeGravity(scene ? tree.get(scene.path)! : tree.ensure(tree.freeChild('', 'PhysicsScene'), 'PhysicsScene'), doc.gravity);
+  return tree;
+}
 
+/** A layer's text: the header, then its root prims, written whole (`emit`) or by `write`. */
+function layerText(roots: readonly Node[], write: (node: Node, indent: string, out: string[]) => void = emit): string {
   const out = ['#usda 1.0', '('];
-  if (tree.roots[0]) out.push(`    defaultPrim = ${usdString(primName(tree.roots[0].path))}`);
+  if (roots[0]) out.push(`    defaultPrim = ${usdString(primName(roots[0].path))}`);
   out.push('    doc = "Written by Simloop"', '    kilogramsPerUnit = 1', '    metersPerUnit = 1', '    upAxis = "Y"', ')');
-  for (const root of tree.roots) {
+  for (const root of roots) {
     out.push('');
-    emit(root, '', out);
+    write(root, '', out);
   }
   return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- references kept
+
+/** A USD scene as files: the root layer and the asset layers its references reach. */
+export interface UsdLayers {
+  root: string;
+  /** Paths relative to the root layer's folder, as the references name them. */
+  assets: { name: string; bytes: Uint8Array }[];
+}
+
+/**
+ * Writes a scene document as USD layers, keeping its references (SceneDocument.references): each
+ * referenced prim is written with `prepend references = @./<asset>@` and, over what the asset
+ * brings, only what the scene changed: properties that differ, blocks (`= None`) for those it
+ * removed, `active = false` for prims it deleted, new prims in full. Importing the root layer
+ * with the assets beside it gives the document back, as `exportUsda` does for one layer. A
+ * document without references gives `exportUsda`'s layer alone.
+ */
+export function exportUsdLayers(doc: SceneDocument): UsdLayers {
+  const references = doc.references ?? [];
+  if (!references.length) return { root: exportUsda(doc), assets: [] };
+  const assets = doc.assets ?? {};
+  const byPrim = new Map<string, AssetReference[]>();
+  for (const ref of references) byPrim.set(ref.prim, [...(byPrim.get(ref.prim) ?? []), ref]);
+  const scopes = [...byPrim.keys()];
+
+  // What the references alone provide, written as the asset layers stand on their own (their
+  // authored values, such as joint frames, depend on where their bodies are), and the layers they reach.
+  const reached = new Set<string>();
+  const baseTrees = new Map<string, PrimTree>();
+  for (const [prim, refs] of byPrim) baseTrees.set(prim, buildTree(referencedContent(doc, prim, refs, assets, reached), [prim]));
+  const tree = buildTree(doc, scopes);
+  const innermost = (path: string) => scopes.filter((s) => path === s || path.startsWith(`${s}/`)).reduce((a, b) => (b.length > a.length ? b : a), '');
+
+  const write = (node: Node, indent: string, out: string[]) => {
+    const refs = byPrim.get(node.path);
+    const scope = innermost(node.path);
+    const under = scope ? baseTrees.get(scope)!.get(node.path) : undefined;
+    if (!under) {
+      if (!refs) return emitHead(node, 'def', [], node.properties, indent, out, write);
+    }
+    const was = under!;
+    const metadata: string[] = [];
+    if (refs) metadata.push(`prepend references = ${refs.length === 1 ? referenceText(refs[0]!) : `[${refs.map(referenceText).join(', ')}]`}`);
+    if (!sameList(node.apiSchemas, was.apiSchemas)) metadata.push(`apiSchemas = [${node.apiSchemas.map(usdString).join(', ')}]`);
+    // Children come in the referenced order with new ones after; say so where the scene's differs.
+    const names = node.children.map((c) => primName(c.path));
+    const composedOrder = [...was.children.map((c) => primName(c.path)), ...names.filter((n) => !was.children.some((c) => primName(c.path) === n))].filter((n) => names.includes(n));
+    if (!sameList(names, composedOrder)) metadata.push(`reorder nameChildren = [${names.map(usdString).join(', ')}]`);
+    let properties = propertyDiff(node.properties, was.properties);
+    // A transform is its ops and their order together: the asset may spell the same transform
+    // with other ops than this writer would, so a changed transform is written whole.
+    if (properties.some(isTransformLine)) properties = [...node.properties.filter(isTransformLine), ...properties.filter((line) => !isTransformLine(line) || line.endsWith('= None'))];
+    const gone = was.children.filter((c) => !node.children.some((n) => n.path === c.path) && !isGenerated(c));
+    const body: string[] = [];
+    for (const child of node.children) write(child, `${indent}    `, body);
+    for (const child of gone) body.push(`${indent}    over "${primName(child.path)}" (`, `${indent}        active = false`, `${indent}    )`, `${indent}    {`, `${indent}    }`);
+    if (!refs && !metadata.length && !properties.length && !body.length && node.type === was.type) return;
+    const head = `${indent}${refs ? 'def' : 'over'} ${node.type && (refs || node.type !== was.type) ? `${node.type} ` : ''}"${primName(node.path)}"`;
+    if (metadata.length) out.push(`${head} (`, ...metadata.map((m) => `${indent}    ${m}`), `${indent})`);
+    else out.push(head);
+    out.push(`${indent}{`);
+    for (const line of properties) out.push(`${indent}    ${line}`);
+    if (properties.length && body.length) out.push('');
+    out.push(...body, `${indent}}`);
+  };
+  const root = layerText(tree.roots, write);
+  const files = [...reached].sort().map((name) => ({ name, bytes: assetBytes(assets[name]!) }));
+  return { root, assets: files };
+}
+
+const referenceText = (ref: AssetReference) => `@./${ref.asset}@${ref.target ? `<${ref.target}>` : ''}`;
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const isTransformLine = (line: string) => /\bxformOp(:|Order\b)/.test(line.split('=')[0]!);
+const isGenerated = (node: Node) => node.properties.includes(`bool ${GENERATED_ATTRIBUTE} = true`);
+
+/** A node written whole, its children through `write` (which may keep references below it). */
+function emitHead(node: Node, specifier: string, metadata: string[], properties: string[], indent: string, out: string[], write: (node: Node, indent: string, out: string[]) => void) {
+  const head = `${indent}${specifier} ${node.type ? `${node.type} ` : ''}"${primName(node.path)}"`;
+  const meta = [...metadata, ...(node.apiSchemas.length ? [`prepend apiSchemas = [${node.apiSchemas.map(usdString).join(', ')}]`] : [])];
+  if (meta.length) out.push(`${head} (`, ...meta.map((m) => `${indent}    ${m}`), `${indent})`);
+  else out.push(head);
+  out.push(`${indent}{`);
+  for (const line of properties) out.push(`${indent}    ${line}`);
+  node.children.forEach((child, i) => {
+    if (i > 0 || properties.length) out.push('');
+    write(child, `${indent}    `, out);
+  });
+  out.push(`${indent}}`);
+}
+
+/** Property lines grouped with their continuation lines (`(`, metadata, `)`), by property name. */
+function propertyEntries(lines: readonly string[]): Map<string, string[]> {
+  const entries = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of lines) {
+    if (current && (line.startsWith(' ') || line === ')')) {
+      current.push(line);
+      continue;
+    }
+    const words = line.split('=')[0]!.trim().split(/\s+/).filter((w) => !['uniform', 'custom', 'varying'].includes(w));
+    const name = words[0] === 'rel' ? `rel ${words[1]}` : (words[1] ?? words[0]!);
+    current = [line];
+    entries.set(name, current);
+  }
+  return entries;
+}
+
+/** The lines to write over `was` to get `now`: changed and new properties, and blocks for removed ones. */
+function propertyDiff(now: readonly string[], was: readonly string[]): string[] {
+  const before = propertyEntries(was);
+  const after = propertyEntries(now);
+  const out: string[] = [];
+  for (const [name, lines] of after) {
+    const old = before.get(name);
+    if (!old || old.join('\n') !== lines.join('\n')) out.push(...lines);
+  }
+  for (const [name, lines] of before) {
+    if (after.has(name)) continue;
+    const declaration = lines[0]!.split('=')[0]!.trim();
+    if (name.startsWith('rel ')) out.push(`${declaration} = []`);
+    else if (!name.endsWith('.connect') && lines[0]!.includes('=')) out.push(`${declaration} = None`);
+  }
+  return out;
+}
+
+/**
+ * What `refs` bring to `prim` when nothing is said over them: the references composed and
+ * imported alone, in a document otherwise empty. Adds the layers reached to `reached`.
+ */
+function referencedContent(doc: SceneDocument, prim: string, refs: readonly AssetReference[], assets: Record<string, string>, reached: Set<string>): SceneDocument {
+  const names = prim.split('/').filter(Boolean);
+  const lines = ['#usda 1.0', '(', '    kilogramsPerUnit = 1', '    metersPerUnit = 1', '    upAxis = "Y"', ')'];
+  names.forEach((name, i) => {
+    const pad = '    '.repeat(i);
+    const last = i === names.length - 1;
+    lines.push(last ? `${pad}def "${name}" (` : `${pad}def "${name}"`);
+    if (last) lines.push(`${pad}    prepend references = [${refs.map(referenceText).join(', ')}]`, `${pad})`);
+    lines.push(`${pad}{`);
+  });
+  names.forEach((_, i) => lines.push(`${'    '.repeat(names.length - 1 - i)}}`));
+  const composed = composeUsd(readUsdLayer(lines.join('\n'), doc.source.file), resolverFromAssets(assets));
+  for (const key of Object.keys(composed.assets)) reached.add(key);
+  return importUsdLayer(composed.layer).document;
 }

@@ -407,10 +407,10 @@ describe('unsupported content is reported, never dropped silently', () => {
   it('warns about unknown prim types, composition arcs and unknown API schemas, naming each prim', () => {
     const { warnings } = importSnippet(`
       def PointInstancer "Scatter" { }
-      def Xform "Referencing" (prepend references = @./other.usda@) { }
+      def Xform "Referencing" (inherits = </Scatter>) { }
       def Cube "Tuned" (prepend apiSchemas = ["PhysxRigidBodyAPI"]) { }`);
     expect(warnings.some((w) => w.startsWith('/Scatter:') && w.includes('PointInstancer'))).toBe(true);
-    expect(warnings.some((w) => w.startsWith('/Referencing:') && w.includes('references'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('/Referencing:') && w.includes('inherits'))).toBe(true);
     expect(warnings.some((w) => w.startsWith('/Tuned:') && w.includes('PhysxRigidBodyAPI'))).toBe(true);
   });
 
@@ -518,13 +518,13 @@ describe('list forms the text parser mangles', () => {
 });
 
 describe('prims that need composition', () => {
-  it('warns about over and class prims instead of dropping them silently', () => {
+  it('warns about lone over prims and class prims instead of dropping them silently', () => {
     const { document, warnings } = importSnippet(`
       def Xform "Real" { }
       over "Tweak" { }
       class Xform "Template" { }`);
     expect(document.prims.map((p) => p.path)).toEqual(['/Real']);
-    expect(warnings).toContain('snippet.usda: over "Tweak" is not applied (composition is not supported); skipped');
+    expect(warnings).toContain('/Tweak: an "over" with nothing under it to override (no def in this layer or a referenced one); skipped');
     expect(warnings).toContain('snippet.usda: class "Template" is not applied (composition is not supported); skipped');
   });
 });

@@ -29,8 +29,9 @@ import {
   type VisualMaterial,
 } from '../scene/schema.ts';
 import { parentPath } from '../scene/hierarchy.ts';
-import { validateSceneDocument } from '../scene/document.ts';
+import { isAssetKey, validateSceneDocument } from '../scene/document.ts';
 import { readUsdLayer, type UsdLayer } from './layer.ts';
+import { composeUsd, type AssetResolver } from './compose.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
 import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
 import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
@@ -619,7 +620,7 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
   if (!known) warn(ctx, path, `prim type "${type}" is not supported; imported as a transform only`);
   const animated = ctx.stage.animatedAttributes(path);
   if (animated.length) warn(ctx, path, `animated attributes are read at their first time sample: ${animated.join(', ')}`);
-  for (const field of ['references', 'payload', 'inherits', 'specializes', 'variantSets']) {
+  for (const field of ['inherits', 'specializes', 'variantSets']) {
     if (ctx.stage.primField(path, field) !== undefined) warn(ctx, path, `composition arc "${field}" is not supported; its content is not loaded`);
   }
 }
@@ -656,8 +657,12 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
     for (const child of stage.children(path)) {
       if (order.length >= MAX_PRIMS) throw new InputError(layer.file, `more than ${MAX_PRIMS} prims; refusing to import`);
       const specifier = stage.primField(child, 'specifier');
-      if (specifier === 1 || specifier === 2 || specifier === 'over' || specifier === 'class') {
-        warnings.push(`${child}: "${specifier === 1 || specifier === 'over' ? 'over' : 'class'}" prims are not applied (composition is not supported); skipped`);
+      if (specifier === 1 || specifier === 'over') {
+        warnings.push(`${child}: an "over" with nothing under it to override (no def in this layer or a referenced one); skipped`);
+        continue;
+      }
+      if (specifier === 2 || specifier === 'class') {
+        warnings.push(`${child}: "class" prims are not applied (inherits and specializes are not supported); skipped`);
         continue;
       }
       if (asBool(stage.primField(child, 'active')) === false) continue;
@@ -783,11 +788,35 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
   return { document: validateSceneDocument(document, layer.file), warnings };
 }
 
-/** Reads and imports a USD file (USDA, USDC or USDZ) from bytes or text. */
-export function importUsd(data: Uint8Array | ArrayBuffer | string, file: string): UsdImportResult {
+export interface UsdImportOptions {
+  /**
+   * The layers the file references, by path relative to its folder (compose.ts). A USDZ package
+   * resolves against its own files; without a resolver a reference to another file is an error.
+   */
+  resolve?: AssetResolver;
+}
+
+/**
+ * Reads and imports a USD file (USDA, USDC or USDZ) from bytes or text, composed with the layers
+ * it references. The document keeps the references the file authors, and the layers they reach,
+ * so that export can write them as references again.
+ */
+export function importUsd(data: Uint8Array | ArrayBuffer | string, file: string, options: UsdImportOptions = {}): UsdImportResult {
   const layer = readUsdLayer(data, file);
   try {
-    return importUsdLayer(layer);
+    const composed = composeUsd(layer, options.resolve ?? layer.packaged);
+    const result = importUsdLayer(composed.layer);
+    const warnings = [...composed.warnings, ...result.warnings];
+    if (!composed.references.length) return { document: result.document, warnings };
+    const outside = Object.keys(composed.assets).filter((key) => !isAssetKey(key));
+    if (outside.length) {
+      warnings.push(`${file}: ${outside.join(', ')} lie outside the scene's folder; the referenced content is kept, but not as references`);
+      return { document: result.document, warnings };
+    }
+    const prims = new Set(result.document.prims.map((p) => p.path));
+    const references = composed.references.filter((r) => prims.has(r.prim));
+    const document = references.length ? { ...result.document, references, assets: composed.assets } : result.document;
+    return { document: validateSceneDocument(document, file), warnings };
   } catch (e) {
     if (e instanceof InputError) throw e;
     // A bug, but the person still gets one line naming the file rather than a stack trace.

@@ -10,6 +10,7 @@ import { USDAParser } from 'three/examples/jsm/loaders/usd/USDAParser.js';
 import { USDCParser } from 'three/examples/jsm/loaders/usd/USDCParser.js';
 import { InputError } from '../errors.ts';
 import { normalizeUsdaLayout, UsdaSyntaxError } from './usda-layout.ts';
+import { parseReferenceList, parseTokenList, scanPrimMetadata, type PrimMeta } from './primMeta.ts';
 
 export interface RawSpec {
   specType: number;
@@ -28,8 +29,15 @@ export interface UsdLayer {
     defaultPrim?: string;
   };
   specs: Record<string, RawSpec>;
-  /** `over` and `class` prims of a text layer, which the text parser drops (names as written). */
+  /** `class` prims of a text layer, which the text parser drops (names as written). */
   unappliedPrims: string[];
+  /**
+   * What a text layer says that the specs cannot: each prim's metadata statements with their
+   * list-ops, and the properties it blocks (primMeta.ts). Composition (compose.ts) reads it.
+   */
+  primMeta?: Map<string, PrimMeta>;
+  /** For a layer read from a USDZ package: the package's other files, by path relative to this layer's folder. */
+  packaged?: (key: string) => Uint8Array | undefined;
 }
 
 const CRATE_MAGIC = [0x50, 0x58, 0x52, 0x2d, 0x55, 0x53, 0x44, 0x43]; // "PXR-USDC"
@@ -217,7 +225,9 @@ function readText(text: string, file: string): UsdLayer {
     if (e instanceof UsdaSyntaxError) throw new InputError(file, `malformed USDA: ${e.message}`);
     throw e;
   }
-  const { specsByPath } = new USDAParser().parseData(canonical) as { specsByPath: Record<string, RawSpec> };
+  const scanned = scanPrimMetadata(canonical);
+  const { specsByPath } = new USDAParser().parseData(scanned.text) as { specsByPath: Record<string, RawSpec> };
+  applyPrimMeta(specsByPath, scanned.prims, file);
   const root = specsByPath['/']?.fields ?? {};
   // The text parser keeps only some layer metadata; read the rest from the header block.
   const header = /^#usda[^\n]*\n\s*\(([\s\S]*?)\n\s*\)/.exec(text)?.[1] ?? '';
@@ -235,8 +245,51 @@ function readText(text: string, file: string): UsdLayer {
       defaultPrim: typeof root['defaultPrim'] === 'string' ? root['defaultPrim'] : undefined,
     },
     specs: specsByPath,
-    unappliedPrims: [...text.matchAll(/^[ \t]*(over|class)\s+(?:\w+\s+)?"([^"]+)"/gm)].map((m) => `${m[1]} "${m[2]}"`),
+    unappliedPrims: [...text.matchAll(/^[ \t]*(class)\s+(?:\w+\s+)?"([^"]+)"/gm)].map((m) => `${m[1]} "${m[2]}"`),
+    primMeta: scanned.prims,
   };
+}
+
+/** Fields of a prim spec from the metadata three's parser does not keep (see primMeta.ts). */
+function applyPrimMeta(specs: Record<string, RawSpec>, prims: Map<string, PrimMeta>, file: string) {
+  for (const [path, meta] of prims) {
+    const spec = specs[path];
+    if (!spec) continue;
+    if (meta.specifier === 'over') spec.fields['specifier'] = 'over';
+    for (const [name, statements] of meta.metadata) {
+      const last = statements.at(-1)!;
+      if (name === 'active' || name === 'instanceable') {
+        spec.fields[name] = /^(1|true)$/i.test(last.value);
+      } else if (name === 'apiSchemas') {
+        spec.fields['apiSchemas'] = { listOp: true, items: resolveTokenOps(statements) };
+      } else if (name === 'references' || name === 'payload') {
+        const items: { asset: string | null; target: string | null }[] = [];
+        for (const s of statements) {
+          const list = parseReferenceList(s.value);
+          if (list === null) throw new InputError(file, `${path}: cannot read ${name} = ${s.value}`);
+          if (s.op !== 'delete') items.push(...list);
+        }
+        spec.fields[name] = { items };
+      } else if (name === 'kind') {
+        spec.fields['kind'] = last.value.replace(/^"|"$/g, '');
+      } else if (['inherits', 'specializes', 'variantSets'].includes(name)) {
+        spec.fields[name] = last.value;
+      }
+    }
+  }
+}
+
+/** Token list-op statements of one layer (explicit, prepend, append, add, delete) as one list. */
+export function resolveTokenOps(statements: readonly { op: string; value: string }[], weaker: readonly string[] = []): string[] {
+  let items = [...weaker];
+  for (const { op, value } of statements) {
+    const tokens = parseTokenList(value);
+    if (op === 'explicit') items = tokens;
+    else if (op === 'delete') items = items.filter((t) => !tokens.includes(t));
+    else if (op === 'prepend') items = [...tokens, ...items.filter((t) => !tokens.includes(t))];
+    else if (op === 'append' || op === 'add') items = [...items.filter((t) => !tokens.includes(t)), ...tokens];
+  }
+  return items;
 }
 
 function readCrate(bytes: Uint8Array, file: string): UsdLayer {
@@ -276,7 +329,8 @@ function readPackage(bytes: Uint8Array, file: string): UsdLayer {
     throw new InputError(file, `USDZ package must start with a .usd/.usda/.usdc layer, found ${first ? `"${first}"` : 'no entries'}`);
   }
   const inner = readLayerBytes(entries[first]!, `${file}[${first}]`);
-  return { ...inner, file, format: 'usdz' };
+  const folder = first.includes('/') ? first.slice(0, first.lastIndexOf('/') + 1) : '';
+  return { ...inner, file, format: 'usdz', packaged: (key) => entries[folder + key] };
 }
 
 function readLayerBytes(bytes: Uint8Array, file: string): UsdLayer {

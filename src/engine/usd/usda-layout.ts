@@ -106,9 +106,7 @@ export function normalizeUsdaLayout(text: string): string {
   const unclosed = open.at(-1);
   if (unclosed) throw new UsdaSyntaxError(`"${unclosed.ch}" opened on line ${unclosed.line} is never closed (truncated file?)`);
   checkPrimBodies(out);
-  // The parser keeps `prepend`/`append apiSchemas` but drops an explicit list. Within one layer an
-  // explicit list and a prepend to the empty list mean the same thing.
-  return out.replace(/^(\s*)apiSchemas(\s*=)/gm, '$1prepend apiSchemas$2');
+  return out;
 }
 
 /** Every `def`/`over`/`class` header must be followed (after optional metadata) by a `{` body. */

@@ -27,6 +27,7 @@
  */
 import { InputError } from '../errors.ts';
 import { readUsdLayer, type RawSpec, type UsdLayer } from './layer.ts';
+import { parseTokenList, type MetadataStatement } from './primMeta.ts';
 import { asBool, tokenList } from './stage.ts';
 import { IDENTIFIER } from './typeNames.ts';
 
@@ -993,9 +994,12 @@ export function usdcLayerFromUsdLayer(layer: UsdLayer): UsdcLayer {
         case 'specifier':
           prim.specifier = value === 1 || value === 'over' ? 'over' : value === 2 || value === 'class' ? 'class' : 'def';
           break;
-        case 'apiSchemas':
-          prim.apiSchemas = tokenList(value);
+        case 'apiSchemas': {
+          // A text layer keeps each statement's list-op (primMeta.ts); write them as such.
+          const statements = layer.primMeta?.get(path)?.metadata.get('apiSchemas');
+          prim.apiSchemas = statements ? apiListOp(statements) : tokenList(value);
           break;
+        }
         case 'kind':
           prim.kind = String(value);
           break;
@@ -1051,6 +1055,18 @@ export function usdcLayerFromUsdLayer(layer: UsdLayer): UsdcLayer {
   if (m.kilogramsPerUnit !== undefined) metadata.kilogramsPerUnit = m.kilogramsPerUnit;
   if (m.upAxis !== undefined) metadata.upAxis = m.upAxis;
   return { metadata, prims };
+}
+
+function apiListOp(statements: readonly MetadataStatement[]): UsdcListOp<string> {
+  const op: UsdcListOp<string> = {};
+  for (const { op: kind, value } of statements) {
+    const tokens = parseTokenList(value);
+    if (kind === 'explicit') return { explicit: tokens };
+    if (kind === 'prepend') op.prepended = tokens;
+    else if (kind === 'append' || kind === 'add') op.appended = tokens;
+    else if (kind === 'delete') op.deleted = tokens;
+  }
+  return op;
 }
 
 /** USDA text → USDC bytes: parses with `readUsdLayer` (three's USDAParser) and writes a crate. */

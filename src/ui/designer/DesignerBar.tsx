@@ -14,9 +14,9 @@ import { PRIMITIVE_KINDS, primitiveStem } from './primitives.ts';
 import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
 import { useDesigner, useDesignerActions, useDesignerStore } from './store.ts';
 
-/** Offers `text` as a file download named `name`. */
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offers `data` as a file download named `name`. */
+function download(name: string, data: string | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -42,6 +42,14 @@ export function useDesignerFiles() {
         download(name, text, 'model/vnd.usda');
       } catch (e) {
         studio.reportError(`Export USDA: ${describeError(e)}`);
+      }
+    },
+    exportUsdz() {
+      try {
+        const { name, bytes } = designer.usdzFile();
+        download(name, bytes, 'model/vnd.usdz+zip');
+      } catch (e) {
+        studio.reportError(`Export USDZ: ${describeError(e)}`);
       }
     },
   }), [designer, studio]);
@@ -117,8 +125,11 @@ export function DesignerBar() {
       <button type="button" aria-label="Save project" title="Download the scene as a Simloop project file (Ctrl+S)" disabled={!hasScene} onClick={files.saveProject}>
         Save project
       </button>
-      <button type="button" aria-label="Export USDA" title="Download the scene as USDA, with UsdPhysics and semantics" disabled={!hasScene} onClick={files.exportUsda}>
+      <button type="button" aria-label="Export USDA" title="Download the scene as one USDA layer, with UsdPhysics and semantics (referenced assets copied in)" disabled={!hasScene} onClick={files.exportUsda}>
         Export USDA
+      </button>
+      <button type="button" aria-label="Export USDZ" title="Download the scene as a USDZ package: the scene layer keeps its references to the asset layers packed with it" disabled={!hasScene} onClick={files.exportUsdz}>
+        Export USDZ
       </button>
       <button type="button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => designer.setHelp(true)}>
         ?

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { differences } from '../../engine/testing/roundTrip.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
 import { parseProject } from '../../engine/scene/project.ts';
@@ -331,6 +333,33 @@ describe('autosave and files', () => {
     const back = importUsd(usda.text, usda.name).document;
     expect(back.prims.find((p) => p.path === '/World/Cylinder')).toMatchObject({ geometry: { kind: 'cylinder', radius: 0.04, height: 0.12 }, body: { type: 'dynamic' } });
     expect(sceneStem('scenes/robot.simloop.json')).toBe('robot');
+  });
+
+  it('keeps an imported asset as a USD reference: the USDZ export holds its layer, and reads back as the edited scene', async () => {
+    const { store, designer } = setup();
+    await designer.importAsset(new Uint8Array(readFileSync('scenes/panda_tabletop.usda')), 'panda_tabletop.usda', '/World/Panda');
+    const imported = store.getState().document!;
+    expect(imported.references).toEqual([{ prim: '/World/Panda', asset: 'assets/Panda.usda', target: null }]);
+    expect(Object.keys(imported.assets!)).toEqual(['assets/Panda.usda']);
+    // An edit inside the referenced robot.
+    expect(designer.rename('/World/Panda/Panda/hand', 'gripper')).toBeNull();
+    const edited = store.getState().document!;
+    const usdz = designer.usdzFile();
+    expect(usdz.name).toBe('tabletop.usdz');
+    const files = unzipSync(usdz.bytes);
+    expect(Object.keys(files)).toEqual(['tabletop.usda', 'assets/Panda.usda']);
+    const root = new TextDecoder().decode(files['tabletop.usda']);
+    expect(root).toContain('prepend references = @./assets/Panda.usda@');
+    expect(root).toContain('over "hand" (');
+    expect(differences(importUsd(usdz.bytes, usdz.name).document, edited)).toEqual([]);
+    // The one-layer export copies the robot in; deleting the prim drops the reference and its layer.
+    expect(designer.usdaFile().text).not.toContain('references');
+    designer.select('/World/Panda');
+    designer.deleteSelection();
+    expect(store.getState().document!.references).toBeUndefined();
+    expect(store.getState().document!.assets).toBeUndefined();
+    designer.undo();
+    expect(store.getState().document).toEqual(edited);
   });
 });
 

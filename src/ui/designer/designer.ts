@@ -22,7 +22,9 @@ import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } f
 import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, type RandomizationSpecInput, validateRandomizationSpec } from '../../engine/randomize/spec.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
-import { exportUsda } from '../../engine/usd/export.ts';
+import { exportUsda, exportUsdLayers } from '../../engine/usd/export.ts';
+import { insertReference } from '../../engine/usd/reference.ts';
+import { packUsdz } from '../../engine/usd/usdz.ts';
 import { usdIdentifier } from '../../engine/usd/typeNames.ts';
 import type { StudioStore } from '../state/store.ts';
 import { withMessages } from '../state/studioState.ts';
@@ -190,7 +192,10 @@ export interface Designer {
   /** The randomization spec changed (it is part of what autosave keeps). */
   specChanged(): void;
   /** The document as USDA, with a file name. */
+  /** The scene as one USDA layer, referenced assets copied in. */
   usdaFile(): { name: string; text: string };
+  /** The scene as a USDZ package: the root layer keeping its references, and the asset layers. */
+  usdzFile(): { name: string; bytes: Uint8Array };
   /** Starts a new scene from scratch: /World with a ground plane, a light and a camera. */
   newScene(): Promise<void>;
   /** Opens the autosaved scene, if there is one; says whether there was. */
@@ -397,7 +402,21 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       const stem = usdIdentifier(subtree ? primName(subtree) : sceneStem(fileName));
       const name = freeName(doc, parent, stem);
       const path = parent ? `${parent}/${name}` : `/${name}`;
-      const added = edit(`Import ${fileName}`, (d) => insertScene(d, parent, name, asset), { reselect: () => [path] }) === null;
+      // As a USD reference to the asset's own layer; an asset USD cannot hold is copied in instead.
+      const added =
+        edit(
+          `Import ${fileName}`,
+          (d) => {
+            try {
+              return insertReference(d, parent, name, asset);
+            } catch (e) {
+              if (!(e instanceof InputError)) throw e;
+              warnings = [...warnings, `copied into the scene instead of referenced: ${e.detail}`];
+              return insertScene(d, parent, name, asset);
+            }
+          },
+          { reselect: () => [path] },
+        ) === null;
       if (added && warnings.length) studioStore.setState((s) => withMessages(s, 'warning', warnings.map((w) => `Import ${fileName}: ${w}`)));
       return added;
     },
@@ -507,6 +526,14 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
       const { document, fileName } = store.getState();
       if (!document) throw new Error('no scene is open');
       return { name: `${sceneStem(fileName)}.usda`, text: exportUsda(document) };
+    },
+
+    usdzFile() {
+      const { document, fileName } = store.getState();
+      if (!document) throw new Error('no scene is open');
+      const stem = sceneStem(fileName);
+      const layers = exportUsdLayers(document);
+      return { name: `${stem}.usdz`, bytes: packUsdz([{ name: `${stem}.usda`, bytes: new TextEncoder().encode(layers.root) }, ...layers.assets]) };
     },
 
     async newScene() {

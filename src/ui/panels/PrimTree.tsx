@@ -103,6 +103,11 @@ const PrimRow = memo(function PrimRow({ node, depth, selected, renaming, setRena
             {node.body}
           </span>
         )}
+        {node.references.map((asset) => (
+          <span key={asset} className="badge badge-reference" data-testid="prim-reference" title={`references the asset layer ${asset}`}>
+            ↗ {asset.split('/').at(-1)}
+          </span>
+        ))}
         {node.classLabel && (
           <span className="badge badge-label" data-testid="prim-label" title="class label">
             {node.classLabel}
@@ -137,7 +142,7 @@ export function PrimTree() {
   const selection = useDesigner((s) => s.selection);
   const search = useDesigner((s) => s.search);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const roots = useMemo(() => (document ? buildPrimTree(document.prims, document.joints) : []), [document]);
+  const roots = useMemo(() => (document ? buildPrimTree(document.prims, document.joints, document.references) : []), [document]);
   const shown = useMemo(() => filterPrimTree(roots, search), [roots, search]);
   const selected = useMemo(() => new Set(selection), [selection]);
 

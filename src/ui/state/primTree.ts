@@ -3,7 +3,7 @@
  * first (type, body type, class label). Pure; built once per loaded scene.
  */
 import { parentPath, primName } from '../../engine/scene/hierarchy.ts';
-import type { BodyType, Joint, Prim } from '../../engine/scene/schema.ts';
+import type { AssetReference, BodyType, Joint, Prim } from '../../engine/scene/schema.ts';
 import { JOINT_TYPES } from '../../engine/usd/typeNames.ts';
 
 export interface PrimNode {
@@ -18,6 +18,8 @@ export interface PrimNode {
   classLabel: string | null;
   /** As authored (a hidden parent hides its children too). */
   visible: boolean;
+  /** The asset layers the prim references (SceneDocument.references), by path. */
+  references: string[];
   children: PrimNode[];
 }
 
@@ -26,7 +28,7 @@ export interface PrimNode {
  * Joints, when given, are marked as such (USD joints are prims, which the importer keeps); one
  * with no prim of its own becomes a leaf under the prim its path is in.
  */
-export function buildPrimTree(prims: readonly Prim[], joints: readonly Joint[] = []): PrimNode[] {
+export function buildPrimTree(prims: readonly Prim[], joints: readonly Joint[] = [], references: readonly AssetReference[] = []): PrimNode[] {
   const roots: PrimNode[] = [];
   const nodes = new Map<string, PrimNode>();
   const place = (node: PrimNode) => {
@@ -44,6 +46,7 @@ export function buildPrimTree(prims: readonly Prim[], joints: readonly Joint[] =
       body: prim.body?.type ?? null,
       classLabel: prim.labels['class']?.[0] ?? null,
       visible: prim.visible,
+      references: references.filter((r) => r.prim === prim.path).map((r) => r.asset),
       children: [],
     };
     nodes.set(prim.path, node);
@@ -51,7 +54,7 @@ export function buildPrimTree(prims: readonly Prim[], joints: readonly Joint[] =
   }
   for (const joint of joints) {
     if (nodes.has(joint.path)) continue; // the importer keeps joint prims as prims too
-    place({ kind: 'joint', path: joint.path, name: primName(joint.path), type: JOINT_TYPES[joint.type], body: null, classLabel: null, visible: true, children: [] });
+    place({ kind: 'joint', path: joint.path, name: primName(joint.path), type: JOINT_TYPES[joint.type], body: null, classLabel: null, visible: true, references: [], children: [] });
   }
   return roots;
 }

@@ -1,0 +1,152 @@
+/**
+ * Composition of references against hand-written layers whose composed result is known: what the
+ * referenced prim brings, what the referencing layer says over it, and the errors a reference
+ * that cannot be followed gives.
+ */
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../errors.ts';
+import { resolveAssetKey } from '../scene/assets.ts';
+import { importUsd } from './import.ts';
+import { packUsdz } from './usdz.ts';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const HEADER = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n    defaultPrim = "Robot"\n)\n';
+
+const ROBOT = `${HEADER}
+def Xform "Robot" (prepend apiSchemas = ["PhysicsArticulationRootAPI"])
+{
+    def Cube "Base" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI", "PhysicsMassAPI"])
+    {
+        double size = 0.2
+        float physics:mass = 3
+    }
+    def Cube "Arm" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI"])
+    {
+        double size = 0.1
+        double3 xformOp:translate = (0, 0.3, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+    }
+    def PhysicsRevoluteJoint "Hinge"
+    {
+        rel physics:body0 = </Robot/Base>
+        rel physics:body1 = </Robot/Arm>
+        uniform token physics:axis = "Z"
+    }
+    def Sphere "Lamp" { double radius = 0.05 }
+    def "Tool" (prepend references = @./parts/gripper.usda@) { }
+}
+`;
+const GRIPPER = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n    defaultPrim = "Gripper"\n)\ndef Cube "Gripper" { double size = 0.04 }\n';
+const NO_DEFAULT = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Cube "Gripper" { double size = 0.04 }\n';
+const ASSETS: Record<string, string> = { 'robots/robot.usda': ROBOT, 'robots/parts/gripper.usda': GRIPPER };
+const resolve = (key: string) => (key in ASSETS ? utf8(ASSETS[key]!) : undefined);
+
+const SCENE = `#usda 1.0
+(
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Xform "World"
+{
+    def Xform "R1" (
+        prepend references = @./robots/robot.usda@
+        reorder nameChildren = ["Arm", "Base"]
+    )
+    {
+        double3 xformOp:translate = (1, 0, 0)
+        uniform token[] xformOpOrder = ["xformOp:translate"]
+        over "Base"
+        {
+            float physics:mass = None
+        }
+        over "Arm" (delete apiSchemas = ["PhysicsCollisionAPI"])
+        {
+            double size = 0.25
+        }
+        over "Lamp" (active = false)
+        {
+        }
+        def Sphere "Marker" { double radius = 0.1 }
+    }
+    def "R2" (prepend references = @robots/robot.usda@</Robot/Arm>) { }
+    def "Copy" (prepend references = </World/R2>) { }
+}
+`;
+
+describe('references', () => {
+  const { document, warnings } = importUsd(SCENE, 'scene.usda', { resolve });
+  const prim = (path: string) => document.prims.find((p) => p.path === path);
+
+  it('bring the referenced subtree under the referencing prim, nested references and joint bodies included', () => {
+    expect(warnings).toEqual([]);
+    expect(prim('/World/R1')!.transform.position).toEqual([1, 0, 0]);
+    expect(prim('/World/R1')!.articulationRoot).toBe(true);
+    expect(prim('/World/R1/Tool')!.geometry).toEqual({ kind: 'box', size: [0.04, 0.04, 0.04] });
+    expect(document.joints.map((j) => [j.path, j.body0, j.body1])).toEqual([['/World/R1/Hinge', '/World/R1/Base', '/World/R1/Arm']]);
+    // A reference to a prim other than the default one, and one within the layer.
+    expect(prim('/World/R2')!.geometry).toEqual({ kind: 'box', size: [0.1, 0.1, 0.1] });
+    expect(prim('/World/R2')!.transform.position).toEqual([0, 0.3, 0]);
+    expect(prim('/World/Copy')!.geometry).toEqual(prim('/World/R2')!.geometry);
+  });
+
+  it('take the referencing layer`s opinions over them: values, blocks, deactivation, API schemas, new prims, child order', () => {
+    expect(prim('/World/R1/Base')!.mass).toBeUndefined();
+    expect(prim('/World/R1/Arm')!.geometry).toEqual({ kind: 'box', size: [0.25, 0.25, 0.25] });
+    expect(prim('/World/R1/Arm')!.collider).toBeUndefined();
+    expect(prim('/World/R1/Base')!.collider).toBeDefined();
+    expect(prim('/World/R1/Lamp')).toBeUndefined();
+    expect(document.prims.filter((p) => p.path.startsWith('/World/R1/') && p.path.split('/').length === 4).map((p) => p.path)).toEqual([
+      '/World/R1/Arm',
+      '/World/R1/Base',
+      '/World/R1/Hinge',
+      '/World/R1/Tool',
+      '/World/R1/Marker',
+    ]);
+  });
+
+  it('are kept in the document with the layers they reach', () => {
+    expect(document.references).toEqual([
+      { prim: '/World/R1', asset: 'robots/robot.usda', target: null },
+      { prim: '/World/R2', asset: 'robots/robot.usda', target: '/Robot/Arm' },
+    ]);
+    expect(Object.keys(document.assets!).sort()).toEqual(['robots/parts/gripper.usda', 'robots/robot.usda']);
+    expect(document.assets!['robots/robot.usda']).toBe(ROBOT);
+  });
+
+  it('resolve inside a USDZ package against its own files', () => {
+    const usdz = packUsdz([
+      { name: 'scene.usda', bytes: utf8(SCENE) },
+      { name: 'robots/robot.usda', bytes: utf8(ROBOT) },
+      { name: 'robots/parts/gripper.usda', bytes: utf8(GRIPPER) },
+    ]);
+    const packed = importUsd(usdz, 'scene.usdz');
+    expect(packed.document.prims).toEqual(document.prims);
+    expect(packed.document.references).toEqual(document.references);
+  });
+
+  it('that cannot be followed are an error naming the file, the prim and the reason', () => {
+    const fails = (text: string, files: Record<string, string> = {}) => {
+      try {
+        importUsd(text, 'scene.usda', { resolve: (k) => (k in files ? utf8(files[k]!) : undefined) });
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        return (e as Error).message;
+      }
+      throw new Error('imported');
+    };
+    expect(fails('#usda 1.0\ndef Xform "A" (prepend references = @gone.usda@) { }\n')).toBe(
+      'scene.usda: /A references @gone.usda@, but gone.usda was not given (choose it together with the scene, or open a .usdz package that holds it)',
+    );
+    expect(fails('#usda 1.0\ndef Xform "A" (prepend references = @a.usda@</Nope>) { }\n', { 'a.usda': GRIPPER })).toBe('scene.usda: /A references @a.usda@</Nope>: /Nope is not a prim of a.usda');
+    expect(fails('#usda 1.0\ndef Xform "A" (prepend references = @a.usda@) { }\n', { 'a.usda': NO_DEFAULT })).toMatch(/names no defaultPrim, so the reference must name a prim$/);
+    const loop = '#usda 1.0\n(\n    defaultPrim = "L"\n)\ndef Xform "L" (prepend references = @./b.usda@) { }\n';
+    expect(fails('#usda 1.0\ndef Xform "A" (prepend references = @a.usda@) { }\n', { 'a.usda': loop, 'b.usda': loop.replace('b.usda', 'a.usda') })).toMatch(/a reference cycle \(a\.usda → b\.usda → a\.usda\)$/);
+  });
+
+  it('resolve asset paths against the layer that writes them', () => {
+    expect(resolveAssetKey('', './robots/robot.usda')).toBe('robots/robot.usda');
+    expect(resolveAssetKey('robots/robot.usda', './parts/gripper.usda')).toBe('robots/parts/gripper.usda');
+    expect(resolveAssetKey('robots/robot.usda', '../shared/table.usda')).toBe('shared/table.usda');
+    expect(resolveAssetKey('', '../outside.usda')).toBe('../outside.usda');
+  });
+});

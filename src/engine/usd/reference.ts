@@ -36,22 +36,23 @@ export function assetLayer(asset: SceneDocument, name: string): string {
 
 /**
  * Adds `asset` under `parent` (null: the root) as a prim `name` that references it, placed by
- * `transform`. The asset's layer is `assets/<name>.usda` (or `<name>_1.usda`, … when another
- * layer already has that name); the same asset dropped twice shares one layer.
+ * `transform`. The asset's layer is `assets/<assetName>.usda` (or `<assetName>_1.usda`, … when
+ * another layer already has that name), its root prim `/<assetName>`; the same asset dropped twice
+ * shares one layer.
  */
-export function insertReference(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform?: Transform): SceneDocument {
-  const text = assetLayer(asset, name);
+export function insertReference(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform?: Transform, assetName = name): SceneDocument {
+  const text = assetLayer(asset, assetName);
   const assets = { ...(doc.assets ?? {}) };
   let key = '';
   for (let k = 0; ; k++) {
-    key = `${ASSET_FOLDER}/${k ? `${name}_${k}` : name}.usda`;
+    key = `${ASSET_FOLDER}/${k ? `${assetName}_${k}` : assetName}.usda`;
     if (!(key in assets) || assets[key] === text) break;
   }
   assets[key] = text;
   // The content is what the reference brings: the layer read back, not the document given.
   const composed = composeUsd(readUsdLayer(text, key), resolverFromAssets(assets));
   const brought = importUsdLayer(composed.layer).document;
-  const expanded = repath(brought, (p) => p.slice(`/${name}`.length) || '/');
+  const expanded = repath(brought, (p) => p.slice(`/${assetName}`.length) || '/');
   const inner: SceneDocument = { ...expanded, prims: expanded.prims.filter((p) => p.path !== '/') };
   const next = insertScene(doc, parent, name, inner, transform);
   const prim = `${parent ?? ''}/${name}`;

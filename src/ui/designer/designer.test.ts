@@ -341,6 +341,11 @@ describe('autosave and files', () => {
     const imported = store.getState().document!;
     expect(imported.references).toEqual([{ prim: '/World/Panda', asset: 'assets/Panda.usda', target: null }]);
     expect(Object.keys(imported.assets!)).toEqual(['assets/Panda.usda']);
+    // The same asset again: another prim, the same layer.
+    await designer.importAsset(new Uint8Array(readFileSync('scenes/panda_tabletop.usda')), 'panda_tabletop.usda', '/World/Panda');
+    expect(store.getState().document!.references!.map((r) => [r.prim, r.asset])).toEqual([['/World/Panda', 'assets/Panda.usda'], ['/World/Panda_1', 'assets/Panda.usda']]);
+    expect(Object.keys(store.getState().document!.assets!)).toEqual(['assets/Panda.usda']);
+    designer.undo();
     // An edit inside the referenced robot.
     expect(designer.rename('/World/Panda/Panda/hand', 'gripper')).toBeNull();
     const edited = store.getState().document!;

@@ -408,7 +408,7 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
           `Import ${fileName}`,
           (d) => {
             try {
-              return insertReference(d, parent, name, asset);
+              return insertReference(d, parent, name, asset, undefined, stem);
             } catch (e) {
               if (!(e instanceof InputError)) throw e;
               warnings = [...warnings, `copied into the scene instead of referenced: ${e.detail}`];

@@ -28,6 +28,7 @@ import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hiera
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
 import { buildLights } from './lights.ts';
+import { DisposingCache } from './cache.ts';
 
 export interface CameraPlacement {
   position: Vector3;
@@ -75,19 +76,9 @@ export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
 const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
 /** Bundled textures by name, made once each; used for object maps and backgrounds alike. */
-export class TextureCache {
-  private readonly byName = new Map<string, DataTexture>();
-  get(name: string): DataTexture {
-    let texture = this.byName.get(name);
-    if (!texture) {
-      texture = bundledTexture(name);
-      this.byName.set(name, texture);
-    }
-    return texture;
-  }
-  dispose(): void {
-    for (const texture of this.byName.values()) texture.dispose();
-    this.byName.clear();
+export class TextureCache extends DisposingCache<string, DataTexture> {
+  constructor() {
+    super(bundledTexture);
   }
 }
 

@@ -12,6 +12,7 @@ import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
 import { createSceneView, type TextureCache } from './sceneView.ts';
+import { DisposingCache } from './cache.ts';
 
 /** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
 export interface RenderInstance extends ObjectToLabel {
@@ -25,19 +26,10 @@ export interface SyntheticScene {
   dispose(): void;
 }
 
-export class LabelMaterialCache {
-  private readonly byId = new Map<number, ShaderMaterial>();
-  get(instanceId: number): ShaderMaterial {
-    let material = this.byId.get(instanceId);
-    if (!material) {
-      material = labelMaterial(instanceId);
-      this.byId.set(instanceId, material);
-    }
-    return material;
-  }
-  dispose(): void {
-    for (const material of this.byId.values()) material.dispose();
-    this.byId.clear();
+/** Label materials by instance id, made once each. */
+export class LabelMaterialCache extends DisposingCache<number, ShaderMaterial> {
+  constructor() {
+    super(labelMaterial);
   }
 }
 

@@ -719,7 +719,7 @@ function filterShared<T>(list: T[], keep: (item: T) => boolean): T[] {
 
 // ------------------------------------------------------------------ small helpers
 
-function identityTransform(): Transform {
+export function identityTransform(): Transform {
   return { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] };
 }
 

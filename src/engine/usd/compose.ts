@@ -135,9 +135,11 @@ function overlay(strong: Strong, weak: Specs): Specs {
     if (f['active'] === undefined && w['active'] !== undefined) f['active'] = w['active'];
     if (f['xformOpOrder'] === undefined && w['xformOpOrder'] !== undefined && !strong.blocked(key, 'xformOpOrder')) f['xformOpOrder'] = w['xformOpOrder'];
     if (f['kind'] === undefined && w['kind'] !== undefined) f['kind'] = w['kind'];
+    // With the statements of a text layer, its list-ops; otherwise (composed or crate layers) the union, stronger first.
     const weakApis = apiList(w['apiSchemas']);
+    const ownApis = apiList(f['apiSchemas']);
     const statements = strong.apiStatements(key);
-    const apis = statements ? resolveTokenOps(statements, weakApis) : [...apiList(f['apiSchemas']), ...weakApis.filter((a) => !apiList(f['apiSchemas']).includes(a))];
+    const apis = statements ? resolveTokenOps(statements, weakApis) : [...ownApis, ...weakApis.filter((a) => !ownApis.includes(a))];
     if (apis.length) f['apiSchemas'] = { listOp: true, items: apis };
     const names = Array.isArray(w['primChildren']) ? (w['primChildren'] as string[]) : [];
     const mine = Array.isArray(f['primChildren']) ? (f['primChildren'] as string[]) : [];

@@ -41,6 +41,7 @@ import {
   type VisualMaterial,
 } from '../scene/schema.ts';
 import { importUsdLayer, isAngular } from './import.ts';
+import { identityTransform, repath } from '../scene/edit.ts';
 import { assetBytes, composeUsd, resolverFromAssets } from './compose.ts';
 import { readUsdLayer } from './layer.ts';
 import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
@@ -177,7 +178,8 @@ function api(node: Node, schema: string) {
   if (!node.apiSchemas.includes(schema)) node.apiSchemas.push(schema);
 }
 
-function emit(node: Node, indent: string, out: string[]) {
+/** A node written whole; its children through `write` (exportUsdLayers keeps references below it). */
+function emit(node: Node, indent: string, out: string[], write: (node: Node, indent: string, out: string[]) => void = emit) {
   const head = `${indent}def ${node.type ? `${node.type} ` : ''}"${primName(node.path)}"`;
   if (node.apiSchemas.length) {
     out.push(`${head} (`, `${indent}    prepend apiSchemas = [${node.apiSchemas.map(usdString).join(', ')}]`, `${indent})`);
@@ -188,7 +190,7 @@ function emit(node: Node, indent: string, out: string[]) {
   for (const line of node.properties) out.push(`${indent}    ${line}`);
   node.children.forEach((child, i) => {
     if (i > 0 || node.properties.length) out.push('');
-    emit(child, `${indent}    `, out);
+    write(child, `${indent}    `, out);
   });
   out.push(`${indent}}`);
 }
@@ -671,20 +673,29 @@ export function exportUsdLayers(doc: SceneDocument): UsdLayers {
 
   // What the references alone provide, written as the asset layers stand on their own (their
   // authored values, such as joint frames, depend on where their bodies are), and the layers they reach.
+  // The same asset referenced by several prims is composed once.
   const reached = new Set<string>();
+  const contents = new Map<string, SceneDocument>();
   const baseTrees = new Map<string, PrimTree>();
-  for (const [prim, refs] of byPrim) baseTrees.set(prim, buildTree(referencedContent(doc, prim, refs, assets, reached), [prim]));
+  for (const [prim, refs] of byPrim) {
+    const key = JSON.stringify(refs.map((r) => [r.asset, r.target]));
+    let content = contents.get(key);
+    if (!content) contents.set(key, (content = referencedContent(doc.source.file, refs, assets, reached)));
+    const placed = repath(content, (p) => (p === REFERENCING || p.startsWith(`${REFERENCING}/`) ? prim + p.slice(REFERENCING.length) : p));
+    // The referencing prim's ancestors, as the asset layer sees its root: untransformed.
+    const ancestors: Prim[] = [];
+    for (let p = parentPath(prim); p; p = parentPath(p)) ancestors.unshift({ path: p, type: '', transform: identityTransform(), visible: true, labels: {}, articulationRoot: false });
+    baseTrees.set(prim, buildTree({ ...placed, prims: [...ancestors, ...placed.prims] }, [prim]));
+  }
   const tree = buildTree(doc, scopes);
   const innermost = (path: string) => scopes.filter((s) => path === s || path.startsWith(`${s}/`)).reduce((a, b) => (b.length > a.length ? b : a), '');
 
   const write = (node: Node, indent: string, out: string[]) => {
     const refs = byPrim.get(node.path);
     const scope = innermost(node.path);
-    const under = scope ? baseTrees.get(scope)!.get(node.path) : undefined;
-    if (!under) {
-      if (!refs) return emitHead(node, 'def', [], node.properties, indent, out, write);
-    }
-    const was = under!;
+    // A prim the references do not bring (a referencing prim always is brought) is written whole.
+    const was = scope ? baseTrees.get(scope)!.get(node.path) : undefined;
+    if (!was) return emit(node, indent, out, write);
     const metadata: string[] = [];
     if (refs) metadata.push(`prepend references = ${refs.length === 1 ? referenceText(refs[0]!) : `[${refs.map(referenceText).join(', ')}]`}`);
     if (!sameList(node.apiSchemas, was.apiSchemas)) metadata.push(`apiSchemas = [${node.apiSchemas.map(usdString).join(', ')}]`);
@@ -718,21 +729,6 @@ const referenceText = (ref: AssetReference) => `@./${ref.asset}@${ref.target ? `
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const isTransformLine = (line: string) => /\bxformOp(:|Order\b)/.test(line.split('=')[0]!);
 const isGenerated = (node: Node) => node.properties.includes(`bool ${GENERATED_ATTRIBUTE} = true`);
-
-/** A node written whole, its children through `write` (which may keep references below it). */
-function emitHead(node: Node, specifier: string, metadata: string[], properties: string[], indent: string, out: string[], write: (node: Node, indent: string, out: string[]) => void) {
-  const head = `${indent}${specifier} ${node.type ? `${node.type} ` : ''}"${primName(node.path)}"`;
-  const meta = [...metadata, ...(node.apiSchemas.length ? [`prepend apiSchemas = [${node.apiSchemas.map(usdString).join(', ')}]`] : [])];
-  if (meta.length) out.push(`${head} (`, ...meta.map((m) => `${indent}    ${m}`), `${indent})`);
-  else out.push(head);
-  out.push(`${indent}{`);
-  for (const line of properties) out.push(`${indent}    ${line}`);
-  node.children.forEach((child, i) => {
-    if (i > 0 || properties.length) out.push('');
-    write(child, `${indent}    `, out);
-  });
-  out.push(`${indent}}`);
-}
 
 /** Property lines grouped with their continuation lines (`(`, metadata, `)`), by property name. */
 function propertyEntries(lines: readonly string[]): Map<string, string[]> {
@@ -769,22 +765,28 @@ function propertyDiff(now: readonly string[], was: readonly string[]): string[] 
   return out;
 }
 
+/** Where referencedContent puts the referencing prim. */
+const REFERENCING = '/Referencing';
+
 /**
- * What `refs` bring to `prim` when nothing is said over them: the references composed and
- * imported alone, in a document otherwise empty. Adds the layers reached to `reached`.
+ * What `refs` bring when nothing is said over them: the references composed and imported alone,
+ * on a root prim (REFERENCING) of a layer otherwise empty. Adds the layers reached to `reached`.
  */
-function referencedContent(doc: SceneDocument, prim: string, refs: readonly AssetReference[], assets: Record<string, string>, reached: Set<string>): SceneDocument {
-  const names = prim.split('/').filter(Boolean);
-  const lines = ['#usda 1.0', '(', '    kilogramsPerUnit = 1', '    metersPerUnit = 1', '    upAxis = "Y"', ')'];
-  names.forEach((name, i) => {
-    const pad = '    '.repeat(i);
-    const last = i === names.length - 1;
-    lines.push(last ? `${pad}def "${name}" (` : `${pad}def "${name}"`);
-    if (last) lines.push(`${pad}    prepend references = [${refs.map(referenceText).join(', ')}]`, `${pad})`);
-    lines.push(`${pad}{`);
-  });
-  names.forEach((_, i) => lines.push(`${'    '.repeat(names.length - 1 - i)}}`));
-  const composed = composeUsd(readUsdLayer(lines.join('\n'), doc.source.file), resolverFromAssets(assets));
+function referencedContent(file: string, refs: readonly AssetReference[], assets: Record<string, string>, reached: Set<string>): SceneDocument {
+  const text = [
+    '#usda 1.0',
+    '(',
+    '    kilogramsPerUnit = 1',
+    '    metersPerUnit = 1',
+    '    upAxis = "Y"',
+    ')',
+    `def "${REFERENCING.slice(1)}" (`,
+    `    prepend references = [${refs.map(referenceText).join(', ')}]`,
+    ')',
+    '{',
+    '}',
+  ].join('\n');
+  const composed = composeUsd(readUsdLayer(text, file), resolverFromAssets(assets));
   for (const key of Object.keys(composed.assets)) reached.add(key);
   return importUsdLayer(composed.layer).document;
 }

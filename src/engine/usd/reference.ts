@@ -7,7 +7,7 @@
  * the edits made over it (export.ts, exportUsdLayers).
  */
 import { InputError } from '../errors.ts';
-import { insertScene, repath } from '../scene/edit.ts';
+import { identityTransform, insertScene, repath } from '../scene/edit.ts';
 import type { SceneDocument, Transform } from '../scene/schema.ts';
 import { EARTH_GRAVITY } from '../scene/schema.ts';
 import { composeUsd, resolverFromAssets } from './compose.ts';
@@ -27,10 +27,10 @@ export function assetLayer(asset: SceneDocument, name: string): string {
   const wrapped: SceneDocument = {
     ...moved,
     gravity: [0, -EARTH_GRAVITY, 0],
-    prims: [{ path: root, type: 'Xform', transform: { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] }, visible: true, labels: {}, articulationRoot: false }, ...moved.prims],
-    references: undefined,
-    assets: undefined,
+    prims: [{ path: root, type: 'Xform', transform: identityTransform(), visible: true, labels: {}, articulationRoot: false }, ...moved.prims],
   };
+  delete wrapped.references;
+  delete wrapped.assets;
   return exportUsda(wrapped, [root]);
 }
 

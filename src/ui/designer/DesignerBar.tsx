@@ -27,32 +27,31 @@ function download(name: string, data: string | Uint8Array, type: string): void {
 export function useDesignerFiles() {
   const designer = useDesignerActions();
   const studio = useStudioActions();
-  return useMemo(() => ({
-    saveProject() {
+  return useMemo(() => {
+    /** Downloads the file `make` gives; what goes wrong is one message naming the action. */
+    const offer = (action: string, type: string, make: () => { name: string; data: string | Uint8Array }) => () => {
       try {
+        const { name, data } = make();
+        download(name, data, type);
+      } catch (e) {
+        studio.reportError(`${action}: ${describeError(e)}`);
+      }
+    };
+    return {
+      saveProject: offer('Save project', 'application/json', () => {
         const { name, text } = designer.projectFile();
-        download(name, text, 'application/json');
-      } catch (e) {
-        studio.reportError(`Save project: ${describeError(e)}`);
-      }
-    },
-    exportUsda() {
-      try {
+        return { name, data: text };
+      }),
+      exportUsda: offer('Export USDA', 'model/vnd.usda', () => {
         const { name, text } = designer.usdaFile();
-        download(name, text, 'model/vnd.usda');
-      } catch (e) {
-        studio.reportError(`Export USDA: ${describeError(e)}`);
-      }
-    },
-    exportUsdz() {
-      try {
+        return { name, data: text };
+      }),
+      exportUsdz: offer('Export USDZ', 'model/vnd.usdz+zip', () => {
         const { name, bytes } = designer.usdzFile();
-        download(name, bytes, 'model/vnd.usdz+zip');
-      } catch (e) {
-        studio.reportError(`Export USDZ: ${describeError(e)}`);
-      }
-    },
-  }), [designer, studio]);
+        return { name, data: bytes };
+      }),
+    };
+  }, [designer, studio]);
 }
 
 const MODES: { mode: GizmoMode; label: string; key: string }[] = [

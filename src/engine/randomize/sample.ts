@@ -281,9 +281,9 @@ class FrameBuilder {
     }
     if (group.texture) texture = this.cat(group.texture, `${root}:texture`);
     if (texture !== undefined) {
-      // The drawn texture replaces the authored one (the look's `texture`), "none" included.
+      // The drawn texture replaces the authored one (the look's `texture` or `image`), "none" included.
       const drawn = texture;
-      set(({ texture: _, ...m }) => (drawn === NO_TEXTURE ? m : { ...m, texture: drawn as TextureName }));
+      set(({ texture: _, image: _image, ...m }) => (drawn === NO_TEXTURE ? m : { ...m, texture: drawn as TextureName }));
       for (const prim of shapes) {
         if (texture === NO_TEXTURE) delete this.textures[prim.path];
         else this.textures[prim.path] = texture;

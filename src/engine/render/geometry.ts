@@ -35,11 +35,13 @@ function plane(width: number, length: number, axis: Axis): BufferGeometry {
   return geometry;
 }
 
-function mesh(points: number[], indices: number[], normals: number[] | undefined): BufferGeometry | null {
+function mesh(points: number[], indices: number[], normals: number[] | undefined, uvs: number[] | undefined): BufferGeometry | null {
   const vertexCount = Math.floor(points.length / 3);
   if (vertexCount === 0 || indices.length < 3 || indices.some((i) => i >= vertexCount)) return null;
   const geometry = new BufferGeometry();
   geometry.setAttribute('position', new Float32BufferAttribute(points.slice(0, vertexCount * 3), 3));
+  // USD's st and three's uv agree: v grows upwards in the image (sceneView.ts flips image rows to match).
+  if (uvs && uvs.length === vertexCount * 2) geometry.setAttribute('uv', new Float32BufferAttribute(uvs, 2));
   geometry.setIndex(indices.slice(0, indices.length - (indices.length % 3)));
   if (normals && normals.length === vertexCount * 3) {
     geometry.setAttribute('normal', new Float32BufferAttribute(normals, 3));
@@ -69,6 +71,6 @@ export function buildGeometry(shape: Geometry): BufferGeometry | null {
     case 'plane':
       return plane(shape.width, shape.length, shape.axis);
     case 'mesh':
-      return mesh(shape.points, shape.indices, shape.normals);
+      return mesh(shape.points, shape.indices, shape.normals, shape.uvs);
   }
 }

@@ -13,6 +13,8 @@ import {
   DirectionalLight,
   DoubleSide,
   Group,
+  LinearFilter,
+  LinearMipmapLinearFilter,
   Matrix4,
   Mesh,
   MeshStandardMaterial,
@@ -24,6 +26,8 @@ import {
   Vector3,
 } from 'three';
 import { textureImage } from '../randomize/textures.ts';
+import { assetBytes } from '../scene/assets.ts';
+import { decodeImage, type DecodedImage } from '../scene/image.ts';
 import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
@@ -75,14 +79,45 @@ export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
 
 const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
-/** Bundled textures by name, made once each; used for object maps and backgrounds alike. */
+/**
+ * An image file a look shows (its assets entry, "base64:…") as a repeating, mipmapped sRGB
+ * DataTexture. Rows are stored bottom first, so that uv (0, 0) is the image's lower left corner as
+ * USD's st is. A file that does not decode shows as a magenta and black check, to be seen.
+ */
+export function imageTexture(data: string): DataTexture {
+  let image: DecodedImage;
+  try {
+    image = decodeImage(assetBytes(data), 'texture');
+  } catch {
+    const check = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) check.set(i === 0 || i === 3 ? [255, 0, 255, 255] : [0, 0, 0, 255], i * 4);
+    image = { width: 2, height: 2, data: check };
+  }
+  const { width, height } = image;
+  const rows = new Uint8Array(image.data.length);
+  const stride = width * 4;
+  for (let y = 0; y < height; y++) rows.set(image.data.subarray(y * stride, (y + 1) * stride), (height - 1 - y) * stride);
+  const texture = new DataTexture(rows, width, height);
+  texture.colorSpace = SRGBColorSpace;
+  texture.wrapS = texture.wrapT = RepeatWrapping;
+  texture.magFilter = LinearFilter;
+  texture.minFilter = LinearMipmapLinearFilter;
+  texture.generateMipmaps = true;
+  texture.needsUpdate = true;
+  return texture;
+}
+
+/**
+ * Textures made once each and shared: bundled ones by name, image files by their data (an assets
+ * entry, "base64:…"); used for object maps and backgrounds alike.
+ */
 export class TextureCache extends DisposingCache<string, DataTexture> {
   constructor() {
-    super(bundledTexture);
+    super((key) => (key.startsWith('base64:') ? imageTexture(key) : bundledTexture(key)));
   }
 }
 
-function material(prim: Prim, textures: TextureCache): MeshStandardMaterial {
+function material(prim: Prim, textures: TextureCache, assets: Readonly<Record<string, string>>): MeshStandardMaterial {
   const m = prim.material;
   const [r, g, b] = m?.color ?? DEFAULT_COLOR;
   const result = new MeshStandardMaterial({
@@ -95,6 +130,7 @@ function material(prim: Prim, textures: TextureCache): MeshStandardMaterial {
   // USD colours are linear, which is three's working colour space.
   result.color.setRGB(r, g, b);
   if (m?.texture) result.map = textures.get(m.texture);
+  else if (m?.image && assets[m.image]) result.map = textures.get(assets[m.image]!);
   if (result.transparent) result.depthWrite = false;
   return result;
 }
@@ -176,7 +212,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
     if (!prim.geometry || !visible.get(prim.path)) continue;
     const geometry = buildGeometry(prim.geometry);
     if (!geometry) continue;
-    const mesh = new Mesh(geometry, material(prim, textures));
+    const mesh = new Mesh(geometry, material(prim, textures, doc.assets ?? {}));
     mesh.name = prim.path;
     mesh.matrixAutoUpdate = false;
     mesh.matrix.copy(world.get(prim.path)!);

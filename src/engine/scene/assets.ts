@@ -1,8 +1,10 @@
 /**
- * The asset layers a scene's references reach (SceneDocument.assets): how a reference's asset path
- * resolves to a key of that table, and which keys are still reached once references change.
+ * The files a scene carries (SceneDocument.assets): the asset layers its references reach and the
+ * images its looks use. How an asset path written in a layer resolves to a key of that table,
+ * which keys are still in use once references or looks change, and the free key for a new file.
  */
-import type { AssetReference } from './schema.ts';
+import { isImageKey } from './image.ts';
+import type { AssetReference, Prim } from './schema.ts';
 
 /** The key of `assetPath` written in the layer with key `fromKey` ("" is the scene file itself). */
 export function resolveAssetKey(fromKey: string, assetPath: string): string {
@@ -17,20 +19,62 @@ export function resolveAssetKey(fromKey: string, assetPath: string): string {
 }
 
 /**
- * The assets `references` reach: the layers they name and, through the asset paths written in
- * those layers' text (`@./parts/hand.usda@`), the layers those name. A binary layer's own
- * references cannot be seen here, so every binary layer that is reached keeps all others.
+ * The assets in use: the layers `references` name and, through the asset paths written in those
+ * layers' text (`@./parts/hand.usda@`, `@../textures/wood.png@`), the files those name; and the
+ * images the prims' looks show. A binary layer's own asset paths cannot be seen here, so every
+ * binary layer that is reached keeps all others. Returns `assets` itself when all are in use.
  */
-export function reachableAssets(references: readonly AssetReference[], assets: Readonly<Record<string, string>>): Record<string, string> {
+export function assetsInUse(references: readonly AssetReference[], prims: readonly Prim[], assets: Readonly<Record<string, string>>): Record<string, string> {
   const keep = new Set<string>();
   const pending = references.map((r) => r.asset);
+  for (const prim of prims) if (prim.material?.image) pending.push(prim.material.image);
   while (pending.length) {
     const key = pending.pop()!;
     if (keep.has(key) || !(key in assets)) continue;
     keep.add(key);
     const text = assets[key]!;
-    if (text.startsWith('base64:')) return { ...assets };
+    if (isImageKey(key)) continue;
+    if (text.startsWith('base64:')) return assets as Record<string, string>;
     for (const m of text.matchAll(/@([^@\s]+)@/g)) pending.push(resolveAssetKey(key, m[1]!));
   }
+  if (keep.size === Object.keys(assets).length) return assets as Record<string, string>;
   return Object.fromEntries(Object.entries(assets).filter(([key]) => keep.has(key)));
+}
+
+/** The path of `key` written in the layer with key `fromKey`: "./x" beside it, "../x" above. */
+export function relativeAssetPath(fromKey: string, key: string): string {
+  const from = fromKey.includes('/') ? fromKey.slice(0, fromKey.lastIndexOf('/')).split('/') : [];
+  const to = key.split('/');
+  let common = 0;
+  while (common < from.length && common < to.length - 1 && from[common] === to[common]) common++;
+  const up = from.length - common;
+  return (up ? '../'.repeat(up) : './') + to.slice(common).join('/');
+}
+
+/**
+ * The key `data` can be kept under: `wanted` when it is free or already holds the same data,
+ * otherwise `name_1.ext`, `name_2.ext`, … beside it.
+ */
+export function freeAssetKey(assets: Readonly<Record<string, string>>, wanted: string, data: string): string {
+  const dot = wanted.lastIndexOf('.');
+  const [stem, ext] = dot > wanted.lastIndexOf('/') ? [wanted.slice(0, dot), wanted.slice(dot)] : [wanted, ''];
+  for (let k = 0; ; k++) {
+    const key = k ? `${stem}_${k}${ext}` : wanted;
+    if (!(key in assets) || assets[key] === data) return key;
+  }
+}
+
+/** The text form of an asset's bytes kept in a scene document (see CompositionResult.assets). */
+export function assetText(bytes: Uint8Array): string {
+  const usda = bytes.length >= 5 && String.fromCharCode(...bytes.subarray(0, 5)) === '#usda';
+  if (usda) return new TextDecoder().decode(bytes);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `base64:${btoa(binary)}`;
+}
+
+/** The bytes of an asset kept as assetText. */
+export function assetBytes(text: string): Uint8Array {
+  if (!text.startsWith('base64:')) return new TextEncoder().encode(text);
+  return Uint8Array.from(atob(text.slice('base64:'.length)), (c) => c.charCodeAt(0));
 }

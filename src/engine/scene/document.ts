@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import { isImageData, isImageKey } from './image.ts';
 import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, SceneDocument } from './schema.ts';
 
 /** Migrations from version N to N+1, indexed by N. Version 1 is the first; none yet. */
@@ -55,6 +56,19 @@ export function validateSceneDocument(doc: unknown, file: string): SceneDocument
   for (const [i, prim] of scene.prims.entries()) {
     const m = prim.collider?.physicsMaterial;
     if (m && !materials.has(m)) throw new InputError(file, `prims[${i}].collider.physicsMaterial: ${m} is not in physicsMaterials`);
+    const look = prim.material;
+    if (look?.image !== undefined) {
+      const where = `prims[${i}].material.image (${prim.path})`;
+      if (look.texture) throw new InputError(file, `${where}: a look has an image or a bundled texture, not both (texture is "${look.texture}")`);
+      if (!isImageKey(look.image)) throw new InputError(file, `${where}: "${look.image}" must name a .png, .jpg or .jpeg file`);
+      const data = scene.assets?.[look.image];
+      if (data === undefined) throw new InputError(file, `${where}: ${look.image} is not among the document's assets`);
+      if (!isImageData(data)) throw new InputError(file, `assets["${look.image}"]: expected PNG or JPEG bytes ("base64:…")`);
+    }
+    const g = prim.geometry;
+    if (g?.kind === 'mesh' && g.uvs && g.uvs.length * 3 !== g.points.length * 2) {
+      throw new InputError(file, `prims[${i}].geometry.uvs (${prim.path}): expected one uv pair per point (${(g.points.length / 3) * 2} numbers), got ${g.uvs.length}`);
+    }
   }
   const bodies = new Set(scene.prims.filter((p) => p.body).map((p) => p.path));
   for (const [i, joint] of scene.joints.entries()) {

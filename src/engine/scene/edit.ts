@@ -25,7 +25,9 @@
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type { z } from 'zod';
-import { reachableAssets } from './assets.ts';
+import { assetsInUse, freeAssetKey } from './assets.ts';
+import { isAssetKey } from './document.ts';
+import { isImageData, isImageKey } from './image.ts';
 import { matrixToTransform, parentPath, primName, transformToMatrix, worldMatrices } from './hierarchy.ts';
 import { Joint, PhysicsMaterial, Prim, PrimPath, type SceneDocument, type Transform } from './schema.ts';
 
@@ -140,9 +142,23 @@ export function insertScene(doc: SceneDocument, parent: string | null, name: str
   const root = childPath(parent, name);
   const moved = repath(asset, (p) => root + p);
   const insertAt = lastIndexAtOrUnder(withRoot.prims, root) + 1;
+  // The asset's images come along, each under a key of its own in this document.
+  const assets = { ...(withRoot.assets ?? {}) };
+  const renamed = new Map<string, string>();
+  for (const prim of moved.prims) {
+    const image = prim.material?.image;
+    if (!image || renamed.has(image)) continue;
+    const data = asset.assets?.[image];
+    if (data === undefined) throw new EditError(root, 'material.image', `the inserted scene's ${image} is not among its assets`);
+    const key = freeAssetKey(assets, image, data);
+    assets[key] = data;
+    renamed.set(image, key);
+  }
+  const prims = renamed.size ? moved.prims.map((p) => (p.material?.image ? { ...p, material: { ...p.material, image: renamed.get(p.material.image)! } } : p)) : moved.prims;
   return {
     ...withRoot,
-    prims: [...withRoot.prims.slice(0, insertAt), ...moved.prims, ...withRoot.prims.slice(insertAt)],
+    ...(renamed.size ? { assets } : {}),
+    prims: [...withRoot.prims.slice(0, insertAt), ...prims, ...withRoot.prims.slice(insertAt)],
     joints: [...withRoot.joints, ...moved.joints],
     physicsMaterials: [...withRoot.physicsMaterials, ...moved.physicsMaterials],
     collisionGroups: [...withRoot.collisionGroups, ...moved.collisionGroups],
@@ -194,17 +210,41 @@ export function removePrim(doc: SceneDocument, path: string, options: RemovePrim
     physicsMaterials: filterShared(doc.physicsMaterials, (m) => !gone(m.path)),
     collisionGroups,
     filteredPairs: filterShared(doc.filteredPairs, ([a, b]) => !gone(a) && !gone(b)),
-    ...referencesWithout(doc, gone),
+    ...referencesWithout(doc, gone, prims),
   };
 }
 
-/** The references and assets left when the prims `gone` picks are removed. */
-function referencesWithout(doc: SceneDocument, gone: (path: string) => boolean): Pick<SceneDocument, 'references' | 'assets'> {
-  if (!doc.references) return {};
-  const references = filterShared(doc.references, (r) => !gone(r.prim));
-  if (references === doc.references) return { references, ...(doc.assets ? { assets: doc.assets } : {}) };
-  if (!references.length) return {};
-  return { references, assets: reachableAssets(references, doc.assets ?? {}) };
+/** The references and assets left when the prims `gone` picks are removed, leaving `prims`. */
+function referencesWithout(doc: SceneDocument, gone: (path: string) => boolean, prims: Prim[]): Pick<SceneDocument, 'references' | 'assets'> {
+  const references = doc.references ? filterShared(doc.references, (r) => !gone(r.prim)) : [];
+  const assets = doc.assets ? assetsInUse(references, prims, doc.assets) : {};
+  return { ...(references.length ? { references } : {}), ...(Object.keys(assets).length ? { assets } : {}) };
+}
+
+/** `doc` without the assets nothing uses any more (after a look or a reference changed). */
+function withAssetsInUse(doc: SceneDocument): SceneDocument {
+  if (!doc.assets) return doc;
+  const assets = assetsInUse(doc.references ?? [], doc.prims, doc.assets);
+  if (assets === doc.assets) return doc;
+  const { assets: _assets, ...rest } = doc;
+  return Object.keys(assets).length ? { ...rest, assets } : rest;
+}
+
+/**
+ * Shows an image file (PNG or JPEG, as assetText: "base64:…") on a prim's look, tinted by its
+ * colour; the bundled texture, if any, gives way. The file is kept in the document's assets under
+ * `key` (or `name_1.png`, … when another file has that key); the look's previous image goes when
+ * nothing else shows it. A prim without a look gets a white one.
+ */
+export function setLookImage(doc: SceneDocument, path: string, key: string, data: string): SceneDocument {
+  const [, prim] = primAt(doc, path);
+  if (!isAssetKey(key) || !isImageKey(key)) throw new EditError(path, 'material.image', `must be a relative .png, .jpg or .jpeg path inside the scene's folder, got "${key}"`);
+  if (!data.startsWith('base64:')) throw new EditError(path, 'material.image', 'must be the file\'s bytes as "base64:…"');
+  const assets = doc.assets ?? {};
+  const free = freeAssetKey(assets, key, data);
+  const { texture: _texture, ...look } = prim.material ?? { color: [1, 1, 1] as [number, number, number], roughness: 0.5, metallic: 0, opacity: 1 };
+  const withFile = { ...doc, assets: { ...assets, [free]: data } };
+  return setPrimField(withFile, path, 'material', { ...look, image: free });
 }
 
 /** Renames a prim. Its descendants, and every reference to it or to them, follow. */
@@ -253,7 +293,8 @@ export function reparentPrim(doc: SceneDocument, path: string, newParent: string
 export function setPrimField<K extends PrimField>(doc: SceneDocument, path: string, field: K, value: Prim[K]): SceneDocument {
   const [index, prim] = primAt(doc, path);
   if (sameValue(prim[field], value)) return doc;
-  return replacePrim(doc, index, withPrimField(doc, prim, field, value, prim[field]));
+  const next = replacePrim(doc, index, withPrimField(doc, prim, field, value, prim[field]));
+  return field === 'material' ? withAssetsInUse(next) : next;
 }
 
 // One-line forms of setPrimField for the inspector's sections.
@@ -516,6 +557,11 @@ function withPrimField(doc: SceneDocument, prim: Prim, field: string, value: unk
     const joints = doc.joints.filter((j) => j.body0 === prim.path || j.body1 === prim.path).map((j) => j.path);
     if (joints.length) throw new EditError(prim.path, 'body', `cannot be removed while joints attach to it: ${joints.join(', ')} (change or remove them first)`);
   }
+  if (key === 'material' && checked) {
+    const look = checked as NonNullable<Prim['material']>;
+    if (look.image !== undefined && look.texture !== undefined) throw new EditError(prim.path, 'material.image', `a look shows an image or a bundled texture, not both (texture is "${look.texture}")`);
+    if (look.image !== undefined && !isImageData(doc.assets?.[look.image] ?? '')) throw new EditError(prim.path, 'material.image', `must be an image among the scene's assets, got "${look.image}"`);
+  }
   if (key === 'camera' && checked) {
     const camera = checked as NonNullable<Prim['camera']>;
     if (camera.far <= camera.near) throw new EditError(prim.path, 'camera.far', `must be greater than camera.near (${show(camera.near)}), got ${show(camera.far)}`);
@@ -527,6 +573,9 @@ function withPrimField(doc: SceneDocument, prim: Prim, field: string, value: unk
     if (bad >= 0) throw new EditError(prim.path, `geometry.indices[${bad}]`, `must be a vertex index below ${vertices} (the number of points), got ${mesh.indices[bad]}`);
     if (mesh.normals && mesh.normals.length !== mesh.points.length) {
       throw new EditError(prim.path, 'geometry.normals', `must have one normal per point (${mesh.points.length} numbers), got ${mesh.normals.length} numbers`);
+    }
+    if (mesh.uvs && mesh.uvs.length * 3 !== mesh.points.length * 2) {
+      throw new EditError(prim.path, 'geometry.uvs', `must have one uv pair per point (${(mesh.points.length / 3) * 2} numbers), got ${mesh.uvs.length} numbers`);
     }
   }
   const next: Record<string, unknown> = { ...prim, [key]: checked };

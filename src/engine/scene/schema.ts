@@ -52,6 +52,8 @@ export const Geometry = z.discriminatedUnion('kind', [
     indices: z.array(z.number().int().nonnegative()),
     /** Optional per-vertex normals (flat xyz triples), same length as points. */
     normals: z.array(finite).optional(),
+    /** Optional per-vertex texture coordinates (flat uv pairs, v up as USD's st), one pair per point. */
+    uvs: z.array(finite).optional(),
   }),
 ]);
 export type Geometry = z.infer<typeof Geometry>;
@@ -63,6 +65,12 @@ export const VisualMaterial = z.object({
   opacity: finite.min(0).max(1),
   /** A bundled procedural texture (randomize/textures.ts), a neutral pattern the colour tints; none when absent. */
   texture: z.enum(TEXTURE_NAMES).optional(),
+  /**
+   * An image file (PNG or JPEG) the colour tints, by its key in the document's `assets`; the
+   * surface's texture coordinates map it (USD: a UsdUVTexture read through primvars:st). Stands
+   * instead of `texture`: a look has one or the other.
+   */
+  image: z.string().min(1).optional(),
 });
 export type VisualMaterial = z.infer<typeof VisualMaterial>;
 

@@ -4,11 +4,14 @@
  * The scenes use everything the document can say — each geometry kind, bodies of each type with
  * velocities, masses, colliders with approximations and physics materials, visual looks, joints of
  * each type with limits and drives, labels (including ones only the legacy semantics form can
- * carry), cameras, lights, collision groups and filtered pairs — in the form the importer produces:
+ * carry), cameras, lights, collision groups and filtered pairs, image looks and mesh uvs — in the form the importer produces:
  * depth-first prim order, joints and materials in prim order, cameras consistent with their lens.
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
+import { encode as encodePng } from 'fast-png';
+import { encode as encodeJpeg } from 'jpeg-js';
 import { unit } from '../randomize/draw.ts';
+import { assetText } from '../scene/assets.ts';
 import { TEXTURE_NAMES } from '../randomize/textures.ts';
 import { matrixToTransform } from '../scene/hierarchy.ts';
 import {
@@ -101,6 +104,7 @@ function geometry(d: Draw, path: string): Geometry {
       const indices = [0, 2, 1, 1, 2, 3, 4, 5, 6, 5, 7, 6, 0, 1, 4, 1, 5, 4, 2, 6, 3, 3, 6, 7, 0, 4, 2, 2, 4, 6, 1, 3, 5, 3, 7, 5];
       const mesh: Geometry = { kind, points, indices };
       if (d.chance(`${path}.normals`, 0.5)) mesh.normals = points.map((p, i) => p / Math.hypot(points[i - (i % 3)]!, points[i - (i % 3) + 1]!, points[i - (i % 3) + 2]!));
+      if (d.chance(`${path}.uvs`, 0.5)) mesh.uvs = Array.from({ length: 16 }, (_, i) => d.range(`${path}.uv${i}`, -1, 2));
       return mesh;
     }
   }
@@ -239,8 +243,9 @@ export function randomScene(seed: number, index: number): SceneDocument {
     prim.geometry = geometry(d, path);
     prim.type = { box: 'Cube', sphere: 'Sphere', cylinder: 'Cylinder', capsule: 'Capsule', cone: 'Cone', plane: 'Plane', mesh: 'Mesh' }[prim.geometry.kind];
     const material = look(path);
-    // A quarter of the looks carry a bundled texture.
-    if (material) prim.material = d.chance(`${path}.textured`, 0.25) ? { ...material, texture: d.pick(`${path}.texture`, TEXTURE_NAMES) } : material;
+    // A quarter of the looks carry a bundled texture, and some an image file.
+    const r = d.unit(`${path}.textured`);
+    if (material) prim.material = r < 0.25 ? { ...material, texture: d.pick(`${path}.texture`, TEXTURE_NAMES) } : r < 0.4 ? { ...material, image: d.pick(`${path}.image`, IMAGE_KEYS) } : material;
     if (!inBody || d.chance(`${path}.collides`, 0.8)) {
       const approximations = ['none', 'convexHull', 'convexDecomposition', 'boundingSphere', 'boundingCube', 'meshSimplification'] as const;
       prim.collider = {
@@ -350,5 +355,13 @@ export function randomScene(seed: number, index: number): SceneDocument {
     joints,
     collisionGroups,
     filteredPairs,
+    ...(prims.some((p) => p.material?.image) ? { assets: Object.fromEntries(IMAGE_KEYS.filter((k) => prims.some((p) => p.material?.image === k)).map((k) => [k, IMAGES[k]!])) } : {}),
   };
 }
+
+/** Image files the random looks show: a PNG checker and a JPEG, as a document keeps them. */
+const IMAGE_KEYS = ['textures/checker.png', 'textures/photos/grain.jpg'] as const;
+const IMAGES: Record<string, string> = {
+  'textures/checker.png': assetText(encodePng({ width: 4, height: 4, channels: 3, depth: 8, data: Uint8Array.from({ length: 48 }, (_, i) => ((((i / 3) | 0) + (((i / 12) | 0) % 2)) % 2 ? 230 : 20)) })),
+  'textures/photos/grain.jpg': assetText(encodeJpeg({ width: 8, height: 8, data: Uint8Array.from({ length: 256 }, (_, i) => (i * 37) % 256) }, 90).data),
+};

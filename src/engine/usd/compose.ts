@@ -12,13 +12,15 @@
  * stronger side's attributes and relationships replace the weaker's, a block (`= None`, or a
  * relationship set to `[]`) removes them, `active = false` removes a prim, `apiSchemas` compose as
  * list-ops, and children keep the referenced order with new ones after. Asset paths resolve
- * against the layer that authors them. Referenced layers are composed first, so references nest.
+ * against the layer that authors them, and asset-valued attributes (texture files) come out as
+ * paths relative to the root layer's folder. Referenced layers are composed first, so references
+ * nest.
  *
  * Not followed: inherits, specializes, variant sets, sublayers, layer offsets, and the unit
  * conversion USD does not do either (a referenced layer with other units gets a warning).
  */
 import { InputError } from '../errors.ts';
-import { resolveAssetKey } from '../scene/assets.ts';
+import { assetBytes, assetText, resolveAssetKey } from '../scene/assets.ts';
 import { readUsdLayer, resolveTokenOps, type RawSpec, type UsdLayer } from './layer.ts';
 import { parseTokenList, type ReferenceItem } from './primMeta.ts';
 
@@ -44,21 +46,6 @@ export interface CompositionResult {
   /** Every layer reached through a reference, by key: USDA as text, binary layers as "base64:…". */
   assets: Record<string, string>;
   warnings: string[];
-}
-
-/** The text form of an asset's bytes kept in a scene document (see CompositionResult.assets). */
-export function assetText(bytes: Uint8Array): string {
-  const usda = bytes.length >= 5 && String.fromCharCode(...bytes.subarray(0, 5)) === '#usda';
-  if (usda) return new TextDecoder().decode(bytes);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `base64:${btoa(binary)}`;
-}
-
-/** The bytes of an asset kept as assetText. */
-export function assetBytes(text: string): Uint8Array {
-  if (!text.startsWith('base64:')) return new TextEncoder().encode(text);
-  return Uint8Array.from(atob(text.slice('base64:'.length)), (c) => c.charCodeAt(0));
 }
 
 /** A resolver over a scene document's assets (or any key → text table). */
@@ -179,6 +166,15 @@ export function composeUsd(root: UsdLayer, resolve: AssetResolver = () => undefi
     if (done) return done.specs;
     let specs = cloneSpecs(layer.specs);
     const meta = layer.primMeta;
+    // Asset-valued attributes (a texture's inputs:file) name files relative to this layer; the
+    // flattened layer names them relative to the root's folder, as the document's asset keys are.
+    for (const spec of Object.values(specs)) {
+      const type = spec.fields['typeName'];
+      if (type !== 'asset' && type !== 'asset[]') continue;
+      const value = spec.fields['default'];
+      if (typeof value === 'string') spec.fields['default'] = resolveAssetKey(key, value);
+      else if (Array.isArray(value)) spec.fields['default'] = value.map((v) => (typeof v === 'string' ? resolveAssetKey(key, v) : v));
+    }
     for (const [k, spec] of Object.entries(specs)) {
       for (const name of ['references', 'payload']) {
         const value = spec.fields[name];

@@ -9,6 +9,7 @@ import { approxDiff } from '../testing/approx.ts';
 import { canonicalQuat, differences } from '../testing/roundTrip.ts';
 import { randomScene } from '../testing/randomScene.ts';
 import { importSnippet } from '../testing/usda.ts';
+import { resolverFromAssets } from './compose.ts';
 import { exportUsda } from './export.ts';
 import { importUsd } from './import.ts';
 import { BOX_SIDES_OP, TEXTURE_ATTRIBUTE } from './xform.ts';
@@ -17,7 +18,7 @@ const DEG = Math.PI / 180;
 
 function roundTrip(doc: SceneDocument) {
   const text = exportUsda(doc);
-  const back = importUsd(text, 'exported.usda');
+  const back = importUsd(text, 'exported.usda', { resolve: resolverFromAssets(doc.assets ?? {}) });
   return { text, document: back.document, warnings: back.warnings };
 }
 
@@ -98,6 +99,9 @@ describe('exportUsda round trip on generated scenes', () => {
     expect(joints.some((j) => j.limits.some((l) => l.low === null)) && joints.some((j) => j.drives.some((d) => d.maxForce === null))).toBe(true);
     expect(scenes.some((d) => d.collisionGroups.length) && scenes.some((d) => d.filteredPairs.length)).toBe(true);
     expect(scenes.some((d) => d.physicsMaterials.some((m) => m.frictionCombine !== 'average'))).toBe(true);
+    const prims = scenes.flatMap((d) => d.prims);
+    expect(new Set(prims.map((p) => p.material?.image).filter(Boolean))).toEqual(new Set(['textures/checker.png', 'textures/photos/grain.jpg']));
+    expect(prims.some((p) => p.geometry?.kind === 'mesh' && p.geometry.uvs) && prims.some((p) => p.geometry?.kind === 'mesh' && !p.geometry.uvs)).toBe(true);
   });
 
   it(`${COUNT} random scenes come back equal, with no import warnings`, () => {

@@ -42,7 +42,8 @@ import {
 } from '../scene/schema.ts';
 import { importUsdLayer, isAngular } from './import.ts';
 import { identityTransform, repath } from '../scene/edit.ts';
-import { assetBytes, composeUsd, resolverFromAssets } from './compose.ts';
+import { assetBytes, assetsInUse, relativeAssetPath } from '../scene/assets.ts';
+import { composeUsd, resolverFromAssets } from './compose.ts';
 import { readUsdLayer } from './layer.ts';
 import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
 import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE, TEXTURE_ATTRIBUTE } from './xform.ts';
@@ -265,6 +266,11 @@ function writeGeometry(node: Node, g: Geometry) {
         for (let i = 0; i + 2 < g.normals.length; i += 3) normals.push(tuple(g.normals.slice(i, i + 3)));
         p.push(`normal3f[] normals = [${normals.join(', ')}] (`, '    interpolation = "vertex"', ')');
       }
+      if (g.uvs) {
+        const uvs: string[] = [];
+        for (let i = 0; i + 1 < g.uvs.length; i += 2) uvs.push(tuple(g.uvs.slice(i, i + 2)));
+        p.push(`texCoord2f[] primvars:st = [${uvs.join(', ')}] (`, '    interpolation = "vertex"', ')');
+      }
       p.push(`point3f[] points = [${points.join(', ')}]`, 'uniform token subdivisionScheme = "none"');
       return;
     }
@@ -272,15 +278,39 @@ function writeGeometry(node: Node, g: Geometry) {
 }
 
 /** Looks that displayColor / displayOpacity carry alone (the importer's defaults for the rest). */
-const needsShader = (m: VisualMaterial) => m.roughness !== 0.5 || m.metallic !== 0;
+const needsShader = (m: VisualMaterial) => m.roughness !== 0.5 || m.metallic !== 0 || m.image !== undefined;
 const sameLook = (a: VisualMaterial, b: VisualMaterial) =>
-  a.color.every((c, i) => c === b.color[i]) && a.roughness === b.roughness && a.metallic === b.metallic && a.opacity === b.opacity;
+  a.color.every((c, i) => c === b.color[i]) && a.roughness === b.roughness && a.metallic === b.metallic && a.opacity === b.opacity && a.image === b.image;
 
-function writeShader(material: Node, shader: Node, look: VisualMaterial) {
+/**
+ * A UsdPreviewSurface for `look`. An image look reads its file through a UsdUVTexture (tinted by
+ * `inputs:scale`, the look's colour) at the `st` primvar (UsdPrimvarReader_float2), both beside the
+ * surface shader; the file's path is written relative to the layer (`layerKey`) it is written in.
+ */
+function writeShader(tree: PrimTree, materialPath: string, shaderPath: string, look: VisualMaterial, layerKey: string) {
+  const material = tree.get(materialPath)!;
+  const shader = tree.get(shaderPath)!;
   material.properties.push(`token outputs:surface.connect = <${shader.path}.outputs:surface>`);
+  shader.properties.push('uniform token info:id = "UsdPreviewSurface"');
+  if (look.image) {
+    const texture = tree.ensure(`${materialPath}/DiffuseTexture`, 'Shader');
+    const reader = tree.ensure(`${materialPath}/TexCoords`, 'Shader');
+    shader.properties.push(`color3f inputs:diffuseColor.connect = <${texture.path}.outputs:rgb>`);
+    texture.properties.push(
+      'uniform token info:id = "UsdUVTexture"',
+      `asset inputs:file = @${relativeAssetPath(layerKey, look.image)}@`,
+      `float4 inputs:scale = ${tuple([...look.color, 1])}`,
+      'token inputs:sourceColorSpace = "sRGB"',
+      `float2 inputs:st.connect = <${reader.path}.outputs:result>`,
+      'token inputs:wrapS = "repeat"',
+      'token inputs:wrapT = "repeat"',
+      'float3 outputs:rgb',
+    );
+    reader.properties.push('uniform token info:id = "UsdPrimvarReader_float2"', 'string inputs:varname = "st"', 'float2 outputs:result');
+  } else {
+    shader.properties.push(`color3f inputs:diffuseColor = ${tuple(look.color)}`);
+  }
   shader.properties.push(
-    'uniform token info:id = "UsdPreviewSurface"',
-    `color3f inputs:diffuseColor = ${tuple(look.color)}`,
     `float inputs:metallic = ${usdNumber(look.metallic)}`,
     `float inputs:opacity = ${usdNumber(look.opacity)}`,
     `float inputs:roughness = ${usdNumber(look.roughness)}`,
@@ -294,7 +324,7 @@ function writeShader(material: Node, shader: Node, look: VisualMaterial) {
  * and a physics material's Material is only used where no collider below would inherit it as its
  * physics material.
  */
-function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string) => string): Map<string, string> {
+function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string) => string, layerKey: string): Map<string, string> {
   const physicsMaterials = new Set(doc.physicsMaterials.map((m) => m.path));
   const prims = primIndex(doc);
   const shaderOf = new Map<string, string>();
@@ -310,6 +340,8 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
     for (let p: string | null = prim.path; p && !aboveUnboundCollider.has(p); p = parentPath(p)) aboveUnboundCollider.add(p);
   }
   const slots = [...shaderOf.keys()];
+  /** The Materials this writer adds (under Looks scopes), which may hold shaders of its own. */
+  const generated = new Set<string>();
   const claimed = new Map<string, VisualMaterial>();
   const bindings = new Map<string, string>();
   const boundAbove = (path: string) => {
@@ -323,8 +355,10 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
     if (!look || !prim.geometry) continue;
     if (!needsShader(look) && !boundAbove(prim.path)) continue;
     const scope = scopeOf(prim.path);
+    // An image look's shaders are written beside its surface: only in a Material of the writer's own.
     const slot = slots.find((s) => {
       if (scopeOf(s) !== scope) return false;
+      if (look.image !== undefined && !generated.has(s)) return false;
       const owner = claimed.get(s);
       if (owner && !sameLook(owner, look)) return false;
       return !physicsMaterials.has(s) || !aboveUnboundCollider.has(prim.path);
@@ -332,7 +366,7 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
     if (slot) {
       if (!claimed.has(slot)) {
         claimed.set(slot, look);
-        writeShader(tree.get(slot)!, tree.get(shaderOf.get(slot)!)!, look);
+        writeShader(tree, slot, shaderOf.get(slot)!, look, layerKey);
       }
       bindings.set(prim.path, slot);
       continue;
@@ -346,8 +380,10 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
       tree.ensure(looks.path, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
     }
     const path = `${looks.path}/Look_${looks.added++}`;
-    const material = tree.ensure(path, 'Material');
-    writeShader(material, tree.ensure(`${path}/Surface`, 'Shader'), look);
+    tree.ensure(path, 'Material');
+    tree.ensure(`${path}/Surface`, 'Shader');
+    generated.add(path);
+    writeShader(tree, path, `${path}/Surface`, look, layerKey);
     slots.push(path);
     shaderOf.set(path, `${path}/Surface`);
     claimed.set(path, look);
@@ -541,12 +577,13 @@ function writeGravity(node: Node, g: readonly number[]) {
 /**
  * Writes a scene document as a USDA layer (metersPerUnit 1, kilogramsPerUnit 1, upAxis Y), with
  * any referenced assets copied in (`exportUsdLayers` keeps them as references). `scopes`: see
- * buildTree.
+ * buildTree. `layerKey`: where the layer will be kept relative to the scene's folder (the images
+ * looks show are named relative to it).
  * Throws an InputError naming the document's source file and the prim when a path cannot be a
  * USD prim path, or a box with unequal sides has child prims (its sides scale would reach them).
  */
-export function exportUsda(doc: SceneDocument, scopes: readonly string[] = []): string {
-  return layerText(buildTree(doc, scopes).roots);
+export function exportUsda(doc: SceneDocument, scopes: readonly string[] = [], layerKey = ''): string {
+  return layerText(buildTree(doc, scopes, layerKey).roots);
 }
 
 /**
@@ -554,7 +591,7 @@ export function exportUsda(doc: SceneDocument, scopes: readonly string[] = []): 
  * the writer adds for them (Looks, render products) under themselves, in a scope of their own, so
  * that a layer referencing them brings it along; everything else goes under root scopes.
  */
-function buildTree(doc: SceneDocument, scopes: readonly string[]): PrimTree {
+function buildTree(doc: SceneDocument, scopes: readonly string[], layerKey = ''): PrimTree {
   const file = doc.source.file;
   const tree = new PrimTree(file);
   const scopeOf = (path: string) => scopes.filter((s) => path === s || path.startsWith(`${s}/`)).reduce((a, b) => (b.length > a.length ? b : a), '');
@@ -568,7 +605,7 @@ function buildTree(doc: SceneDocument, scopes: readonly string[]): PrimTree {
     if (type && !IDENTIFIER.test(type)) throw new InputError(file, `${prim.path}: prim type "${type}" is not a USD type name; cannot write USD`);
     tree.ensure(prim.path, type);
   }
-  const bindings = assignLooks(doc, tree, scopeOf);
+  const bindings = assignLooks(doc, tree, scopeOf, layerKey);
 
   for (const prim of doc.prims) {
     const node = tree.get(prim.path)!;
@@ -665,8 +702,9 @@ export interface UsdLayers {
  */
 export function exportUsdLayers(doc: SceneDocument): UsdLayers {
   const references = doc.references ?? [];
-  if (!references.length) return { root: exportUsda(doc), assets: [] };
   const assets = doc.assets ?? {};
+  const files = () => Object.keys(assetsInUse(references, doc.prims, assets)).sort().map((name) => ({ name, bytes: assetBytes(assets[name]!) }));
+  if (!references.length) return { root: exportUsda(doc), assets: files() };
   const byPrim = new Map<string, AssetReference[]>();
   for (const ref of references) byPrim.set(ref.prim, [...(byPrim.get(ref.prim) ?? []), ref]);
   const scopes = [...byPrim.keys()];
@@ -674,13 +712,12 @@ export function exportUsdLayers(doc: SceneDocument): UsdLayers {
   // What the references alone provide, written as the asset layers stand on their own (their
   // authored values, such as joint frames, depend on where their bodies are), and the layers they reach.
   // The same asset referenced by several prims is composed once.
-  const reached = new Set<string>();
   const contents = new Map<string, SceneDocument>();
   const baseTrees = new Map<string, PrimTree>();
   for (const [prim, refs] of byPrim) {
     const key = JSON.stringify(refs.map((r) => [r.asset, r.target]));
     let content = contents.get(key);
-    if (!content) contents.set(key, (content = referencedContent(doc.source.file, refs, assets, reached)));
+    if (!content) contents.set(key, (content = referencedContent(doc.source.file, refs, assets)));
     const placed = repath(content, (p) => (p === REFERENCING || p.startsWith(`${REFERENCING}/`) ? prim + p.slice(REFERENCING.length) : p));
     // The referencing prim's ancestors, as the asset layer sees its root: untransformed.
     const ancestors: Prim[] = [];
@@ -720,9 +757,7 @@ export function exportUsdLayers(doc: SceneDocument): UsdLayers {
     if (properties.length && body.length) out.push('');
     out.push(...body, `${indent}}`);
   };
-  const root = layerText(tree.roots, write);
-  const files = [...reached].sort().map((name) => ({ name, bytes: assetBytes(assets[name]!) }));
-  return { root, assets: files };
+  return { root: layerText(tree.roots, write), assets: files() };
 }
 
 const referenceText = (ref: AssetReference) => `@./${ref.asset}@${ref.target ? `<${ref.target}>` : ''}`;
@@ -766,13 +801,13 @@ function propertyDiff(now: readonly string[], was: readonly string[]): string[] 
 }
 
 /** Where referencedContent puts the referencing prim. */
-const REFERENCING = '/Referencing';
+export const REFERENCING = '/Referencing';
 
 /**
  * What `refs` bring when nothing is said over them: the references composed and imported alone,
- * on a root prim (REFERENCING) of a layer otherwise empty. Adds the layers reached to `reached`.
+ * on a root prim (REFERENCING) of a layer otherwise empty.
  */
-function referencedContent(file: string, refs: readonly AssetReference[], assets: Record<string, string>, reached: Set<string>): SceneDocument {
+export function referencedContent(file: string, refs: readonly AssetReference[], assets: Record<string, string>): SceneDocument {
   const text = [
     '#usda 1.0',
     '(',
@@ -786,7 +821,7 @@ function referencedContent(file: string, refs: readonly AssetReference[], assets
     '{',
     '}',
   ].join('\n');
-  const composed = composeUsd(readUsdLayer(text, file), resolverFromAssets(assets));
-  for (const key of Object.keys(composed.assets)) reached.add(key);
-  return importUsdLayer(composed.layer).document;
+  const resolve = resolverFromAssets(assets);
+  const composed = composeUsd(readUsdLayer(text, file), resolve);
+  return importUsdLayer(composed.layer, resolve).document;
 }

@@ -32,6 +32,8 @@ import { parentPath } from '../scene/hierarchy.ts';
 import { isAssetKey, validateSceneDocument } from '../scene/document.ts';
 import { readUsdLayer, type UsdLayer } from './layer.ts';
 import { composeUsd, type AssetResolver } from './compose.ts';
+import { assetText, freeAssetKey, resolveAssetKey } from '../scene/assets.ts';
+import { decodeImage, imageFormat, isImageKey } from '../scene/image.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
 import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
 import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
@@ -93,6 +95,12 @@ interface Ctx {
   world: Map<string, Matrix4>;
   /** Camera path → [width, height] from the UsdRender RenderProducts that name it. */
   resolutions: Map<string, [number, number]>;
+  /** Files named by asset paths (texture images), by key relative to the root layer's folder. */
+  resolve: AssetResolver;
+  /** The images read so far, by their key in the document (what becomes its assets). */
+  images: Record<string, string>;
+  /** Asset path as written → its key in `images`, or null when it could not be read. */
+  imageKeys: Map<string, string | null>;
 }
 
 function warn(ctx: Ctx, path: string, message: string) {
@@ -188,23 +196,26 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   }
   const vertexCount = points.length / 3;
   const leftHanded = asString(ctx.stage.attr(path, 'orientation')) === 'leftHanded';
-  const triangles: number[] = [];
+  /** Triangle corners as positions in faceVertexIndices (face-varying data is indexed by them). */
+  const corners: number[] = [];
   let cursor = 0;
   for (const count of counts) {
     if (!Number.isInteger(count) || count < 0 || cursor + count > indices.length) {
       warn(ctx, path, 'faceVertexCounts do not match faceVertexIndices; no geometry');
       return undefined;
     }
-    const face = indices.slice(cursor, cursor + count);
+    for (let k = cursor; k < cursor + count; k++) {
+      const i = indices[k]!;
+      if (!Number.isInteger(i) || i < 0 || i >= vertexCount) {
+        warn(ctx, path, `faceVertexIndices refer to points outside 0..${vertexCount - 1}; no geometry`);
+        return undefined;
+      }
+    }
+    for (let k = 1; k + 1 < count; k++) {
+      if (leftHanded) corners.push(cursor, cursor + k + 1, cursor + k);
+      else corners.push(cursor, cursor + k, cursor + k + 1);
+    }
     cursor += count;
-    if (face.some((i) => !Number.isInteger(i) || i < 0 || i >= vertexCount)) {
-      warn(ctx, path, `faceVertexIndices refer to points outside 0..${vertexCount - 1}; no geometry`);
-      return undefined;
-    }
-    for (let k = 1; k + 1 < face.length; k++) {
-      if (leftHanded) triangles.push(face[0]!, face[k + 1]!, face[k]!);
-      else triangles.push(face[0]!, face[k]!, face[k + 1]!);
-    }
   }
   const scaled = points.map((p) => p * ctx.mpu);
   const normals = asNumbers(ctx.stage.attr(path, 'normals'));
@@ -213,7 +224,80 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   const interpolation = asString(ctx.stage.attrField(path, 'normals', 'interpolation')) ?? 'vertex';
   const perVertex = interpolation === 'vertex' || interpolation === 'varying';
   const useNormals = normals && perVertex && normals.length === points.length ? normals : undefined;
-  return useNormals ? { kind: 'mesh', points: scaled, indices: triangles, normals: useNormals } : { kind: 'mesh', points: scaled, indices: triangles };
+  const st = readTextureCoordinates(ctx, path, vertexCount, indices.length);
+  if (!st) {
+    const triangles = corners.map((c) => indices[c]!);
+    return useNormals ? { kind: 'mesh', points: scaled, indices: triangles, normals: useNormals } : { kind: 'mesh', points: scaled, indices: triangles };
+  }
+  if (st.perPoint) {
+    const uvs = Array.from({ length: vertexCount * 2 }, (_, k) => st.uv(0, k >> 1)[k & 1]!);
+    return { kind: 'mesh', points: scaled, indices: corners.map((c) => indices[c]!), ...(useNormals ? { normals: useNormals } : {}), uvs };
+  }
+  // Face-varying: a point keeps its place with the uv of its first corner; a corner with another uv
+  // (a seam) gets a copy of the point, appended, one per distinct uv.
+  const outPoints = scaled.slice();
+  const outNormals = useNormals?.slice();
+  const uvs = new Array<number>(vertexCount * 2).fill(0);
+  const seen = new Uint8Array(vertexCount);
+  const copies = new Map<string, number>();
+  const triangles = corners.map((c) => {
+    const point = indices[c]!;
+    const [u, v] = st.uv(c, point);
+    if (!seen[point]) {
+      seen[point] = 1;
+      uvs[point * 2] = u;
+      uvs[point * 2 + 1] = v;
+      return point;
+    }
+    if (uvs[point * 2] === u && uvs[point * 2 + 1] === v) return point;
+    const key = `${point} ${u} ${v}`;
+    let copy = copies.get(key);
+    if (copy === undefined) {
+      copy = outPoints.length / 3;
+      copies.set(key, copy);
+      outPoints.push(scaled[point * 3]!, scaled[point * 3 + 1]!, scaled[point * 3 + 2]!);
+      outNormals?.push(useNormals![point * 3]!, useNormals![point * 3 + 1]!, useNormals![point * 3 + 2]!);
+      uvs.push(u, v);
+    }
+    return copy;
+  });
+  return { kind: 'mesh', points: outPoints, indices: triangles, ...(outNormals ? { normals: outNormals } : {}), uvs };
+}
+
+/**
+ * The mesh's texture coordinates (`primvars:st`, or its one texCoord2f[] primvar under another
+ * name) as a lookup by face-vertex position and point index, and whether they are one per point;
+ * undefined when it has none usable.
+ * Honours `:indices` (indexed primvars) and vertex, varying and faceVarying interpolation; where
+ * the interpolation is not authored, the count decides.
+ */
+function readTextureCoordinates(ctx: Ctx, path: string, vertexCount: number, faceVertexCount: number): { perPoint: boolean; uv: (corner: number, point: number) => [number, number] } | undefined {
+  const names = ctx.stage.propertyNames(path);
+  const name = names.includes('primvars:st') ? 'primvars:st' : names.find((n) => /^primvars:[^:]+$/.test(n) && /^texCoord2[fdh]\[\]$/.test(String(ctx.stage.attrField(path, n, 'typeName'))));
+  if (!name) return undefined;
+  const values = asNumbers(ctx.stage.attr(path, name));
+  if (!values || values.length % 2 !== 0 || !values.every(Number.isFinite)) {
+    warn(ctx, path, `${name} must be finite uv pairs; the mesh is left without texture coordinates`);
+    return undefined;
+  }
+  const index = asNumbers(ctx.stage.attr(path, `${name}:indices`));
+  const pairs = values.length / 2;
+  if (index && index.some((i) => !Number.isInteger(i) || i < 0 || i >= pairs)) {
+    warn(ctx, path, `${name}:indices refer to values outside 0..${pairs - 1}; the mesh is left without texture coordinates`);
+    return undefined;
+  }
+  const count = index ? index.length : pairs;
+  const authored = asString(ctx.stage.attrField(path, name, 'interpolation'));
+  const interpolation = authored ?? (count === faceVertexCount ? 'faceVarying' : count === vertexCount ? 'vertex' : undefined);
+  const uv = (k: number): [number, number] => {
+    const i = index ? index[k]! : k;
+    return [values[i * 2]!, values[i * 2 + 1]!];
+  };
+  if ((interpolation === 'faceVarying' && count === faceVertexCount) || ((interpolation === 'vertex' || interpolation === 'varying') && count === vertexCount)) {
+    return interpolation === 'faceVarying' ? { perPoint: false, uv: (corner) => uv(corner) } : { perPoint: true, uv: (_corner, point) => uv(point) };
+  }
+  warn(ctx, path, `${name} has ${count} values with ${interpolation ?? 'no'} interpolation (expected ${vertexCount} per vertex or ${faceVertexCount} per face-vertex); the mesh is left without texture coordinates`);
+  return undefined;
 }
 
 /** Nearest binding at or above `path` for the given relationship name. */
@@ -258,8 +342,12 @@ function readVisualMaterial(ctx: Ctx, path: string): VisualMaterial | undefined 
         } else {
           const color = asVec(ctx.stage.attr(shader, 'inputs:diffuseColor'), 3);
           if (color) look.color = color as [number, number, number];
-          if (ctx.stage.rel(shader, 'inputs:diffuseColor.connect').length) {
-            warn(ctx, shader, 'textured diffuseColor is not supported yet; using the constant colour');
+          const source = ctx.stage.rel(shader, 'inputs:diffuseColor')[0] ?? ctx.stage.rel(shader, 'inputs:diffuseColor.connect')[0];
+          const texture = source ? readUvTexture(ctx, source.split('.')[0]!) : undefined;
+          if (texture) {
+            delete look.texture;
+            look.image = texture.image;
+            look.color = texture.tint;
           }
           look.roughness = clamp01(num(ctx, shader, 'inputs:roughness', look.roughness));
           look.metallic = clamp01(num(ctx, shader, 'inputs:metallic', look.metallic));
@@ -270,6 +358,62 @@ function readVisualMaterial(ctx: Ctx, path: string): VisualMaterial | undefined 
     }
   }
   return found ? look : undefined;
+}
+
+/**
+ * The image a UsdUVTexture shader reads (`inputs:file`), kept among the document's images, and the
+ * tint its `inputs:scale` gives; undefined, with a warning, when the file cannot be read (the look
+ * keeps its constant colour).
+ */
+function readUvTexture(ctx: Ctx, shader: string): { image: string; tint: [number, number, number] } | undefined {
+  const id = asString(ctx.stage.attr(shader, 'info:id'));
+  if (id !== 'UsdUVTexture') {
+    warn(ctx, shader, `diffuseColor is connected to a "${id ?? 'unknown'}" shader; only UsdUVTexture is read, so the constant colour is used`);
+    return undefined;
+  }
+  const file = asString(ctx.stage.attr(shader, 'inputs:file'));
+  if (!file) {
+    warn(ctx, shader, 'UsdUVTexture has no inputs:file; using the constant colour');
+    return undefined;
+  }
+  let image = ctx.imageKeys.get(file);
+  if (image === undefined) {
+    image = readImageAsset(ctx, shader, file);
+    ctx.imageKeys.set(file, image);
+  }
+  if (image === null) return undefined;
+  for (const wrap of ['inputs:wrapS', 'inputs:wrapT']) {
+    const mode = asString(ctx.stage.attr(shader, wrap));
+    if (mode && mode !== 'repeat' && mode !== 'useMetadata') warn(ctx, shader, `${wrap} "${mode}" is drawn as "repeat"`);
+  }
+  const bias = asNumbers(ctx.stage.attr(shader, 'inputs:bias'));
+  if (bias?.slice(0, 3).some((b) => b !== 0)) warn(ctx, shader, 'inputs:bias is not applied');
+  const scale = asNumbers(ctx.stage.attr(shader, 'inputs:scale'));
+  const tint: [number, number, number] = scale && scale.length >= 3 && scale.slice(0, 3).every(Number.isFinite) ? [scale[0]!, scale[1]!, scale[2]!] : [1, 1, 1];
+  return { image, tint };
+}
+
+/** The document key of the image at `file` (relative to the root layer), read and checked once. */
+function readImageAsset(ctx: Ctx, shader: string, file: string): string | null {
+  const key = resolveAssetKey('', file);
+  const bytes = ctx.resolve(key);
+  if (!bytes) {
+    warn(ctx, shader, `texture file ${file} was not found (choose it together with the scene, or open a .usdz package that holds it); using the constant colour`);
+    return null;
+  }
+  try {
+    decodeImage(bytes, key);
+  } catch (e) {
+    warn(ctx, shader, `${(e as Error).message}; using the constant colour`);
+    return null;
+  }
+  // Files outside the scene's folder (or without an image extension) are kept under textures/.
+  const data = assetText(bytes);
+  const name = key.slice(key.lastIndexOf('/') + 1).replace(/[^\w.-]/g, '_');
+  const wanted = isAssetKey(key) && isImageKey(key) ? key : `textures/${isImageKey(name) ? name : `${name}.${imageFormat(bytes) === 'jpeg' ? 'jpg' : 'png'}`}`;
+  const docKey = freeAssetKey(ctx.images, wanted, data);
+  ctx.images[docKey] = data;
+  return docKey;
 }
 
 function surfaceShader(ctx: Ctx, material: string): string | null {
@@ -626,7 +770,11 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
 }
 
 /** Imports one USD layer. Throws InputError for unreadable files; everything else becomes warnings. */
-export function importUsdLayer(layer: UsdLayer): UsdImportResult {
+/**
+ * A (composed) layer as a scene document. `resolve` reads the files its asset paths name (texture
+ * images), by key relative to the root layer's folder; the images read come back in `assets`.
+ */
+export function importUsdLayer(layer: UsdLayer, resolve: AssetResolver = () => undefined): UsdImportResult {
   const stage = new UsdStage(layer);
   const warnings: string[] = [];
   const meta = layer.metadata;
@@ -642,6 +790,9 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
     upRotation: upAxis === 'Z' ? new Quaternion().setFromAxisAngle(new Vector3(1, 0, 0), -Math.PI / 2) : new Quaternion(),
     warnings,
     world: new Map(),
+    resolve,
+    images: {},
+    imageKeys: new Map(),
   };
   if (!(rawMpu > 0 && Number.isFinite(rawMpu))) warnings.push(`${layer.file}: metersPerUnit must be positive, got ${rawMpu}; using 0.01`);
   if (meta.metersPerUnit === undefined) warnings.push(`${layer.file}: no metersPerUnit authored; using the USD fallback 0.01 (centimetres)`);
@@ -784,6 +935,7 @@ export function importUsdLayer(layer: UsdLayer): UsdImportResult {
     joints,
     collisionGroups,
     filteredPairs,
+    ...(Object.keys(ctx.images).length ? { assets: ctx.images } : {}),
   };
   return { document: validateSceneDocument(document, layer.file), warnings };
 }
@@ -804,10 +956,12 @@ export interface UsdImportOptions {
 export function importUsd(data: Uint8Array | ArrayBuffer | string, file: string, options: UsdImportOptions = {}): UsdImportResult {
   const layer = readUsdLayer(data, file);
   try {
-    const composed = composeUsd(layer, options.resolve ?? layer.packaged);
-    const result = importUsdLayer(composed.layer);
+    const resolve = options.resolve ?? layer.packaged;
+    const composed = composeUsd(layer, resolve);
+    const result = importUsdLayer(composed.layer, resolve);
     const warnings = [...composed.warnings, ...result.warnings];
     if (!composed.references.length) return { document: result.document, warnings };
+    const images = result.document.assets ?? {};
     const outside = Object.keys(composed.assets).filter((key) => !isAssetKey(key));
     if (outside.length) {
       warnings.push(`${file}: ${outside.join(', ')} lie outside the scene's folder; the referenced content is kept, but not as references`);
@@ -815,7 +969,7 @@ export function importUsd(data: Uint8Array | ArrayBuffer | string, file: string,
     }
     const prims = new Set(result.document.prims.map((p) => p.path));
     const references = composed.references.filter((r) => prims.has(r.prim));
-    const document = references.length ? { ...result.document, references, assets: composed.assets } : result.document;
+    const document = references.length ? { ...result.document, references, assets: { ...composed.assets, ...images } } : result.document;
     return { document: validateSceneDocument(document, file), warnings };
   } catch (e) {
     if (e instanceof InputError) throw e;

@@ -256,6 +256,10 @@ function applyPrimMeta(specs: Record<string, RawSpec>, prims: Map<string, PrimMe
     const spec = specs[path];
     if (!spec) continue;
     if (meta.specifier === 'over') spec.fields['specifier'] = 'over';
+    for (const [property, interpolation] of meta.interpolation) {
+      const propertySpec = specs[`${path}.${property}`];
+      if (propertySpec) propertySpec.fields['interpolation'] = interpolation;
+    }
     for (const [name, statements] of meta.metadata) {
       const last = statements.at(-1)!;
       if (name === 'active' || name === 'instanceable') {

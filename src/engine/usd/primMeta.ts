@@ -2,8 +2,8 @@
  * What three's line-based USDA parser drops and composition needs, read from the canonical layout
  * (usda-layout.ts) before that parser sees it: each prim's specifier (`def`, `over`, `class`),
  * its metadata statements with their list-op (`prepend references = @a.usda@</Robot>`,
- * `active = false`, `delete apiSchemas = [...]`), and the properties a layer blocks (`float x =
- * None`, `rel r = None` or `= []`). The text handed on to the parser has `over` prims turned into
+ * `active = false`, `delete apiSchemas = [...]`), the properties a layer blocks (`float x =
+ * None`, `rel r = None` or `= []`), and the `interpolation` of primvars. The text handed on to the parser has `over` prims turned into
  * `def` prims (so it keeps their properties), and metadata statements and blocks taken out (the
  * parser would misread them as attributes). Values stay text; layer.ts and compose.ts read them.
  */
@@ -22,6 +22,8 @@ export interface PrimMeta {
   metadata: Map<string, MetadataStatement[]>;
   /** Properties this layer blocks: attributes set to None, relationships set to None or []. */
   blocked: Set<string>;
+  /** Property name → the `interpolation` its metadata gives (primvars, normals). */
+  interpolation: Map<string, string>;
 }
 
 export interface ScannedLayer {
@@ -33,6 +35,9 @@ export interface ScannedLayer {
 
 const HEADER = /^(def|over|class)\s+(?:([A-Za-z_]\w*)\s+)?"([^"]+)"\s*([({])?$/;
 const STATEMENT = /^(?:(prepend|append|add|delete|reorder)\s+)?([A-Za-z_][\w:]*)\s*=\s*([\s\S]*)$/;
+const PROPERTY = /^(?:(?:uniform|custom|varying)\s+)*[A-Za-z_][\w:]*(?:\[\])?\s+([A-Za-z_][\w:]*)\s*(?:=|\(|$)/;
+const INLINE_METADATA = /(?<=[\]\)"'@>\w.])\s*\(\s*[A-Za-z_]\w*\s*=[^()]*\)\s*$/;
+const INTERPOLATION = /\binterpolation\s*=\s*"(\w+)"/;
 const BLOCK = /^(?:(?:uniform|custom|varying)\s+)*(?:rel\s+([A-Za-z_][\w:]*)\s*=\s*(?:None|\[\s*\])|[A-Za-z_][\w:]*(?:\[\])?\s+([A-Za-z_][\w:]*)\s*=\s*None)$/;
 
 /** Bracket depth change of a line, ignoring strings and asset paths. */
@@ -59,6 +64,7 @@ export function scanPrimMetadata(canonical: string): ScannedLayer {
   let metadataOf: string | null = null; // inside this prim's `( … )`
   let statement = '';
   let statementDepth = 0;
+  let lastProperty: string | null = null;
 
   const currentPrim = () => {
     for (let k = stack.length - 1; k >= 0; k--) if (stack[k] !== null) return stack[k]!;
@@ -105,7 +111,7 @@ export function scanPrimMetadata(canonical: string): ScannedLayer {
     if (header) {
       const parent = currentPrim();
       const path = `${parent === '/' ? '' : parent}/${header[3]}`;
-      prims.set(path, { specifier: header[1] as PrimMeta['specifier'], metadata: new Map(), blocked: new Set() });
+      prims.set(path, { specifier: header[1] as PrimMeta['specifier'], metadata: new Map(), blocked: new Set(), interpolation: new Map() });
       out.push(header[1] === 'over' ? raw.replace(/\bover\b/, 'def') : raw);
       if (header[4] === '{') stack.push(path);
       else if (header[4] === '(') metadataOf = path;
@@ -132,6 +138,21 @@ export function scanPrimMetadata(canonical: string): ScannedLayer {
     if (block && stack.length && stack.at(-1) !== null) {
       prims.get(stack.at(-1)!)?.blocked.add((block[1] ?? block[2])!);
       continue;
+    }
+    // Property metadata (`( interpolation = "faceVarying" )`), on the declaration's line or after it.
+    if (stack.length && stack.at(-1) !== null) {
+      const property = PROPERTY.exec(line);
+      if (property) lastProperty = property[1]!;
+      const interpolation = INTERPOLATION.exec(line);
+      if (interpolation && lastProperty) prims.get(stack.at(-1)!)?.interpolation.set(lastProperty, interpolation[1]!);
+      // Metadata on the value's own line would be read as part of the value; the parser gets the value alone.
+      if (property) {
+        const inline = INLINE_METADATA.exec(raw);
+        if (inline) {
+          out.push(raw.slice(0, inline.index));
+          continue;
+        }
+      }
     }
     out.push(raw);
   }

@@ -8,19 +8,20 @@
  */
 import { InputError } from '../errors.ts';
 import { identityTransform, insertScene, repath } from '../scene/edit.ts';
+import { freeAssetKey } from '../scene/assets.ts';
 import type { SceneDocument, Transform } from '../scene/schema.ts';
 import { EARTH_GRAVITY } from '../scene/schema.ts';
-import { composeUsd, resolverFromAssets } from './compose.ts';
-import { exportUsda } from './export.ts';
-import { importUsdLayer } from './import.ts';
-import { readUsdLayer } from './layer.ts';
+import { exportUsda, REFERENCING, referencedContent } from './export.ts';
 import { IDENTIFIER } from './typeNames.ts';
 
 /** The folder referenced asset layers are kept in, relative to the scene file. */
 export const ASSET_FOLDER = 'assets';
 
-/** An asset document as a USD layer of its own: every prim under one root prim named `name`. */
-export function assetLayer(asset: SceneDocument, name: string): string {
+/**
+ * An asset document as a USD layer of its own, to be kept at `layerKey`: every prim under one root
+ * prim named `name`, the images its looks show named relative to that layer.
+ */
+export function assetLayer(asset: SceneDocument, name: string, layerKey = `${ASSET_FOLDER}/${name}.usda`): string {
   if (!IDENTIFIER.test(name)) throw new InputError(asset.source.file, `"${name}" is not a USD prim name; cannot write the asset layer`);
   const root = `/${name}`;
   const moved = repath(asset, (p) => root + p);
@@ -31,28 +32,42 @@ export function assetLayer(asset: SceneDocument, name: string): string {
   };
   delete wrapped.references;
   delete wrapped.assets;
-  return exportUsda(wrapped, [root]);
+  return exportUsda(wrapped, [root], layerKey);
 }
 
 /**
  * Adds `asset` under `parent` (null: the root) as a prim `name` that references it, placed by
  * `transform`. The asset's layer is `assets/<assetName>.usda` (or `<assetName>_1.usda`, … when
  * another layer already has that name), its root prim `/<assetName>`; the same asset dropped twice
- * shares one layer.
+ * shares one layer. The images its looks show are kept beside the scene's own (under the keys the
+ * asset gives them, renamed when the scene has another file there) and the layer names them.
  */
 export function insertReference(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform?: Transform, assetName = name): SceneDocument {
-  const text = assetLayer(asset, assetName);
   const assets = { ...(doc.assets ?? {}) };
+  const renamed = new Map<string, string>();
+  for (const prim of asset.prims) {
+    const image = prim.material?.image;
+    if (!image || renamed.has(image)) continue;
+    const data = asset.assets?.[image];
+    if (data === undefined) throw new InputError(asset.source.file, `${prim.path}: material.image ${image} is not among the asset's files`);
+    const key = freeAssetKey(assets, image, data);
+    assets[key] = data;
+    renamed.set(image, key);
+  }
+  const placedAsset = renamed.size
+    ? { ...asset, prims: asset.prims.map((p) => (p.material?.image ? { ...p, material: { ...p.material, image: renamed.get(p.material.image)! } } : p)) }
+    : asset;
   let key = '';
+  let text = '';
   for (let k = 0; ; k++) {
     key = `${ASSET_FOLDER}/${k ? `${assetName}_${k}` : assetName}.usda`;
+    text = assetLayer(placedAsset, assetName, key);
     if (!(key in assets) || assets[key] === text) break;
   }
   assets[key] = text;
   // The content is what the reference brings: the layer read back, not the document given.
-  const composed = composeUsd(readUsdLayer(text, key), resolverFromAssets(assets));
-  const brought = importUsdLayer(composed.layer).document;
-  const expanded = repath(brought, (p) => p.slice(`/${assetName}`.length) || '/');
+  const brought = referencedContent(doc.source.file, [{ prim: REFERENCING, asset: key, target: null }], assets);
+  const expanded = repath(brought, (p) => p.slice(REFERENCING.length) || '/');
   const inner: SceneDocument = { ...expanded, prims: expanded.prims.filter((p) => p.path !== '/') };
   const next = insertScene(doc, parent, name, inner, transform);
   const prim = `${parent ?? ''}/${name}`;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
+import { encode as encodePng } from 'fast-png';
 import { unzipSync } from 'fflate';
 import { glbBytes } from '../src/engine/testing/gltf.ts';
 import { primPaths, useStudioPage, waitForScene, waitForViewport } from './harness.mjs';
@@ -231,6 +232,24 @@ describe('scene designer', { timeout: 300_000 }, () => {
     // Back to the scene the tests below work on.
     await page.getByRole('button', { name: 'Redo' }).click();
     await page.locator('[data-testid="prim-row"][data-path="/World/Sphere"]').waitFor();
+  });
+
+  test('shows a picked image on a look: a thumbnail, the file packed in the USDZ, and a clear refusal from one-layer USDA', { timeout: TEST_TIMEOUT }, async () => {
+    await page.locator('[data-testid="prim-row"][data-path="/World/Sphere"]').click();
+    await page.getByLabel('Texture image file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await inspector().getByText('notes.txt: not an image Simloop reads: expected PNG or JPEG bytes').waitFor();
+    const png = encodePng({ width: 2, height: 2, channels: 3, depth: 8, data: new Uint8Array([200, 30, 30, 200, 30, 30, 200, 30, 30, 200, 30, 30]) });
+    await page.getByLabel('Texture image file').setInputFiles({ name: 'brick red.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await inspector().getByRole('img', { name: 'Texture image textures/brick_red.png' }).waitFor();
+    assert.equal(await inspector().getByRole('combobox', { name: 'Texture', exact: true }).inputValue(), 'image');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export USDZ' }).click()]);
+    const files = unzipSync(new Uint8Array(readFileSync(await download.path())));
+    assert.deepEqual(Object.keys(files), ['untitled.usda', 'textures/brick_red.png']);
+    assert.deepEqual([...files['textures/brick_red.png']], [...png]);
+    assert.match(new TextDecoder().decode(files['untitled.usda']), /asset inputs:file = @\.\/textures\/brick_red\.png@/);
+    await page.getByRole('button', { name: 'Export USDA' }).click();
+    await page.getByText(/Export USDA: untitled\.json: the scene's looks show image files \(textures\/brick_red\.png\), which one \.usda cannot hold; Export USDZ packs them/).waitFor();
+    await page.evaluate(() => document.querySelectorAll('[data-testid="message-error"]').forEach((e) => e.setAttribute('data-seen', '1')));
   });
 
   test('deletes with the Delete key; the help overlay lists the shortcuts; no page errors', { timeout: TEST_TIMEOUT }, async () => {

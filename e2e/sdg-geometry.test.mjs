@@ -12,7 +12,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
@@ -148,6 +149,93 @@ test('boxes, depth and visible fractions match the projection of known poses', {
     const [row] = npyRows(decodeNpy(readFileSync(join(out, 'basic/CamB/bounding_box_2d_tight_0000.npy'))));
     assert.ok(Math.abs(row.occlusionRatio - (1 - hidden.visible_fraction)) < 1e-6, `occlusionRatio ${row.occlusionRatio}`);
     assert.deepEqual([row.x_min, row.y_min, row.x_max, row.y_max], hidden.bbox2d_tight);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A texture through the real pipeline: a 2 m square facing the camera whose st follows USD's
+ * convention ((0, 0) at the image's lower left), showing a 2 × 2 image of four colours, is drawn
+ * with each colour in its own quadrant, the image upright as written (red top left, green top
+ * right, blue bottom left, yellow bottom right) and tinted by the texture's scale.
+ */
+const TEXTURED = `#usda 1.0
+(
+    defaultPrim = "World"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+
+def Xform "World"
+{
+${camera('Cam', 0)}
+    def Mesh "Square" (prepend apiSchemas = ["MaterialBindingAPI"])
+    {
+        point3f[] points = [(-1, -1, 0.5), (1, -1, 0.5), (1, 1, 0.5), (-1, 1, 0.5)]
+        int[] faceVertexCounts = [4]
+        int[] faceVertexIndices = [0, 1, 2, 3]
+        texCoord2f[] primvars:st = [(0, 0), (1, 0), (1, 1), (0, 1)] (interpolation = "vertex")
+        rel material:binding = </World/Looks/Quadrants>
+    }
+    def Scope "Looks"
+    {
+        def Material "Quadrants"
+        {
+            token outputs:surface.connect = </World/Looks/Quadrants/Surface.outputs:surface>
+            def Shader "Surface"
+            {
+                uniform token info:id = "UsdPreviewSurface"
+                color3f inputs:diffuseColor.connect = </World/Looks/Quadrants/Image.outputs:rgb>
+                float inputs:roughness = 1
+                token outputs:surface
+            }
+            def Shader "Image"
+            {
+                uniform token info:id = "UsdUVTexture"
+                asset inputs:file = @./textures/quadrants.png@
+                float4 inputs:scale = (1, 1, 1, 1)
+                float2 inputs:st.connect = </World/Looks/Quadrants/St.outputs:result>
+                float3 outputs:rgb
+            }
+            def Shader "St"
+            {
+                uniform token info:id = "UsdPrimvarReader_float2"
+                string inputs:varname = "st"
+                float2 outputs:result
+            }
+        }
+    }
+}
+`;
+
+test('an image texture is drawn upright over USD st, each colour in its quadrant', { timeout: 180_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'simloop-texture-'));
+  try {
+    mkdirSync(join(dir, 'textures'));
+    // Rows top to bottom, as PNG stores them: red, green / blue, yellow.
+    writeFileSync(join(dir, 'textures/quadrants.png'), encodePng({ width: 2, height: 2, channels: 3, depth: 8, data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0]) }));
+    writeFileSync(join(dir, 'square.usda'), TEXTURED);
+    writeFileSync(join(dir, 'square.randomize.yaml'), 'version: 1\ncameras:\n  - prim: /World/Cam\nsettle: { seconds: 0 }\n');
+    const out = join(dir, 'out');
+    const errors = [];
+    const code = await main(
+      ['generate', '--scene', join(dir, 'square.usda'), '--randomize', join(dir, 'square.randomize.yaml'), '--frames', '1', '--seed', '0', '--out', out, '--width', String(W), '--height', String(H), '--format', 'basic', '--workers', '1', '--json'],
+      { write: () => true },
+      { write: (s) => errors.push(s) },
+    );
+    assert.equal(code, 0, errors.join(''));
+    const rgb = decodePng(readFileSync(join(out, 'basic/rgb_0000.png')));
+    const channels = rgb.channels;
+    const pixel = (x, y) => {
+      const col = Math.round(CX + (F * x) / DEPTH);
+      const row = Math.round(CY - (F * y) / DEPTH);
+      const i = (row * W + col) * channels;
+      return [rgb.data[i], rgb.data[i + 1], rgb.data[i + 2]];
+    };
+    const dominant = ([r, g, b]) => (r > 2 * g + 20 && r > 2 * b + 20 ? 'red' : g > 2 * r + 20 && g > 2 * b + 20 ? 'green' : b > 2 * r + 20 && b > 2 * g + 20 ? 'blue' : r > 2 * b + 20 && g > 2 * b + 20 ? 'yellow' : 'other');
+    const seen = { topLeft: pixel(-0.5, 0.5), topRight: pixel(0.5, 0.5), bottomLeft: pixel(-0.5, -0.5), bottomRight: pixel(0.5, -0.5) };
+    assert.deepEqual(Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, dominant(v)])), { topLeft: 'red', topRight: 'green', bottomLeft: 'blue', bottomRight: 'yellow' }, JSON.stringify(seen));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,7 @@ import { loadAssetFile } from '../engine/assetFile.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, PROJECT_SCHEMA_ID, serializeProject } from '../engine/scene/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
-import { exportUsda, exportUsdLayers } from '../engine/usd/export.ts';
+import { exportUsdLayers } from '../engine/usd/export.ts';
 import { packUsdz } from '../engine/usd/usdz.ts';
 import { sceneOptionsForFile } from './meshes.ts';
 import { describeErrno, tempPathFor } from './sinks/fsSink.ts';
@@ -100,7 +100,7 @@ export async function runConvert(input: string, output: string, options: { flatt
     if (format === 'project') {
       files = [{ name: output, data: serializeProject(makeProject(scene, randomize)) }];
     } else {
-      const layers = options.flatten ? { root: exportUsda(scene), assets: [] } : exportUsdLayers(scene);
+      const layers = exportUsdLayers(scene, { flatten: options.flatten });
       if (format === 'usdz') {
         const root = { name: `${basename(output).replace(/\.usdz$/i, '')}.usda`, bytes: new TextEncoder().encode(layers.root) };
         files = [{ name: output, data: packUsdz([root, ...layers.assets]) }];

@@ -44,4 +44,20 @@ describe('sceneBytesForPage', () => {
     const usda = new Uint8Array(readFileSync('scenes/tabletop.usda'));
     expect(sceneBytesForPage(usda, 'scenes/tabletop.usda')).toBe(usda);
   });
+
+  it('hands a USD layer that names other files on as its document, those files inside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simloop-page-'));
+    try {
+      mkdirSync(join(dir, 'parts'));
+      writeFileSync(join(dir, 'parts/box.usda'), '#usda 1.0\n(\n    defaultPrim = "Box"\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Cube "Box" { double size = 0.2 }\n');
+      const scene = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def "Box" (prepend references = @./parts/box.usda@) { }\n}\n';
+      writeFileSync(join(dir, 'scene.usda'), scene);
+      const page = sceneBytesForPage(new TextEncoder().encode(scene), join(dir, 'scene.usda'));
+      const document = loadSceneFile(page, 'scene.usda').document;
+      expect(document.prims.find((p) => p.path === '/World/Box')?.geometry).toEqual({ kind: 'box', size: [0.2, 0.2, 0.2] });
+      expect(Object.keys(document.assets ?? {})).toEqual(['parts/box.usda']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

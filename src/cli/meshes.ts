@@ -53,12 +53,20 @@ export function meshResolverForFile(urdfPath: string, rosPackagePath = process.e
 }
 
 /**
- * A scene file's bytes as the headless page should get them: a URDF is imported here, where its
- * mesh files can be read, and handed on as the scene document it became (JSON), so the page's
- * workers build the same robot, meshes included; any other scene file is passed on as it is.
+ * A scene file's bytes as the headless page should get them. The page cannot read files beside
+ * the scene, so a scene that needs them — a URDF's meshes, a USD layer's references or texture
+ * images — is imported here and handed on as the scene document it became (JSON, the files inside
+ * it), so the page's workers build the same scene; any other scene file is passed on as it is.
  */
 export function sceneBytesForPage(bytes: Uint8Array, path: string): Uint8Array {
-  if (!isUrdf(bytes)) return bytes;
-  const { document } = loadSceneFile(bytes, path, { resolveMesh: meshResolverForFile(path) });
-  return new TextEncoder().encode(JSON.stringify(document));
+  if (!isUrdf(bytes) && !namesOtherFiles(bytes)) return bytes;
+  const { document } = loadSceneFile(bytes, path, sceneOptionsForFile(path));
+  return document.assets || isUrdf(bytes) ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
+}
+
+/** Whether USD text may name other files (asset paths `@…@`); binary layers are assumed to. */
+function namesOtherFiles(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 8));
+  if (head.startsWith('PXR-USDC')) return true;
+  return head.startsWith('#usda') && new TextDecoder().decode(bytes).includes('@');
 }

@@ -1,6 +1,9 @@
 import { Quaternion, Vector3 } from 'three';
 import { describe, expect, it } from 'vitest';
+import { encode as encodePng } from 'fast-png';
+import { assetText } from './scene/assets.ts';
 import { validateSceneDocument } from './scene/document.ts';
+import { exportUsda } from './usd/export.ts';
 import { gltfAsset, isGltfAsset } from './gltfAsset.ts';
 import { inspectScene } from './report/contract.ts';
 import { glbBytes, type GltfBox, gltfText } from './testing/gltf.ts';
@@ -63,11 +66,32 @@ describe('glTF assets', () => {
     expect({ ...fromText.document, source: null }).toEqual({ ...fromGlb.document, source: null });
   });
 
-  it('leaves textures out and keeps the base colour', async () => {
-    const { document } = await gltfAsset(glbBytes([BOXES[0]!], { texture: true }), 'box.glb');
+  it('takes the base colour texture as the look image, tinted by the base colour, over TEXCOORD_0 turned into st', async () => {
+    const png = encodePng({ width: 2, height: 1, channels: 3, depth: 8, data: new Uint8Array([255, 0, 0, 0, 0, 255]) });
+    const { document, warnings } = await gltfAsset(glbBytes(BOXES, { texture: png }), 'crate.glb');
+    expect(warnings).toEqual([]);
+    const [first, second] = document.prims.slice(1);
+    expect(first!.material!.color[0]).toBeCloseTo(0.8, 6);
+    // Both materials use the one image: one file.
+    expect(first!.material!.image).toBe('textures/albedo.png');
+    expect(second!.material!.image).toBe('textures/albedo.png');
+    expect(document.assets).toEqual({ 'textures/albedo.png': assetText(png) });
+    // The first face's corners: glTF (0,1) (1,1) (1,0) (0,0) are st (0,0) (1,0) (1,1) (0,1).
+    const g = first!.geometry!;
+    expect(g.kind === 'mesh' && g.uvs!.slice(0, 8)).toEqual([0, 0, 1, 0, 1, 1, 0, 1]);
+    // The asset goes into a scene with its image, and its USD says so.
+    expect(exportUsda(document)).toContain('asset inputs:file = @./textures/albedo.png@');
+  });
+
+  it('leaves an image in another file out, with a warning, and keeps the base colour', async () => {
+    const { document, warnings } = await gltfAsset(glbBytes([BOXES[0]!], { texture: 'external' }), 'box.glb');
     expect(document.prims[1]!.material!.color[0]).toBeCloseTo(0.8, 6);
-    const text = await gltfAsset(gltfText([BOXES[0]!], { texture: true }), 'box.gltf');
+    expect(document.prims[1]!.material!.image).toBeUndefined();
+    expect(warnings).toEqual(["images[0]: is another file (a .gltf's images must be embedded, or pick the .glb); left untextured"]);
+    const text = await gltfAsset(gltfText([BOXES[0]!], { texture: 'external' }), 'box.gltf');
     expect(text.document.prims.length).toBe(2);
+    const broken = await gltfAsset(glbBytes([BOXES[0]!], { texture: new Uint8Array([1, 2, 3, 4]) }), 'box.glb');
+    expect(broken.warnings).toEqual(['box.glb images[0] (albedo): not an image Simloop reads: expected PNG or JPEG bytes; left untextured']);
   });
 
   it('refuses buffers in other files, unreadable files and files without triangles, naming the file', async () => {

@@ -5,14 +5,18 @@
  * base colour, roughness, metalness and opacity, and its collider the primitive's convex hull.
  * glTF is Y-up in metres, as the scene document is, so nothing is converted; node transforms are
  * baked into the points (glTF nodes may shear under non-uniform scales, which a prim's transform
- * cannot hold). Textures are not read (the scene document has no texture field): the base colour
- * factor stands in for them. three's GLTFLoader does the parsing, here and in the browser alike.
+ * cannot hold). A base colour texture in the file (a buffer view or a data: URI, PNG or JPEG) is the
+ * look's image, tinted by the base colour factor as glTF does, over the primitive's TEXCOORD_0
+ * (flipped to USD's st, whose v grows upwards); other texture maps are not read. three's GLTFLoader
+ * does the parsing, here and in the browser alike; its images are taken as bytes, not decoded.
  */
-import { type BufferGeometry, Matrix3, type Material, Matrix4, type Mesh, type MeshStandardMaterial, Vector3 } from 'three';
+import { type BufferGeometry, Matrix3, type Material, Matrix4, type Mesh, type MeshStandardMaterial, Texture, Vector3 } from 'three';
 import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { InputError } from './errors.ts';
 import type { LoadedScene } from './load.ts';
+import { assetText, freeAssetKey } from './scene/assets.ts';
 import { emptyDocument } from './scene/document.ts';
+import { decodeImage, imageFormat } from './scene/image.ts';
 import { addPrim } from './scene/edit.ts';
 import type { Geometry, SceneDocument, VisualMaterial } from './scene/schema.ts';
 import { usdIdentifier } from './usd/typeNames.ts';
@@ -93,13 +97,35 @@ function base64Bytes(text: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-/** The file's default scene as three objects, textures skipped. */
+/** The bytes of a glTF image (PNG or JPEG), kept on the Texture GLTFLoader hands the material. */
+interface ImageBytes {
+  bytes: Uint8Array | null;
+  /** The image's index in the file and its name, if it has one. */
+  index: number;
+  name?: string;
+}
+
+/** The file's default scene as three objects; textures are their images' bytes (not decoded). */
 async function parseGltf(bytes: Uint8Array, fileName: string) {
   const isGlb = bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) === GLB_MAGIC;
   const data = isGlb ? (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer) : embeddedGltfToGlb(new TextDecoder().decode(bytes), fileName);
   const loader = new GLTFLoader();
-  // Textures need an image decoder (a DOM or a worker's createImageBitmap); the document has no texture field.
-  loader.register(() => ({ name: 'simloop_no_textures', loadTexture: () => Promise.resolve(null) }) as never);
+  // Decoding needs a DOM or createImageBitmap, and the document keeps the file anyway: a Texture
+  // stands for the image, carrying its bytes.
+  loader.register((parser) => ({
+    name: 'simloop_image_bytes',
+    loadTexture: async (index: number) => {
+      const json = parser.json as { textures?: { source?: number }[]; images?: { bufferView?: number; uri?: string; name?: string }[] };
+      const source = json.textures?.[index]?.source ?? -1;
+      const image = json.images?.[source];
+      let found: Uint8Array | null = null;
+      if (image?.bufferView !== undefined) found = new Uint8Array((await parser.getDependency('bufferView', image.bufferView)) as ArrayBuffer);
+      else if (image?.uri?.startsWith('data:')) found = base64Bytes(image.uri.slice(image.uri.indexOf(',') + 1));
+      const texture = new Texture();
+      texture.userData = { simloopImage: { bytes: found, index: source, ...(image?.name ? { name: image.name } : {}) } satisfies ImageBytes };
+      return texture;
+    },
+  }) as never);
   try {
     return await loader.parseAsync(data, '');
   } catch (e) {
@@ -107,16 +133,18 @@ async function parseGltf(bytes: Uint8Array, fileName: string) {
   }
 }
 
-/** A three material as the document's look (glTF colours are linear, as USD's displayColor). */
-function lookOf(material: Material | Material[]): VisualMaterial {
+/** A three material as the document's look (glTF colours are linear, as USD's displayColor), and its base colour image. */
+function lookOf(material: Material | Material[]): { look: VisualMaterial; image: ImageBytes | null; texCoord: number } {
   const m = (Array.isArray(material) ? material[0] : material) as MeshStandardMaterial | undefined;
   const clamp = (v: number | undefined, fallback: number) => (typeof v === 'number' && Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : fallback);
-  return {
+  const look: VisualMaterial = {
     color: m?.color ? [clamp(m.color.r, 0.8), clamp(m.color.g, 0.8), clamp(m.color.b, 0.8)] : [0.8, 0.8, 0.8],
     roughness: clamp(m?.roughness, 1),
     metallic: clamp(m?.metalness, 0),
     opacity: m?.transparent ? clamp(m.opacity, 1) : 1,
   };
+  const image = (m?.map?.userData as { simloopImage?: ImageBytes } | undefined)?.simloopImage ?? null;
+  return { look, image, texCoord: m?.map?.channel ?? 0 };
 }
 
 /** A primitive's triangles with `matrix` baked in; null when it has none. */
@@ -124,6 +152,7 @@ function bakedGeometry(geometry: BufferGeometry, matrix: Matrix4): Geometry | nu
   const position = geometry.getAttribute('position');
   if (!position || position.itemSize !== 3) return null;
   const normal = geometry.getAttribute('normal');
+  const uv = geometry.getAttribute('uv');
   const normalMatrix = new Matrix3().getNormalMatrix(matrix);
   const mirrored = matrix.determinant() < 0;
   const points: number[] = [];
@@ -146,7 +175,14 @@ function bakedGeometry(geometry: BufferGeometry, matrix: Matrix4): Geometry | nu
     else indices.push(a, b, c);
   }
   if (indices.length === 0 || !points.every(Number.isFinite)) return null;
-  return normal && normals.every(Number.isFinite) ? { kind: 'mesh', points, indices, normals } : { kind: 'mesh', points, indices };
+  const mesh: Geometry = normal && normals.every(Number.isFinite) ? { kind: 'mesh', points, indices, normals } : { kind: 'mesh', points, indices };
+  if (uv && uv.itemSize === 2 && uv.count === position.count) {
+    // glTF's (0, 0) is the image's top left, USD's st (0, 0) its bottom left.
+    const uvs: number[] = [];
+    for (let i = 0; i < uv.count; i++) uvs.push(uv.getX(i), 1 - uv.getY(i));
+    if (uvs.every(Number.isFinite)) mesh.uvs = uvs;
+  }
+  return mesh;
 }
 
 /** The glTF file in `bytes` as a one-body scene: `/<file stem>` with a Mesh prim per triangle primitive. */
@@ -160,6 +196,8 @@ export async function gltfAsset(bytes: Uint8Array, fileName: string): Promise<Lo
   });
   const warnings: string[] = [];
   const used = new Set<string>();
+  /** glTF image index → its key in the document's assets (null: not read). */
+  const images = new Map<number, string | null>();
   gltf.scene.updateMatrixWorld(true);
   const rootInverse = gltf.scene.matrixWorld.clone().invert();
   gltf.scene.traverse((object) => {
@@ -174,8 +212,42 @@ export async function gltfAsset(bytes: Uint8Array, fileName: string): Promise<Lo
     let name = usdIdentifier(mesh.name || 'mesh');
     for (let k = 1; used.has(name); k++) name = `${usdIdentifier(mesh.name || 'mesh')}_${k}`;
     used.add(name);
-    doc = addPrim(doc, `/${root}`, name, { type: 'Mesh', geometry, material: lookOf(mesh.material), collider: { enabled: true, approximation: 'convexHull', physicsMaterial: null } });
+    const { look, image, texCoord } = lookOf(mesh.material);
+    const where = mesh.name || name;
+    if (image && texCoord !== 0) warnings.push(`${where}: its base colour texture reads TEXCOORD_${texCoord}, which is not read; left untextured`);
+    else if (image && geometry.kind === 'mesh' && !geometry.uvs) warnings.push(`${where}: has a base colour texture but no TEXCOORD_0; left untextured`);
+    else if (image) {
+      if (!images.has(image.index)) {
+        const read = readImage(image, root, fileName, warnings);
+        const key = read && freeAssetKey(doc.assets ?? {}, read.key, read.data);
+        if (read && key) doc = { ...doc, assets: { ...(doc.assets ?? {}), [key]: read.data } };
+        images.set(image.index, key);
+      }
+      const key = images.get(image.index);
+      if (key) look.image = key;
+    }
+    doc = addPrim(doc, `/${root}`, name, { type: 'Mesh', geometry, material: look, collider: { enabled: true, approximation: 'convexHull', physicsMaterial: null } });
   });
   if (used.size === 0) throw new InputError(fileName, 'has no triangle meshes to add');
   return { document: doc, warnings };
+}
+
+/**
+ * A glTF image as a file the document keeps (`textures/<name, or file stem_index>.png|jpg`); null,
+ * with a warning, for an image in another file or one that does not decode.
+ */
+function readImage(image: ImageBytes, root: string, fileName: string, warnings: string[]): { key: string; data: string } | null {
+  const label = `images[${image.index}]${image.name ? ` (${image.name})` : ''}`;
+  if (!image.bytes) {
+    warnings.push(`${label}: is another file (a .gltf's images must be embedded, or pick the .glb); left untextured`);
+    return null;
+  }
+  try {
+    decodeImage(image.bytes, `${fileName} ${label}`);
+  } catch (e) {
+    warnings.push(`${(e as Error).message}; left untextured`);
+    return null;
+  }
+  const ext = imageFormat(image.bytes) === 'jpeg' ? 'jpg' : 'png';
+  return { key: `textures/${usdIdentifier(image.name || `${root}_${image.index}`)}.${ext}`, data: assetText(image.bytes) };
 }

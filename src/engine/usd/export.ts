@@ -698,10 +698,11 @@ export interface UsdLayers {
  * brings, only what the scene changed: properties that differ, blocks (`= None`) for those it
  * removed, `active = false` for prims it deleted, new prims in full. Importing the root layer
  * with the assets beside it gives the document back, as `exportUsda` does for one layer. A
- * document without references gives `exportUsda`'s layer alone.
+ * document without references (or `flatten`) gives `exportUsda`'s layer, with the image files its
+ * looks show.
  */
-export function exportUsdLayers(doc: SceneDocument): UsdLayers {
-  const references = doc.references ?? [];
+export function exportUsdLayers(doc: SceneDocument, options: { flatten?: boolean } = {}): UsdLayers {
+  const references = options.flatten ? [] : (doc.references ?? []);
   const assets = doc.assets ?? {};
   const files = () => Object.keys(assetsInUse(references, doc.prims, assets)).sort().map((name) => ({ name, bytes: assetBytes(assets[name]!) }));
   if (!references.length) return { root: exportUsda(doc), assets: files() };

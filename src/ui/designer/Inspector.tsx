@@ -45,7 +45,10 @@ import {
 import {
   CLASS_TAXONOMY,
   DEFAULT_VISUAL_MATERIAL,
-  TEXTURE_CHOICES,
+  IMAGE_CHOICE,
+  imageDataUrl,
+  imageLookEdit,
+  textureChoices,
   withTexture,
   formatResolution,
   parseResolution,
@@ -455,10 +458,34 @@ function MaterialSection({ prim, name, commit }: PrimSectionProps) {
       <NumberRow path={path} field="material.metallic" label="Metallic" value={material.metallic} rule={UNIT_RANGE} onCommit={(v) => set('metallic', 'metallic', v)} />
       <NumberRow path={path} field="material.opacity" label="Opacity" value={material.opacity} rule={UNIT_RANGE} onCommit={(v) => set('opacity', 'opacity', v)} />
       <Row label="Texture">
-        <SelectField path={path} field="material.texture" label="Texture" value={material.texture ?? NO_TEXTURE} options={TEXTURE_CHOICES}
+        <SelectField path={path} field="material.texture" label="Texture" value={material.image ? IMAGE_CHOICE : (material.texture ?? NO_TEXTURE)} options={textureChoices(material)}
           onChange={(choice) => commit(`Set texture of ${name}`, 'material.texture', (doc) => setVisualMaterial(doc, path, withTexture(material, choice)))} />
       </Row>
+      <ImageTextureRow path={path} name={name} image={material.image} commit={commit} />
     </Section>
+  );
+}
+
+/** An image file as the look's texture: a picker (PNG or JPEG), and the image the look shows. */
+function ImageTextureRow({ path, name, image, commit }: { path: string; name: string; image: string | undefined; commit: Commit }) {
+  const [error] = useFieldError(path, 'material.image');
+  const errorId = useId();
+  const data = useDesigner((s) => (image ? (s.document?.assets?.[image] ?? null) : null));
+  const thumbnail = data ? imageDataUrl(data) : null;
+  const pick = async (file: File | undefined) => {
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    commit(`Set texture image of ${name}`, 'material.image', imageLookEdit(path, file.name, bytes));
+  };
+  return (
+    <Row label="Image">
+      <span className="inspector-input">
+        {thumbnail && <img className="texture-thumbnail" src={thumbnail} alt={`Texture image ${image}`} width={32} height={32} />}
+        <input type="file" accept=".png,.jpg,.jpeg,image/png,image/jpeg" aria-label="Texture image file" aria-invalid={error !== null ? true : undefined}
+          aria-describedby={error !== null ? errorId : undefined} onChange={(e) => void pick(e.target.files?.[0]).finally(() => (e.target.value = ''))} />
+        <FieldError id={errorId} message={error} />
+      </span>
+    </Row>
   );
 }
 

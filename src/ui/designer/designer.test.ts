@@ -5,7 +5,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
 import { parseProject } from '../../engine/scene/project.ts';
 import { validateSceneDocument } from '../../engine/scene/document.ts';
-import { setMassProperties } from '../../engine/scene/edit.ts';
+import { setMassProperties, setVisualMaterial } from '../../engine/scene/edit.ts';
+import { encode as encodePng } from 'fast-png';
+import { imageLookEdit, withTexture } from './inspectorModel.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { importUsd } from '../../engine/usd/import.ts';
 import { createStudioStore } from '../state/store.ts';
@@ -365,6 +367,32 @@ describe('autosave and files', () => {
     expect(store.getState().document!.assets).toBeUndefined();
     designer.undo();
     expect(store.getState().document).toEqual(edited);
+  });
+
+  it('shows a picked image on a look, refuses a file that is not one in the field, and packs the image into the USDZ', () => {
+    const { store, designer } = setup();
+    designer.add('box');
+    const path = '/World/Cube';
+    const field = { path, field: 'material.image' };
+    const notImage = designer.edit('Set texture image', imageLookEdit(path, 'notes.txt', new TextEncoder().encode('hello')), { field });
+    expect(notImage).toBe('notes.txt: not an image Simloop reads: expected PNG or JPEG bytes');
+    expect(store.getState().fieldErrors[`${path}|material.image`]).toBe(notImage);
+    const png = encodePng({ width: 2, height: 1, channels: 3, depth: 8, data: new Uint8Array([255, 0, 0, 0, 0, 255]) });
+    expect(designer.edit('Set texture image', imageLookEdit(path, 'My Wood.png', png), { field })).toBeNull();
+    const doc = store.getState().document!;
+    expect(doc.prims.find((p) => p.path === path)!.material?.image).toBe('textures/My_Wood.png');
+    expect(store.getState().fieldErrors[`${path}|material.image`]).toBeUndefined();
+    const usdz = designer.usdzFile();
+    expect(Object.keys(unzipSync(usdz.bytes))).toEqual(['tabletop.usda', 'textures/My_Wood.png']);
+    expect(differences(importUsd(usdz.bytes, usdz.name).document, doc)).toEqual([]);
+    // One layer cannot hold the file: the export says so and points at USDZ.
+    expect(() => designer.usdaFile()).toThrow(/looks show image files \(textures\/My_Wood\.png\), which one \.usda cannot hold; Export USDZ packs them/);
+    // A bundled texture in its place drops the file; undo brings both back.
+    const look = doc.prims.find((p) => p.path === path)!.material!;
+    designer.edit('Set texture', (d) => setVisualMaterial(d, path, withTexture(look, 'checker')));
+    expect(store.getState().document!.assets).toBeUndefined();
+    designer.undo();
+    expect(store.getState().document).toEqual(doc);
   });
 });
 

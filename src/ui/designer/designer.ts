@@ -525,6 +525,9 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
     usdaFile() {
       const { document, fileName } = store.getState();
       if (!document) throw new Error('no scene is open');
+      // One layer cannot carry image files; the package can.
+      const images = [...new Set(document.prims.flatMap((p) => (p.material?.image ? [p.material.image] : [])))];
+      if (images.length) throw new InputError(fileName, `the scene's looks show image files (${images.join(', ')}), which one .usda cannot hold; Export USDZ packs them with the scene`);
       return { name: `${sceneStem(fileName)}.usda`, text: exportUsda(document) };
     },
 

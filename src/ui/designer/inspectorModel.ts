@@ -10,7 +10,9 @@
  */
 import { Euler, Quaternion } from 'three';
 import { DEFAULT_MATERIAL } from '../../engine/physics/world.ts';
-import { EditError, addPhysicsMaterial, setCollider, updatePhysicsMaterial } from '../../engine/scene/edit.ts';
+import { EditError, addPhysicsMaterial, setCollider, setLookImage, updatePhysicsMaterial } from '../../engine/scene/edit.ts';
+import { assetText } from '../../engine/scene/assets.ts';
+import { decodeImage, imageFormat, isImageData, isImageKey } from '../../engine/scene/image.ts';
 import type {
   BodyType,
   Camera,
@@ -275,10 +277,40 @@ export function hasGeometryAxis(geometry: Geometry): geometry is Extract<Geometr
 /** The texture select's choices: none, then the bundled procedural textures (randomize/textures.ts). */
 export const TEXTURE_CHOICES: readonly (TextureName | typeof NO_TEXTURE)[] = [NO_TEXTURE, ...TEXTURE_NAMES];
 
-/** The look with `choice` as its texture (none drops the field, as a look without one reads back). */
-export function withTexture(material: VisualMaterial, choice: TextureName | typeof NO_TEXTURE): VisualMaterial {
-  const { texture: _, ...rest } = material;
+/** The texture select's value for an image look (its option is labelled with the file's name). */
+export const IMAGE_CHOICE = 'image';
+
+/** The look with `choice` as its texture (none drops the field, as a look without one reads back); an image gives way. */
+export function withTexture(material: VisualMaterial, choice: TextureName | typeof NO_TEXTURE | typeof IMAGE_CHOICE): VisualMaterial {
+  if (choice === IMAGE_CHOICE) return material;
+  const { texture: _, image: _image, ...rest } = material;
   return choice === NO_TEXTURE ? rest : { ...rest, texture: choice };
+}
+
+/** The texture select's choices for a look: an image look's file first, then none and the bundled textures. */
+export function textureChoices(material: VisualMaterial): { value: TextureName | typeof NO_TEXTURE | typeof IMAGE_CHOICE; label: string }[] {
+  const bundled = TEXTURE_CHOICES.map((t) => ({ value: t, label: t }));
+  return material.image ? [{ value: IMAGE_CHOICE, label: `${material.image.slice(material.image.lastIndexOf('/') + 1)} (image)` }, ...bundled] : bundled;
+}
+
+/**
+ * The edit that shows an image file a person picked on a prim's look: the file must decode as PNG
+ * or JPEG (the refusal names it), and is kept as `textures/<its name>`.
+ */
+export function imageLookEdit(path: string, fileName: string, bytes: Uint8Array): (doc: SceneDocument) => SceneDocument {
+  return (doc) => {
+    decodeImage(bytes, fileName);
+    const base = fileName.slice(fileName.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_');
+    const name = isImageKey(base) ? base : `${base}.${imageFormat(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
+    return setLookImage(doc, path, `textures/${name}`, assetText(bytes));
+  };
+}
+
+/** A data: URL showing an image file kept in a document's assets ("base64:…"), for a thumbnail. */
+export function imageDataUrl(data: string): string | null {
+  if (!isImageData(data)) return null;
+  const jpeg = data.startsWith('base64:/9j/');
+  return `data:image/${jpeg ? 'jpeg' : 'png'};base64,${data.slice('base64:'.length)}`;
 }
 
 /** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */

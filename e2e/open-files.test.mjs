@@ -3,6 +3,10 @@
  * menu, and a broken file that must leave the current scene loaded and simulating.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode as encodePng } from 'fast-png';
 import { before, describe, test } from 'node:test';
 import {
   countColour,
@@ -17,6 +21,46 @@ import {
 } from './harness.mjs';
 
 const TEST_TIMEOUT = 60_000;
+
+/** A 1 m crate whose look reads ../textures/green.png (relative to this layer, in assets/). */
+const CRATE_USDA = `#usda 1.0
+(
+    defaultPrim = "Crate"
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def Cube "Crate" (prepend apiSchemas = ["MaterialBindingAPI"])
+{
+    double size = 1
+    rel material:binding = </Crate/Look>
+    def Material "Look"
+    {
+        token outputs:surface.connect = </Crate/Look/Surface.outputs:surface>
+        def Shader "Surface"
+        {
+            uniform token info:id = "UsdPreviewSurface"
+            color3f inputs:diffuseColor = (0.5, 0.5, 0.5)
+            color3f inputs:diffuseColor.connect = </Crate/Look/Image.outputs:rgb>
+            token outputs:surface
+        }
+        def Shader "Image"
+        {
+            uniform token info:id = "UsdUVTexture"
+            asset inputs:file = @../textures/green.png@
+            float3 outputs:rgb
+        }
+    }
+}
+`;
+
+/** Pixels of a snapshot whose green clearly dominates. */
+const greenPixels = (page, name) =>
+  page.evaluate((key) => {
+    const p = window.__e2eSnapshots[key];
+    let count = 0;
+    for (let i = 0; i < p.length; i += 4) if (p[i + 1] > p[i] + 50 && p[i + 1] > p[i + 2] + 50) count++;
+    return count;
+  }, name);
 const URDF_FOLDER = new URL('../scenes/fixtures/urdf', import.meta.url).pathname;
 
 /** A Y-up, centimetre stage: a labelled dynamic ball 50 cm above a static floor box. */
@@ -132,6 +176,33 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     const standIns = (await page.locator('[data-testid="message-warning"]').allTextContents()).filter((t) => /stand-in/.test(t));
     assert.equal(standIns.length, 1, standIns.join('\n'));
     assert.match(standIns[0], /missing_gripper\.stl" was not found/);
+  });
+
+  test('a USD folder opens with the layer it references and that layer`s texture, drawn in the viewport', { timeout: TEST_TIMEOUT }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simloop-usd-folder-'));
+    try {
+      const kit = join(dir, 'kit');
+      mkdirSync(join(kit, 'assets'), { recursive: true });
+      mkdirSync(join(kit, 'textures'));
+      writeFileSync(join(kit, 'scene.usda'), '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def "Crate" (prepend references = @./assets/crate.usda@) { }\n}\n');
+      writeFileSync(join(kit, 'assets/crate.usda'), CRATE_USDA);
+      writeFileSync(join(kit, 'textures/green.png'), encodePng({ width: 2, height: 2, channels: 3, depth: 8, data: new Uint8Array(12).map((_, i) => (i % 3 === 1 ? 220 : 20)) }));
+      await page.setInputFiles('[data-testid="folder-input"]', kit);
+      await waitForScene(page, 'kit/scene.usda');
+      await page.locator('[data-testid="prim-row"][data-path="/World/Crate"]').getByTestId('prim-reference').waitFor();
+      await snapshotViewport(page, 'textured-crate');
+      const green = await greenPixels(page, 'textured-crate');
+      // The same scene without the texture file: the crate in its constant grey, and a warning.
+      await page.setInputFiles('[data-testid="file-input"]', [join(kit, 'scene.usda'), join(kit, 'assets/crate.usda')]);
+      await waitForScene(page, 'scene.usda');
+      await snapshotViewport(page, 'plain-crate');
+      const plain = await greenPixels(page, 'plain-crate');
+      assert.ok(green > 1000 && plain < 50, `green pixels: ${green} with the texture, ${plain} without`);
+      const warnings = await page.locator('[data-testid="message-warning"]').allTextContents();
+      assert.ok(warnings.some((t) => /texture file textures\/green\.png was not found/.test(t)), warnings.join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('dropping a file on the window opens it, with its import warnings listed', { timeout: TEST_TIMEOUT }, async () => {

@@ -8,8 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import { describeError } from '../src/engine/errors.ts';
-import { loadSceneFile } from '../src/engine/load.ts';
-import { meshResolverFromFiles } from '../src/engine/urdf/meshFiles.ts';
+import { loadSceneFile, sceneOptionsFromFiles } from '../src/engine/load.ts';
 import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim/session.ts';
 import type { DemoFormat } from '../src/engine/tasks/demos.ts';
 import { checkTaskAgainstScene, type OptionalRandomization, parseTaskSpec, withoutRandomizations } from '../src/engine/tasks/spec.ts';
@@ -136,13 +135,13 @@ const api = {
 
   /**
    * Opens a scene file. `companions` are files given with it (a dropped folder, several picked
-   * files) by relative path: a URDF's meshes are looked for among them (urdf/meshFiles.ts).
+   * files) by relative path: a URDF's meshes, a USD layer's references and textures (load.ts).
    */
   async load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult> {
     try {
       stopPolicy();
       const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
-      const summary = await session.load(bytes, fileName, files.size > 0 ? { resolveMesh: meshResolverFromFiles(files, fileName) } : {});
+      const summary = await session.load(bytes, fileName, files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {});
       endTeleop();
       stopLoop();
       generation++;

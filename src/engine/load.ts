@@ -7,7 +7,8 @@ import { parseSceneDocument } from './scene/document.ts';
 import { parseProject, PROJECT_SCHEMA_ID } from './scene/project.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
-import type { MeshResolver } from './urdf/meshFiles.ts';
+import { meshResolverFromFiles, type MeshResolver } from './urdf/meshFiles.ts';
+import { resolveAssetKey } from './scene/assets.ts';
 import type { AssetResolver } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
 
@@ -21,6 +22,28 @@ export interface SceneLoadOptions {
   resolveMesh?: MeshResolver;
   /** Reads the layers a USD file references, by path relative to its folder (usd/compose.ts); a USDZ package reads its own. */
   resolveAsset?: AssetResolver;
+}
+
+/**
+ * How a scene opens with files given beside it (a dropped folder, several picked files), keyed by
+ * their paths ("/"-separated) relative to what was given: a URDF's meshes are looked for among
+ * them (urdf/meshFiles.ts), and a USD layer's references and textures are the files at their
+ * paths relative to the scene's folder (or, failing that, the one file with that name).
+ */
+export function sceneOptionsFromFiles(files: ReadonlyMap<string, Uint8Array>, scenePath: string): SceneLoadOptions {
+  const folder = scenePath.includes('/') ? scenePath.slice(0, scenePath.lastIndexOf('/') + 1) : '';
+  const byPath = new Map([...files].map(([path, bytes]) => [resolveAssetKey('', path), bytes] as const));
+  const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  return {
+    resolveMesh: meshResolverFromFiles(files, scenePath),
+    // Files picked one by one come without their folders: then a file is found by its name, when only one has it.
+    resolveAsset: (key) => {
+      const exact = byPath.get(resolveAssetKey('', folder + key));
+      if (exact) return exact;
+      const named = [...byPath].filter(([path]) => baseName(path) === baseName(key));
+      return named.length === 1 ? named[0]![1] : undefined;
+    },
+  };
 }
 
 interface SceneImporter {

@@ -1,11 +1,12 @@
+import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { describeError } from '../engine/errors.ts';
 import { SimSession } from '../engine/sim/session.ts';
 import { readFileSync } from 'node:fs';
 import type { LoadResult, PoseFrame, PoseListener } from '../../workers/sim.worker.ts';
 import { createStudioStore } from './state/store.ts';
-import { meshResolverFromFiles } from '../engine/urdf/meshFiles.ts';
-import { chooseSceneFile, createStudio, type PickedFile, type SimApi } from './studio.ts';
+import { sceneOptionsFromFiles } from '../engine/load.ts';
+import { chooseSceneFile, createStudio, namedFiles, type PickedFile, type SimApi } from './studio.ts';
 
 /** The worker API over a real session, called directly (no worker, no comlink transport). */
 function fakeSim() {
@@ -21,7 +22,7 @@ function fakeSim() {
       try {
         // As the worker does (workers/sim.worker.ts).
         const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
-        const summary = await session.load(bytes, fileName, files.size > 0 ? { resolveMesh: meshResolverFromFiles(files, fileName) } : {});
+        const summary = await session.load(bytes, fileName, files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {});
         generation++;
         return { ok: true, generation, summary, poses: session.poses(), status: session.status() };
       } catch (e) {
@@ -113,9 +114,9 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     const choice = chooseSceneFile(urdfFolder());
     if ('error' in choice) throw new Error(choice.error);
     expect(choice.scene.path).toBe('test_arm/test_arm.urdf');
-    expect(choice.meshes.map((m) => m.path)).toEqual(['test_arm/meshes/elbow_cap.stl', 'test_arm/meshes/forearm.obj', 'test_arm/meshes/wrist_shell.dae']);
+    expect(choice.companions.map((m) => m.path)).toEqual(['test_arm/meshes/elbow_cap.stl', 'test_arm/meshes/forearm.obj', 'test_arm/meshes/wrist_shell.dae']);
     const two = [picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))];
-    expect(chooseSceneFile(two)).toEqual({ error: '2 scene files were given (a.usda, b.usda); open one at a time, a URDF with its mesh files' });
+    expect(chooseSceneFile(two)).toEqual({ error: '2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it' });
     expect(chooseSceneFile([picked('x.stl', new Uint8Array(1)), picked('y.png', new Uint8Array(1))])).toEqual({ error: 'none of the 2 files given is a scene file (expected one of .usda, .usdc, .usd, .usdz, .json, .urdf)' });
   });
 
@@ -132,6 +133,39 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     expect(source.prims.find((p: { path: string }) => p.path === '/test_arm/hand/visual_2').geometry.kind).toBe('mesh');
   });
 
+  it('opens a USD scene folder: the top layer is the scene, its references and textures are read from the others', async () => {
+    const part = `#usda 1.0\n(\n    defaultPrim = "Part"\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Cube "Part" (prepend apiSchemas = ["MaterialBindingAPI"])\n{\n    double size = 0.2\n    rel material:binding = </Part/Look>\n    def Material "Look"\n    {\n        token outputs:surface.connect = </Part/Look/Surface.outputs:surface>\n        def Shader "Surface"\n        {\n            uniform token info:id = "UsdPreviewSurface"\n            color3f inputs:diffuseColor.connect = </Part/Look/Image.outputs:rgb>\n            token outputs:surface\n        }\n        def Shader "Image"\n        {\n            uniform token info:id = "UsdUVTexture"\n            asset inputs:file = @../textures/red.png@\n            float3 outputs:rgb\n        }\n    }\n}\n`;
+    const scene = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def "Part" (prepend references = @./assets/part.usda@) { }\n}\n';
+    const red = encodePng({ width: 1, height: 1, channels: 3, depth: 8, data: new Uint8Array([255, 0, 0]) });
+    const folder = [
+      picked('kit/assets/part.usda', new TextEncoder().encode(part)),
+      picked('kit/scene.usda', new TextEncoder().encode(scene)),
+      picked('kit/textures/red.png', red),
+    ];
+    const choice = chooseSceneFile(folder);
+    if ('error' in choice) throw new Error(choice.error);
+    expect([choice.scene.path, choice.companions.map((c) => c.path)]).toEqual(['kit/scene.usda', ['kit/assets/part.usda', 'kit/textures/red.png']]);
+    // Picked one by one (no folders): the layer no other names is the scene.
+    const flat = [picked('part.usda', new TextEncoder().encode(part)), picked('scene.usda', new TextEncoder().encode(scene)), picked('red.png', red)];
+    const flatChoice = chooseSceneFile(flat, namedFiles([part, scene]));
+    expect('error' in flatChoice ? flatChoice.error : flatChoice.scene.path).toBe('scene.usda');
+    const store = createStudioStore();
+    const studio = createStudio(store, fakeSim().sim);
+    await studio.openFiles(flat);
+    expect(store.getState().scene?.document.prims.find((p) => p.path === '/World/Part')!.material?.image).toBe('textures/red.png');
+    await studio.openFiles(folder);
+    const state = store.getState();
+    expect(state.messages.filter((m) => m.level !== 'info')).toEqual([]);
+    expect(state.scene?.fileName).toBe('kit/scene.usda');
+    const document = state.scene!.document;
+    expect(document.references).toEqual([{ prim: '/World/Part', asset: 'assets/part.usda', target: null }]);
+    expect(document.prims.find((p) => p.path === '/World/Part')!.material?.image).toBe('textures/red.png');
+    expect(Object.keys(document.assets!).sort()).toEqual(['assets/part.usda', 'textures/red.png']);
+    // Without the texture beside it, the scene still opens, and says what is missing.
+    await studio.openFiles(folder.slice(0, 2));
+    expect(store.getState().messages.map((m) => m.text)).toContainEqual(expect.stringMatching(/^\/World\/Part\/Look\/Image: texture file textures\/red\.png was not found/));
+  });
+
   it('says why when no scene can be chosen, and keeps the open scene', async () => {
     const store = createStudioStore();
     const studio = createStudio(store, fakeSim().sim);
@@ -139,6 +173,6 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     const scene = store.getState().scene;
     await studio.openFiles([picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))]);
     expect(store.getState().scene).toBe(scene);
-    expect(store.getState().messages.at(-1)).toMatchObject({ level: 'error', text: 'Open: 2 scene files were given (a.usda, b.usda); open one at a time, a URDF with its mesh files' });
+    expect(store.getState().messages.at(-1)).toMatchObject({ level: 'error', text: 'Open: 2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it' });
   });
 });

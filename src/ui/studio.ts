@@ -43,22 +43,42 @@ export interface PickedFile {
 const MESH_EXTENSIONS = ['.stl', '.obj', '.dae'];
 const hasExtension = (name: string, extensions: readonly string[]) => extensions.some((e) => name.toLowerCase().endsWith(e));
 
+const USD_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz'];
+const depth = (path: string) => path.split('/').length;
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
+/** The file names the asset paths of USDA layers name (`@./assets/robot.usda@` → robot.usda). */
+export function namedFiles(layers: readonly string[]): Set<string> {
+  const named = new Set<string>();
+  for (const text of layers) for (const m of text.matchAll(/@([^@\s]+)@/g)) named.add(baseName(m[1]!));
+  return named;
+}
+
 /**
- * Which of several files is the scene, and which go with it (a URDF's meshes); or why none can be.
- * One file is opened whatever its name (the importers go by the bytes).
+ * Which of several files is the scene, and which go with it; or why none can be. One file is
+ * opened whatever its name (the importers go by the bytes). A URDF goes with its mesh files. USD
+ * goes with every other file given (the layers it references, its textures): its root layer is
+ * the one USD file no other given layer names (`named`: see namedFiles) nearest the top of what
+ * was given (`scene.usda` over `assets/robot.usda`, as Simloop's own export lays a scene out).
  */
-export function chooseSceneFile(files: readonly PickedFile[]): { scene: PickedFile; meshes: PickedFile[] } | { error: string } {
-  if (files.length === 1) return { scene: files[0]!, meshes: [] };
+export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet<string> = new Set()): { scene: PickedFile; companions: PickedFile[] } | { error: string } {
+  if (files.length === 1) return { scene: files[0]!, companions: [] };
   const scenes = files.filter((f) => hasExtension(f.path, SCENE_FILE_EXTENSIONS));
   const urdfs = scenes.filter((f) => hasExtension(f.path, ['.urdf']));
-  const scene = scenes.length === 1 ? scenes[0]! : urdfs.length === 1 ? urdfs[0]! : null;
+  const usd = scenes.filter((f) => hasExtension(f.path, USD_EXTENSIONS));
+  const unnamed = usd.filter((f) => !named.has(baseName(f.path)));
+  const nearest = unnamed.filter((f) => depth(f.path) === Math.min(...unnamed.map((u) => depth(u.path))));
+  const top = usd.length === scenes.length && usd.length > 1 ? nearest : [];
+  const scene = scenes.length === 1 ? scenes[0]! : urdfs.length === 1 ? urdfs[0]! : top.length === 1 ? top[0]! : null;
   if (!scene) {
     return scenes.length === 0
       ? { error: `none of the ${files.length} files given is a scene file (expected one of ${SCENE_FILE_EXTENSIONS.join(', ')})` }
-      : { error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time, a URDF with its mesh files` };
+      : {
+          error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it`,
+        };
   }
-  const meshes = hasExtension(scene.path, ['.urdf']) ? files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) : [];
-  return { scene, meshes };
+  if (hasExtension(scene.path, ['.urdf'])) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) };
+  return { scene, companions: hasExtension(scene.path, USD_EXTENSIONS) ? files.filter((f) => f !== scene) : [] };
 }
 
 /** The worker API as the studio calls it: the comlink remote of `SimWorkerApi`, or a fake in tests. */
@@ -110,7 +130,10 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
   }
 
   async function openFiles(files: readonly PickedFile[]): Promise<void> {
-    const choice = chooseSceneFile(files);
+    // Which USD layer is the root: the one no other names.
+    const layers = files.length > 1 ? files.filter((f) => hasExtension(f.path, ['.usda', '.usd'])) : [];
+    const texts = await Promise.all(layers.map((f) => f.file.text().catch(() => '')));
+    const choice = chooseSceneFile(files, namedFiles(texts));
     if ('error' in choice) {
       reportError(`Open: ${choice.error}`);
       return;
@@ -126,9 +149,9 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     const bytes = await read(choice.scene);
     if (!bytes) return;
     const companions: Record<string, ArrayBuffer> = {};
-    for (const mesh of choice.meshes) {
-      const data = await read(mesh);
-      if (data) companions[mesh.path] = data;
+    for (const companion of choice.companions) {
+      const data = await read(companion);
+      if (data) companions[companion.path] = data;
     }
     await openBytes(bytes, choice.scene.path, companions);
   }

@@ -69,7 +69,7 @@ function OpenFileButton() {
     <>
       <label className="button" title="Open a scene file: USD, a scene document, or a URDF (pick its mesh files with it)">
         Open file…
-        <input type="file" multiple className="visually-hidden" data-testid="file-input" accept={[...SCENE_FILE_EXTENSIONS, '.stl', '.obj', '.dae'].join(',')} onChange={onChange} />
+        <input type="file" multiple className="visually-hidden" data-testid="file-input" accept={[...SCENE_FILE_EXTENSIONS, '.stl', '.obj', '.dae', '.png', '.jpg', '.jpeg'].join(',')} onChange={onChange} />
       </label>
       <label className="button" title="Open a folder holding one scene file: a robot description package (URDF and meshes), say">
         Open folder…

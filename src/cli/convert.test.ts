@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { encode as encodePng } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadAssetFile } from '../engine/assetFile.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import { parseProject, serializeProject, makeProject } from '../engine/scene/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
@@ -126,6 +128,29 @@ describe('simloop convert', () => {
     expect(back.prims.find((p) => p.path === '/crate/Lid')!.material!.color).toEqual([0.1, 0.2, 0.9]);
     rmSync(glb);
     rmSync(usda);
+  });
+
+  it('a textured glTF model: its image is written beside the USDA, flattened or not, and in the USDZ; all read back the same', async () => {
+    const png = encodePng({ width: 2, height: 1, channels: 3, depth: 8, data: new Uint8Array([250, 10, 10, 10, 10, 250]) });
+    const dir = join(tmp, 'textured');
+    mkdirSync(dir);
+    const glb = join(dir, 'crate.glb');
+    writeFileSync(glb, glbBytes([{ name: 'Body', size: [0.1, 0.2, 0.3], color: [1, 1, 1, 1] }], { texture: png }));
+    const model = (await loadAssetFile(new Uint8Array(readFileSync(glb)), glb)).document;
+    // The model's prims and files (USD adds a PhysicsScene for its gravity, 9.81 rather than Earth's).
+    const sameModel = (doc: SceneDocument) => approxDiff([doc.prims.filter((p) => p.path.startsWith('/crate')), doc.assets], [model.prims, model.assets], { rel: 1e-9, abs: 1e-12 });
+    for (const [out, flags] of [[join(dir, 'out/crate.usda'), []], [join(dir, 'flat/crate.usda'), ['--flatten']]] as const) {
+      const result = await simloop('convert', glb, out, ...flags, '--json');
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout).assets).toEqual([join(out, '..', 'textures/albedo.png')]);
+      expect(new Uint8Array(readFileSync(join(out, '..', 'textures/albedo.png')))).toEqual(png);
+      const back = loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out));
+      expect(back.warnings).toEqual([]);
+      expect(sameModel(back.document)).toEqual([]);
+    }
+    const usdz = join(dir, 'crate.usdz');
+    expect((await simloop('convert', glb, usdz)).code).toBe(0);
+    expect(sameModel(loadSceneFile(readFileSync(usdz), usdz).document)).toEqual([]);
   });
 
   it('keeps a project’s randomization spec in a project, and says it is dropped from USD', async () => {

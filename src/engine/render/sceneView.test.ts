@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type BufferGeometry, type DataTexture, Matrix4, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
+import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, RepeatWrapping, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
 import { textureImage } from '../randomize/textures.ts';
-import { createSceneView, TEXTURE_SIZE } from './sceneView.ts';
+import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
+import { assetText } from '../scene/assets.ts';
+import { encode as encodePng } from 'fast-png';
 
 const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
 const TABLETOP_BODIES = ['RedCube', 'BlueBall', 'GreenCan', 'YellowCapsule', 'OrangeCone', 'PurpleWedge'].map((n) => `/World/Objects/${n}`);
@@ -87,6 +89,32 @@ describe('scene view', () => {
     bricks.addEventListener('dispose', () => disposed++);
     view.dispose();
     expect(disposed).toBe(1);
+  });
+
+  it('maps an image file bottom row first (uv (0, 0) at its lower left, as USD st), decoded once per file across views', () => {
+    // A 1 × 2 image: red on top, blue below.
+    const png = assetText(encodePng({ width: 1, height: 2, channels: 3, depth: 8, data: new Uint8Array([255, 0, 0, 0, 0, 255]) }));
+    const doc = { ...tabletop, assets: { 'textures/rb.png': png }, prims: tabletop.prims.map((p) => (p.path === '/World/Objects/RedCube' ? { ...p, material: { ...p.material!, image: 'textures/rb.png' } } : p)) };
+    const textures = new TextureCache();
+    const first = createSceneView(doc, TABLETOP_BODIES, { textures });
+    const map = (view: typeof first) => (view.objects.get('/World/Objects/RedCube') as Mesh<BufferGeometry, MeshStandardMaterial>).material.map as DataTexture;
+    const texture = map(first);
+    expect(Array.from(texture.image.data as Uint8Array)).toEqual([0, 0, 255, 255, 255, 0, 0, 255]);
+    expect([texture.wrapS, texture.wrapT, texture.magFilter, texture.minFilter, texture.generateMipmaps]).toEqual([RepeatWrapping, RepeatWrapping, LinearFilter, LinearMipmapLinearFilter, true]);
+    // An edit rebuilds the view: the same texture; one that drops the image frees it at the sweep.
+    textures.mark();
+    const second = createSceneView(doc, TABLETOP_BODIES, { textures });
+    textures.sweep();
+    expect(map(second)).toBe(texture);
+    let disposed = 0;
+    texture.addEventListener('dispose', () => disposed++);
+    textures.mark();
+    createSceneView(tabletop, TABLETOP_BODIES, { textures });
+    textures.sweep();
+    expect(disposed).toBe(1);
+    // A file that does not decode shows a magenta check rather than failing the view.
+    const broken = createSceneView({ ...doc, assets: { 'textures/rb.png': 'base64:iVBORw0KGgo=' } }, TABLETOP_BODIES);
+    expect(Array.from((map(broken).image.data as Uint8Array).subarray(0, 4))).toEqual([0, 0, 0, 255]);
   });
 
   it('starts the camera at the scene camera, pivoting on a point ahead of it', () => {

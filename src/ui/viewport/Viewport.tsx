@@ -3,14 +3,14 @@
  * frame or a camera move asks for a frame), which keeps software WebGL usable. The scene's
  * objects are built by sceneView.ts; this file only mounts them and follows the store.
  */
-import { Component, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Component, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
 import { OrbitControls } from '@react-three/drei';
 import { PerspectiveCamera, Vector3 } from 'three';
 import type { OrbitControls as OrbitControlsImpl } from 'three-stdlib';
 import { describeError } from '../../engine/errors.ts';
 import { useStudio, useStudioActions, useStudioStore } from '../state/store.ts';
-import { createSceneView, type SceneView } from '../../engine/render/sceneView.ts';
+import { createSceneView, TextureCache, type SceneView } from '../../engine/render/sceneView.ts';
 import { useDesigner, useDesignerActions } from '../designer/store.ts';
 import { EditLayer } from './EditLayer.tsx';
 import { setViewportProjector } from '../testHooks.ts';
@@ -27,15 +27,20 @@ function SceneContent() {
 
   // A sample of the randomization, while one is shown, stands in for the scene (nothing moves).
   const preview = useDesigner((s) => s.preview);
+  // Textures outlive the views an edit rebuilds: an image is decoded and uploaded once, not per edit.
+  const textures = useMemo(() => new TextureCache(), []);
+  useEffect(() => () => textures.dispose(), [textures]);
   useEffect(() => {
     if (!scene) return;
-    const created = preview ? createSceneView(preview.document, []) : createSceneView(scene.document, scene.movingBodies);
+    textures.mark();
+    const created = preview ? createSceneView(preview.document, [], { textures }) : createSceneView(scene.document, scene.movingBodies, { textures });
+    textures.sweep();
     setView(created);
     return () => {
       setView((current) => (current === created ? null : current));
       created.dispose();
     };
-  }, [scene, preview]);
+  }, [scene, preview, textures]);
 
   // Start from the scene's camera (or a view of its bounds) whenever a scene is opened (not
   // when an edit rebuilds the view).

@@ -144,26 +144,36 @@ export function insertScene(doc: SceneDocument, parent: string | null, name: str
   const insertAt = lastIndexAtOrUnder(withRoot.prims, root) + 1;
   // The asset's images come along, each under a key of its own in this document.
   const assets = { ...(withRoot.assets ?? {}) };
-  const renamed = new Map<string, string>();
-  for (const prim of moved.prims) {
-    const image = prim.material?.image;
-    if (!image || renamed.has(image)) continue;
-    const data = asset.assets?.[image];
-    if (data === undefined) throw new EditError(root, 'material.image', `the inserted scene's ${image} is not among its assets`);
-    const key = freeAssetKey(assets, image, data);
-    assets[key] = data;
-    renamed.set(image, key);
-  }
-  const prims = renamed.size ? moved.prims.map((p) => (p.material?.image ? { ...p, material: { ...p.material, image: renamed.get(p.material.image)! } } : p)) : moved.prims;
+  const { prims } = withImagesIn(assets, moved, asset.assets);
   return {
     ...withRoot,
-    ...(renamed.size ? { assets } : {}),
+    ...(Object.keys(assets).length ? { assets } : {}),
     prims: [...withRoot.prims.slice(0, insertAt), ...prims, ...withRoot.prims.slice(insertAt)],
     joints: [...withRoot.joints, ...moved.joints],
     physicsMaterials: [...withRoot.physicsMaterials, ...moved.physicsMaterials],
     collisionGroups: [...withRoot.collisionGroups, ...moved.collisionGroups],
     filteredPairs: [...withRoot.filteredPairs, ...moved.filteredPairs],
   };
+}
+
+/**
+ * Adds the images `scene`'s looks show (their data in `files`, keyed as the looks name them) to
+ * `assets`, each under a key free there (freeAssetKey: the same file keeps its key, another file
+ * with that name gets `name_1.png`, …), and returns `scene` with its looks naming those keys.
+ */
+export function withImagesIn(assets: Record<string, string>, scene: SceneDocument, files: Readonly<Record<string, string>> = scene.assets ?? {}): SceneDocument {
+  const renamed = new Map<string, string>();
+  for (const prim of scene.prims) {
+    const image = prim.material?.image;
+    if (!image || renamed.has(image)) continue;
+    const data = files[image];
+    if (data === undefined) throw new EditError(prim.path, 'material.image', `${image} is not among the files that came with the scene`);
+    const key = freeAssetKey(assets, image, data);
+    assets[key] = data;
+    renamed.set(image, key);
+  }
+  if (![...renamed].some(([from, to]) => from !== to)) return scene;
+  return { ...scene, prims: scene.prims.map((p) => (p.material?.image ? { ...p, material: { ...p.material, image: renamed.get(p.material.image)! } } : p)) };
 }
 
 /**

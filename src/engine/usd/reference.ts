@@ -7,8 +7,7 @@
  * the edits made over it (export.ts, exportUsdLayers).
  */
 import { InputError } from '../errors.ts';
-import { identityTransform, insertScene, repath } from '../scene/edit.ts';
-import { freeAssetKey } from '../scene/assets.ts';
+import { identityTransform, insertScene, repath, withImagesIn } from '../scene/edit.ts';
 import type { SceneDocument, Transform } from '../scene/schema.ts';
 import { EARTH_GRAVITY } from '../scene/schema.ts';
 import { exportUsda, REFERENCING, referencedContent } from './export.ts';
@@ -44,19 +43,7 @@ export function assetLayer(asset: SceneDocument, name: string, layerKey = `${ASS
  */
 export function insertReference(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform?: Transform, assetName = name): SceneDocument {
   const assets = { ...(doc.assets ?? {}) };
-  const renamed = new Map<string, string>();
-  for (const prim of asset.prims) {
-    const image = prim.material?.image;
-    if (!image || renamed.has(image)) continue;
-    const data = asset.assets?.[image];
-    if (data === undefined) throw new InputError(asset.source.file, `${prim.path}: material.image ${image} is not among the asset's files`);
-    const key = freeAssetKey(assets, image, data);
-    assets[key] = data;
-    renamed.set(image, key);
-  }
-  const placedAsset = renamed.size
-    ? { ...asset, prims: asset.prims.map((p) => (p.material?.image ? { ...p, material: { ...p.material, image: renamed.get(p.material.image)! } } : p)) }
-    : asset;
+  const placedAsset = withImagesIn(assets, asset);
   let key = '';
   let text = '';
   for (let k = 0; ; k++) {

@@ -29,7 +29,7 @@ import { textureImage } from '../randomize/textures.ts';
 import { assetBytes } from '../scene/assets.ts';
 import { decodeImage, type DecodedImage } from '../scene/image.ts';
 import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
-import type { Prim, SceneDocument } from '../scene/schema.ts';
+import { DEFAULT_LOOK_COLOR, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
 import { buildLights } from './lights.ts';
 import { DisposingCache } from './cache.ts';
@@ -77,7 +77,6 @@ export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
   return texture;
 }
 
-const DEFAULT_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
 /**
  * An image file a look shows (its assets entry, "base64:…") as a repeating, mipmapped sRGB
@@ -119,7 +118,7 @@ export class TextureCache extends DisposingCache<string, DataTexture> {
 
 function material(prim: Prim, textures: TextureCache, assets: Readonly<Record<string, string>>): MeshStandardMaterial {
   const m = prim.material;
-  const [r, g, b] = m?.color ?? DEFAULT_COLOR;
+  const [r, g, b] = m?.color ?? DEFAULT_LOOK_COLOR;
   const result = new MeshStandardMaterial({
     roughness: m?.roughness ?? 0.6,
     metalness: m?.metallic ?? 0,

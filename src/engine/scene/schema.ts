@@ -74,6 +74,9 @@ export const VisualMaterial = z.object({
 });
 export type VisualMaterial = z.infer<typeof VisualMaterial>;
 
+/** The colour a gprim without a look is drawn in (linear RGB). */
+export const DEFAULT_LOOK_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
+
 export const BodyType = z.enum(['dynamic', 'kinematic', 'static']);
 export type BodyType = z.infer<typeof BodyType>;
 

@@ -4,7 +4,9 @@ import { InputError } from '../errors.ts';
 import { loadSceneFile } from '../load.ts';
 import { inspectScene, type InspectReport } from '../report/contract.ts';
 import { primIndex } from '../scene/hierarchy.ts';
-import type { SceneDocument } from '../scene/schema.ts';
+import { EARTH_GRAVITY, type SceneDocument } from '../scene/schema.ts';
+import { addPrim } from '../scene/edit.ts';
+import { emptyDocument } from '../scene/document.ts';
 import { approxDiff } from '../testing/approx.ts';
 import { canonicalQuat, differences } from '../testing/roundTrip.ts';
 import { randomScene } from '../testing/randomScene.ts';
@@ -303,6 +305,18 @@ describe('what the document has that plain USD has not', () => {
     // The scope is not part of the scene: the round trip adds no prims.
     expect(back.document.prims.map((p) => p.path)).toEqual(doc.prims.map((p) => p.path));
     expect(primIndex(back.document).get('/test_arm/hand/visual_0')!.material).toEqual(look);
+  });
+
+  it('a gprim without a look under a bound one is bound to a marked grey Material, so it inherits no look, in USD or back', () => {
+    let doc = addPrim(emptyDocument('nested.json', [0, -EARTH_GRAVITY, 0]), null, 'World');
+    doc = addPrim(doc, '/World', 'Base', { type: 'Sphere', geometry: { kind: 'sphere', radius: 1 }, material: { color: [1, 0, 0], roughness: 0.2, metallic: 0, opacity: 1 } });
+    doc = addPrim(doc, '/World/Base', 'Knob', { type: 'Sphere', geometry: { kind: 'sphere', radius: 0.1 } });
+    doc = addPrim(doc, '/World/Base/Knob', 'Tag', { type: 'Sphere', geometry: { kind: 'sphere', radius: 0.05 }, material: { color: [0, 1, 0], roughness: 0.5, metallic: 0, opacity: 1 } });
+    const back = roundTrip(doc);
+    expect(back.text).toMatch(/def Sphere "Knob" \(\n\s+prepend apiSchemas = \["MaterialBindingAPI"\]\n\s+\)\n\s+\{\n\s+double radius = 0.1\n\s+rel material:binding = <\/Looks\/NoLook>/);
+    expect(back.text).toMatch(/def Material "NoLook"\n\s+\{\n\s+bool simloop:noLook = true/);
+    expect(back.warnings).toEqual([]);
+    expect(differences(back.document, doc)).toEqual([]);
   });
 
   it('gravity other than Earth’s, in a scene without a PhysicsScene, gets one', () => {

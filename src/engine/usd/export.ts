@@ -31,6 +31,7 @@ import { InputError } from '../errors.ts';
 import { parentPath, primIndex, primName, worldMatrices } from '../scene/hierarchy.ts';
 import {
   type AssetReference,
+  DEFAULT_LOOK_COLOR,
   EARTH_GRAVITY,
   type Geometry,
   type Joint,
@@ -46,7 +47,7 @@ import { assetBytes, assetsInUse, relativeAssetPath } from '../scene/assets.ts';
 import { composeUsd, resolverFromAssets } from './compose.ts';
 import { readUsdLayer } from './layer.ts';
 import { GPRIM_TYPES, IDENTIFIER, JOINT_TYPES } from './typeNames.ts';
-import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE, TEXTURE_ATTRIBUTE } from './xform.ts';
+import { BOX_SIDES_OP, decompose, GENERATED_ATTRIBUTE, NO_LOOK_ATTRIBUTE, TEXTURE_ATTRIBUTE } from './xform.ts';
 
 /** The importer's factors (import.ts): degrees to radians, and per-degree gains to per-radian. */
 const DEG = Math.PI / 180;
@@ -350,9 +351,38 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
   };
   /** Scope → its Looks scope and the looks added there. */
   const looksRoots = new Map<string, { path: string; added: number }>();
+  const looksRoot = (scope: string) => {
+    let looks = looksRoots.get(scope);
+    if (!looks) {
+      looks = { path: tree.freeChild(scope, 'Looks'), added: 0 };
+      looksRoots.set(scope, looks);
+      // Marked as written for the looks alone: Simloop's importer reads the looks through the
+      // bindings and leaves this scope out of the scene, so the round trip adds no prims.
+      tree.ensure(looks.path, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
+    }
+    return looks;
+  };
+  /** Scope → its Material for gprims without a look under bound ones (bindings inherit in USD). */
+  const noLooks = new Map<string, string>();
+  const noLook = (scope: string) => {
+    let path = noLooks.get(scope);
+    if (!path) {
+      path = tree.freeChild(looksRoot(scope).path, 'NoLook');
+      noLooks.set(scope, path);
+      tree.ensure(path, 'Material').properties.push(`bool ${NO_LOOK_ATTRIBUTE} = true`);
+      tree.ensure(`${path}/Surface`, 'Shader');
+      writeShader(tree, path, `${path}/Surface`, { color: DEFAULT_LOOK_COLOR, roughness: 0.5, metallic: 0, opacity: 1 }, layerKey);
+    }
+    return path;
+  };
   for (const prim of doc.prims) {
     const look = prim.material;
-    if (!look || !prim.geometry) continue;
+    if (!prim.geometry) continue;
+    if (!look) {
+      // Without this, it would show the material bound above it (and read back with that look).
+      if (boundAbove(prim.path)) bindings.set(prim.path, noLook(scopeOf(prim.path)));
+      continue;
+    }
     if (!needsShader(look) && !boundAbove(prim.path)) continue;
     const scope = scopeOf(prim.path);
     // An image look's shaders are written beside its surface: only in a Material of the writer's own.
@@ -371,14 +401,7 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
       bindings.set(prim.path, slot);
       continue;
     }
-    let looks = looksRoots.get(scope);
-    if (!looks) {
-      looks = { path: tree.freeChild(scope, 'Looks'), added: 0 };
-      looksRoots.set(scope, looks);
-      // Marked as written for the looks alone: Simloop's importer reads the looks through the
-      // bindings and leaves this scope out of the scene, so the round trip adds no prims.
-      tree.ensure(looks.path, 'Scope').properties.push(`bool ${GENERATED_ATTRIBUTE} = true`);
-    }
+    const looks = looksRoot(scope);
     const path = `${looks.path}/Look_${looks.added++}`;
     tree.ensure(path, 'Material');
     tree.ensure(`${path}/Surface`, 'Shader');
@@ -390,6 +413,11 @@ function assignLooks(doc: SceneDocument, tree: PrimTree, scopeOf: (path: string)
     bindings.set(prim.path, path);
   }
   return bindings;
+}
+
+function writeBinding(node: Node, binding: string) {
+  api(node, 'MaterialBindingAPI');
+  node.properties.push(`rel material:binding = <${binding}>`);
 }
 
 function writeLook(node: Node, look: VisualMaterial, binding: string | undefined) {
@@ -626,6 +654,7 @@ function buildTree(doc: SceneDocument, scopes: readonly string[], layerKey = '')
     if (prim.mass) writeMass(node, prim.mass);
     if (prim.collider && g && GPRIMS.has(node.type)) writeCollider(node, prim);
     if (g && prim.material) writeLook(node, prim.material, bindings.get(prim.path));
+    else if (g && bindings.has(prim.path)) writeBinding(node, bindings.get(prim.path)!);
     if (prim.articulationRoot) api(node, 'PhysicsArticulationRootAPI');
     writeLabels(node, prim.labels);
     if (prim.camera) writeCamera(node, prim.camera);

@@ -35,7 +35,7 @@ import { composeUsd, type AssetResolver } from './compose.ts';
 import { assetText, freeAssetKey, resolveAssetKey } from '../scene/assets.ts';
 import { decodeImage, imageFormat, isImageKey } from '../scene/image.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
-import { boxSides, decompose, GENERATED_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
+import { boxSides, decompose, GENERATED_ATTRIBUTE, NO_LOOK_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
 import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
 
 export interface UsdImportResult {
@@ -330,6 +330,7 @@ function readVisualMaterial(ctx: Ctx, path: string): VisualMaterial | undefined 
   }
 
   const materialPath = boundMaterial(ctx, path, 'material:binding');
+  if (materialPath && asBool(ctx.stage.attr(materialPath, NO_LOOK_ATTRIBUTE)) === true) return undefined;
   if (materialPath) {
     if (!ctx.stage.isPrim(materialPath)) {
       warn(ctx, path, `material:binding targets ${materialPath}, which does not exist`);

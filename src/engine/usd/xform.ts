@@ -20,6 +20,13 @@ export const BOX_SIDES_OP = 'xformOp:scale:simloopBoxSides';
 export const GENERATED_ATTRIBUTE = 'simloop:generatedLooks';
 
 /**
+ * Marks the Material Simloop's exporter binds to a gprim that has no look but sits under a bound
+ * one (bindings inherit in USD): other tools show its plain grey surface, and Simloop's importer
+ * reads the gprim as having no look.
+ */
+export const NO_LOOK_ATTRIBUTE = 'simloop:noLook';
+
+/**
  * A gprim's bundled procedural texture (randomize/textures.ts) by name, a token Simloop writes and
  * reads; other USD tools ignore it and show the plain colour.
  */

@@ -16,7 +16,7 @@ import { InputError } from './errors.ts';
 import type { LoadedScene } from './load.ts';
 import { assetText, freeAssetKey } from './scene/assets.ts';
 import { emptyDocument } from './scene/document.ts';
-import { decodeImage, imageFormat } from './scene/image.ts';
+import { decodeImage, imageFileName } from './scene/image.ts';
 import { addPrim } from './scene/edit.ts';
 import type { Geometry, SceneDocument, VisualMaterial } from './scene/schema.ts';
 import { usdIdentifier } from './usd/typeNames.ts';
@@ -248,6 +248,5 @@ function readImage(image: ImageBytes, root: string, fileName: string, warnings: 
     warnings.push(`${(e as Error).message}; left untextured`);
     return null;
   }
-  const ext = imageFormat(image.bytes) === 'jpeg' ? 'jpg' : 'png';
-  return { key: `textures/${usdIdentifier(image.name || `${root}_${image.index}`)}.${ext}`, data: assetText(image.bytes) };
+  return { key: `textures/${imageFileName(usdIdentifier(image.name || `${root}_${image.index}`), image.bytes)}`, data: assetText(image.bytes) };
 }

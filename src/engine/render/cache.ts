@@ -1,8 +1,9 @@
 /** GPU resources made once per key and disposed together (textures by name, label materials by id). */
 export class DisposingCache<K, V extends { dispose(): void }> {
   private readonly items = new Map<K, V>();
-  constructor(private readonly make: (key: K) => V) {}
+  /** The keys asked for since mark(). */
   private readonly used = new Set<K>();
+  constructor(private readonly make: (key: K) => V) {}
   get(key: K): V {
     let item = this.items.get(key);
     if (!item) {

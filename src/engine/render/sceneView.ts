@@ -77,7 +77,6 @@ export function bundledTexture(name: string, size = TEXTURE_SIZE): DataTexture {
   return texture;
 }
 
-
 /**
  * An image file a look shows (its assets entry, "base64:…") as a repeating, mipmapped sRGB
  * DataTexture. Rows are stored bottom first, so that uv (0, 0) is the image's lower left corner as

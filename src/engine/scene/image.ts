@@ -3,7 +3,7 @@
  * TypeScript (fast-png, jpeg-js) so a worker, the page and Node read the same pixels from the same
  * bytes. Decoded images are 8-bit RGBA, rows top to bottom, as the file stores them.
  */
-import { convertIndexedToRgb, decode as decodePng, hasPngSignature } from 'fast-png';
+import { decode as decodePng, hasPngSignature } from 'fast-png';
 import { decode as decodeJpeg } from 'jpeg-js';
 import { InputError } from '../errors.ts';
 
@@ -34,16 +34,28 @@ export function imageFormat(bytes: Uint8Array): ImageFormat | null {
   return null;
 }
 
-/** Whether an assets entry ("base64:…") starts as a PNG or a JPEG does (its signature alone). */
-export function isImageData(data: string): boolean {
-  if (!data.startsWith('base64:')) return false;
+/** The format of an assets entry ("base64:…") from its signature alone; null for neither. */
+export function imageDataFormat(data: string): ImageFormat | null {
+  if (!data.startsWith('base64:')) return null;
   let head: string;
   try {
     head = atob(data.slice(7, 7 + 16));
   } catch {
-    return false;
+    return null;
   }
-  return imageFormat(Uint8Array.from(head, (c) => c.charCodeAt(0))) !== null;
+  return imageFormat(Uint8Array.from(head, (c) => c.charCodeAt(0)));
+}
+
+/** Whether an assets entry ("base64:…") starts as a PNG or a JPEG does. */
+export const isImageData = (data: string): boolean => imageDataFormat(data) !== null;
+
+/**
+ * The file name an image is kept under: `name` with what a path cannot hold replaced by "_", and
+ * the extension its bytes call for when it has no image extension of its own.
+ */
+export function imageFileName(name: string, bytes: Uint8Array): string {
+  const safe = name.replace(/[^\w.-]+/g, '_');
+  return isImageKey(safe) ? safe : `${safe}.${imageFormat(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
 }
 
 /** Decodes a PNG or JPEG; InputError naming `file` for anything else or for a broken file. */
@@ -70,15 +82,12 @@ function pngToRgba(bytes: Uint8Array): DecodedImage {
   const out = new Uint8Array(width * height * 4);
   if (png.palette) {
     // Indexed colour: the palette's entries; tRNS gives the first entries their alpha.
-    const rgb = convertIndexedToRgb(png);
-    const stride = png.palette[0]!.length;
-    const alpha = png.transparency;
+    const { palette, transparency } = png;
     const indexed = unpackSamples(png.data as Uint8Array, width, height, 1, png.depth);
     for (let p = 0; p < width * height; p++) {
-      out[p * 4] = rgb[p * stride]!;
-      out[p * 4 + 1] = rgb[p * stride + 1]!;
-      out[p * 4 + 2] = rgb[p * stride + 2]!;
-      out[p * 4 + 3] = stride === 4 ? rgb[p * stride + 3]! : alpha && indexed[p]! < alpha.length ? alpha[indexed[p]!]! : 255;
+      const index = indexed[p]!;
+      const entry = palette[index] ?? [0, 0, 0];
+      out.set([entry[0]!, entry[1]!, entry[2]!, entry.length > 3 ? entry[3]! : (transparency?.[index] ?? 255)], p * 4);
     }
     return { width, height, data: out };
   }

@@ -33,7 +33,7 @@ import { isAssetKey, validateSceneDocument } from '../scene/document.ts';
 import { readUsdLayer, type UsdLayer } from './layer.ts';
 import { composeUsd, type AssetResolver } from './compose.ts';
 import { assetText, freeAssetKey, resolveAssetKey } from '../scene/assets.ts';
-import { decodeImage, imageFormat, isImageKey } from '../scene/image.ts';
+import { decodeImage, imageFileName, isImageKey } from '../scene/image.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
 import { boxSides, decompose, GENERATED_ATTRIBUTE, NO_LOOK_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
 import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
@@ -410,8 +410,7 @@ function readImageAsset(ctx: Ctx, shader: string, file: string): string | null {
   }
   // Files outside the scene's folder (or without an image extension) are kept under textures/.
   const data = assetText(bytes);
-  const name = key.slice(key.lastIndexOf('/') + 1).replace(/[^\w.-]/g, '_');
-  const wanted = isAssetKey(key) && isImageKey(key) ? key : `textures/${isImageKey(name) ? name : `${name}.${imageFormat(bytes) === 'jpeg' ? 'jpg' : 'png'}`}`;
+  const wanted = isAssetKey(key) && isImageKey(key) ? key : `textures/${imageFileName(key.slice(key.lastIndexOf('/') + 1), bytes)}`;
   const docKey = freeAssetKey(ctx.images, wanted, data);
   ctx.images[docKey] = data;
   return docKey;
@@ -770,9 +769,9 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
   }
 }
 
-/** Imports one USD layer. Throws InputError for unreadable files; everything else becomes warnings. */
 /**
- * A (composed) layer as a scene document. `resolve` reads the files its asset paths name (texture
+ * A (composed) layer as a scene document. Throws InputError for unreadable files; everything else
+ * becomes warnings. `resolve` reads the files its asset paths name (texture
  * images), by key relative to the root layer's folder; the images read come back in `assets`.
  */
 export function importUsdLayer(layer: UsdLayer, resolve: AssetResolver = () => undefined): UsdImportResult {

@@ -3,9 +3,10 @@
  * (usda-layout.ts) before that parser sees it: each prim's specifier (`def`, `over`, `class`),
  * its metadata statements with their list-op (`prepend references = @a.usda@</Robot>`,
  * `active = false`, `delete apiSchemas = [...]`), the properties a layer blocks (`float x =
- * None`, `rel r = None` or `= []`), and the `interpolation` of primvars. The text handed on to the parser has `over` prims turned into
- * `def` prims (so it keeps their properties), and metadata statements and blocks taken out (the
- * parser would misread them as attributes). Values stay text; layer.ts and compose.ts read them.
+ * None`, `rel r = None` or `= []`), and the `interpolation` of primvars. The text handed on to the
+ * parser has `over` prims turned into `def` prims (so it keeps their properties), and metadata
+ * statements, blocks and property metadata on a value's line taken out (the parser would misread
+ * them as attributes or values). Values stay text; layer.ts and compose.ts read them.
  */
 
 export type ListOp = 'explicit' | 'prepend' | 'append' | 'add' | 'delete' | 'reorder';

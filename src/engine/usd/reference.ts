@@ -44,11 +44,11 @@ export function assetLayer(asset: SceneDocument, name: string, layerKey = `${ASS
 export function insertReference(doc: SceneDocument, parent: string | null, name: string, asset: SceneDocument, transform?: Transform, assetName = name): SceneDocument {
   const assets = { ...(doc.assets ?? {}) };
   const placedAsset = withImagesIn(assets, asset);
+  // Every candidate key lies in ASSET_FOLDER, so the text (its image paths included) is the same for each.
+  const text = assetLayer(placedAsset, assetName);
   let key = '';
-  let text = '';
   for (let k = 0; ; k++) {
     key = `${ASSET_FOLDER}/${k ? `${assetName}_${k}` : assetName}.usda`;
-    text = assetLayer(placedAsset, assetName, key);
     if (!(key in assets) || assets[key] === text) break;
   }
   assets[key] = text;

@@ -12,7 +12,7 @@ import { Euler, Quaternion } from 'three';
 import { DEFAULT_MATERIAL } from '../../engine/physics/world.ts';
 import { EditError, addPhysicsMaterial, setCollider, setLookImage, updatePhysicsMaterial } from '../../engine/scene/edit.ts';
 import { assetText } from '../../engine/scene/assets.ts';
-import { decodeImage, imageFormat, isImageData, isImageKey } from '../../engine/scene/image.ts';
+import { decodeImage, imageDataFormat, imageFileName } from '../../engine/scene/image.ts';
 import type {
   BodyType,
   Camera,
@@ -300,17 +300,14 @@ export function textureChoices(material: VisualMaterial): { value: TextureName |
 export function imageLookEdit(path: string, fileName: string, bytes: Uint8Array): (doc: SceneDocument) => SceneDocument {
   return (doc) => {
     decodeImage(bytes, fileName);
-    const base = fileName.slice(fileName.lastIndexOf('/') + 1).replace(/[^\w.-]+/g, '_');
-    const name = isImageKey(base) ? base : `${base}.${imageFormat(bytes) === 'jpeg' ? 'jpg' : 'png'}`;
-    return setLookImage(doc, path, `textures/${name}`, assetText(bytes));
+    return setLookImage(doc, path, `textures/${imageFileName(fileName.slice(fileName.lastIndexOf('/') + 1), bytes)}`, assetText(bytes));
   };
 }
 
 /** A data: URL showing an image file kept in a document's assets ("base64:…"), for a thumbnail. */
 export function imageDataUrl(data: string): string | null {
-  if (!isImageData(data)) return null;
-  const jpeg = data.startsWith('base64:/9j/');
-  return `data:image/${jpeg ? 'jpeg' : 'png'};base64,${data.slice('base64:'.length)}`;
+  const format = imageDataFormat(data);
+  return format && `data:image/${format};base64,${data.slice('base64:'.length)}`;
 }
 
 /** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */

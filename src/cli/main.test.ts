@@ -187,7 +187,7 @@ describe('bad input: one line on stderr naming the file, exit status 2', () => {
 
   it('a truncated USDA', async () => {
     const text = readFileSync(TABLETOP, 'utf8');
-    expectOneLine(await run('simulate', file('cut.usda', text.slice(0, text.length / 2)), '--seconds', '1'), /cut\.usda: malformed USDA: .* never closed \(truncated file\?\)/);
+    expectOneLine(await run('simulate', file('cut.usda', text.slice(0, text.length / 2)), '--seconds', '1'), /cut\.usda: line \d+: expected .*, found end of file \(truncated file\?\)/);
   });
 
   it('a file that is not USD at all', async () => {

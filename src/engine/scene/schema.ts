@@ -267,6 +267,19 @@ export const AssetReference = z.object({
 });
 export type AssetReference = z.infer<typeof AssetReference>;
 
+/**
+ * A variant set of a composed USD prim: the variants it offers and the one the scene shows. The
+ * studio's inspector switches it by composing the scene's files again (usd/compose.ts).
+ */
+export const VariantSetChoice = z.object({
+  prim: PrimPath,
+  set: z.string().min(1),
+  options: z.array(z.string()),
+  /** The variant in effect; "" when none is selected. */
+  selection: z.string(),
+});
+export type VariantSetChoice = z.infer<typeof VariantSetChoice>;
+
 export const SceneDocument = z.object({
   schema: z.literal(SCENE_SCHEMA_ID),
   version: z.literal(SCENE_SCHEMA_VERSION),
@@ -287,6 +300,8 @@ export const SceneDocument = z.object({
    * text, binary USD as "base64:…" (usd/compose.ts).
    */
   assets: z.record(z.string(), z.string()).optional(),
+  /** The variant sets of the USD prims the scene was composed from, in prim order; absent when none. */
+  variantSets: z.array(VariantSetChoice).optional(),
 });
 export type SceneDocument = z.infer<typeof SceneDocument>;
 

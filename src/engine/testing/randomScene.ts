@@ -343,6 +343,11 @@ export function randomScene(seed: number, index: number): SceneDocument {
   const filteredPairs: [string, string][] = [];
   for (let k = 0, n = d.int('pairs', 0, 3); k < n; k++) filteredPairs.push([d.pick(`pair${k}.a`, candidates), d.pick(`pair${k}.b`, candidates)]);
   filteredPairs.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+  // A pair named twice is one pair (USD keeps a relationship's targets once).
+  for (let k = filteredPairs.length - 1; k > 0; k--) {
+    const [a, b] = filteredPairs[k]!;
+    if (filteredPairs.slice(0, k).some(([x, y]) => x === a && y === b)) filteredPairs.splice(k, 1);
+  }
 
   const gravity: Vec3 = !hasScene ? [0, -EARTH_GRAVITY, 0] : d.chance('zeroGravity', 0.1) ? [0, 0, 0] : d.chance('earth', 0.4) ? [0, -EARTH_GRAVITY, 0] : d.vec('gravity', -12, 12);
   return {

@@ -671,7 +671,7 @@ function buildTree(doc: SceneDocument, scopes: readonly string[], layerKey = '')
     if (group.invertFilteredGroups) node.properties.push('bool physics:invertFilteredGroups = 1');
   }
   const pairs = new Map<string, string[]>();
-  for (const [a, b] of doc.filteredPairs) pairs.set(a, [...(pairs.get(a) ?? []), b]);
+  for (const [a, b] of doc.filteredPairs) if (!pairs.get(a)?.includes(b)) pairs.set(a, [...(pairs.get(a) ?? []), b]);
   for (const [path, others] of pairs) {
     const node = tree.ensure(path, '');
     api(node, 'PhysicsFilteredPairsAPI');
@@ -769,7 +769,7 @@ export function exportUsdLayers(doc: SceneDocument, options: { flatten?: boolean
     // Children come in the referenced order with new ones after; say so where the scene's differs.
     const names = node.children.map((c) => primName(c.path));
     const composedOrder = [...was.children.map((c) => primName(c.path)), ...names.filter((n) => !was.children.some((c) => primName(c.path) === n))].filter((n) => names.includes(n));
-    if (!sameList(names, composedOrder)) metadata.push(`reorder nameChildren = [${names.map(usdString).join(', ')}]`);
+    const reorder = sameList(names, composedOrder) ? [] : [`reorder nameChildren = [${names.map(usdString).join(', ')}]`];
     let properties = propertyDiff(node.properties, was.properties);
     // A transform is its ops and their order together: the asset may spell the same transform
     // with other ops than this writer would, so a changed transform is written whole.
@@ -778,6 +778,7 @@ export function exportUsdLayers(doc: SceneDocument, options: { flatten?: boolean
     const body: string[] = [];
     for (const child of node.children) write(child, `${indent}    `, body);
     for (const child of gone) body.push(`${indent}    over "${primName(child.path)}" (`, `${indent}        active = false`, `${indent}    )`, `${indent}    {`, `${indent}    }`);
+    properties = [...reorder, ...properties];
     if (!refs && !metadata.length && !properties.length && !body.length && node.type === was.type) return;
     const head = `${indent}${refs ? 'def' : 'over'} ${node.type && (refs || node.type !== was.type) ? `${node.type} ` : ''}"${primName(node.path)}"`;
     if (metadata.length) out.push(`${head} (`, ...metadata.map((m) => `${indent}    ${m}`), `${indent})`);
@@ -852,6 +853,6 @@ export function referencedContent(file: string, refs: readonly AssetReference[],
     '}',
   ].join('\n');
   const resolve = resolverFromAssets(assets);
-  const composed = composeUsd(readUsdLayer(text, file), resolve);
+  const composed = composeUsd(readUsdLayer(text, file), { resolve });
   return importUsdLayer(composed.layer, resolve).document;
 }

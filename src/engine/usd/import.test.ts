@@ -404,21 +404,23 @@ describe('semantics, cameras and lights', () => {
 });
 
 describe('unsupported content is reported, never dropped silently', () => {
-  it('warns about unknown prim types, composition arcs and unknown API schemas, naming each prim', () => {
+  it('warns about unknown prim types and unknown API schemas, naming each prim', () => {
     const { warnings } = importSnippet(`
-      def PointInstancer "Scatter" { }
-      def Xform "Referencing" (inherits = </Scatter>) { }
+      def Volume "Smoke" { }
       def Cube "Tuned" (prepend apiSchemas = ["PhysxRigidBodyAPI"]) { }`);
-    expect(warnings.some((w) => w.startsWith('/Scatter:') && w.includes('PointInstancer'))).toBe(true);
-    expect(warnings.some((w) => w.startsWith('/Referencing:') && w.includes('inherits'))).toBe(true);
+    expect(warnings.some((w) => w.startsWith('/Smoke:') && w.includes('"Volume"'))).toBe(true);
     expect(warnings.some((w) => w.startsWith('/Tuned:') && w.includes('PhysxRigidBodyAPI'))).toBe(true);
   });
 
-  it('falls back, with a warning, on values of the wrong type', () => {
-    const { document, warnings } = importSnippet('def Cube "C" { double size = "large" }\n def Cylinder "Y" { uniform token axis = "W" }');
-    expect(prim(document, '/C').geometry).toEqual({ kind: 'box', size: [2, 2, 2] });
+  it('falls back, with a warning, on values a type allows but the schema does not', () => {
+    const { document, warnings } = importSnippet('def Cylinder "Y" { uniform token axis = "W" }');
     expect(prim(document, '/Y').geometry).toMatchObject({ axis: 'Z' });
     expect(warnings.some((w) => w.startsWith('/Y:') && w.includes('"W"'))).toBe(true);
+  });
+
+  it('refuses a value of the wrong type, naming the file, the line and the attribute', () => {
+    expect(() => importSnippet('def Cube "C" { double size = "large" }')).toThrow(InputError);
+    expect(() => importSnippet('def Cube "C" { double size = "large" }')).toThrow(/^snippet\.usda: line \d+: .*size/);
   });
 });
 
@@ -518,14 +520,17 @@ describe('list forms the text parser mangles', () => {
 });
 
 describe('prims that need composition', () => {
-  it('warns about lone over prims and class prims instead of dropping them silently', () => {
+  it('warns about an over that nothing defines, and reads class prims only through the prims that inherit them', () => {
     const { document, warnings } = importSnippet(`
-      def Xform "Real" { }
+      def Xform "Real" (inherits = </Template>) { }
       over "Tweak" { }
-      class Xform "Template" { }`);
+      class Xform "Template" {
+          double3 xformOp:translate = (1, 2, 3)
+          uniform token[] xformOpOrder = ["xformOp:translate"]
+      }`);
     expect(document.prims.map((p) => p.path)).toEqual(['/Real']);
-    expect(warnings).toContain('/Tweak: an "over" with nothing under it to override (no def in this layer or a referenced one); skipped');
-    expect(warnings).toContain('snippet.usda: class "Template" is not applied (composition is not supported); skipped');
+    expect(prim(document, '/Real').transform.position).toEqual([1, 2, 3]);
+    expect(warnings).toContain('/Tweak: only "over" opinions, nothing defines it (no def in this layer or one it reaches); skipped');
   });
 });
 

@@ -30,8 +30,8 @@ import {
 } from '../scene/schema.ts';
 import { parentPath } from '../scene/hierarchy.ts';
 import { isAssetKey, validateSceneDocument } from '../scene/document.ts';
-import { readUsdLayer, type UsdLayer } from './layer.ts';
-import { composeUsd, type AssetResolver } from './compose.ts';
+import { readUsdLayer } from './layer.ts';
+import { composeUsd, type AssetResolver, type FlatLayer, type VariantSelection } from './compose.ts';
 import { assetText, freeAssetKey, resolveAssetKey } from '../scene/assets.ts';
 import { decodeImage, imageFileName, isImageKey } from '../scene/image.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
@@ -65,7 +65,7 @@ const JOINT_TYPES: Record<string, Joint['type']> = {
   PhysicsDistanceJoint: 'distance',
 };
 /** Types that carry no simulated or rendered content of their own but are understood. */
-const STRUCTURAL = new Set(['', 'Xform', 'Scope', 'Material', 'Shader', 'NodeGraph', 'GeomSubset', 'PhysicsScene', 'PhysicsCollisionGroup', 'Camera']);
+const STRUCTURAL = new Set(['', 'Xform', 'Scope', 'Material', 'Shader', 'NodeGraph', 'GeomSubset', 'PhysicsScene', 'PhysicsCollisionGroup', 'Camera', 'PointInstancer']);
 const KNOWN_APIS = new Set([
   'PhysicsRigidBodyAPI',
   'PhysicsCollisionAPI',
@@ -438,7 +438,9 @@ function readLabels(ctx: Ctx, path: string): Record<string, string[]> {
   for (const name of ctx.stage.propertyNames(path)) {
     const modern = /^semantics:labels:(.+)$/.exec(name);
     if (modern) {
+      // A blocked (`= None`) or valueless attribute labels nothing.
       const value = ctx.stage.attr(path, name);
+      if (value === undefined) continue;
       add(modern[1]!, Array.isArray(value) ? value.map(String) : asString(value) ? [asString(value)!] : []);
       continue;
     }
@@ -764,9 +766,6 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
   if (!known) warn(ctx, path, `prim type "${type}" is not supported; imported as a transform only`);
   const animated = ctx.stage.animatedAttributes(path);
   if (animated.length) warn(ctx, path, `animated attributes are read at their first time sample: ${animated.join(', ')}`);
-  for (const field of ['inherits', 'specializes', 'variantSets']) {
-    if (ctx.stage.primField(path, field) !== undefined) warn(ctx, path, `composition arc "${field}" is not supported; its content is not loaded`);
-  }
 }
 
 /**
@@ -774,7 +773,7 @@ function checkSchemas(ctx: Ctx, path: string, type: string) {
  * becomes warnings. `resolve` reads the files its asset paths name (texture
  * images), by key relative to the root layer's folder; the images read come back in `assets`.
  */
-export function importUsdLayer(layer: UsdLayer, resolve: AssetResolver = () => undefined): UsdImportResult {
+export function importUsdLayer(layer: FlatLayer, resolve: AssetResolver = () => undefined): UsdImportResult {
   const stage = new UsdStage(layer);
   const warnings: string[] = [];
   const meta = layer.metadata;
@@ -799,23 +798,12 @@ export function importUsdLayer(layer: UsdLayer, resolve: AssetResolver = () => u
   if (!(rawKpu > 0 && Number.isFinite(rawKpu))) warnings.push(`${layer.file}: kilogramsPerUnit must be positive, got ${rawKpu}; using 1`);
   if (upAxis !== 'Y' && upAxis !== 'Z') warnings.push(`${layer.file}: upAxis must be "Y" or "Z", got "${upAxis}"; using "Y"`);
 
-  for (const prim of layer.unappliedPrims) warnings.push(`${layer.file}: ${prim} is not applied (composition is not supported); skipped`);
-
   // Pass 1: the prim list in parent-before-child order, with world matrices.
   const order: string[] = [];
   const visit = (path: string, depth: number) => {
     if (depth > MAX_DEPTH) throw new InputError(layer.file, `prim hierarchy deeper than ${MAX_DEPTH} levels at ${path}`);
     for (const child of stage.children(path)) {
       if (order.length >= MAX_PRIMS) throw new InputError(layer.file, `more than ${MAX_PRIMS} prims; refusing to import`);
-      const specifier = stage.primField(child, 'specifier');
-      if (specifier === 1 || specifier === 'over') {
-        warnings.push(`${child}: an "over" with nothing under it to override (no def in this layer or a referenced one); skipped`);
-        continue;
-      }
-      if (specifier === 2 || specifier === 'class') {
-        warnings.push(`${child}: "class" prims are not applied (inherits and specializes are not supported); skipped`);
-        continue;
-      }
       if (asBool(stage.primField(child, 'active')) === false) continue;
       order.push(child);
       const local = convertedLocal(ctx, child);
@@ -942,35 +930,40 @@ export function importUsdLayer(layer: UsdLayer, resolve: AssetResolver = () => u
 
 export interface UsdImportOptions {
   /**
-   * The layers the file references, by path relative to its folder (compose.ts). A USDZ package
-   * resolves against its own files; without a resolver a reference to another file is an error.
+   * The files the layer names (sublayers, references, payloads, textures), by path relative to its
+   * folder (compose.ts). A USDZ package resolves against its own files.
    */
   resolve?: AssetResolver;
+  /** Variant choices, stronger than any the layers author. */
+  variants?: readonly VariantSelection[];
 }
 
 /**
- * Reads and imports a USD file (USDA, USDC or USDZ) from bytes or text, composed with the layers
- * it references. The document keeps the references the file authors, and the layers they reach,
- * so that export can write them as references again.
+ * Reads and imports a USD file (USDA, USDC or USDZ) from bytes or text, composed with every layer
+ * it reaches (compose.ts). The document lists the prims' variant sets; it keeps the references
+ * the file authors, and the layers they reach, when references alone compose it, so that export
+ * can write them as references again (otherwise export writes the composed scene flattened).
  */
 export function importUsd(data: Uint8Array | ArrayBuffer | string, file: string, options: UsdImportOptions = {}): UsdImportResult {
   const layer = readUsdLayer(data, file);
   try {
     const resolve = options.resolve ?? layer.packaged;
-    const composed = composeUsd(layer, resolve);
+    const composed = composeUsd(layer, { ...(resolve ? { resolve } : {}), ...(options.variants ? { variants: options.variants } : {}) });
     const result = importUsdLayer(composed.layer, resolve);
     const warnings = [...composed.warnings, ...result.warnings];
-    if (!composed.references.length) return { document: result.document, warnings };
-    const images = result.document.assets ?? {};
-    const outside = Object.keys(composed.assets).filter((key) => !isAssetKey(key));
-    if (outside.length) {
-      warnings.push(`${file}: ${outside.join(', ')} lie outside the scene's folder; the referenced content is kept, but not as references`);
-      return { document: result.document, warnings };
-    }
     const prims = new Set(result.document.prims.map((p) => p.path));
-    const references = composed.references.filter((r) => prims.has(r.prim));
-    const document = references.length ? { ...result.document, references, assets: { ...composed.assets, ...images } } : result.document;
-    return { document: validateSceneDocument(document, file), warnings };
+    const variantSets = composed.variantSets.filter((v) => prims.has(v.prim) && v.options.length);
+    let document: SceneDocument = variantSets.length ? { ...result.document, variantSets } : result.document;
+    if (composed.references.length && composed.referencesOnly) {
+      const outside = Object.keys(composed.assets).filter((key) => !isAssetKey(key));
+      if (outside.length) {
+        warnings.push(`${file}: ${outside.join(', ')} lie outside the scene's folder; the referenced content is kept, but not as references`);
+      } else {
+        const references = composed.references.filter((r) => prims.has(r.prim) && r.asset in composed.assets);
+        if (references.length) document = { ...document, references, assets: { ...composed.assets, ...(result.document.assets ?? {}) } };
+      }
+    }
+    return { document: document === result.document ? document : validateSceneDocument(document, file), warnings };
   } catch (e) {
     if (e instanceof InputError) throw e;
     // A bug, but the person still gets one line naming the file rather than a stack trace.

@@ -1,10 +1,12 @@
 /**
- * A typed, read-only view of one USD layer's specs: prims, their children, applied API schemas,
- * attribute values and relationship targets. Normalises the differences between the text and
- * crate parsers (booleans as "0"/"1", list-ops as strings or objects, where `xformOpOrder` lives).
- * Values come back in the file's own units; conversion is the importer's job.
+ * A typed, read-only view of a composed, flattened stage (compose.ts): prims, their children,
+ * applied API schemas, attribute values and relationship targets, with lenient coercion of values
+ * (numbers written as strings, booleans as 0/1). Values come back in the file's own units;
+ * conversion is the importer's job.
  */
-import type { RawSpec, UsdLayer } from './layer.ts';
+import type { FlatLayer } from './compose.ts';
+import { LEGACY_TYPE_NAMES } from './typeNames.ts';
+import type { FlatSpec as RawSpec } from './pcp/flatten.ts';
 
 const SPEC_ATTRIBUTE = 1;
 const SPEC_PRIM = 6;
@@ -16,7 +18,7 @@ export class UsdStage {
   /** prim path → property name → spec */
   private readonly properties = new Map<string, Map<string, RawSpec>>();
 
-  constructor(readonly layer: UsdLayer) {
+  constructor(readonly layer: FlatLayer) {
     this.file = layer.file;
     this.specs = layer.specs;
     for (const [key, spec] of Object.entries(layer.specs)) {
@@ -44,9 +46,11 @@ export class UsdStage {
     return names.filter((n): n is string => typeof n === 'string').map((n) => `${base}/${n}`).filter((p) => this.isPrim(p));
   }
 
+  /** The prim's type, legacy UsdPhysics names read as today's (typeNames.ts). */
   typeName(path: string): string {
     const t = this.specs[path]?.fields['typeName'];
-    return typeof t === 'string' ? t : '';
+    if (typeof t !== 'string') return '';
+    return LEGACY_TYPE_NAMES[t] ?? t;
   }
 
   /** Prim-level metadata field (specifier, kind, active, references, ...). */

@@ -34,3 +34,17 @@ export function usdIdentifier(text: string): string {
   const name = text.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(name) ? name : `_${name}`;
 }
+
+/**
+ * Type names from before UsdPhysics was released (its preview schemas named joints
+ * `<Kind>PhysicsJoint`), still found in files such as OpenUSD's own usdPhysicsDistanceJoint.usda,
+ * and the names they have now.
+ */
+export const LEGACY_TYPE_NAMES: Readonly<Record<string, string>> = {
+  DistancePhysicsJoint: 'PhysicsDistanceJoint',
+  RevolutePhysicsJoint: 'PhysicsRevoluteJoint',
+  PrismaticPhysicsJoint: 'PhysicsPrismaticJoint',
+  SphericalPhysicsJoint: 'PhysicsSphericalJoint',
+  FixedPhysicsJoint: 'PhysicsFixedJoint',
+  PhysicsJoint: 'PhysicsJoint',
+};

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { USDCParser } from 'three/examples/jsm/loaders/usd/USDCParser.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../errors.ts';
 import { approxDiff } from '../testing/approx.ts';
 import { buildUsdFixtures, HINGE_CM_ZUP } from '../testing/usd-fixtures.ts';
 import { seededRandom } from '../testing/usda.ts';
 import { importUsd } from './import.ts';
-import { readUsdLayer } from './layer.ts';
+import { layerMetadata, readUsdLayer } from './layer.ts';
 import { lz4Frame, usdaToUsdc, usdcLayerFromUsdLayer, writeUsdc, type UsdcAttribute, type UsdcLayer } from './usdc-writer.ts';
 
 const repo = (p: string) => new URL(`../../../${p}`, import.meta.url);
@@ -28,53 +27,7 @@ function layerWith(attributes: UsdcAttribute[]): UsdcLayer {
   return { metadata: { metersPerUnit: 1, upAxis: 'Y' }, prims: [{ path: '/Values', typeName: 'Xform', attributes }] };
 }
 
-/**
- * three's USDCParser reads only some array types. This test-only subclass reads the rest
- * (double vectors, int vectors, quatd, int64, bool, string and asset arrays) so the writer's
- * encoding of them is still checked through the same section and ValueRep decoding.
- */
-const EXTRA_ARRAYS: Record<number, { read: 'f64' | 'i32' | 'i64' | 'u8' | 'string' | 'token'; n: number }> = {
-  1: { read: 'u8', n: 1 },
-  5: { read: 'i64', n: 1 },
-  10: { read: 'string', n: 1 },
-  12: { read: 'token', n: 1 },
-  16: { read: 'f64', n: 4 },
-  19: { read: 'f64', n: 2 },
-  22: { read: 'i32', n: 2 },
-  23: { read: 'f64', n: 3 },
-  26: { read: 'i32', n: 3 },
-  27: { read: 'f64', n: 4 },
-};
-interface ParserInternals {
-  reader: { readUint8(): number; readInt32(): number; readUint32(): number; readInt64(): number; readUint64(): number; readFloat64(): number };
-  tokens: string[];
-  strings: number[];
-}
-class FullArrayParser extends (USDCParser as unknown as new () => { parseData(b: ArrayBuffer): { specsByPath: Record<string, { fields: Record<string, unknown> }> } }) {
-  _readArrayValue(rep: { typeEnum: number; isCompressed: boolean }): unknown {
-    const extra = EXTRA_ARRAYS[rep.typeEnum];
-    const self = this as unknown as ParserInternals;
-    if (!extra || rep.isCompressed) {
-      return (USDCParser.prototype as unknown as { _readArrayValue(r: unknown): unknown })._readArrayValue.call(this, rep);
-    }
-    const size = self.reader.readUint64();
-    const out: unknown[] = [];
-    for (let i = 0; i < size * extra.n; i++) {
-      const r = self.reader;
-      out.push(
-        extra.read === 'f64' ? r.readFloat64()
-        : extra.read === 'i32' ? r.readInt32()
-        : extra.read === 'i64' ? r.readInt64()
-        : extra.read === 'u8' ? r.readUint8() !== 0
-        : extra.read === 'string' ? self.tokens[self.strings[r.readUint32()]!]
-        : self.tokens[r.readUint32()],
-      );
-    }
-    return out;
-  }
-}
-
-describe('writeUsdc: values read back through three’s USDCParser (via readUsdLayer)', () => {
+describe('writeUsdc: values read back through the crate reader (via readUsdLayer)', () => {
   const wideInts = [0, 1, -1, 127, -128, 128, -129, 32767, -32768, 32768, -32769, 2147483647, -2147483648, 5, 5, 5, 5, 0, 1_000_000];
   const m = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0.5, -2.25, 3.125, 1];
   // [typeName, value, what three hands back]
@@ -138,13 +91,13 @@ describe('writeUsdc: values read back through three’s USDCParser (via readUsdL
   const layer = readUsdLayer(bytes, 'values.usdc');
 
   it.each(cases.map((c, i) => [i, ...c] as const))('v%i %s', (i, typeName, _value, expected) => {
-    const spec = layer.specs[`/Values.v${i}`]!;
+    const spec = layer.specs.get(`/Values.v${i}`)!;
     expect(spec.specType).toBe(1);
     expect(spec.fields['typeName']).toBe(typeName);
     expect(exact(spec.fields['default'], expected)).toEqual([]);
   });
 
-  it('writes array types three does not read (double3[], int2[], quatd[], int64[], bool[], string[], asset[]) in the crate layout', () => {
+  it('writes the other array types (double3[], int2[], quatd[], int64[], bool[], string[], asset[]) in the crate layout', () => {
     const extra: [string, UsdcAttribute['value'], unknown][] = [
       ['double3[]', [[0.1, 0.2, 0.3], [1, 2, 3]], [0.1, 0.2, 0.3, 1, 2, 3]],
       ['point3d[]', [1e-9, 2, 3], [1e-9, 2, 3]],
@@ -159,9 +112,9 @@ describe('writeUsdc: values read back through three’s USDCParser (via readUsdL
       ['asset[]', ['x.png', 'y.png'], ['x.png', 'y.png']],
     ];
     const crate = writeUsdc(layerWith(extra.map(([typeName, value], i) => ({ name: `a${i}`, typeName, value }))));
-    const { specsByPath } = new FullArrayParser().parseData(crate.slice().buffer);
+    const read = readUsdLayer(crate, 'extra.usdc').specs;
     extra.forEach(([typeName, , expected], i) => {
-      expect(exact(specsByPath[`/Values.a${i}`]!.fields['default'], expected), typeName).toEqual([]);
+      expect(exact(read.get(`/Values.a${i}`)!.fields['default'], expected), typeName).toEqual([]);
     });
   });
 
@@ -191,24 +144,24 @@ describe('writeUsdc: values read back through three’s USDCParser (via readUsdL
     });
     const layer = readUsdLayer(crate, 'meta.usdc');
     expect(layer.format).toBe('usdc');
-    expect(layer.metadata).toEqual({ metersPerUnit: 0.01, kilogramsPerUnit: 0.001, upAxis: 'Z', defaultPrim: 'World' });
-    const root = layer.specs['/']!;
+    expect(layerMetadata(layer.specs)).toEqual({ metersPerUnit: 0.01, kilogramsPerUnit: 0.001, upAxis: 'Z', defaultPrim: 'World' });
+    const root = layer.specs.get('/')!;
     expect(root.specType).toBe(7);
     expect(root.fields['documentation']).toBe('doc ✓');
     expect(root.fields['primChildren']).toEqual(['World']);
-    const f = (p: string) => layer.specs[p]!.fields;
-    expect(f('/World')).toMatchObject({ specifier: 0, typeName: 'Xform', kind: 'assembly', apiSchemas: { items: ['PhysicsArticulationRootAPI'] }, primChildren: ['A', 'B', 'C', 'J'] });
-    expect(f('/World/A')['apiSchemas']).toEqual({ listOp: true, items: ['PhysicsRigidBodyAPI', 'SemanticsLabelsAPI:class', 'MaterialBindingAPI'] });
-    expect(f('/World/B')).toMatchObject({ specifier: 1, active: false, apiSchemas: { items: ['PhysicsCollisionAPI'] } });
-    expect(f('/World/C')).toEqual({ specifier: 2 });
+    const f = (p: string) => layer.specs.get(p)!.fields;
+    expect(f('/World')).toMatchObject({ specifier: 'def', typeName: 'Xform', kind: 'assembly', apiSchemas: { listOp: true, prepended: ['PhysicsArticulationRootAPI'] }, primChildren: ['A', 'B', 'C', 'J'] });
+    expect(f('/World/A')['apiSchemas']).toEqual({ listOp: true, prepended: ['PhysicsRigidBodyAPI', 'SemanticsLabelsAPI:class'], appended: ['MaterialBindingAPI'] });
+    expect(f('/World/B')).toMatchObject({ specifier: 'over', active: false, apiSchemas: { listOp: true, explicit: ['PhysicsCollisionAPI'] } });
+    expect(f('/World/C')).toEqual({ specifier: 'class' });
     expect(f('/World/J')['properties']).toEqual(['inputs:x', 'userProp', 'physics:body0', 'physics:body1', 'collection:colliders:includes', 'empty']);
-    expect(f('/World/J.inputs:x')).toEqual({ typeName: 'float', connectionPaths: ['/World/A.outputs:y'] });
-    expect(f('/World/J.userProp')).toEqual({ typeName: 'token', custom: true, variability: 1, default: 'u' });
-    expect(layer.specs['/World/J.physics:body0']).toEqual({ specType: 8, fields: { targetPaths: ['/World/A'] } });
-    expect(f('/World/J.physics:body1')['targetPaths']).toEqual(['/Elsewhere/NotInLayer']);
-    expect(f('/World/J.collection:colliders:includes')['targetPaths']).toEqual(['/World/A', '/World/B', '/World/B.extent']);
+    expect(f('/World/J.inputs:x')).toEqual({ typeName: 'float', connectionPaths: { listOp: true, explicit: ['/World/A.outputs:y'] } });
+    expect(f('/World/J.userProp')).toEqual({ typeName: 'token', custom: true, variability: 'uniform', default: 'u' });
+    expect(layer.specs.get('/World/J.physics:body0')).toEqual({ specType: 8, fields: { targetPaths: { listOp: true, explicit: ['/World/A'] } } });
+    expect(f('/World/J.physics:body1')['targetPaths']).toEqual({ listOp: true, explicit: ['/Elsewhere/NotInLayer'] });
+    expect(f('/World/J.collection:colliders:includes')['targetPaths']).toEqual({ listOp: true, explicit: ['/World/A', '/World/B', '/World/B.extent'] });
     // Paths that are only targets get no spec.
-    expect(layer.specs['/Elsewhere/NotInLayer']).toBeUndefined();
+    expect(layer.specs.get('/Elsewhere/NotInLayer')).toBeUndefined();
   });
 
   it('is deterministic, and re-writes a layer it read back byte for byte', () => {
@@ -246,7 +199,7 @@ describe('writeUsdc: values read back through three’s USDCParser (via readUsdL
   for (const [what, typeName, value] of inlined) {
     it(`reads ${what}`, () => {
       const crate = writeUsdc(layerWith([{ name: 'v', typeName, value }]), { openUsdInlining: true });
-      expect(readUsdLayer(crate, 'inlined.usdc').specs['/Values.v']!.fields['default']).toEqual(value);
+      expect(readUsdLayer(crate, 'inlined.usdc').specs.get('/Values.v')!.fields['default']).toEqual(value);
     });
   }
 });
@@ -294,7 +247,7 @@ describe('USDA → USDC', () => {
     expect(approxDiff(doc.gravity, [0, -9.81, 0])).toEqual([]);
   });
 
-  it('converts the text parser’s quirks: prepend apiSchemas, xformOpOrder, bools, multi-target rels', () => {
+  it('converts a USDA layer: prepend apiSchemas, xformOpOrder, bools, multi-target rels', () => {
     const text = `#usda 1.0
 (
     metersPerUnit = 1
@@ -320,7 +273,7 @@ def Xform "W" (
     expect(w.attributes).toContainEqual({ name: 'xformOpOrder', typeName: 'token[]', value: ['xformOp:translate'], uniform: true });
     expect(w.relationships).toEqual([{ name: 'physics:filteredPairs', targets: ['/W/A', '/W/B'] }]);
     const crate = readUsdLayer(writeUsdc(layer), 'q.usdc');
-    expect(crate.specs['/W.physics:filteredPairs']!.fields['targetPaths']).toEqual(['/W/A', '/W/B']);
+    expect(crate.specs.get('/W.physics:filteredPairs')!.fields['targetPaths']).toEqual({ listOp: true, explicit: ['/W/A', '/W/B'] });
   });
 
   it('refuses content it cannot carry over, with an InputError naming the file and prim', () => {

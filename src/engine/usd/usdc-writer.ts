@@ -26,8 +26,8 @@
  * `targetChildren`/`connectionChildren` fields.
  */
 import { InputError } from '../errors.ts';
-import { readUsdLayer, type RawSpec, type UsdLayer } from './layer.ts';
-import { parseTokenList, type MetadataStatement } from './primMeta.ts';
+import { layerMetadata, readUsdLayer, type UsdLayer } from './layer.ts';
+import { applyListOp, childPath, isListOp, isValueBlock, type SdfSpec } from './sdf.ts';
 import { asBool, tokenList } from './stage.ts';
 import { IDENTIFIER } from './typeNames.ts';
 
@@ -161,7 +161,8 @@ const T = {
 } as const;
 
 /** SdfSpecType */
-export const SPEC_TYPE = { attribute: 1, prim: 6, pseudoRoot: 7, relationship: 8 } as const;
+import { SPEC_TYPE } from './sdf.ts';
+export { SPEC_TYPE };
 const SPECIFIER = { def: 0, over: 1, class: 2 } as const;
 const VARIABILITY_UNIFORM = 1;
 
@@ -556,9 +557,11 @@ class CrateWriter {
           w.f64(v as number);
           break;
         case 'token':
-        case 'asset':
           w.u32(this.token(v as string));
           break;
+        // Out of line (in arrays), OpenUSD writes an asset path as its string, not as a token
+        // (crateFile.cpp: Write(SdfAssetPath) → Write(std::string)); inlined, as a token.
+        case 'asset':
         case 'string':
           w.u32(this.string(v as string));
           break;
@@ -948,41 +951,49 @@ function plainValue(typeName: string, value: unknown, fail: (why: string) => nev
   return value as UsdcValue;
 }
 
+/** The items of a list-op field (or plain list) as the writer's list-op. */
+function writerListOp(value: unknown): UsdcListOp<string> {
+  if (!isListOp<string>(value)) return { prepended: tokenList(value) };
+  if (value.explicit) return { explicit: value.explicit };
+  const op: UsdcListOp<string> = {};
+  const prepended = [...(value.prepended ?? [])];
+  const appended = [...(value.appended ?? []), ...(value.added ?? [])];
+  if (prepended.length) op.prepended = prepended;
+  if (appended.length) op.appended = appended;
+  if (value.deleted?.length) op.deleted = value.deleted;
+  return op;
+}
+
+/** A list-op of paths (targets, connections) as the explicit list it composes to on its own. */
+function pathItems(value: unknown): string[] {
+  if (isListOp<string>(value)) return applyListOp(value, [], (p) => p);
+  return tokenList(value);
+}
+
 /**
  * Turns a layer read by `readUsdLayer` (USDA text, or a crate file) into the writer's input.
- * Handles the text parser's quirks: `prepend apiSchemas` arriving as a pseudo-attribute,
- * `xformOpOrder` as a prim field, booleans as "0"/"1", multi-target relationships as one string.
- * Throws InputError naming the layer's file for content the writer cannot express.
+ * Throws InputError naming the layer's file for content the writer cannot express (composition
+ * arcs, variants, time samples, dictionaries).
  */
 export function usdcLayerFromUsdLayer(layer: UsdLayer): UsdcLayer {
   const specs = layer.specs;
   const fail = (path: string, why: string): never => {
     throw new InputError(layer.file, `${path}: ${why}; cannot convert to USDC`);
   };
-  const properties = new Map<string, [string, RawSpec][]>();
-  for (const [key, spec] of Object.entries(specs)) {
-    const dot = key.indexOf('.', key.lastIndexOf('/'));
-    if (dot < 0) continue;
-    const prim = key.slice(0, dot);
-    if (!properties.has(prim)) properties.set(prim, []);
-    properties.get(prim)!.push([key.slice(dot + 1), spec]);
-  }
-
   const prims: UsdcPrim[] = [];
   const visit = (path: string) => {
-    const names = specs[path]?.fields['primChildren'];
+    const names = specs.get(path)?.fields['primChildren'];
     for (const name of Array.isArray(names) ? names : []) {
-      const child = path === '/' ? `/${String(name)}` : `${path}/${String(name)}`;
-      const spec = specs[child];
+      const child = childPath(path, String(name));
+      const spec = specs.get(child);
       if (!spec || spec.specType !== SPEC_TYPE.prim) fail(child, 'listed in primChildren but has no prim spec');
       prims.push(convertPrim(child, spec!));
       visit(child);
     }
   };
 
-  const convertPrim = (path: string, spec: RawSpec): UsdcPrim => {
+  const convertPrim = (path: string, spec: SdfSpec): UsdcPrim => {
     const prim: UsdcPrim & { attributes: UsdcAttribute[]; relationships: UsdcRelationship[] } = { path, attributes: [], relationships: [] };
-    let xformOpOrder: string[] | undefined;
     for (const [key, value] of Object.entries(spec.fields)) {
       switch (key) {
         case 'typeName':
@@ -990,65 +1001,54 @@ export function usdcLayerFromUsdLayer(layer: UsdLayer): UsdcLayer {
           break;
         case 'primChildren':
         case 'properties':
+        case 'documentation':
+        case 'comment':
           break;
         case 'specifier':
-          prim.specifier = value === 1 || value === 'over' ? 'over' : value === 2 || value === 'class' ? 'class' : 'def';
+          prim.specifier = value === 'over' ? 'over' : value === 'class' ? 'class' : 'def';
           break;
-        case 'apiSchemas': {
-          // A text layer keeps each statement's list-op (primMeta.ts); write them as such.
-          const statements = layer.primMeta?.get(path)?.metadata.get('apiSchemas');
-          prim.apiSchemas = statements ? apiListOp(statements) : tokenList(value);
+        case 'apiSchemas':
+          prim.apiSchemas = writerListOp(value);
           break;
-        }
         case 'kind':
           prim.kind = String(value);
           break;
         case 'active':
           prim.active = asBool(value) ?? fail(path, `active is ${JSON.stringify(value)}`);
           break;
-        case 'xformOpOrder':
-          xformOpOrder = tokenList(value);
-          break;
         default:
           fail(path, `prim field "${key}" is not supported`);
       }
     }
-    for (const [name, prop] of properties.get(path) ?? []) {
+    const names = spec.fields['properties'];
+    for (const name of Array.isArray(names) ? (names as string[]) : []) {
       const where = `${path}.${name}`;
+      const prop = specs.get(where);
+      if (!prop) continue;
       const f = prop.fields;
       if (prop.specType === SPEC_TYPE.relationship) {
-        const unknown = Object.keys(f).filter((k) => k !== 'targetPaths' && k !== 'custom' && k !== 'variability');
+        const unknown = Object.keys(f).filter((k) => k !== 'targetPaths' && k !== 'custom' && k !== 'variability' && k !== 'documentation');
         if (unknown.length) fail(where, `relationship fields ${unknown.join(', ')} are not supported`);
-        prim.relationships.push({ name, targets: targetList(f['targetPaths']), ...(f['custom'] === true ? { custom: true } : {}) });
+        prim.relationships.push({ name, targets: pathItems(f['targetPaths']), ...(f['custom'] === true ? { custom: true } : {}) });
         continue;
       }
       if (prop.specType !== SPEC_TYPE.attribute) fail(where, `spec type ${prop.specType} is not supported`);
       const typeName = String(f['typeName'] ?? '');
-      if (name === 'apiSchemas' && LIST_OP_KEYWORDS.has(typeName)) {
-        // The text parser reads `prepend apiSchemas = [...]` prim metadata as an attribute.
-        const items = tokenList(f['default']);
-        const op: UsdcListOp<string> = typeName === 'append' ? { appended: items } : typeName === 'delete' ? { deleted: items } : { prepended: items };
-        prim.apiSchemas = op;
-        continue;
-      }
-      const unknown = Object.keys(f).filter((k) => !['typeName', 'default', 'connectionPaths', 'variability', 'custom'].includes(k));
+      const unknown = Object.keys(f).filter((k) => !['typeName', 'default', 'connectionPaths', 'variability', 'custom', 'documentation'].includes(k));
       if (unknown.length) fail(where, `attribute fields ${unknown.join(', ')} are not supported`);
       if (!isSupportedValueType(typeName)) fail(where, `value type "${typeName}" is not supported`);
       const attr: UsdcAttribute = { name, typeName };
-      if (f['default'] !== undefined && f['default'] !== null) attr.value = plainValue(typeName, f['default'], (why) => fail(where, why));
-      if (f['variability'] === VARIABILITY_UNIFORM) attr.uniform = true;
+      if (f['default'] !== undefined && f['default'] !== null && !isValueBlock(f['default'])) attr.value = plainValue(typeName, f['default'], (why) => fail(where, why));
+      if (f['variability'] === 'uniform') attr.uniform = true;
       if (f['custom'] === true) attr.custom = true;
-      if (f['connectionPaths'] !== undefined) attr.connections = targetList(f['connectionPaths']);
+      if (f['connectionPaths'] !== undefined) attr.connections = pathItems(f['connectionPaths']);
       prim.attributes.push(attr);
-    }
-    if (xformOpOrder && !prim.attributes.some((a) => a.name === 'xformOpOrder')) {
-      prim.attributes.push({ name: 'xformOpOrder', typeName: 'token[]', value: xformOpOrder, uniform: true });
     }
     return prim;
   };
 
   visit('/');
-  const m = layer.metadata;
+  const m = layerMetadata(specs);
   const metadata: UsdcLayerMetadata = {};
   if (m.defaultPrim !== undefined) metadata.defaultPrim = m.defaultPrim;
   if (m.metersPerUnit !== undefined) metadata.metersPerUnit = m.metersPerUnit;
@@ -1057,19 +1057,7 @@ export function usdcLayerFromUsdLayer(layer: UsdLayer): UsdcLayer {
   return { metadata, prims };
 }
 
-function apiListOp(statements: readonly MetadataStatement[]): UsdcListOp<string> {
-  const op: UsdcListOp<string> = {};
-  for (const { op: kind, value } of statements) {
-    const tokens = parseTokenList(value);
-    if (kind === 'explicit') return { explicit: tokens };
-    if (kind === 'prepend') op.prepended = tokens;
-    else if (kind === 'append' || kind === 'add') op.appended = tokens;
-    else if (kind === 'delete') op.deleted = tokens;
-  }
-  return op;
-}
-
-/** USDA text → USDC bytes: parses with `readUsdLayer` (three's USDAParser) and writes a crate. */
+/** USDA text → USDC bytes: parses with `readUsdLayer` and writes a crate. */
 export function usdaToUsdc(text: string, file = '<memory>.usda', options: UsdcWriteOptions = {}): Uint8Array {
   return writeUsdc(usdcLayerFromUsdLayer(readUsdLayer(text, file)), options);
 }

@@ -109,7 +109,7 @@ describe('simloop convert', () => {
     writeFileSync(join(dir, 'scene.usda'), '#usda 1.0\ndef Xform "World" (\n    prepend references = @./missing.usda@\n)\n{\n    def Cube "Box" {\n    }\n}\n');
     const result = await simloop('convert', join(dir, 'scene.usda'), join(dir, 'out.usda'));
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('warning: scene.usda: /World references @./missing.usda@: missing.usda could not be opened (not among the files given, or not a USD layer); its opinions are missing');
+    expect(result.stdout).toContain('warning: scene.usda: /World references @./missing.usda@: missing.usda was not given (choose it together with the scene, or open a folder or .usdz package that holds it); its opinions are missing');
     expect(readFileSync(join(dir, 'out.usda'), 'utf8')).toContain('def Cube "Box"');
   });
 

@@ -16,6 +16,7 @@ import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
 import { exportUsdLayers } from '../engine/usd/export.ts';
 import { packUsdz } from '../engine/usd/usdz.ts';
 import { sceneOptionsForFile } from './meshes.ts';
+import type { VariantSelection } from '../engine/usd/compose.ts';
 import { describeErrno, tempPathFor } from './sinks/fsSink.ts';
 
 /** The `--json` summary (docs/CLI.md). */
@@ -81,7 +82,7 @@ async function writeWhole(file: string, data: string | Uint8Array, makeFolder = 
 }
 
 /** Converts `input` into `output`; returns the summary and the import's warnings. */
-export async function runConvert(input: string, output: string, options: { flatten?: boolean } = {}): Promise<{ summary: ConvertSummary; warnings: string[] }> {
+export async function runConvert(input: string, output: string, options: { flatten?: boolean; variants?: VariantSelection[] } = {}): Promise<{ summary: ConvertSummary; warnings: string[] }> {
   const format = outputFormat(output);
   const bytes = await readInputFile(input);
   let scene: SceneDocument;
@@ -93,7 +94,7 @@ export async function runConvert(input: string, output: string, options: { flatt
     randomize = project.randomize;
     if (randomize !== null && format === 'usda') warnings = [`${input}: the randomization spec has no place in USD; ${output} holds the scene only`];
   } else {
-    ({ document: scene, warnings } = await loadAssetFile(bytes, input, sceneOptionsForFile(input)));
+    ({ document: scene, warnings } = await loadAssetFile(bytes, input, sceneOptionsForFile(input, options.variants ?? [])));
   }
   let files: { name: string; data: string | Uint8Array }[];
   try {

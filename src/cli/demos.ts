@@ -20,6 +20,7 @@ import type { Sink } from '../engine/dataset/types.ts';
 import { parseFaults } from './generate.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sceneBytesForPage } from './meshes.ts';
+import type { VariantSelection } from '../engine/usd/compose.ts';
 
 export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
 
@@ -57,13 +58,15 @@ export interface DemosRequest {
   imageSize?: [number, number];
   /** DART: execute the expert's actions perturbed (metres, radians); the datasets record the expert's own actions. */
   noise?: ActionNoise;
+  /** USD variant choices for the task's scene (`--variant`). */
+  variants?: VariantSelection[];
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath);
+  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
   const scene = loadSceneFile(sceneBytes, scenePath).document;
   checkTaskAgainstScene(task, scene, basename(file));
   for (const f of request.formats) {

@@ -29,6 +29,7 @@ import type { ExecutionProvider } from '../../workers/policy.worker.ts';
 import { read, taskFile } from './demos.ts';
 import { runHeadlessJob } from './headlessJob.ts';
 import { sceneBytesForPage } from './meshes.ts';
+import type { VariantSelection } from '../engine/usd/compose.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 
 export interface EvalRequest {
@@ -46,6 +47,8 @@ export interface EvalRequest {
   videos?: boolean;
   /** Write traces/episode_<k>.jsonl (one line per control step). */
   traces?: boolean;
+  /** USD variant choices for the task's scene (`--variant`). */
+  variants?: VariantSelection[];
 }
 
 export interface EvalResults extends EvaluationSummary {
@@ -60,7 +63,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath);
+  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
   checkTaskAgainstScene(task, loadSceneFile(sceneBytes, scenePath).document, basename(file));
 
   const manifestPath = resolve(request.policy);

@@ -16,6 +16,7 @@ import type { PageRequest } from '../sdg/generatePage.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sceneBytesForPage } from './meshes.ts';
+import { parseVariantChoice } from '../engine/usd/compose.ts';
 
 export { ROOT };
 
@@ -74,7 +75,7 @@ export interface GenerateRun {
 
 /** Runs the job; throws InputError for bad input and Error for failures while generating. */
 export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<GenerationResult> {
-  const sceneBytes = sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene);
+  const sceneBytes = sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene, job.variants.map(parseVariantChoice));
   const specBytes = job.randomize ? await readInput(job.randomize, 'randomization spec') : null;
   const sceneFile = basename(job.scene);
   const specFile = job.randomize ? basename(job.randomize) : null;

@@ -15,31 +15,41 @@ import { formatDemoProgress, runDemosCommand } from './demos.ts';
 import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
 import { readInputFile, runConvert } from './convert.ts';
 import { describeFailures } from '../engine/tasks/outcome.ts';
+import { parseVariantChoice, type VariantSelection } from '../engine/usd/compose.ts';
 
 export const USAGE = `usage:
-  simloop inspect <file> [--json]
-  simloop simulate <file> --seconds T [--dt S] [--json]
+  simloop inspect <file> [--variant <prim>:<set>=<name>]… [--json]
+  simloop simulate <file> --seconds T [--dt S] [--variant …] [--json]
   simloop generate --scene <file> --frames N --seed S --out <dir> [--randomize <spec>]
                    [--width W --height H] [--format coco,basic,yolo,kitti] [--workers K]
-                   [--shard i/N] [--resume] [--no-shadows] [--json]
+                   [--shard i/N] [--resume] [--no-shadows] [--variant …] [--json]
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
-                [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--json]
+                [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
-               [--image-size WxH] [--no-videos] [--traces] [--json]
+               [--image-size WxH] [--no-videos] [--traces] [--variant …] [--json]
   simloop compare <a/results.json> <b/results.json> [--json]
-  simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--json]
+  simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--variant …] [--json]
 
+--variant <primPath>:<set>=<name> (repeatable; inspect, simulate, convert, generate, demos,
+eval) selects a USD variant, stronger than the scene's own selections.
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
 or a Simloop scene document (.json); convert also reads and writes projects (.simloop.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
 
 class UsageError extends Error {}
 
-async function readScene(file: string) {
-  return loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file));
+async function readScene(file: string, variants: readonly VariantSelection[] = []) {
+  return loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file, variants));
+}
+
+/** The `--variant <primPath>:<set>=<name>` choices (repeatable). */
+function variantChoices(values: Values): VariantSelection[] {
+  const given = values['variant'];
+  const list = Array.isArray(given) ? given : typeof given === 'string' ? [given] : [];
+  return list.map(parseVariantChoice);
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback?: number): number {
@@ -111,6 +121,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           'no-videos': { type: 'boolean' },
           traces: { type: 'boolean' },
           flatten: { type: 'boolean' },
+          variant: { type: 'string', multiple: true },
         },
       });
     } catch (e) {
@@ -134,7 +145,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     }
     if (command === 'convert') {
       if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda, .usdz or .simloop.json)');
-      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!, { flatten: values.flatten === true });
+      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!, { flatten: values.flatten === true, variants: variantChoices(values) });
       const assets = summary.assets.length ? ` (and ${summary.assets.length} referenced asset layer${summary.assets.length === 1 ? '' : 's'}: ${summary.assets.join(', ')})` : '';
       const lines = [`wrote ${summary.out}${assets}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
       out.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
@@ -151,7 +162,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const file = positionals[0]!;
     if (command === 'inspect') {
       if (values.seconds !== undefined || values.dt !== undefined) throw new UsageError('inspect takes no --seconds or --dt');
-      const { document, warnings } = await readScene(file);
+      const { document, warnings } = await readScene(file, variantChoices(values));
       const report = await inspectScene(document, file, warnings);
       out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printInspect(report)}\n`);
       return 0;
@@ -160,7 +171,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     const dt = values.dt === undefined ? undefined : positiveNumber('dt', values.dt);
     if (dt !== undefined && dt > 1) throw new UsageError(`--dt must be at most 1 second, got ${dt}`);
     if (seconds / (dt ?? 1 / 240) > 10_000_000) throw new UsageError('--seconds / --dt asks for more than 10 million steps');
-    const { document } = await readScene(file);
+    const { document } = await readScene(file, variantChoices(values));
     const report = await simulateScene(document, seconds, dt);
     out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printSimulate(report)}\n`);
     return 0;
@@ -184,7 +195,7 @@ function integer(name: string, value: string): number {
   return n;
 }
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The job from --job (if any) with flags on top, validated. */
 async function jobFromArgs(values: Values): Promise<ReturnType<typeof parseGenerateJob>> {
@@ -199,6 +210,8 @@ async function jobFromArgs(values: Values): Promise<ReturnType<typeof parseGener
   if (str('shard')) job.shard = parseShard(str('shard')!);
   if (values.resume) job.resume = true;
   if (values['no-shadows']) job.shadows = false;
+  const variants = variantChoices(values);
+  if (variants.length) job.variants = [...((base as { variants?: string[] }).variants ?? []), ...variants.map((v) => `${v.prim}:${v.set}=${v.selection}`)];
   for (const k of ['scene', 'frames', 'out'] as const) if (job[k] === undefined) throw new UsageError(`generate needs --${k}${typeof values.job === 'string' ? ` (or ${k}: in the job file)` : ''}`);
   return parseGenerateJob(job, typeof values.job === 'string' ? values.job : 'simloop generate');
 }
@@ -257,7 +270,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   const tty = err.isTTY === true;
   let last = 0;
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, ...(imageSize ? { imageSize } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;
@@ -302,7 +315,7 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
     }
     noise = { position: position!, rotation };
   }
-  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}) };
+  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}) };
   const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();
     if (!tty && p.done !== p.total && now - last < 2000) return;

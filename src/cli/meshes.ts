@@ -8,15 +8,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isUrdf, loadSceneFile, type SceneLoadOptions } from '../engine/load.ts';
+import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { MeshResolver } from '../engine/urdf/meshFiles.ts';
 
 /**
  * How the CLI opens a scene file: a URDF's meshes as above, a USD layer's references as files
- * relative to its folder.
+ * relative to its folder, with the `--variant` choices.
  */
-export function sceneOptionsForFile(path: string): SceneLoadOptions {
+export function sceneOptionsForFile(path: string, variants: readonly VariantSelection[] = []): SceneLoadOptions {
   const folder = dirname(resolve(path));
   return {
+    ...(variants.length ? { variants } : {}),
     resolveMesh: meshResolverForFile(path),
     resolveAsset: (key) => {
       const file = isAbsolute(key) ? key : join(folder, key);
@@ -55,13 +57,14 @@ export function meshResolverForFile(urdfPath: string, rosPackagePath = process.e
 /**
  * A scene file's bytes as the headless page should get them. The page cannot read files beside
  * the scene, so a scene that needs them — a URDF's meshes, a USD layer's references or texture
- * images — is imported here and handed on as the scene document it became (JSON, the files inside
- * it), so the page's workers build the same scene; any other scene file is passed on as it is.
+ * images — or that is composed with `--variant` choices, is imported here and handed on as the
+ * scene document it became (JSON, the files inside it), so the page's workers build the same
+ * scene; any other scene file is passed on as it is.
  */
-export function sceneBytesForPage(bytes: Uint8Array, path: string): Uint8Array {
-  if (!isUrdf(bytes) && !namesOtherFiles(bytes)) return bytes;
-  const { document } = loadSceneFile(bytes, path, sceneOptionsForFile(path));
-  return document.assets || isUrdf(bytes) ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
+export function sceneBytesForPage(bytes: Uint8Array, path: string, variants: readonly VariantSelection[] = []): Uint8Array {
+  if (!isUrdf(bytes) && !namesOtherFiles(bytes) && !variants.length) return bytes;
+  const { document } = loadSceneFile(bytes, path, sceneOptionsForFile(path, variants));
+  return document.assets || isUrdf(bytes) || variants.length ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
 }
 
 /** Whether USD text may name other files (asset paths `@…@`); binary layers are assumed to. */

@@ -9,7 +9,7 @@ import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
 import { meshResolverFromFiles, type MeshResolver } from './urdf/meshFiles.ts';
 import { resolveAssetKey } from './scene/assets.ts';
-import type { AssetResolver } from './usd/compose.ts';
+import type { AssetResolver, VariantSelection } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
 
 export interface LoadedScene {
@@ -22,6 +22,8 @@ export interface SceneLoadOptions {
   resolveMesh?: MeshResolver;
   /** Reads the layers a USD file references, by path relative to its folder (usd/compose.ts); a USDZ package reads its own. */
   resolveAsset?: AssetResolver;
+  /** Variant choices for a USD scene (`--variant`, the inspector's picker), stronger than the authored ones. */
+  variants?: readonly VariantSelection[];
 }
 
 /**
@@ -83,7 +85,8 @@ const IMPORTERS: SceneImporter[] = [
   {
     name: 'USD (usda, usdc, usdz)',
     accepts: () => true,
-    load: (bytes, file, options) => importUsd(bytes, file, options.resolveAsset ? { resolve: options.resolveAsset } : {}),
+    load: (bytes, file, options) =>
+      importUsd(bytes, file, { ...(options.resolveAsset ? { resolve: options.resolveAsset } : {}), ...(options.variants?.length ? { variants: options.variants } : {}) }),
   },
 ];
 

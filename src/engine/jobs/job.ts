@@ -47,6 +47,8 @@ export const GenerateJob = z.object({
   resume: z.boolean().default(false),
   /** Shadows in the colour pass (labels never depend on them). */
   shadows: z.boolean().default(true),
+  /** USD variant choices, each `<primPath>:<set>=<name>` (usd/compose.ts parseVariantChoice). */
+  variants: z.array(z.string().regex(/^\/[^:{}]*:[^=:]+=.*$/, 'a variant choice <primPath>:<set>=<name>')).default([]),
 });
 export type GenerateJob = z.infer<typeof GenerateJob>;
 export type GenerateJobInput = z.input<typeof GenerateJob>;

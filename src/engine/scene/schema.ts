@@ -36,6 +36,22 @@ export type Transform = z.infer<typeof Transform>;
 export const Axis = z.enum(['X', 'Y', 'Z']);
 export type Axis = z.infer<typeof Axis>;
 
+/**
+ * Bulk number arrays (mesh data, up to millions of values) checked in one loop: zod's per-element
+ * schemas take seconds on a real asset. The message names the first bad element.
+ */
+const numberArray = (ok: (x: unknown) => boolean, what: string) =>
+  z.custom<number[]>((v) => Array.isArray(v) && v.every(ok), {
+    error: (issue) => {
+      const v = issue.input;
+      if (!Array.isArray(v)) return `expected an array of ${what}`;
+      const i = v.findIndex((x) => !ok(x));
+      return `expected an array of ${what}; element ${i} is ${JSON.stringify(v[i])}`;
+    },
+  });
+const finiteNumbers = numberArray((x) => typeof x === 'number' && x >= -1e30 && x <= 1e30, 'finite numbers (at most 1e30 in size)');
+const vertexIndices = numberArray((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0, 'non-negative integers');
+
 /** Geometry in the prim's own frame, already in metres. */
 export const Geometry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('box'), size: Vec3 }),
@@ -47,13 +63,13 @@ export const Geometry = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('mesh'),
     /** Flat xyz triples. */
-    points: z.array(finite),
+    points: finiteNumbers,
     /** Triangles, counter-clockwise seen from outside. */
-    indices: z.array(z.number().int().nonnegative()),
+    indices: vertexIndices,
     /** Optional per-vertex normals (flat xyz triples), same length as points. */
-    normals: z.array(finite).optional(),
+    normals: finiteNumbers.optional(),
     /** Optional per-vertex texture coordinates (flat uv pairs, v up as USD's st), one pair per point. */
-    uvs: z.array(finite).optional(),
+    uvs: finiteNumbers.optional(),
   }),
 ]);
 export type Geometry = z.infer<typeof Geometry>;

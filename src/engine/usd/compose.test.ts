@@ -131,7 +131,7 @@ describe('references', () => {
       return result.warnings;
     };
     expect(warned('#usda 1.0\ndef Xform "A" (prepend references = @gone.usda@) { }\n')).toContain(
-      'scene.usda: /A references @gone.usda@: gone.usda could not be opened (not among the files given, or not a USD layer); its opinions are missing',
+      'scene.usda: /A references @gone.usda@: gone.usda was not given (choose it together with the scene, or open a folder or .usdz package that holds it); its opinions are missing',
     );
     expect(warned('#usda 1.0\ndef Xform "A" (prepend references = @a.usda@) { }\n', { 'a.usda': NO_DEFAULT })).toContain(
       'scene.usda: /A references @a.usda@: a.usda names no defaultPrim, so the reference must name a prim',

@@ -49,7 +49,7 @@ export interface CompositionResult {
   references: ComposedReference[];
   /** True when the root layer composes with references and payloads alone (export can write them back as such). */
   referencesOnly: boolean;
-  /** Every layer reached, by key: USDA as text, binary layers as "base64:…". */
+  /** When the references are kept (referencesOnly), every layer reached, by key: USDA as text, binary layers as "base64:…". */
   assets: Record<string, string>;
   variantSets: VariantSetInfo[];
   warnings: string[];
@@ -88,28 +88,33 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
   const resolve = options.resolve ?? root.packaged ?? (() => undefined);
   const rootKey = baseName(root.file.replace(/\[.*\]$/, '')) || 'scene.usda';
   const warnings: string[] = [...root.warnings];
-  const assets: Record<string, string> = {};
+  /** Every layer read, by key; turned into the document's assets only when the document keeps references. */
+  const read = new Map<string, Uint8Array>();
   const layers = new Map<string, PcpLayer | null>();
   layers.set(rootKey, { key: rootKey, specs: root.specs });
   const variants = options.variants ?? [];
   if (variants.length) layers.set(SESSION_KEY, { key: SESSION_KEY, specs: sessionLayer(variants) });
 
+  /** Why a layer is missing, for the warning that names the arc reaching it. */
+  const missing = new Map<string, string>();
   const load = (key: string): PcpLayer | null => {
     if (layers.has(key)) return layers.get(key)!;
     let layer: PcpLayer | null = null;
     const plugin = PLUGIN_FORMATS[extension(key)];
     const bytes = resolve(key);
     if (plugin) {
-      warnings.push(`${key}: a ${plugin} is read by OpenUSD through a plugin that Simloop does not have; what it defines is missing`);
-    } else if (bytes) {
+      missing.set(key, `is a ${plugin}, which OpenUSD reads through a plugin Simloop does not have`);
+    } else if (!bytes) {
+      missing.set(key, 'was not given (choose it together with the scene, or open a folder or .usdz package that holds it)');
+    } else {
       try {
-        const read = readUsdLayer(bytes, key);
-        warnings.push(...read.warnings);
-        layer = { key, specs: read.specs };
-        assets[key] = assetText(bytes);
+        const parsed = readUsdLayer(bytes, key);
+        warnings.push(...parsed.warnings);
+        layer = { key, specs: parsed.specs };
+        read.set(key, bytes);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
-        warnings.push(`${e.message}; what it holds is missing`);
+        missing.set(key, `could not be read (${e.detail})`);
       }
     }
     layers.set(key, layer);
@@ -118,12 +123,12 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
   const errors: string[] = [];
   const stacks = new Map<string, LayerStack | null>();
   const layerStack = (key: string): LayerStack | null => {
-    if (!stacks.has(key)) stacks.set(key, load(key) ? buildLayerStack(key, load, errors) : null);
+    if (!stacks.has(key)) stacks.set(key, load(key) ? buildLayerStack(key, load, errors, undefined, true, (k) => missing.get(k)) : null);
     return stacks.get(key)!;
   };
-  const rootStack = buildLayerStack(rootKey, load, errors, variants.length ? SESSION_KEY : undefined)!;
+  const rootStack = buildLayerStack(rootKey, load, errors, variants.length ? SESSION_KEY : undefined, true, (k) => missing.get(k))!;
   if (!variants.length) stacks.set(rootKey, rootStack);
-  const cache = new PcpCache(rootStack, { layerStack, instancing: true });
+  const cache = new PcpCache(rootStack, { layerStack, missingLayer: (key) => missing.get(key), instancing: true });
   const stage = new ComposedStage(cache);
   let flat;
   try {
@@ -138,6 +143,8 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
   const references = authoredReferences(root.specs, rootKey);
   const referencesOnly =
     rootStack.layers.length === (variants.length ? 2 : 1) && flat.instancedPrims === 0 && !usesOtherArcs(root.specs) && !variants.length;
+  const assets: Record<string, string> = {};
+  if (referencesOnly && references.length) for (const [key, bytes] of read) assets[key] = assetText(bytes);
   return {
     layer: { file: root.file, format: root.format, metadata: layerMetadata(root.specs), specs: flat.specs },
     references,

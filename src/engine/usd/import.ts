@@ -81,6 +81,8 @@ const KNOWN_APIS = new Set([
   'SemanticsLabelsAPI',
   'CollectionAPI',
   'PhysxMaterialAPI',
+  // Draw-mode cards and extents for viewers far away: nothing to simulate or label.
+  'GeomModelAPI',
 ]);
 
 interface Ctx {
@@ -196,9 +198,17 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   }
   const vertexCount = points.length / 3;
   const leftHanded = asString(ctx.stage.attr(path, 'orientation')) === 'leftHanded';
-  /** Triangle corners as positions in faceVertexIndices (face-varying data is indexed by them). */
-  const corners: number[] = [];
+  // Triangle corners as positions in faceVertexIndices (face-varying data is indexed by them).
+  // Real assets have hundreds of thousands of faces: one pass, typed arrays, no per-corner objects.
+  let triangleCount = 0;
+  for (const count of counts) if (count >= 3) triangleCount += count - 2;
+  if (!Number.isSafeInteger(triangleCount)) {
+    warn(ctx, path, 'faceVertexCounts do not match faceVertexIndices; no geometry');
+    return undefined;
+  }
+  const corners = new Uint32Array(triangleCount * 3);
   let cursor = 0;
+  let t = 0;
   for (const count of counts) {
     if (!Number.isInteger(count) || count < 0 || cursor + count > indices.length) {
       warn(ctx, path, 'faceVertexCounts do not match faceVertexIndices; no geometry');
@@ -212,12 +222,14 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
       }
     }
     for (let k = 1; k + 1 < count; k++) {
-      if (leftHanded) corners.push(cursor, cursor + k + 1, cursor + k);
-      else corners.push(cursor, cursor + k, cursor + k + 1);
+      corners[t++] = cursor;
+      corners[t++] = leftHanded ? cursor + k + 1 : cursor + k;
+      corners[t++] = leftHanded ? cursor + k : cursor + k + 1;
     }
     cursor += count;
   }
-  const scaled = points.map((p) => p * ctx.mpu);
+  const scaled = new Array<number>(points.length);
+  for (let i = 0; i < points.length; i++) scaled[i] = points[i]! * ctx.mpu;
   const normals = asNumbers(ctx.stage.attr(path, 'normals'));
   // Only per-vertex normals map directly onto an indexed mesh; face-varying ones (the usual export)
   // are left to the renderer to recompute.
@@ -225,13 +237,19 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   const perVertex = interpolation === 'vertex' || interpolation === 'varying';
   const useNormals = normals && perVertex && normals.length === points.length ? normals : undefined;
   const st = readTextureCoordinates(ctx, path, vertexCount, indices.length);
-  if (!st) {
-    const triangles = corners.map((c) => indices[c]!);
-    return useNormals ? { kind: 'mesh', points: scaled, indices: triangles, normals: useNormals } : { kind: 'mesh', points: scaled, indices: triangles };
-  }
+  const cornerPoints = () => {
+    const out = new Array<number>(corners.length);
+    for (let i = 0; i < corners.length; i++) out[i] = indices[corners[i]!]!;
+    return out;
+  };
+  if (!st) return useNormals ? { kind: 'mesh', points: scaled, indices: cornerPoints(), normals: useNormals } : { kind: 'mesh', points: scaled, indices: cornerPoints() };
   if (st.perPoint) {
-    const uvs = Array.from({ length: vertexCount * 2 }, (_, k) => st.uv(0, k >> 1)[k & 1]!);
-    return { kind: 'mesh', points: scaled, indices: corners.map((c) => indices[c]!), ...(useNormals ? { normals: useNormals } : {}), uvs };
+    const uvs = new Array<number>(vertexCount * 2);
+    for (let p = 0; p < vertexCount; p++) {
+      uvs[2 * p] = st.u(0, p);
+      uvs[2 * p + 1] = st.v(0, p);
+    }
+    return { kind: 'mesh', points: scaled, indices: cornerPoints(), ...(useNormals ? { normals: useNormals } : {}), uvs };
   }
   // Face-varying: a point keeps its place with the uv of its first corner; a corner with another uv
   // (a seam) gets a copy of the point, appended, one per distinct uv.
@@ -239,28 +257,43 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   const outNormals = useNormals?.slice();
   const uvs = new Array<number>(vertexCount * 2).fill(0);
   const seen = new Uint8Array(vertexCount);
-  const copies = new Map<string, number>();
-  const triangles = corners.map((c) => {
+  /** Point → its copies at seams: [u, v, copy index] triples. */
+  const copies = new Map<number, number[]>();
+  const triangles = new Array<number>(corners.length);
+  for (let i = 0; i < corners.length; i++) {
+    const c = corners[i]!;
     const point = indices[c]!;
-    const [u, v] = st.uv(c, point);
+    const u = st.u(c, point);
+    const v = st.v(c, point);
     if (!seen[point]) {
       seen[point] = 1;
       uvs[point * 2] = u;
       uvs[point * 2 + 1] = v;
-      return point;
+      triangles[i] = point;
+      continue;
     }
-    if (uvs[point * 2] === u && uvs[point * 2 + 1] === v) return point;
-    const key = `${point} ${u} ${v}`;
-    let copy = copies.get(key);
-    if (copy === undefined) {
+    if (uvs[point * 2] === u && uvs[point * 2 + 1] === v) {
+      triangles[i] = point;
+      continue;
+    }
+    let list = copies.get(point);
+    if (!list) copies.set(point, (list = []));
+    let copy = -1;
+    for (let k = 0; k < list.length; k += 3) {
+      if (list[k] === u && list[k + 1] === v) {
+        copy = list[k + 2]!;
+        break;
+      }
+    }
+    if (copy < 0) {
       copy = outPoints.length / 3;
-      copies.set(key, copy);
+      list.push(u, v, copy);
       outPoints.push(scaled[point * 3]!, scaled[point * 3 + 1]!, scaled[point * 3 + 2]!);
       outNormals?.push(useNormals![point * 3]!, useNormals![point * 3 + 1]!, useNormals![point * 3 + 2]!);
       uvs.push(u, v);
     }
-    return copy;
-  });
+    triangles[i] = copy;
+  }
   return { kind: 'mesh', points: outPoints, indices: triangles, ...(outNormals ? { normals: outNormals } : {}), uvs };
 }
 
@@ -271,7 +304,12 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
  * Honours `:indices` (indexed primvars) and vertex, varying and faceVarying interpolation; where
  * the interpolation is not authored, the count decides.
  */
-function readTextureCoordinates(ctx: Ctx, path: string, vertexCount: number, faceVertexCount: number): { perPoint: boolean; uv: (corner: number, point: number) => [number, number] } | undefined {
+function readTextureCoordinates(
+  ctx: Ctx,
+  path: string,
+  vertexCount: number,
+  faceVertexCount: number,
+): { perPoint: boolean; u: (corner: number, point: number) => number; v: (corner: number, point: number) => number } | undefined {
   const names = ctx.stage.propertyNames(path);
   const name = names.includes('primvars:st') ? 'primvars:st' : names.find((n) => /^primvars:[^:]+$/.test(n) && /^texCoord2[fdh]\[\]$/.test(String(ctx.stage.attrField(path, n, 'typeName'))));
   if (!name) return undefined;
@@ -289,12 +327,11 @@ function readTextureCoordinates(ctx: Ctx, path: string, vertexCount: number, fac
   const count = index ? index.length : pairs;
   const authored = asString(ctx.stage.attrField(path, name, 'interpolation'));
   const interpolation = authored ?? (count === faceVertexCount ? 'faceVarying' : count === vertexCount ? 'vertex' : undefined);
-  const uv = (k: number): [number, number] => {
-    const i = index ? index[k]! : k;
-    return [values[i * 2]!, values[i * 2 + 1]!];
-  };
+  const at = (k: number) => (index ? index[k]! : k);
   if ((interpolation === 'faceVarying' && count === faceVertexCount) || ((interpolation === 'vertex' || interpolation === 'varying') && count === vertexCount)) {
-    return interpolation === 'faceVarying' ? { perPoint: false, uv: (corner) => uv(corner) } : { perPoint: true, uv: (_corner, point) => uv(point) };
+    return interpolation === 'faceVarying'
+      ? { perPoint: false, u: (corner) => values[at(corner) * 2]!, v: (corner) => values[at(corner) * 2 + 1]! }
+      : { perPoint: true, u: (_corner, point) => values[at(point) * 2]!, v: (_corner, point) => values[at(point) * 2 + 1]! };
   }
   warn(ctx, path, `${name} has ${count} values with ${interpolation ?? 'no'} interpolation (expected ${vertexCount} per vertex or ${faceVertexCount} per face-vertex); the mesh is left without texture coordinates`);
   return undefined;

@@ -221,6 +221,15 @@ export function asNumbers(v: unknown): number[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, Number);
   if (Array.isArray(v)) {
+    // The readers give flat number arrays (mesh points: millions of them); copy those as they are.
+    let plain = true;
+    for (let i = 0; i < v.length; i++) {
+      if (typeof v[i] !== 'number') {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return (v as number[]).slice();
     const flat = (v as unknown[]).flat(3).map(asNumber);
     return flat.every((n) => n !== undefined) ? (flat as number[]) : undefined;
   }

@@ -42,6 +42,8 @@ export function buildLayerStack(
   sessionKey?: string,
   /** Scale sublayer offsets by the ratio of timeCodesPerSecond (OpenUSD's default; off is its legacy mode). */
   timeScaling = true,
+  /** Why a layer could not be opened (for the warning). */
+  describeMissing?: (key: string) => string | undefined,
 ): LayerStack | null {
   const layers: PcpLayer[] = [];
   const offsets: LayerOffset[] = [];
@@ -61,7 +63,7 @@ export function buildLayerStack(
       }
       const sub = load(key);
       if (!sub) {
-        errors.push(`${layer.key}: sublayer @${path}@ (${key}) was not given; its opinions are missing`);
+        errors.push(`${layer.key}: sublayer @${path}@ (${key}) ${describeMissing?.(key) ?? 'could not be opened'}; its opinions are missing`);
         return;
       }
       let own = subOffsets[i] ?? IDENTITY;

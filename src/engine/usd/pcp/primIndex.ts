@@ -290,6 +290,8 @@ function copySubtree(graph: PcpGraph, root: PcpNode, parent: PcpNode | null, arc
 export interface PcpInputs {
   /** A layer stack by root layer key; null when the layer was not given (an error is recorded). */
   layerStack(key: string): LayerStack | null;
+  /** Why a layer could not be opened, for the error naming the arc (a default is used otherwise). */
+  missingLayer?: (key: string) => string | undefined;
   /** Variant set → selections to use when none is authored, first available wins. */
   variantFallbacks?: Readonly<Record<string, readonly string[]>>;
   /** Whether the payloads of the prim at this (composed) path are loaded; all by default. */
@@ -533,7 +535,8 @@ class Indexer {
         const key = resolveAssetKey(source.key, item.assetPath);
         const found = this.cache.inputs.layerStack(key);
         if (!found) {
-          this.error(`${where}: ${key} could not be opened (not among the files given, or not a USD layer); its opinions are missing`);
+          const why = this.cache.inputs.missingLayer?.(key) ?? 'could not be opened (not among the files given, or not a USD layer)';
+          this.error(`${where}: ${key} ${why}; its opinions are missing`);
           return;
         }
         stack = found;

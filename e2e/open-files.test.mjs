@@ -61,7 +61,17 @@ const greenPixels = (page, name) =>
     for (let i = 0; i < p.length; i += 4) if (p[i + 1] > p[i] + 50 && p[i + 1] > p[i + 2] + 50) count++;
     return count;
   }, name);
+/** Pixels of a snapshot whose red clearly dominates. */
+const redPixels = (page, name) =>
+  page.evaluate((key) => {
+    const p = window.__e2eSnapshots[key];
+    let count = 0;
+    for (let i = 0; i < p.length; i += 4) if (p[i] > p[i + 1] + 50 && p[i] > p[i + 2] + 50) count++;
+    return count;
+  }, name);
 const URDF_FOLDER = new URL('../scenes/fixtures/urdf', import.meta.url).pathname;
+/** A block asset with look (red, green) and shape (box, ball) variant sets, referenced by scene.usda. */
+const VARIANTS_FOLDER = new URL('../scenes/fixtures/variants', import.meta.url).pathname;
 
 /** A Y-up, centimetre stage: a labelled dynamic ball 50 cm above a static floor box. */
 const LAB_USDA = `#usda 1.0
@@ -203,6 +213,33 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('a USD folder with variant sets: the inspector switches a variant, the viewport shows it, undo brings the old one back', { timeout: TEST_TIMEOUT }, async () => {
+    await page.setInputFiles('[data-testid="folder-input"]', VARIANTS_FOLDER);
+    await waitForScene(page, 'variants/scene.usda');
+    await page.locator('[data-testid="prim-row"][data-path="/World/Block"]').click();
+    const look = page.getByTestId('inspector').getByRole('combobox', { name: 'Variant set look' });
+    assert.equal(await look.inputValue(), 'red');
+    /** Snapshots the viewport until `test` holds for its (red, green) pixel counts. */
+    const until = async (name, test) => {
+      let counts = [0, 0];
+      for (let i = 0; i < 40; i++) {
+        await snapshotViewport(page, name);
+        counts = [await redPixels(page, name), await greenPixels(page, name)];
+        if (test(...counts)) return counts;
+        await page.waitForTimeout(250);
+      }
+      assert.fail(`${name}: red ${counts[0]}, green ${counts[1]} pixels`);
+    };
+    await until('variant-red', (red, green) => red > 5000 && green < red / 20);
+    await look.selectOption('green');
+    await until('variant-green', (red, green) => green > 5000 && red < green / 20);
+    assert.equal(await look.inputValue(), 'green');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await until('variant-undone', (red, green) => red > 5000 && green < red / 20);
+    assert.equal(await page.getByTestId('inspector').getByRole('combobox', { name: 'Variant set look' }).inputValue(), 'red');
+    assert.deepEqual(pageErrors, []);
   });
 
   test('dropping a file on the window opens it, with its import warnings listed', { timeout: TEST_TIMEOUT }, async () => {

@@ -15,6 +15,7 @@ import { checkTaskAgainstScene, type OptionalRandomization, parseTaskSpec, witho
 import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engine/tasks/teleop.ts';
 import { type DemoCameras, demoCameras } from '../src/engine/tasks/demos.ts';
 import type { SceneDocument } from '../src/engine/scene/schema.ts';
+import type { VariantSelection } from '../src/engine/usd/compose.ts';
 import { FrameRenderer } from '../src/engine/render/frameRenderer.ts';
 import { RobotCameraRig } from '../src/engine/robot/cameraRig.ts';
 import { browserVideoCodec, pickVideoCodec } from '../src/robot/videoTrack.ts';
@@ -39,6 +40,9 @@ export type PoseListener = (frame: PoseFrame) => void;
 export type LoadResult =
   | { ok: true; generation: number; summary: SceneSummary; poses: Float32Array; status: SimStatus }
   | { ok: false; error: string };
+
+/** A scene composed again with other variant choices (the simulation is not touched). */
+export type ComposeResult = { ok: true; document: SceneDocument; warnings: string[] } | { ok: false; error: string };
 
 const TICK_MS = 1000 / 60;
 
@@ -148,6 +152,20 @@ const api = {
       const poses = session.poses();
       const result: LoadResult = { ok: true, generation, summary, poses, status: session.status() };
       return Comlink.transfer(result, [poses.buffer]);
+    } catch (error) {
+      return { ok: false, error: describeError(error) };
+    }
+  },
+
+  /**
+   * Composes a USD scene again from its files with these variant choices and returns the document
+   * (usd/compose.ts); the studio puts it in the simulation as an edit, so it can be undone.
+   */
+  compose(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> | undefined, variants: VariantSelection[]): ComposeResult {
+    try {
+      const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
+      const { document, warnings } = loadSceneFile(new Uint8Array(bytes), fileName, { ...(files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {}), variants });
+      return { ok: true, document, warnings };
     } catch (error) {
       return { ok: false, error: describeError(error) };
     }

@@ -54,6 +54,7 @@ const designer = createDesigner(
   {
     applyDocument: (document) => studio.applyDocument(document),
     openBytes: (bytes, fileName) => studio.openBytes(bytes, fileName),
+    composeVariants: (variants) => studio.composeVariants(variants),
     randomization: () => specInput(sdgStore.getState().spec),
     sampleSeed: () => Number(sdgStore.getState().generate.form.seed) || 0,
     primMoved: (from, to) => {

@@ -1,41 +1,9 @@
 import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { describeError } from '../engine/errors.ts';
-import { SimSession } from '../engine/sim/session.ts';
 import { readFileSync } from 'node:fs';
-import type { LoadResult, PoseFrame, PoseListener } from '../../workers/sim.worker.ts';
 import { createStudioStore } from './state/store.ts';
-import { sceneOptionsFromFiles } from '../engine/load.ts';
-import { chooseSceneFile, createStudio, namedFiles, type PickedFile, type SimApi } from './studio.ts';
-
-/** The worker API over a real session, called directly (no worker, no comlink transport). */
-function fakeSim() {
-  const session = new SimSession();
-  let generation = 0;
-  let listener: PoseListener = () => {};
-  const publish = () => listener({ generation, poses: session.poses(), status: session.status() });
-  const sim: SimApi = {
-    subscribe: async (callback) => {
-      listener = callback;
-    },
-    load: async (bytes, fileName, companions): Promise<LoadResult> => {
-      try {
-        // As the worker does (workers/sim.worker.ts).
-        const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
-        const summary = await session.load(bytes, fileName, files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {});
-        generation++;
-        return { ok: true, generation, summary, poses: session.poses(), status: session.status() };
-      } catch (e) {
-        return { ok: false, error: describeError(e) };
-      }
-    },
-    play: async () => (session.play(), publish()),
-    pause: async () => (session.pause(), publish()),
-    step: async (count) => (session.step(count), publish()),
-    reset: async () => (session.reset(), publish()),
-  };
-  return { sim, session, send: (frame: PoseFrame) => listener(frame), generation: () => generation };
-}
+import { fakeSim } from './testing/fakeSim.ts';
+import { chooseSceneFile, createStudio, namedFiles, type PickedFile } from './studio.ts';
 
 const tabletopBytes = () => new Uint8Array(readFileSync(new URL('../../scenes/tabletop.usda', import.meta.url))).buffer;
 

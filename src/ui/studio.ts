@@ -7,7 +7,8 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
 import { SCENE_FILE_EXTENSIONS } from '../engine/load.ts';
-import type { LoadResult, PoseListener, SimWorkerApi } from '../../workers/sim.worker.ts';
+import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../../workers/sim.worker.ts';
+import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { documentReloaded, frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
 import type { StudioStore } from './state/store.ts';
@@ -26,6 +27,11 @@ export interface Studio {
    * the scene stays open (camera, messages), physics starts over. Edits queue behind loads.
    */
   applyDocument(document: SceneDocument): Promise<void>;
+  /**
+   * The scene opened last composed again from its files with these variant choices (a USD scene's
+   * variant picker); the result is a document to apply as an edit, or why it cannot be made.
+   */
+  composeVariants(variants: VariantSelection[]): Promise<ComposeResult>;
   play(): Promise<void>;
   pause(): Promise<void>;
   step(): Promise<void>;
@@ -85,6 +91,7 @@ export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet
 export interface SimApi {
   subscribe(callback: PoseListener): Promise<void>;
   load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult>;
+  compose(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> | undefined, variants: VariantSelection[]): Promise<ComposeResult>;
   play(): Promise<void>;
   pause(): Promise<void>;
   step(count?: number): Promise<void>;
@@ -103,6 +110,8 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     .catch((e: unknown) => reportError(`Simulation worker: ${describeError(e)}`));
 
   let loads = Promise.resolve();
+  /** The files the scene opened last came from, kept to compose it again with other variants. */
+  let files: { bytes: Uint8Array; fileName: string; companions: Record<string, Uint8Array> } | null = null;
 
   /**
    * Loads run one after another, so the last file opened is the one that stays. With companion
@@ -114,9 +123,11 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
       store.setState(loadStarted(fileName));
       const withFiles = Object.keys(companions).length > 0;
       const original = new Uint8Array(bytes.slice(0));
+      const kept = Object.fromEntries(Object.entries(companions).map(([path, data]) => [path, new Uint8Array(data.slice(0))]));
       try {
         const result = await sim.load(Comlink.transfer(bytes, [bytes, ...Object.values(companions)]), fileName, withFiles ? companions : undefined);
         const source = result.ok && withFiles ? new TextEncoder().encode(JSON.stringify(result.summary.document)) : original;
+        if (result.ok) files = result.summary.document.variantSets?.length ? { bytes: original, fileName, companions: kept } : null;
         store.setState((s) => (result.ok ? loadSucceeded(s, fileName, result, source) : loadFailed(s, result.error)));
       } catch (e) {
         store.setState((s) => loadFailed(s, `${fileName}: ${describeError(e)}`));
@@ -192,6 +203,17 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     return loads;
   }
 
+  async function composeVariants(variants: VariantSelection[]): Promise<ComposeResult> {
+    if (!files) return { ok: false, error: 'the scene was not opened from USD files with variant sets' };
+    const bytes = files.bytes.slice().buffer;
+    const companions = Object.fromEntries(Object.entries(files.companions).map(([path, data]) => [path, data.slice().buffer]));
+    try {
+      return await sim.compose(Comlink.transfer(bytes, [bytes, ...Object.values(companions)]), files.fileName, Object.keys(companions).length ? companions : undefined, variants);
+    } catch (e) {
+      return { ok: false, error: describeError(e) };
+    }
+  }
+
   const control = (name: string, action: () => Promise<void>) => async () => {
     if (!store.getState().scene) return;
     try {
@@ -207,6 +229,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     openFiles,
     openUrl,
     applyDocument,
+    composeVariants,
     play: control('Play', () => sim.play()),
     pause: control('Pause', () => sim.pause()),
     step: control('Step', () => sim.step(1)),

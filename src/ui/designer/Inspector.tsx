@@ -41,6 +41,7 @@ import {
   type Prim,
   type SceneDocument,
   type Vec3,
+  type VariantSetChoice,
 } from '../../engine/scene/schema.ts';
 import {
   CLASS_TAXONOMY,
@@ -606,6 +607,38 @@ function LabelSection({ prim, name, commit, doc }: PrimSectionProps & { doc: Sce
   );
 }
 
+/**
+ * The USD variant sets the prim offers (doc.variantSets): switching one composes the scene's files
+ * again with that choice (designer.chooseVariant), as one step Undo takes back.
+ */
+function VariantSection({ prim, sets }: { prim: Prim; sets: readonly VariantSetChoice[] }) {
+  const designer = useDesignerActions();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Section title="Variants">
+      {sets.map((v) => (
+        <Row key={v.set} label={v.set}>
+          <SelectField
+            path={prim.path}
+            field={`variant.${v.set}`}
+            label={`Variant set ${v.set}`}
+            value={v.selection}
+            options={[...(v.selection ? [] : [{ value: '', label: 'none selected' }]), ...v.options.map((o) => ({ value: o, label: o }))]}
+            onChange={(selection) => {
+              setBusy(true);
+              void designer.chooseVariant(prim.path, v.set, selection).finally(() => setBusy(false));
+              return null;
+            }}
+          />
+        </Row>
+      ))}
+      <p className="inspector-dim" data-testid="variant-hint">
+        {busy ? 'Composing the scene with this variant…' : 'A variant composes the scene from its files again; edits made since opening give way to it (Undo brings them back).'}
+      </p>
+    </Section>
+  );
+}
+
 function CameraSection({ prim, name, commit, camera }: PrimSectionProps & { camera: Camera }) {
   const { path } = prim;
   const set = (what: string, field: string, next: Camera) => commit(`Set ${what} of ${name}`, `camera.${field}`, (d) => setCamera(d, path, next));
@@ -653,9 +686,11 @@ function PrimInspector({ doc, prim }: { doc: SceneDocument; prim: Prim }) {
   const commit = useCommit(prim.path);
   const name = primName(prim.path);
   const props: PrimSectionProps = { prim, name, commit };
+  const variantSets = (doc.variantSets ?? []).filter((v) => v.prim === prim.path);
   return (
     <>
       <Heading name={name} detail={`${prim.type || 'typeless prim'} · ${prim.path}`} />
+      {variantSets.length > 0 && <VariantSection prim={prim} sets={variantSets} />}
       <TransformSection {...props} />
       {prim.geometry && <GeometrySection {...props} geometry={prim.geometry} />}
       {prim.geometry && <MaterialSection {...props} />}

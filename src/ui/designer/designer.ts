@@ -22,6 +22,8 @@ import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } f
 import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, type RandomizationSpecInput, validateRandomizationSpec } from '../../engine/randomize/spec.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
+import type { VariantSelection } from '../../engine/usd/compose.ts';
+import type { ComposeResult } from '../../../workers/sim.worker.ts';
 import { exportUsda, exportUsdLayers } from '../../engine/usd/export.ts';
 import { insertReference } from '../../engine/usd/reference.ts';
 import { packUsdz } from '../../engine/usd/usdz.ts';
@@ -122,6 +124,8 @@ export interface DesignerHost {
   sampleSeed?(): number;
   /** A prim was renamed or moved (or that was undone): the randomization spec names it anew. */
   primMoved?(from: string, to: string): void;
+  /** The opened USD scene composed again with these variant choices (studio.composeVariants). */
+  composeVariants?(variants: VariantSelection[]): Promise<ComposeResult>;
 }
 
 export const AUTOSAVE_KEY = 'simloop.designer.autosave';
@@ -202,6 +206,12 @@ export interface Designer {
   restoreAutosave(): Promise<boolean>;
   /** Forgets the autosave (the person started over). */
   discardAutosave(): void;
+  /**
+   * Shows variant `selection` of `prim`'s variant set `set`: the scene's files composed again with
+   * the scene's current choices and this one, applied as one undoable edit (it replaces edits made
+   * since the scene was opened; undo brings them back). Returns null, or why it could not.
+   */
+  chooseVariant(prim: string, set: string, selection: string): Promise<string | null>;
 }
 
 /** A selection with `from` (and what is under it) renamed to `to`. */
@@ -339,6 +349,25 @@ export function createDesigner(store: DesignerStore, studioStore: StudioStore, h
     },
 
     edit,
+
+    async chooseVariant(prim, set, selection) {
+      const doc = history?.document;
+      const field = { path: prim, field: `variant.${set}` };
+      if (!doc || !host.composeVariants) return 'no USD scene with variant sets is open';
+      const current = doc.variantSets?.find((v) => v.prim === prim && v.set === set);
+      if (!current) return `${prim} has no variant set "${set}"`;
+      if (current.selection === selection) return null;
+      // The scene's current choices, this one replaced: what a session layer would hold.
+      const variants = (doc.variantSets ?? []).filter((v) => v.selection && !(v.prim === prim && v.set === set)).map((v) => ({ prim: v.prim, set: v.set, selection: v.selection }));
+      variants.push({ prim, set, selection });
+      const result = await host.composeVariants(variants);
+      if (history?.document !== doc) return 'the scene changed while its variant was being composed; choose again';
+      if (!result.ok) {
+        store.setState((s) => ({ fieldErrors: { ...s.fieldErrors, [fieldKey(field.path, field.field)]: result.error } }));
+        return result.error;
+      }
+      return edit(`Show ${set} ${selection} on ${primName(prim)}`, () => result.document, { field });
+    },
 
     clearFieldError(path, field) {
       const key = fieldKey(path, field);

@@ -9,7 +9,7 @@
  */
 import { InputError } from '../errors.ts';
 import { assetBytes, assetText, resolveAssetKey } from '../scene/assets.ts';
-import { readUsdLayer, layerMetadata, type LayerMetadata, type UsdFormat, type UsdLayer } from './layer.ts';
+import { contentHash, readUsdLayer, layerMetadata, type LayerMetadata, type UsdFormat, type UsdLayer } from './layer.ts';
 import { flattenStage, type FlatSpec, type VariantSetInfo } from './pcp/flatten.ts';
 import { buildLayerStack, type LayerStack, type PcpLayer } from './pcp/layerStack.ts';
 import { PcpCache } from './pcp/primIndex.ts';
@@ -79,6 +79,79 @@ const PLUGIN_FORMATS: Record<string, string> = {
 
 const SESSION_KEY = '<variant selections>';
 
+// ---------------------------------------------------------------- caches
+//
+// Composing is done once per (files, variant choices): a scene opened again, or composed again
+// with another variant (the studio's picker), reuses what did not change. Parsed layers are kept
+// by content (a changed file is read anew); whole compositions by the root layer's content and
+// the choices, checked against the content of every layer they read before they are reused.
+
+interface ParsedLayer {
+  specs: SdfSpecs;
+  warnings: string[];
+}
+const MAX_CACHED_LAYER_BYTES = 128 * 2 ** 20;
+const parsedLayers = new Map<string, ParsedLayer & { size: number }>();
+let parsedBytes = 0;
+
+function parseCached(bytes: Uint8Array, key: string): ParsedLayer {
+  const id = `${key}\u0000${contentHash(bytes)}`;
+  const hit = parsedLayers.get(id);
+  if (hit) {
+    parsedLayers.delete(id);
+    parsedLayers.set(id, hit);
+    return hit;
+  }
+  const read = readUsdLayer(bytes, key);
+  const entry = { specs: read.specs, warnings: read.warnings, size: bytes.length };
+  parsedLayers.set(id, entry);
+  parsedBytes += bytes.length;
+  for (const [oldest, layer] of parsedLayers) {
+    if (parsedBytes <= MAX_CACHED_LAYER_BYTES || oldest === id) break;
+    parsedLayers.delete(oldest);
+    parsedBytes -= layer.size;
+  }
+  return entry;
+}
+
+interface CachedComposition {
+  /** Every layer key the composition asked for, with the content hash it got (null: absent). */
+  layers: [string, string | null][];
+  result: CompositionResult;
+}
+const MAX_CACHED_COMPOSITIONS = 4;
+const compositions = new Map<string, CachedComposition>();
+
+/** A composition made before from the same files and choices, or undefined. */
+function cachedComposition(id: string, resolve: AssetResolver): CompositionResult | undefined {
+  const hit = compositions.get(id);
+  if (!hit) return undefined;
+  for (const [key, hash] of hit.layers) {
+    const bytes = resolve(key);
+    if ((bytes ? contentHash(bytes) : null) !== hash) {
+      compositions.delete(id);
+      return undefined;
+    }
+  }
+  compositions.delete(id);
+  compositions.set(id, hit);
+  return hit.result;
+}
+
+/** Forgets cached compositions (and, with `layers`, parsed layers too): for benchmarks and tests. */
+export function clearCompositionCaches(options: { layers?: boolean } = {}): void {
+  compositions.clear();
+  if (options.layers) {
+    parsedLayers.clear();
+    parsedBytes = 0;
+  }
+}
+
+function keepComposition(id: string, entry: CachedComposition): void {
+  compositions.set(id, entry);
+  while (compositions.size > MAX_CACHED_COMPOSITIONS) compositions.delete(compositions.keys().next().value!);
+}
+
 /**
  * Composes `root` with everything it reaches. Throws InputError only when the root layer itself
  * cannot be read; a layer it names that is missing or unreadable, a cycle, an unsupported arc
@@ -86,6 +159,11 @@ const SESSION_KEY = '<variant selections>';
  */
 export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): CompositionResult {
   const resolve = options.resolve ?? root.packaged ?? (() => undefined);
+  const id = `${root.file}\u0000${root.hash}\u0000${JSON.stringify(options.variants ?? [])}`;
+  const cached = cachedComposition(id, resolve);
+  if (cached) return cached;
+  /** What each layer key resolved to, for the cache's check. */
+  const asked = new Map<string, string | null>();
   const rootKey = baseName(root.file.replace(/\[.*\]$/, '')) || 'scene.usda';
   const warnings: string[] = [...root.warnings];
   /** Every layer read, by key; turned into the document's assets only when the document keeps references. */
@@ -102,13 +180,14 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
     let layer: PcpLayer | null = null;
     const plugin = PLUGIN_FORMATS[extension(key)];
     const bytes = resolve(key);
+    asked.set(key, bytes ? contentHash(bytes) : null);
     if (plugin) {
       missing.set(key, `is a ${plugin}, which OpenUSD reads through a plugin Simloop does not have`);
     } else if (!bytes) {
       missing.set(key, 'was not given (choose it together with the scene, or open a folder or .usdz package that holds it)');
     } else {
       try {
-        const parsed = readUsdLayer(bytes, key);
+        const parsed = parseCached(bytes, key);
         warnings.push(...parsed.warnings);
         layer = { key, specs: parsed.specs };
         read.set(key, bytes);
@@ -145,7 +224,7 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
     rootStack.layers.length === (variants.length ? 2 : 1) && flat.instancedPrims === 0 && !usesOtherArcs(root.specs) && !variants.length;
   const assets: Record<string, string> = {};
   if (referencesOnly && references.length) for (const [key, bytes] of read) assets[key] = assetText(bytes);
-  return {
+  const result: CompositionResult = {
     layer: { file: root.file, format: root.format, metadata: layerMetadata(root.specs), specs: flat.specs },
     references,
     referencesOnly,
@@ -153,6 +232,8 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
     variantSets: flat.variantSets,
     warnings: [...new Set(warnings)],
   };
+  keepComposition(id, { layers: [...asked], result });
+  return result;
 }
 
 function baseName(path: string): string {

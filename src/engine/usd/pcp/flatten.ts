@@ -11,7 +11,7 @@
  */
 import { resolveAssetKey } from '../../scene/assets.ts';
 import { childPath, hasPrefix, isValueBlock, nameOf, replacePrefix, stripVariantSelections, SPEC_TYPE, variantSelectionOf, type TimeSamples } from '../sdf.ts';
-import { ARC, instanceKey, type PrimIndex } from './primIndex.ts';
+import { ARC, instanceKey, type PcpNode, type PrimIndex } from './primIndex.ts';
 import type { ComposedStage, StackEntry } from './stage.ts';
 
 export interface FlatSpec {
@@ -58,7 +58,7 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
     const specifier = composedSpecifier(primStack);
     if (specifier === 'class') return;
     if (specifier === 'over') {
-      warnings.push(`${path}: only "over" opinions, nothing defines it (no def in this layer or one it reaches); skipped`);
+      lone.push(path);
       return;
     }
     if (stage.primField(index, 'active')?.value === false) return;
@@ -95,18 +95,33 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
     }
     for (const child of stage.childNames(index)) visit(childPath(path, child), children);
   };
+  /** Prims with only overs: a mistake, unless they edit a class other prims inherit or specialize. */
+  const lone: string[] = [];
   for (const name of stage.childNames(stage.index('/'))) visit(childPath('/', name), rootChildren);
+  const classes = stage.cache.classSites();
+  for (const path of lone) {
+    if (!classes.has(path)) warnings.push(`${path}: only "over" opinions, nothing defines it (no def in this layer or one it reaches); skipped`);
+  }
   for (const e of stage.cache.errors) warnings.push(e.message);
   const instancedPrims = expandPointInstancers(specs, warnings, maxPrims - count);
   return { specs, variantSets, warnings: [...new Set(warnings)], instancedPrims };
 }
 
+/**
+ * The prim's specifier as USD composes it: a def anywhere in the stack wins over overs; a class
+ * wins too, unless it comes through a direct inherit — inheriting a class does not make the
+ * instance a class, so such a class is weaker than any def (UsdStage's rule).
+ */
 function composedSpecifier(stack: readonly StackEntry[]): string {
   let result = 'over';
   for (const entry of stack) {
     const s = entry.spec.fields['specifier'];
-    if (s === 'def' || s === 'class') return s;
-    if (entry.spec.specType === SPEC_TYPE.prim && s === undefined) result = 'over';
+    if (s === 'def') return 'def';
+    if (s !== 'class') continue;
+    let inherited = false;
+    for (let n: PcpNode | null = entry.node; n; n = n.parent) if (n.arc === ARC.inherit && !n.dueToAncestor) inherited = true;
+    if (!inherited) return 'class';
+    result = 'class';
   }
   return result;
 }

@@ -344,6 +344,17 @@ export class PcpCache {
     readonly inputs: PcpInputs,
   ) {}
 
+  /** The paths, in the stage's namespace, that some prim inherits or specializes from the root layer stack. */
+  classSites(): Set<string> {
+    const out = new Set<string>();
+    for (const index of this.indexes.values()) {
+      for (const node of strengthOrder(index.root, true)) {
+        if ((node.arc === ARC.inherit || node.arc === ARC.specialize) && node.layerStack === this.rootStack) out.add(stripVariantSelections(node.path));
+      }
+    }
+    return out;
+  }
+
   /** The index of a prim (or variant-selection path) in the root layer stack, cached. */
   primIndex(path: string): PrimIndex {
     const cached = this.indexes.get(path);

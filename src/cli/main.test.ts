@@ -250,3 +250,27 @@ describe('simloop compare', () => {
     expect((await run('compare', results('x', 1, 2))).stderr).toMatch(/compare takes two results\.json files/);
   });
 });
+
+describe('--variant chooses a USD variant on the commands that read scenes', () => {
+  const scene = new URL('../../scenes/fixtures/variants/scene.usda', import.meta.url).pathname;
+  const shapes = (report: { bodies: { path: string; colliders: { shape: string }[] }[] }) =>
+    Object.fromEntries(report.bodies.map((b) => [b.path, b.colliders.map((c) => c.shape)]));
+
+  it('inspect reads the authored selection, and the one --variant names instead', async () => {
+    const authored = await run('inspect', scene, '--json');
+    expect(authored.code).toBe(0);
+    expect(shapes(JSON.parse(authored.stdout))['/World/Block/Body']).toEqual(['box']);
+    const ball = await run('inspect', scene, '--variant', '/World/Block:shape=ball', '--variant', '/World/Block:look=green', '--json');
+    expect(ball.code).toBe(0);
+    expect(shapes(JSON.parse(ball.stdout))['/World/Block/Body']).toEqual(['sphere']);
+  });
+
+  it('a variant that does not exist, or a malformed choice, is one line naming it and what exists', async () => {
+    const missing = await run('inspect', scene, '--variant', '/World/Block:shape=cone');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`simloop: ${scene}: variant /World/Block:shape=cone: "shape" has no variant "cone" (choose one of "box", "ball")\n`);
+    const malformed = await run('simulate', scene, '--seconds', '0.1', '--variant', 'shape=ball');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toBe('simloop: --variant: expected <primPath>:<set>=<name> (e.g. /World/Robot:gripper=parallel), got "shape=ball"\n');
+  });
+});

@@ -8,7 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import { describeError } from '../src/engine/errors.ts';
-import { loadSceneFile, sceneOptionsFromFiles } from '../src/engine/load.ts';
+import { loadSceneFile, loadSceneWithFiles, sceneOptionsFromFiles } from '../src/engine/load.ts';
 import { SimSession, type SceneSummary, type SimStatus } from '../src/engine/sim/session.ts';
 import type { DemoFormat } from '../src/engine/tasks/demos.ts';
 import { checkTaskAgainstScene, type OptionalRandomization, parseTaskSpec, withoutRandomizations } from '../src/engine/tasks/spec.ts';
@@ -163,8 +163,7 @@ const api = {
    */
   compose(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> | undefined, variants: VariantSelection[]): ComposeResult {
     try {
-      const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
-      const { document, warnings } = loadSceneFile(new Uint8Array(bytes), fileName, { ...(files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {}), variants });
+      const { document, warnings } = loadSceneWithFiles(new Uint8Array(bytes), fileName, companions, variants);
       return { ok: true, document, warnings };
     } catch (error) {
       return { ok: false, error: describeError(error) };

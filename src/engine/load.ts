@@ -97,6 +97,16 @@ export function isUrdf(data: Uint8Array): boolean {
   return firstNonSpace(data) === 0x3c;
 }
 
+/**
+ * A scene file opened with the files given beside it (by path relative to what was given, as
+ * sceneOptionsFromFiles reads them) and USD variant choices: what the studio's worker does to
+ * compose a scene again with another variant.
+ */
+export function loadSceneWithFiles(bytes: Uint8Array, file: string, companions: Readonly<Record<string, ArrayBuffer | Uint8Array>> = {}, variants: readonly VariantSelection[] = []): LoadedScene {
+  const files = new Map(Object.entries(companions).map(([path, data]) => [path, data instanceof Uint8Array ? data : new Uint8Array(data)] as const));
+  return loadSceneFile(bytes, file, { ...(files.size > 0 ? sceneOptionsFromFiles(files, file) : {}), ...(variants.length ? { variants } : {}) });
+}
+
 export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): LoadedScene {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   if (bytes.length === 0) throw new InputError(file, 'file is empty');

@@ -3,7 +3,7 @@
  * what the studio's tests drive instead of workers/sim.worker.ts, doing what the worker does.
  */
 import { describeError } from '../../engine/errors.ts';
-import { loadSceneFile, sceneOptionsFromFiles } from '../../engine/load.ts';
+import { loadSceneWithFiles, sceneOptionsFromFiles } from '../../engine/load.ts';
 import { SimSession } from '../../engine/sim/session.ts';
 import type { LoadResult, PoseFrame, PoseListener } from '../../../workers/sim.worker.ts';
 import type { SimApi } from '../studio.ts';
@@ -32,8 +32,7 @@ export function fakeSim() {
     compose: async (bytes, fileName, companions, variants) => {
       // As the worker does (workers/sim.worker.ts).
       try {
-        const files = new Map(Object.entries(companions ?? {}).map(([path, data]) => [path, new Uint8Array(data)] as const));
-        const { document, warnings } = loadSceneFile(new Uint8Array(bytes), fileName, { ...(files.size > 0 ? sceneOptionsFromFiles(files, fileName) : {}), variants });
+        const { document, warnings } = loadSceneWithFiles(new Uint8Array(bytes), fileName, companions, variants);
         return { ok: true, document, warnings };
       } catch (e) {
         return { ok: false, error: describeError(e) };

@@ -12,7 +12,7 @@ import { assetBytes, assetText, resolveAssetKey } from '../scene/assets.ts';
 import { contentHash, readUsdLayer, layerMetadata, type LayerMetadata, type UsdFormat, type UsdLayer } from './layer.ts';
 import { flattenStage, type FlatSpec, type VariantSetInfo } from './pcp/flatten.ts';
 import { buildLayerStack, type LayerStack, type PcpLayer } from './pcp/layerStack.ts';
-import { PcpCache } from './pcp/primIndex.ts';
+import { CompositionLimitError, PcpCache } from './pcp/primIndex.ts';
 import { ComposedStage } from './pcp/stage.ts';
 import { childPath, isListOp, SPEC_TYPE, type SdfReference, type SdfSpec, type SdfSpecs } from './sdf.ts';
 
@@ -214,6 +214,7 @@ export function composeUsd(root: UsdLayer, options: ComposeOptions = {}): Compos
     flat = flattenStage(stage);
   } catch (e) {
     if (e instanceof RangeError) throw new InputError(root.file, `${e.message}; refusing to import`);
+    if (e instanceof CompositionLimitError) throw new InputError(root.file, `${e.message} (arcs that keep bringing each other in); refusing to import`);
     throw e;
   }
   warnings.push(...errors, ...flat.warnings);

@@ -300,8 +300,15 @@ export function variantSelectionOf(path: string): [string, string] | null {
 
 /** Number of namespace elements, variant selections not counted: "/" 0, "/A" 1, "/A{v=x}B" 2. */
 export function namespaceDepth(path: string): number {
-  const stripped = stripVariantSelections(primPathOf(path));
-  return stripped === '/' ? 0 : stripped.split('/').length - 1;
+  const prim = primPathOf(path);
+  if (prim.includes('{')) {
+    const stripped = stripVariantSelections(prim);
+    return stripped === '/' ? 0 : stripped.split('/').length - 1;
+  }
+  if (prim === '/') return 0;
+  let n = 0;
+  for (let i = 0; i < prim.length; i++) if (prim.charCodeAt(i) === 47) n++;
+  return n;
 }
 
 /** True when `path` is `prefix` or lies under it in namespace (variant selections compared as written). */

@@ -37,6 +37,7 @@ export interface FlattenResult {
 }
 
 const MAX_PRIMS = 200_000;
+const MAX_DEPTH = 256;
 /** Metadata of attributes carried into the flat table. */
 const ATTRIBUTE_METADATA = ['interpolation', 'elementSize', 'variability', 'custom', 'colorSpace'];
 const PRIM_METADATA = ['kind', 'active', 'instanceable', 'hidden', 'documentation'];
@@ -46,12 +47,15 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
   const warnings: string[] = [];
   const variantSets: VariantSetInfo[] = [];
   const prototypes = new Map<string, string>();
+  /** Property spec paths by prim, kept as specs are written (subtrees are copied without scanning the table). */
+  const properties = new Map<string, string[]>();
   const maxPrims = options.maxPrims ?? MAX_PRIMS;
   let count = 0;
   const rootChildren: string[] = [];
   specs['/'] = { specType: SPEC_TYPE.pseudoRoot, fields: { primChildren: rootChildren } };
 
-  const visit = (path: string, parentChildren: string[]) => {
+  const visit = (path: string, parentChildren: string[], depth = 1) => {
+    if (depth > MAX_DEPTH) throw new RangeError(`prims nest deeper than ${MAX_DEPTH} levels at ${path}`);
     const index = stage.index(path);
     const primStack = stage.primStack(index);
     if (!primStack.length) return;
@@ -78,22 +82,28 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
     specs[path] = { specType: SPEC_TYPE.prim, fields };
     reportUnsupported(index, primStack, warnings);
     variantSets.push(...variantSetsOf(stage, index, primStack));
+    const own: string[] = [];
     for (const name of stage.propertyNames(index)) {
       const flat = flattenProperty(stage, index, name);
-      if (flat) specs[`${path}.${name}`] = flat;
+      if (flat) {
+        specs[`${path}.${name}`] = flat;
+        own.push(`${path}.${name}`);
+      }
     }
+    properties.set(path, own);
     if (index.instanceable) {
       const key = instanceKey(index);
       const prototype = prototypes.get(key);
-      if (prototype) {
-        copySubtree(specs, prototype, path, { includeRoot: false });
+      // An instance inside its own prototype (arcs that bring the prim back under itself) is composed, not copied into itself.
+      if (prototype && !hasPrefix(path, prototype)) {
+        count += copyEntries(specs, subtree(specs, prototype, properties), prototype, path, { includeRoot: false }, properties);
         children.push(...((specs[prototype]!.fields['primChildren'] as string[]) ?? []));
-        count += countUnder(specs, path);
+        if (count > maxPrims) throw new RangeError(`more than ${maxPrims} prims`);
         return;
       }
-      prototypes.set(key, path);
+      if (!prototype) prototypes.set(key, path);
     }
-    for (const child of stage.childNames(index)) visit(childPath(path, child), children);
+    for (const child of stage.childNames(index)) visit(childPath(path, child), children, depth + 1);
   };
   /** Prims with only overs: a mistake, unless they edit a class other prims inherit or specialize. */
   const lone: string[] = [];
@@ -103,7 +113,7 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
     if (!classes.has(path)) warnings.push(`${path}: only "over" opinions, nothing defines it (no def in this layer or one it reaches); skipped`);
   }
   for (const e of stage.cache.errors) warnings.push(e.message);
-  const instancedPrims = expandPointInstancers(specs, warnings, maxPrims - count);
+  const instancedPrims = expandPointInstancers(specs, properties, warnings, maxPrims - count);
   return { specs, variantSets, warnings: [...new Set(warnings)], instancedPrims };
 }
 
@@ -235,24 +245,41 @@ function rebaseValue(value: unknown, from: string, to: string): unknown {
   return value;
 }
 
-/** Copies the specs at and under `from` to `to` (targets inside the subtree follow it). */
-function copySubtree(specs: Record<string, FlatSpec>, from: string, to: string, opts: { includeRoot: boolean }): void {
-  for (const [path, spec] of Object.entries(specs)) {
-    if (!hasPrefix(path, from) || path === '/') continue;
-    if (path === from && !opts.includeRoot) continue;
-    if (!opts.includeRoot && path.startsWith(`${from}.`)) continue;
+/** The specs at and under `root` (walked through primChildren, properties by prefix), in a list. */
+function subtree(specs: Record<string, FlatSpec>, root: string, properties: ReadonlyMap<string, string[]>): [string, FlatSpec][] {
+  const out: [string, FlatSpec][] = [];
+  const stack = [root];
+  while (stack.length) {
+    const prim = stack.pop()!;
+    const spec = specs[prim];
+    if (!spec) continue;
+    out.push([prim, spec]);
+    for (const property of properties.get(prim) ?? []) out.push([property, specs[property]!]);
+    const children = spec.fields['primChildren'];
+    if (Array.isArray(children)) for (const name of children as string[]) stack.push(childPath(prim, name));
+  }
+  return out;
+}
+
+/** Writes `entries` (a subtree at `from`) again at `to`; targets inside the subtree follow it. Returns the prims written. */
+function copyEntries(specs: Record<string, FlatSpec>, entries: readonly [string, FlatSpec][], from: string, to: string, opts: { includeRoot: boolean }, properties?: Map<string, string[]>): number {
+  let prims = 0;
+  for (const [path, spec] of entries) {
+    if (!opts.includeRoot && (path === from || path.startsWith(`${from}.`))) continue;
     const target = replacePrefix(path, from, to)!;
     const fields = { ...spec.fields };
     for (const field of ['targetPaths', 'connectionPaths']) if (fields[field] !== undefined) fields[field] = rebaseValue(fields[field], from, to);
     if (Array.isArray(fields['primChildren'])) fields['primChildren'] = [...(fields['primChildren'] as string[])];
     specs[target] = { specType: spec.specType, fields };
+    if (spec.specType === SPEC_TYPE.prim) prims++;
+    else if (properties) {
+      const prim = target.slice(0, target.indexOf('.', target.lastIndexOf('/')));
+      let list = properties.get(prim);
+      if (!list) properties.set(prim, (list = []));
+      list.push(target);
+    }
   }
-}
-
-function countUnder(specs: Record<string, FlatSpec>, path: string): number {
-  let n = 0;
-  for (const [p, spec] of Object.entries(specs)) if (spec.specType === SPEC_TYPE.prim && p !== path && hasPrefix(p, path)) n++;
-  return n;
+  return prims;
 }
 
 // ---------------------------------------------------------------- point instancers
@@ -271,13 +298,14 @@ function attr(specs: Record<string, FlatSpec>, prim: string, name: string): unkn
   return samples?.values[0];
 }
 
-function expandPointInstancers(specs: Record<string, FlatSpec>, warnings: string[], budget: number): number {
+function expandPointInstancers(specs: Record<string, FlatSpec>, properties: Map<string, string[]>, warnings: string[], budget: number): number {
   let made = 0;
-  const done = new Set<string>();
-  for (;;) {
-    const instancer = Object.keys(specs).find((p) => !done.has(p) && specs[p]!.specType === SPEC_TYPE.prim && specs[p]!.fields['typeName'] === 'PointInstancer');
-    if (!instancer) return made;
-    done.add(instancer);
+  const isInstancer = (path: string) => specs[path]?.specType === SPEC_TYPE.prim && specs[path]!.fields['typeName'] === 'PointInstancer';
+  const queue = Object.keys(specs).filter(isInstancer);
+  const labelsOf = (prim: string) => (properties.get(prim) ?? []).filter((p) => p.startsWith(`${prim}.semantic`));
+  while (queue.length) {
+    const instancer = queue.shift()!;
+    if (!specs[instancer]) continue;
     const prototypes = (specs[`${instancer}.prototypes`]?.fields['targetPaths'] as string[] | undefined) ?? [];
     const protoIndices = numbers(attr(specs, instancer, 'protoIndices'));
     const positions = numbers(attr(specs, instancer, 'positions'));
@@ -294,12 +322,22 @@ function expandPointInstancers(specs: Record<string, FlatSpec>, warnings: string
       warnings.push(`${instancer}: PointInstancer has ${n} instances, more than the ${budget - made} prims left; its instances are not made`);
       continue;
     }
+    // A prototype that holds the instancer would hold its own instances (USD forbids it).
+    const usable = prototypes.map((proto) => {
+      if (!specs[proto]) return null;
+      if (hasPrefix(instancer, proto)) {
+        warnings.push(`${instancer}: prototype ${proto} is the instancer or one of its ancestors; its instances are not made`);
+        return null;
+      }
+      return subtree(specs, proto, properties);
+    });
     const children = (specs[instancer]!.fields['primChildren'] as string[]) ?? [];
-    const instancerLabels = Object.keys(specs).filter((p) => p.startsWith(`${instancer}.semantic`));
+    const instancerLabels = labelsOf(instancer);
     for (let i = 0; i < n; i++) {
       const proto = prototypes[protoIndices[i]!];
-      if (!proto || !specs[proto]) {
-        warnings.push(`${instancer}: instance ${i} names prototype ${protoIndices[i]}, which ${proto ? `(${proto}) is not a defined prim` : 'does not exist'}; skipped`);
+      const entries = usable[protoIndices[i]!];
+      if (!proto || !entries) {
+        if (!proto || !specs[proto]) warnings.push(`${instancer}: instance ${i} names prototype ${protoIndices[i]}, which ${proto ? `(${proto}) is not a defined prim` : 'does not exist'}; skipped`);
         continue;
       }
       const id = ids.length === n ? ids[i]! : i;
@@ -309,31 +347,35 @@ function expandPointInstancers(specs: Record<string, FlatSpec>, warnings: string
       const path = childPath(instancer, name);
       const order = ['xformOp:translate'];
       specs[path] = { specType: SPEC_TYPE.prim, fields: { specifier: 'def', typeName: 'Xform', primChildren: [nameOf(proto)] } };
-      specs[`${path}.xformOp:translate`] = { specType: SPEC_TYPE.attribute, fields: { typeName: 'double3', default: positions.slice(3 * i, 3 * i + 3) } };
+      const own: [string, FlatSpec][] = [[`${path}.xformOp:translate`, { specType: SPEC_TYPE.attribute, fields: { typeName: 'double3', default: positions.slice(3 * i, 3 * i + 3) } }]];
       if (orientations.length === 4 * n) {
         order.push('xformOp:orient');
-        specs[`${path}.xformOp:orient`] = { specType: SPEC_TYPE.attribute, fields: { typeName: 'quatf', default: orientations.slice(4 * i, 4 * i + 4) } };
+        own.push([`${path}.xformOp:orient`, { specType: SPEC_TYPE.attribute, fields: { typeName: 'quatf', default: orientations.slice(4 * i, 4 * i + 4) } }]);
       }
       if (scales.length === 3 * n) {
         order.push('xformOp:scale');
-        specs[`${path}.xformOp:scale`] = { specType: SPEC_TYPE.attribute, fields: { typeName: 'float3', default: scales.slice(3 * i, 3 * i + 3) } };
+        own.push([`${path}.xformOp:scale`, { specType: SPEC_TYPE.attribute, fields: { typeName: 'float3', default: scales.slice(3 * i, 3 * i + 3) } }]);
       }
-      specs[`${path}.xformOpOrder`] = { specType: SPEC_TYPE.attribute, fields: { typeName: 'token[]', default: order, variability: 'uniform' } };
-      if (invisible.has(id)) specs[`${path}.visibility`] = { specType: SPEC_TYPE.attribute, fields: { typeName: 'token', default: 'invisible' } };
-      const protoHasLabels = Object.keys(specs).some((p) => p.startsWith(`${proto}.semantic`));
-      if (!protoHasLabels) for (const label of instancerLabels) specs[`${path}${label.slice(instancer.length)}`] = { specType: specs[label]!.specType, fields: { ...specs[label]!.fields } };
-      copySubtree(specs, proto, childPath(path, nameOf(proto)), { includeRoot: true });
-      made += 1 + countUnder(specs, childPath(path, nameOf(proto)));
+      own.push([`${path}.xformOpOrder`, { specType: SPEC_TYPE.attribute, fields: { typeName: 'token[]', default: order, variability: 'uniform' } }]);
+      if (invisible.has(id)) own.push([`${path}.visibility`, { specType: SPEC_TYPE.attribute, fields: { typeName: 'token', default: 'invisible' } }]);
+      if (!labelsOf(proto).length) for (const label of instancerLabels) own.push([`${path}${label.slice(instancer.length)}`, { specType: specs[label]!.specType, fields: { ...specs[label]!.fields } }]);
+      for (const [p, spec] of own) specs[p] = spec;
+      properties.set(path, own.map(([p]) => p));
+      const root = childPath(path, nameOf(proto));
+      made += 1 + copyEntries(specs, entries, proto, root, { includeRoot: true }, properties);
+      // Instancers inside the prototype are expanded in their copies too.
+      for (const [p] of entries) if (isInstancer(p)) queue.push(replacePrefix(p, proto, root)!);
     }
     // Prototypes below the instancer are drawn only through it; the instancer's labels moved to its instances.
     for (const proto of new Set(prototypes)) {
-      if (!hasPrefix(proto, instancer) || proto === instancer) continue;
+      if (!hasPrefix(proto, instancer) || proto === instancer || !specs[proto]) continue;
       const parent = proto.slice(0, proto.lastIndexOf('/')) || '/';
       const siblings = specs[parent]?.fields['primChildren'];
       if (Array.isArray(siblings)) specs[parent]!.fields['primChildren'] = siblings.filter((c) => c !== nameOf(proto));
-      for (const p of Object.keys(specs)) if (hasPrefix(p, proto)) delete specs[p];
+      for (const [p] of subtree(specs, proto, properties)) delete specs[p];
     }
     for (const label of instancerLabels) delete specs[label];
     specs[instancer]!.fields['primChildren'] = children;
   }
+  return made;
 }

@@ -86,29 +86,36 @@ export class MapFunction {
     return `${this.rootIdentity ? '/=/;' : ''}${this.pairs.map(([s, t]) => `${s}=${t}`).join(';')}@${this.offset.offset},${this.offset.scale}`;
   }
 
+  /** Element counts of each pair's source and target (the best match is the longest prefix). */
+  private counts: [number, number][] | null = null;
+
   private map(path: string, invert: boolean): string | null {
     const from = invert ? 1 : 0;
     const to = invert ? 0 : 1;
-    let best: Pair | null = null;
+    const counts = (this.counts ??= this.pairs.map(([s, t]) => [elements(s), t === '' ? -1 : elements(t)]));
+    let best = -1;
     let bestCount = -1;
-    for (const pair of this.pairs) {
-      const count = elements(pair[from]);
+    for (let i = 0; i < this.pairs.length; i++) {
+      const pair = this.pairs[i]!;
+      const count = counts[i]![from]!;
       if (count > bestCount && pair[from] !== '' && hasPrefix(path, pair[from])) {
-        best = pair;
+        best = i;
         bestCount = count;
       }
     }
+    const bestPair = best >= 0 ? this.pairs[best]! : null;
     let result: string | null;
-    if (!best) result = this.rootIdentity ? path : null;
-    else if (best[to] === '') result = null;
-    else result = replacePrefix(path, best[from], best[to]);
+    if (!bestPair) result = this.rootIdentity ? path : null;
+    else if (bestPair[to] === '') result = null;
+    else result = replacePrefix(path, bestPair[from], bestPair[to]);
     if (result === null) return null;
     // One-to-one: the image must not be claimed by a more specific pair in the other direction.
-    const minimum = best ? elements(best[to]) : 0;
-    for (const pair of this.pairs) {
-      if (pair === best || pair[to] === '') continue;
-      const count = elements(pair[to]);
-      if (count >= minimum && hasPrefix(result, pair[to]) && (!best || count > minimum || pair[to] !== best[to])) return null;
+    const minimum = bestPair ? counts[best]![to]! : 0;
+    for (let i = 0; i < this.pairs.length; i++) {
+      const pair = this.pairs[i]!;
+      if (i === best || pair[to] === '') continue;
+      const count = counts[i]![to]!;
+      if (count >= minimum && hasPrefix(result, pair[to]) && (!bestPair || count > minimum || pair[to] !== bestPair[to])) return null;
     }
     return result;
   }

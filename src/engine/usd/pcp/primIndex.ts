@@ -68,12 +68,27 @@ export class PcpNode {
   }
 
   get depthBelowIntroduction(): number {
-    return this.parent ? namespaceDepth(this.parent.path) - this.namespaceDepth : 0;
+    return this.parent ? this.parent.pathDepth - this.namespaceDepth : 0;
+  }
+
+  private depthOf: [string, number] | null = null;
+  /** namespaceDepth(path), kept while the path stays the same. */
+  get pathDepth(): number {
+    if (!this.depthOf || this.depthOf[0] !== this.path) this.depthOf = [this.path, namespaceDepth(this.path)];
+    return this.depthOf[1];
   }
 
   get pathAtIntroduction(): string {
     let path = this.path;
-    for (let d = this.depthBelowIntroduction; d > 0; d--) {
+    const depth = this.depthBelowIntroduction;
+    if (depth <= 0) return path;
+    if (!path.includes('{')) {
+      // A plain prim path: cut at the depth-th "/" from the end.
+      let cut = path.length;
+      for (let d = depth; d > 0 && cut > 0; d--) cut = path.lastIndexOf('/', cut - 1);
+      return cut <= 0 ? '/' : path.slice(0, cut);
+    }
+    for (let d = depth; d > 0; d--) {
       while (isVariantSelectionPath(path)) path = parentPath(path);
       path = parentPath(path);
     }
@@ -98,9 +113,21 @@ export class PcpNode {
 
 export class PcpGraph {
   root!: PcpNode;
+  /** Nodes made in this graph (culled ones included). */
+  size = 0;
   private nextSeq = 0;
+  constructor(private readonly budget: { left: number } | null = null) {}
   takeSeq(): number {
+    this.size++;
+    if (this.budget && --this.budget.left < 0) throw new CompositionLimitError();
     return this.nextSeq++;
+  }
+}
+
+/** A scene whose composition would need more sites than any real one (arcs multiplying without end). */
+export class CompositionLimitError extends Error {
+  constructor() {
+    super(`composing needs more than ${MAX_TOTAL_NODES} sites in all`);
   }
 }
 
@@ -138,11 +165,12 @@ export function strengthOrder(root: PcpNode, includeCulled = false): PcpNode[] {
     for (const child of node.children) if (child.arc !== ARC.specialize) walk(child);
   };
   walk(root);
-  if (specializes.length) {
+  if (specializes.length > 1) {
     const pre = preOrder(root);
-    specializes.sort((a, b) => compareSpecializes(a, b, pre));
-    for (const node of specializes) walk(node);
+    const views = new Map(specializes.map((n) => [n, specializesView(n)] as const));
+    specializes.sort((a, b) => compareSpecializes(a, b, pre, views));
   }
+  for (const node of specializes) walk(node);
   return out;
 }
 
@@ -185,9 +213,9 @@ function classHierarchyDepth(node: PcpNode): number {
 }
 
 /** Pcp's ordering of specializes arcs once all are weaker than everything else (strengthOrdering.cpp). */
-function compareSpecializes(a: PcpNode, b: PcpNode, pre: ReadonlyMap<PcpNode, number>): number {
-  const va = specializesView(a);
-  const vb = specializesView(b);
+function compareSpecializes(a: PcpNode, b: PcpNode, pre: ReadonlyMap<PcpNode, number>, views: ReadonlyMap<PcpNode, ReturnType<typeof specializesView>>): number {
+  const va = views.get(a)!;
+  const vb = views.get(b)!;
   const nested = isAncestorOrSelf(va.originRoot, vb.originRoot) || isAncestorOrSelf(vb.originRoot, va.originRoot);
   if (!nested && va.depth !== vb.depth) return vb.depth - va.depth;
   if (va.origin === vb.origin) {
@@ -332,12 +360,16 @@ export class PrimIndex {
   }
 }
 
-const MAX_NODES = 4096;
+/** Sites in one prim's index (real assets have tens) and in the whole composition. */
+const MAX_NODES = 512;
+export const MAX_TOTAL_NODES = 250_000;
 const MAX_RECURSION = 64;
 
 export class PcpCache {
   private readonly indexes = new Map<string, PrimIndex>();
   readonly errors: PcpError[] = [];
+  /** What is left of MAX_TOTAL_NODES. */
+  readonly budget = { left: MAX_TOTAL_NODES };
 
   constructor(
     readonly rootStack: LayerStack,
@@ -432,19 +464,22 @@ class Indexer {
   pop(): Task | undefined {
     if (!this.tasks.length) return undefined;
     let best = 0;
-    for (let i = 1; i < this.tasks.length; i++) if (this.higher(this.tasks[i]!, this.tasks[best]!)) best = i;
+    /** The graph's strength order, computed once per pop when variant tasks need comparing. */
+    let order: Map<PcpNode, number> | null = null;
+    const rank = (node: PcpNode) => {
+      order ??= new Map(strengthOrder(node.root, true).map((n, i) => [n, i]));
+      return order.get(node) ?? Infinity;
+    };
+    for (let i = 1; i < this.tasks.length; i++) if (this.higher(this.tasks[i]!, this.tasks[best]!, rank)) best = i;
     return this.tasks.splice(best, 1)[0];
   }
 
   /** True when `a` runs before `b`. */
-  private higher(a: Task, b: Task): boolean {
+  private higher(a: Task, b: Task, rank: (node: PcpNode) => number): boolean {
     if (a.type !== b.type) return a.type < b.type;
     if (a.type === TASK.impliedClasses) return a.node.seq > b.node.seq;
     if (a.type === TASK.variantAuthored || a.type === TASK.variantFallback || a.type === TASK.ancestralVariantAuthored || a.type === TASK.ancestralVariantFallback) {
-      if (a.node !== b.node) {
-        const order = strengthOrder(a.node.root, true);
-        return order.indexOf(a.node) < order.indexOf(b.node);
-      }
+      if (a.node !== b.node) return rank(a.node) < rank(b.node);
       if (a.vsetPath !== b.vsetPath) return (a.vsetPath ?? '') > (b.vsetPath ?? '');
       return (a.vsetNum ?? 0) < (b.vsetNum ?? 0);
     }
@@ -485,8 +520,8 @@ class Indexer {
 
   run(): void {
     for (let task = this.pop(); task; task = this.pop()) {
-      if (countNodes(this.graph.root) > MAX_NODES) {
-        this.error(`composition needs more than ${MAX_NODES} sites; the rest is skipped`);
+      if (this.graph.size > MAX_NODES) {
+        this.error(`${stripVariantSelections(this.primPath)}: composing it needs more than ${MAX_NODES} sites (arcs that keep bringing each other in); the rest is skipped`);
         return;
       }
       switch (task.type) {
@@ -742,7 +777,8 @@ class Indexer {
     let node: PcpNode | null = parent;
     while (node) {
       for (let n: PcpNode | null = node; n; n = n.parent) {
-        if (n.layerStack === stack && (hasPrefix(n.path, childPathInFrame) || hasPrefix(childPathInFrame, n.path))) {
+        // Stacks compared by root layer: the session layer of the user's variant choices does not make another stack here.
+        if (n.layerStack.root.key === stack.root.key && (hasPrefix(n.path, childPathInFrame) || hasPrefix(childPathInFrame, n.path))) {
           if (isClassBased(arc) && parent !== origin) return false;
           this.error(
             `${stripVariantSelections(this.primPath)}: a ${ARC_NAMES[arc]} to <${path}> in ${stack.root.key} makes a composition cycle; it is skipped`,
@@ -764,8 +800,7 @@ class Indexer {
     let node: PcpNode | null = parent;
     while (node) {
       const graphRoot = node.root;
-      const found = strengthOrder(graphRoot, true).some((n) => n.layerStack === stack && n.path === sitePath);
-      if (found) return true;
+      if (anyNode(graphRoot, (n) => n.layerStack === stack && n.path === sitePath)) return true;
       if (!frame) break;
       sitePath = pathInRequestedGraph(frame.requestedPath, graphRoot.path, sitePath);
       node = frame.parentNode;
@@ -791,21 +826,21 @@ function referenceKey(r: SdfReference, layer: { key: string }): string {
   return `${r.assetPath ? resolveAssetKey(layer.key, r.assetPath) : ''}<${r.primPath}>${r.layerOffset ? `${r.layerOffset.offset},${r.layerOffset.scale}` : ''}`;
 }
 
+function anyNode(root: PcpNode, test: (node: PcpNode) => boolean): boolean {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (test(node)) return true;
+    for (const child of node.children) stack.push(child);
+  }
+  return false;
+}
+
 function inertSubtree(node: PcpNode): void {
   node.inert = true;
   for (const child of node.children) inertSubtree(child);
 }
 
-function countNodes(root: PcpNode): number {
-  let n = 0;
-  const stack = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    n++;
-    stack.push(...node.children);
-  }
-  return n;
-}
 
 function hasAncestralVariantSets(node: PcpNode): boolean {
   for (let path = parentPath(node.path); path && path !== '/'; path = parentPath(path)) {
@@ -956,7 +991,7 @@ function buildIndex(
   depth: number,
   evaluateVariants = true,
 ): PcpGraph {
-  const graph = new PcpGraph();
+  const graph = new PcpGraph(cache.budget);
   if (path === '/' || isVariantSelectionPath(path)) {
     graph.root = new PcpNode(graph, graph.takeSeq(), ARC.root, stack, path, null, null, MapFunction.identity, 0, 0);
     graph.root.hasSpecs = siteHasPrimSpecs(stack, path);

@@ -151,3 +151,43 @@ describe('references', () => {
     expect(resolveAssetKey('', '../outside.usda')).toBe('../outside.usda');
   });
 });
+
+describe('what composition does not follow is a warning naming the layer, the prim and the arc', () => {
+  it('relocates (layer and prim) and value clips', () => {
+    const { document, warnings } = importUsd(
+      `#usda 1.0
+(
+    metersPerUnit = 1
+    upAxis = "Y"
+    relocates = {
+        </Rig/Arm>: </Rig/Anim/Arm>
+    }
+)
+def Xform "Rig" (
+    relocates = {
+        <Hand>: <Anim/Hand>
+    }
+)
+{
+    def Cube "Arm" { }
+    def Cube "Hand" { }
+}
+def Xform "Shot" (
+    clips = {
+        dictionary default = {
+            asset[] assetPaths = [@./clip.usda@]
+            string primPath = "/Shot"
+        }
+    }
+)
+{
+}
+`,
+      'rig.usda',
+    );
+    expect(document.prims.map((p) => p.path)).toEqual(['/Rig', '/Rig/Arm', '/Rig/Hand', '/Shot']);
+    expect(warnings).toContain('rig.usda: layer relocates are not composed; the prims stay where they are authored');
+    expect(warnings).toContain('rig.usda: /Rig: relocates are not composed; the prims stay where they are authored');
+    expect(warnings).toContain('rig.usda: /Shot: value clips are not read; the attributes keep their own values');
+  });
+});

@@ -3,7 +3,10 @@
  * referenced prim brings, what the referencing layer says over it, and the errors a reference
  * that cannot be followed gives.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { differences } from '../testing/roundTrip.ts';
+import { exportUsdLayers } from './export.ts';
 import { resolveAssetKey } from '../scene/assets.ts';
 import { importUsd } from './import.ts';
 import { packUsdz } from './usdz.ts';
@@ -189,5 +192,29 @@ def Xform "Shot" (
     expect(warnings).toContain('rig.usda: layer relocates are not composed; the prims stay where they are authored');
     expect(warnings).toContain('rig.usda: /Rig: relocates are not composed; the prims stay where they are authored');
     expect(warnings).toContain('rig.usda: /Shot: value clips are not read; the attributes keep their own values');
+  });
+});
+
+describe('export of a composed scene', () => {
+  const folder = new URL('../../../scenes/fixtures/variants/', import.meta.url);
+  const resolve = (key: string) => {
+    const url = new URL(key, folder);
+    return existsSync(url) ? new Uint8Array(readFileSync(url)) : undefined;
+  };
+  const open = (variants: { prim: string; set: string; selection: string }[] = []) =>
+    importUsd(readFileSync(new URL('scene.usda', folder)), 'scene.usda', { resolve, variants }).document;
+
+  it('keeps the references when references alone compose the root layer, and writes the variant chosen flattened', () => {
+    const authored = open();
+    expect(authored.references).toEqual([{ prim: '/World/Block', asset: 'assets/block.usda', target: null }]);
+    const ball = open([{ prim: '/World/Block', set: 'shape', selection: 'ball' }]);
+    expect(ball.references).toBeUndefined();
+    const layers = exportUsdLayers(ball);
+    expect(Object.keys(layers.assets)).toEqual([]);
+    // Written flattened, it imports back as the same scene (its variant sets are gone: nothing is left to switch).
+    const back = importUsd(layers.root, 'exported.usda').document;
+    const { variantSets: _gone, ...flattened } = ball;
+    expect(differences(back, flattened)).toEqual([]);
+    expect(back.prims.find((p) => p.path === '/World/Block/Body')!.geometry).toEqual({ kind: 'sphere', radius: 0.25 });
   });
 });

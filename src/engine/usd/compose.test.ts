@@ -218,3 +218,32 @@ describe('export of a composed scene', () => {
     expect(back.prims.find((p) => p.path === '/World/Block/Body')!.geometry).toEqual({ kind: 'sphere', radius: 0.25 });
   });
 });
+
+describe('PointInstancer instances', () => {
+  it('are made for every instance but the inactive ones (inactiveIds), the invisible ones hidden (invisibleIds)', () => {
+    const { document } = importUsd(
+      `#usda 1.0
+(
+    metersPerUnit = 1
+    upAxis = "Y"
+)
+def PointInstancer "Scatter" (
+    inactiveIds = [1]
+)
+{
+    point3f[] positions = [(0, 0, 0), (1, 0, 0), (2, 0, 0)]
+    int[] protoIndices = [0, 0, 0]
+    int64[] invisibleIds = [2]
+    rel prototypes = </Scatter/Box>
+    def Cube "Box" { double size = 0.5 }
+}
+`,
+      'scatter.usda',
+    );
+    const prim = (path: string) => document.prims.find((p) => p.path === path);
+    expect(document.prims.map((p) => p.path)).toEqual(['/Scatter', '/Scatter/instance_0', '/Scatter/instance_0/Box', '/Scatter/instance_2', '/Scatter/instance_2/Box']);
+    expect(prim('/Scatter/instance_0')!.visible).toBe(true);
+    expect(prim('/Scatter/instance_2')!.visible).toBe(false);
+    expect(prim('/Scatter/instance_2')!.transform.position).toEqual([2, 0, 0]);
+  });
+});

@@ -77,6 +77,10 @@ export function flattenStage(stage: ComposedStage, options: { maxPrims?: number 
     }
     const apis = stage.primListField(index, 'apiSchemas');
     if (apis.length) fields['apiSchemas'] = apis;
+    if (typeName === 'PointInstancer') {
+      const inactive = stage.primListField<number>(index, 'inactiveIds');
+      if (inactive.length) fields['inactiveIds'] = inactive;
+    }
     const children: string[] = [];
     fields['primChildren'] = children;
     specs[path] = { specType: SPEC_TYPE.prim, fields };
@@ -313,6 +317,8 @@ function expandPointInstancers(specs: Record<string, FlatSpec>, properties: Map<
     const scales = numbers(attr(specs, instancer, 'scales'));
     const ids = numbers(attr(specs, instancer, 'ids'));
     const invisible = new Set(numbers(attr(specs, instancer, 'invisibleIds')));
+    /** Instances deactivated (prim metadata): they are not made at all. */
+    const inactive = new Set(numbers(specs[instancer]!.fields['inactiveIds']));
     const n = protoIndices.length;
     if (positions.length !== 3 * n) {
       warnings.push(`${instancer}: PointInstancer has ${n} protoIndices but ${positions.length / 3} positions; its instances are not made`);
@@ -341,6 +347,7 @@ function expandPointInstancers(specs: Record<string, FlatSpec>, properties: Map<
         continue;
       }
       const id = ids.length === n ? ids[i]! : i;
+      if (inactive.has(id)) continue;
       let name = `instance_${id}`;
       while (children.includes(name)) name = `${name}_`;
       children.push(name);

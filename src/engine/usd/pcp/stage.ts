@@ -88,14 +88,14 @@ export class ComposedStage {
   }
 
   /** A list-op metadata field (apiSchemas) composed weakest to strongest. */
-  primListField(index: PrimIndex, field: string): string[] {
-    let items: string[] = [];
+  primListField<T = string>(index: PrimIndex, field: string): T[] {
+    let items: T[] = [];
     const stack = this.primStack(index);
     for (let i = stack.length - 1; i >= 0; i--) {
       const value = stack[i]!.spec.fields[field];
       if (value === undefined) continue;
-      const op: SdfListOp<string> = isListOp<string>(value) ? value : { listOp: true, explicit: Array.isArray(value) ? (value as string[]) : [] };
-      items = applyListOp(op, items, (s) => s);
+      const op: SdfListOp<T> = isListOp<T>(value) ? value : { listOp: true, explicit: Array.isArray(value) ? (value as T[]) : [] };
+      items = applyListOp(op, items, (s) => String(s));
     }
     return items;
   }

@@ -45,6 +45,15 @@ describe('sceneBytesForPage', () => {
     expect(sceneBytesForPage(usda, 'scenes/tabletop.usda')).toBe(usda);
   });
 
+  it('hands a USD scene composed with --variant choices on as that document (what generate, demos and eval give the page)', () => {
+    const scene = 'scenes/fixtures/variants/scene.usda';
+    const bytes = new Uint8Array(readFileSync(scene));
+    const body = (page: Uint8Array) => loadSceneFile(page, 'page.json').document.prims.find((p) => p.path === '/World/Block/Body')!;
+    expect(body(sceneBytesForPage(bytes, scene)).geometry?.kind).toBe('box');
+    const ball = sceneBytesForPage(bytes, scene, [{ prim: '/World/Block', set: 'shape', selection: 'ball' }]);
+    expect(body(ball).geometry).toEqual({ kind: 'sphere', radius: 0.25 });
+  });
+
   it('hands a USD layer that names other files on as its document, those files inside it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simloop-page-'));
     try {

@@ -72,6 +72,8 @@ const redPixels = (page, name) =>
 const URDF_FOLDER = new URL('../scenes/fixtures/urdf', import.meta.url).pathname;
 /** A block asset with look (red, green) and shape (box, ball) variant sets, referenced by scene.usda. */
 const VARIANTS_FOLDER = new URL('../scenes/fixtures/variants', import.meta.url).pathname;
+/** The USD Working Group's Open Chess Set: payloads, sublayers, inherits, variants, a PointInstancer, crate geometry. */
+const CHESS_FOLDER = new URL('../scenes/fixtures/third-party/OpenChessSet', import.meta.url).pathname;
 
 /** A Y-up, centimetre stage: a labelled dynamic ball 50 cm above a static floor box. */
 const LAB_USDA = `#usda 1.0
@@ -239,6 +241,18 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await until('variant-undone', (red, green) => red > 5000 && green < red / 20);
     assert.equal(await page.getByTestId('inspector').getByRole('combobox', { name: 'Variant set look' }).inputValue(), 'red');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the Open Chess Set (usd-wg/assets) opens from its folder: every piece, the instanced pawns, the shading variants', { timeout: 120_000 }, async () => {
+    await page.setInputFiles('[data-testid="folder-input"]', CHESS_FOLDER);
+    await waitForScene(page, 'OpenChessSet/chess_set.usda');
+    const paths = await primPaths(page);
+    for (const p of ['/ChessSet/Chessboard/Geom/Render', '/ChessSet/Black/King/Geom/Render', '/ChessSet/White/RookR/Geom/Render', '/ChessSet/White/Pawns/instance_7/Pawn/Geom_Body/Render']) assert.ok(paths.includes(p), p);
+    await page.locator('[data-testid="prim-row"][data-path="/ChessSet/White/Queen"]').click();
+    assert.equal(await page.getByTestId('inspector').getByRole('combobox', { name: 'Variant set shadingVariant' }).inputValue(), 'White');
+    const warnings = await page.locator('[data-testid="message-warning"]').allTextContents();
+    assert.ok(warnings.some((t) => /King_mat\.mtlx is a MaterialX document/.test(t)), warnings.slice(0, 5).join('\n'));
     assert.deepEqual(pageErrors, []);
   });
 

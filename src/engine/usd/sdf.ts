@@ -150,11 +150,6 @@ export function isListOp<T = unknown>(value: unknown): value is SdfListOp<T> {
   return typeof value === 'object' && value !== null && (value as { listOp?: unknown }).listOp === true;
 }
 
-/** A list-op holding one explicit list. */
-export function explicitListOp<T>(items: T[]): SdfListOp<T> {
-  return { listOp: true, explicit: items };
-}
-
 /**
  * Applies `op` over the list a weaker opinion gives (Sdf's ApplyOperations): explicit replaces;
  * otherwise delete, add (kept where present, else appended), prepend, append, then reorder.

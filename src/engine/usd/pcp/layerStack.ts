@@ -6,7 +6,7 @@
  * loader the caller gives; asset paths written in a layer resolve against that layer's key.
  */
 import { resolveAssetKey } from '../../scene/assets.ts';
-import { applyListOp, isListOp, type LayerOffset, type SdfListOp, type SdfSpec, type SdfSpecs } from '../sdf.ts';
+import { applyListOp, isListOp, type LayerOffset, type SdfListOp, type SdfSpecs } from '../sdf.ts';
 
 export interface PcpLayer {
   /** The layer's key: its path relative to the root layer's folder, "/"-separated. */
@@ -94,19 +94,6 @@ export function timeCodesPerSecond(layer: PcpLayer): number {
   const fps = root['framesPerSecond'];
   if (typeof fps === 'number' && fps > 0) return fps;
   return 24;
-}
-
-export function specAt(layer: PcpLayer, path: string): SdfSpec | undefined {
-  return layer.specs.get(path);
-}
-
-/** The strongest opinion for a field at `path` across the stack. */
-export function strongestField(stack: LayerStack, path: string, field: string): unknown {
-  for (const layer of stack.layers) {
-    const value = layer.specs.get(path)?.fields[field];
-    if (value !== undefined) return value;
-  }
-  return undefined;
 }
 
 export interface SourcedItem<T> {

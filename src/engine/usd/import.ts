@@ -200,8 +200,11 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   const leftHanded = asString(ctx.stage.attr(path, 'orientation')) === 'leftHanded';
   // Triangle corners as positions in faceVertexIndices (face-varying data is indexed by them).
   // Real assets have hundreds of thousands of faces: one pass, typed arrays, no per-corner objects.
+  // Faces named in holeIndices are not drawn (UsdGeomMesh: holes apply to the base mesh too).
+  const holes = new Uint8Array(counts.length);
+  for (const face of asNumbers(ctx.stage.attr(path, 'holeIndices')) ?? []) if (Number.isInteger(face) && face >= 0 && face < counts.length) holes[face] = 1;
   let triangleCount = 0;
-  for (const count of counts) if (count >= 3) triangleCount += count - 2;
+  for (let f = 0; f < counts.length; f++) if (counts[f]! >= 3 && !holes[f]) triangleCount += counts[f]! - 2;
   if (!Number.isSafeInteger(triangleCount)) {
     warn(ctx, path, 'faceVertexCounts do not match faceVertexIndices; no geometry');
     return undefined;
@@ -209,7 +212,8 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
   const corners = new Uint32Array(triangleCount * 3);
   let cursor = 0;
   let t = 0;
-  for (const count of counts) {
+  for (let f = 0; f < counts.length; f++) {
+    const count = counts[f]!;
     if (!Number.isInteger(count) || count < 0 || cursor + count > indices.length) {
       warn(ctx, path, 'faceVertexCounts do not match faceVertexIndices; no geometry');
       return undefined;
@@ -221,7 +225,7 @@ function readMesh(ctx: Ctx, path: string): Geometry | undefined {
         return undefined;
       }
     }
-    for (let k = 1; k + 1 < count; k++) {
+    for (let k = 1; k + 1 < count && !holes[f]; k++) {
       corners[t++] = cursor;
       corners[t++] = leftHanded ? cursor + k + 1 : cursor + k;
       corners[t++] = leftHanded ? cursor + k : cursor + k + 1;

@@ -3,7 +3,7 @@
  * with its sources and licences): the USD Working Group's Open Chess Set (the canonical asset
  * structure: asset.usd → payload → a layer of sublayers [look, geom], inherits to classes, a
  * shading variant set chosen per instance, crate geometry, MaterialX looks, pawns from a
- * PointInstancer), its teapot asset, and OpenUSD's own UsdPhysics examples. The expected values
+ * PointInstancer), its teapot asset, its subdivision pyramids (per-instance variants), and OpenUSD's own UsdPhysics examples. The expected values
  * are read from the files themselves (the layer that authors them), not from Simloop's output.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -107,6 +107,54 @@ describe('the usd-wg teapot asset: a payload to a layer of sublayers that refere
     expect(body.geometry!.kind === 'mesh' && body.geometry!.indices.length / 3).toBe(authoredTriangles(new URL('geo/UtahTeapot.usd', folder), '/UtahTeapot/Body'));
     expect(document.prims.map((p) => p.path)).toContain('/teapot/mtl/default_material');
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('the usd-wg subdivision pyramids: three instanceable references to one asset, each with its own variant', () => {
+  const folder = new URL('SubdivisionSurfaces/', THIRD_PARTY);
+  const open = (variants: { prim: string; set: string; selection: string }[] = []) =>
+    importUsd(readFileSync(new URL('Creases_SpinningPyramids.usda', folder)), 'Creases_SpinningPyramids.usda', { resolve: folderResolver(folder), variants });
+  const { document, warnings } = open();
+  const world = worldMatrices(document);
+  const geo = new URL('Pyramid/geo.usda', folder);
+  const PYRAMIDS = { Pyramid_NoCreases: [-2, 0, -52], Pyramid_EdgeCreases: [0, 0, -52], Pyramid_CornerCreases: [2, 0, -52] };
+
+  it('composes each pyramid through reference → payload → references → internal references → the geo variant, at its authored place', () => {
+    for (const [name, position] of Object.entries(PYRAMIDS)) {
+      const shape = document.prims.find((p) => p.path === `/World/${name}/geo/shape`)!;
+      expect(shape.type).toBe('Mesh');
+      expect(shape.geometry!.kind === 'mesh' && shape.geometry!.indices.length / 3).toBe(authoredTriangles(geo, '/ASSET_geo_variant_0/ASSET{geo=quad_creases}geo/shape'));
+      // The material comes from mtl.usda's class-inheriting Material, bound inside the mtl variant.
+      expect(document.prims.map((p) => p.path)).toContain(`/World/${name}/mtl/PyramidMaterial`);
+      worldPosition(world, `/World/${name}`).forEach((x, i) => expect(x).toBeCloseTo(position[i]!, 9));
+    }
+    // No class prims and no prototype sources come through.
+    expect(document.prims.filter((p) => /__class|ASSET_/.test(p.path))).toEqual([]);
+    expect(warnings.filter((w) => !/first time sample|UsdPrimvarReader_float3/.test(w))).toEqual([]);
+  });
+
+  it('gives each instance the creases variant its own prim selects, below the selection geo.usda nests it in', () => {
+    const creases = Object.fromEntries(document.variantSets!.filter((v) => v.set === 'creases').map((v) => [v.prim, v.selection]));
+    expect(creases).toEqual({ '/World/Pyramid_NoCreases': 'none', '/World/Pyramid_EdgeCreases': 'edges', '/World/Pyramid_CornerCreases': 'corners' });
+    const geoSet = document.variantSets!.find((v) => v.prim === '/World/Pyramid_EdgeCreases' && v.set === 'geo')!;
+    expect(geoSet.options).toEqual(['quad_creases', 'quad_holes']);
+    expect(geoSet.selection).toBe('quad_creases');
+  });
+
+  it('switches one instance to the quad_holes geometry, leaving out the faces its holeIndices name', () => {
+    const holes = open([{ prim: '/World/Pyramid_EdgeCreases', set: 'geo', selection: 'quad_holes' }]).document;
+    const mesh = (path: string) => holes.prims.find((p) => p.path === path)!.geometry!;
+    const layer = readUsdLayer(readFileSync(geo), geo.pathname);
+    const spec = '/ASSET_geo_variant_1/ASSET{geo=quad_holes}geo/shape';
+    const counts = layer.specs.get(`${spec}.faceVertexCounts`)!.fields['default'] as number[];
+    const holeFaces = new Set(layer.specs.get(`${spec}.holeIndices`)!.fields['default'] as number[]);
+    expect(holeFaces.size).toBeGreaterThan(0);
+    const drawn = counts.reduce((n, c, f) => n + (holeFaces.has(f) ? 0 : c - 2), 0);
+    const edge = mesh('/World/Pyramid_EdgeCreases/geo/shape');
+    expect(edge.kind === 'mesh' && edge.indices.length / 3).toBe(drawn);
+    expect(drawn).toBeLessThan(authoredTriangles(geo, spec));
+    const other = mesh('/World/Pyramid_NoCreases/geo/shape');
+    expect(other.kind === 'mesh' && other.indices.length / 3).toBe(authoredTriangles(geo, '/ASSET_geo_variant_0/ASSET{geo=quad_creases}geo/shape'));
   });
 });
 

@@ -13,9 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { main } from '../src/cli/main.ts';
+import { PYTHON, pythonModules, requirePython, titled } from '../src/engine/testing/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-const HAS_AV = spawnSync(PYTHON, ['-c', 'import av'], { encoding: 'utf8' }).status === 0;
+const AV = pythonModules('av');
+const H5PY = pythonModules('h5py');
 
 async function demos(out) {
   const stdout = [];
@@ -32,7 +33,7 @@ function files(dir, root = dir) {
   });
 }
 
-test('simloop demos records the robot cameras as LeRobot MP4 streams, reproducibly', async () => {
+test('simloop demos records the robot cameras as LeRobot MP4 streams, reproducibly', async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'simloop-demos-e2e-'));
   try {
     const out = join(tmp, 'a');
@@ -74,7 +75,8 @@ test('simloop demos records the robot cameras as LeRobot MP4 streams, reproducib
       ],
     );
 
-    if (HAS_AV) {
+    await t.test(titled('PyAV decodes each video: codec, pixel format, size, one frame per step, key frames', AV), { skip: AV.skip }, () => {
+      requirePython(AV);
       const script = `
 import av, json, sys
 out = {}
@@ -95,25 +97,23 @@ print(json.dumps(out))`;
         for (let i = 0; i < v.frames; i += 2) assert.ok(v.keys.includes(i), `${path}: key frame at ${i}`);
         assert.ok(v.keys.includes(lengths[0]), `${path}: key frame at the second episode's first frame (${lengths[0]})`);
       }
-    } else {
-      console.log('# PyAV (python3-av) is missing: the decoder checks of the videos were skipped');
-    }
+    });
 
     // The same frames in the robomimic file, as H × W × 3 uint8 images per step.
-    const h5 = spawnSync(PYTHON, ['-c', `
+    await t.test(titled('h5py reads the same frames from robomimic.hdf5 as H × W × 3 uint8 images', H5PY), { skip: H5PY.skip }, () => {
+      requirePython(H5PY);
+      const h5 = spawnSync(PYTHON, ['-c', `
 import h5py, json, sys
 f = h5py.File(sys.argv[1], 'r')
 d = f['data/demo_0']
 print(json.dumps({k: [list(d['obs'][k].shape), str(d['obs'][k].dtype), int(d['obs'][k][()].max())] for k in ['scene_image', 'wrist_image']}))`, join(out, 'robomimic.hdf5')], { encoding: 'utf8' });
-    if (h5.status === 0) {
+      assert.equal(h5.status, 0, h5.stderr);
       const images = JSON.parse(h5.stdout);
       for (const k of ['scene_image', 'wrist_image']) {
         assert.deepEqual(images[k].slice(0, 2), [[lengths[0], 48, 64, 3], 'uint8'], k);
         assert.ok(images[k][2] > 0, `${k} is not black`);
       }
-    } else {
-      console.log('# h5py (python3-h5py) is missing: the HDF5 image checks were skipped');
-    }
+    });
 
     // Episode k depends only on (seed, k): the same command again, the same bytes (videos too).
     const again = join(tmp, 'b');

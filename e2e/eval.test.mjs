@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
+import { PYTHON, pythonModules, requirePython, titled } from '../src/engine/testing/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-const HAS_AV = spawnSync(PYTHON, ['-c', 'import av'], { encoding: 'utf8' }).status === 0;
+const AV = pythonModules('av');
 const POLICY = 'scenes/fixtures/policy/tiny/policy.json';
 
 async function run(...args) {
@@ -24,7 +24,7 @@ async function run(...args) {
   return { code, stdout: stdout.join(''), stderr: stderr.join('') };
 }
 
-test('simloop eval writes results.json, episodes.jsonl and a video per episode; sim time is reproducible', { timeout: 240_000 }, async () => {
+test('simloop eval writes results.json, episodes.jsonl and a video per episode; sim time is reproducible', { timeout: 240_000 }, async (t) => {
   const tmp = mkdtempSync(join(tmpdir(), 'simloop-eval-e2e-'));
   try {
     const out = join(tmp, 'a');
@@ -58,12 +58,13 @@ test('simloop eval writes results.json, episodes.jsonl and a video per episode; 
     assert.equal(results.mean_steps, (lines[0].steps + lines[1].steps) / 2);
     assert.deepEqual(results.outcomes, outcomes);
 
-    if (HAS_AV) {
+    await t.test(titled('PyAV decodes one frame per control step from each video', AV), { skip: AV.skip }, () => {
+      requirePython(AV);
       const script = 'import av, sys\nfor p in sys.argv[1:]:\n    c = av.open(p); s = c.streams.video[0]\n    print(sum(1 for _ in c.decode(s)), s.width, s.height)';
       const probe = spawnSync(PYTHON, ['-c', script, ...lines.map((l) => join(out, l.video))], { encoding: 'utf8' });
       assert.equal(probe.status, 0, probe.stderr);
       assert.deepEqual(probe.stdout.trim().split('\n'), lines.map((l) => `${l.steps} 64 48`));
-    }
+    });
 
     // Sim time: the same seed gives the same episodes.
     const again = await run('eval', '--policy', POLICY, '--task', 'reach', '--episodes', '2', '--seed', '5', '--out', join(tmp, 'b'), '--ep', 'wasm', '--image-size', '64x48', '--no-videos', '--traces', '--json');

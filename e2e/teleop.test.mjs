@@ -12,13 +12,16 @@ import { join, relative } from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { main } from '../src/cli/main.ts';
 import { useStudioPage, waitForScene } from './harness.mjs';
+import { PYTHON, pythonModules, requirePython, titled } from '../src/engine/testing/python.ts';
+
+const AV = pythonModules('av');
 
 const TIMEOUT = 90_000;
 
 describe('teleoperation in the studio', () => {
   const studio = useStudioPage(TIMEOUT);
 
-  test('drive the arm with the keyboard, keep the episode, export the demonstrations', { timeout: TIMEOUT }, async () => {
+  test('drive the arm with the keyboard, keep the episode, export the demonstrations', { timeout: TIMEOUT }, async (t) => {
     const { page, pageErrors } = studio;
     await page.click('#sdg-tab-robot');
     await page.selectOption('select[aria-label="Task"]', 'reach');
@@ -65,18 +68,19 @@ describe('teleoperation in the studio', () => {
     const info = JSON.parse(new TextDecoder().decode(zip['lerobot/meta/info.json']));
     assert.equal(info.total_frames, line.steps);
     assert.deepEqual(info.features['observation.images.wrist'].shape, [128, 128, 3]);
-    // One video frame per recorded step (PyAV, where Debian's python3-av is installed).
-    if (spawnSync('/usr/bin/python3', ['-c', 'import av'], { encoding: 'utf8' }).status === 0) {
+    // One video frame per recorded step (PyAV).
+    await t.test(titled('PyAV decodes one wrist-camera frame per recorded step', AV), { skip: AV.skip }, () => {
+      requirePython(AV);
       const dir = mkdtempSync(join(tmpdir(), 'simloop-teleop-'));
       try {
         const video = join(dir, 'wrist.mp4');
         writeFileSync(video, zip['lerobot/videos/observation.images.wrist/chunk-000/file-000.mp4']);
-        const r = spawnSync('/usr/bin/python3', ['-c', 'import av, sys; c = av.open(sys.argv[1]); print(sum(1 for _ in c.decode(video=0)))', video], { encoding: 'utf8' });
+        const r = spawnSync(PYTHON, ['-c', 'import av, sys; c = av.open(sys.argv[1]); print(sum(1 for _ in c.decode(video=0)))', video], { encoding: 'utf8' });
         assert.equal(Number(r.stdout.trim()), line.steps, r.stderr);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }
+    });
     // The next episode: the scripted expert takes over and finishes the task on screen.
     await page.click('[data-testid="teleop-start"]');
     await waitForScene(page, 'reach · episode 3 (seed 1)');

@@ -14,10 +14,10 @@ import * as ort from 'onnxruntime-node';
 import { main } from '../src/cli/main.ts';
 import { parsePolicyManifest, resolvePolicy } from '../src/engine/policy/manifest.ts';
 import { PolicyRuntime } from '../src/engine/policy/runtime.ts';
+import { PYTHON, pythonModules, requirePython } from '../src/engine/testing/python.ts';
 
-const PYTHON = '/usr/bin/python3';
-const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx, h5py'], { encoding: 'utf8' });
-const SKIP = probe.status === 0 ? false : `needs Debian's python3-torch, python3-onnx and python3-h5py (${(probe.stderr || 'no python3').trim().split('\n').pop()})`;
+const TRAINING = pythonModules('torch', 'onnx', 'h5py');
+const SKIP = TRAINING.skip;
 
 async function run(...args) {
   const stdout = [];
@@ -27,6 +27,7 @@ async function run(...args) {
 }
 
 test('training smoke test: demos → a few training steps → export → the runtime and a closed-loop episode', { skip: SKIP, timeout: 300_000 }, async () => {
+  requirePython(TRAINING);
   const tmp = mkdtempSync(join(tmpdir(), 'simloop-training-'));
   try {
     const demos = await run('demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '9', '--out', join(tmp, 'demos'), '--format', 'hdf5', '--image-size', '32x32', '--json');
@@ -77,6 +78,7 @@ test('training smoke test: demos → a few training steps → export → the run
 });
 
 test('the trainer drops a closed-gripper wait past its first steps, judging stillness by the path (action + DART offset)', { skip: SKIP, timeout: 60_000 }, () => {
+  requirePython(TRAINING);
   // Steps: 2 moving, 5 still and closed, 1 moving closed, 2 still closed; the DART demo's step 3
   // corrects an offset (its action is not zero) but its path is still.
   const script = `

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 export const CHROMIUM_FLAGS = [
   '--headless=new',
@@ -41,7 +41,11 @@ export function chromiumExecutable(): string | undefined {
   return existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined;
 }
 
+/** Playwright is loaded when a browser is needed (it takes longer to load than the rest of the CLI). */
+const playwrightChromium = async () => (await import('playwright-core')).chromium;
+
 export async function launchChromium(): Promise<Browser> {
+  const chromium = await playwrightChromium();
   try {
     return await chromium.launch({ executablePath: chromiumExecutable(), headless: true, args: CHROMIUM_FLAGS });
   } catch (error) {
@@ -62,7 +66,7 @@ export interface HeadlessPage {
 export async function openHeadless(url: string): Promise<HeadlessPage> {
   let executable = chromiumExecutable();
   if (!executable) {
-    executable = chromium.executablePath();
+    executable = (await playwrightChromium()).executablePath();
     if (!existsSync(executable)) {
       throw new Error('could not start Chromium (none found); install it (Debian: apt-get install chromium) or set SIMLOOP_CHROMIUM to a Chromium binary');
     }

@@ -6,7 +6,7 @@
  * Reads and converts everything in memory first, then writes each file under a temporary name and
  * renames it into place, so a failure never leaves a partial file. Format work is the engine's.
  */
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../engine/errors.ts';
 import { loadAssetFile } from '../engine/assetFile.ts';
@@ -15,6 +15,7 @@ import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';
 import { exportUsdLayers } from '../engine/usd/export.ts';
 import { packUsdz } from '../engine/usd/usdz.ts';
+import { readInputFile } from './inputFile.ts';
 import { sceneOptionsForFile } from './meshes.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import { describeErrno, tempPathFor } from './sinks/fsSink.ts';
@@ -29,18 +30,6 @@ export interface ConvertSummary {
   joints: number;
   /** Asset layers written beside a USDA output, relative to its folder. */
   assets: string[];
-}
-
-/** The bytes of an input file; a missing file or a folder is bad input naming the file. */
-export async function readInputFile(file: string): Promise<Uint8Array> {
-  let info;
-  try {
-    info = await stat(file);
-  } catch {
-    throw new InputError(file, 'no such file');
-  }
-  if (!info.isFile()) throw new InputError(file, 'not a regular file');
-  return new Uint8Array(await readFile(file));
 }
 
 type OutputFormat = 'usda' | 'usdz' | 'project';

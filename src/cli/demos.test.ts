@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './main.ts';
+import { PYTHON, pythonModules, requirePython, titled } from '../engine/testing/python.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-demos-'));
-const python = '/usr/bin/python3';
-const HAS_H5PY = spawnSync(python, ['-c', 'import h5py'], { encoding: 'utf8' }).status === 0;
+const H5PY = pythonModules('h5py');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function run(...argv: string[]) {
@@ -77,7 +77,8 @@ describe('simloop demos', () => {
     expect(info.features.action.names).toEqual(['dx', 'dy', 'dz', 'drx', 'dry', 'drz', 'gripper']);
   });
 
-  it.skipIf(!HAS_H5PY)('writes robomimic HDF5 that h5py reads: demos with their samples, obs and success masks (needs Debian python3-h5py)', () => {
+  it.skipIf(!!H5PY.skip)(titled('writes robomimic HDF5 that h5py reads: demos with their samples, obs and success masks', H5PY), () => {
+    requirePython(H5PY);
     const script = `
 import h5py, json, sys
 f = h5py.File(sys.argv[1], 'r')
@@ -88,7 +89,7 @@ print(json.dumps({
   'demos': {k: {'n': int(d[k].attrs['num_samples']), 'actions': list(d[k]['actions'].shape), 'obs': sorted(d[k]['obs'].keys())} for k in d.keys()},
   'successful': sorted(x.decode() for x in f['mask/successful'][:]),
 }))`;
-    const result = spawnSync(python, ['-c', script, join(out, 'robomimic.hdf5')], { encoding: 'utf8' });
+    const result = spawnSync(PYTHON, ['-c', script, join(out, 'robomimic.hdf5')], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     const h5 = JSON.parse(result.stdout);
     const summary = JSON.parse(first.stdout);

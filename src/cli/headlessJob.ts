@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import type { ViteDevServer } from 'vite';
 import type { Sink } from '../engine/dataset/types.ts';
 import { type HeadlessPage, openHeadless } from './browser.ts';
 import { sinkMiddleware } from './sinks/httpSinkServer.ts';
@@ -107,6 +107,8 @@ async function startAppServer(page: string, inputs: Record<string, Uint8Array | 
     res.setHeader('Content-Type', 'application/octet-stream');
     res.end(bytes);
   };
+  // Vite is loaded only by the commands that serve a page.
+  const { createServer: createViteServer } = await import('vite');
   const server: ViteDevServer = await createViteServer({
     root: ROOT,
     configFile: resolve(ROOT, 'vite.config.ts'),

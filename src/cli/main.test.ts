@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -215,6 +215,30 @@ describe('the installed command', () => {
     const failure = await promisify(execFile)(process.execPath, [bin, 'inspect', '/nonexistent.usda']).catch((e) => e);
     expect(failure.code).toBe(2);
     expect(failure.stderr).toBe('simloop: /nonexistent.usda: no such file\n');
+  });
+
+  it('runs from a JavaScript build of the sources, rebuilt when a source it was built from changes', async () => {
+    const bin = new URL('../../bin/simloop.mjs', import.meta.url).pathname;
+    const current = new URL('../../node_modules/.cache/simloop-cli/current.json', import.meta.url);
+    const built = () => JSON.parse(readFileSync(current, 'utf8')) as { build: string; files: Record<string, string> };
+    const help = (env: Record<string, string> = {}) => promisify(execFile)(process.execPath, [bin, '--help'], { env: { ...process.env, ...env } });
+    const fromBuild = await help();
+    const first = built();
+    expect(Object.keys(first.files)).toEqual(expect.arrayContaining(['src/cli/main.ts', 'src/engine/errors.ts']));
+    expect(existsSync(new URL(`../../node_modules/.cache/simloop-cli/${first.build}/main.mjs`, import.meta.url))).toBe(true);
+    // The same output as the TypeScript sources run directly.
+    expect(fromBuild.stdout).toBe((await help({ SIMLOOP_CLI_FROM_SOURCE: '1' })).stdout);
+    expect(fromBuild.stdout).toMatch(/^usage:\n {2}simloop inspect/);
+    // A source of the build changes (its modification time here): the next run builds again.
+    const source = new URL('./inputFile.ts', import.meta.url);
+    const { atime, mtime } = statSync(source);
+    try {
+      utimesSync(source, atime, new Date(mtime.getTime() + 5000));
+      await help();
+      expect(built().build).not.toBe(first.build);
+    } finally {
+      utimesSync(source, atime, mtime);
+    }
   });
 });
 

@@ -4,18 +4,19 @@
  */
 import { parseArgs } from 'node:util';
 import { describeError, InputError } from '../engine/errors.ts';
-import { loadSceneFile } from '../engine/load.ts';
-import { inspectScene, simulateScene, type InspectReport, type SimulateReport } from '../engine/report/contract.ts';
-import { type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
+import type { InspectReport, SimulateReport } from '../engine/report/contract.ts';
+import type { GenerateJobInput, GenerateJob } from '../engine/jobs/job.ts';
 import type { GenerationResult } from '../engine/jobs/generate.ts';
-import { formatProgress, readJobFile, runGenerateJob } from './generate.ts';
-import { mergeShards } from './merge.ts';
-import { sceneOptionsForFile } from './meshes.ts';
-import { formatDemoProgress, runDemosCommand } from './demos.ts';
-import { compareResults, formatEvalProgress, runEvalCommand } from './eval.ts';
-import { readInputFile, runConvert } from './convert.ts';
-import { describeFailures } from '../engine/tasks/outcome.ts';
-import { parseVariantChoice, type VariantSelection } from '../engine/usd/compose.ts';
+import { parseVariantChoice, type VariantSelection } from '../engine/usd/variantChoice.ts';
+import { readInputFile } from './inputFile.ts';
+
+// Each command's module is loaded when that command runs, with the packages only it needs (a
+// browser, video, HDF5, parquet), so `simloop inspect` or `--help` start at once.
+const generateCommand = () => import('./generate.ts');
+const demosCommand = () => import('./demos.ts');
+const evalCommand = () => import('./eval.ts');
+const convertCommand = () => import('./convert.ts');
+const mergeCommand = () => import('./merge.ts');
 
 export const USAGE = `usage:
   simloop inspect <file> [--variant <prim>:<set>=<name>]… [--json]
@@ -42,6 +43,7 @@ Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See do
 class UsageError extends Error {}
 
 async function readScene(file: string, variants: readonly VariantSelection[] = []) {
+  const [{ loadSceneFile }, { sceneOptionsForFile }] = await Promise.all([import('../engine/load.ts'), import('./meshes.ts')]);
   return loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file, variants));
 }
 
@@ -134,7 +136,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (command === 'eval') return await evaluate(values, positionals, out, err);
     if (command === 'compare') {
       if (positionals.length !== 2) throw new UsageError('compare takes two results.json files');
-      const result = await compareResults(positionals[0]!, positionals[1]!);
+      const result = await (await evalCommand()).compareResults(positionals[0]!, positionals[1]!);
       const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
       out.write(
         values.json
@@ -145,7 +147,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     }
     if (command === 'convert') {
       if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda, .usdz or .simloop.json)');
-      const { summary, warnings } = await runConvert(positionals[0]!, positionals[1]!, { flatten: values.flatten === true, variants: variantChoices(values) });
+      const { summary, warnings } = await (await convertCommand()).runConvert(positionals[0]!, positionals[1]!, { flatten: values.flatten === true, variants: variantChoices(values) });
       const assets = summary.assets.length ? ` (and ${summary.assets.length} referenced asset layer${summary.assets.length === 1 ? '' : 's'}: ${summary.assets.join(', ')})` : '';
       const lines = [`wrote ${summary.out}${assets}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
       out.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
@@ -153,7 +155,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     }
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
-      const result = await mergeShards(positionals, values.out);
+      const result = await (await mergeCommand()).mergeShards(positionals, values.out);
       out.write(values.json ? `${JSON.stringify(result)}\n` : `merged ${result.shards} shards, ${result.frames} frames into ${result.out}\n`);
       return 0;
     }
@@ -163,6 +165,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (command === 'inspect') {
       if (values.seconds !== undefined || values.dt !== undefined) throw new UsageError('inspect takes no --seconds or --dt');
       const { document, warnings } = await readScene(file, variantChoices(values));
+      const { inspectScene } = await import('../engine/report/contract.ts');
       const report = await inspectScene(document, file, warnings);
       out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printInspect(report)}\n`);
       return 0;
@@ -172,6 +175,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (dt !== undefined && dt > 1) throw new UsageError(`--dt must be at most 1 second, got ${dt}`);
     if (seconds / (dt ?? 1 / 240) > 10_000_000) throw new UsageError('--seconds / --dt asks for more than 10 million steps');
     const { document } = await readScene(file, variantChoices(values));
+    const { simulateScene } = await import('../engine/report/contract.ts');
     const report = await simulateScene(document, seconds, dt);
     out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printSimulate(report)}\n`);
     return 0;
@@ -198,8 +202,9 @@ function integer(name: string, value: string): number {
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The job from --job (if any) with flags on top, validated. */
-async function jobFromArgs(values: Values): Promise<ReturnType<typeof parseGenerateJob>> {
-  const base: Partial<GenerateJobInput> = typeof values.job === 'string' ? await readJobFile(values.job) : {};
+async function jobFromArgs(values: Values): Promise<GenerateJob> {
+  const { parseGenerateJob, parseShard } = await import('../engine/jobs/job.ts');
+  const base: Partial<GenerateJobInput> = typeof values.job === 'string' ? await (await generateCommand()).readJobFile(values.job) : {};
   const job: Record<string, unknown> = { ...base };
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   if (str('scene')) job.scene = str('scene');
@@ -221,6 +226,7 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
   const job = await jobFromArgs(values);
   let lastLine = 0;
   const tty = err.isTTY === true;
+  const { formatProgress, runGenerateJob } = await generateCommand();
   const result: GenerationResult = await runGenerateJob({
     job,
     onProgress: (p) => {
@@ -269,6 +275,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   }
   const tty = err.isTTY === true;
   let last = 0;
+  const { formatEvalProgress, runEvalCommand } = await evalCommand();
   const results = await runEvalCommand(
     { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}) },
     (p) => {
@@ -280,6 +287,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   );
   if (tty) err.write('\n');
   const [lo, hi] = results.ci95.map((v) => (100 * v).toFixed(1));
+  const { describeFailures } = await import('../engine/tasks/outcome.ts');
   const failures = describeFailures(results.outcomes);
   out.write(
     values.json
@@ -316,6 +324,7 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
     noise = { position: position!, rotation };
   }
   const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}) };
+  const { formatDemoProgress, runDemosCommand } = await demosCommand();
   const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();
     if (!tty && p.done !== p.total && now - last < 2000) return;

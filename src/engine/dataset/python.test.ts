@@ -1,24 +1,26 @@
 /**
  * The files as researchers' tools see them: a small dataset in every format is written to a
- * temporary folder and read back by Python with numpy and Pillow (and PyYAML / pycocotools when
- * installed), which check the formats against each other — the COCO masks against Replicator's
+ * temporary folder and read back by Python with numpy and Pillow, PyYAML and pycocotools, which check the formats against each other — the COCO masks against Replicator's
  * instance image, YOLO and KITTI boxes against COCO's, 3D boxes against frames.jsonl poses.
  *
  * Python: $SIMLOOP_PYTHON, else /usr/bin/python3 when it exists, else python3 on the PATH. Without
- * numpy or Pillow these tests fail (CI installs python3-numpy and python3-pil); set
- * SIMLOOP_SKIP_PYTHON=1 to skip them on purpose.
+ * numpy or Pillow these tests fail (CI installs python3-numpy and python3-pil); the PyYAML and
+ * pycocotools checks are skipped, with the reason, without those (testing/python.ts; CI requires
+ * PyYAML; pycocotools is not packaged in Debian 12). SIMLOOP_SKIP_PYTHON=1 skips them on purpose.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySink } from './memorySink.ts';
 import { exportFrames, syntheticFrame, syntheticInfo, THREE_OBJECT_LABELS, threeObjectFrame } from './testing.ts';
 import { WRITER_NAMES, writersFor } from './writers.ts';
+import { PYTHON, pythonModules, requirePython, titled, type PythonModules } from '../testing/python.ts';
 
-const PYTHON = process.env.SIMLOOP_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const SKIP = process.env.SIMLOOP_SKIP_PYTHON === '1';
+/** Checks that need more than numpy and Pillow: skipped, with the reason, when it is missing (failing in CI). */
+const EXTRA: Record<string, PythonModules> = { pycocotools: pythonModules('pycocotools'), yolo_yaml: pythonModules('yaml') };
 
 const CHECKS = `
 import json, os, sys, traceback
@@ -174,11 +176,7 @@ def _():
 
 @check('pycocotools')
 def _():
-    try:
-        from pycocotools import mask as mask_utils
-    except ImportError:
-        report['pycocotools_skipped'] = True
-        return
+    from pycocotools import mask as mask_utils
     for ann in coco['annotations']:
         rle = dict(ann['segmentation'])
         assert int(mask_utils.area(rle)) == ann['area']
@@ -199,11 +197,10 @@ def _():
             assert int(c) == ann['category_id'] - 1
             x, y, bw, bh = ann['bbox']
             assert np.allclose([float(xc) * W, float(yc) * H, float(w) * W, float(h) * H], [x + bw / 2, y + bh / 2, bw, bh], atol=1e-4)
-    try:
-        import yaml
-    except ImportError:
-        report['pyyaml_skipped'] = True
-        return
+
+@check('yolo_yaml')
+def _():
+    import yaml
     data = yaml.safe_load(open(path('yolo', 'data.yaml')))
     assert data == {'train': 'images', 'val': 'images', 'nc': len(coco['categories']), 'names': [c['name'] for c in coco['categories']]}, data
 
@@ -281,12 +278,15 @@ describe.skipIf(SKIP)('the files read in Python (numpy, Pillow)', () => {
     ['camera_params', 'cameraViewTransform is the OpenGL view matrix transposed'],
     ['pngs', 'PIL opens the PNGs with the right mode, size and pixels; every format stores the same colour image'],
     ['coco_masks', 'COCO masks decode to the Replicator instance masks, with matching integer area and box'],
-    ['pycocotools', 'pycocotools agrees on area and box (when installed)'],
-    ['yolo', 'YOLO boxes equal the COCO boxes; data.yaml loads with PyYAML (when installed)'],
+    ['pycocotools', 'pycocotools agrees on area and box'],
+    ['yolo', 'YOLO boxes equal the COCO boxes'],
+    ['yolo_yaml', 'YOLO data.yaml loads with PyYAML and names the COCO categories in order'],
     ['kitti', 'KITTI rows have 15 fields with the tight box, and P2 holds K'],
   ];
   for (const [name, story] of checks) {
-    it.runIf(available)(story, () => {
+    const extra = EXTRA[name];
+    it.runIf(available && !extra?.skip)(extra ? titled(story, extra) : story, () => {
+      if (extra) requirePython(extra);
       expect(report[name]).toBe('ok');
     });
   }

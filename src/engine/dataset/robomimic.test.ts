@@ -5,25 +5,18 @@
  * demo sorting by int(name[5:])), then compared value for value with what was written. Also read
  * back with h5wasm, and fed bad input.
  *
- * Python: $SIMLOOP_PYTHON, else /usr/bin/python3 when it exists, else python3 on the PATH. Without
- * h5py the h5py tests are skipped (install python3-h5py to run them); SIMLOOP_SKIP_PYTHON=1 skips
- * them on purpose.
+ * Without h5py the h5py tests are skipped with the reason (a failure in CI): testing/python.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PYTHON, pythonModules, requirePython, titled } from '../testing/python.ts';
 import { type RobomimicEpisode, type RobomimicInfo, RobomimicWriter, writeRobomimicHdf5 } from './robomimic.ts';
 
-const PYTHON = process.env.SIMLOOP_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
-const SKIP = process.env.SIMLOOP_SKIP_PYTHON === '1';
-const probe = SKIP ? undefined : spawnSync(PYTHON, ['-c', 'import h5py, numpy'], { encoding: 'utf8' });
-const HAS_H5PY = probe?.status === 0;
-const SKIP_REASON = SKIP
-  ? 'skipped: SIMLOOP_SKIP_PYTHON=1'
-  : `skipped: ${PYTHON} cannot import h5py and numpy (install python3-h5py): ${probe?.error?.message ?? probe?.stderr.trim().split('\n').pop()}`;
+const H5PY = pythonModules('h5py', 'numpy');
 
 const OBS_SIZES = { robot0_eef_pos: 3, robot0_eef_quat: 4, robot0_gripper_qpos: 2, robot0_joint_pos: 7, object: 10 } as const;
 const ACTION_SIZE = 7;
@@ -145,11 +138,12 @@ function shifted<T>(rows: readonly T[]): T[] {
   return [...rows.slice(1), rows[rows.length - 1]!];
 }
 
-describe.skipIf(!HAS_H5PY)(`robomimic HDF5 read by h5py${HAS_H5PY ? '' : ` (${SKIP_REASON})`}`, () => {
+describe.skipIf(!!H5PY.skip)(titled('robomimic HDF5 read by h5py', H5PY), () => {
   let dir = '';
   let report: PyReport;
 
   beforeAll(async () => {
+    requirePython(H5PY);
     const bytes = await writeRobomimicHdf5(INFO, EPISODES);
     dir = mkdtempSync(join(tmpdir(), 'simloop-robomimic-'));
     const path = join(dir, 'demos.hdf5');

@@ -14,17 +14,13 @@ import { flattenStage, type FlatSpec, type VariantSetInfo } from './pcp/flatten.
 import { buildLayerStack, type LayerStack, type PcpLayer } from './pcp/layerStack.ts';
 import { CompositionLimitError, PcpCache } from './pcp/primIndex.ts';
 import { ComposedStage } from './pcp/stage.ts';
+import type { VariantSelection } from './variantChoice.ts';
 import { childPath, isListOp, SPEC_TYPE, type SdfReference, type SdfSpec, type SdfSpecs } from './sdf.ts';
 
 /** The bytes of an asset, by its path relative to the root layer's folder; undefined when absent. */
 export type AssetResolver = (key: string) => Uint8Array | undefined;
 
-/** A variant choice: on the composed prim `prim`, variant set `set` selects `selection`. */
-export interface VariantSelection {
-  prim: string;
-  set: string;
-  selection: string;
-}
+export { parseVariantChoice, type VariantSelection } from './variantChoice.ts';
 
 /** One reference (or payload) a prim of the root layer authors to another layer. */
 export interface ComposedReference {
@@ -285,13 +281,6 @@ function checkChoice(file: string, choice: VariantSelection, sets: readonly Vari
   if (!set.options.includes(choice.selection)) {
     throw new InputError(file, `variant ${text}: "${choice.set}" has no variant "${choice.selection}" (choose one of ${set.options.map((o) => `"${o}"`).join(', ')})`);
   }
-}
-
-/** Parses `--variant` values: `<primPath>:<set>=<name>`. */
-export function parseVariantChoice(text: string): VariantSelection {
-  const m = /^(\/[^:{}]*):([^=:]+)=(.*)$/.exec(text.trim());
-  if (!m) throw new InputError('--variant', `expected <primPath>:<set>=<name> (e.g. /World/Robot:gripper=parallel), got "${text}"`);
-  return { prim: m[1]!.replace(/\/+$/, '') || '/', set: m[2]!, selection: m[3]! };
 }
 
 function listItems<T>(value: unknown): T[] {

@@ -21,7 +21,7 @@ import { MemorySink } from '../src/engine/dataset/memorySink.ts';
 import { quantile } from '../src/engine/policy/closedLoop.ts';
 import { packageFiles, parsePolicyManifest, resolvePolicy } from '../src/engine/policy/manifest.ts';
 import { PolicyRuntime, type SessionLike, type TensorLike } from '../src/engine/policy/runtime.ts';
-import type { PolicyPageRequest, PolicyPageResult } from '../src/policy/policyPage.ts';
+import type { PolicyPageRequest, PolicyPageResult } from '../src/protocol/pages.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shipped = join(root, 'public/policies/pick-cube/policy.json');

@@ -16,7 +16,7 @@ describe('policies in the studio', () => {
   test('load the bundled policy, run one episode to its end, evaluate, compare two runs', { timeout: TIMEOUT }, async () => {
     const { page, pageErrors } = studio;
     await page.click('#sdg-tab-policy');
-    // WASM keeps the test quick; WebGPU parity is src/policy/parity.test.ts.
+    // WASM keeps the test quick; WebGPU parity is src/pages/parity.test.ts.
     await page.selectOption('select[aria-label="Execution provider"]', 'wasm');
     await page.click('[data-testid="policy-load-bundled"]');
     await page.waitForSelector('[data-testid="policy-provider"]', { timeout: 60_000 });

@@ -9,33 +9,8 @@ import * as Comlink from 'comlink';
 import * as ort from 'onnxruntime-web';
 import { describeError } from '../src/engine/errors.ts';
 import { parsePolicyManifest, type ResolvedPolicy, resolvePolicy } from '../src/engine/policy/manifest.ts';
+import type { ExecutionProvider, OpenRequest, OpenResult, PolicyWorkerApi, RawTensor } from '../src/protocol/policyWorker.ts';
 import { type PolicyObservation, PolicyRuntime, type SessionLike, type TensorFactory, type TensorLike } from '../src/engine/policy/runtime.ts';
-
-export type ExecutionProvider = 'webgpu' | 'wasm';
-
-export interface OpenRequest {
-  manifestFile: string;
-  /** The manifest and every file it names, by path relative to the manifest. */
-  files: Record<string, ArrayBuffer>;
-  /** Providers to try, in order (default: WebGPU, then WASM). */
-  providers?: ExecutionProvider[];
-}
-
-export interface OpenResult {
-  provider: ExecutionProvider;
-  /** Why earlier providers were not used (e.g. "webgpu: no adapter"). */
-  fallbacks: string[];
-  threads: number;
-  crossOriginIsolated: boolean;
-  /** Graph outputs kept on the GPU between graphs (WebGPU, multi-graph policies). */
-  gpuResident: string[];
-}
-
-export interface RawTensor {
-  type: 'float32' | 'uint8' | 'int64' | 'int32';
-  dims: number[];
-  data: number[];
-}
 
 const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims) as unknown as TensorLike;
 
@@ -147,7 +122,7 @@ async function guarded<T>(work: (r: PolicyRuntime) => Promise<T>): Promise<T> {
   return outcome.done;
 }
 
-const api = {
+const api: PolicyWorkerApi = {
   async open(request: OpenRequest): Promise<OpenResult> {
     const text = (path: string): string | null => (request.files[path] ? new TextDecoder().decode(request.files[path]) : null);
     const manifestText = text(request.manifestFile);
@@ -209,7 +184,5 @@ const api = {
     await releaseAll();
   },
 };
-
-export type PolicyWorkerApi = typeof api;
 
 Comlink.expose(api);

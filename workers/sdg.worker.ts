@@ -8,11 +8,7 @@ import { describeError } from '../src/engine/errors.ts';
 import { FramePipeline, type PipelineInit } from '../src/engine/jobs/framePipeline.ts';
 import type { FrameOutput } from '../src/engine/jobs/generate.ts';
 import type { LabelledFrame } from '../src/engine/dataset/types.ts';
-
-/** Test hooks: make this worker die the first time it is given `crashAtFrame`. */
-export interface WorkerFaults {
-  crashAtFrame?: number;
-}
+import type { SdgWorkerApi, WorkerFaults } from '../src/protocol/sdgWorker.ts';
 
 let pipeline: FramePipeline | null = null;
 let faults: WorkerFaults = {};
@@ -27,7 +23,7 @@ function transferables(output: FrameOutput): ArrayBuffer[] {
   return [...seen];
 }
 
-const api = {
+const api: SdgWorkerApi = {
   async init(init: PipelineInit, testFaults: WorkerFaults = {}): Promise<void> {
     faults = testFaults;
     pipeline?.dispose();
@@ -61,5 +57,4 @@ const api = {
   },
 };
 
-export type SdgWorkerApi = typeof api;
 Comlink.expose(api);

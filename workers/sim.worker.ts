@@ -15,34 +15,17 @@ import { checkTaskAgainstScene, type OptionalRandomization, parseTaskSpec, witho
 import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engine/tasks/teleop.ts';
 import { type DemoCameras, demoCameras } from '../src/engine/tasks/demos.ts';
 import type { SceneDocument } from '../src/engine/scene/schema.ts';
-import type { VariantSelection } from '../src/engine/usd/compose.ts';
+import type { VariantSelection } from '../src/engine/usd/variantChoice.ts';
 import { FrameRenderer } from '../src/engine/render/frameRenderer.ts';
 import { RobotCameraRig } from '../src/engine/robot/cameraRig.ts';
-import { browserVideoCodec, pickVideoCodec } from '../src/robot/videoTrack.ts';
-import type { PolicyWorkerApi } from './policy.worker.ts';
+import { browserVideoCodec, pickVideoCodec } from '../src/browser/videoTrack.ts';
+import type { PolicyWorkerApi } from '../src/protocol/policyWorker.ts';
+import type { ComposeResult, LoadResult, PolicyEvent, PolicyRunRequest, PolicyRunResult, PoseFrame, PoseListener, SimWorkerApi, TeleopStartRequest } from '../src/protocol/simWorker.ts';
 import type { EvalClock, InstructionMode, PolicyEpisodeResult } from '../src/engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../src/engine/policy/image.ts';
 import { parsePolicyManifest } from '../src/engine/policy/manifest.ts';
 import type { Episode } from '../src/engine/tasks/episode.ts';
-import { policyDriver, runBrowserEpisodes } from '../src/policy/episodes.ts';
-
-/** One update for the UI. `generation` names the loaded scene the poses belong to. */
-export interface PoseFrame {
-  generation: number;
-  /** 7 floats per moving body (x, y, z, qx, qy, qz, qw), in `SceneSummary.movingBodies` order. */
-  poses: Float32Array;
-  status: SimStatus;
-}
-
-export type PoseListener = (frame: PoseFrame) => void;
-
-/** Errors are values at this boundary: a bad file comes back as one line, never as a throw. */
-export type LoadResult =
-  | { ok: true; generation: number; summary: SceneSummary; poses: Float32Array; status: SimStatus }
-  | { ok: false; error: string };
-
-/** A scene composed again with other variant choices (the simulation is not touched). */
-export type ComposeResult = { ok: true; document: SceneDocument; warnings: string[] } | { ok: false; error: string };
+import { policyDriver, runBrowserEpisodes } from '../src/browser/policyEpisodes.ts';
 
 const TICK_MS = 1000 / 60;
 
@@ -250,7 +233,7 @@ const teleopApi = {
    * Starts episode `draw` of the task (parsed and checked here) and shows it: the answer is a load
    * of the episode's randomized scene. Kept demonstrations stay while the task and seed do.
    */
-  async teleopStart(request: { taskText: string; taskFile: string; sceneBytes: ArrayBuffer; sceneFile: string; seed: number; draw: number }): Promise<LoadResult & { teleop?: TeleopStatus }> {
+  async teleopStart(request: TeleopStartRequest): Promise<LoadResult & { teleop?: TeleopStatus }> {
     try {
       stopPolicy();
       const task = parseTaskSpec(request.taskText, request.taskFile);
@@ -321,49 +304,6 @@ const teleopApi = {
   },
 };
 
-/** A policy run (the studio's Policy tab): one live episode, or an evaluation of many. */
-export interface PolicyRunRequest {
-  taskText: string;
-  taskFile: string;
-  sceneBytes: ArrayBuffer;
-  sceneFile: string;
-  manifestText: string;
-  manifestFile: string;
-  /** The execution provider the policy worker opened the policy with (for the results). */
-  provider: string;
-  seed: number;
-  indices: number[];
-  clock: EvalClock;
-  instructions: InstructionMode;
-  /** Typed words told instead of the episode's instruction. */
-  instruction?: string;
-  /** Randomization groups left at their authored values. */
-  randomizationsOff: OptionalRandomization[];
-  imageSize: [number, number];
-  videos: boolean;
-  /** Only show the episode's first state (a reset): no steps run. */
-  startOnly?: boolean;
-  /** Step at the control rate in wall time (to watch); otherwise as fast as it goes. */
-  pace: boolean;
-  /** Send what the policy sees every this many steps (0: never). */
-  viewEvery: number;
-}
-
-export type PolicyEvent =
-  | { type: 'start'; index: number; instruction: string; target: string; maxSteps: number; load: Extract<LoadResult, { ok: true }> }
-  | {
-      type: 'step';
-      index: number;
-      step: number;
-      action: number[];
-      state: number[];
-      /** The latest inference's latency (ms), when this step ran one. */
-      inferenceMs: number | null;
-      success: boolean;
-      views: Partial<Record<'scene' | 'wrist', RgbaImage>> | null;
-    }
-  | { type: 'episode'; result: PolicyEpisodeResult; video: Uint8Array | null };
-
 /** The live policy episode the viewport shows, and the flag that stops the run. */
 let policyLive: { episode: Episode; signal: { aborted: boolean } } | null = null;
 let policySignal: { aborted: boolean } | null = null;
@@ -387,7 +327,7 @@ const policyApi = {
    * runs (a 'start' event carries its scene as a load), steps stream out as 'step' events, and
    * each finished episode comes back with its video. Stopped runs return the finished episodes.
    */
-  async policyRun(request: PolicyRunRequest, callback: (event: PolicyEvent) => void): Promise<{ ok: true; results: PolicyEpisodeResult[] } | { ok: false; error: string }> {
+  async policyRun(request: PolicyRunRequest, callback: (event: PolicyEvent) => void): Promise<PolicyRunResult> {
     const emit = callback as unknown as Comlink.Remote<(event: PolicyEvent) => void>;
     if (!policyRemote) return { ok: false, error: 'no policy is open' };
     stopPolicy();
@@ -476,8 +416,5 @@ const policyApi = {
   },
 };
 
-Object.assign(api, teleopApi, policyApi);
-
-export type SimWorkerApi = typeof api & typeof teleopApi & typeof policyApi;
-
-Comlink.expose(api);
+const simWorkerApi: SimWorkerApi = { ...api, ...teleopApi, ...policyApi };
+Comlink.expose(simWorkerApi);

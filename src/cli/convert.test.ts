@@ -7,7 +7,7 @@ import { encode as encodePng } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAssetFile } from '../engine/assetFile.ts';
 import { loadSceneFile } from '../engine/load.ts';
-import { parseProject, serializeProject, makeProject } from '../engine/scene/project.ts';
+import { parseProject, serializeProject, makeProject } from '../engine/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { approxDiff } from '../engine/testing/approx.ts';
 import { glbBytes } from '../engine/testing/gltf.ts';

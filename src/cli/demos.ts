@@ -13,7 +13,7 @@ import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, run
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
-import type { DemosPageRequest } from '../robot/demosPage.ts';
+import type { DemosPageRequest } from '../protocol/pages.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { Sink } from '../engine/dataset/types.ts';

@@ -12,7 +12,7 @@ import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { GenerationProgress, GenerationResult } from '../engine/jobs/generate.ts';
 import { type GenerateJob, type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
-import type { PageRequest } from '../sdg/generatePage.ts';
+import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sceneBytesForPage } from './meshes.ts';
@@ -87,8 +87,8 @@ export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<
   let sink = fsSink(out);
   if (faults.sink) sink = faultySink(sink, faults.sink);
 
-  const request: PageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
-  return runHeadlessJob<PageRequest, GenerationProgress, GenerationResult>({
+  const request: GeneratePageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
+  return runHeadlessJob<GeneratePageRequest, GenerationProgress, GenerationResult>({
     page: 'generate.html',
     request,
     inputs: { scene: sceneBytes, spec: specBytes },

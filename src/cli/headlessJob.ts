@@ -5,7 +5,7 @@
  * (/__simloop/sink); Chromium opens the page with no DevTools connection (see browser.ts); the page
  * asks for the request (GET /__simloop/job), posts progress (/__simloop/progress), uncaught errors
  * (/__simloop/page-error) and its response (/__simloop/done). The page side is
- * src/sdg/pageJob.ts.
+ * src/pages/pageJob.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';

@@ -4,7 +4,7 @@
  */
 import { InputError } from './errors.ts';
 import { parseSceneDocument } from './scene/document.ts';
-import { parseProject, PROJECT_SCHEMA_ID } from './scene/project.ts';
+import { parseProject, PROJECT_SCHEMA_ID } from './project.ts';
 import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
 import { meshResolverFromFiles, type MeshResolver } from './urdf/meshFiles.ts';

@@ -20,7 +20,7 @@ import { RobotProvider } from './robot/store.ts';
 import { createTeleopStore, createTeleopStudio } from './robot/teleopStudio.ts';
 import { createPolicyStore, createPolicyStudio } from './policy/policyStudio.ts';
 import { PolicyProvider } from './policy/store.ts';
-import type { PolicyWorkerApi } from '../../workers/policy.worker.ts';
+import type { PolicyWorkerApi } from '../protocol/policyWorker.ts';
 import * as Comlink from 'comlink';
 import { createDesigner, createDesignerStore } from './designer/designer.ts';
 import { DesignerProvider } from './designer/store.ts';

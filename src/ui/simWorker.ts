@@ -3,7 +3,7 @@
  * the worker from the `new URL(..., import.meta.url)` form, which must stay inline.
  */
 import * as Comlink from 'comlink';
-import type { SimWorkerApi } from '../../workers/sim.worker.ts';
+import type { SimWorkerApi } from '../protocol/simWorker.ts';
 
 export function startSimWorker(onCrash: (message: string) => void): { api: Comlink.Remote<SimWorkerApi>; terminate(): void } {
   const worker = new Worker(new URL('../../workers/sim.worker.ts', import.meta.url), { type: 'module', name: 'simloop-sim' });

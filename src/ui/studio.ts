@@ -7,11 +7,11 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
 import { SCENE_FILE_EXTENSIONS } from '../engine/load.ts';
-import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../../workers/sim.worker.ts';
+import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../protocol/simWorker.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { documentReloaded, frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
-import type { StudioStore } from './state/store.ts';
+import type { StudioStore } from './state/studioState.ts';
 
 export interface Studio {
   openBytes(bytes: ArrayBuffer, fileName: string): Promise<void>;

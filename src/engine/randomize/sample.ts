@@ -18,7 +18,7 @@ import { orientedExtent, primWorldBounds, subtreeShapes, subtreeWorldBounds, typ
 import { kelvinToLinearRgb } from './colorTemperature.ts';
 import { type DrawContext, type Distribution, type Vec3, drawCategory, drawIndex, drawNumber, drawVec3, round7, uniform, unit } from './draw.ts';
 import { isWithin, matchPrims, selectPrims } from './select.ts';
-import type { TextureName } from './textures.ts';
+import type { TextureName } from '../scene/textures.ts';
 import {
   ADDED_LIGHT_ROOT,
   AUTHORED_MATERIAL,

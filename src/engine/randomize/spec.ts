@@ -16,7 +16,7 @@ import { subtreeWorldBounds } from './bounds.ts';
 import { MAX_TEMPERATURE, MIN_TEMPERATURE } from './colorTemperature.ts';
 import { DISTRIBUTION_KINDS, type Distribution, type Vec3 } from './draw.ts';
 import { isPattern, isWithin, matchPrims, sceneLabels, selectPrims } from './select.ts';
-import { TEXTURE_NAMES } from './textures.ts';
+import { TEXTURE_NAMES } from '../scene/textures.ts';
 
 export const RANDOMIZATION_SPEC_VERSION = 1;
 

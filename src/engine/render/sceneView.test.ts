@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, RepeatWrapping, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
-import { textureImage } from '../randomize/textures.ts';
+import { textureImage } from '../scene/textures.ts';
 import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
 import { assetText } from '../scene/assets.ts';
 import { encode as encodePng } from 'fast-png';

@@ -25,7 +25,7 @@ import {
   SRGBColorSpace,
   Vector3,
 } from 'three';
-import { textureImage } from '../randomize/textures.ts';
+import { textureImage } from '../scene/textures.ts';
 import { assetBytes } from '../scene/assets.ts';
 import { decodeImage, type DecodedImage } from '../scene/image.ts';
 import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';

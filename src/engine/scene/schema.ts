@@ -7,7 +7,7 @@
  * Prim paths (from the source file) are the stable identities of objects.
  */
 import { z } from 'zod';
-import { TEXTURE_NAMES } from '../randomize/textures.ts';
+import { TEXTURE_NAMES } from './textures.ts';
 
 export const SCENE_SCHEMA_ID = 'simloop.scene';
 export const SCENE_SCHEMA_VERSION = 1;

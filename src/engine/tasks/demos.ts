@@ -34,7 +34,7 @@ export interface EncodedEpisode {
   data: unknown;
 }
 
-/** Video encoding and muxing (src/robot/videoTrack.ts in the browser: WebCodecs + mediabunny). */
+/** Video encoding and muxing (src/browser/videoTrack.ts in the browser: WebCodecs + mediabunny). */
 export interface VideoCodec {
   /** As LeRobot names it in info.json: "av1" or "h264". */
   readonly name: string;

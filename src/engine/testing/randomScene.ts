@@ -12,7 +12,7 @@ import { encode as encodePng } from 'fast-png';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { unit } from '../randomize/draw.ts';
 import { assetText } from '../scene/assets.ts';
-import { TEXTURE_NAMES } from '../randomize/textures.ts';
+import { TEXTURE_NAMES } from '../scene/textures.ts';
 import { matrixToTransform } from '../scene/hierarchy.ts';
 import {
   EARTH_GRAVITY,

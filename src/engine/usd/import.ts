@@ -36,7 +36,7 @@ import { assetText, freeAssetKey, resolveAssetKey } from '../scene/assets.ts';
 import { decodeImage, imageFileName, isImageKey } from '../scene/image.ts';
 import { asBool, asNumber, asNumbers, asString, asVec, UsdStage } from './stage.ts';
 import { boxSides, decompose, GENERATED_ATTRIBUTE, NO_LOOK_ATTRIBUTE, readLocalXform, TEXTURE_ATTRIBUTE } from './xform.ts';
-import { isTextureName, TEXTURE_NAMES } from '../randomize/textures.ts';
+import { isTextureName, TEXTURE_NAMES } from '../scene/textures.ts';
 
 export interface UsdImportResult {
   document: SceneDocument;

@@ -3,7 +3,7 @@ import { unzipSync } from 'fflate';
 import { differences } from '../../engine/testing/roundTrip.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
-import { parseProject } from '../../engine/scene/project.ts';
+import { parseProject } from '../../engine/project.ts';
 import { validateSceneDocument } from '../../engine/scene/document.ts';
 import { setMassProperties, setVisualMaterial } from '../../engine/scene/edit.ts';
 import { encode as encodePng } from 'fast-png';

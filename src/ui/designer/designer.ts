@@ -18,12 +18,12 @@ import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePr
 import { extractSubtree } from '../../engine/scene/extract.ts';
 import { parentPath, primName } from '../../engine/scene/hierarchy.ts';
 import { History } from '../../engine/scene/history.ts';
-import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/scene/project.ts';
+import { makeProject, parseProject, PROJECT_FILE_EXTENSION, serializeProject } from '../../engine/project.ts';
 import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, type RandomizationSpecInput, validateRandomizationSpec } from '../../engine/randomize/spec.ts';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import type { VariantSelection } from '../../engine/usd/compose.ts';
-import type { ComposeResult } from '../../../workers/sim.worker.ts';
+import type { ComposeResult } from '../../protocol/simWorker.ts';
 import { exportUsda, exportUsdLayers } from '../../engine/usd/export.ts';
 import { insertReference } from '../../engine/usd/reference.ts';
 import { packUsdz } from '../../engine/usd/usdz.ts';

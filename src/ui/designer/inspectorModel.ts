@@ -32,7 +32,7 @@ import type {
   VisualMaterial,
 } from '../../engine/scene/schema.ts';
 import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
-import { TEXTURE_NAMES, type TextureName } from '../../engine/randomize/textures.ts';
+import { TEXTURE_NAMES, type TextureName } from '../../engine/scene/textures.ts';
 import { isAngular } from '../../engine/usd/import.ts';
 
 const DEG = Math.PI / 180;

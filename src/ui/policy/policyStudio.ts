@@ -8,15 +8,15 @@
  */
 import * as Comlink from 'comlink';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../../workers/policy.worker.ts';
-import type { PolicyEvent, PolicyRunRequest, SimWorkerApi } from '../../../workers/sim.worker.ts';
+import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../protocol/policyWorker.ts';
+import type { PolicyEvent, PolicyRunRequest, SimWorkerApi } from '../../protocol/simWorker.ts';
 import { describeError } from '../../engine/errors.ts';
 import { compareEvaluations, type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, summarize } from '../../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { ACTION_SPACES, ownImageSize, packageFiles, parsePolicyManifest, type PolicyManifest } from '../../engine/policy/manifest.ts';
 import { OPTIONAL_RANDOMIZATIONS, type OptionalRandomization } from '../../engine/tasks/spec.ts';
 import { BUNDLED_TASKS, fetchBundledTask } from '../robot/teleopStudio.ts';
-import type { StudioStore } from '../state/store.ts';
+import type { StudioStore } from '../state/studioState.ts';
 import { loadSucceeded, withMessages } from '../state/studioState.ts';
 import type { PickedFile } from '../studio.ts';
 

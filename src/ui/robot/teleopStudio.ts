@@ -9,9 +9,9 @@ import { zipSync } from 'fflate';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError } from '../../engine/errors.ts';
 import type { TeleopInput, TeleopStatus } from '../../engine/tasks/teleop.ts';
-import type { SimWorkerApi } from '../../../workers/sim.worker.ts';
+import type { SimWorkerApi } from '../../protocol/simWorker.ts';
 import { EXAMPLE_SCENES } from '../examples.ts';
-import type { StudioStore } from '../state/store.ts';
+import type { StudioStore } from '../state/studioState.ts';
 import { loadSucceeded, withMessages } from '../state/studioState.ts';
 
 const taskTexts = import.meta.glob<string>('../../../scenes/tasks/*.task.yaml', { query: '?raw', import: 'default', eager: true });

@@ -1,12 +1,12 @@
 /**
  * The browser side of the synthetic-data controller: the preview worker (workers/sdg.worker.ts
- * over comlink), generation through src/sdg/generateInBrowser.ts, OPFS and picked folders through
+ * over comlink), generation through src/pages/generateInBrowser.ts, OPFS and picked folders through
  * the engine's directory sink, and zip downloads as object URLs. Wiring only.
  */
 import * as Comlink from 'comlink';
 import { directorySink, opfsRoot } from '../../engine/dataset/sinks/directorySink.ts';
-import { generateInBrowser } from '../../sdg/generateInBrowser.ts';
-import type { SdgWorkerApi } from '../../../workers/sdg.worker.ts';
+import { generateInBrowser } from '../../pages/generateInBrowser.ts';
+import type { SdgWorkerApi } from '../../protocol/sdgWorker.ts';
 import { bundledSpecFor } from '../examples.ts';
 import { OPFS_DATASETS_DIR } from './generateForm.ts';
 import { handleSource, listOpfsDatasets, opfsDatasetSource, pickDirectory, removeOpfsDataset } from './datasetSource.ts';

@@ -3,7 +3,7 @@
  * browser offers, and the form turned into a `GenerateJob` — checked by the engine's own schema
  * (jobs/job.ts), so the studio and `simloop generate` accept and reject the same jobs. Pure.
  */
-import { PROJECT_FILE_EXTENSION } from '../../engine/scene/project.ts';
+import { PROJECT_FILE_EXTENSION } from '../../engine/project.ts';
 import { describeError } from '../../engine/errors.ts';
 import { FORMATS, type DatasetFormat, type GenerateJob, parseGenerateJob } from '../../engine/jobs/job.ts';
 

@@ -4,6 +4,7 @@
  * Plain data and pure functions; the zustand store (store.ts) holds it and the controller
  * (sdgStudio.ts) drives it.
  */
+import type { StoreApi } from 'zustand/vanilla';
 import type { LabelledFrame } from '../../engine/dataset/types.ts';
 import { describeError } from '../../engine/errors.ts';
 import type { GenerationProgress, GenerationResult } from '../../engine/jobs/generate.ts';
@@ -165,3 +166,6 @@ export function specForScene(sceneFile: string, bundled: { fileName: string; tex
   const check = checkSpec(text, file, doc);
   return { file, bundled: bundled !== null, text, error: check.ok ? null : check.error };
 }
+
+/** The synthetic-data panel's store (vanilla zustand); store.ts makes it and its React hooks. */
+export type SdgStore = StoreApi<SdgState>;

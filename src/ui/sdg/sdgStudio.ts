@@ -14,15 +14,15 @@ import { type DatasetManifest, parseManifest } from '../../engine/jobs/manifest.
 import type { PipelineInit } from '../../engine/jobs/framePipeline.ts';
 import { type GenerationInputs, planGeneration } from '../../engine/jobs/plan.ts';
 import type { LoadedScene } from '../state/studioState.ts';
-import type { StudioStore } from '../state/store.ts';
+import type { StudioStore } from '../state/studioState.ts';
 import { type CocoIndex, loadFrameImage, loadInstanceMask } from './datasetFrame.ts';
 import type { DatasetSource } from './datasetSource.ts';
 import { type DestinationKind, type GenerateForm, DESTINATION_LABEL, canResume, jobFromForm, nextDatasetName, sceneStem } from './generateForm.ts';
 import { type FrameIndex, frameIndexer, parseFrameLine, readLines, sortedCounts } from './jsonl.ts';
-import { parseProject } from '../../engine/scene/project.ts';
+import { parseProject } from '../../engine/project.ts';
 import { stringify as stringifyYaml } from 'yaml';
 import { type OverlayToggles, type RunState, type SdgState, type SdgTab, checkSpec, errorText, idleRun, specForScene } from './sdgState.ts';
-import type { SdgStore } from './store.ts';
+import type { SdgStore } from './sdgState.ts';
 import { zipDestination } from './zipDestination.ts';
 
 /** The preview worker as the controller uses it: the comlink remote of workers/sdg.worker.ts, or a fake. */
@@ -50,7 +50,7 @@ export interface GenerateCall {
 /** What the controller needs from the browser (browserHost.ts) — or from a test. */
 export interface SdgHost {
   startPreviewWorker(): PreviewWorker;
-  /** src/sdg/generateInBrowser.ts in the page. */
+  /** src/pages/generateInBrowser.ts in the page. */
   generate(call: GenerateCall): Promise<GenerationResult>;
   opfsSink(name: string): Promise<Sink>;
   opfsSource(name: string): Promise<DatasetSource>;

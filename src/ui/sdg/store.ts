@@ -4,12 +4,13 @@
  */
 import { createContext, createElement, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore } from 'zustand/vanilla';
 import type { BrowserCapabilities } from './generateForm.ts';
 import { initialSdgState, type SdgState } from './sdgState.ts';
 import type { SdgStudio } from './sdgStudio.ts';
 
-export type SdgStore = StoreApi<SdgState>;
+import type { SdgStore } from './sdgState.ts';
+export type { SdgStore };
 
 export const createSdgStore = (caps?: BrowserCapabilities): SdgStore => createStore<SdgState>()(() => initialSdgState(caps));
 

@@ -3,12 +3,13 @@
  * it (a context plus hooks). Transitions live in studioState.ts; the controller in ../studio.ts.
  */
 import { createContext, createElement, useContext, type ReactNode } from 'react';
-import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { initialStudioState, type StudioState } from './studioState.ts';
 import type { Studio } from '../studio.ts';
 
-export type StudioStore = StoreApi<StudioState>;
+import type { StudioStore } from './studioState.ts';
+export type { StudioStore };
 
 export const createStudioStore = (): StudioStore => createStore<StudioState>()(() => initialStudioState());
 

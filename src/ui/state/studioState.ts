@@ -3,9 +3,10 @@
  * status, measured speed, and the messages panel. Plain data and pure functions; the zustand
  * store (store.ts) holds it and the controller (../studio.ts) drives it.
  */
+import type { StoreApi } from 'zustand/vanilla';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import type { SimStatus } from '../../engine/sim/session.ts';
-import type { LoadResult, PoseFrame } from '../../../workers/sim.worker.ts';
+import type { LoadResult, PoseFrame } from '../../protocol/simWorker.ts';
 import { addSample, stepsPerSecond, type StepSample } from './stepRate.ts';
 
 export interface LoadedScene {
@@ -142,3 +143,6 @@ export function frameReceived(state: StudioState, frame: PoseFrame, now: number)
     stepsPerSecond: frame.status.playing ? stepsPerSecond(stepSamples) : null,
   };
 }
+
+/** The studio's store (a vanilla zustand store of this state); store.ts makes it and its React hooks. */
+export type StudioStore = StoreApi<StudioState>;

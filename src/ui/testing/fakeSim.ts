@@ -5,7 +5,7 @@
 import { describeError } from '../../engine/errors.ts';
 import { loadSceneWithFiles, sceneOptionsFromFiles } from '../../engine/load.ts';
 import { SimSession } from '../../engine/sim/session.ts';
-import type { LoadResult, PoseFrame, PoseListener } from '../../../workers/sim.worker.ts';
+import type { LoadResult, PoseFrame, PoseListener } from '../../protocol/simWorker.ts';
 import type { SimApi } from '../studio.ts';
 
 /** The worker API over a real session, called directly (no worker, no comlink transport). */

@@ -115,5 +115,5 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
   };
 }
 
-/** The name src/sdg/generatePage.ts imports; same function. */
+/** The name src/pages/generatePage.ts imports; same function. */
 export const createHttpSink = httpSink;

@@ -7,7 +7,7 @@
  * three.js does with `map`), so colour randomization still tints them. The renderer turns them
  * into DataTextures; this module knows nothing of three.js.
  */
-import { hashInts } from './draw.ts';
+import { hashInts } from '../hash.ts';
 
 export const TEXTURE_NAMES = ['checker', 'stripes', 'dots', 'grid', 'bricks', 'noise', 'wood', 'marble'] as const;
 export type TextureName = (typeof TEXTURE_NAMES)[number];

@@ -15,7 +15,7 @@ import type { SceneDocument } from '../engine/scene/schema.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
 import type { TaskSpec } from '../engine/tasks/spec.ts';
-import { browserVideoCodec, pickVideoCodec } from '../robot/videoTrack.ts';
+import { browserVideoCodec, pickVideoCodec } from './videoTrack.ts';
 
 /** The policy worker's inference, as comlink exposes it. */
 export type RemoteInfer = (obs: PolicyObservation) => Promise<InferenceResult>;

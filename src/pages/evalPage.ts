@@ -8,51 +8,17 @@
  * (src/cli/eval.ts).
  */
 import * as Comlink from 'comlink';
-import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../workers/policy.worker.ts';
+import type { PolicyWorkerApi } from '../protocol/policyWorker.ts';
+import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/pages.ts';
 import { loadSceneFile } from '../engine/load.ts';
 import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, summarize } from '../engine/policy/closedLoop.ts';
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { FrameRenderer } from '../engine/render/frameRenderer.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
-import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
+import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
-import { episodeVideoName, policyDriver, runBrowserEpisodes, stepTrace, warmUp } from './episodes.ts';
-
-export interface EvalPageRequest {
-  taskId: string;
-  taskFile: string;
-  sceneFile: string;
-  manifestFile: string;
-  /** The policy package's files, fetched as inputs named "policy/<path>". */
-  policyFiles: string[];
-  episodes: number;
-  seed: number;
-  providers: ExecutionProvider[];
-  clock: EvalClock;
-  instructions: InstructionMode;
-  /** The size the robot's cameras render at (the policy's inputs are fitted from it; videos use it). */
-  imageSize: [number, number];
-  videos: boolean;
-  /** Write traces/episode_<k>.jsonl: one line per control step (see stepTrace). */
-  traces: boolean;
-  warmup: number;
-}
-
-export interface EvalProgress {
-  done: number;
-  total: number;
-  successes: number;
-  provider: string | null;
-}
-
-export interface EvalPageResult {
-  summary: EvaluationSummary;
-  episodes: (PolicyEpisodeResult & { video: string | null })[];
-  opened: OpenResult;
-  /** Wall-clock seconds the episodes took (after start-up and warm-up). */
-  wallSeconds: number;
-}
+import { episodeVideoName, policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
 
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
   const task = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);

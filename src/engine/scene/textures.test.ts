@@ -1,6 +1,6 @@
 /** Bundled textures are fixed images (the same bytes everywhere) that tile; light colours follow the blackbody. */
 import { describe, expect, it } from 'vitest';
-import { kelvinToLinearRgb, planckianXy } from './colorTemperature.ts';
+import { kelvinToLinearRgb, planckianXy } from '../randomize/colorTemperature.ts';
 import { TEXTURE_NAMES, textureImage } from './textures.ts';
 
 /** Mean absolute difference between two columns (or rows) of a grey RGBA image. */

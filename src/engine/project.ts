@@ -7,10 +7,10 @@
  * The spec is kept as written (its input form, before defaults are filled in), so a project reads
  * and writes back without growing every default field; `projectRandomization` gives the parsed spec.
  */
-import { InputError } from '../errors.ts';
-import { checkSpecAgainstScene, type RandomizationSpec, type RandomizationSpecInput, validateRandomizationSpec } from '../randomize/spec.ts';
-import { parseSceneDocument } from './document.ts';
-import type { SceneDocument } from './schema.ts';
+import { InputError } from './errors.ts';
+import { checkSpecAgainstScene, type RandomizationSpec, type RandomizationSpecInput, validateRandomizationSpec } from './randomize/spec.ts';
+import { parseSceneDocument } from './scene/document.ts';
+import type { SceneDocument } from './scene/schema.ts';
 
 export const PROJECT_SCHEMA_ID = 'simloop.project';
 export const PROJECT_SCHEMA_VERSION = 1;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
 import { PolicyError, type PolicyObservation } from '../engine/policy/runtime.ts';
-import { policyDriver } from './episodes.ts';
+import { policyDriver } from './policyEpisodes.ts';
 
 const manifest = parsePolicyManifest(readFileSync('scenes/fixtures/policy/tiny/policy.json', 'utf8'), 'policy.json');
 const obs = {} as PolicyObservation;

@@ -7,7 +7,7 @@ import type { Sink } from '../engine/dataset/types.ts';
 import { type GenerationProgress, type GenerationResult, runGeneration } from '../engine/jobs/generate.ts';
 import type { GenerateJob } from '../engine/jobs/job.ts';
 import { type GenerationInputs, planGeneration } from '../engine/jobs/plan.ts';
-import type { WorkerFaults } from '../../workers/sdg.worker.ts';
+import type { WorkerFaults } from '../protocol/sdgWorker.ts';
 import { frameWorkerFactory } from './workerPool.ts';
 
 export interface BrowserGeneration {

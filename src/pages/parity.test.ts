@@ -7,7 +7,7 @@ import * as ortNode from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { runHeadlessJob } from '../cli/headlessJob.ts';
 import { MemorySink } from '../engine/dataset/memorySink.ts';
-import type { PolicyPageRequest, PolicyPageResult } from './policyPage.ts';
+import type { PolicyPageRequest, PolicyPageResult } from '../protocol/pages.ts';
 
 const DIR = 'scenes/fixtures/policy/tiny/';
 const FILES = ['policy.json', 'policy.onnx', 'stats.json', 'vocab.json'];

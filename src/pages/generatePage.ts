@@ -5,18 +5,11 @@
  */
 import type { GenerationProgress, GenerationResult } from '../engine/jobs/generate.ts';
 import { parseGenerateJob } from '../engine/jobs/job.ts';
-import type { WorkerFaults } from '../../workers/sdg.worker.ts';
+import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { generateInBrowser } from './generateInBrowser.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 
-export interface PageRequest {
-  job: unknown;
-  sceneFile: string;
-  specFile: string | null;
-  faults?: WorkerFaults;
-}
-
-runPageJob<PageRequest, GenerationProgress, GenerationResult>(async (request, onProgress) => {
+runPageJob<GeneratePageRequest, GenerationProgress, GenerationResult>(async (request, onProgress) => {
   const job = parseGenerateJob(request.job, '<job>');
   const sceneBytes = await fetchInput('scene');
   const specText = request.specFile !== null ? new TextDecoder().decode(await fetchInput('spec')) : null;

@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import { FrameFailure, type FrameWorker } from '../engine/jobs/generate.ts';
 import type { PipelineInit } from '../engine/jobs/framePipeline.ts';
-import type { SdgWorkerApi, WorkerFaults } from '../../workers/sdg.worker.ts';
+import type { SdgWorkerApi, WorkerFaults } from '../protocol/sdgWorker.ts';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

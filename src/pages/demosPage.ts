@@ -2,7 +2,7 @@
  * The page `simloop demos` opens in headless Chromium (demos.html) when camera streams are
  * recorded: the same demonstration runner as in Node (src/engine/tasks/demos.ts), with the robot's
  * cameras rendered by three.js (WebGL) and encoded by WebCodecs into MP4. Node serves the task and
- * scene and owns the output directory (src/cli/headlessJob.ts; this side is src/sdg/pageJob.ts).
+ * scene and owns the output directory (src/cli/headlessJob.ts; this side is src/pages/pageJob.ts).
  */
 import { loadSceneFile } from '../engine/load.ts';
 import { FrameRenderer } from '../engine/render/frameRenderer.ts';
@@ -10,19 +10,9 @@ import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
-import { fetchInput, outputSink, runPageJob } from '../sdg/pageJob.ts';
-import { browserVideoCodec, pickVideoCodec } from './videoTrack.ts';
-
-export interface DemosPageRequest {
-  taskFile: string;
-  sceneFile: string;
-  episodes: number;
-  seed: number;
-  formats: DemoFormat[];
-  fps: number | null;
-  cameras: DemoCamera[];
-  noise: ActionNoise | null;
-}
+import type { DemosPageRequest } from '../protocol/pages.ts';
+import { browserVideoCodec, pickVideoCodec } from '../browser/videoTrack.ts';
+import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
   const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);

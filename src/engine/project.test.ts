@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.ts';
-import { loadSceneFile } from '../load.ts';
-import { parseYamlText } from '../yamlSpec.ts';
-import type { RandomizationSpecInput } from '../randomize/spec.ts';
+import { InputError } from './errors.ts';
+import { loadSceneFile } from './load.ts';
+import { parseYamlText } from './yamlSpec.ts';
+import type { RandomizationSpecInput } from './randomize/spec.ts';
 import { makeProject, parseProject, projectRandomization, serializeProject } from './project.ts';
 
 const scene = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'scenes/tabletop.usda').document;

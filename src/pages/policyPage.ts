@@ -6,36 +6,9 @@
  * package's files (src/cli/headlessJob.ts).
  */
 import * as Comlink from 'comlink';
-import type { ExecutionProvider, OpenResult, PolicyWorkerApi, RawTensor } from '../../workers/policy.worker.ts';
-import { fetchInput, runPageJob } from '../sdg/pageJob.ts';
-
-export interface PolicyPageRequest {
-  manifestFile: string;
-  /** Package files to fetch as inputs (the manifest, graphs, stats, vocabulary). */
-  files: string[];
-  /** One run per entry: the providers to try, in order. */
-  runs: ExecutionProvider[][];
-  /** The input tensors, fetched as this input (JSON: name → RawTensor). */
-  tensorsInput: string;
-  warmup: number;
-  repeats: number;
-  /** Fault test: after the runs, destroy the WebGPU device, then run twice more. */
-  loseDevice?: boolean;
-}
-
-export interface PolicyPageRun extends OpenResult {
-  requested: ExecutionProvider[];
-  raw: number[];
-  /** Milliseconds per inference after warm-up. */
-  ms: number[];
-  /** With loseDevice: the run right after the loss (its error) and the one after that. */
-  afterLoss?: { error: string | null; provider: string | null; fallbacks: string[]; raw: number[] };
-}
-
-export interface PolicyPageResult {
-  runs: PolicyPageRun[];
-  userAgent: string;
-}
+import type { PolicyWorkerApi, RawTensor } from '../protocol/policyWorker.ts';
+import type { PolicyPageRequest, PolicyPageResult, PolicyPageRun } from '../protocol/pages.ts';
+import { fetchInput, runPageJob } from './pageJob.ts';
 
 runPageJob<PolicyPageRequest, { run: number }, PolicyPageResult>(async (request, onProgress) => {
   const files: Record<string, ArrayBuffer> = {};

@@ -1,0 +1,94 @@
+/**
+ * What the CLI asks of the headless pages it drives (src/pages/*Page.ts, through
+ * cli/headlessJob.ts and pages/pageJob.ts) and what they answer: types only, shared by both sides.
+ */
+import type { PolicyEpisodeResult, EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
+import type { ActionNoise } from '../engine/tasks/experts.ts';
+import type { DemoCamera, DemoFormat } from '../engine/tasks/demos.ts';
+import type { ExecutionProvider, OpenResult } from './policyWorker.ts';
+import type { WorkerFaults } from './sdgWorker.ts';
+
+/** generate.html: a synthetic-data job (inputs "scene" and "spec"). */
+export interface GeneratePageRequest {
+  job: unknown;
+  sceneFile: string;
+  specFile: string | null;
+  faults?: WorkerFaults;
+}
+
+/** demos.html: scripted demonstrations with the robot's cameras (inputs "task" and "scene"). */
+export interface DemosPageRequest {
+  taskFile: string;
+  sceneFile: string;
+  episodes: number;
+  seed: number;
+  formats: DemoFormat[];
+  fps: number | null;
+  cameras: DemoCamera[];
+  noise: ActionNoise | null;
+}
+
+/** eval.html: a policy evaluated in closed loop (inputs "task", "scene" and "policy/<path>"). */
+export interface EvalPageRequest {
+  taskId: string;
+  taskFile: string;
+  sceneFile: string;
+  manifestFile: string;
+  /** The policy package's files, fetched as inputs named "policy/<path>". */
+  policyFiles: string[];
+  episodes: number;
+  seed: number;
+  providers: ExecutionProvider[];
+  clock: EvalClock;
+  instructions: InstructionMode;
+  /** The size the robot's cameras render at (the policy's inputs are fitted from it; videos use it). */
+  imageSize: [number, number];
+  videos: boolean;
+  /** Write traces/episode_<k>.jsonl: one line per control step (see stepTrace). */
+  traces: boolean;
+  warmup: number;
+}
+
+export interface EvalProgress {
+  done: number;
+  total: number;
+  successes: number;
+  provider: string | null;
+}
+
+export interface EvalPageResult {
+  summary: EvaluationSummary;
+  episodes: (PolicyEpisodeResult & { video: string | null })[];
+  opened: OpenResult;
+  /** Wall-clock seconds the episodes took (after start-up and warm-up). */
+  wallSeconds: number;
+}
+
+/** policy.html: a policy package opened on each execution provider and run on given tensors. */
+export interface PolicyPageRequest {
+  manifestFile: string;
+  /** Package files to fetch as inputs (the manifest, graphs, stats, vocabulary). */
+  files: string[];
+  /** One run per entry: the providers to try, in order. */
+  runs: ExecutionProvider[][];
+  /** The input tensors, fetched as this input (JSON: name → RawTensor). */
+  tensorsInput: string;
+  warmup: number;
+  repeats: number;
+  /** Fault test: after the runs, destroy the WebGPU device, then run twice more. */
+  loseDevice?: boolean;
+}
+
+export interface PolicyPageRun extends OpenResult {
+  requested: ExecutionProvider[];
+  raw: number[];
+  /** Milliseconds per inference after warm-up. */
+  ms: number[];
+  /** With loseDevice: the run right after the loss (its error) and the one after that. */
+  afterLoss?: { error: string | null; provider: string | null; fallbacks: string[]; raw: number[] };
+}
+
+export interface PolicyPageResult {
+  runs: PolicyPageRun[];
+  userAgent: string;
+}

@@ -161,6 +161,3 @@ export function stepTrace(episode: Episode, action: Float64Array) {
     target: episode.target ? xyz(episode.position(episode.target)) : null,
   };
 }
-
-/** The file name `simloop eval` and the studio give an episode's video. */
-export const episodeVideoName = (result: PolicyEpisodeResult) => `episode_${result.index}_${result.success ? 'success' : 'failure'}.mp4`;

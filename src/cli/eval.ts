@@ -51,13 +51,8 @@ export interface EvalRequest {
   variants?: VariantSelection[];
 }
 
-export interface EvalResults extends EvaluationSummary {
-  seed: number;
-  /** Why a provider before the one used was skipped. */
-  fallbacks: string[];
-  /** Control steps per wall-clock second over the episodes (physics, cameras, inference, videos). */
-  control_rate_hz: number;
-}
+import type { EvalResults } from '../engine/policy/evalOutput.ts';
+export type { EvalResults };
 
 export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {
   const file = await taskFile(request.task);
@@ -128,14 +123,8 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     warmup: 3,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
-  const steps = result.episodes.reduce((n, e) => n + e.steps, 0);
-  const results: EvalResults = { ...result.summary, seed: request.seed, fallbacks: result.opened.fallbacks, control_rate_hz: Number((steps / Math.max(result.wallSeconds, 1e-9)).toFixed(2)) };
-  const lines = result.episodes.map((e) =>
-    JSON.stringify({ episode: e.index, seed: e.seed, success: e.success, steps: e.steps, instruction: e.instruction, ...(e.target !== e.instruction ? { target_instruction: e.target } : {}), error: e.error, outcome: e.outcome, grasp_attempts: e.grasps.attempts, first_grasp_offset: e.grasps.firstOffset?.map((v) => Number(v.toFixed(4))) ?? null, video: e.video }),
-  );
-  await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
-  await sink.write('results.json', new TextEncoder().encode(`${JSON.stringify(results, null, 2)}\n`));
-  return results;
+  // The page wrote results.json and episodes.jsonl through the sink (engine/policy/evalOutput.ts).
+  return result.results;
 }
 
 export function formatEvalProgress(p: EvalProgress): string {

@@ -13,12 +13,13 @@ import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/
 import { loadSceneFile } from '../engine/load.ts';
 import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, summarize } from '../engine/policy/closedLoop.ts';
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
+import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVideoPath } from '../engine/policy/evalOutput.ts';
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { FrameRenderer } from '../engine/render/frameRenderer.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
-import { episodeVideoName, policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
+import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
 
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
   const task = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
@@ -38,7 +39,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     const infer = (obs: PolicyObservation) => api.infer(obs);
     await warmUp(infer, [width, height], request.warmup);
     const policy = policyDriver(manifest, opened.provider, infer);
-    const results: EvalPageResult['episodes'] = [];
+    const results: EvalEpisode[] = [];
     let trace: string[] = [];
     const t0 = performance.now();
     await runBrowserEpisodes(
@@ -57,11 +58,11 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         onEpisode: async (result, video) => {
           let path: string | null = null;
           if (video) {
-            path = `videos/${episodeVideoName(result)}`;
+            path = evalVideoPath(result);
             await sink.write(path, video);
           }
           if (request.traces) {
-            await sink.write(`traces/episode_${result.index}.jsonl`, new TextEncoder().encode(trace.map((l) => `${l}\n`).join('')));
+            await sink.write(evalTracePath(result.index), new TextEncoder().encode(trace.map((l) => `${l}\n`).join('')));
             trace = [];
           }
           results.push({ ...result, video: path });
@@ -71,7 +72,10 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       policy,
       renderer,
     );
-    return { summary: summarize(request.taskId, policy, request.clock, results, request.instructions), episodes: results, opened, wallSeconds: (performance.now() - t0) / 1000 };
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened.fallbacks, results, wallSeconds);
+    for (const file of evalOutputFiles(evaluation, results)) await sink.write(file.path, file.bytes);
+    return { results: evaluation, episodes: results, opened };
   } finally {
     renderer.dispose();
     worker.terminate();

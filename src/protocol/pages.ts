@@ -2,7 +2,8 @@
  * What the CLI asks of the headless pages it drives (src/pages/*Page.ts, through
  * cli/headlessJob.ts and pages/pageJob.ts) and what they answer: types only, shared by both sides.
  */
-import type { PolicyEpisodeResult, EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
+import type { EvalClock, InstructionMode } from '../engine/policy/closedLoop.ts';
+import type { EvalEpisode, EvalResults } from '../engine/policy/evalOutput.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import type { DemoCamera, DemoFormat } from '../engine/tasks/demos.ts';
 import type { ExecutionProvider, OpenResult } from './policyWorker.ts';
@@ -56,12 +57,11 @@ export interface EvalProgress {
   provider: string | null;
 }
 
+/** What the eval page wrote (results.json, episodes.jsonl: engine/policy/evalOutput.ts) and opened the policy on. */
 export interface EvalPageResult {
-  summary: EvaluationSummary;
-  episodes: (PolicyEpisodeResult & { video: string | null })[];
+  results: EvalResults;
+  episodes: EvalEpisode[];
   opened: OpenResult;
-  /** Wall-clock seconds the episodes took (after start-up and warm-up). */
-  wallSeconds: number;
 }
 
 /** policy.html: a policy package opened on each execution provider and run on given tensors. */

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../testing/usda.ts';
-import { featureStats, fillTemplate, type LeRobotEpisode, nextFile, writeLeRobotDataset } from './lerobot.ts';
+import { featureStats, type LeRobotEpisode, nextFile, writeLeRobotDataset } from './lerobot.ts';
+import { fillPath } from './pathTemplate.ts';
 
 const STATE = ['joint1', 'joint2', 'gripper'];
 const ACTION = ['dx', 'dy'];
@@ -162,7 +163,7 @@ describe('LeRobot v3.0 layout', () => {
 
 describe('LeRobot file splitting', () => {
   it('fills templates as Python str.format does, and rolls over to the next chunk after chunks_size files', () => {
-    expect(fillTemplate('data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet', { chunk_index: 2, file_index: 17 })).toBe('data/chunk-002/file-017.parquet');
+    expect(fillPath('data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet', { chunk_index: 2, file_index: 17 })).toBe('data/chunk-002/file-017.parquet');
     expect(nextFile(0, 0, 1000)).toEqual([0, 1]);
     expect(nextFile(0, 999, 1000)).toEqual([1, 0]);
   });

@@ -23,6 +23,7 @@
  */
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import type { OutputFile } from './types.ts';
+import { fillPath } from './pathTemplate.ts';
 
 export const LEROBOT_CODEBASE_VERSION = 'v3.0';
 export const DEFAULT_CHUNK_SIZE = 1000;
@@ -82,15 +83,6 @@ export interface LeRobotOptions {
 
 type Feature = { dtype: string; shape: number[]; names: string[] | null };
 type Stats = Record<string, number[]>;
-
-/** `chunk-{chunk_index:03d}/file-{file_index:03d}` and friends, as Python's str.format would fill them. */
-export function fillTemplate(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)(?::0(\d+)d)?\}/g, (_, key: string, width?: string) => {
-    const v = values[key];
-    if (v === undefined) throw new Error(`template ${template}: no value for {${key}}`);
-    return width ? String(v).padStart(Number(width), '0') : String(v);
-  });
-}
 
 /** LeRobot's update_chunk_file_indices: the next file, or the first file of the next chunk. */
 export function nextFile(chunk: number, file: number, chunksSize: number): [number, number] {
@@ -347,7 +339,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
   let from = 0;
   const flush = () => {
     if (!inFile.length) return;
-    files.push({ path: fillTemplate(DATA_PATH, { chunk_index: chunk, file_index: file }), bytes: parquetOf(dataColumns(inFile, options.fps)) });
+    files.push({ path: fillPath(DATA_PATH, { chunk_index: chunk, file_index: file }), bytes: parquetOf(dataColumns(inFile, options.fps)) });
     inFile = [];
     fileBytes = 0;
     fileFrames = 0;
@@ -415,7 +407,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
     }
     return { name: key, element: 'INT64', list: false, data: episodeRows.map((r) => int(r[key] as number)) };
   });
-  if (episodeRows.length) files.push({ path: fillTemplate(EPISODES_PATH, { chunk_index: 0, file_index: 0 }), bytes: parquetOf(episodeColumns) });
+  if (episodeRows.length) files.push({ path: fillPath(EPISODES_PATH, { chunk_index: 0, file_index: 0 }), bytes: parquetOf(episodeColumns) });
 
   const tasks = [...taskIndex.entries()];
   files.push({

@@ -20,16 +20,31 @@ export interface PathValues {
   camera: string;
 }
 
-const PLACEHOLDER = /\{([a-z]+)(\/)?(?::0(\d+)d)?\}/g;
+const PLACEHOLDER = /\{([a-z_]+)(\/)?(?::0(\d+)d)?\}/g;
 
-export function expandPath(template: string, values: PathValues): string {
+/**
+ * The one path-template filler of every output format (Replicator-style frame paths, LeRobot's
+ * `chunk-{chunk_index:03d}/file-{file_index:03d}`, …), as Python's str.format fills them:
+ * `{name}` the value, `{name:0Nd}` zero-padded to at least N digits, `{name/}` the value and a
+ * slash, or nothing when the value is "". A placeholder without a value is an error.
+ */
+export function fillPath(template: string, values: Readonly<Record<string, string | number>>): string {
   const path = template.replace(PLACEHOLDER, (whole, name: string, slash: string | undefined, width: string | undefined) => {
-    if (name === 'frame' && !slash) return width ? String(values.frame).padStart(Number(width), '0') : String(values.frame);
-    if (name === 'camera' && slash && !width) return values.camera ? `${values.camera}/` : '';
-    throw new Error(`path template ${JSON.stringify(template)}: unknown placeholder ${whole}`);
+    const value = values[name];
+    if (value === undefined) throw new Error(`path template ${JSON.stringify(template)}: no value for ${whole}`);
+    if (slash) {
+      if (width) throw new Error(`path template ${JSON.stringify(template)}: ${whole} cannot be both a folder and padded`);
+      return value === '' ? '' : `${value}/`;
+    }
+    return width ? String(value).padStart(Number(width), '0') : String(value);
   });
   if (path.includes('{') || path.includes('}')) throw new Error(`path template ${JSON.stringify(template)}: unbalanced braces`);
   return path;
+}
+
+/** A frame path of the dataset formats: `{frame…}` and `{camera/}` filled. */
+export function expandPath(template: string, values: PathValues): string {
+  return fillPath(template, { frame: values.frame, camera: values.camera });
 }
 
 /** The camera folders of a dataset, by camera index; all "" with a single camera. */

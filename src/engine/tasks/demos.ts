@@ -13,7 +13,9 @@
  * written out, so a failure leaves the finished episodes readable (the HDF5 file excepted: it is
  * written at the end).
  */
-import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, fillTemplate, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
+import { fillPath } from '../dataset/pathTemplate.ts';
+import { DEMOS_EPISODES_PATH, DEMOS_ROBOMIMIC_PATH, demosLeRobotPath } from '../dataset/demosLayout.ts';
+import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
 import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
@@ -231,7 +233,7 @@ class VideoFiles {
   ) {}
 
   private path(key: string, chunk: number, file: number): string {
-    return fillTemplate(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: chunk, file_index: file });
+    return fillPath(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: chunk, file_index: file });
   }
 
   async add(recording: Recording): Promise<void> {
@@ -374,7 +376,7 @@ export class DemoDatasets {
   /** Writes every file: episodes.jsonl, lerobot/ (with the videos), robomimic.hdf5. */
   async finish(sink: Sink): Promise<void> {
     await this.writeSoFar(sink);
-    if (this.hdf5) await sink.write('robomimic.hdf5', this.hdf5.finish());
+    if (this.hdf5) await sink.write(DEMOS_ROBOMIMIC_PATH, this.hdf5.finish());
   }
 
   /**
@@ -398,12 +400,12 @@ export class DemoDatasets {
         },
         this.recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
       );
-      await writeFiles(sink, [...files, ...((await videos?.files()) ?? [])].map((f) => ({ path: `lerobot/${f.path}`, bytes: f.bytes })));
+      await writeFiles(sink, [...files, ...((await videos?.files()) ?? [])].map((f) => ({ path: demosLeRobotPath(f.path), bytes: f.bytes })));
     }
     const lines = this.recordings.map((r) =>
       JSON.stringify({ episode: r.index, seed: r.seed, draw: r.draw, success: r.success, steps: r.action.length, instruction: r.instruction, ...(r.failure ? { failure: r.failure } : {}) }),
     );
-    await sink.write('episodes.jsonl', new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
+    await sink.write(DEMOS_EPISODES_PATH, new TextEncoder().encode(lines.map((l) => `${l}\n`).join('')));
   }
 
   /** Drops unfinished files (after a failure). */

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { quantile } from '../../engine/policy/closedLoop.ts';
 import { describeFailures, OUTCOME_WORDS } from '../../engine/tasks/outcome.ts';
-import { plotLines } from '../robot/episodeDataset.ts';
+import { plotLines } from '../plot.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
 import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
 import { usePolicy, usePolicyActions } from './store.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { writeLeRobotDataset } from '../../engine/dataset/lerobot.ts';
-import { episodeSeries, openDataset, plotLines } from './episodeDataset.ts';
+import { writeLeRobotDataset } from './lerobot.ts';
+import { episodeSeries, openDataset } from './lerobotReader.ts';
 
 const STATE = ['j1', 'j2'];
 const ACTION = ['dx', 'g'];
@@ -39,7 +39,7 @@ function dataset(withVideo: boolean) {
   return map;
 }
 
-describe('opening a LeRobot dataset in the studio', () => {
+describe('reading a LeRobot dataset back (lerobotReader.ts)', () => {
   it('lists the episodes with instructions, lengths, successes and video spans', async () => {
     const d = await openDataset(dataset(true));
     expect(d.fps).toBe(10);
@@ -61,13 +61,5 @@ describe('opening a LeRobot dataset in the studio', () => {
 
   it('says what is missing', async () => {
     await expect(openDataset(new Map([['x.txt', new Uint8Array(1)]]))).rejects.toThrow(/no meta\/info.json/);
-  });
-
-  it('scales plot lines into the box, one per dimension', () => {
-    const lines = plotLines([
-      [0, 1],
-      [2, 3],
-    ], 100, 10);
-    expect(lines).toEqual(['0.0,10.0 100.0,3.3', '0.0,6.7 100.0,0.0']);
   });
 });

@@ -1,11 +1,12 @@
 /**
- * A LeRobot v3.0 dataset opened in the studio (from a zip, or any map of its files): its info,
- * the episodes with their instructions, frame ranges and video spans, one episode's states and
- * actions, and its camera videos as blobs. Parquet is read with hyparquet. Pure functions over
- * bytes, so the viewer's data side is testable without a browser.
+ * A LeRobot v3.0 dataset read back (the reader beside lerobot.ts, its writer): from a zip, a
+ * folder or any map of its files — its info, the episodes with their instructions, frame ranges
+ * and video spans, and one episode's states and actions. Parquet is read with hyparquet. Pure
+ * functions over bytes: the studio's episode viewer and the tests use it.
  */
 import { parquetReadObjects } from 'hyparquet';
-import { fillTemplate } from '../../engine/dataset/lerobot.ts';
+import { DEMOS_EPISODES_PATH, DEMOS_LEROBOT_DIR } from './demosLayout.ts';
+import { fillPath } from './pathTemplate.ts';
 
 export interface DatasetEpisode {
   index: number;
@@ -53,7 +54,7 @@ export async function openDataset(all: Map<string, Uint8Array>): Promise<OpenedD
   if (!episodeFiles.length) throw new Error('not a LeRobot dataset: no meta/episodes/*.parquet');
   const rows = (await Promise.all(episodeFiles.map((p) => parquetReadObjects({ file: buffer(files.get(p)!) })))).flat();
   // Successes from episodes.jsonl beside the lerobot folder, when there is one.
-  const jsonl = all.get(`${prefix.replace(/lerobot\/$/, '')}episodes.jsonl`);
+  const jsonl = all.get(`${prefix.endsWith(`${DEMOS_LEROBOT_DIR}/`) ? prefix.slice(0, -DEMOS_LEROBOT_DIR.length - 1) : prefix}${DEMOS_EPISODES_PATH}`);
   const success = new Map<number, boolean>(
     jsonl
       ? new TextDecoder()
@@ -72,7 +73,7 @@ export async function openDataset(all: Map<string, Uint8Array>): Promise<OpenedD
       const index = num(r['episode_index']);
       const videos: DatasetEpisode['videos'] = {};
       for (const key of cameras) {
-        const path = fillTemplate(info.video_path, { video_key: key, chunk_index: num(r[`videos/${key}/chunk_index`]), file_index: num(r[`videos/${key}/file_index`]) });
+        const path = fillPath(info.video_path, { video_key: key, chunk_index: num(r[`videos/${key}/chunk_index`]), file_index: num(r[`videos/${key}/file_index`]) });
         videos[key] = { path, from: num(r[`videos/${key}/from_timestamp`]), to: num(r[`videos/${key}/to_timestamp`]) };
       }
       return { index, instruction: String((r['tasks'] as string[])[0] ?? ''), length: num(r['length']), from: num(r['dataset_from_index']), videos, success: success.get(index) ?? null };
@@ -96,16 +97,4 @@ export async function episodeSeries(dataset: OpenedDataset, episode: DatasetEpis
   }
   if (state.length !== episode.length) throw new Error(`episode ${episode.index}: ${state.length} frames in the data files, ${episode.length} in its metadata`);
   return { state, action };
-}
-
-/** The SVG polyline points of each column of `rows`, scaled into width × height (shared y range). */
-export function plotLines(rows: readonly number[][], width: number, height: number): string[] {
-  const columns = rows[0]?.length ?? 0;
-  const values = rows.flat();
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const span = hi - lo || 1;
-  const x = (t: number) => (rows.length > 1 ? (t / (rows.length - 1)) * width : width / 2);
-  const y = (v: number) => height - ((v - lo) / span) * height;
-  return Array.from({ length: columns }, (_, j) => rows.map((r, t) => `${x(t).toFixed(1)},${y(r[j]!).toFixed(1)}`).join(' '));
 }

@@ -16,5 +16,10 @@ export default defineConfig({
   server: { host: '127.0.0.1', headers: crossOriginIsolation },
   preview: { host: '127.0.0.1', headers: crossOriginIsolation },
   worker: { format: 'es' },
+  // The dependency scan starts from every page and every worker. Vite does not follow
+  // `new Worker(new URL(…))`, so a package only a worker imports (onnxruntime-web in the policy
+  // worker) was found when that worker first loaded: the dev server re-optimized and reloaded the
+  // page, losing what the user had open, and pages already loaded got "504 Outdated Optimize Dep".
+  optimizeDeps: { entries: ['*.html', 'workers/*.worker.ts'] },
   build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

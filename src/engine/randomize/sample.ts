@@ -13,7 +13,7 @@ import { Box3, Euler, Matrix4, Quaternion, Vector3 } from 'three';
 import { DEFAULT_DENSITY, DEFAULT_MATERIAL, PhysicsWorld } from '../physics/world.ts';
 import type { Rapier } from '../physics/rapier.ts';
 import { parentPath, worldMatrices } from '../scene/hierarchy.ts';
-import type { Geometry, PhysicsMaterial, Prim, Quat, SceneDocument, VisualMaterial } from '../scene/schema.ts';
+import { DEFAULT_LOOK, type Geometry, type PhysicsMaterial, type Prim, type Quat, type SceneDocument, type VisualMaterial } from '../scene/schema.ts';
 import { orientedExtent, primWorldBounds, subtreeShapes, subtreeWorldBounds, type SweptPoints } from './bounds.ts';
 import { kelvinToLinearRgb } from './colorTemperature.ts';
 import { type DrawContext, type Distribution, type Vec3, drawCategory, drawIndex, drawNumber, drawVec3, round7, uniform, unit } from './draw.ts';
@@ -77,7 +77,7 @@ export interface SampleOptions {
 /** Linear RGB behind the scene when the spec says nothing. */
 export const DEFAULT_BACKGROUND: Vec3 = [0.05, 0.05, 0.05];
 /** Visual material of distractor primitives and of prims that had none, before randomization. */
-export const DEFAULT_VISUAL_MATERIAL: VisualMaterial = { color: [0.6, 0.6, 0.6], roughness: 0.5, metallic: 0, opacity: 1 };
+export const DEFAULT_VISUAL_MATERIAL: Readonly<VisualMaterial> = DEFAULT_LOOK;
 /** Where per-object physics materials made by friction / restitution draws are kept. */
 export const RANDOMIZED_MATERIALS_ROOT = '/RandomizedPhysicsMaterials';
 

@@ -93,6 +93,15 @@ export type VisualMaterial = z.infer<typeof VisualMaterial>;
 /** The colour a gprim without a look is drawn in (linear RGB). */
 export const DEFAULT_LOOK_COLOR: [number, number, number] = [0.6, 0.6, 0.62];
 
+/**
+ * The one default look: what a gprim without one is drawn with, what a new primitive or an added
+ * material starts from, and the base of looks read or drawn with some inputs unauthored.
+ */
+export const DEFAULT_LOOK: Readonly<VisualMaterial> = Object.freeze({ color: DEFAULT_LOOK_COLOR, roughness: 0.5, metallic: 0, opacity: 1 });
+
+/** A copy of the default look, to change. */
+export const defaultLook = (): VisualMaterial => ({ ...DEFAULT_LOOK, color: [...DEFAULT_LOOK_COLOR] });
+
 export const BodyType = z.enum(['dynamic', 'kinematic', 'static']);
 export type BodyType = z.infer<typeof BodyType>;
 

@@ -17,7 +17,7 @@ import { subtreeWorldBounds } from '../randomize/bounds.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { matchPrims } from '../randomize/select.ts';
 import { primIndex } from '../scene/hierarchy.ts';
-import type { Prim, SceneDocument } from '../scene/schema.ts';
+import { DEFAULT_LOOK, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
 import { type GraspRecord, type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
@@ -106,7 +106,7 @@ export class Episode {
       matchPrims(doc.prims, task.palette.objects).forEach((path, i) => {
         const name = names[i]!;
         const prim = prims.get(path)!;
-        const base = prim.material ?? { roughness: 0.5, metallic: 0, opacity: 1, color: [0.5, 0.5, 0.5] as [number, number, number] };
+        const base = prim.material ?? DEFAULT_LOOK;
         prim.material = { ...base, color: [...task.palette!.colors[name]!] as [number, number, number] };
         prim.labels = { ...prim.labels, color: [name] };
         colourOf.set(path, name);

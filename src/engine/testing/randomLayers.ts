@@ -14,7 +14,7 @@
  * truncations). Every draw comes from `seededRandom(seed)`: a seed is always the same case.
  */
 import type { AssetResolver, VariantSelection } from '../usd/compose.ts';
-import { usdaToUsdc } from '../usd/usdc-writer.ts';
+import { usdaToUsdc } from './usdcWriter.ts';
 import { packUsdz } from '../usd/usdz.ts';
 import { seededRandom } from './usda.ts';
 

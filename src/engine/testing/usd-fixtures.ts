@@ -3,7 +3,7 @@
  * with our own USDC writer and USDZ packer. `scripts/make-fixtures.ts` writes them; a test checks
  * the committed files still equal what this module produces.
  */
-import { writeUsdc, type UsdcLayer } from '../usd/usdc-writer.ts';
+import { writeUsdc, type UsdcLayer } from './usdcWriter.ts';
 import { packUsdz } from '../usd/usdz.ts';
 
 const S = Math.SQRT1_2;

@@ -10,7 +10,7 @@ import { InputError } from '../errors.ts';
 import { seededRandom } from '../testing/usda.ts';
 import { readCrate, readCrateWithWarnings } from './crate.ts';
 import { SPEC_TYPE, VALUE_BLOCK, type SdfSpec, type SdfSpecs } from './sdf.ts';
-import { encodeIntegers, lz4Frame, writeUsdc, type UsdcAttribute, type UsdcLayer } from './usdc-writer.ts';
+import { encodeIntegers, lz4Frame, writeUsdc, type UsdcAttribute, type UsdcLayer } from '../testing/usdcWriter.ts';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./testdata/openusd/${name}`, import.meta.url)));
 const asObject = (specs: SdfSpecs): Record<string, SdfSpec> => Object.fromEntries(specs);

@@ -27,6 +27,7 @@ import {
   type RigidBody,
   type SceneDocument,
   type VisualMaterial,
+  defaultLook,
 } from '../scene/schema.ts';
 import { parentPath } from '../scene/hierarchy.ts';
 import { isAssetKey, validateSceneDocument } from '../scene/document.ts';
@@ -351,7 +352,7 @@ function boundMaterial(ctx: Ctx, path: string, relName: string): string | null {
 }
 
 function readVisualMaterial(ctx: Ctx, path: string): VisualMaterial | undefined {
-  const look: VisualMaterial = { color: [0.7, 0.7, 0.7], roughness: 0.5, metallic: 0, opacity: 1 };
+  const look: VisualMaterial = defaultLook();
   let found = false;
   const display = asNumbers(ctx.stage.attr(path, 'primvars:displayColor'));
   if (display && display.length >= 3) {

@@ -5,7 +5,7 @@ import { InputError } from '../errors.ts';
 import { approxDiff } from '../testing/approx.ts';
 import { HINGE_CM_ZUP } from '../testing/usd-fixtures.ts';
 import { importUsd, type UsdImportResult } from './import.ts';
-import { usdaToUsdc, writeUsdc } from './usdc-writer.ts';
+import { usdaToUsdc, writeUsdc } from '../testing/usdcWriter.ts';
 import { packUsdz, USDZ_ALIGNMENT } from './usdz.ts';
 
 const repo = (p: string) => new URL(`../../../${p}`, import.meta.url);

@@ -31,6 +31,7 @@ import type {
   Vec3,
   VisualMaterial,
 } from '../../engine/scene/schema.ts';
+import { DEFAULT_LOOK } from '../../engine/scene/schema.ts';
 import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
 import { TEXTURE_NAMES, type TextureName } from '../../engine/scene/textures.ts';
 import { isAngular } from '../../engine/usd/import.ts';
@@ -311,7 +312,7 @@ export function imageDataUrl(data: string): string | null {
 }
 
 /** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */
-export const DEFAULT_VISUAL_MATERIAL: NonNullable<Prim['material']> = { color: [0.7, 0.7, 0.72], roughness: 0.6, metallic: 0, opacity: 1 };
+export const DEFAULT_VISUAL_MATERIAL: Readonly<NonNullable<Prim['material']>> = DEFAULT_LOOK;
 
 // ------------------------------------------------------------------ physics
 

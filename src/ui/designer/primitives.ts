@@ -10,7 +10,7 @@
 import { addPrim, type PrimFields } from '../../engine/scene/edit.ts';
 import { primName } from '../../engine/scene/hierarchy.ts';
 import { emptyDocument } from '../../engine/scene/document.ts';
-import type { Geometry, Prim, SceneDocument } from '../../engine/scene/schema.ts';
+import { defaultLook, type Geometry, type Prim, type SceneDocument } from '../../engine/scene/schema.ts';
 import { GPRIM_TYPES } from '../../engine/usd/typeNames.ts';
 
 export const PRIMITIVE_KINDS = ['box', 'sphere', 'cylinder', 'capsule', 'cone', 'plane', 'camera', 'light'] as const;
@@ -98,7 +98,7 @@ export function primitiveFields(kind: PrimitiveKind, at: [number, number, number
     ...base,
     transform: { position: [at[0], at[1] + halfHeight, at[2]], orientation: [0, 0, 0, 1], scale: [1, 1, 1] },
     geometry: solid,
-    material: { color: [0.7, 0.7, 0.72], roughness: 0.6, metallic: 0, opacity: 1 },
+    material: defaultLook(),
     collider: { enabled: true, approximation: 'none', physicsMaterial: null },
   };
   if (kind === 'plane') return { ...fields, body: { type: 'static', enabled: true, linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0], startsAsleep: false } };

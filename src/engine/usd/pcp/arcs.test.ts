@@ -18,7 +18,7 @@ import type { SceneDocument } from '../../scene/schema.ts';
 import { composeUsd, type CompositionResult, type VariantSelection } from '../compose.ts';
 import { importUsd } from '../import.ts';
 import { readUsdLayer } from '../layer.ts';
-import { usdaToUsdc } from '../usdc-writer.ts';
+import { usdaToUsdc } from '../../testing/usdcWriter.ts';
 import { packUsdz } from '../usdz.ts';
 
 // ---------------------------------------------------------------- helpers

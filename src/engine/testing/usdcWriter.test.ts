@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../errors.ts';
-import { approxDiff } from '../testing/approx.ts';
-import { buildUsdFixtures, HINGE_CM_ZUP } from '../testing/usd-fixtures.ts';
-import { seededRandom } from '../testing/usda.ts';
-import { importUsd } from './import.ts';
-import { layerMetadata, readUsdLayer } from './layer.ts';
-import { lz4Frame, usdaToUsdc, usdcLayerFromUsdLayer, writeUsdc, type UsdcAttribute, type UsdcLayer } from './usdc-writer.ts';
+import { approxDiff } from './approx.ts';
+import { buildUsdFixtures, HINGE_CM_ZUP } from './usd-fixtures.ts';
+import { seededRandom } from './usda.ts';
+import { importUsd } from '../usd/import.ts';
+import { layerMetadata, readUsdLayer } from '../usd/layer.ts';
+import { lz4Frame, usdaToUsdc, usdcLayerFromUsdLayer, writeUsdc, type UsdcAttribute, type UsdcLayer } from './usdcWriter.ts';
 
 const repo = (p: string) => new URL(`../../../${p}`, import.meta.url);
 /**

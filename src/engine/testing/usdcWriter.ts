@@ -26,10 +26,10 @@
  * `targetChildren`/`connectionChildren` fields.
  */
 import { InputError } from '../errors.ts';
-import { layerMetadata, readUsdLayer, type UsdLayer } from './layer.ts';
-import { applyListOp, childPath, isListOp, isValueBlock, type SdfSpec } from './sdf.ts';
-import { asBool, tokenList } from './stage.ts';
-import { IDENTIFIER } from './typeNames.ts';
+import { layerMetadata, readUsdLayer, type UsdLayer } from '../usd/layer.ts';
+import { applyListOp, childPath, isListOp, isValueBlock, type SdfSpec } from '../usd/sdf.ts';
+import { asBool, tokenList } from '../usd/stage.ts';
+import { IDENTIFIER } from '../usd/typeNames.ts';
 
 // ---------------------------------------------------------------- public description
 
@@ -161,7 +161,7 @@ const T = {
 } as const;
 
 /** SdfSpecType */
-import { SPEC_TYPE } from './sdf.ts';
+import { SPEC_TYPE } from '../usd/sdf.ts';
 export { SPEC_TYPE };
 const SPECIFIER = { def: 0, over: 1, class: 2 } as const;
 const VARIABILITY_UNIFORM = 1;

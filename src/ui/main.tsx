@@ -90,11 +90,11 @@ function browserStorage(): Storage | null {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <StudioProvider store={store} studio={studio}>
-      <SdgProvider store={sdgStore} sdg={sdg}>
-        <RobotProvider store={teleopStore} teleop={teleop}>
-          <PolicyProvider store={policyStore} policy={policy}>
-            <DesignerProvider store={designerStore} designer={designer}>
+    <StudioProvider store={store} controller={studio}>
+      <SdgProvider store={sdgStore} controller={sdg}>
+        <RobotProvider store={teleopStore} controller={teleop}>
+          <PolicyProvider store={policyStore} controller={policy}>
+            <DesignerProvider store={designerStore} controller={designer}>
               <App />
             </DesignerProvider>
           </PolicyProvider>

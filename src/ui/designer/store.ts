@@ -1,25 +1,10 @@
-/** The scene designer's React layer: a context with its store and controller, and hooks. */
-import { createContext, createElement, useContext, type ReactNode } from 'react';
-import { useStore } from 'zustand';
-import type { Designer, DesignerState, DesignerStore } from './designer.ts';
+/** The scene designer's React layer (ui/storeContext.ts): its store and controller, and hooks. */
+import { storeContext } from '../storeContext.ts';
+import type { Designer, DesignerState } from './designer.ts';
 
-interface DesignerContextValue {
-  store: DesignerStore;
-  designer: Designer;
-}
+const designer = storeContext<DesignerState, Designer>('designer');
 
-const DesignerContext = createContext<DesignerContextValue | null>(null);
-
-export function DesignerProvider({ store, designer, children }: DesignerContextValue & { children: ReactNode }) {
-  return createElement(DesignerContext.Provider, { value: { store, designer } }, children);
-}
-
-function useDesignerContext(): DesignerContextValue {
-  const value = useContext(DesignerContext);
-  if (!value) throw new Error('designer components must be inside <DesignerProvider>');
-  return value;
-}
-
-export const useDesigner = <T,>(selector: (state: DesignerState) => T): T => useStore(useDesignerContext().store, selector);
-export const useDesignerActions = (): Designer => useDesignerContext().designer;
-export const useDesignerStore = (): DesignerStore => useDesignerContext().store;
+export const DesignerProvider = designer.Provider;
+export const useDesigner = designer.useSelect;
+export const useDesignerActions = designer.useController;
+export const useDesignerStore = designer.useStore;

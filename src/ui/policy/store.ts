@@ -1,24 +1,9 @@
-/** The Policy tab's React layer: a context with the policy store and controller, and hooks. */
-import { createContext, createElement, useContext, type ReactNode } from 'react';
-import { useStore } from 'zustand';
-import type { PolicyState, PolicyStore, PolicyStudio } from './policyStudio.ts';
+/** The Policy tab's React layer (ui/storeContext.ts): the policy store and controller, and hooks. */
+import { storeContext } from '../storeContext.ts';
+import type { PolicyState, PolicyStudio } from './policyStudio.ts';
 
-interface PolicyContextValue {
-  store: PolicyStore;
-  policy: PolicyStudio;
-}
+const policy = storeContext<PolicyState, PolicyStudio>('policy');
 
-const PolicyContext = createContext<PolicyContextValue | null>(null);
-
-export function PolicyProvider({ store, policy, children }: PolicyContextValue & { children: ReactNode }) {
-  return createElement(PolicyContext.Provider, { value: { store, policy } }, children);
-}
-
-function usePolicyContext(): PolicyContextValue {
-  const value = useContext(PolicyContext);
-  if (!value) throw new Error('policy panels must be inside <PolicyProvider>');
-  return value;
-}
-
-export const usePolicy = <T,>(selector: (state: PolicyState) => T): T => useStore(usePolicyContext().store, selector);
-export const usePolicyActions = (): PolicyStudio => usePolicyContext().policy;
+export const PolicyProvider = policy.Provider;
+export const usePolicy = policy.useSelect;
+export const usePolicyActions = policy.useController;

@@ -13,6 +13,7 @@ import { Box3, Euler, Matrix4, Quaternion, Vector3 } from 'three';
 import { DEFAULT_DENSITY, DEFAULT_MATERIAL, PhysicsWorld } from '../physics/world.ts';
 import type { Rapier } from '../physics/rapier.ts';
 import { parentPath, worldMatrices } from '../scene/hierarchy.ts';
+import { newPrim } from '../scene/prim.ts';
 import { DEFAULT_LOOK, type Geometry, type PhysicsMaterial, type Prim, type Quat, type SceneDocument, type VisualMaterial } from '../scene/schema.ts';
 import { orientedExtent, primWorldBounds, subtreeShapes, subtreeWorldBounds, type SweptPoints } from './bounds.ts';
 import { kelvinToLinearRgb } from './colorTemperature.ts';
@@ -685,16 +686,7 @@ export function primitiveGeometry(shape: PrimitiveShape, size: number): Geometry
   }
 }
 
-function bareXform(path: string): Prim {
-  return {
-    path,
-    type: 'Xform',
-    transform: { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] },
-    visible: true,
-    labels: {},
-    articulationRoot: false,
-  };
-}
+const bareXform = (path: string): Prim => newPrim(path);
 
 function restingBody(type: 'dynamic' | 'static'): NonNullable<Prim['body']> {
   return { type, enabled: true, linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0], startsAsleep: false };

@@ -23,6 +23,7 @@
  * Must not know about the UI, USD files, Rapier or three.js scenes. three is used for matrix maths
  * only, as in hierarchy.ts.
  */
+import { identityTransform, newPrim } from './prim.ts';
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import type { z } from 'zod';
 import { assetsInUse, freeAssetKey } from './assets.ts';
@@ -124,7 +125,7 @@ export function addPrim(doc: SceneDocument, parent: string | null, name: string,
   checkName(parent ?? '/', name);
   const path = childPath(parent, name);
   assertPathFree(doc, path);
-  let prim: Prim = { path, type: 'Xform', transform: identityTransform(), visible: true, labels: {}, articulationRoot: false };
+  let prim: Prim = newPrim(path);
   for (const [field, value] of Object.entries(fields)) prim = withPrimField(doc, prim, field, value, undefined);
   const insertAt = parent === null ? doc.prims.length : lastIndexAtOrUnder(doc.prims, parent) + 1;
   return { ...doc, prims: [...doc.prims.slice(0, insertAt), prim, ...doc.prims.slice(insertAt)] };
@@ -778,9 +779,7 @@ function filterShared<T>(list: T[], keep: (item: T) => boolean): T[] {
 
 // ------------------------------------------------------------------ small helpers
 
-export function identityTransform(): Transform {
-  return { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] };
-}
+export { identityTransform } from './prim.ts';
 
 /** Deep equality of JSON-like values; an undefined-valued key counts as absent. */
 function sameValue(a: unknown, b: unknown): boolean {

@@ -17,6 +17,7 @@ import { subtreeWorldBounds } from '../randomize/bounds.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { matchPrims } from '../randomize/select.ts';
 import { primIndex } from '../scene/hierarchy.ts';
+import { newPrim } from '../scene/prim.ts';
 import { DEFAULT_LOOK, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
@@ -44,16 +45,11 @@ const TABLE_GAP = 0.01;
 
 /** A visual-only prim (no body, no collider) the cameras see. */
 function markerPrim(path: string, geometry: Prim['geometry'], position: Vector3, color: [number, number, number]): Prim {
-  return {
-    path,
-    type: geometry!.kind === 'sphere' ? 'Sphere' : 'Cube',
+  return newPrim(path, geometry!.kind === 'sphere' ? 'Sphere' : 'Cube', {
     transform: { position: [position.x, position.y, position.z], orientation: [0, 0, 0, 1], scale: [1, 1, 1] },
-    visible: true,
     geometry,
     material: { color, roughness: 0.8, metallic: 0, opacity: 1 },
-    labels: {},
-    articulationRoot: false,
-  };
+  });
 }
 
 export class Episode {

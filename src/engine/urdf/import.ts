@@ -48,6 +48,7 @@ import { InputError } from '../errors.ts';
 import { GPRIM_TYPES, JOINT_TYPES, usdIdentifier } from '../usd/typeNames.ts';
 import { readColladaMeshes } from './collada.ts';
 import { validateSceneDocument } from '../scene/document.ts';
+import { newPrim } from '../scene/prim.ts';
 import {
   EARTH_GRAVITY,
   SCENE_SCHEMA_ID,
@@ -772,7 +773,7 @@ function xformPrim(path: string, type: string, pose: Matrix4, visible = true): P
   const position = new Vector3();
   const rotation = new Quaternion();
   pose.decompose(position, rotation, new Vector3());
-  return { path, type, transform: { position: vec3(position), orientation: quat(rotation.normalize()), scale: [1, 1, 1] }, visible, labels: {}, articulationRoot: false };
+  return newPrim(path, type, { transform: { position: vec3(position), orientation: quat(rotation.normalize()), scale: [1, 1, 1] }, visible });
 }
 
 /** One warning per joint element that is not simulated, naming the joints that have it. */

@@ -42,7 +42,8 @@ import {
   type VisualMaterial,
 } from '../scene/schema.ts';
 import { importUsdLayer, isAngular } from './import.ts';
-import { identityTransform, repath } from '../scene/edit.ts';
+import { repath } from '../scene/edit.ts';
+import { newPrim } from '../scene/prim.ts';
 import { assetBytes, assetsInUse, relativeAssetPath } from '../scene/assets.ts';
 import { composeUsd, resolverFromAssets } from './compose.ts';
 import { readUsdLayer } from './layer.ts';
@@ -751,7 +752,7 @@ export function exportUsdLayers(doc: SceneDocument, options: { flatten?: boolean
     const placed = repath(content, (p) => (p === REFERENCING || p.startsWith(`${REFERENCING}/`) ? prim + p.slice(REFERENCING.length) : p));
     // The referencing prim's ancestors, as the asset layer sees its root: untransformed.
     const ancestors: Prim[] = [];
-    for (let p = parentPath(prim); p; p = parentPath(p)) ancestors.unshift({ path: p, type: '', transform: identityTransform(), visible: true, labels: {}, articulationRoot: false });
+    for (let p = parentPath(prim); p; p = parentPath(p)) ancestors.unshift(newPrim(p, ''));
     baseTrees.set(prim, buildTree({ ...placed, prims: [...ancestors, ...placed.prims] }, [prim]));
   }
   const tree = buildTree(doc, scopes);

@@ -7,7 +7,8 @@
  * the edits made over it (export.ts, exportUsdLayers).
  */
 import { InputError } from '../errors.ts';
-import { identityTransform, insertScene, repath, withImagesIn } from '../scene/edit.ts';
+import { insertScene, repath, withImagesIn } from '../scene/edit.ts';
+import { newPrim } from '../scene/prim.ts';
 import type { SceneDocument, Transform } from '../scene/schema.ts';
 import { EARTH_GRAVITY } from '../scene/schema.ts';
 import { exportUsda, REFERENCING, referencedContent } from './export.ts';
@@ -27,7 +28,7 @@ export function assetLayer(asset: SceneDocument, name: string, layerKey = `${ASS
   const wrapped: SceneDocument = {
     ...moved,
     gravity: [0, -EARTH_GRAVITY, 0],
-    prims: [{ path: root, type: 'Xform', transform: identityTransform(), visible: true, labels: {}, articulationRoot: false }, ...moved.prims],
+    prims: [newPrim(root), ...moved.prims],
   };
   delete wrapped.references;
   delete wrapped.assets;

@@ -64,12 +64,8 @@ function extent(geometry: Geometry): { volume: number; halfHeight: number } {
  */
 export function primitiveFields(kind: PrimitiveKind, at: [number, number, number] = [0, 0, 0]): PrimFields {
   const geometry = geometryOf(kind);
-  const base: PrimFields = {
-    type: USD_TYPE[kind],
-    visible: true,
-    labels: {},
-    articulationRoot: false,
-  };
+  // addPrim starts from scene/prim.ts newPrim (visible, no labels, not an articulation root).
+  const base: PrimFields = { type: USD_TYPE[kind] };
   if (kind === 'camera') {
     // Looking at the origin from the front, a little above, as a tabletop camera would.
     const fovY = (45 * Math.PI) / 180;

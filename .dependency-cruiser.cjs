@@ -43,9 +43,9 @@ module.exports = {
     },
     onlyFrom(
       'scene-is-the-engine-base',
-      'The scene document (src/engine/scene) is what the rest of the engine builds on: it imports only errors.ts and hash.ts beside itself.',
+      'The scene document (src/engine/scene) is what the rest of the engine builds on: it imports only the leaves errors.ts, hash.ts and versioned.ts beside itself.',
       '^src/engine/scene/',
-      '^src/engine/(scene/|errors\\.ts$|hash\\.ts$)',
+      '^src/engine/(scene/|errors\\.ts$|hash\\.ts$|versioned\\.ts$)',
     ),
     onlyFrom('protocol-is-engine-types', 'src/protocol holds the wire types between layers; it imports only engine types.', '^src/protocol/', '^src/(protocol|engine)/'),
     {

@@ -8,7 +8,8 @@
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../engine/errors.ts';
-import { type DatasetState, buildManifest, completeFrames, stateMismatch } from '../engine/jobs/generate.ts';
+import { buildManifest, completeFrames, stateMismatch } from '../engine/jobs/generate.ts';
+import { type DatasetState, parseDatasetState } from '../engine/jobs/state.ts';
 import { finalizeFormats } from '../engine/jobs/finalize.ts';
 import { DATASET_STATE_PATH, MANIFEST_PATH } from '../engine/jobs/layout.ts';
 import { encodeManifest, parseManifest, type DatasetManifest } from '../engine/jobs/manifest.ts';
@@ -23,11 +24,7 @@ async function readState(dir: string): Promise<DatasetState> {
   } catch {
     throw new InputError(dir, `not a Simloop dataset (no ${DATASET_STATE_PATH})`);
   }
-  try {
-    return JSON.parse(bytes.toString('utf8')) as DatasetState;
-  } catch (e) {
-    throw new InputError(file, `invalid JSON (${(e as Error).message})`);
-  }
+  return parseDatasetState(new Uint8Array(bytes), file);
 }
 
 async function* filesUnder(dir: string): AsyncGenerator<string> {

@@ -47,13 +47,13 @@ describe('the project file', () => {
     expect(failure('{ nope')).toMatch(/^my\.simloop\.json: not a Simloop project: invalid JSON/);
     expect(failure('[]')).toBe('my.simloop.json: not a Simloop project: expected a JSON object');
     expect(failure(with_((p) => (p['schema'] = 'simloop.scene')))).toBe('my.simloop.json: schema: expected "simloop.project", got "simloop.scene"');
-    expect(failure(with_((p) => (p['version'] = 2)))).toBe('my.simloop.json: version: expected a project version between 1 and 1, got 2');
+    expect(failure(with_((p) => (p['version'] = 2)))).toBe('my.simloop.json: version: 2: this project was written by a newer Simloop (this one reads versions up to 1); update Simloop to open it');
     expect(failure(with_((p) => (p['extra'] = 1)))).toMatch(/^my\.simloop\.json: extra: unknown field/);
     expect(failure(with_((p) => delete p['scene']))).toBe('my.simloop.json: scene: missing (expected a scene document)');
     expect(failure(with_((p) => (p['scene'].prims[3].transform.position[0] = 'far')))).toMatch(/^my\.simloop\.json: scene\.prims\[3\]\.transform\.position\[0\]: .* \(\/World\/Looks\/Rubber\)$/);
     expect(failure(with_((p) => p['scene'].prims.push({ ...p['scene'].prims[1] })))).toMatch(/^my\.simloop\.json: scene\.prims\[\d+\]\.path: duplicate prim path \/World\/physicsScene$/);
     expect(failure(with_((p) => (p['scene'].version = 9)))).toMatch(/^my\.simloop\.json: scene\.version: /);
-    expect(failure(with_((p) => (p['randomize'].version = 3)))).toMatch(/^my\.simloop\.json: randomize\.version: expected version: 1$/);
+    expect(failure(with_((p) => (p['randomize'].version = 3)))).toMatch(/^my\.simloop\.json: randomize\.version: 3: this randomization spec was written by a newer Simloop/);
     expect(failure(with_((p) => (p['randomize'].objects[0].scatter.margin = -1)))).toMatch(/^my\.simloop\.json: randomize\.objects\[0\]\.scatter\.margin: /);
     // The spec is checked against the project's own scene.
     expect(failure(with_((p) => (p['randomize'].cameras = [{ prim: '/World/Nowhere' }])))).toBe('my.simloop.json: randomize.cameras[0].prim: /World/Nowhere is not a prim in the scene');

@@ -7,6 +7,7 @@
  * The spec is kept as written (its input form, before defaults are filled in), so a project reads
  * and writes back without growing every default field; `projectRandomization` gives the parsed spec.
  */
+import { upgradeDocument, versionedFormat } from './versioned.ts';
 import { InputError } from './errors.ts';
 import { checkSpecAgainstScene, type RandomizationSpec, type RandomizationSpecInput, validateRandomizationSpec } from './randomize/spec.ts';
 import { parseSceneDocument } from './scene/document.ts';
@@ -24,10 +25,10 @@ export interface SimloopProject {
   randomize: RandomizationSpecInput | null;
 }
 
-const FIELDS = ['schema', 'version', 'scene', 'randomize'] as const;
+export const PROJECT_FIELDS = ['schema', 'version', 'scene', 'randomize'] as const;
 
-/** Migrations from version N to N+1, indexed by N. Version 1 is the first; none yet. */
-const MIGRATIONS: Record<number, (project: Record<string, unknown>) => Record<string, unknown>> = {};
+/** Version and migrations (engine/versioned.ts); version 1 is the first. */
+export const PROJECT_FORMAT = versionedFormat({ name: 'project', field: 'version', current: PROJECT_SCHEMA_VERSION, migrations: {} });
 
 /** A project around a scene (and a spec), as `simloop convert` writes one. */
 export function makeProject(scene: SceneDocument, randomize: RandomizationSpecInput | null = null): SimloopProject {
@@ -61,20 +62,10 @@ export function parseProject(bytes: Uint8Array | string, file: string): SimloopP
     throw new InputError(file, `not a Simloop project: invalid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(file, 'not a Simloop project: expected a JSON object');
-  let project = json as Record<string, unknown>;
-  if (project['schema'] !== PROJECT_SCHEMA_ID) throw new InputError(file, `schema: expected "${PROJECT_SCHEMA_ID}", got ${JSON.stringify(project['schema']) ?? 'nothing'}`);
-  let version = project['version'];
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > PROJECT_SCHEMA_VERSION) {
-    throw new InputError(file, `version: expected a project version between 1 and ${PROJECT_SCHEMA_VERSION}, got ${JSON.stringify(version) ?? 'nothing'}`);
-  }
-  while (version < PROJECT_SCHEMA_VERSION) {
-    const migrate = MIGRATIONS[version];
-    if (!migrate) throw new InputError(file, `version: no migration from version ${version}`);
-    project = migrate(project);
-    version += 1;
-  }
-  const unknown = Object.keys(project).filter((k) => !(FIELDS as readonly string[]).includes(k));
-  if (unknown.length) throw new InputError(file, `${unknown[0]}: unknown field (expected ${FIELDS.join(', ')})`);
+  if ((json as Record<string, unknown>)['schema'] !== PROJECT_SCHEMA_ID) throw new InputError(file, `schema: expected "${PROJECT_SCHEMA_ID}", got ${JSON.stringify((json as Record<string, unknown>)['schema']) ?? 'nothing'}`);
+  const project = upgradeDocument(PROJECT_FORMAT, json, file);
+  const unknown = Object.keys(project).filter((k) => !(PROJECT_FIELDS as readonly string[]).includes(k));
+  if (unknown.length) throw new InputError(file, `${unknown[0]}: unknown field (expected ${PROJECT_FIELDS.join(', ')})`);
   if (!('scene' in project)) throw new InputError(file, 'scene: missing (expected a scene document)');
 
   let scene: SceneDocument;

@@ -13,6 +13,7 @@ import { finalizeFormats, type FrameRecord } from './finalize.ts';
 import { type GenerateJob, shardRange } from './job.ts';
 import { DATASET_STATE_PATH, FRAME_RECORDS_DIR, MANIFEST_PATH, frameOfRecordName, frameRecordPath } from './layout.ts';
 import { type DatasetManifest, MANIFEST_SCHEMA_ID, MANIFEST_VERSION, encodeManifest } from './manifest.ts';
+import { DATASET_STATE_SCHEMA_ID, DATASET_STATE_VERSION, type DatasetState, encodeDatasetState, parseDatasetState } from './state.ts';
 
 /** What a worker returns for one frame (all cameras). Buffers are transferred, not copied. */
 export interface FrameOutput {
@@ -85,27 +86,14 @@ export interface GenerationHost {
 }
 
 /** Everything that must match for a resume (or a merge) to continue the same dataset. */
-export interface DatasetState {
-  schema: 'simloop.dataset-state';
-  version: 1;
-  scene_sha256: string;
-  randomization_sha256: string | null;
-  seed: number;
-  frames: number;
-  width: number;
-  height: number;
-  formats: string[];
-  shadows: boolean;
-  shard: { index: number; count: number };
-  info: DatasetInfo;
-}
+export type { DatasetState } from './state.ts';
 
 export const MAX_ATTEMPTS = 3;
 
 export function datasetState(job: GenerateJob, info: DatasetInfo, lineage: Lineage): DatasetState {
   return {
-    schema: 'simloop.dataset-state',
-    version: 1,
+    schema: DATASET_STATE_SCHEMA_ID,
+    version: DATASET_STATE_VERSION,
     scene_sha256: lineage.scene.sha256,
     randomization_sha256: lineage.randomization?.sha256 ?? null,
     seed: job.seed,
@@ -163,11 +151,11 @@ async function prepareDestination(sink: Sink, job: GenerateJob, state: DatasetSt
   const existing = await sink.read(DATASET_STATE_PATH);
   if (existing) {
     if (!job.resume) throw new Error(`the destination already holds a dataset (${DATASET_STATE_PATH}); pass --resume to continue it or choose an empty directory`);
-    const previous = JSON.parse(new TextDecoder().decode(existing)) as DatasetState;
+    const previous = parseDatasetState(existing, DATASET_STATE_PATH);
     const field = stateMismatch(previous, state);
     if (field) throw new Error(`cannot resume: the dataset in the destination was made with a different ${field}`);
   } else {
-    await sink.write(DATASET_STATE_PATH, encodeJson(state));
+    await sink.write(DATASET_STATE_PATH, encodeDatasetState(state));
   }
 }
 

@@ -4,16 +4,19 @@
  * range each shard covers, how many of its frames are complete, when it finished). Versioned; the
  * one place that builds, reads and merges manifests.
  */
+import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { describeZodIssues } from './job.ts';
 
 export const MANIFEST_SCHEMA_ID = 'simloop.dataset-manifest';
 export const MANIFEST_VERSION = 1;
+/** Version and migrations (engine/versioned.ts); version 1 is the first. */
+export const MANIFEST_FORMAT = versionedFormat({ name: 'dataset manifest', field: 'version', current: MANIFEST_VERSION, migrations: {} });
 
-const Lineage = z.object({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
+const Lineage = z.strictObject({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 
-export const ShardStatus = z.object({
+export const ShardStatus = z.strictObject({
   index: z.number().int().nonnegative(),
   count: z.number().int().positive(),
   /** Frames [start, end) of the whole dataset this shard produces. */
@@ -25,7 +28,7 @@ export const ShardStatus = z.object({
 });
 export type ShardStatus = z.infer<typeof ShardStatus>;
 
-export const DatasetManifest = z.object({
+export const DatasetManifest = z.strictObject({
   schema: z.literal(MANIFEST_SCHEMA_ID),
   version: z.literal(MANIFEST_VERSION),
   simloop_version: z.string(),
@@ -33,10 +36,10 @@ export const DatasetManifest = z.object({
   randomization: Lineage.nullable(),
   seed: z.number().int().nonnegative(),
   /** Frames of the whole dataset, and the range present in this directory. */
-  frames: z.object({ total: z.number().int().positive(), range: z.tuple([z.number().int(), z.number().int()]) }),
+  frames: z.strictObject({ total: z.number().int().positive(), range: z.tuple([z.number().int(), z.number().int()]) }),
   resolution: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   cameras: z.array(z.string()),
-  classes: z.array(z.object({ id: z.number().int().positive(), name: z.string() })),
+  classes: z.array(z.strictObject({ id: z.number().int().positive(), name: z.string() })),
   annotators: z.array(z.string()),
   formats: z.array(z.string()),
   shards: z.array(ShardStatus),
@@ -52,7 +55,10 @@ export function parseManifest(bytes: Uint8Array, file: string): DatasetManifest 
   } catch (e) {
     throw new InputError(file, `invalid JSON (${(e as Error).message})`);
   }
-  const result = DatasetManifest.safeParse(json);
+  if (json && typeof json === 'object' && (json as { schema?: unknown }).schema !== MANIFEST_SCHEMA_ID) {
+    throw new InputError(file, `schema: expected "${MANIFEST_SCHEMA_ID}", got ${JSON.stringify((json as { schema?: unknown }).schema) ?? 'nothing'}`);
+  }
+  const result = DatasetManifest.safeParse(upgradeDocument(MANIFEST_FORMAT, json, file));
   if (!result.success) throw new InputError(file, describeZodIssues(result.error));
   return result.data;
 }

@@ -60,7 +60,7 @@ describe('policy manifest', () => {
   });
 
   it.each<[string, (m: PolicyManifest & Record<string, unknown>) => unknown, string]>([
-    ['version', (m) => ({ ...m, simloop_policy: 2 }), 'simloop_policy: expected 1 (the manifest format version this Simloop reads)'],
+    ['version', (m) => ({ ...m, simloop_policy: 2 }), 'simloop_policy: 2: this policy manifest was written by a newer Simloop (this one reads versions up to 1); update Simloop to open it'],
     ['camera', (m) => (((m.inputs.images[0] as Record<string, unknown>).camera = 'top'), m), 'inputs.images[0].camera:'],
     ['state quantity', (m) => ((m.inputs.state!.quantities = ['joint_torques' as never]), m), 'inputs.state.quantities[0]:'],
     ['stats without feature', (m) => (delete (m.outputs.normalization as Record<string, unknown>).feature, m), 'outputs.normalization.feature: stats_file needs the feature to read'],

@@ -5,6 +5,7 @@
  * its reference. `parsePolicyManifest` checks the file on its own; `resolvePolicy` reads what it
  * points at (stats.json, vocabulary) and returns the processors the runtime uses.
  */
+import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { validateWithSchema } from '../yamlSpec.ts';
@@ -13,6 +14,8 @@ import { makeNormalizer, type NormalizationMode, type Normalizer, STATS_FOR_MODE
 import { huggingFaceTokenizer, type Tokens, wordTokenizer } from './tokenizer.ts';
 
 export const POLICY_MANIFEST_VERSION = 1;
+/** Version (the `simloop_policy` field) and migrations (engine/versioned.ts); version 1 is the first. */
+export const POLICY_MANIFEST_FORMAT = versionedFormat({ name: 'policy manifest', field: 'simloop_policy', current: POLICY_MANIFEST_VERSION, migrations: {} });
 
 /** Proprioceptive quantities, concatenated in the order listed, and how many numbers each is. */
 export const STATE_QUANTITIES = {
@@ -141,7 +144,7 @@ const latent = z
   })
   .strict();
 
-const manifestSchema = z
+export const manifestSchema = z
   .object({
     simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
     name: z.string().min(1),
@@ -234,7 +237,7 @@ export function parsePolicyManifest(text: string, file: string): PolicyManifest 
   } catch (e) {
     throw new InputError(file, `not JSON (${(e as Error).message})`);
   }
-  return validateWithSchema(manifestSchema, json, file);
+  return validateWithSchema(manifestSchema, upgradeDocument(POLICY_MANIFEST_FORMAT, json, file), file);
 }
 
 /** The number of values in the state tensor. */

@@ -134,8 +134,9 @@ describe('mistakes are reported with file, field and line', () => {
   });
 
   it('a missing or wrong version, a file that is not a mapping, and broken YAML', () => {
-    expect(problem('objects: []\n')).toBe('tabletop.randomize.yaml: version: expected version: 1 (line 1)');
-    expect(problem('version: 2\n')).toBe('tabletop.randomize.yaml: version: expected version: 1 (line 1)');
+    expect(problem('objects: []\n')).toBe('tabletop.randomize.yaml: version: missing (expected 1, the randomization spec version this Simloop writes) (line 1)');
+    expect(problem('version: 2\n')).toBe('tabletop.randomize.yaml: version: 2: this randomization spec was written by a newer Simloop (this one reads versions up to 1); update Simloop to open it (line 1)');
+    expect(problem('version: one\n')).toBe('tabletop.randomize.yaml: version: expected a randomization spec version, a whole number from 1 to 1, got "one" (line 1)');
     expect(problem('')).toBe('tabletop.randomize.yaml: a randomization spec must be a mapping starting with "version: 1"');
     expect(problem('version: 1\nobjects:\n  - prims: [/World/Objects/*\n')).toMatch(/^tabletop\.randomize\.yaml: invalid YAML at line \d+, column \d+:/);
     expect(problem('{"version": 1, "objects": [{"prims": "/World/Objects/*", "scale": {"uniform": [1]}}]}')).toMatch(/objects\[0\]\.scale\.uniform: expected \[min, max\]/);

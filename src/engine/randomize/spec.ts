@@ -7,6 +7,7 @@
  * Conventions: the scene document's world frame (Y-up, metres), angles in degrees, colours in
  * linear RGB, colour temperatures in kelvin.
  */
+import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { type LineOf, fieldPath, parseYamlText, validateWithSchema } from '../yamlSpec.ts';
@@ -19,6 +20,8 @@ import { isPattern, isWithin, matchPrims, sceneLabels, selectPrims } from './sel
 import { TEXTURE_NAMES } from '../scene/textures.ts';
 
 export const RANDOMIZATION_SPEC_VERSION = 1;
+/** Version and migrations (engine/versioned.ts); version 1 is the first. */
+export const RANDOMIZATION_SPEC_FORMAT = versionedFormat({ name: 'randomization spec', field: 'version', current: RANDOMIZATION_SPEC_VERSION, migrations: {} });
 
 /** Where sampled prims go; the scene must not have prims there already. */
 export const DISTRACTOR_ROOT = 'Distractors';
@@ -441,7 +444,7 @@ export type RandomizationSpecInput = z.input<typeof RandomizationSpec>;
 /** Validates an already-parsed value (from JSON, a worker message, the UI) as a spec. */
 export function validateRandomizationSpec(value: unknown, file: string, lineOf: LineOf = () => null): RandomizationSpec {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(file, `a randomization spec must be a mapping starting with "version: ${RANDOMIZATION_SPEC_VERSION}"`);
-  return validateWithSchema(RandomizationSpec, value, file, lineOf);
+  return validateWithSchema(RandomizationSpec, upgradeDocument(RANDOMIZATION_SPEC_FORMAT, value, file, lineOf), file, lineOf);
 }
 
 /** Parses a spec from YAML or JSON text (JSON is YAML), naming file, field and line on failure. */

@@ -3,13 +3,23 @@
  * importers). Turns zod failures into one message naming the file and field, and checks what a
  * schema cannot: that every path a document refers to exists.
  */
+import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { isImageData, isImageKey } from './image.ts';
 import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, SceneDocument } from './schema.ts';
 
-/** Migrations from version N to N+1, indexed by N. Version 1 is the first; none yet. */
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+/**
+ * Version and migrations (engine/versioned.ts; the versions are described at SCENE_SCHEMA_VERSION).
+ * 1 → 2: the content is unchanged. Version-1 builds wrote only fields they defined, all of which
+ * version 2 defines the same way; what changes is that version 2 is read strictly.
+ */
+export const SCENE_FORMAT = versionedFormat({
+  name: 'scene document',
+  field: 'version',
+  current: SCENE_SCHEMA_VERSION,
+  migrations: { 1: (doc) => doc },
+});
 
 export function formatZodIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
@@ -19,18 +29,7 @@ export function formatZodIssue(issue: z.core.$ZodIssue): string {
 /** Brings an older document up to the current version, then validates it. */
 export function parseSceneDocument(json: unknown, file: string): SceneDocument {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new InputError(file, 'a scene document must be a JSON object');
-  let doc = json as Record<string, unknown>;
-  let version = typeof doc['version'] === 'number' ? doc['version'] : NaN;
-  if (!Number.isInteger(version) || version < 1 || version > SCENE_SCHEMA_VERSION) {
-    throw new InputError(file, `version: expected a scene document version between 1 and ${SCENE_SCHEMA_VERSION}, got ${JSON.stringify(doc['version'])}`);
-  }
-  while (version < SCENE_SCHEMA_VERSION) {
-    const migrate = MIGRATIONS[version];
-    if (!migrate) throw new InputError(file, `version: no migration from version ${version}`);
-    doc = migrate(doc);
-    version += 1;
-  }
-  return validateSceneDocument(doc, file);
+  return validateSceneDocument(upgradeDocument(SCENE_FORMAT, json, file), file);
 }
 
 export function validateSceneDocument(doc: unknown, file: string): SceneDocument {

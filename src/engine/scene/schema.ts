@@ -10,7 +10,15 @@ import { z } from 'zod';
 import { TEXTURE_NAMES } from './textures.ts';
 
 export const SCENE_SCHEMA_ID = 'simloop.scene';
-export const SCENE_SCHEMA_VERSION = 1;
+/**
+ * The scene document version this build writes (engine/versioned.ts; migrations in document.ts).
+ *   1  the first; read leniently (fields this build did not know were dropped, unnoticed)
+ *   2  strict: every object refuses fields it does not define, so a document from a newer build
+ *      is refused by version rather than read with its new fields lost. Adds nothing else: every
+ *      version-1 field means the same (asset files, looks with images and textures, camera
+ *      resolution, references and variant sets were added within version 1, all optional).
+ */
+export const SCENE_SCHEMA_VERSION = 2;
 
 /**
  * Every number in a scene must be finite and representable by the single-precision physics and
@@ -26,7 +34,7 @@ export const PrimPath = z
   .string()
   .regex(/^(\/[^/]+)+$/, 'a prim path like "/World/Box"');
 
-export const Transform = z.object({
+export const Transform = z.strictObject({
   position: Vec3,
   orientation: Quat,
   scale: Vec3,
@@ -54,13 +62,13 @@ const vertexIndices = numberArray((x) => typeof x === 'number' && Number.isInteg
 
 /** Geometry in the prim's own frame, already in metres. */
 export const Geometry = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('box'), size: Vec3 }),
-  z.object({ kind: z.literal('sphere'), radius: finite.nonnegative() }),
-  z.object({ kind: z.literal('cylinder'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
-  z.object({ kind: z.literal('capsule'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
-  z.object({ kind: z.literal('cone'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
-  z.object({ kind: z.literal('plane'), width: finite.nonnegative(), length: finite.nonnegative(), axis: Axis }),
-  z.object({
+  z.strictObject({ kind: z.literal('box'), size: Vec3 }),
+  z.strictObject({ kind: z.literal('sphere'), radius: finite.nonnegative() }),
+  z.strictObject({ kind: z.literal('cylinder'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.strictObject({ kind: z.literal('capsule'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.strictObject({ kind: z.literal('cone'), radius: finite.nonnegative(), height: finite.nonnegative(), axis: Axis }),
+  z.strictObject({ kind: z.literal('plane'), width: finite.nonnegative(), length: finite.nonnegative(), axis: Axis }),
+  z.strictObject({
     kind: z.literal('mesh'),
     /** Flat xyz triples. */
     points: finiteNumbers,
@@ -74,7 +82,7 @@ export const Geometry = z.discriminatedUnion('kind', [
 ]);
 export type Geometry = z.infer<typeof Geometry>;
 
-export const VisualMaterial = z.object({
+export const VisualMaterial = z.strictObject({
   color: Vec3,
   roughness: finite.min(0).max(1),
   metallic: finite.min(0).max(1),
@@ -105,7 +113,7 @@ export const defaultLook = (): VisualMaterial => ({ ...DEFAULT_LOOK, color: [...
 export const BodyType = z.enum(['dynamic', 'kinematic', 'static']);
 export type BodyType = z.infer<typeof BodyType>;
 
-export const RigidBody = z.object({
+export const RigidBody = z.strictObject({
   type: BodyType,
   enabled: z.boolean(),
   /** World frame, m/s. */
@@ -116,7 +124,7 @@ export const RigidBody = z.object({
 });
 export type RigidBody = z.infer<typeof RigidBody>;
 
-export const MassProperties = z.object({
+export const MassProperties = z.strictObject({
   mass: finite.positive().optional(),
   /** kg/m³ */
   density: finite.positive().optional(),
@@ -138,7 +146,7 @@ export const ColliderApproximation = z.enum([
 ]);
 export type ColliderApproximation = z.infer<typeof ColliderApproximation>;
 
-export const Collider = z.object({
+export const Collider = z.strictObject({
   enabled: z.boolean(),
   approximation: ColliderApproximation,
   /** Path of a PhysicsMaterial in `physicsMaterials`, resolved through bindings at import. */
@@ -147,7 +155,7 @@ export const Collider = z.object({
 export type Collider = z.infer<typeof Collider>;
 
 export const CombineRule = z.enum(['average', 'min', 'multiply', 'max']);
-export const PhysicsMaterial = z.object({
+export const PhysicsMaterial = z.strictObject({
   path: PrimPath,
   staticFriction: finite.nonnegative(),
   dynamicFriction: finite.nonnegative(),
@@ -158,7 +166,7 @@ export const PhysicsMaterial = z.object({
 });
 export type PhysicsMaterial = z.infer<typeof PhysicsMaterial>;
 
-export const Camera = z.object({
+export const Camera = z.strictObject({
   projection: z.enum(['perspective', 'orthographic']),
   /** Vertical field of view, radians. */
   fovY: finite.positive(),
@@ -178,7 +186,7 @@ export const Camera = z.object({
 });
 export type Camera = z.infer<typeof Camera>;
 
-export const Light = z.object({
+export const Light = z.strictObject({
   kind: z.enum(['distant', 'sphere', 'rect', 'disk', 'dome', 'cylinder']),
   color: Vec3,
   intensity: finite.nonnegative(),
@@ -186,7 +194,7 @@ export const Light = z.object({
 });
 export type Light = z.infer<typeof Light>;
 
-export const Prim = z.object({
+export const Prim = z.strictObject({
   path: PrimPath,
   /** USD type name as authored ("Xform", "Cube", "Mesh", ...); "" for typeless prims. */
   type: z.string(),
@@ -214,10 +222,10 @@ export const JointDof = z.enum(['transX', 'transY', 'transZ', 'rotX', 'rotY', 'r
 export type JointDof = z.infer<typeof JointDof>;
 
 /** low > high locks the degree of freedom (UsdPhysics); null means unbounded on that side. */
-export const JointLimit = z.object({ dof: JointDof, low: finite.nullable(), high: finite.nullable() });
+export const JointLimit = z.strictObject({ dof: JointDof, low: finite.nullable(), high: finite.nullable() });
 export type JointLimit = z.infer<typeof JointLimit>;
 
-export const JointDrive = z.object({
+export const JointDrive = z.strictObject({
   dof: JointDof,
   type: z.enum(['force', 'acceleration']),
   /** SI: N/m or N·m/rad */
@@ -233,7 +241,7 @@ export const JointDrive = z.object({
 });
 export type JointDrive = z.infer<typeof JointDrive>;
 
-export const Joint = z.object({
+export const Joint = z.strictObject({
   path: PrimPath,
   type: JointType,
   /** null attaches that side to the world. */
@@ -259,7 +267,7 @@ export const Joint = z.object({
 });
 export type Joint = z.infer<typeof Joint>;
 
-export const CollisionGroup = z.object({
+export const CollisionGroup = z.strictObject({
   path: PrimPath,
   /** Prim paths whose colliders (and their descendants' colliders) belong to this group. */
   members: z.array(PrimPath),
@@ -269,7 +277,7 @@ export const CollisionGroup = z.object({
 });
 export type CollisionGroup = z.infer<typeof CollisionGroup>;
 
-export const SourceInfo = z.object({
+export const SourceInfo = z.strictObject({
   file: z.string(),
   format: z.enum(['usda', 'usdc', 'usdz', 'json', 'urdf']),
   metersPerUnit: finite.positive(),
@@ -284,7 +292,7 @@ export type SourceInfo = z.infer<typeof SourceInfo>;
  * holds that content expanded under `prim`, so everything else reads it like any other prims; the
  * reference is what USD export writes instead of copying the asset (export.ts).
  */
-export const AssetReference = z.object({
+export const AssetReference = z.strictObject({
   prim: PrimPath,
   /** A key of the document's `assets`: the layer's path relative to the scene file, "/"-separated. */
   asset: z.string().min(1),
@@ -296,7 +304,7 @@ export type AssetReference = z.infer<typeof AssetReference>;
  * A variant set of a composed USD prim: the variants it offers and the one the scene shows. The
  * studio's inspector switches it by composing the scene's files again (usd/compose.ts).
  */
-export const VariantSetChoice = z.object({
+export const VariantSetChoice = z.strictObject({
   prim: PrimPath,
   set: z.string().min(1),
   options: z.array(z.string()),
@@ -305,7 +313,7 @@ export const VariantSetChoice = z.object({
 });
 export type VariantSetChoice = z.infer<typeof VariantSetChoice>;
 
-export const SceneDocument = z.object({
+export const SceneDocument = z.strictObject({
   schema: z.literal(SCENE_SCHEMA_ID),
   version: z.literal(SCENE_SCHEMA_VERSION),
   source: SourceInfo,

@@ -7,6 +7,7 @@
  *
  * Conventions as in randomization specs: the scene document's world frame (Y up, metres).
  */
+import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { validateRandomizationSpec } from '../randomize/spec.ts';
@@ -16,6 +17,8 @@ import type { SceneDocument } from '../scene/schema.ts';
 import { fieldPath, parseYamlText, validateWithSchema } from '../yamlSpec.ts';
 
 export const TASK_SPEC_VERSION = 1;
+/** Version and migrations (engine/versioned.ts); version 1 is the first. */
+export const TASK_SPEC_FORMAT = versionedFormat({ name: 'task spec', field: 'version', current: TASK_SPEC_VERSION, migrations: {} });
 
 const num = (what = 'a number') => z.number({ error: `expected ${what}` });
 const positive = (what: string) => num(what).positive(`expected ${what} > 0`);
@@ -80,7 +83,7 @@ export type TaskSpec = z.infer<typeof TaskSpec> & { randomizeSpec: Randomization
 export function parseTaskSpec(text: string, file: string): TaskSpec {
   const { value, lineOf } = parseYamlText(text, file);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InputError(file, `a task must be a mapping starting with "version: ${TASK_SPEC_VERSION}"`);
-  const task = validateWithSchema(TaskSpec, value, file, lineOf);
+  const task = validateWithSchema(TaskSpec, upgradeDocument(TASK_SPEC_FORMAT, value, file, lineOf), file, lineOf);
   const randomizeSpec = task.randomize === undefined ? null : validateRandomizationSpec(task.randomize, `${file}: randomize`);
   const fields = (name: string) => new Set([...task.instructions.join(' ').matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!)).has(name);
   const problem = (path: PropertyKey[], message: string) => {

@@ -16,9 +16,7 @@ import { TeleopSession, type TeleopInput, type TeleopStatus } from '../src/engin
 import { type DemoCameras, demoCameras } from '../src/engine/tasks/demos.ts';
 import type { SceneDocument } from '../src/engine/scene/schema.ts';
 import type { VariantSelection } from '../src/engine/usd/variantChoice.ts';
-import { FrameRenderer } from '../src/engine/render/frameRenderer.ts';
-import { RobotCameraRig } from '../src/engine/robot/cameraRig.ts';
-import { browserVideoCodec, pickVideoCodec } from '../src/browser/videoTrack.ts';
+import { CameraStack } from '../src/browser/cameraStack.ts';
 import type { PolicyWorkerApi } from '../src/protocol/policyWorker.ts';
 import type { ComposeResult, LoadResult, PolicyEvent, PolicyRunRequest, PolicyRunResult, PoseFrame, PoseListener, SimWorkerApi, TeleopStartRequest } from '../src/protocol/simWorker.ts';
 import type { EvalClock, InstructionMode, PolicyEpisodeResult } from '../src/engine/policy/closedLoop.ts';
@@ -202,7 +200,7 @@ function episodeSummary(episode: Episode): SceneSummary {
 
 /** Size of the camera streams recorded during teleoperation. */
 const TELEOP_IMAGE_SIZE: [number, number] = [128, 128];
-let cameraRenderer: FrameRenderer | null = null;
+let teleopStack: CameraStack | null = null;
 
 /**
  * The robot's and the scene's cameras, rendered here on an OffscreenCanvas and encoded with
@@ -213,10 +211,8 @@ async function teleopCameras(scene: SceneDocument, robot: string | undefined): P
   try {
     const cameras = demoCameras(scene, robot, TELEOP_IMAGE_SIZE);
     if (!cameras.length) return undefined;
-    cameraRenderer ??= new FrameRenderer(new OffscreenCanvas(...TELEOP_IMAGE_SIZE), ...TELEOP_IMAGE_SIZE);
-    const renderer = cameraRenderer;
-    const codec = await pickVideoCodec(...TELEOP_IMAGE_SIZE);
-    return { cameras, rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, cameras), video: browserVideoCodec(codec) };
+    teleopStack ??= new CameraStack(...TELEOP_IMAGE_SIZE);
+    return await teleopStack.demoCameras(cameras);
   } catch {
     return undefined;
   }
@@ -308,7 +304,7 @@ const teleopApi = {
 let policyLive: { episode: Episode; signal: { aborted: boolean } } | null = null;
 let policySignal: { aborted: boolean } | null = null;
 let policyRemote: Comlink.Remote<PolicyWorkerApi> | null = null;
-let policyRenderer: { renderer: FrameRenderer; size: string } | null = null;
+let policyStack: CameraStack | null = null;
 
 function stopPolicy(): void {
   if (policySignal) policySignal.aborted = true;
@@ -342,9 +338,9 @@ const policyApi = {
       checkTaskAgainstScene(task, scene, request.taskFile);
       const manifest = parsePolicyManifest(request.manifestText, request.manifestFile);
       const [width, height] = request.imageSize;
-      if (policyRenderer?.size !== `${width}x${height}`) {
-        policyRenderer?.renderer.dispose();
-        policyRenderer = { renderer: new FrameRenderer(new OffscreenCanvas(width, height), width, height), size: `${width}x${height}` };
+      if (!policyStack?.fits(width, height)) {
+        policyStack?.dispose();
+        policyStack = new CameraStack(width, height);
       }
       const remote = policyRemote;
       let lastMs: number | null = null;
@@ -398,7 +394,7 @@ const policyApi = {
           },
         },
         policy,
-        policyRenderer.renderer,
+        policyStack,
       );
       return { ok: true, results };
     } catch (error) {

@@ -9,13 +9,11 @@ import { runPolicyEpisode } from '../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../engine/policy/image.ts';
 import { ACTION_SPACES, type PolicyManifest } from '../engine/policy/manifest.ts';
 import { PolicyError, type InferenceResult, type PolicyObservation } from '../engine/policy/runtime.ts';
-import type { FrameRenderer } from '../engine/render/frameRenderer.ts';
-import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
 import type { TaskSpec } from '../engine/tasks/spec.ts';
-import { browserVideoCodec, pickVideoCodec } from './videoTrack.ts';
+import type { CameraStack } from './cameraStack.ts';
 
 /** The policy worker's inference, as comlink exposes it. */
 export type RemoteInfer = (obs: PolicyObservation) => Promise<InferenceResult>;
@@ -90,14 +88,14 @@ export interface BrowserEpisodesJob {
 }
 
 /** Runs the job's episodes one after another; a stopped job returns the episodes that finished. */
-export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: PolicyDriver, renderer: FrameRenderer): Promise<PolicyEpisodeResult[]> {
+export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: PolicyDriver, stack: CameraStack): Promise<PolicyEpisodeResult[]> {
   const [width, height] = job.imageSize;
   const cameras = demoCameras(job.scene, job.task.robot, [width, height]);
   for (const key of new Set(job.manifest.inputs.images.map((i) => i.camera))) {
     if (!cameras.some((c) => c.key === key)) throw new Error(`${job.manifestFile}: the policy needs the ${key} camera; the task's scene has ${cameras.map((c) => c.key).join(', ') || 'none'}`);
   }
-  const codec = job.videos ? await pickVideoCodec(width, height) : null;
-  const video = codec ? browserVideoCodec(codec) : null;
+  if (!stack.fits(width, height)) throw new Error(`cameras render at ${width}×${height}, the camera stack at ${stack.width}×${stack.height}`);
+  const video = job.videos ? await stack.video() : null;
   const results: PolicyEpisodeResult[] = [];
   for (const index of job.indices) {
     if (job.signal?.aborted) break;
@@ -115,7 +113,7 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
       ...(job.signal ? { signal: job.signal } : {}),
       ...(job.onStart ? { onStart: job.onStart } : {}),
       cameras: (episode) => {
-        const rig = new RobotCameraRig(renderer, episode.doc, episode.world, cameras);
+        const rig = stack.rig(episode, cameras);
         return {
           render: () => {
             const images = rig.render();

@@ -5,13 +5,11 @@
  * scene and owns the output directory (src/cli/headlessJob.ts; this side is src/pages/pageJob.ts).
  */
 import { loadSceneFile } from '../engine/load.ts';
-import { FrameRenderer } from '../engine/render/frameRenderer.ts';
-import { RobotCameraRig } from '../engine/robot/cameraRig.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import type { DemosPageRequest } from '../protocol/pages.ts';
-import { browserVideoCodec, pickVideoCodec } from '../browser/videoTrack.ts';
+import { CameraStack } from '../browser/cameraStack.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
@@ -20,8 +18,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
   const scene = loadSceneFile(await fetchInput('scene'), request.sceneFile).document;
   const first = request.cameras[0];
   if (!first) throw new Error('demos page: no cameras to record');
-  const renderer = new FrameRenderer(new OffscreenCanvas(first.width, first.height), first.width, first.height);
-  const codec = await pickVideoCodec(first.width, first.height);
+  const stack = new CameraStack(first.width, first.height);
   try {
     return await runDemos(
       {
@@ -31,16 +28,12 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
         seed: request.seed,
         formats: request.formats,
         ...(request.noise ? { noise: request.noise } : {}),
-        cameras: {
-          cameras: request.cameras,
-          rig: (episode) => new RobotCameraRig(renderer, episode.doc, episode.world, request.cameras),
-          video: browserVideoCodec(codec),
-        },
+        cameras: await stack.demoCameras(request.cameras),
       },
       outputSink(),
       onProgress,
     );
   } finally {
-    renderer.dispose();
+    stack.dispose();
   }
 });

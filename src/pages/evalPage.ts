@@ -15,7 +15,7 @@ import { type EvalClock, type EvaluationSummary, type InstructionMode, type Poli
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
 import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVideoPath } from '../engine/policy/evalOutput.ts';
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
-import { FrameRenderer } from '../engine/render/frameRenderer.ts';
+import { CameraStack } from '../browser/cameraStack.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
@@ -31,7 +31,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
   const worker = new Worker(new URL('../../workers/policy.worker.ts', import.meta.url), { type: 'module' });
   const api = Comlink.wrap<PolicyWorkerApi>(worker);
   const [width, height] = request.imageSize;
-  const renderer = new FrameRenderer(new OffscreenCanvas(width, height), width, height);
+  const stack = new CameraStack(width, height);
   const sink = outputSink();
   try {
     const opened = await api.open({ manifestFile: request.manifestFile, files, providers: request.providers });
@@ -70,14 +70,14 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         },
       },
       policy,
-      renderer,
+      stack,
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened.fallbacks, results, wallSeconds);
     for (const file of evalOutputFiles(evaluation, results)) await sink.write(file.path, file.bytes);
     return { results: evaluation, episodes: results, opened };
   } finally {
-    renderer.dispose();
+    stack.dispose();
     worker.terminate();
   }
 });

@@ -50,6 +50,8 @@ export function sceneOptionsFromFiles(files: ReadonlyMap<string, Uint8Array>, sc
 
 interface SceneImporter {
   name: string;
+  /** The file name endings this importer owns (the UI's file pickers and scene choice use them). */
+  extensions: readonly string[];
   /** Decides from the bytes (not the file name, which may lie). */
   accepts(bytes: Uint8Array): boolean;
   load(bytes: Uint8Array, file: string, options: SceneLoadOptions): LoadedScene;
@@ -57,9 +59,13 @@ interface SceneImporter {
 
 const firstNonSpace = (bytes: Uint8Array) => bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
 
+export const USD_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz'] as const;
+export const URDF_EXTENSIONS = ['.urdf'] as const;
+
 const IMPORTERS: SceneImporter[] = [
   {
     name: 'Simloop scene document or project (JSON)',
+    extensions: ['.json'],
     accepts: (bytes) => firstNonSpace(bytes) === 0x7b /* { */,
     load(bytes, file) {
       let json: unknown;
@@ -79,18 +85,21 @@ const IMPORTERS: SceneImporter[] = [
     // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes the
     // caller cannot supply load as stand-ins (with warnings).
     name: 'URDF robot (XML)',
+    extensions: URDF_EXTENSIONS,
     accepts: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
     load: (bytes, file, options) => importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
   },
   {
     name: 'USD (usda, usdc, usdz)',
+    extensions: USD_EXTENSIONS,
     accepts: () => true,
     load: (bytes, file, options) =>
       importUsd(bytes, file, { ...(options.resolveAsset ? { resolve: options.resolveAsset } : {}), ...(options.variants?.length ? { variants: options.variants } : {}) }),
   },
 ];
 
-export const SCENE_FILE_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.json', '.urdf'];
+/** Every scene file name ending, from the importers' table (USD's first: the usual kind). */
+export const SCENE_FILE_EXTENSIONS: readonly string[] = [...USD_EXTENSIONS, ...IMPORTERS.filter((i) => i.extensions !== USD_EXTENSIONS).flatMap((i) => i.extensions)];
 
 /** True when the bytes are a URDF (the importer that would read them is the URDF one). */
 export function isUrdf(data: Uint8Array): boolean {

@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
-import { SCENE_FILE_EXTENSIONS } from '../engine/load.ts';
+import { SCENE_FILE_EXTENSIONS, URDF_EXTENSIONS, USD_EXTENSIONS } from '../engine/load.ts';
+import { MESH_ASSET_EXTENSIONS } from '../engine/meshAsset.ts';
 import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../protocol/simWorker.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
@@ -46,10 +47,9 @@ export interface PickedFile {
   file: File;
 }
 
-const MESH_EXTENSIONS = ['.stl', '.obj', '.dae'];
+const MESH_EXTENSIONS = MESH_ASSET_EXTENSIONS;
 const hasExtension = (name: string, extensions: readonly string[]) => extensions.some((e) => name.toLowerCase().endsWith(e));
 
-const USD_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz'];
 const depth = (path: string) => path.split('/').length;
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
@@ -70,7 +70,7 @@ export function namedFiles(layers: readonly string[]): Set<string> {
 export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet<string> = new Set()): { scene: PickedFile; companions: PickedFile[] } | { error: string } {
   if (files.length === 1) return { scene: files[0]!, companions: [] };
   const scenes = files.filter((f) => hasExtension(f.path, SCENE_FILE_EXTENSIONS));
-  const urdfs = scenes.filter((f) => hasExtension(f.path, ['.urdf']));
+  const urdfs = scenes.filter((f) => hasExtension(f.path, URDF_EXTENSIONS));
   const usd = scenes.filter((f) => hasExtension(f.path, USD_EXTENSIONS));
   const unnamed = usd.filter((f) => !named.has(baseName(f.path)));
   const nearest = unnamed.filter((f) => depth(f.path) === Math.min(...unnamed.map((u) => depth(u.path))));
@@ -83,7 +83,7 @@ export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet
           error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it`,
         };
   }
-  if (hasExtension(scene.path, ['.urdf'])) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) };
+  if (hasExtension(scene.path, URDF_EXTENSIONS)) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) };
   return { scene, companions: hasExtension(scene.path, USD_EXTENSIONS) ? files.filter((f) => f !== scene) : [] };
 }
 

@@ -5,8 +5,7 @@
  */
 import { type ChangeEvent, useEffect, useMemo, useRef } from 'react';
 import { describeError } from '../../engine/errors.ts';
-import { GLTF_ASSET_EXTENSIONS } from '../../engine/gltfAsset.ts';
-import { MESH_ASSET_EXTENSIONS } from '../../engine/meshAsset.ts';
+import { ASSET_FILE_EXTENSIONS } from '../../engine/assetFile.ts';
 import { BUNDLED_ASSETS, type BundledAsset } from '../examples.ts';
 import { useStudioActions } from '../state/store.ts';
 import type { GizmoMode } from './designer.ts';
@@ -142,8 +141,8 @@ export function DesignerBar() {
   );
 }
 
-/** Asset files the panel imports (the scene importers' formats). */
-const ASSET_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz', '.urdf', '.json', ...GLTF_ASSET_EXTENSIONS, ...MESH_ASSET_EXTENSIONS];
+/** Asset files the panel imports (the scene importers' formats and model files: engine/assetFile.ts). */
+const ASSET_EXTENSIONS = ASSET_FILE_EXTENSIONS;
 
 /**
  * The asset panel: primitives, the bundled robot and objects (parts of the bundled scenes), the

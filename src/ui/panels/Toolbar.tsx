@@ -1,6 +1,8 @@
 /** The toolbar: open an example or a file, and play / pause / step / reset the simulation. */
 import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { SCENE_FILE_EXTENSIONS } from '../../engine/load.ts';
+import { MESH_ASSET_EXTENSIONS } from '../../engine/meshAsset.ts';
+import { IMAGE_EXTENSIONS } from '../../engine/scene/image.ts';
 import { EXAMPLE_SCENES } from '../examples.ts';
 import type { PickedFile } from '../studio.ts';
 import { useStudio, useStudioActions } from '../state/store.ts';
@@ -69,7 +71,7 @@ function OpenFileButton() {
     <>
       <label className="button" title="Open a scene file: USD, a scene document, or a URDF (pick its mesh files with it)">
         Open file…
-        <input type="file" multiple className="visually-hidden" data-testid="file-input" accept={[...SCENE_FILE_EXTENSIONS, '.stl', '.obj', '.dae', '.png', '.jpg', '.jpeg'].join(',')} onChange={onChange} />
+        <input type="file" multiple className="visually-hidden" data-testid="file-input" accept={[...SCENE_FILE_EXTENSIONS, ...MESH_ASSET_EXTENSIONS, ...IMAGE_EXTENSIONS].join(',')} onChange={onChange} />
       </label>
       <label className="button" title="Open a folder holding one scene file: a robot description package (URDF and meshes), say">
         Open folder…

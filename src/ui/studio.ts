@@ -47,7 +47,6 @@ export interface PickedFile {
   file: File;
 }
 
-const MESH_EXTENSIONS = MESH_ASSET_EXTENSIONS;
 const hasExtension = (name: string, extensions: readonly string[]) => extensions.some((e) => name.toLowerCase().endsWith(e));
 
 const depth = (path: string) => path.split('/').length;
@@ -83,7 +82,7 @@ export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet
           error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it`,
         };
   }
-  if (hasExtension(scene.path, URDF_EXTENSIONS)) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_EXTENSIONS)) };
+  if (hasExtension(scene.path, URDF_EXTENSIONS)) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_ASSET_EXTENSIONS)) };
   return { scene, companions: hasExtension(scene.path, USD_EXTENSIONS) ? files.filter((f) => f !== scene) : [] };
 }
 

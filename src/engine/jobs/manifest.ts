@@ -4,7 +4,7 @@
  * range each shard covers, how many of its frames are complete, when it finished). Versioned; the
  * one place that builds, reads and merges manifests.
  */
-import { upgradeDocument, versionedFormat } from '../versioned.ts';
+import { upgradeDocument, type VersionedFormat, versionedFormat } from '../versioned.ts';
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { describeZodIssues } from './job.ts';
@@ -48,20 +48,27 @@ export const DatasetManifest = z.strictObject({
 });
 export type DatasetManifest = z.infer<typeof DatasetManifest>;
 
-export function parseManifest(bytes: Uint8Array, file: string): DatasetManifest {
+/**
+ * A versioned JSON file a generation run keeps (the dataset manifest, the generation state): its
+ * JSON, its schema id, its version brought up (engine/versioned.ts), then its strict schema. Errors
+ * name the file and the field.
+ */
+export function parseRunFile<T>(bytes: Uint8Array, file: string, schemaId: string, format: VersionedFormat, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new InputError(file, `invalid JSON (${(e as Error).message})`);
   }
-  if (json && typeof json === 'object' && (json as { schema?: unknown }).schema !== MANIFEST_SCHEMA_ID) {
-    throw new InputError(file, `schema: expected "${MANIFEST_SCHEMA_ID}", got ${JSON.stringify((json as { schema?: unknown }).schema) ?? 'nothing'}`);
+  if (json && typeof json === 'object' && (json as { schema?: unknown }).schema !== schemaId) {
+    throw new InputError(file, `schema: expected "${schemaId}", got ${JSON.stringify((json as { schema?: unknown }).schema) ?? 'nothing'}`);
   }
-  const result = DatasetManifest.safeParse(upgradeDocument(MANIFEST_FORMAT, json, file));
+  const result = schema.safeParse(upgradeDocument(format, json, file));
   if (!result.success) throw new InputError(file, describeZodIssues(result.error));
   return result.data;
 }
+
+export const parseManifest = (bytes: Uint8Array, file: string): DatasetManifest => parseRunFile(bytes, file, MANIFEST_SCHEMA_ID, MANIFEST_FORMAT, DatasetManifest);
 
 export function encodeManifest(manifest: DatasetManifest): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);

@@ -4,9 +4,8 @@
  * with a strict schema, like every persisted format.
  */
 import { z } from 'zod';
-import { InputError } from '../errors.ts';
-import { upgradeDocument, versionedFormat } from '../versioned.ts';
-import { describeZodIssues } from './job.ts';
+import { versionedFormat } from '../versioned.ts';
+import { parseRunFile } from './manifest.ts';
 
 export const DATASET_STATE_SCHEMA_ID = 'simloop.dataset-state';
 export const DATASET_STATE_VERSION = 1;
@@ -39,19 +38,6 @@ export const DatasetState = z.strictObject({
 export type DatasetState = z.infer<typeof DatasetState>;
 
 /** Reads a generation state; errors name the file and the field. */
-export function parseDatasetState(bytes: Uint8Array, file: string): DatasetState {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (e) {
-    throw new InputError(file, `invalid JSON (${(e as Error).message})`);
-  }
-  if (json && typeof json === 'object' && (json as { schema?: unknown }).schema !== DATASET_STATE_SCHEMA_ID) {
-    throw new InputError(file, `schema: expected "${DATASET_STATE_SCHEMA_ID}", got ${JSON.stringify((json as { schema?: unknown }).schema) ?? 'nothing'}`);
-  }
-  const result = DatasetState.safeParse(upgradeDocument(DATASET_STATE_FORMAT, json, file));
-  if (!result.success) throw new InputError(file, describeZodIssues(result.error));
-  return result.data;
-}
+export const parseDatasetState = (bytes: Uint8Array, file: string): DatasetState => parseRunFile(bytes, file, DATASET_STATE_SCHEMA_ID, DATASET_STATE_FORMAT, DatasetState);
 
 export const encodeDatasetState = (state: DatasetState): Uint8Array => new TextEncoder().encode(`${JSON.stringify(state)}\n`);

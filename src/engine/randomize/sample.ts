@@ -14,7 +14,7 @@ import { DEFAULT_DENSITY, DEFAULT_MATERIAL, PhysicsWorld } from '../physics/worl
 import type { Rapier } from '../physics/rapier.ts';
 import { parentPath, worldMatrices } from '../scene/hierarchy.ts';
 import { newPrim } from '../scene/prim.ts';
-import { DEFAULT_LOOK, type Geometry, type PhysicsMaterial, type Prim, type Quat, type SceneDocument, type VisualMaterial } from '../scene/schema.ts';
+import { defaultLook, type Geometry, type PhysicsMaterial, type Prim, type Quat, type SceneDocument, type VisualMaterial } from '../scene/schema.ts';
 import { orientedExtent, primWorldBounds, subtreeShapes, subtreeWorldBounds, type SweptPoints } from './bounds.ts';
 import { kelvinToLinearRgb } from './colorTemperature.ts';
 import { type DrawContext, type Distribution, type Vec3, drawCategory, drawIndex, drawNumber, drawVec3, round7, uniform, unit } from './draw.ts';
@@ -77,8 +77,6 @@ export interface SampleOptions {
 
 /** Linear RGB behind the scene when the spec says nothing. */
 export const DEFAULT_BACKGROUND: Vec3 = [0.05, 0.05, 0.05];
-/** Visual material of distractor primitives and of prims that had none, before randomization. */
-export const DEFAULT_VISUAL_MATERIAL: Readonly<VisualMaterial> = DEFAULT_LOOK;
 /** Where per-object physics materials made by friction / restitution draws are kept. */
 export const RANDOMIZED_MATERIALS_ROOT = '/RandomizedPhysicsMaterials';
 
@@ -256,7 +254,7 @@ class FrameBuilder {
   private applyAppearance(root: string, group: ObjectGroup | DistractorGroup, spec: RandomizationSpec) {
     const shapes = this.scene.prims.filter((p) => p.geometry && isWithin(p.path, root));
     const set = (change: (m: VisualMaterial) => VisualMaterial) => {
-      for (const prim of shapes) prim.material = change(prim.material ?? { ...DEFAULT_VISUAL_MATERIAL });
+      for (const prim of shapes) prim.material = change(prim.material ?? defaultLook());
     };
     let texture: string | undefined;
     if (group.material) {
@@ -413,7 +411,7 @@ class FrameBuilder {
       ...bareXform(path),
       type: USD_TYPE[shape],
       geometry: primitiveGeometry(shape, size),
-      material: { ...DEFAULT_VISUAL_MATERIAL },
+      material: defaultLook(),
       body: group.dynamic ? restingBody('dynamic') : restingBody('static'),
       collider: { enabled: true, approximation: 'none', physicsMaterial: null },
       labels: group.label ? { class: [group.label] } : {},

@@ -42,10 +42,10 @@ import {
   type SceneDocument,
   type Vec3,
   type VariantSetChoice,
+  defaultLook,
 } from '../../engine/scene/schema.ts';
 import {
   CLASS_TAXONOMY,
-  DEFAULT_VISUAL_MATERIAL,
   IMAGE_CHOICE,
   imageDataUrl,
   imageLookEdit,
@@ -444,7 +444,7 @@ function MaterialSection({ prim, name, commit }: PrimSectionProps) {
     return (
       <Section title="Material">
         <p className="inspector-dim">No visual material: it renders in the default grey.</p>
-        <button type="button" onClick={() => commit(`Add material to ${name}`, 'material', (doc) => setVisualMaterial(doc, path, DEFAULT_VISUAL_MATERIAL))}>
+        <button type="button" onClick={() => commit(`Add material to ${name}`, 'material', (doc) => setVisualMaterial(doc, path, defaultLook()))}>
           Add material
         </button>
       </Section>

@@ -31,7 +31,6 @@ import type {
   Vec3,
   VisualMaterial,
 } from '../../engine/scene/schema.ts';
-import { DEFAULT_LOOK } from '../../engine/scene/schema.ts';
 import { NO_TEXTURE } from '../../engine/randomize/spec.ts';
 import { TEXTURE_NAMES, type TextureName } from '../../engine/scene/textures.ts';
 import { isAngular } from '../../engine/usd/import.ts';
@@ -311,8 +310,6 @@ export function imageDataUrl(data: string): string | null {
   return format && `data:image/${format};base64,${data.slice('base64:'.length)}`;
 }
 
-/** What "Add material" gives a prim without one (primitives.ts's new solids look the same). */
-export const DEFAULT_VISUAL_MATERIAL: Readonly<NonNullable<Prim['material']>> = DEFAULT_LOOK;
 
 // ------------------------------------------------------------------ physics
 

@@ -841,7 +841,6 @@ function inertSubtree(node: PcpNode): void {
   for (const child of node.children) inertSubtree(child);
 }
 
-
 function hasAncestralVariantSets(node: PcpNode): boolean {
   for (let path = parentPath(node.path); path && path !== '/'; path = parentPath(path)) {
     for (const layer of node.layerStack.layers) if (layer.specs.get(path)?.fields['variantSetNames'] !== undefined) return true;

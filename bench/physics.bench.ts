@@ -31,7 +31,7 @@ function time<T>(fn: () => T): { ms: number; value: T } {
 }
 
 async function stepsPerSecond(bytes: Uint8Array, name: string, steps: number, rapier?: Rapier) {
-  const { document } = loadSceneFile(bytes, name);
+  const { document } = await loadSceneFile(bytes, name);
   const world = await PhysicsWorld.create(document, rapier ? { rapier } : {});
   world.step(10); // warm up
   const { ms } = time(() => world.step(steps));
@@ -42,8 +42,14 @@ async function stepsPerSecond(bytes: Uint8Array, name: string, steps: number, ra
 async function main() {
   await loadRapier();
   await RAPIER_DET.init();
-  const importRuns = Array.from({ length: 20 }, () => time(() => loadSceneFile(tabletop, 'tabletop.usda')).ms).sort((a, b) => a - b);
-  const { document } = loadSceneFile(tabletop, 'tabletop.usda');
+  const importRuns: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    await loadSceneFile(tabletop, 'tabletop.usda');
+    importRuns.push(performance.now() - t0);
+  }
+  importRuns.sort((a, b) => a - b);
+  const { document } = await loadSceneFile(tabletop, 'tabletop.usda');
   const t0 = performance.now();
   const built = await PhysicsWorld.create(document);
   const build = { ms: performance.now() - t0 };
@@ -53,7 +59,7 @@ async function main() {
   // Memory: load, step and free the tabletop 1200 times; the JS heap must stay flat and RSS must
   // level off (WASM linear memory grows to a high-water mark and is reused, never returned).
   const cycle = async () => {
-    const w = await PhysicsWorld.create(loadSceneFile(tabletop, 'tabletop.usda').document);
+    const w = await PhysicsWorld.create((await loadSceneFile(tabletop, 'tabletop.usda')).document);
     w.step(20);
     w.free();
   };

@@ -18,7 +18,7 @@ import { ROBOT_PHYSICS, RobotArm } from '../src/engine/robot/arm.ts';
 import { robotFromScene } from '../src/engine/robot/model.ts';
 import { PANDA_HOME } from '../src/engine/robot/pandaDh.ts';
 
-const scene = loadSceneFile(readFileSync(new URL('../scenes/panda_tabletop.usda', import.meta.url)), 'panda_tabletop.usda').document;
+const scene = (await loadSceneFile(readFileSync(new URL('../scenes/panda_tabletop.usda', import.meta.url)), 'panda_tabletop.usda')).document;
 const DEG = 180 / Math.PI;
 
 async function physicsSteps() {

@@ -29,7 +29,7 @@ const api: SdgWorkerApi = {
     pipeline?.dispose();
     const canvas = new OffscreenCanvas(init.job.width, init.job.height);
     try {
-      pipeline = FramePipeline.create(canvas, init);
+      pipeline = await FramePipeline.create(canvas, init);
     } catch (error) {
       throw new Error(describeError(error));
     }

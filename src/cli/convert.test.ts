@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadAssetFile } from '../engine/assetFile.ts';
-import { loadSceneFile } from '../engine/load.ts';
+import { loadAssetFile, loadSceneFile } from '../engine/load.ts';
 import { parseProject, serializeProject, makeProject } from '../engine/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { approxDiff } from '../engine/testing/approx.ts';
@@ -39,8 +38,9 @@ function sameScene(actual: SceneDocument, expected: SceneDocument): string[] {
   return approxDiff(strip(actual), strip(expected), { rel: 1e-9, abs: 1e-12 });
 }
 
+const original = (await loadSceneFile(readFileSync(TABLETOP), TABLETOP)).document;
+
 describe('simloop convert', () => {
-  const original = loadSceneFile(readFileSync(TABLETOP), TABLETOP).document;
 
   it('USDA → project → USDA gives the scene back, and says what it wrote', async () => {
     const project = join(tmp, 'tabletop.simloop.json');
@@ -67,13 +67,13 @@ describe('simloop convert', () => {
     // A scene whose robot is a reference to a layer in a folder of its own, with an edit over it.
     const dir = join(tmp, 'referencing');
     mkdirSync(join(dir, 'robots'), { recursive: true });
-    const panda = extractSubtree(loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda').document, '/World/Panda');
+    const panda = extractSubtree((await loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda')).document, '/World/Panda');
     writeFileSync(join(dir, 'robots', 'panda.usda'), assetLayer(panda, 'Robot'));
     writeFileSync(
       join(dir, 'scene.usda'),
       '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def Xform "Arm" (\n        prepend references = @./robots/panda.usda@\n    )\n    {\n        double3 xformOp:translate = (1, 0, 0)\n        uniform token[] xformOpOrder = ["xformOp:translate"]\n        over "Panda" { over "link1" { float physics:mass = 9 } }\n    }\n}\n',
     );
-    const source = loadSceneFile(readFileSync(join(dir, 'scene.usda')), 'scene.usda', sceneOptionsForFile(join(dir, 'scene.usda'))).document;
+    const source = (await loadSceneFile(readFileSync(join(dir, 'scene.usda')), 'scene.usda', sceneOptionsForFile(join(dir, 'scene.usda')))).document;
     expect(source.references).toEqual([{ prim: '/World/Arm', asset: 'robots/panda.usda', target: null }]);
     expect(source.prims.find((p) => p.path === '/World/Arm/Panda/link1')!.mass).toEqual({ mass: 9 });
 
@@ -86,7 +86,7 @@ describe('simloop convert', () => {
     expect(root).toContain('prepend references = @./robots/panda.usda@');
     expect(root).toContain('float physics:mass = 9');
     expect(root).not.toContain('panda_link'); // the robot's own prims stay in its layer
-    const back = loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out)).document;
+    const back = (await loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out))).document;
     expect(sameScene(back, source)).toEqual([]);
 
     const project = join(tmp, 'out', 'scene.simloop.json');
@@ -144,13 +144,13 @@ describe('simloop convert', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(JSON.parse(result.stdout).assets).toEqual([join(out, '..', 'textures/albedo.png')]);
       expect(new Uint8Array(readFileSync(join(out, '..', 'textures/albedo.png')))).toEqual(png);
-      const back = loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out));
+      const back = await loadSceneFile(readFileSync(out), out, sceneOptionsForFile(out));
       expect(back.warnings).toEqual([]);
       expect(sameModel(back.document)).toEqual([]);
     }
     const usdz = join(dir, 'crate.usdz');
     expect((await simloop('convert', glb, usdz)).code).toBe(0);
-    expect(sameModel(loadSceneFile(readFileSync(usdz), usdz).document)).toEqual([]);
+    expect(sameModel((await loadSceneFile(readFileSync(usdz), usdz)).document)).toEqual([]);
   });
 
   it('keeps a project’s randomization spec in a project, and says it is dropped from USD', async () => {

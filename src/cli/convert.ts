@@ -9,7 +9,7 @@
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../engine/errors.ts';
-import { loadAssetFile } from '../engine/assetFile.ts';
+import { loadAssetFile } from '../engine/load.ts';
 import { makeProject, parseProject, PROJECT_FILE_EXTENSION, PROJECT_SCHEMA_ID, serializeProject } from '../engine/project.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { RandomizationSpecInput } from '../engine/randomize/spec.ts';

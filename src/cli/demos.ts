@@ -66,8 +66,8 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
-  const scene = loadSceneFile(sceneBytes, scenePath).document;
+  const sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
+  const scene = (await loadSceneFile(sceneBytes, scenePath)).document;
   checkTaskAgainstScene(task, scene, basename(file));
   for (const f of request.formats) {
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);

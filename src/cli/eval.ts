@@ -58,8 +58,8 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
-  checkTaskAgainstScene(task, loadSceneFile(sceneBytes, scenePath).document, basename(file));
+  const sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
+  checkTaskAgainstScene(task, (await loadSceneFile(sceneBytes, scenePath)).document, basename(file));
 
   const manifestPath = resolve(request.policy);
   const manifestName = basename(manifestPath);

@@ -75,7 +75,7 @@ export interface GenerateRun {
 
 /** Runs the job; throws InputError for bad input and Error for failures while generating. */
 export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<GenerationResult> {
-  const sceneBytes = sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene, job.variants.map(parseVariantChoice));
+  const sceneBytes = await sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene, job.variants.map(parseVariantChoice));
   const specBytes = job.randomize ? await readInput(job.randomize, 'randomization spec') : null;
   const sceneFile = basename(job.scene);
   const specFile = job.randomize ? basename(job.randomize) : null;

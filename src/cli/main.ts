@@ -44,7 +44,7 @@ class UsageError extends Error {}
 
 async function readScene(file: string, variants: readonly VariantSelection[] = []) {
   const [{ loadSceneFile }, { sceneOptionsForFile }] = await Promise.all([import('../engine/load.ts'), import('./meshes.ts')]);
-  return loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file, variants));
+  return await loadSceneFile(await readInputFile(file), file, sceneOptionsForFile(file, variants));
 }
 
 /** The `--variant <primPath>:<set>=<name>` choices (repeatable). */

@@ -35,34 +35,34 @@ describe('meshResolverForFile (ROS-style lookup on disk)', () => {
 });
 
 describe('sceneBytesForPage', () => {
-  it('hands a URDF on as the scene document it imports to, meshes included; other files unchanged', () => {
+  it('hands a URDF on as the scene document it imports to, meshes included; other files unchanged', async () => {
     const urdf = new Uint8Array(readFileSync(FIXTURE));
-    const page = sceneBytesForPage(urdf, FIXTURE);
-    const document = loadSceneFile(page, 'test_arm.json').document;
+    const page = await sceneBytesForPage(urdf, FIXTURE);
+    const document = (await loadSceneFile(page, 'test_arm.json')).document;
     expect(document.prims.find((p) => p.path === '/test_arm/hand/visual_2')?.geometry?.kind).toBe('mesh');
     expect(document.prims.find((p) => p.path === '/test_arm/forearm/collision_0')?.geometry?.kind).toBe('mesh');
     const usda = new Uint8Array(readFileSync('scenes/tabletop.usda'));
-    expect(sceneBytesForPage(usda, 'scenes/tabletop.usda')).toBe(usda);
+    expect(await sceneBytesForPage(usda, 'scenes/tabletop.usda')).toBe(usda);
   });
 
-  it('hands a USD scene composed with --variant choices on as that document (what generate, demos and eval give the page)', () => {
+  it('hands a USD scene composed with --variant choices on as that document (what generate, demos and eval give the page)', async () => {
     const scene = 'scenes/fixtures/variants/scene.usda';
     const bytes = new Uint8Array(readFileSync(scene));
-    const body = (page: Uint8Array) => loadSceneFile(page, 'page.json').document.prims.find((p) => p.path === '/World/Block/Body')!;
-    expect(body(sceneBytesForPage(bytes, scene)).geometry?.kind).toBe('box');
+    const body = async (page: Uint8Array | Promise<Uint8Array>) => (await loadSceneFile(await page, 'page.json')).document.prims.find((p) => p.path === '/World/Block/Body')!;
+    expect((await body(sceneBytesForPage(bytes, scene))).geometry?.kind).toBe('box');
     const ball = sceneBytesForPage(bytes, scene, [{ prim: '/World/Block', set: 'shape', selection: 'ball' }]);
-    expect(body(ball).geometry).toEqual({ kind: 'sphere', radius: 0.25 });
+    expect((await body(ball)).geometry).toEqual({ kind: 'sphere', radius: 0.25 });
   });
 
-  it('hands a USD layer that names other files on as its document, those files inside it', () => {
+  it('hands a USD layer that names other files on as its document, those files inside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'simloop-page-'));
     try {
       mkdirSync(join(dir, 'parts'));
       writeFileSync(join(dir, 'parts/box.usda'), '#usda 1.0\n(\n    defaultPrim = "Box"\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Cube "Box" { double size = 0.2 }\n');
       const scene = '#usda 1.0\n(\n    metersPerUnit = 1\n    upAxis = "Y"\n)\ndef Xform "World"\n{\n    def "Box" (prepend references = @./parts/box.usda@) { }\n}\n';
       writeFileSync(join(dir, 'scene.usda'), scene);
-      const page = sceneBytesForPage(new TextEncoder().encode(scene), join(dir, 'scene.usda'));
-      const document = loadSceneFile(page, 'scene.usda').document;
+      const page = await sceneBytesForPage(new TextEncoder().encode(scene), join(dir, 'scene.usda'));
+      const document = (await loadSceneFile(page, 'scene.usda')).document;
       expect(document.prims.find((p) => p.path === '/World/Box')?.geometry).toEqual({ kind: 'box', size: [0.2, 0.2, 0.2] });
       expect(Object.keys(document.assets ?? {})).toEqual(['parts/box.usda']);
     } finally {

@@ -61,9 +61,9 @@ export function meshResolverForFile(urdfPath: string, rosPackagePath = process.e
  * scene document it became (JSON, the files inside it), so the page's workers build the same
  * scene; any other scene file is passed on as it is.
  */
-export function sceneBytesForPage(bytes: Uint8Array, path: string, variants: readonly VariantSelection[] = []): Uint8Array {
+export async function sceneBytesForPage(bytes: Uint8Array, path: string, variants: readonly VariantSelection[] = []): Promise<Uint8Array> {
   if (!isUrdf(bytes) && !namesOtherFiles(bytes) && !variants.length) return bytes;
-  const { document } = loadSceneFile(bytes, path, sceneOptionsForFile(path, variants));
+  const { document } = await loadSceneFile(bytes, path, sceneOptionsForFile(path, variants));
   return document.assets || isUrdf(bytes) || variants.length ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
 }
 

@@ -34,7 +34,7 @@ const errorOf = (read: () => unknown): string => {
   throw new Error('expected an InputError');
 };
 
-const tabletop = loadSceneFile(readFileSync(repo('scenes/tabletop.usda')), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync(repo('scenes/tabletop.usda')), 'tabletop.usda')).document;
 const sha = 'ab'.repeat(32);
 const state: DatasetState = {
   schema: 'simloop.dataset-state',

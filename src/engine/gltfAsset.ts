@@ -13,7 +13,7 @@
 import { type BufferGeometry, Matrix3, type Material, Matrix4, type Mesh, type MeshStandardMaterial, Texture, Vector3 } from 'three';
 import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { InputError } from './errors.ts';
-import type { LoadedScene } from './load.ts';
+import type { LoadedScene } from './importer.ts';
 import { assetText, freeAssetKey } from './scene/assets.ts';
 import { emptyDocument } from './scene/document.ts';
 import { decodeImage, imageFileName } from './scene/image.ts';

@@ -1,30 +1,22 @@
 /**
- * Opens a scene file of any supported format: the one registry of scene importers. Adding a
- * format means one entry here and one module beside the others.
+ * Opens a file of any supported format: the one table of importers (importer.ts), scene
+ * descriptions and model files alike. Adding a format means one entry here and one module beside
+ * the others; the file name endings the UI offers come from this table.
  */
 import { InputError } from './errors.ts';
+import { GLTF_ASSET_EXTENSIONS, gltfAsset } from './gltfAsset.ts';
+import type { Importer, LoadedScene, SceneLoadOptions } from './importer.ts';
+import { MESH_FILE_EXTENSIONS } from './mesh/meshFile.ts';
+import { meshAsset } from './meshAsset.ts';
 import { parseSceneDocument } from './scene/document.ts';
 import { parseProject, PROJECT_SCHEMA_ID } from './project.ts';
-import type { SceneDocument } from './scene/schema.ts';
 import { importUrdf } from './urdf/import.ts';
-import { meshResolverFromFiles, type MeshResolver } from './urdf/meshFiles.ts';
+import { meshResolverFromFiles } from './urdf/meshFiles.ts';
 import { resolveAssetKey } from './scene/assets.ts';
-import type { AssetResolver, VariantSelection } from './usd/compose.ts';
+import type { VariantSelection } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
 
-export interface LoadedScene {
-  document: SceneDocument;
-  warnings: string[];
-}
-
-export interface SceneLoadOptions {
-  /** Reads the mesh files a URDF names (see urdf/meshFiles.ts, cli/meshes.ts); without it they load as stand-ins. */
-  resolveMesh?: MeshResolver;
-  /** Reads the layers a USD file references, by path relative to its folder (usd/compose.ts); a USDZ package reads its own. */
-  resolveAsset?: AssetResolver;
-  /** Variant choices for a USD scene (`--variant`, the inspector's picker), stronger than the authored ones. */
-  variants?: readonly VariantSelection[];
-}
+export type { Importer, LoadedScene, SceneLoadOptions } from './importer.ts';
 
 /**
  * How a scene opens with files given beside it (a dropped folder, several picked files), keyed by
@@ -48,26 +40,38 @@ export function sceneOptionsFromFiles(files: ReadonlyMap<string, Uint8Array>, sc
   };
 }
 
-interface SceneImporter {
-  name: string;
-  /** The file name endings this importer owns (the UI's file pickers and scene choice use them). */
-  extensions: readonly string[];
-  /** Decides from the bytes (not the file name, which may lie). */
-  accepts(bytes: Uint8Array): boolean;
-  load(bytes: Uint8Array, file: string, options: SceneLoadOptions): LoadedScene;
-}
-
 const firstNonSpace = (bytes: Uint8Array) => bytes.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09 && b !== 0xef && b !== 0xbb && b !== 0xbf);
+const named = (extensions: readonly string[]) => (_: Uint8Array, fileName: string) => extensions.some((e) => fileName.toLowerCase().endsWith(e));
 
 export const USD_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz'] as const;
 export const URDF_EXTENSIONS = ['.urdf'] as const;
 
-const IMPORTERS: SceneImporter[] = [
+/**
+ * Every importer, tried in order: model files by name first (STL and OBJ have no reliable
+ * signature, and a glTF's JSON or a COLLADA's XML would otherwise pass for a scene document or a
+ * URDF), then scene descriptions by their bytes (a file's name may lie), USD last.
+ */
+export const IMPORTERS: readonly Importer[] = [
+  {
+    name: 'glTF model (glb, gltf)',
+    role: 'model',
+    extensions: GLTF_ASSET_EXTENSIONS,
+    sniff: named(GLTF_ASSET_EXTENSIONS),
+    load: (bytes, file) => gltfAsset(bytes, file),
+  },
+  {
+    name: 'mesh (STL, OBJ, COLLADA)',
+    role: 'model',
+    extensions: MESH_FILE_EXTENSIONS,
+    sniff: named(MESH_FILE_EXTENSIONS),
+    load: async (bytes, file) => meshAsset(bytes, file),
+  },
   {
     name: 'Simloop scene document or project (JSON)',
+    role: 'scene',
     extensions: ['.json'],
-    accepts: (bytes) => firstNonSpace(bytes) === 0x7b /* { */,
-    load(bytes, file) {
+    sniff: (bytes) => firstNonSpace(bytes) === 0x7b /* { */,
+    async load(bytes, file) {
       let json: unknown;
       try {
         json = JSON.parse(new TextDecoder().decode(bytes));
@@ -85,21 +89,29 @@ const IMPORTERS: SceneImporter[] = [
     // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes the
     // caller cannot supply load as stand-ins (with warnings).
     name: 'URDF robot (XML)',
+    role: 'scene',
     extensions: URDF_EXTENSIONS,
-    accepts: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
-    load: (bytes, file, options) => importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
+    sniff: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
+    load: async (bytes, file, options) => importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
   },
   {
     name: 'USD (usda, usdc, usdz)',
+    role: 'scene',
     extensions: USD_EXTENSIONS,
-    accepts: () => true,
-    load: (bytes, file, options) =>
+    sniff: () => true,
+    load: async (bytes, file, options) =>
       importUsd(bytes, file, { ...(options.resolveAsset ? { resolve: options.resolveAsset } : {}), ...(options.variants?.length ? { variants: options.variants } : {}) }),
   },
 ];
 
-/** Every scene file name ending, from the importers' table (USD's first: the usual kind). */
-export const SCENE_FILE_EXTENSIONS: readonly string[] = [...USD_EXTENSIONS, ...IMPORTERS.filter((i) => i.extensions !== USD_EXTENSIONS).flatMap((i) => i.extensions)];
+const endings = (role: Importer['role']) => IMPORTERS.filter((i) => i.role === role).flatMap((i) => i.extensions);
+
+/** Every scene file name ending (USD's first: the usual kind). */
+export const SCENE_FILE_EXTENSIONS: readonly string[] = [...USD_EXTENSIONS, ...endings('scene').filter((e) => !(USD_EXTENSIONS as readonly string[]).includes(e))];
+/** Every model file name ending (glTF, meshes). */
+export const MODEL_FILE_EXTENSIONS: readonly string[] = endings('model');
+/** Every file name ending the designer's asset import (and `simloop convert`) reads. */
+export const ASSET_FILE_EXTENSIONS: readonly string[] = [...SCENE_FILE_EXTENSIONS, ...MODEL_FILE_EXTENSIONS];
 
 /** True when the bytes are a URDF (the importer that would read them is the URDF one). */
 export function isUrdf(data: Uint8Array): boolean {
@@ -111,14 +123,27 @@ export function isUrdf(data: Uint8Array): boolean {
  * sceneOptionsFromFiles reads them) and USD variant choices: what the studio's worker does to
  * compose a scene again with another variant.
  */
-export function loadSceneWithFiles(bytes: Uint8Array, file: string, companions: Readonly<Record<string, ArrayBuffer | Uint8Array>> = {}, variants: readonly VariantSelection[] = []): LoadedScene {
+export function loadSceneWithFiles(bytes: Uint8Array, file: string, companions: Readonly<Record<string, ArrayBuffer | Uint8Array>> = {}, variants: readonly VariantSelection[] = []): Promise<LoadedScene> {
   const files = new Map(Object.entries(companions).map(([path, data]) => [path, data instanceof Uint8Array ? data : new Uint8Array(data)] as const));
   return loadSceneFile(bytes, file, { ...(files.size > 0 ? sceneOptionsFromFiles(files, file) : {}), ...(variants.length ? { variants } : {}) });
 }
 
-export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): LoadedScene {
+function open(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions, roles: readonly Importer['role'][]): Promise<LoadedScene> {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.length === 0) throw new InputError(file, 'file is empty');
-  const importer = IMPORTERS.find((i) => i.accepts(bytes))!;
+  if (bytes.length === 0) return Promise.reject(new InputError(file, 'file is empty'));
+  const importer = IMPORTERS.find((i) => roles.includes(i.role) && i.sniff(bytes, file))!;
   return importer.load(bytes, file, options);
+}
+
+/** Opens a scene description (USD, URDF, a Simloop scene document or project). */
+export function loadSceneFile(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): Promise<LoadedScene> {
+  return open(data, file, options, ['scene']);
+}
+
+/**
+ * Opens any file the designer adds as an asset, and `simloop convert` reads, as a scene: a model
+ * file (glTF/GLB, STL, OBJ, COLLADA) as one dynamic body, anything else as loadSceneFile does.
+ */
+export function loadAssetFile(data: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): Promise<LoadedScene> {
+  return open(data, file, options, ['model', 'scene']);
 }

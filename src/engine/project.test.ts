@@ -6,7 +6,7 @@ import { parseYamlText } from './yamlSpec.ts';
 import type { RandomizationSpecInput } from './randomize/spec.ts';
 import { makeProject, parseProject, projectRandomization, serializeProject } from './project.ts';
 
-const scene = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'scenes/tabletop.usda').document;
+const scene = (await loadSceneFile(readFileSync('scenes/tabletop.usda'), 'scenes/tabletop.usda')).document;
 const spec = parseYamlText(readFileSync('scenes/tabletop.randomize.yaml', 'utf8'), 'tabletop.randomize.yaml').value as RandomizationSpecInput;
 
 function failure(text: string): string {
@@ -64,11 +64,11 @@ describe('the project file', () => {
     expect(parseProject(JSON.stringify(rest), 'p.simloop.json').randomize).toBeNull();
   });
 
-  it('opens as a scene wherever scene files open (loadSceneFile: the studio, generate, inspect), with its errors', () => {
+  it('opens as a scene wherever scene files open (loadSceneFile: the studio, generate, inspect), with its errors', async () => {
     const text = serializeProject(makeProject(scene, spec));
-    expect(loadSceneFile(new TextEncoder().encode(text), 'my.simloop.json').document).toEqual(scene);
+    expect((await loadSceneFile(new TextEncoder().encode(text), 'my.simloop.json')).document).toEqual(scene);
     const broken = JSON.parse(text);
     broken.scene.prims[3].transform.position[0] = 'far';
-    expect(() => loadSceneFile(new TextEncoder().encode(JSON.stringify(broken)), 'my.simloop.json')).toThrow(/^my\.simloop\.json: scene\.prims\[3\]\.transform\.position\[0\]/);
+    await expect(loadSceneFile(new TextEncoder().encode(JSON.stringify(broken)), 'my.simloop.json')).rejects.toThrow(/^my\.simloop\.json: scene\.prims\[3\]\.transform\.position\[0\]/);
   });
 });

@@ -15,7 +15,7 @@ import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
   const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
   const task = request.fps ? { ...parsed, control_hz: request.fps } : parsed;
-  const scene = loadSceneFile(await fetchInput('scene'), request.sceneFile).document;
+  const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
   const first = request.cameras[0];
   if (!first) throw new Error('demos page: no cameras to record');
   const stack = new CameraStack(first.width, first.height);

@@ -23,7 +23,7 @@ import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/
 
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
   const task = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
-  const scene = loadSceneFile(await fetchInput('scene'), request.sceneFile).document;
+  const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
   const files: Record<string, ArrayBuffer> = {};
   for (const name of request.policyFiles) files[name] = (await fetchInput(`policy/${name}`)).slice().buffer as ArrayBuffer;
   const manifest = parsePolicyManifest(new TextDecoder().decode(files[request.manifestFile]!), request.manifestFile);

@@ -88,7 +88,7 @@ export type PolicyRunResult = { ok: true; results: PolicyEpisodeResult[] } | { o
 export interface SimWorkerApi {
   subscribe(callback: PoseListener): void;
   load(bytes: ArrayBuffer, fileName: string, companions?: Record<string, ArrayBuffer>): Promise<LoadResult>;
-  compose(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> | undefined, variants: VariantSelection[]): ComposeResult;
+  compose(bytes: ArrayBuffer, fileName: string, companions: Record<string, ArrayBuffer> | undefined, variants: VariantSelection[]): Promise<ComposeResult>;
   play(): void;
   pause(): void;
   step(count?: number): void;

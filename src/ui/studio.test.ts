@@ -2,7 +2,7 @@ import { encode as encodePng } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createStudioStore } from './state/store.ts';
-import { fakeSim } from './testing/fakeSim.ts';
+import { directSim } from './testing/directSim.ts';
 import { chooseSceneFile, createStudio, namedFiles, type PickedFile } from './studio.ts';
 
 const tabletopBytes = () => new Uint8Array(readFileSync(new URL('../../scenes/tabletop.usda', import.meta.url))).buffer;
@@ -10,7 +10,7 @@ const tabletopBytes = () => new Uint8Array(readFileSync(new URL('../../scenes/ta
 describe('studio controller', () => {
   it('opens a scene: state, poses and an info message', async () => {
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.openBytes(tabletopBytes(), 'tabletop.usda');
     const state = store.getState();
     expect(state.scene?.fileName).toBe('tabletop.usda');
@@ -23,7 +23,7 @@ describe('studio controller', () => {
 
   it('keeps the current scene when a file is broken, and says which file', async () => {
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.openBytes(tabletopBytes(), 'tabletop.usda');
     const scene = store.getState().scene;
     await studio.openBytes(new Uint8Array([1, 2, 3, 4]).buffer, 'broken.usda');
@@ -36,7 +36,7 @@ describe('studio controller', () => {
 
   it('step, play, pause and reset reach the simulation and come back as frames', async () => {
     const store = createStudioStore();
-    const fake = fakeSim();
+    const fake = directSim();
     const studio = createStudio(store, fake.sim);
     await studio.openBytes(tabletopBytes(), 'tabletop.usda');
     await studio.step();
@@ -51,7 +51,7 @@ describe('studio controller', () => {
 
   it('ignores frames from a scene that is no longer loaded', async () => {
     const store = createStudioStore();
-    const fake = fakeSim();
+    const fake = directSim();
     const studio = createStudio(store, fake.sim);
     await studio.openBytes(tabletopBytes(), 'tabletop.usda');
     const before = store.getState();
@@ -61,7 +61,7 @@ describe('studio controller', () => {
 
   it('does nothing on play before any scene is open', async () => {
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.play();
     expect(store.getState().messages).toEqual([]);
   });
@@ -90,7 +90,7 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
 
   it('opens a URDF folder with its meshes: only the missing mesh is a stand-in, and the studio works from the document with meshes', async () => {
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.openFiles(urdfFolder());
     const state = store.getState();
     expect(state.scene?.fileName).toBe('test_arm/test_arm.urdf');
@@ -118,7 +118,7 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     const flatChoice = chooseSceneFile(flat, namedFiles([part, scene]));
     expect('error' in flatChoice ? flatChoice.error : flatChoice.scene.path).toBe('scene.usda');
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.openFiles(flat);
     expect(store.getState().scene?.document.prims.find((p) => p.path === '/World/Part')!.material?.image).toBe('textures/red.png');
     await studio.openFiles(folder);
@@ -136,7 +136,7 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
 
   it('says why when no scene can be chosen, and keeps the open scene', async () => {
     const store = createStudioStore();
-    const studio = createStudio(store, fakeSim().sim);
+    const studio = createStudio(store, directSim().sim);
     await studio.openBytes(tabletopBytes(), 'tabletop.usda');
     const scene = store.getState().scene;
     await studio.openFiles([picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))]);

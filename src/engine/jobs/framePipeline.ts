@@ -61,8 +61,8 @@ export class FramePipeline {
 
   private readonly subPixelBits: number;
 
-  static create(canvas: RenderCanvas, init: PipelineInit): FramePipeline {
-    const { document } = loadSceneFile(init.sceneBytes, init.sceneFile);
+  static async create(canvas: RenderCanvas, init: PipelineInit): Promise<FramePipeline> {
+    const { document } = await loadSceneFile(init.sceneBytes, init.sceneFile);
     const spec = init.specText !== null ? parseRandomizationSpec(init.specText, init.specFile ?? '<spec>') : null;
     const renderer = new FrameRenderer(canvas, init.job.width, init.job.height, { shadows: init.job.shadows });
     return new FramePipeline(renderer, document, spec, init.job, init.info);

@@ -31,7 +31,7 @@ export interface GenerationPlan {
 
 /** Loads and checks the inputs; every problem is an InputError naming the file and field. */
 export async function planGeneration(inputs: GenerationInputs, job: GenerateJob): Promise<GenerationPlan> {
-  const { document: doc, warnings } = loadSceneFile(inputs.sceneBytes, inputs.sceneFile);
+  const { document: doc, warnings } = await loadSceneFile(inputs.sceneBytes, inputs.sceneFile);
   const specFile = inputs.specFile ?? '<randomization spec>';
   const spec = inputs.specText !== null ? parseRandomizationSpec(inputs.specText, specFile) : null;
   if (spec) checkSpecAgainstScene(spec, doc, specFile);

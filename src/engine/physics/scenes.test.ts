@@ -14,8 +14,8 @@ function anchor(world: PhysicsWorld, body: string, local: readonly number[]): Ve
 const load = (name: string) => loadSceneFile(readFileSync(new URL(`../../../scenes/${name}`, import.meta.url)), name);
 
 describe('scenes/pendulum.usda (centimetres, Y-up, revolute joints)', () => {
-  it('imports without warnings, as three jointed links in metres', () => {
-    const { document, warnings } = load('pendulum.usda');
+  it('imports without warnings, as three jointed links in metres', async () => {
+    const { document, warnings } = await load('pendulum.usda');
     expect(warnings).toEqual([]);
     expect(document.joints.map((j) => [j.body0, j.body1])).toEqual([
       ['/World/Frame', '/World/Link1'],
@@ -29,7 +29,7 @@ describe('scenes/pendulum.usda (centimetres, Y-up, revolute joints)', () => {
     // Rapier's solver dissipates energy in proportion to the step (measured: ~3 %/s for a single
     // pendulum at 240 Hz, a quarter of that at 960 Hz), so conservation is checked at 960 Hz.
     const dt = 1 / 960;
-    const world = await PhysicsWorld.create(load('pendulum.usda').document, { dt });
+    const world = await PhysicsWorld.create((await load('pendulum.usda')).document, { dt });
     try {
       const e0 = world.mechanicalEnergy();
       expect(e0.kinetic).toBe(0);
@@ -52,8 +52,10 @@ describe('scenes/pendulum.usda (centimetres, Y-up, revolute joints)', () => {
   });
 });
 
+const cartpole = await load('fixtures/third-party/cartpole.usda');
+
 describe('scenes/fixtures/third-party/cartpole.usda (written by the newton team: Z-up, joints in scaled frames)', () => {
-  const { document, warnings } = load('fixtures/third-party/cartpole.usda');
+  const { document, warnings } = cartpole;
 
   it('imports its bodies and joints, warning only about the PhysX articulation schema', () => {
     expect(warnings).toEqual(['/cartPole: API schemas not supported, ignored: PhysxArticulationAPI']);

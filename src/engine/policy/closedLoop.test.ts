@@ -11,14 +11,14 @@ import { instructionFor, type PolicyDriver, quantile, runEvaluation, runPolicyEp
 import { parsePolicyManifest, resolvePolicy } from './manifest.ts';
 import { PolicyError, PolicyRuntime, type SessionLike } from './runtime.ts';
 
-function loadTask(id: string) {
+async function loadTask(id: string) {
   const file = `scenes/tasks/${id}.task.yaml`;
   const task = parseTaskSpec(readFileSync(file, 'utf8'), file);
   const scenePath = resolve(dirname(file), task.scene);
-  return { task, scene: loadSceneFile(readFileSync(scenePath), scenePath).document };
+  return { task, scene: (await loadSceneFile(readFileSync(scenePath), scenePath)).document };
 }
-const pick = loadTask('pick-cube');
-const reach = loadTask('reach');
+const pick = await loadTask('pick-cube');
+const reach = await loadTask('reach');
 
 /** The scripted expert as a "policy" with a one-step chunk: it sees the episode through the camera hook. */
 function expertDriver(hz: number): { driver: PolicyDriver; cameras: (e: Episode) => { render: () => object; dispose: () => void } } {

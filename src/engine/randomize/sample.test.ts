@@ -15,7 +15,7 @@ import { kelvinToLinearRgb } from './colorTemperature.ts';
 import { type FrameSample, sampleFrame } from './sample.ts';
 import { parseRandomizationSpec } from './spec.ts';
 
-const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda')).document;
 const specText = readFileSync(new URL('../../../scenes/tabletop.randomize.yaml', import.meta.url), 'utf8');
 const spec = parseRandomizationSpec(specText, 'tabletop.randomize.yaml');
 const specWith = (yaml: string) => parseRandomizationSpec(yaml, 'test.yaml');

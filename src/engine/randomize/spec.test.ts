@@ -9,7 +9,7 @@ import { globToRegExp, matchPrims, selectPrims } from './select.ts';
 
 const SPEC_FILE = 'tabletop.randomize.yaml';
 const specText = readFileSync(new URL('../../../scenes/tabletop.randomize.yaml', import.meta.url), 'utf8');
-const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda')).document;
 
 /** The InputError message a spec text produces (parsing, then checking against the tabletop). */
 function problem(text: string): string {

@@ -7,7 +7,7 @@ import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
 import { assetText } from '../scene/assets.ts';
 import { encode as encodePng } from 'fast-png';
 
-const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda')).document;
 const TABLETOP_BODIES = ['RedCube', 'BlueBall', 'GreenCan', 'YellowCapsule', 'OrangeCone', 'PurpleWedge'].map((n) => `/World/Objects/${n}`);
 
 const decompose = (m: Matrix4) => {
@@ -131,8 +131,8 @@ describe('scene view', () => {
     view.dispose();
   });
 
-  it('frames the bounds when the scene has no camera', () => {
-    const doc = loadSceneFile(new TextEncoder().encode(CART), 'cart.usda').document;
+  it('frames the bounds when the scene has no camera', async () => {
+    const doc = (await loadSceneFile(new TextEncoder().encode(CART), 'cart.usda')).document;
     const view = createSceneView(doc, ['/Cart']);
     expect(view.camera.source).toBeNull();
     expect(view.focusBounds.min.toArray()).toEqual([-0.5, -1, -0.5]);
@@ -145,8 +145,8 @@ describe('scene view', () => {
     view.dispose();
   });
 
-  it('moves a body by its pose, keeping its scale, and carries its children along', () => {
-    const doc = loadSceneFile(new TextEncoder().encode(CART), 'cart.usda').document;
+  it('moves a body by its pose, keeping its scale, and carries its children along', async () => {
+    const doc = (await loadSceneFile(new TextEncoder().encode(CART), 'cart.usda')).document;
     const view = createSceneView(doc, ['/Cart']);
     const wheel = view.objects.get('/Cart/Wheel')!;
     expect(decompose(wheel.matrix).p.toArray()).toEqual([2, 1, 0]);

@@ -9,7 +9,7 @@ import { tipPose } from './kinematics.ts';
 import { robotFromScene } from './model.ts';
 import { PANDA_HOME } from './pandaDh.ts';
 
-const panda = loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda').document;
+const panda = (await loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda')).document;
 const DEG = 180 / Math.PI;
 const CUBE = '/World/Objects/RedCube';
 

@@ -13,7 +13,7 @@ import { buildPandaTabletopUsda } from './pandaUsda.ts';
 const SCENE = 'scenes/panda_tabletop.usda';
 const text = readFileSync(SCENE, 'utf8');
 const load = () => loadSceneFile(new TextEncoder().encode(text), 'panda_tabletop.usda');
-const panda = load().document;
+const panda = (await load()).document;
 
 const randomConfig = (random: () => number) => PANDA_LIMITS.map(([lo, hi]) => lo + (hi - lo) * random());
 
@@ -22,8 +22,8 @@ describe('the bundled Panda scene', () => {
     expect(text).toBe(buildPandaTabletopUsda());
   });
 
-  it('imports without warnings', () => {
-    expect(load().warnings).toEqual([]);
+  it('imports without warnings', async () => {
+    expect((await load()).warnings).toEqual([]);
   });
 });
 

@@ -668,11 +668,14 @@ function randomEdit(doc: SceneDocument, seed: number, step: number): RandomEdit 
   }
 }
 
+const loadBundled = async (file: string) => deepFreeze((await loadSceneFile(readFileSync(new URL(`../../../scenes/${file}`, import.meta.url)), file)).document);
+const bundledTabletop = await loadBundled('tabletop.usda');
+const bundledPanda = await loadBundled('panda_tabletop.usda');
+
 describe('random edit sequences through History', () => {
-  const load = (file: string) => deepFreeze(loadSceneFile(readFileSync(new URL(`../../../scenes/${file}`, import.meta.url)), file).document);
   const sources: [string, SceneDocument][] = [
-    ['tabletop.usda', load('tabletop.usda')],
-    ['panda_tabletop.usda', load('panda_tabletop.usda')],
+    ['tabletop.usda', bundledTabletop],
+    ['panda_tabletop.usda', bundledPanda],
     ['workshop', workshop()],
     ['generated', generatedDocument(7)],
   ];
@@ -748,9 +751,12 @@ describe('random edit sequences through History', () => {
   });
 });
 
+const tabletopDocument = (await loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda')).document;
+const pendulumDocument = (await loadSceneFile(readFileSync('scenes/pendulum.usda'), 'pendulum.usda')).document;
+
 describe('inserting another scene (an imported asset)', () => {
-  const base = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
-  const asset = loadSceneFile(readFileSync('scenes/pendulum.usda'), 'pendulum.usda').document;
+  const base = tabletopDocument;
+  const asset = pendulumDocument;
 
   it('puts the asset under a new prim, keeping its own paths below it, with joints and materials re-pathed', () => {
     const at = { position: [0.5, 0, 0] as [number, number, number], orientation: [0, 0, 0, 1] as [number, number, number, number], scale: [1, 1, 1] as [number, number, number] };

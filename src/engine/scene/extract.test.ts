@@ -15,7 +15,7 @@ import { transformToMatrix, worldMatrices } from './hierarchy.ts';
 import type { SceneDocument } from './schema.ts';
 
 const FILE = 'scenes/panda_tabletop.usda';
-const tabletop = deepFreeze(loadSceneFile(readFileSync(FILE), FILE).document);
+const tabletop = deepFreeze((await loadSceneFile(readFileSync(FILE), FILE)).document);
 
 const worlds: PhysicsWorld[] = [];
 afterEach(() => {

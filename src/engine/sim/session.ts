@@ -8,6 +8,9 @@ import { PhysicsWorld, DEFAULT_DT } from '../physics/world.ts';
 import { ROBOT_PHYSICS } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
 import type { SceneDocument } from '../scene/schema.ts';
+import type { SimMode, SimStatus } from './mode.ts';
+
+export type { SimStatus } from './mode.ts';
 
 export interface SceneSummary {
   document: SceneDocument;
@@ -15,12 +18,6 @@ export interface SceneSummary {
   /** Paths of the bodies whose poses `poses()` returns, in order. */
   movingBodies: string[];
   dt: number;
-}
-
-export interface SimStatus {
-  time: number;
-  steps: number;
-  playing: boolean;
 }
 
 /**
@@ -52,7 +49,8 @@ export class FixedStepClock {
   }
 }
 
-export class SimSession {
+export class SimSession implements SimMode {
+  readonly kind = 'scene' as const;
   private physics: PhysicsWorld | null = null;
   private loaded: LoadedScene | null = null;
   private clock = new FixedStepClock(DEFAULT_DT);
@@ -88,7 +86,7 @@ export class SimSession {
 
   /** Imports and builds a scene; on any error the previous scene stays loaded and the error is thrown. */
   async load(bytes: Uint8Array | ArrayBuffer, file: string, options: SceneLoadOptions = {}): Promise<SceneSummary> {
-    const loaded = loadSceneFile(bytes, file, options);
+    const loaded = await loadSceneFile(bytes, file, options);
     const physics = await this.build(loaded.document);
     this.physics?.free();
     this.physics = physics;

@@ -19,7 +19,7 @@ import { parseTaskSpec } from './spec.ts';
 const file = 'scenes/tasks/reach.task.yaml';
 const task = parseTaskSpec(readFileSync(file, 'utf8'), file);
 const scenePath = resolve(dirname(file), task.scene);
-const scene = loadSceneFile(readFileSync(scenePath), scenePath).document;
+const scene = (await loadSceneFile(readFileSync(scenePath), scenePath)).document;
 
 const open: Episode[] = [];
 afterEach(() => {

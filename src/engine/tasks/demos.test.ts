@@ -12,7 +12,7 @@ import { parseTaskSpec } from './spec.ts';
 const file = 'scenes/tasks/reach.task.yaml';
 const task = parseTaskSpec(readFileSync(file, 'utf8'), file);
 const scenePath = resolve(dirname(file), task.scene);
-const scene = loadSceneFile(readFileSync(scenePath), scenePath).document;
+const scene = (await loadSceneFile(readFileSync(scenePath), scenePath)).document;
 const job = { task, scene, episodes: 3, seed: 4, formats: ['lerobot', 'hdf5'] as ('lerobot' | 'hdf5')[] };
 
 /** A sink that notes how many bytes had been written whenever episodes.jsonl is (once per episode). */

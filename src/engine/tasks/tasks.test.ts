@@ -4,6 +4,7 @@ import { Vector3 } from 'three';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
 import { loadSceneFile } from '../load.ts';
+import type { SceneDocument } from '../scene/schema.ts';
 import { Episode } from './episode.ts';
 import { expertFor, runExpert } from './experts.ts';
 import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations, type TaskSpec } from './spec.ts';
@@ -11,15 +12,15 @@ import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations, type TaskS
 const TASKS = ['reach', 'pick-cube', 'place', 'stack', 'push'] as const;
 const taskFile = (id: string) => `scenes/tasks/${id}.task.yaml`;
 
-function loadTask(id: string): { task: TaskSpec; scene: ReturnType<typeof loadSceneFile>['document'] } {
+async function loadTask(id: string): Promise<{ task: TaskSpec; scene: SceneDocument }> {
   const file = taskFile(id);
   const task = parseTaskSpec(readFileSync(file, 'utf8'), file);
   const scenePath = resolve(dirname(file), task.scene);
-  const scene = loadSceneFile(readFileSync(scenePath), scenePath).document;
+  const scene = (await loadSceneFile(readFileSync(scenePath), scenePath)).document;
   checkTaskAgainstScene(task, scene, file);
   return { task, scene };
 }
-const loaded = Object.fromEntries(TASKS.map((id) => [id, loadTask(id)])) as Record<(typeof TASKS)[number], ReturnType<typeof loadTask>>;
+const loaded = Object.fromEntries(await Promise.all(TASKS.map(async (id) => [id, await loadTask(id)] as const))) as Record<(typeof TASKS)[number], Awaited<ReturnType<typeof loadTask>>>;
 
 const open: Episode[] = [];
 async function episode(id: (typeof TASKS)[number], index: number, seed = 1): Promise<Episode> {

@@ -8,7 +8,7 @@ import { TELEOP_SPEED, TeleopSession, teleopAction } from './teleop.ts';
 const file = 'scenes/tasks/reach.task.yaml';
 const task = parseTaskSpec(readFileSync(file, 'utf8'), file);
 const scenePath = resolve(dirname(file), task.scene);
-const scene = loadSceneFile(readFileSync(scenePath), scenePath).document;
+const scene = (await loadSceneFile(readFileSync(scenePath), scenePath)).document;
 
 const sessions: TeleopSession[] = [];
 afterEach(() => sessions.splice(0).forEach((s) => s.dispose()));
@@ -37,13 +37,13 @@ describe('teleoperation', () => {
   it('drives a reach episode to success, keeps it, and exports it as LeRobot + HDF5 with its draw', async () => {
     const s = session();
     await s.begin(5);
-    let status = s.status();
+    let status = s.progress();
     expect(status.instruction).not.toBe('');
-    while (!status.done) status = s.step(steer(s));
+    while (!status.done) status = s.control(steer(s));
     expect(status.success).toBe(true);
     expect(status.steps).toBeLessThan(task.max_steps);
     // Steps after the end change nothing.
-    expect(s.step(steer(s)).steps).toBe(status.steps);
+    expect(s.control(steer(s)).steps).toBe(status.steps);
     expect(s.keep()).toBe(1);
     const files = await s.exportFiles(['lerobot', 'hdf5']);
     const paths = files.map((f) => f.path).sort();
@@ -57,14 +57,14 @@ describe('teleoperation', () => {
   it('discards an episode, marks a kept unfinished one as a failure, and numbers kept ones 0, 1, …', async () => {
     const s = session();
     await s.begin(0);
-    s.step({ move: [1, 0, 0], yaw: 0, close: false });
+    s.control({ move: [1, 0, 0], yaw: 0, close: false });
     s.discard();
-    expect(s.status().kept).toBe(0);
+    expect(s.progress().kept).toBe(0);
     await s.begin(1);
-    for (let k = 0; k < 3; k++) s.step({ move: [0, 1, 0], yaw: 0.5, close: true });
+    for (let k = 0; k < 3; k++) s.control({ move: [0, 1, 0], yaw: 0.5, close: true });
     s.keep();
     await s.begin(2);
-    for (let k = 0; k < 2; k++) s.step({ move: [0, 0, 1], yaw: 0, close: false });
+    for (let k = 0; k < 2; k++) s.control({ move: [0, 0, 1], yaw: 0, close: false });
     s.keep();
     const lines = new TextDecoder()
       .decode((await s.exportFiles(['hdf5'])).find((f) => f.path === 'episodes.jsonl')!.bytes)
@@ -88,11 +88,11 @@ describe('teleoperation', () => {
     const s2 = new TeleopSession(task, scene, 3);
     sessions.push(s2);
     await s2.begin(4);
-    for (let k = 0; k < 5; k++) s2.step({ move: [0, 0, 1], yaw: 0, close: false });
+    for (let k = 0; k < 5; k++) s2.control({ move: [0, 0, 1], yaw: 0, close: false });
     s2.useExpert(true);
     expect(s2.expertDriving).toBe(true);
-    let status = s2.status();
-    while (!status.done) status = s2.step({ move: [0, 0, 0], yaw: 0, close: false });
+    let status = s2.progress();
+    while (!status.done) status = s2.control({ move: [0, 0, 0], yaw: 0, close: false });
     expect(status.success).toBe(true);
     s2.keep();
     const line = JSON.parse(new TextDecoder().decode((await s2.exportFiles(['lerobot'])).find((f) => f.path === 'episodes.jsonl')!.bytes));

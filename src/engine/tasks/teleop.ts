@@ -3,11 +3,14 @@
  * gamepad in the studio), one control step at a time; the steps are recorded as a demonstration,
  * which the person keeps or discards; the kept ones are exported in the same formats as the
  * scripted demonstrations (demos.ts), camera videos included when the caller gives cameras.
- * DOM-free: the studio runs it in its simulation worker.
+ * DOM-free: the studio runs it in its simulation worker, as one of the simulation host's modes
+ * (sim/mode.ts): played in real time at the task's control rate with the input held now.
  */
 import { MemorySink } from '../dataset/memorySink.ts';
 import type { OutputFile } from '../dataset/types.ts';
 import type { SceneDocument } from '../scene/schema.ts';
+import type { SimMode, SimStatus } from '../sim/mode.ts';
+import { FixedStepClock } from '../sim/session.ts';
 import { type DemoCameras, type DemoFormat, DemoDatasets, EpisodeRecorder, type Recording } from './demos.ts';
 import { Episode } from './episode.ts';
 import { type Expert, expertFor } from './experts.ts';
@@ -41,7 +44,18 @@ export interface TeleopStatus {
   kept: number;
 }
 
-export class TeleopSession {
+/** No input: the arm holds still and the gripper stays open. */
+export const NO_TELEOP_INPUT: TeleopInput = { move: [0, 0, 0], yaw: 0, close: false };
+
+export class TeleopSession implements SimMode {
+  readonly kind = 'teleop' as const;
+  /** The input held now: every control step while playing applies it. */
+  input: TeleopInput = NO_TELEOP_INPUT;
+  /** Told after every control step (the studio shows steps, success and kept demonstrations). */
+  onControl: ((status: TeleopStatus) => void) | null = null;
+  playing = false;
+  private draw: number | null = null;
+  private readonly clock: FixedStepClock;
   private episode: Episode | null = null;
   private recorder: EpisodeRecorder | null = null;
   /** When set, the scripted expert drives instead of the person (a demonstration to watch or keep). */
@@ -54,11 +68,15 @@ export class TeleopSession {
     private readonly scene: SceneDocument,
     readonly seed: number,
     private readonly cameras?: DemoCameras,
-  ) {}
+  ) {
+    // A few steps at most per tick: a slow step (cameras rendering) drops time rather than bursting.
+    this.clock = new FixedStepClock(1 / task.control_hz, 4);
+  }
 
   /** Starts episode `draw` (its randomization, target and instruction), dropping an unkept one. */
   async begin(draw: number): Promise<Episode> {
     this.drop();
+    this.draw = draw;
     this.episode = await Episode.create(this.task, this.scene, this.seed, draw);
     this.recorder = new EpisodeRecorder(this.episode, this.kept.length, this.cameras);
     this.expert = null;
@@ -69,7 +87,8 @@ export class TeleopSession {
     return this.episode;
   }
 
-  status(): TeleopStatus {
+  /** Steps, success and kept demonstrations (what the Robot tab shows). */
+  progress(): TeleopStatus {
     const e = this.episode;
     return { steps: e?.steps ?? 0, maxSteps: this.task.max_steps, success: e?.success ?? false, done: e?.done ?? false, instruction: e?.instruction ?? '', kept: this.kept.length };
   }
@@ -85,7 +104,7 @@ export class TeleopSession {
   }
 
   /** One control step with the person's input (or the expert's action); nothing happens once the episode is over. */
-  step(input: TeleopInput): TeleopStatus {
+  control(input: TeleopInput = this.input): TeleopStatus {
     const e = this.episode;
     if (!e || !this.recorder) throw new Error('teleoperation: no episode started');
     if (!e.done) {
@@ -93,7 +112,57 @@ export class TeleopSession {
       this.recorder.record(action);
       e.step(action);
     }
-    return this.status();
+    const status = this.progress();
+    if (status.done) this.playing = false;
+    this.onControl?.(status);
+    return status;
+  }
+
+  // The simulation host's interface (sim/mode.ts).
+
+  poses(): Float32Array | null {
+    // A kept or discarded episode is no longer simulated: its last poses stay on screen.
+    return this.episode?.world.readPoses() ?? null;
+  }
+
+  status(): SimStatus {
+    const e = this.episode;
+    return { time: e ? e.steps / this.task.control_hz : 0, steps: e?.steps ?? 0, playing: this.playing };
+  }
+
+  /** Runs the episode's control loop in real time (nothing to run without an episode). */
+  play(): void {
+    if (!this.episode) return;
+    this.clock.reset();
+    this.playing = true;
+  }
+
+  pause(): void {
+    this.playing = false;
+  }
+
+  step(count = 1): void {
+    if (!this.episode) return;
+    for (let i = 0; i < count; i++) this.control();
+  }
+
+  tick(elapsedSeconds: number): number {
+    if (!this.playing || !this.episode) return 0;
+    const steps = this.clock.advance(elapsedSeconds);
+    let taken = 0;
+    while (taken < steps && this.playing) {
+      this.control();
+      taken++;
+    }
+    return taken;
+  }
+
+  /** Starts the same episode over (its unkept steps are dropped). */
+  async reset(): Promise<void> {
+    this.playing = false;
+    if (this.draw === null) return;
+    await this.begin(this.draw);
+    this.onControl?.(this.progress());
   }
 
   /** Keeps the episode as a demonstration (successful or not: it is marked). Returns how many are kept. */
@@ -127,6 +196,7 @@ export class TeleopSession {
 
   dispose(): void {
     this.drop();
+    this.draw = null;
   }
 
   private drop(): void {
@@ -135,6 +205,7 @@ export class TeleopSession {
   }
 
   private release(): void {
+    this.playing = false;
     this.episode?.free();
     this.episode = null;
     this.recorder = null;

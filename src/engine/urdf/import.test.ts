@@ -9,7 +9,8 @@ import { forwardKinematics, tipPose } from '../robot/kinematics.ts';
 import { robotFromScene } from '../robot/model.ts';
 import { primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Joint, Prim, SceneDocument } from '../scene/schema.ts';
-import { diagonaliseInertia, FRAME_LINK_MASS, importUrdf, type InertiaTensor, type UrdfImportOptions, URDF_DRIVE_GAINS } from './import.ts';
+import { FRAME_LINK_MASS, importUrdf, type UrdfImportOptions, URDF_DRIVE_GAINS } from './import.ts';
+import { expectMatrixClose, fromPrincipal, tensorMatrix } from '../testing/inertia.ts';
 
 const DIR = 'scenes/fixtures/urdf/';
 const FILE = 'test_arm.urdf';
@@ -83,17 +84,6 @@ function poseDistance(a: Matrix4, b: Matrix4): { position: number; angle: number
   a.decompose(pa, qa, new Vector3());
   b.decompose(pb, qb, new Vector3());
   return { position: pa.distanceTo(pb), angle: qa.angleTo(qb) };
-}
-
-/** The symmetric matrix R·diag(d)·Rᵀ. */
-function fromPrincipal(diagonal: readonly number[], axes: Quaternion): Matrix3 {
-  const r = new Matrix3().setFromMatrix4(new Matrix4().makeRotationFromQuaternion(axes));
-  const d = new Matrix3().set(diagonal[0]!, 0, 0, 0, diagonal[1]!, 0, 0, 0, diagonal[2]!);
-  return r.clone().multiply(d).multiply(r.clone().transpose());
-}
-const tensorMatrix = ([ixx, ixy, ixz, iyy, iyz, izz]: InertiaTensor) => new Matrix3().set(ixx, ixy, ixz, ixy, iyy, iyz, ixz, iyz, izz);
-function expectMatrixClose(a: Matrix3, b: Matrix3, tolerance: number) {
-  a.elements.forEach((v, i) => expect(Math.abs(v - b.elements[i]!), `element ${i}: ${v} vs ${b.elements[i]}`).toBeLessThan(tolerance));
 }
 
 // ---------------------------------------------------------------- the document
@@ -248,9 +238,9 @@ describe('test_arm.urdf as a scene document', () => {
     expect(prim(doc, `${R}/SelfCollisionGroup`).type).toBe('PhysicsCollisionGroup');
   });
 
-  it('opens through the scene-file registry too (meshes then become stand-ins, each named)', () => {
+  it('opens through the scene-file registry too (meshes then become stand-ins, each named)', async () => {
     expect(SCENE_FILE_EXTENSIONS).toContain('.urdf');
-    const loaded = loadSceneFile(new TextEncoder().encode(text), FILE);
+    const loaded = await loadSceneFile(new TextEncoder().encode(text), FILE);
     expect(loaded.document.prims.map((p) => p.path)).toEqual(doc.prims.map((p) => p.path));
     expect(loaded.warnings).toContain('link "forearm": visual mesh "meshes/forearm.obj" was not found (no mesh resolver was given); using a stand-in: a 5 cm box');
     expect(prim(loaded.document, `${R}/forearm/collision_0`).geometry).toEqual({ kind: 'box', size: [0.05, 0.05, 0.05] });
@@ -579,37 +569,4 @@ describe('URDF content imported approximately, with warnings', () => {
   });
 });
 
-// ---------------------------------------------------------------- inertia
 
-describe('diagonaliseInertia', () => {
-  it('finds the eigenvalues of a known tensor and axes that reconstruct it (R·diag·Rᵀ)', () => {
-    // [[2, −1, 0], [−1, 2, −1], [0, −1, 2]] has eigenvalues 2 − √2, 2, 2 + √2.
-    const tensor: InertiaTensor = [2, -1, 0, 2, -1, 2];
-    const { moments, axes } = diagonaliseInertia(tensor);
-    expectClose([...moments].sort((a, b) => a - b), [2 - Math.SQRT2, 2, 2 + Math.SQRT2], 12);
-    expect(axes.length()).toBeCloseTo(1, 12);
-    expectMatrixClose(fromPrincipal(moments, axes), tensorMatrix(tensor), 1e-12);
-  });
-
-  it('recovers moments and axes from a tensor built from them', () => {
-    const truth = new Quaternion().setFromAxisAngle(new Vector3(1, 2, 3).normalize(), 0.9);
-    const built = fromPrincipal([0.3, 0.2, 0.1], truth).elements; // column-major, symmetric
-    const tensor: InertiaTensor = [built[0]!, built[3]!, built[6]!, built[4]!, built[7]!, built[8]!];
-    const { moments, axes } = diagonaliseInertia(tensor);
-    expectClose([...moments].sort(), [0.1, 0.2, 0.3], 12);
-    expectMatrixClose(fromPrincipal(moments, axes), tensorMatrix(tensor), 1e-14);
-    // Each principal axis is one of the true ones (up to sign).
-    const truthAxes = [0, 1, 2].map((i) => new Vector3(i === 0 ? 1 : 0, i === 1 ? 1 : 0, i === 2 ? 1 : 0).applyQuaternion(truth));
-    const want = [0.3, 0.2, 0.1];
-    moments.forEach((m, i) => {
-      const axis = new Vector3(i === 0 ? 1 : 0, i === 1 ? 1 : 0, i === 2 ? 1 : 0).applyQuaternion(axes);
-      expect(Math.abs(axis.dot(truthAxes[want.findIndex((w) => Math.abs(w - m) < 1e-9)]!))).toBeCloseTo(1, 10);
-    });
-  });
-
-  it('leaves a diagonal tensor alone', () => {
-    const { moments, axes } = diagonaliseInertia([1, 0, 0, 2, 0, 3]);
-    expect(moments).toEqual([1, 2, 3]);
-    expect([axes.x, axes.y, axes.z, axes.w]).toEqual([0, 0, 0, 1]);
-  });
-});

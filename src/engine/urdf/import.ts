@@ -41,12 +41,11 @@
  * loops, no or several root links, lower > upper, negative mass, unknown joint types.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { type BufferGeometry, Euler, Matrix4, type Mesh, Quaternion, Vector3 } from 'three';
-import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
-import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
+import { Euler, Matrix4, Quaternion, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
 import { GPRIM_TYPES, JOINT_TYPES, usdIdentifier } from '../usd/typeNames.ts';
-import { readColladaMeshes } from './collada.ts';
+import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
+import { diagonaliseInertia, type InertiaTensor } from '../physics/inertia.ts';
 import { validateSceneDocument } from '../scene/document.ts';
 import { newPrim } from '../scene/prim.ts';
 import {
@@ -96,8 +95,6 @@ export const FRAME_LINK_MASS = 0.01;
 const STAND_IN_SIZE = 0.05;
 const MAX_LINKS = 10_000;
 
-/** Symmetric inertia tensor as URDF writes it: ixx, ixy, ixz, iyy, iyz, izz (kg·m²). */
-export type InertiaTensor = readonly [number, number, number, number, number, number];
 
 type UrdfJointType = 'revolute' | 'continuous' | 'prismatic' | 'fixed' | 'floating' | 'planar';
 const URDF_JOINT_TYPES: readonly UrdfJointType[] = ['revolute', 'continuous', 'prismatic', 'fixed', 'floating', 'planar'];
@@ -219,77 +216,6 @@ function readOrigin(ctx: Ctx, node: XmlNode, where: string): Frame {
 const frameMatrix = (f: Frame) => new Matrix4().compose(f.position, f.rotation, ONE);
 const vec3 = (v: Vector3): Vec3 => [v.x, v.y, v.z];
 const quat = (q: Quaternion): Quat => [q.x, q.y, q.z, q.w];
-
-// ---------------------------------------------------------------- inertia
-
-/**
- * Eigen-decomposition of a symmetric 3×3 matrix by cyclic Jacobi rotations: A = V·diag(values)·Vᵀ
- * with V's columns the (orthonormal) eigenvectors. Exact to rounding for any symmetric input.
- */
-export function symmetricEigen3(matrix: readonly (readonly number[])[]): { values: Vec3; vectors: number[][] } {
-  const a = matrix.map((row) => [...row]);
-  const v = [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ];
-  const scale = Math.max(...a.flat().map(Math.abs), Number.MIN_VALUE);
-  for (let sweep = 0; sweep < 64; sweep++) {
-    const off = a[0]![1]! ** 2 + a[0]![2]! ** 2 + a[1]![2]! ** 2;
-    if (off <= (1e-17 * scale) ** 2) break;
-    for (const [p, q] of [
-      [0, 1],
-      [0, 2],
-      [1, 2],
-    ] as const) {
-      const apq = a[p]![q]!;
-      if (Math.abs(apq) <= 1e-300) continue;
-      // The rotation in the (p, q) plane that zeroes a[p][q] (Numerical Recipes, the smaller angle).
-      const theta = (a[q]![q]! - a[p]![p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1);
-      const s = t * c;
-      // A ← Jᵀ·A·J and V ← V·J, with J the identity but J[p][p] = J[q][q] = c, J[p][q] = s, J[q][p] = −s.
-      for (let k = 0; k < 3; k++) {
-        const akp = a[k]![p]!;
-        const akq = a[k]![q]!;
-        a[k]![p] = c * akp - s * akq;
-        a[k]![q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < 3; k++) {
-        const apk = a[p]![k]!;
-        const aqk = a[q]![k]!;
-        a[p]![k] = c * apk - s * aqk;
-        a[q]![k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < 3; k++) {
-        const vkp = v[k]![p]!;
-        const vkq = v[k]![q]!;
-        v[k]![p] = c * vkp - s * vkq;
-        v[k]![q] = s * vkp + c * vkq;
-      }
-    }
-  }
-  return { values: [a[0]![0]!, a[1]![1]!, a[2]![2]!], vectors: v };
-}
-
-/**
- * Principal moments and axes of an inertia tensor: I = R·diag(moments)·Rᵀ, with R the rotation
- * `axes` (a proper rotation: a reflected eigenvector basis is flipped back).
- */
-export function diagonaliseInertia(tensor: InertiaTensor): { moments: Vec3; axes: Quaternion } {
-  const [ixx, ixy, ixz, iyy, iyz, izz] = tensor;
-  const { values, vectors: v } = symmetricEigen3([
-    [ixx, ixy, ixz],
-    [ixy, iyy, iyz],
-    [ixz, iyz, izz],
-  ]);
-  const column = (j: number) => new Vector3(v[0]![j], v[1]![j], v[2]![j]);
-  const [x, y, z] = [column(0), column(1), column(2)];
-  if (x.clone().cross(y).dot(z) < 0) z.negate();
-  const axes = new Quaternion().setFromRotationMatrix(new Matrix4().makeBasis(x, y, z)).normalize();
-  return { moments: values, axes };
-}
 
 // ---------------------------------------------------------------- links
 
@@ -423,12 +349,10 @@ function readLink(ctx: Ctx, node: XmlNode): LinkSpec {
 
 // ---------------------------------------------------------------- meshes
 
-const FORMAT_NAMES: Record<string, string> = { stl: 'STL', obj: 'OBJ', dae: 'COLLADA' };
-
 /** Reads a mesh file into a mesh geometry (scaled), or says why it cannot. */
 function loadMesh(ctx: Ctx, filename: string, scale: Vec3): { geometry: Geometry } | { problem: string } {
-  const extension = /\.([A-Za-z0-9]+)$/.exec(filename)?.[1]?.toLowerCase() ?? '';
-  if (extension !== 'stl' && extension !== 'obj' && extension !== 'dae') return { problem: `has an unsupported format ("${extension || 'no extension'}"; STL, OBJ and COLLADA (.dae) are read)` };
+  const format = meshFormat(filename);
+  if (!format) return { problem: `has an unsupported format ("${fileExtension(filename) || 'no extension'}"; STL, OBJ and COLLADA (.dae) are read)` };
   let bytes: Uint8Array | null;
   try {
     bytes = ctx.resolveMesh ? ctx.resolveMesh(filename) : null;
@@ -436,73 +360,7 @@ function loadMesh(ctx: Ctx, filename: string, scale: Vec3): { geometry: Geometry
     return { problem: `could not be read (${(e as Error).message})` };
   }
   if (!bytes) return { problem: ctx.resolveMesh ? 'was not found' : 'was not found (no mesh resolver was given)' };
-  let parts: BufferGeometry[];
-  try {
-    if (extension === 'stl') {
-      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      parts = [new STLLoader().parse(buffer)];
-    } else if (extension === 'dae') {
-      parts = readColladaMeshes(bytes);
-    } else {
-      parts = [];
-      new OBJLoader().parse(new TextDecoder().decode(bytes)).traverse((o) => {
-        if ((o as Mesh).isMesh) parts.push((o as Mesh).geometry);
-      });
-    }
-  } catch (e) {
-    return { problem: `is not a readable ${FORMAT_NAMES[extension]} file (${(e as Error).message})` };
-  }
-  const geometry = meshGeometry(parts, scale);
-  return geometry ? { geometry } : { problem: `has no triangles (not a readable ${FORMAT_NAMES[extension]} file?)` };
-}
-
-/**
- * Triangle soups or indexed geometries → one indexed mesh: identical (position, normal) vertices
- * merged, the scale applied to points (and, inverse-transposed, to normals), winding reversed
- * under a mirroring scale so triangles stay counter-clockwise from outside. Normals are kept only
- * when every vertex has a usable one; otherwise the renderer computes them.
- */
-function meshGeometry(parts: BufferGeometry[], scale: Vec3): Geometry | null {
-  const points: number[] = [];
-  const normals: number[] = [];
-  const indices: number[] = [];
-  let normalsOk = true;
-  const mirrored = scale[0] * scale[1] * scale[2] < 0;
-  const seen = new Map<string, number>();
-  const n = new Vector3();
-  for (const part of parts) {
-    const position = part.getAttribute('position');
-    if (!position || position.itemSize !== 3) continue;
-    const normal = part.getAttribute('normal');
-    const corner = (i: number): number => {
-      const x = position.getX(i);
-      const y = position.getY(i);
-      const z = position.getZ(i);
-      const nx = normal ? normal.getX(i) : 0;
-      const ny = normal ? normal.getY(i) : 0;
-      const nz = normal ? normal.getZ(i) : 0;
-      const key = `${x},${y},${z},${nx},${ny},${nz}`;
-      const known = seen.get(key);
-      if (known !== undefined) return known;
-      const index = points.length / 3;
-      seen.set(key, index);
-      points.push(x * scale[0], y * scale[1], z * scale[2]);
-      n.set(nx / scale[0], ny / scale[1], nz / scale[2]);
-      const length = n.length();
-      if (!normal || !(length > 0) || !Number.isFinite(length)) normalsOk = false;
-      else normals.push(n.x / length, n.y / length, n.z / length);
-      return index;
-    };
-    const index = part.getIndex();
-    const count = index ? index.count : position.count;
-    for (let t = 0; t + 2 < count; t += 3) {
-      const [a, b, c] = [0, 1, 2].map((k) => corner(index ? index.getX(t + k) : t + k)) as [number, number, number];
-      if (mirrored) indices.push(a, c, b);
-      else indices.push(a, b, c);
-    }
-  }
-  if (indices.length === 0 || !points.every(Number.isFinite)) return null;
-  return normalsOk ? { kind: 'mesh', points, indices, normals } : { kind: 'mesh', points, indices };
+  return readMeshFile(bytes, format, scale);
 }
 
 /** A shape ready to become a prim: its geometry in its own frame. */

@@ -57,7 +57,7 @@ const BUNDLED = [
 describe('exportUsda round trip on the bundled scenes', () => {
   for (const file of BUNDLED) {
     it(`${file}: importing the exported USDA gives the same document and the same inspect report`, async () => {
-      const { document: original } = loadSceneFile(readFileSync(file), file);
+      const { document: original } = await loadSceneFile(readFileSync(file), file);
       const back = roundTrip(original);
       expect(back.warnings).toEqual([]);
       expect(back.document.prims.map((p) => p.path)).toEqual(original.prims.map((p) => p.path));
@@ -67,9 +67,9 @@ describe('exportUsda round trip on the bundled scenes', () => {
     });
   }
 
-  it('keeps what is not a transform bit for bit: geometry, looks, masses, materials, labels, cameras, lights', () => {
+  it('keeps what is not a transform bit for bit: geometry, looks, masses, materials, labels, cameras, lights', async () => {
     for (const file of BUNDLED) {
-      const { document: original } = loadSceneFile(readFileSync(file), file);
+      const { document: original } = await loadSceneFile(readFileSync(file), file);
       const back = roundTrip(original).document;
       const strip = (d: SceneDocument) => d.prims.map(({ transform: _t, body: _b, ...rest }) => rest);
       expect(strip(back)).toEqual(strip(original));
@@ -223,8 +223,10 @@ describe('the USDA text', () => {
   });
 });
 
+const armDocument = (await loadSceneFile(readFileSync('scenes/fixtures/urdf/test_arm.urdf'), 'test_arm.urdf')).document;
+
 describe('what the document has that plain USD has not', () => {
-  const base = loadSceneFile(readFileSync('scenes/fixtures/urdf/test_arm.urdf'), 'test_arm.urdf').document;
+  const base = armDocument;
 
   it('a box with unequal sides is a Cube of size 1 scaled by a last xformOp, read back as the box', () => {
     const finger = primIndex(base).get('/test_arm/finger_left/visual_0')!;

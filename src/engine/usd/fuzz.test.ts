@@ -13,9 +13,9 @@ import { seededRandom, usdaLayer } from '../testing/usda.ts';
 const TABLETOP = readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url), 'utf8');
 const FILE = 'fuzzed.usda';
 
-function outcome(bytes: Uint8Array): 'imported' | 'rejected' {
+async function outcome(bytes: Uint8Array): Promise<'imported' | 'rejected'> {
   try {
-    loadSceneFile(bytes, FILE);
+    await loadSceneFile(bytes, FILE);
     return 'imported';
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
@@ -57,11 +57,11 @@ describe('fuzzing the USD importer', () => {
       let text = TABLETOP;
       const rounds = 1 + Math.floor(random() * 3);
       for (let r = 0; r < rounds; r++) text = mutate(text, random);
-      const result = outcome(encode(text));
+      const result = await outcome(encode(text));
       counts[result]++;
       // What imports must also build a physics world and step it without throwing.
       if (result === 'imported' && i % 20 === 0) {
-        const world = await PhysicsWorld.create(loadSceneFile(encode(text), FILE).document);
+        const world = await PhysicsWorld.create((await loadSceneFile(encode(text), FILE)).document);
         world.step(10);
         world.free();
       }
@@ -71,25 +71,25 @@ describe('fuzzing the USD importer', () => {
     expect(counts.rejected).toBeGreaterThan(20);
   });
 
-  it('rejects random bytes of any length', () => {
+  it('rejects random bytes of any length', async () => {
     const random = seededRandom(99);
     for (let i = 0; i < 200; i++) {
       const bytes = Uint8Array.from({ length: Math.floor(random() * 2000) }, () => Math.floor(random() * 256));
-      expect(outcome(bytes)).toBe('rejected');
+      expect(await outcome(bytes)).toBe('rejected');
     }
   });
 
-  it('rejects every truncation of a USDA file at a brace or inside a prim', () => {
+  it('rejects every truncation of a USDA file at a brace or inside a prim', async () => {
     for (let cut = 200; cut < TABLETOP.length - 10; cut += 97) {
       const text = TABLETOP.slice(0, cut);
       if (/\}\s*$/.test(text) && text.split('{').length === text.split('}').length) continue; // a whole prefix is valid USDA
-      expect(outcome(encode(text))).toBe('rejected');
+      expect(await outcome(encode(text))).toBe('rejected');
     }
   });
 
-  it('handles pathological structure: deep nesting, self references, huge and non-finite numbers', () => {
+  it('handles pathological structure: deep nesting, self references, huge and non-finite numbers', async () => {
     const deep = usdaLayer(`${'def Xform "X" {\n'.repeat(300)}${'}\n'.repeat(300)}`);
-    expect(() => loadSceneFile(encode(deep), FILE)).toThrow(/deeper than 256 levels/);
+    await expect(loadSceneFile(encode(deep), FILE)).rejects.toThrow(/deeper than 256 levels/);
 
     const selfReferencing = usdaLayer(`
       def Cube "A" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI", "PhysicsFilteredPairsAPI", "MaterialBindingAPI"]) {
@@ -99,7 +99,7 @@ describe('fuzzing the USD importer', () => {
       }
       def PhysicsFixedJoint "J" { rel physics:body0 = </J>\n rel physics:body1 = </A> }
       def PhysicsCollisionGroup "G" { rel collection:colliders:includes = </G>\n rel physics:filteredGroups = </G> }`);
-    expect(outcome(encode(selfReferencing))).toBe('imported');
+    expect(await outcome(encode(selfReferencing))).toBe('imported');
 
     const absurd = usdaLayer(`
       def Sphere "S" (prepend apiSchemas = ["PhysicsRigidBodyAPI", "PhysicsCollisionAPI", "PhysicsMassAPI"]) {
@@ -110,7 +110,7 @@ describe('fuzzing the USD importer', () => {
           uniform token[] xformOpOrder = ["xformOp:translate"]
       }`);
     // Values past the scene's bounds (a position of 1e308 m) are refused, naming the prim and field.
-    expect(outcome(encode(absurd))).toBe('rejected');
-    expect(() => loadSceneFile(encode(absurd), FILE)).toThrow(/^fuzzed\.usda: invalid scene document at prims\[0\]\.transform\.position\[0\]: .*1e\+30 \(\/S\)/);
+    expect(await outcome(encode(absurd))).toBe('rejected');
+    await expect(loadSceneFile(encode(absurd), FILE)).rejects.toThrow(/^fuzzed\.usda: invalid scene document at prims\[0\]\.transform\.position\[0\]: .*1e\+30 \(\/S\)/);
   });
 });

@@ -13,10 +13,10 @@ import { exportUsdLayers } from './export.ts';
 import { importUsd } from './import.ts';
 import { insertReference } from './reference.ts';
 
-const load = (file: string) => deepFreeze(loadSceneFile(readFileSync(file), file).document);
-const tabletop = load('scenes/panda_tabletop.usda');
+const load = async (file: string) => deepFreeze((await loadSceneFile(readFileSync(file), file)).document);
+const tabletop = await load('scenes/panda_tabletop.usda');
 const panda = extractSubtree(tabletop, '/World/Panda');
-const cubes = extractSubtree(load('scenes/tabletop.usda'), '/World');
+const cubes = extractSubtree(await load('scenes/tabletop.usda'), '/World');
 
 function layersRoundTrip(doc: SceneDocument) {
   const layers = exportUsdLayers(doc);

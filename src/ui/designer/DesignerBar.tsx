@@ -5,7 +5,7 @@
  */
 import { type ChangeEvent, useEffect, useMemo, useRef } from 'react';
 import { describeError } from '../../engine/errors.ts';
-import { ASSET_FILE_EXTENSIONS } from '../../engine/assetFile.ts';
+import { ASSET_FILE_EXTENSIONS } from '../../engine/load.ts';
 import { BUNDLED_ASSETS, type BundledAsset } from '../examples.ts';
 import { useStudioActions } from '../state/store.ts';
 import type { GizmoMode } from './designer.ts';
@@ -141,7 +141,7 @@ export function DesignerBar() {
   );
 }
 
-/** Asset files the panel imports (the scene importers' formats and model files: engine/assetFile.ts). */
+/** Asset files the panel imports (the scene importers' formats and model files: the importers' table, engine/load.ts). */
 const ASSET_EXTENSIONS = ASSET_FILE_EXTENSIONS;
 
 /**

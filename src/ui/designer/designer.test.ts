@@ -17,8 +17,8 @@ import { freeName, primitiveFields } from './primitives.ts';
 import { SHORTCUTS, shortcutFor } from './shortcuts.ts';
 import { glbBytes } from '../../engine/testing/gltf.ts';
 
-const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
-const panda = loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda')).document;
+const panda = (await loadSceneFile(readFileSync('scenes/panda_tabletop.usda'), 'panda_tabletop.usda')).document;
 
 function memoryStorage(): DesignerStorage & { items: Map<string, string> } {
   const items = new Map<string, string>();
@@ -36,7 +36,7 @@ function setup(doc: SceneDocument = tabletop, storage: DesignerStorage | null = 
     });
   const host = {
     applyDocument: async (d: SceneDocument) => void applied.push(d),
-    openBytes: async (bytes: ArrayBuffer, fileName: string) => open(loadSceneFile(new Uint8Array(bytes), fileName).document, fileName),
+    openBytes: async (bytes: ArrayBuffer, fileName: string) => open((await loadSceneFile(new Uint8Array(bytes), fileName)).document, fileName),
   };
   const store = createDesignerStore();
   const designer = createDesigner(store, studioStore, host, storage, () => 1_700_000_000_000);
@@ -239,7 +239,7 @@ describe('autosave and files', () => {
     const host = {
       applyDocument: async () => undefined,
       openBytes: async (bytes: ArrayBuffer, fileName: string) =>
-        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(), document: loadSceneFile(new Uint8Array(bytes), fileName).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } }),
+        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(), document: (await loadSceneFile(new Uint8Array(bytes), fileName)).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } }),
     };
     const designer = createDesigner(store, studioStore, host, storage);
     designer.attach();
@@ -274,7 +274,7 @@ describe('autosave and files', () => {
       applyDocument: async () => undefined,
       openBytes: async (bytes: ArrayBuffer, fileName: string) => {
         openedBytes.push(new TextDecoder().decode(bytes));
-        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(bytes), document: loadSceneFile(new Uint8Array(bytes), fileName).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
+        studioStore.setState({ scene: { generation: 1, opened: ++opened, fileName, source: new Uint8Array(bytes), document: (await loadSceneFile(new Uint8Array(bytes), fileName)).document, movingBodies: [], bodyCount: 0, dt: 1 / 240 } });
       },
       randomization: () => spec as never,
     };
@@ -323,12 +323,12 @@ describe('autosave and files', () => {
     expect(store.getState().preview).toBeNull();
   });
 
-  it('saves a project file and exports USDA that read back as the edited scene', () => {
+  it('saves a project file and exports USDA that read back as the edited scene', async () => {
     const { designer } = setup();
     designer.add('cylinder');
     const project = designer.projectFile();
     expect(project.name).toBe('tabletop.simloop.json');
-    const fromProject = loadSceneFile(new TextEncoder().encode(project.text), project.name).document;
+    const fromProject = (await loadSceneFile(new TextEncoder().encode(project.text), project.name)).document;
     expect(fromProject.prims.find((p) => p.path === '/World/Cylinder')).toMatchObject({ geometry: { kind: 'cylinder', radius: 0.04, height: 0.12 } });
     const usda = designer.usdaFile();
     expect(usda.name).toBe('tabletop.usda');

@@ -13,7 +13,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError, InputError } from '../../engine/errors.ts';
-import { loadAssetFile } from '../../engine/assetFile.ts';
+import { loadAssetFile } from '../../engine/load.ts';
 import { EditError, type JointPolicy, addPrim, insertScene, removePrim, renamePrim, reparentPrim, setVisibility } from '../../engine/scene/edit.ts';
 import { extractSubtree } from '../../engine/scene/extract.ts';
 import { parentPath, primName } from '../../engine/scene/hierarchy.ts';

@@ -7,7 +7,7 @@ import { sampleFrame } from '../../engine/randomize/sample.ts';
 import { checkSpecAgainstScene, parseRandomizationSpec } from '../../engine/randomize/spec.ts';
 import { listRandomized, RANDOMIZABLE, randomizedValue, withRandomized, withRenamedPrim } from './randomized.ts';
 
-const tabletop = loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync('scenes/tabletop.usda'), 'tabletop.usda')).document;
 const bundled = readFileSync('scenes/tabletop.randomize.yaml', 'utf8');
 const prim = (path: string) => tabletop.prims.find((p) => p.path === path)!;
 const valid = (text: string) => checkSpecAgainstScene(parseRandomizationSpec(text, 'r.yaml'), tabletop, 'r.yaml');

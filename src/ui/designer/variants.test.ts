@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { SceneDocument } from '../../engine/scene/schema.ts';
 import { createStudioStore } from '../state/store.ts';
 import { createStudio, type PickedFile } from '../studio.ts';
-import { fakeSim } from '../testing/fakeSim.ts';
+import { directSim } from '../testing/directSim.ts';
 import { createDesigner, createDesignerStore } from './designer.ts';
 
 const FOLDER = new URL('../../../scenes/fixtures/variants/', import.meta.url).pathname;
@@ -27,7 +27,7 @@ const body = (doc: SceneDocument) => doc.prims.find((p) => p.path === '/World/Bl
 
 async function openVariantsFolder() {
   const studioStore = createStudioStore();
-  const studio = createStudio(studioStore, fakeSim().sim);
+  const studio = createStudio(studioStore, directSim().sim);
   const applied: SceneDocument[] = [];
   let settled: Promise<void> = Promise.resolve();
   const store = createDesignerStore();

@@ -20,8 +20,10 @@ import { createSdgStore } from './store.ts';
 const sceneBytes = new Uint8Array(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)));
 const specText = readFileSync(new URL('../../../scenes/tabletop.randomize.yaml', import.meta.url), 'utf8');
 
+const tabletopDocument = (await loadSceneFile(sceneBytes, 'tabletop.usda')).document;
+
 function tabletop(generation = 1): LoadedScene {
-  return { generation, opened: generation, fileName: 'tabletop.usda', source: sceneBytes, document: loadSceneFile(sceneBytes, 'tabletop.usda').document, movingBodies: [], bodyCount: 7, dt: 1 / 240 };
+  return { generation, opened: generation, fileName: 'tabletop.usda', source: sceneBytes, document: tabletopDocument, movingBodies: [], bodyCount: 7, dt: 1 / 240 };
 }
 
 /** A frame the fake workers make: a cube moving right by one pixel per frame, a ball in front of it. */

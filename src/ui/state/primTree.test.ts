@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSceneFile } from '../../engine/load.ts';
 import { buildPrimTree, filterPrimTree, primIcon, visibleOrder, type PrimNode } from './primTree.ts';
 
-const tabletop = loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda').document;
+const tabletop = (await loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda')).document;
 
 const find = (nodes: PrimNode[], path: string): PrimNode | undefined => {
   for (const node of nodes) {
@@ -34,8 +34,8 @@ describe('prim tree', () => {
     expect(buildPrimTree([prim!]).map((n) => n.path)).toEqual(['/World/Objects/RedCube']);
   });
 
-  it('lists joints as leaves under the prim their path is in, typed as USD names them', () => {
-    const panda = loadSceneFile(readFileSync(new URL('../../../scenes/panda_tabletop.usda', import.meta.url)), 'panda_tabletop.usda').document;
+  it('lists joints as leaves under the prim their path is in, typed as USD names them', async () => {
+    const panda = (await loadSceneFile(readFileSync(new URL('../../../scenes/panda_tabletop.usda', import.meta.url)), 'panda_tabletop.usda')).document;
     const roots = buildPrimTree(panda.prims, panda.joints);
     const joint = panda.joints.find((j) => j.type === 'revolute')!;
     const node = find(roots, joint.path)!;

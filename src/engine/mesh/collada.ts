@@ -1,5 +1,5 @@
 /**
- * COLLADA (.dae) → triangle geometry for URDF meshes, through three.js's ColladaLoader.
+ * COLLADA (.dae) → triangle geometry (URDF meshes, mesh assets), through three.js's ColladaLoader.
  *
  * ColladaLoader parses with the DOM's DOMParser, which Web Workers and Node do not have; here
  * @xmldom/xmldom's DOMParser stands in for the duration of one parse (a global set only when absent

@@ -109,7 +109,7 @@ const CASES: Record<string, Case> = {
  * lands here: check nothing else changed, and re-record.)
  */
 const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
-  'scene document': [2, '7999d88f1431360f'],
+  'scene document': [3, '71b2cd9504164141'],
   project: [1, '4ea3961bd03f49b3'],
   'randomization spec': [1, '7e1308ce03df9295'],
   'task spec': [1, '3bee56a762365b83'],
@@ -155,22 +155,26 @@ describe('every persisted format', () => {
   }
 });
 
-describe('scene document version 2', () => {
-  const v1File = new URL('./testdata/tabletop-scene-v1.simloop.json', import.meta.url);
+describe('scene document versions', () => {
+  const written = (version: number) => new URL(`./testdata/tabletop-scene-v${version}.simloop.json`, import.meta.url);
 
-  it('reads a version-1 project and scene written by the version-1 build (simloop convert at ba5ec65) as the same scene', () => {
-    const written = JSON.parse(readFileSync(v1File, 'utf8'));
-    expect([written.version, written.scene.version]).toEqual([1, 1]);
-    const project = parseProject(readFileSync(v1File), 'tabletop-v1.simloop.json');
-    expect(project.scene.version).toBe(SCENE_SCHEMA_VERSION);
-    // The same document this build imports from the USD (the file was converted as scenes/tabletop.usda).
-    expect(project.scene).toEqual({ ...tabletop, source: { ...tabletop.source, file: 'scenes/tabletop.usda' } });
-    expect({ ...written.scene, version: SCENE_SCHEMA_VERSION }).toEqual(JSON.parse(JSON.stringify(project.scene)));
+  it('reads projects and scenes written by the version-1 and version-2 builds (simloop convert at ba5ec65 and e374dad) as the same scene', () => {
+    for (const version of [1, 2]) {
+      const file = JSON.parse(readFileSync(written(version), 'utf8'));
+      expect([file.version, file.scene.version]).toEqual([1, version]);
+      const project = parseProject(readFileSync(written(version)), `tabletop-v${version}.simloop.json`);
+      expect(project.scene.version).toBe(SCENE_SCHEMA_VERSION);
+      // The same document this build imports from the USD (the file was converted as scenes/tabletop.usda).
+      expect(project.scene).toEqual({ ...tabletop, source: { ...tabletop.source, file: 'scenes/tabletop.usda' } });
+      expect({ ...file.scene, version: SCENE_SCHEMA_VERSION }).toEqual(JSON.parse(JSON.stringify(project.scene)));
+    }
   });
 
-  it('is what this build writes', () => {
-    expect(tabletop.version).toBe(2);
-    expect(JSON.parse(serializeProject({ schema: 'simloop.project', version: 1, scene: tabletop, randomize: null })).scene.version).toBe(2);
+  it('is what this build writes: version 3, which can say a scene came from MJCF', () => {
+    expect(tabletop.version).toBe(3);
+    expect(JSON.parse(serializeProject({ schema: 'simloop.project', version: 1, scene: tabletop, randomize: null })).scene.version).toBe(3);
+    const mjcf = { ...JSON.parse(JSON.stringify(tabletop)), source: { ...tabletop.source, format: 'mjcf' } };
+    expect(parseSceneDocument(mjcf, 'scene.json').source.format).toBe('mjcf');
   });
 
   it('refuses unknown fields inside prims too (version 1 dropped them unnoticed)', () => {

@@ -15,6 +15,8 @@ import { meshResolverFromFiles } from './urdf/meshFiles.ts';
 import { resolveAssetKey } from './scene/assets.ts';
 import type { VariantSelection } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
+import { importMjcf } from './mjcf/import.ts';
+import { xmlRootName } from './xml.ts';
 
 export type { Importer, LoadedScene, SceneLoadOptions } from './importer.ts';
 
@@ -45,6 +47,7 @@ const named = (extensions: readonly string[]) => (_: Uint8Array, fileName: strin
 
 export const USD_EXTENSIONS = ['.usda', '.usdc', '.usd', '.usdz'] as const;
 export const URDF_EXTENSIONS = ['.urdf'] as const;
+export const MJCF_EXTENSIONS = ['.xml', '.mjcf'] as const;
 
 /**
  * Every importer, tried in order: model files by name first (STL and OBJ have no reliable
@@ -84,6 +87,14 @@ export const IMPORTERS: readonly Importer[] = [
       }
       return { document: parseSceneDocument(json, file), warnings: [] };
     },
+  },
+  {
+    // MuJoCo's XML: its root element is <mujoco> (MuJoCo itself tells MJCF from URDF the same way).
+    name: 'MJCF model (MuJoCo XML)',
+    role: 'scene',
+    extensions: MJCF_EXTENSIONS,
+    sniff: (bytes) => firstNonSpace(bytes) === 0x3c /* < */ && xmlRootName(bytes) === 'mujoco',
+    load: async (bytes, file, options) => importMjcf(bytes, file, options.resolveAsset ? { resolveAsset: options.resolveAsset } : {}),
   },
   {
     // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes the

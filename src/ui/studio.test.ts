@@ -84,8 +84,8 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     expect(choice.scene.path).toBe('test_arm/test_arm.urdf');
     expect(choice.companions.map((m) => m.path)).toEqual(['test_arm/meshes/elbow_cap.stl', 'test_arm/meshes/forearm.obj', 'test_arm/meshes/wrist_shell.dae']);
     const two = [picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))];
-    expect(chooseSceneFile(two)).toEqual({ error: '2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it' });
-    expect(chooseSceneFile([picked('x.stl', new Uint8Array(1)), picked('y.png', new Uint8Array(1))])).toEqual({ error: 'none of the 2 files given is a scene file (expected one of .usda, .usdc, .usd, .usdz, .json, .urdf)' });
+    expect(chooseSceneFile(two)).toEqual({ error: '2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer or an MJCF model with the files it names in folders below it' });
+    expect(chooseSceneFile([picked('x.stl', new Uint8Array(1)), picked('y.png', new Uint8Array(1))])).toEqual({ error: 'none of the 2 files given is a scene file (expected one of .usda, .usdc, .usd, .usdz, .json, .xml, .mjcf, .urdf)' });
   });
 
   it('opens a URDF folder with its meshes: only the missing mesh is a stand-in, and the studio works from the document with meshes', async () => {
@@ -115,7 +115,7 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     expect([choice.scene.path, choice.companions.map((c) => c.path)]).toEqual(['kit/scene.usda', ['kit/assets/part.usda', 'kit/textures/red.png']]);
     // Picked one by one (no folders): the layer no other names is the scene.
     const flat = [picked('part.usda', new TextEncoder().encode(part)), picked('scene.usda', new TextEncoder().encode(scene)), picked('red.png', red)];
-    const flatChoice = chooseSceneFile(flat, namedFiles([part, scene]));
+    const flatChoice = chooseSceneFile(flat, { named: namedFiles([part, scene]) });
     expect('error' in flatChoice ? flatChoice.error : flatChoice.scene.path).toBe('scene.usda');
     const store = createStudioStore();
     const studio = createStudio(store, directSim().sim);
@@ -134,6 +134,31 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     expect(store.getState().messages.map((m) => m.text)).toContainEqual(expect.stringMatching(/^\/World\/Part\/Look\/Image: texture file textures\/red\.png was not found/));
   });
 
+  it('opens an MJCF model folder (the SO-101 as MuJoCo Menagerie lays it out): the model no other file includes, with its includes and meshes', async () => {
+    const dir = '../../scenes/robots/so101/';
+    const file = (name: string) => new Uint8Array(readFileSync(new URL(dir + name, import.meta.url)));
+    const meshes = ['base_so101_v2.stl', 'sts3215_03a_v1.stl', 'upper_arm_so101_v1.stl'];
+    const folder = [
+      picked('so101/scene.xml', file('scene.xml')),
+      picked('so101/so101_new_calib.xml', file('so101_new_calib.xml')),
+      // A fragment of defaults (its root is <default>): not a model.
+      picked('so101/joints_properties.xml', file('joints_properties.xml')),
+      ...meshes.map((m) => picked(`so101/assets/${m}`, file(`assets/${m}`))),
+    ];
+    const store = createStudioStore();
+    const studio = createStudio(store, directSim().sim);
+    await studio.openFiles(folder);
+    const state = store.getState();
+    expect(state.messages.filter((m) => m.level === 'error')).toEqual([]);
+    expect(state.scene?.fileName).toBe('so101/scene.xml');
+    const document = state.scene!.document;
+    expect(document.source.format).toBe('mjcf');
+    expect(document.joints).toHaveLength(6);
+    expect(document.prims.some((p) => p.path.startsWith('/scene/upper_arm/') && p.geometry?.kind === 'mesh')).toBe(true);
+    // The meshes not given are named, one warning each; the rest opened.
+    expect(state.messages.map((m) => m.text)).toContainEqual(expect.stringMatching(/<mesh file="moving_jaw_so101_v1.stl">: mesh file "assets\/moving_jaw_so101_v1.stl" was not found/));
+  });
+
   it('says why when no scene can be chosen, and keeps the open scene', async () => {
     const store = createStudioStore();
     const studio = createStudio(store, directSim().sim);
@@ -141,6 +166,6 @@ describe('opening several files (a dropped folder, a multiple pick)', () => {
     const scene = store.getState().scene;
     await studio.openFiles([picked('a.usda', new Uint8Array(1)), picked('b.usda', new Uint8Array(1))]);
     expect(store.getState().scene).toBe(scene);
-    expect(store.getState().messages.at(-1)).toMatchObject({ level: 'error', text: 'Open: 2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it' });
+    expect(store.getState().messages.at(-1)).toMatchObject({ level: 'error', text: 'Open: 2 scene files were given (a.usda, b.usda); open one at a time: a URDF with its mesh files, or a USD layer or an MJCF model with the files it names in folders below it' });
   });
 });

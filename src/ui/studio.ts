@@ -6,7 +6,8 @@
 import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
-import { SCENE_FILE_EXTENSIONS, URDF_EXTENSIONS, USD_EXTENSIONS } from '../engine/load.ts';
+import { MJCF_EXTENSIONS, SCENE_FILE_EXTENSIONS, URDF_EXTENSIONS, USD_EXTENSIONS } from '../engine/load.ts';
+import { xmlRootName } from '../engine/xml.ts';
 import { MESH_ASSET_EXTENSIONS } from '../engine/meshAsset.ts';
 import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../protocol/simWorker.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
@@ -55,8 +56,19 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 /** The file names the asset paths of USDA layers name (`@./assets/robot.usda@` → robot.usda). */
 export function namedFiles(layers: readonly string[]): Set<string> {
   const named = new Set<string>();
-  for (const text of layers) for (const m of text.matchAll(/@([^@\s]+)@/g)) named.add(baseName(m[1]!));
+  for (const text of layers) {
+    for (const m of text.matchAll(/@([^@\s]+)@/g)) named.add(baseName(m[1]!));
+    // An MJCF model's <include file="…">.
+    for (const m of text.matchAll(/<include\s[^>]*\bfile\s*=\s*["']([^"']+)["']/g)) named.add(baseName(m[1]!));
+  }
   return named;
+}
+
+/** What the studio reads of several given files to choose the scene: the files other files name, and which XML files are MJCF models. */
+export interface SceneFileHints {
+  named: ReadonlySet<string>;
+  /** Paths of the .xml/.mjcf files whose root element is <mujoco> (others, such as MJCF fragments, are not scenes). */
+  mjcf?: ReadonlySet<string>;
 }
 
 /**
@@ -65,25 +77,34 @@ export function namedFiles(layers: readonly string[]): Set<string> {
  * goes with every other file given (the layers it references, its textures): its root layer is
  * the one USD file no other given layer names (`named`: see namedFiles) nearest the top of what
  * was given (`scene.usda` over `assets/robot.usda`, as Simloop's own export lays a scene out).
+ * MJCF goes with every other file given too (its includes and meshes): its model is the one
+ * <mujoco> file no other includes, nearest the top. With a URDF and an MJCF of one robot given
+ * together (a robot description folder), the URDF opens.
  */
-export function chooseSceneFile(files: readonly PickedFile[], named: ReadonlySet<string> = new Set()): { scene: PickedFile; companions: PickedFile[] } | { error: string } {
+export function chooseSceneFile(files: readonly PickedFile[], hints: SceneFileHints = { named: new Set() }): { scene: PickedFile; companions: PickedFile[] } | { error: string } {
   if (files.length === 1) return { scene: files[0]!, companions: [] };
-  const scenes = files.filter((f) => hasExtension(f.path, SCENE_FILE_EXTENSIONS));
+  const { named } = hints;
+  const isMjcf = (f: PickedFile) => hasExtension(f.path, MJCF_EXTENSIONS);
+  const scenes = files.filter((f) => hasExtension(f.path, SCENE_FILE_EXTENSIONS) && (!isMjcf(f) || !hints.mjcf || hints.mjcf.has(f.path)));
   const urdfs = scenes.filter((f) => hasExtension(f.path, URDF_EXTENSIONS));
+  const topmost = (list: PickedFile[]) => {
+    const unnamed = list.filter((f) => !named.has(baseName(f.path)));
+    return unnamed.filter((f) => depth(f.path) === Math.min(...unnamed.map((u) => depth(u.path))));
+  };
   const usd = scenes.filter((f) => hasExtension(f.path, USD_EXTENSIONS));
-  const unnamed = usd.filter((f) => !named.has(baseName(f.path)));
-  const nearest = unnamed.filter((f) => depth(f.path) === Math.min(...unnamed.map((u) => depth(u.path))));
-  const top = usd.length === scenes.length && usd.length > 1 ? nearest : [];
-  const scene = scenes.length === 1 ? scenes[0]! : urdfs.length === 1 ? urdfs[0]! : top.length === 1 ? top[0]! : null;
+  const top = usd.length === scenes.length && usd.length > 1 ? topmost(usd) : [];
+  const mjcf = scenes.filter(isMjcf);
+  const mjcfTop = urdfs.length === 0 && mjcf.length === scenes.length && mjcf.length > 1 ? topmost(mjcf) : [];
+  const scene = scenes.length === 1 ? scenes[0]! : urdfs.length === 1 ? urdfs[0]! : top.length === 1 ? top[0]! : mjcfTop.length === 1 ? mjcfTop[0]! : null;
   if (!scene) {
     return scenes.length === 0
       ? { error: `none of the ${files.length} files given is a scene file (expected one of ${SCENE_FILE_EXTENSIONS.join(', ')})` }
       : {
-          error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time: a URDF with its mesh files, or a USD layer with the files it names in folders below it`,
+          error: `${scenes.length} scene files were given (${scenes.map((f) => f.path).join(', ')}); open one at a time: a URDF with its mesh files, or a USD layer or an MJCF model with the files it names in folders below it`,
         };
   }
   if (hasExtension(scene.path, URDF_EXTENSIONS)) return { scene, companions: files.filter((f) => f !== scene && hasExtension(f.path, MESH_ASSET_EXTENSIONS)) };
-  return { scene, companions: hasExtension(scene.path, USD_EXTENSIONS) ? files.filter((f) => f !== scene) : [] };
+  return { scene, companions: hasExtension(scene.path, [...USD_EXTENSIONS, ...MJCF_EXTENSIONS]) ? files.filter((f) => f !== scene) : [] };
 }
 
 /** The worker API as the studio calls it: the comlink remote of `SimWorkerApi`, or a fake in tests. */
@@ -140,10 +161,11 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
   }
 
   async function openFiles(files: readonly PickedFile[]): Promise<void> {
-    // Which USD layer is the root: the one no other names.
-    const layers = files.length > 1 ? files.filter((f) => hasExtension(f.path, ['.usda', '.usd'])) : [];
+    // Which USD layer or MJCF model is the root: the one no other names.
+    const layers = files.length > 1 ? files.filter((f) => hasExtension(f.path, ['.usda', '.usd', ...MJCF_EXTENSIONS])) : [];
     const texts = await Promise.all(layers.map((f) => f.file.text().catch(() => '')));
-    const choice = chooseSceneFile(files, namedFiles(texts));
+    const mjcf = new Set(layers.filter((f, i) => hasExtension(f.path, MJCF_EXTENSIONS) && xmlRootName(new TextEncoder().encode(texts[i]!.slice(0, 65536))) === 'mujoco').map((f) => f.path));
+    const choice = chooseSceneFile(files, { named: namedFiles(texts), mjcf });
     if ('error' in choice) {
       reportError(`Open: ${choice.error}`);
       return;

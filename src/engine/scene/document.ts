@@ -13,12 +13,13 @@ import { SCENE_SCHEMA_ID, SCENE_SCHEMA_VERSION, SceneDocument } from './schema.t
  * Version and migrations (engine/versioned.ts; the versions are described at SCENE_SCHEMA_VERSION).
  * 1 → 2: the content is unchanged. Version-1 builds wrote only fields they defined, all of which
  * version 2 defines the same way; what changes is that version 2 is read strictly.
+ * 2 → 3: the content is unchanged; version 3 adds a value ("mjcf") that version 2 could not hold.
  */
 export const SCENE_FORMAT = versionedFormat({
   name: 'scene document',
   field: 'version',
   current: SCENE_SCHEMA_VERSION,
-  migrations: { 1: (doc) => doc },
+  migrations: { 1: (doc) => doc, 2: (doc) => doc },
 });
 
 export function formatZodIssue(issue: z.core.$ZodIssue): string {

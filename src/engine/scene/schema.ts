@@ -17,8 +17,9 @@ export const SCENE_SCHEMA_ID = 'simloop.scene';
  *      is refused by version rather than read with its new fields lost. Adds nothing else: every
  *      version-1 field means the same (asset files, looks with images and textures, camera
  *      resolution, references and variant sets were added within version 1, all optional).
+ *   3  source.format may be "mjcf" (MuJoCo models, mjcf/import.ts). Nothing else changed.
  */
-export const SCENE_SCHEMA_VERSION = 2;
+export const SCENE_SCHEMA_VERSION = 3;
 
 /**
  * Every number in a scene must be finite and representable by the single-precision physics and
@@ -279,7 +280,7 @@ export type CollisionGroup = z.infer<typeof CollisionGroup>;
 
 export const SourceInfo = z.strictObject({
   file: z.string(),
-  format: z.enum(['usda', 'usdc', 'usdz', 'json', 'urdf']),
+  format: z.enum(['usda', 'usdc', 'usdz', 'json', 'urdf', 'mjcf']),
   metersPerUnit: finite.positive(),
   kilogramsPerUnit: finite.positive(),
   upAxis: z.enum(['Y', 'Z']),

@@ -40,10 +40,10 @@
  * malformed numbers, duplicate names, dangling joints, a link that is the child of two joints,
  * loops, no or several root links, lower > upper, negative mass, unknown joint types.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Euler, Matrix4, Quaternion, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
-import { GPRIM_TYPES, JOINT_TYPES, usdIdentifier } from '../usd/typeNames.ts';
+import { attribute, childTags, elements, firstElement, parseXml, type XmlNode } from '../xml.ts';
+import { GPRIM_TYPES, JOINT_TYPES, UniqueNames } from '../usd/typeNames.ts';
 import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
 import { diagonaliseInertia, type InertiaTensor } from '../physics/inertia.ts';
 import { validateSceneDocument } from '../scene/document.ts';
@@ -126,46 +126,9 @@ const note = (ctx: Ctx, element: string, owner: string) => {
 
 // ---------------------------------------------------------------- XML access
 
-/** An element as fast-xml-parser gives it: attributes under "@name", child elements as arrays. */
-type XmlNode = { [key: string]: unknown };
-
-function elements(node: XmlNode, tag: string): XmlNode[] {
-  const list = node[tag];
-  if (!Array.isArray(list)) return [];
-  // An element with neither attributes nor children parses as a string; treat it as empty.
-  return list.map((e) => (typeof e === 'object' && e !== null ? (e as XmlNode) : {}));
-}
-
-const firstElement = (node: XmlNode, tag: string): XmlNode | undefined => elements(node, tag)[0];
-
-function attribute(node: XmlNode, name: string): string | undefined {
-  const value = node[`@${name}`];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** Child element names, without attributes and text. */
-const childTags = (node: XmlNode) => Object.keys(node).filter((k) => !k.startsWith('@') && k !== '#text');
-
 /** Parses the text into the <robot> element; errors name the line of malformed XML. */
 function parseRobotElement(text: string, file: string): XmlNode {
-  if (text.trim() === '') throw new InputError(file, 'file is empty');
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new InputError(file, `not valid XML (line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg})`);
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: '@',
-    parseTagValue: false,
-    parseAttributeValue: false,
-    // Every element as an array, so one <visual> and several read the same way.
-    isArray: (_name, _path, _leaf, isAttribute) => !isAttribute,
-  });
-  let root: XmlNode;
-  try {
-    root = parser.parse(text) as XmlNode;
-  } catch (e) {
-    // The validator passed it, but the parser refuses some names (such as "__proto__").
-    throw new InputError(file, `XML that cannot be read (${(e as Error).message})`);
-  }
+  const root = parseXml(text, file);
   const robot = firstElement(root, 'robot');
   if (!robot) {
     const found = childTags(root).filter((t) => !t.startsWith('?'));
@@ -613,18 +576,6 @@ function buildTree(ctx: Ctx, links: LinkSpec[], joints: JointSpec[]): { root: st
 
 // ---------------------------------------------------------------- prim names
 
-/** USD-safe, unique prim names under the robot's root prim. */
-class PrimNames {
-  private readonly used = new Set<string>();
-
-  take(wanted: string): string {
-    const base = usdIdentifier(wanted);
-    let name = base;
-    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-}
 
 
 function xformPrim(path: string, type: string, pose: Matrix4, visible = true): Prim {
@@ -689,8 +640,8 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
   // Prim names: the robot, then links, then joints, then the collision group, all unique.
   const robotName = attribute(robot, 'name');
   if (!robotName) warn(ctx, '<robot>', 'has no name; the root prim is /robot');
-  const robotPath = `/${new PrimNames().take(robotName || 'robot')}`;
-  const names = new PrimNames();
+  const robotPath = `/${new UniqueNames().take(robotName || 'robot')}`;
+  const names = new UniqueNames();
   const linkPath = new Map<string, string>();
   for (const name of order) linkPath.set(name, `${robotPath}/${names.take(name)}`);
   const jointPath = new Map(joints.map((j) => [j.name, `${robotPath}/${names.take(j.name)}`]));

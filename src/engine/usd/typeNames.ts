@@ -35,6 +35,19 @@ export function usdIdentifier(text: string): string {
   return /^[A-Za-z_]/.test(name) ? name : `_${name}`;
 }
 
+/** USD-safe names, unique among those taken from one instance (a robot's prims under its root). */
+export class UniqueNames {
+  private readonly used = new Set<string>();
+
+  take(wanted: string): string {
+    const base = usdIdentifier(wanted);
+    let name = base;
+    for (let i = 1; this.used.has(name); i++) name = `${base}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
 /**
  * Type names from before UsdPhysics was released (its preview schemas named joints
  * `<Kind>PhysicsJoint`), still found in files such as OpenUSD's own usdPhysicsDistanceJoint.usda,

@@ -6,6 +6,7 @@ import { InputError } from '../errors.ts';
 import { loadSceneFile } from '../load.ts';
 import { PhysicsWorld } from '../physics/world.ts';
 import { bodyPosesAt } from '../robot/articulation.ts';
+import { pandaDhFrames } from '../robot/pandaDh.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { importMjcf, MJCF_TOKEN_MASS } from './import.ts';
 
@@ -297,6 +298,56 @@ describe('the SO-101 (TheRobotStudio/SO-ARM100, MJCF and URDF)', () => {
       for (const j of document.joints) expect(Math.abs(world.jointPosition(j.path)), j.path).toBeLessThan(0.02);
     } finally {
       world.free();
+    }
+  });
+});
+
+describe('the Franka Panda from MuJoCo Menagerie (its MJCF, meshes left out)', () => {
+  const file = 'scenes/fixtures/third-party/menagerie/franka_emika_panda/panda.xml';
+  const { document, warnings } = importMjcf(readFileSync(file), file);
+
+  it('imports its nine joints (and the welds of link8 and the hand), its general actuators as servos, and warns about what it does not simulate', () => {
+    expect(document.joints.map((j) => [j.path.split('/').pop(), j.type])).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7].map((i) => [`joint${i}`, 'revolute']),
+      ['link8_weld', 'fixed'],
+      ['hand_weld', 'fixed'],
+      ['finger_joint1', 'prismatic'],
+      ['finger_joint2', 'prismatic'],
+    ]);
+    const joint = (name: string) => document.joints.find((j) => j.path === `/panda/${name}`)!;
+    // gainprm 4500, biasprm 0 −4500 −450 with the class's damping 1; forcerange ±87 from the class.
+    expect(joint('joint1').drives[0]).toEqual({ dof: 'angular', type: 'force', stiffness: 4500, damping: 451, targetPosition: 0, targetVelocity: 0, maxForce: 87 });
+    expect(joint('joint7').drives[0]).toMatchObject({ stiffness: 2000, damping: 201, maxForce: 12 });
+    expect(joint('joint4').limits).toEqual([{ dof: 'angular', low: -3.0718, high: -0.0698 }]);
+    expect(joint('joint4').drives[0]!.targetPosition).toBe(-0.0698);
+    expect(joint('finger_joint1')).toMatchObject({ axis: 'Y', limits: [{ dof: 'linear', low: 0, high: 0.04 }] });
+    const text = warnings.join('\n');
+    for (const expected of [/<general name="actuator8">: tendon transmissions are not supported; ignored/, /<equality> <joint>: not supported/, /<tendon> <fixed>: not supported/, /<keyframe> <key>: not supported/, /spot and point lights: not simulated; ignored on <worldbody> <light name="top">/, /mesh file "assets\/link0_0.obj" was not found/]) {
+      expect(text).toMatch(expected);
+    }
+    expect(document.filteredPairs).toEqual([['/panda/link7', '/panda/link8']]);
+    // The fingertip pads (boxes from their classes) still collide; the meshes are gone.
+    expect(document.prims.filter((p) => p.path.startsWith('/panda/left_finger/') && p.geometry?.kind === 'box')).toHaveLength(5);
+  });
+
+  it('puts every link where Franka`s published DH table does, at several configurations', () => {
+    const turn = new Matrix4().makeRotationX(-Math.PI / 2).invert();
+    const configs = [
+      [0, 0, 0, -1.5, 0, 1.5, 0],
+      [0.3, -0.6, 0.4, -2.1, 0.5, 1.9, -0.7],
+      [-1.2, 1.0, -0.8, -0.5, 2.0, 0.4, 2.5],
+    ];
+    for (const q of configs) {
+      const poses = bodyPosesAt(document, new Map(q.map((v, i) => [`/panda/joint${i + 1}`, v])));
+      const dh = pandaDhFrames(q);
+      for (let i = 0; i < 8; i++) {
+        // DH frames 1..7 and the flange are Menagerie's link1..link8, in MuJoCo's world (Z up).
+        const mj = turn.clone().multiply(poses.get(`/panda/link${i + 1}`)!);
+        const p = new Vector3().setFromMatrixPosition(mj);
+        expect(p.distanceTo(new Vector3().setFromMatrixPosition(dh[i]!)), `link${i + 1} at q = ${q.join(', ')}`).toBeLessThan(1e-6);
+        const r = new Quaternion().setFromRotationMatrix(mj);
+        expect(r.angleTo(new Quaternion().setFromRotationMatrix(dh[i]!)), `link${i + 1} rotation`).toBeLessThan(1e-6);
+      }
     }
   });
 });

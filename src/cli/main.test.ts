@@ -103,6 +103,23 @@ describe('the same contract for every USD format', () => {
     expect(meshWarnings).toEqual(['link "hand": visual mesh "package://test_arm/meshes/missing_gripper.stl" was not found; using a stand-in: the link\'s collision geometry']);
   });
 
+  it('an MJCF model reads its meshes from its meshdir, and the text report says what robot Simloop infers', async () => {
+    const model = new URL('../../scenes/robots/so101/so101_new_calib.xml', import.meta.url).pathname;
+    const json = JSON.parse((await run('inspect', model, '--json')).stdout);
+    expect(json.joints.map((j: { path: string }) => j.path)).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll', 'gripper'].map((n) => `/so101_new_calib/joints/${n}`));
+    expect(json.warnings.filter((w: string) => /not found/.test(w))).toEqual([]);
+    const { code, stdout } = await run('inspect', model);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      [
+        '  robot /so101_new_calib/base (inferred; a *.robot.yaml profile overrides):',
+        '    arm: 5 joints from /so101_new_calib/base (the longest chain): shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll',
+        '    gripper: revolute jaw gripper, open at 1.7453, closed at -0.1745',
+        '    tool frame: /so101_new_calib/gripper/gripperframe',
+      ].join('\n'),
+    );
+  });
+
   it('truncated USDZ and USDC files exit 2 with one line', async () => {
     for (const name of ['tabletop.usdz', 'hinge-cm-zup.usdc']) {
       const bytes = readFileSync(fixture(name));

@@ -64,13 +64,14 @@ function positiveNumber(name: string, value: string | undefined, fallback?: numb
   return n;
 }
 
-function printInspect(r: InspectReport): string {
+function printInspect(r: InspectReport, robots: readonly string[] = []): string {
   const lines = [
     `${r.source}: ${r.bodies.length} bodies, ${r.joints.length} joints, ${r.cameras.length} cameras (authored metersPerUnit ${r.authored.metersPerUnit}, kilogramsPerUnit ${r.authored.kilogramsPerUnit}, upAxis ${r.authored.upAxis})`,
     `gravity ${r.gravity.join(' ')} m/s²`,
     ...r.bodies.map((b) => `  ${b.type.padEnd(9)} ${b.path}  at ${b.position.map((v) => v.toFixed(3)).join(' ')}  mass ${b.mass ?? '-'}  label ${b.label ?? '-'}  [${b.colliders.map((c) => c.shape).join(', ')}]`),
     ...r.joints.map((j) => `  joint ${j.type} ${j.path}: ${j.body0 ?? 'world'} — ${j.body1 ?? 'world'}`),
     ...r.cameras.map((c) => `  camera ${c.path} fovY ${c.fovY.toFixed(1)}°`),
+    ...robots,
     ...r.warnings.map((w) => `  warning: ${w}`),
   ];
   return lines.join('\n');
@@ -167,7 +168,22 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       const { document, warnings } = await readScene(file, variantChoices(values));
       const { inspectScene } = await import('../engine/report/contract.ts');
       const report = await inspectScene(document, file, warnings);
-      out.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${printInspect(report)}\n`);
+      if (values.json) {
+        out.write(`${JSON.stringify(report, null, 2)}\n`);
+        return 0;
+      }
+      // Each robot as Simloop reads it without a profile: what it infers, for people to check.
+      const { inferProfile } = await import('../engine/robot/profile.ts');
+      const robots = document.prims
+        .filter((p) => p.articulationRoot && p.body)
+        .flatMap((p) => {
+          try {
+            return [`  robot ${p.path} (inferred; a *.robot.yaml profile overrides):`, ...inferProfile(document, p.path).notes.map((n) => `    ${n}`)];
+          } catch (e) {
+            return [`  robot ${p.path}: no profile can be inferred (${(e as Error).message})`];
+          }
+        });
+      out.write(`${printInspect(report, robots)}\n`);
       return 0;
     }
     const seconds = positiveNumber('seconds', values.seconds);

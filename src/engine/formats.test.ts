@@ -4,6 +4,7 @@
  * fields refused rather than dropped — and a fingerprint of each schema at its current version,
  * so a schema change without a new version (and its migration) fails here.
  */
+import { parseRobotProfile, ROBOT_PROFILE_FORMAT, RobotProfile } from './robot/profile.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -97,6 +98,12 @@ const CASES: Record<string, Case> = {
     valid: parseYaml(text('scenes/tasks/pick-cube.task.yaml')),
     schema: TaskSpec,
   },
+  'robot profile': {
+    format: ROBOT_PROFILE_FORMAT,
+    read: (d) => parseRobotProfile(JSON.stringify(d), 'so101.robot.yaml'),
+    valid: parseYaml(text('scenes/robots/so101/so101.robot.yaml')),
+    schema: RobotProfile,
+  },
   'policy manifest': { format: POLICY_MANIFEST_FORMAT, read: (d) => parsePolicyManifest(JSON.stringify(d), 'policy.json'), valid: policy, schema: manifestSchema },
   'dataset manifest': { format: MANIFEST_FORMAT, read: (d) => parseManifest(json(d), 'manifest.json'), valid: manifest, schema: DatasetManifest },
   'generation state': { format: DATASET_STATE_FORMAT, read: (d) => parseDatasetState(json(d), '.simloop/dataset.json'), valid: state, schema: DatasetState },
@@ -116,6 +123,7 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'policy manifest': [1, '5e725e4db3da190a'],
   'dataset manifest': [1, '7f4c022c7e45fa1e'],
   'generation state': [1, 'afe5e5f2d476a600'],
+  'robot profile': [1, 'ea66646cd64d52cb'],
 };
 
 const fingerprint = (schema: z.ZodType) => createHash('sha256').update(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))).digest('hex').slice(0, 16);

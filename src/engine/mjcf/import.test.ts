@@ -102,7 +102,7 @@ describe('MJCF defaults', () => {
          <default class="wrist"><joint range="-90 90"/></default></default></default>`,
   );
   const doc = load(text).document;
-  const joint = (name: string) => doc.joints.find((j) => j.path === `/m/${name}`)!;
+  const joint = (name: string) => doc.joints.find((j) => j.path === `/m/joints/${name}`)!;
 
   it('applies the body`s childclass to what it holds, and to nested bodies', () => {
     expect(prim(doc, '/m/a/g1').material?.color).toEqual([0, 1, 0]);
@@ -169,7 +169,7 @@ describe('MJCF joints and actuators', () => {
 
   it('maps a hinge with a position servo: axis, limits in degrees, kp and kv plus joint damping, forcerange', () => {
     const { document } = arm('<position joint="j" kp="100" kv="3" forcerange="-2 2"/>');
-    const j = document.joints.find((x) => x.path === '/m/j')!;
+    const j = document.joints.find((x) => x.path === '/m/joints/j')!;
     expect(j).toMatchObject({ type: 'revolute', body0: '/m/base', body1: '/m/link', axis: 'Y', localPos0: [0, 0, 0.1], localPos1: [0, 0, 0], collisionEnabled: false });
     expect(j.limits[0]!.low).toBeCloseTo(-Math.PI / 6, 12);
     expect(j.limits[0]!.high).toBeCloseTo(Math.PI / 3, 12);
@@ -204,9 +204,9 @@ describe('MJCF joints and actuators', () => {
     const { document } = arm('<position joint="j" kp="50" kv="1"/>', '<joint name="j" axis="0 1 0"/><geom type="capsule" fromto="0 0 0 0.2 0 0" size="0.02"/>');
     const world = await PhysicsWorld.create(document, { dt: 1 / 240 });
     try {
-      world.setJointTarget('/m/j', 0.3);
+      world.setJointTarget('/m/joints/j', 0.3);
       world.step(480);
-      expect(world.jointPosition('/m/j')).toBeCloseTo(0.3, 1);
+      expect(world.jointPosition('/m/joints/j')).toBeCloseTo(0.3, 1);
     } finally {
       world.free();
     }
@@ -246,9 +246,9 @@ describe('the SO-101 (TheRobotStudio/SO-ARM100, MJCF and URDF)', () => {
 
   it('opens through the importers table with its meshes, six joints driven as its servo class says', async () => {
     const { document, warnings } = await open('so101_new_calib.xml');
-    expect(warnings.filter((w) => !/armature|frictionloss/.test(w))).toEqual(['<body name="moving_jaw_so101_v1"> <joint name="gripper">: imported as /so101_new_calib/gripper_1 (prim names take letters, digits and _, and are unique)']);
-    // The joint "gripper" shares its name with the body "gripper": its prim is gripper_1 (and a warning says so).
-    expect(document.joints.map((j) => j.path.split('/').pop())).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll', 'gripper_1']);
+    expect(warnings.filter((w) => !/armature|frictionloss/.test(w))).toEqual([]);
+    // Joints have their own scope: the joint "gripper" keeps its name beside the body "gripper".
+    expect(document.joints.map((j) => j.path)).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll', 'gripper'].map((n) => `/so101_new_calib/joints/${n}`));
     // sts3215 class: kp 998.22, kv 2.731 plus joint damping 0.60; the actuator's forcerange ±3.35 N·m.
     for (const j of document.joints) expect(j.drives[0]).toMatchObject({ stiffness: 998.22, maxForce: 3.35 });
     expect(document.joints[0]!.drives[0]!.damping).toBeCloseTo(3.331, 12);
@@ -314,7 +314,7 @@ describe('the Franka Panda from MuJoCo Menagerie (its MJCF, meshes left out)', (
       ['finger_joint1', 'prismatic'],
       ['finger_joint2', 'prismatic'],
     ]);
-    const joint = (name: string) => document.joints.find((j) => j.path === `/panda/${name}`)!;
+    const joint = (name: string) => document.joints.find((j) => j.path === `/panda/joints/${name}`)!;
     // gainprm 4500, biasprm 0 −4500 −450 with the class's damping 1; forcerange ±87 from the class.
     expect(joint('joint1').drives[0]).toEqual({ dof: 'angular', type: 'force', stiffness: 4500, damping: 451, targetPosition: 0, targetVelocity: 0, maxForce: 87 });
     expect(joint('joint7').drives[0]).toMatchObject({ stiffness: 2000, damping: 201, maxForce: 12 });
@@ -338,7 +338,7 @@ describe('the Franka Panda from MuJoCo Menagerie (its MJCF, meshes left out)', (
       [-1.2, 1.0, -0.8, -0.5, 2.0, 0.4, 2.5],
     ];
     for (const q of configs) {
-      const poses = bodyPosesAt(document, new Map(q.map((v, i) => [`/panda/joint${i + 1}`, v])));
+      const poses = bodyPosesAt(document, new Map(q.map((v, i) => [`/panda/joints/joint${i + 1}`, v])));
       const dh = pandaDhFrames(q);
       for (let i = 0; i < 8; i++) {
         // DH frames 1..7 and the flange are Menagerie's link1..link8, in MuJoCo's world (Z up).

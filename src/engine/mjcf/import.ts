@@ -3,10 +3,11 @@
  * the same document the URDF and USD importers produce, so robotFromScene, PhysicsWorld and the
  * renderer take a MuJoCo robot like any other.
  *
- * Layout (as for URDF): one root prim named after the model carries MuJoCo's Z-up → the document's
- * Y-up turn; every body is a prim directly under it at its pose for all joints at zero, its geoms,
- * sites, cameras and lights child prims; geoms of the world body sit under "<root>/world". Joints are
- * prims beside the bodies and entries of `joints`.
+ * Layout (as for URDF, but for the joints): one root prim named after the model carries MuJoCo's
+ * Z-up → the document's Y-up turn; every body is a prim directly under it at its pose for all
+ * joints at zero, its geoms, sites, cameras and lights child prims; geoms of the world body sit
+ * under "<root>/world". Joints are entries of `joints` and prims under "<root>/joints" (MJCF names
+ * bodies and joints apart, and models often give a joint its body's name).
  *
  * How MuJoCo's model maps (what cannot map is a warning naming the element):
  * - Bodies: a child of the world body with no joint is welded to the world — kinematic and the
@@ -514,6 +515,8 @@ function buildDocument(ctx: Ctx): SceneDocument {
   const rootPath = `/${new UniqueNames().take(model.name)}`;
   const names = new UniqueNames();
   const nodes = flatten(model);
+  const jointsPath = `${rootPath}/${names.take('joints')}`;
+  const jointPrimNames = new UniqueNames();
   nodes.forEach((node, i) => {
     node.path = `${rootPath}/${names.take(node.body.name ?? `body_${i + 1}`)}`;
     if (node.body.name && !node.path.endsWith(`/${node.body.name}`)) warn(ctx, node.body.where, `imported as ${node.path} (prim names take letters, digits and _, and are unique)`);
@@ -626,19 +629,19 @@ function buildDocument(ctx: Ctx): SceneDocument {
     const parentPath = node.parent?.path ?? null;
     if (type && type !== 'free') {
       const name = joint!.attrs.name ?? `${body.name ?? 'body'}_joint`;
-      const path = `${rootPath}/${names.take(name)}`;
+      const path = `${jointsPath}/${jointPrimNames.take(name)}`;
       if (joint!.attrs.name && !path.endsWith(`/${joint!.attrs.name}`)) warn(ctx, joint!.where, `imported as ${path} (prim names take letters, digits and _, and are unique)`);
       const scene = sceneJoint(ctx, node, joint!, path, parentPath, joint!.attrs.name ? servos.get(joint!.attrs.name) : undefined);
       joints.push(scene);
       const frame = (node.parent?.world.clone() ?? new Matrix4()).multiply(new Matrix4().compose(new Vector3(...scene.localPos0), new Quaternion(...scene.localRot0), ONE));
       jointPrims.push(xform(path, JOINT_TYPES[scene.type], frame));
     } else if (type === null && parentPath) {
-      const path = `${rootPath}/${names.take(`${body.name ?? 'body'}_weld`)}`;
+      const path = `${jointsPath}/${jointPrimNames.take(`${body.name ?? 'body'}_weld`)}`;
       joints.push(fixedJoint(path, parentPath, node));
       jointPrims.push(xform(path, JOINT_TYPES.fixed, node.world));
     }
   }
-  prims.push(...jointPrims);
+  if (jointPrims.length) prims.push(newPrim(jointsPath, 'Scope'), ...jointPrims);
 
   // Collision filtering: MuJoCo lets two geoms touch when (contype₁ & conaffinity₂) | (contype₂ & conaffinity₁).
   const collisionGroups: CollisionGroup[] = [];

@@ -39,7 +39,10 @@ export type ArmCommand =
    */
   | { kind: 'ee_delta'; dp: Vec3; drot: Vec3 };
 
-/** Gripper opening between the finger pads (m), or fully open / closed. */
+/**
+ * Gripper opening, or fully open / closed. For prismatic fingers the width is the opening between
+ * the pads (m); a revolute jaw has no metric opening, and its width is the fraction open (0 … 1).
+ */
 export type GripperCommand = { width: number } | 'open' | 'close';
 
 export interface ArmOptions {
@@ -59,7 +62,7 @@ export interface ArmState {
   target: Float64Array;
   /** Measured tool centre point pose (world). */
   ee: Pose;
-  /** Measured opening between the finger pads (m). */
+  /** Measured opening: between the finger pads (m), or a jaw's fraction open (0 … 1). */
   gripperWidth: number;
 }
 
@@ -85,27 +88,39 @@ export class RobotArm {
       if (!joint.hasDrive) throw new Error(`${joint.path}: the robot's joints need drives (PhysicsDriveAPI) to be controlled`);
     }
     this.target = Float64Array.from(model.armJoints.map((j) => j.target));
-    this.gripperTarget = this.fingerTravel() * 2;
+    this.gripperTarget = this.maxWidth;
     this.applyTargets(new Float64Array(this.target.length));
     this.applyGripper();
   }
 
-  /** Largest opening of one finger (m). */
+  /** Largest opening of one finger (m); 0 for a jaw gripper or none. */
   fingerTravel(): number {
-    const finite = this.model.gripperJoints.map((j) => j.upper).filter(Number.isFinite);
-    return finite.length ? Math.min(...finite) : 0;
+    const g = this.model.gripper;
+    if (g?.type !== 'prismatic') return 0;
+    return Math.min(...g.open.map((open, i) => Math.abs(open - g.closed[i]!)));
   }
 
-  /** The gripper's largest opening between the pads (m). */
+  /** The gripper's largest opening: between the pads (m) for fingers, 1 (fully open) for a jaw. */
   get maxWidth(): number {
-    return this.fingerTravel() * this.model.gripperJoints.length;
+    const g = this.model.gripper;
+    if (!g) return 0;
+    return g.type === 'prismatic' ? this.fingerTravel() * this.model.gripperJoints.length : 1;
   }
 
   state(): ArmState {
     const q = Float64Array.from(this.model.armJoints, (j) => this.world.jointPosition(j.path));
     const dq = Float64Array.from(this.model.armJoints, (j) => this.world.jointVelocity(j.path));
-    const gripperWidth = this.model.gripperJoints.reduce((sum, j) => sum + this.world.jointPosition(j.path), 0);
-    return { q, dq, target: this.target.slice(), ee: this.measuredEe(), gripperWidth };
+    return { q, dq, target: this.target.slice(), ee: this.measuredEe(), gripperWidth: this.measuredGripper() };
+  }
+
+  /** The gripper's opening as the simulation has it (see ArmState.gripperWidth). */
+  private measuredGripper(): number {
+    const g = this.model.gripper;
+    if (!g) return 0;
+    const travel = this.model.gripperJoints.map((j, i) => this.world.jointPosition(j.path) - g.closed[i]!);
+    // Fingers: the pads' opening is the sum of their travels. A jaw: its mean fraction open.
+    if (g.type === 'prismatic') return travel.reduce((sum, t) => sum + t, 0);
+    return travel.reduce((sum, t, i) => sum + t / (g.open[i]! - g.closed[i]! || 1), 0) / Math.max(1, travel.length);
   }
 
   /** The tool centre point as the simulated end-effector body carries it. */
@@ -179,7 +194,13 @@ export class RobotArm {
   }
 
   private applyGripper(): void {
-    const each = this.gripperTarget / Math.max(1, this.model.gripperJoints.length);
-    for (const j of this.model.gripperJoints) this.world.setJointTarget(j.path, each);
+    const g = this.model.gripper;
+    if (!g) return;
+    const n = this.model.gripperJoints.length;
+    // Fingers share the opening equally; jaws turn the same fraction of the way from closed to open.
+    this.model.gripperJoints.forEach((j, i) => {
+      const target = g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / n : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!);
+      this.world.setJointTarget(j.path, target);
+    });
   }
 }

@@ -127,10 +127,12 @@ describe('robotFromScene on bad robots', () => {
     expect(problem(doc)).toMatch(/joint3: spherical joints are not supported in a robot/);
   });
 
-  it('without a tcp prim, takes the deepest link with the tool point at its origin', () => {
+  it('without a tcp prim, takes the hand the fingers hang from, with the tool point at its origin', () => {
     const doc = edited((d) => (d.prims = d.prims.filter((p) => !p.path.endsWith('/tcp'))));
     const model = robotFromScene(doc);
-    expect(['/World/Panda/leftfinger', '/World/Panda/rightfinger']).toContain(model.endEffector);
+    expect(model.endEffector).toBe('/World/Panda/hand');
+    expect(model.armJoints).toHaveLength(7);
+    expect(model.gripperJoints.map((j) => j.path)).toEqual(['/World/Panda/finger_joint1', '/World/Panda/finger_joint2']);
     expect(model.tcp.equals(new Matrix4())).toBe(true);
   });
 });

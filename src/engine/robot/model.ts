@@ -4,19 +4,20 @@
  * gripper's finger joints, the tool centre point and the robot's cameras. Works for any USD robot
  * with revolute/prismatic/fixed joints (and for URDF once imported into a scene document).
  *
- * Conventions: the tool centre point is a prim named like a tool frame — "tcp", "*_tcp", "tool0",
- * "ee_link", "end_effector" — and the end-effector link is the body holding it (a URDF frame link
- * is a body of its own); without one, the last body of the longest chain, with the TCP at its
- * origin. Gripper joints are the prismatic joints hanging off the end-effector link or a link
- * rigidly attached to it (fixed joints), e.g. a URDF hand whose fingers and tcp frame are siblings;
- * the arm joints are the revolute and prismatic joints on the path from the root to the end
- * effector. Fixed joints fold into the chain.
+ * Which joints are the arm, what the gripper is and where the tool centre point is come from the
+ * robot's profile (profile.ts): given, or inferred when there is none — the tool frame a prim named
+ * like one ("tcp", "tool0", "gripperframe", …; a URDF frame link is a body of its own), the gripper
+ * prismatic fingers or a revolute jaw at the end of the longest chain. The end-effector link is the
+ * body holding the tool frame (without one, the hand the gripper hangs from, or the last link of
+ * the arm); the arm joints are the revolute and prismatic joints on the path from the root to it.
+ * Fixed joints fold into the chain.
  */
 import { Matrix4, Quaternion, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
 import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Axis, Joint, SceneDocument } from '../scene/schema.ts';
 import type { Chain, ChainJoint } from './kinematics.ts';
+import { inferProfile, resolveProfile, type ResolvedRobot } from './profile.ts';
 
 export interface RobotJoint {
   path: string;
@@ -37,8 +38,10 @@ export interface RobotModel {
   links: string[];
   /** Revolute/prismatic joints from the root to the end-effector link, in order. */
   armJoints: RobotJoint[];
-  /** Prismatic joints hanging off the end-effector link (the gripper's fingers). */
+  /** The gripper's joints: prismatic fingers or revolute jaws hanging off the end-effector link. */
   gripperJoints: RobotJoint[];
+  /** What the gripper is and its joints' positions when open and closed; null without a gripper. */
+  gripper: { type: 'prismatic' | 'revolute'; open: number[]; closed: number[] } | null;
   /** The body the tool centre point belongs to. */
   endEffector: string;
   /** Tool centre point in the end-effector body's frame. */
@@ -74,9 +77,11 @@ function robotJoint(joint: Joint, file: string): RobotJoint {
 
 /**
  * The robot whose articulation root is `root` (default: the only PhysicsArticulationRootAPI body
- * in the scene). Errors name the file and the joint or link at fault.
+ * in the scene), as its profile `robot` describes it (default: the profile inferred from the
+ * articulation). Errors name the file and the joint or link at fault.
  */
-export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
+export function robotFromScene(doc: SceneDocument, root?: string, robot?: ResolvedRobot): RobotModel {
+  root ??= robot?.root;
   const file = doc.source.file;
   const prims = primIndex(doc);
   const roots = doc.prims.filter((p) => p.articulationRoot).map((p) => p.path);
@@ -127,14 +132,16 @@ export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
     }
   }
 
-  // The end effector: the body holding a "tcp" prim, else the deepest link.
+  // The end effector: the body holding the tool frame (the profile's, given or inferred).
   const world = worldMatrices(doc);
   const linkSet = new Set(links);
-  const tcpPrim = doc.prims.find((p) => isToolFrameName(p.path.split('/').pop() ?? '') && linkSet.has(owningBody(p.path, prims)?.path ?? ''));
-  const depth = (link: string): number => (link === root ? 0 : 1 + depth(parentJoint.get(link)!.body0!));
-  const endEffector = tcpPrim ? owningBody(tcpPrim.path, prims)!.path : links.reduce((best, l) => (depth(l) > depth(best) ? l : best), root);
+  const resolved = robot ?? resolveProfile(inferProfile(doc, root).profile, doc, file);
+  if (resolved.root !== root) throw new InputError(file, `the robot's profile is for ${resolved.root}, not ${root}`);
+  const endEffector = resolved.tool.body;
+  if (!linkSet.has(endEffector)) throw new InputError(file, `${endEffector}: the tool frame's body is not part of the robot at ${root}`);
   const eePose = bodyPose(world, endEffector);
-  const tcp = tcpPrim ? eePose.clone().invert().multiply(bodyPose(world, tcpPrim.path)) : new Matrix4();
+  const toolFrame = resolved.tool.prim ? eePose.clone().invert().multiply(bodyPose(world, resolved.tool.prim)) : new Matrix4();
+  const tcp = toolFrame.multiply(new Matrix4().makeTranslation(...resolved.tool.offset));
 
   // Path root → end effector.
   const path: Joint[] = [];
@@ -158,25 +165,17 @@ export function robotFromScene(doc: SceneDocument, root?: string): RobotModel {
   }
   const chain: Chain = { base: bodyPose(world, root), joints, tip: carry.multiply(tcp) };
 
-  // The links rigidly attached to the end effector (through fixed joints, either way).
-  const rigid = new Set([endEffector]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const link of [...rigid]) {
-      for (const { joint, other } of edges.get(link) ?? []) {
-        if (joint.type === 'fixed' && !rigid.has(other)) {
-          rigid.add(other);
-          grew = true;
-        }
-      }
-    }
+  // The arm is the moving joints from the root to the end effector; a profile naming others is wrong.
+  const armPaths = armJoints.map((j) => j.path);
+  const named = resolved.arm.map((j) => j.path);
+  if (armPaths.join() !== named.join()) {
+    throw new InputError(file, `the profile's arm joints (${named.join(', ')}) are not the joints from ${root} to the tool frame's body ${endEffector} (${armPaths.join(', ') || 'none'})`);
   }
-  const gripperJoints = doc.joints
-    .filter((joint) => joint.enabled && joint.type === 'prismatic' && joint.body0 !== null && rigid.has(joint.body0) && !path.includes(joint))
-    .map((joint) => robotJoint(joint, file));
+  const gripperJoints = (resolved.gripper?.joints ?? []).map((joint) => robotJoint(joint, file));
+  const gripper = resolved.gripper ? { type: resolved.gripper.type, open: [...resolved.gripper.open], closed: [...resolved.gripper.closed] } : null;
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
-  return { root, links, armJoints, gripperJoints, endEffector, tcp, chain, cameras };
+  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras };
 }
 
 /** Names robots give their tool frames (URDF and USD conventions). */

@@ -39,6 +39,9 @@ export type ArmCommand =
    */
   | { kind: 'ee_delta'; dp: Vec3; drot: Vec3 };
 
+/** Orientation's weight against position in the IK of arms with fewer than six joints (kinematics.ts rotationWeight). */
+export const UNDERACTUATED_ROTATION_WEIGHT = 0.1;
+
 /**
  * Gripper opening, or fully open / closed. For prismatic fingers the width is the opening between
  * the pads (m); a revolute jaw has no metric opening, and its width is the fraction open (0 … 1).
@@ -184,7 +187,9 @@ export class RobotArm {
 
   private solve(goal: Pose): void {
     // No restarts: a control step must move on from where the arm is, never jump to another branch.
-    const result = solveIk(this.model.chain, goal, this.target, { maxIterations: this.ikIterations, maxStep: 0.3, restarts: false });
+    // An arm with fewer than six joints reaches the position first and turns as near the orientation as it can.
+    const rotationWeight = this.model.chain.joints.length < 6 ? UNDERACTUATED_ROTATION_WEIGHT : 1;
+    const result = solveIk(this.model.chain, goal, this.target, { maxIterations: this.ikIterations, maxStep: 0.3, restarts: false, rotationWeight });
     this.target.set(result.q);
     this.lastIk = { converged: result.converged, positionError: result.positionError, rotationError: result.rotationError };
   }

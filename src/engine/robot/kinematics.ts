@@ -52,6 +52,13 @@ export interface IkOptions {
   rotationTolerance?: number;
   /** Match the target position only and ignore its orientation. */
   positionOnly?: boolean;
+  /**
+   * Weight of the orientation error against the position error (default 1). An arm with fewer than
+   * six joints cannot match every pose: a small weight (RobotArm uses UNDERACTUATED_ROTATION_WEIGHT)
+   * makes the position come first and the orientation as close as the arm can turn it — the SO-101
+   * keeps its jaw pointing down by pitch, not yaw.
+   */
+  rotationWeight?: number;
   /** Largest change of any joint in one step (rad or m, default 0.2). */
   maxStep?: number;
   /**
@@ -243,13 +250,14 @@ function resolveOptions(options: IkOptions): Required<IkOptions> {
     positionTolerance: options.positionTolerance ?? 1e-4,
     rotationTolerance: options.rotationTolerance ?? 1e-3,
     positionOnly: options.positionOnly ?? false,
+    rotationWeight: options.rotationWeight ?? 1,
     maxStep: options.maxStep ?? 0.2,
     restarts: options.restarts ?? true,
   };
   if (!(Number.isInteger(resolved.maxIterations) && resolved.maxIterations >= 0)) {
     throw new RangeError(`maxIterations must be a non-negative integer, got ${resolved.maxIterations}`);
   }
-  for (const key of ['damping', 'positionTolerance', 'rotationTolerance', 'maxStep'] as const) {
+  for (const key of ['damping', 'positionTolerance', 'rotationTolerance', 'maxStep', 'rotationWeight'] as const) {
     const value = resolved[key];
     if (!(value > 0 && Number.isFinite(value))) throw new RangeError(`${key} must be a positive number, got ${value}`);
   }
@@ -346,7 +354,7 @@ export function solveIk(chain: Chain, target: Pose, q0: ArrayLike<number>, optio
     const rotationError = Math.hypot(e[3] as number, e[4] as number, e[5] as number);
     const converged =
       positionError <= opts.positionTolerance && (opts.positionOnly || rotationError <= opts.rotationTolerance);
-    const score = positionError / opts.positionTolerance + (opts.positionOnly ? 0 : rotationError / opts.rotationTolerance);
+    const score = positionError / opts.positionTolerance + (opts.positionOnly ? 0 : (opts.rotationWeight * rotationError) / opts.rotationTolerance);
     return { e, positionError, rotationError, converged, score };
   };
 
@@ -420,6 +428,11 @@ function ikStep(chain: Chain, q: Float64Array, e: Float64Array, rows: number, op
   const damping = opts.damping * fade;
 
   const J = jacobian(chain, q);
+  if (rows === 6 && opts.rotationWeight !== 1) {
+    // Weighted least squares: the orientation rows of J and e scaled by the weight.
+    e = Float64Array.from(e, (v, r) => (r >= 3 ? v * opts.rotationWeight : v));
+    for (let k = 3 * n; k < 6 * n; k++) J[k] = (J[k] as number) * opts.rotationWeight;
+  }
   const free = chain.joints.map(() => true);
   let dq = dlsStep(J, n, rows, e, damping, free);
   // Each pass that changes anything freezes at least one more joint, so this ends within n passes.

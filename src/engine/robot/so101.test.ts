@@ -49,3 +49,42 @@ describe('the SO-101 as a controlled arm (its MJCF and its profile)', () => {
     expect(a.state().gripperWidth).toBeCloseTo(0.5, 1);
   });
 });
+
+describe('inverse kinematics of the five-joint SO-101', () => {
+  const chainOf = () => robotFromScene(document, undefined, resolveProfile(profile, document, 'so101.robot.yaml')).chain;
+
+  it('reaches reachable positions with the jaw pointing down as far as pitch allows, and reports unreachable ones', async () => {
+    const { solveIk, tipPose } = await import('./kinematics.ts');
+    const { Quaternion, Vector3 } = await import('three');
+    const chain = chainOf();
+    const q0 = new Float64Array(chain.joints.length);
+    const home = tipPose(chain, [0, -0.6, 0.6, 1.2, 0]);
+    // The tool's current orientation, and targets around the home position in the document frame (Y up).
+    for (const offset of [
+      [0.03, -0.04, 0.02],
+      [-0.05, 0.02, -0.04],
+      [0.0, -0.06, 0.05],
+    ]) {
+      const position = home.position.clone().add(new Vector3(...offset));
+      const result = solveIk(chain, { position, quaternion: home.quaternion }, q0, { rotationWeight: 0.1, maxIterations: 300 });
+      expect(result.positionError, `target ${offset.join(', ')}`).toBeLessThan(0.001);
+      // Five joints cannot hold any orientation at any position, but the weighted solve stays near it.
+      expect(result.rotationError).toBeLessThan(0.5);
+    }
+    const far = solveIk(chain, { position: home.position.clone().add(new Vector3(2, 0, 0)), quaternion: new Quaternion() }, q0, { rotationWeight: 0.1, maxIterations: 200 });
+    expect(far.converged).toBe(false);
+    expect(far.positionError).toBeGreaterThan(1.5);
+  });
+
+  it('moves its tool point by end-effector deltas in the closed loop (RobotArm)', async () => {
+    const a = await arm();
+    for (let i = 0; i < 30; i++) a.step({ kind: 'joint_position', q: [0, -0.6, 0.6, 1.2, 0] });
+    const start = a.measuredEe().position.clone();
+    // 4 cm down in the document's frame (−Y), 2 mm a control step.
+    for (let i = 0; i < 20; i++) a.step({ kind: 'ee_delta', dp: [0, -0.002, 0], drot: [0, 0, 0] });
+    for (let i = 0; i < 20; i++) a.step(null);
+    const moved = a.measuredEe().position.clone().sub(start);
+    expect(moved.y).toBeCloseTo(-0.04, 2);
+    expect(Math.hypot(moved.x, moved.z)).toBeLessThan(0.005);
+  });
+});

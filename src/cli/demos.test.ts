@@ -122,7 +122,7 @@ print(json.dumps({
 
   it('refuses bad input with one line and status 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, stack/],
+      [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, so101-reach, stack/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--format', 'zarr'], /unknown format "zarr" \(expected lerobot, hdf5\)/],
       [['--task', 'reach', '--episodes', '0', '--seed', '1', '--out', join(tmp, 'x')], /--episodes must be at least 1/],
       [['--task', 'reach', '--seed', '1', '--out', join(tmp, 'x')], /demos needs --episodes/],

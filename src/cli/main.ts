@@ -36,8 +36,9 @@ export const USAGE = `usage:
 
 --variant <primPath>:<set>=<name> (repeatable; inspect, simulate, convert, generate, demos,
 eval) selects a USD variant, stronger than the scene's own selections.
-Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them)
-or a Simloop scene document (.json); convert also reads and writes projects (.simloop.json).
+Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them),
+MJCF (MuJoCo .xml; includes and meshes beside it) or a Simloop scene document (.json); convert
+also reads and writes projects (.simloop.json).
 Output units: metres, kilograms, seconds; Y-up; quaternions [x, y, z, w]. See docs/CLI.md.`;
 
 class UsageError extends Error {}

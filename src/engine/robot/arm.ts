@@ -40,7 +40,7 @@ export type ArmCommand =
   | { kind: 'ee_delta'; dp: Vec3; drot: Vec3 };
 
 /** Orientation's weight against position in the IK of arms with fewer than six joints (kinematics.ts rotationWeight). */
-export const UNDERACTUATED_ROTATION_WEIGHT = 0.1;
+export const UNDERACTUATED_ROTATION_WEIGHT = 0.01;
 
 /**
  * Gripper opening, or fully open / closed. For prismatic fingers the width is the opening between

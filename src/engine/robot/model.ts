@@ -50,6 +50,8 @@ export interface RobotModel {
   chain: Chain;
   /** Camera prims that move with the robot (under one of its links). */
   cameras: string[];
+  /** What datasets record as the robot's type (its profile's robot_type). */
+  robotType: string;
 }
 
 const AXIS: Record<Axis, Vector3> = { X: new Vector3(1, 0, 0), Y: new Vector3(0, 1, 0), Z: new Vector3(0, 0, 1) };
@@ -175,7 +177,7 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
   const gripper = resolved.gripper ? { type: resolved.gripper.type, open: [...resolved.gripper.open], closed: [...resolved.gripper.closed] } : null;
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
-  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras };
+  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras, robotType: resolved.profile.robot_type };
 }
 
 /** Names robots give their tool frames (URDF and USD conventions). */

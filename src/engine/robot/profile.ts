@@ -259,7 +259,9 @@ export function inferProfile(doc: SceneDocument, root?: string): { profile: Robo
   } else {
     notes.push(`tool frame: none named like one; the origin of ${grip.length ? hand : arm.at(-1)!.body1}`);
   }
-  const name = rootPath.split('/').filter(Boolean)[0] ?? 'robot';
+  // Named after the prim holding the articulation (the robot's own prim: /World/Panda/link0 → panda).
+  const parts = rootPath.split('/').filter(Boolean);
+  const name = (parts.length > 1 ? parts[parts.length - 2]! : parts[0] ?? 'robot').toLowerCase();
   const profile: RobotProfile = {
     simloop_robot: ROBOT_PROFILE_VERSION,
     name: name.replace(/[^A-Za-z0-9_.-]/g, '_'),

@@ -101,6 +101,8 @@ export interface Recording {
   instruction: string;
   success: boolean;
   failure: string | null;
+  /** The robot's robot_type (its profile's; LeRobot's info.json records it). */
+  robotType: string;
   stateNames: string[];
   state: Float32Array[];
   action: Float32Array[];
@@ -150,6 +152,7 @@ export class EpisodeRecorder {
       success: false,
       failure: null,
       stateNames: episode.stateNames(),
+      robotType: episode.arm.model.robotType,
       state: [],
       action: [],
       reward: [],
@@ -390,7 +393,7 @@ export class DemoDatasets {
       const files = writeLeRobotDataset(
         {
           fps,
-          robotType: 'panda',
+          robotType: this.recordings[0]!.robotType,
           stateNames: this.recordings[0]!.stateNames,
           actionNames: [...ACTION_NAMES],
           ...(this.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: this.cameras.videoFilesSizeInMb } : {}),

@@ -16,19 +16,27 @@ import { loadSucceeded, withMessages } from '../state/studioState.ts';
 
 const taskTexts = import.meta.glob<string>('../../../scenes/tasks/*.task.yaml', { query: '?raw', import: 'default', eager: true });
 
-/** The bundled tasks: id → file name and text. */
+/** The scene file a task names (its `scene:` line), by its base name. */
+const taskSceneName = (text: string) => /^scene:\s*(\S+)/m.exec(text)?.[1]?.split('/').pop() ?? '';
+
+/**
+ * The bundled tasks the studio can start: id → file name and text. Tasks on a robot described by
+ * several files (the SO-101's MJCF with its meshes, scenes/robots/) are run from the command line;
+ * the studio offers the tasks whose scene is one bundled example file.
+ */
 export const BUNDLED_TASKS: readonly { id: string; fileName: string; text: string }[] = Object.entries(taskTexts)
   .map(([path, text]) => {
     const fileName = path.slice(path.lastIndexOf('/') + 1);
     return { id: fileName.replace(/\.task\.yaml$/, ''), fileName, text };
   })
+  .filter((task) => EXAMPLE_SCENES.some((s) => s.fileName === taskSceneName(task.text)))
   .sort((a, b) => a.id.localeCompare(b.id));
 
 /** A bundled task with its scene file's bytes (fetched from the app's assets). */
 export async function fetchBundledTask(taskId: string): Promise<{ task: (typeof BUNDLED_TASKS)[number]; scene: (typeof EXAMPLE_SCENES)[number]; bytes: ArrayBuffer }> {
   const task = BUNDLED_TASKS.find((t) => t.id === taskId);
   if (!task) throw new Error(`no bundled task "${taskId}"`);
-  const sceneName = /^scene:\s*(\S+)/m.exec(task.text)?.[1]?.split('/').pop() ?? '';
+  const sceneName = taskSceneName(task.text);
   const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
   if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
   const response = await fetch(scene.url);

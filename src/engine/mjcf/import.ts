@@ -41,7 +41,8 @@ import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
 import { diagonaliseInertia } from '../physics/inertia.ts';
 import { combineMass, ellipsoidMoments, type MassPart, solidMoments } from '../physics/massProperties.ts';
 import { validateSceneDocument } from '../scene/document.ts';
-import { newPrim } from '../scene/prim.ts';
+import { newJoint, newPrim } from '../scene/prim.ts';
+import { jointAxisFrame } from '../scene/jointAxis.ts';
 import {
   type CollisionGroup,
   type Geometry,
@@ -58,7 +59,17 @@ import {
   type VisualMaterial,
 } from '../scene/schema.ts';
 import { GPRIM_TYPES, JOINT_TYPES, UniqueNames } from '../usd/typeNames.ts';
-import { ACTUATOR_TAGS, type Element, type Frame, type MjcfBody, type MjcfModel, parseFrame, parseNumbers, readMjcf, toRadians } from './model.ts';
+import {
+  ACTUATOR_TAGS,
+  type Element,
+  type Frame,
+  type MjcfBody,
+  type MjcfModel,
+  parseFrame,
+  parseNumbers,
+  readMjcf,
+  toRadians,
+} from './model.ts';
 
 export interface MjcfImportOptions {
   /** Reads a file the model names (includes, meshes) by its path relative to the model's folder. */
@@ -300,17 +311,6 @@ function jointType(ctx: Ctx, e: Element): 'hinge' | 'slide' | 'ball' | 'free' {
   return type;
 }
 
-/** The scene axis and the turn of the joint frame that carries it onto the MJCF axis. */
-function axisFrame(axis: Vector3): { axis: 'X' | 'Y' | 'Z'; rotation: Quaternion } {
-  const named: ['X' | 'Y' | 'Z', Vector3][] = [
-    ['X', new Vector3(1, 0, 0)],
-    ['Y', new Vector3(0, 1, 0)],
-    ['Z', new Vector3(0, 0, 1)],
-  ];
-  for (const [name, direction] of named) if (axis.distanceTo(direction) < 1e-12) return { axis: name, rotation: new Quaternion() };
-  return { axis: 'Z', rotation: new Quaternion().setFromUnitVectors(new Vector3(0, 0, 1), axis) };
-}
-
 interface Servo {
   stiffness: number;
   damping: number;
@@ -370,7 +370,7 @@ function sceneJoint(ctx: Ctx, node: BodyNode, e: Element, path: string, body0: s
   const axisVector = new Vector3(...(nums(ctx, e, 'axis', 3) ?? [0, 0, 1]));
   if (axisVector.length() < 1e-12) fail(ctx, e.where, 'axis must not be zero');
   axisVector.normalize();
-  const { axis, rotation } = type === 'ball' ? { axis: 'X' as const, rotation: new Quaternion() } : axisFrame(axisVector);
+  const { axis, rotation } = type === 'ball' ? { axis: 'X' as const, rotation: new Quaternion() } : jointAxisFrame(axisVector);
   const anchor = new Vector3(...(nums(ctx, e, 'pos', 3) ?? [0, 0, 0]));
   // The joint frame: at the anchor in the child; the same place seen from the parent (body frame at q = 0).
   const inParent = matrix(node.body.frame).multiply(new Matrix4().compose(anchor, rotation, ONE));
@@ -405,9 +405,7 @@ function sceneJoint(ctx: Ctx, node: BodyNode, e: Element, path: string, body0: s
   if (num(ctx, e, 'frictionloss', 0) > 0) note(ctx, 'joint frictionloss', e.where);
   if (num(ctx, e, 'stiffness', 0) > 0) note(ctx, 'joint springs (stiffness)', e.where);
   if (num(ctx, e, 'ref', 0) !== 0) warn(ctx, e.where, 'ref (a non-zero reference position) is not supported; the body is placed as authored');
-  return {
-    path,
-    type: type === 'slide' ? 'prismatic' : type === 'ball' ? 'spherical' : 'revolute',
+  return newJoint(path, type === 'slide' ? 'prismatic' : type === 'ball' ? 'spherical' : 'revolute', {
     body0,
     body1: node.path,
     localPos0: vec3(p0),
@@ -415,39 +413,16 @@ function sceneJoint(ctx: Ctx, node: BodyNode, e: Element, path: string, body0: s
     localPos1: vec3(anchor),
     localRot1: quat(rotation),
     axis,
-    enabled: true,
-    collisionEnabled: false,
-    excludeFromArticulation: false,
     limits,
     drives,
     coneAngle0: cone,
     coneAngle1: cone,
-    minDistance: null,
-    maxDistance: null,
-  };
+  });
 }
 
+
 function fixedJoint(path: string, body0: string, node: BodyNode): Joint {
-  return {
-    path,
-    type: 'fixed',
-    body0,
-    body1: node.path,
-    localPos0: vec3(node.body.frame.position),
-    localRot0: quat(node.body.frame.rotation),
-    localPos1: [0, 0, 0],
-    localRot1: [0, 0, 0, 1],
-    axis: 'X',
-    enabled: true,
-    collisionEnabled: false,
-    excludeFromArticulation: false,
-    limits: [],
-    drives: [],
-    coneAngle0: null,
-    coneAngle1: null,
-    minDistance: null,
-    maxDistance: null,
-  };
+  return newJoint(path, 'fixed', { body0, body1: node.path, localPos0: vec3(node.body.frame.position), localRot0: quat(node.body.frame.rotation) });
 }
 
 function xform(path: string, type: string, pose: Matrix4 | Frame, visible = true): Prim {

@@ -1,5 +1,5 @@
-/** New prims, spelled out once: every module that makes a prim starts from `newPrim`. */
-import type { Prim, Transform } from './schema.ts';
+/** New prims and joints, spelled out once: every module that makes one starts from `newPrim` or `newJoint`. */
+import type { Joint, Prim, Transform } from './schema.ts';
 
 export function identityTransform(): Transform {
   return { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] };
@@ -8,4 +8,29 @@ export function identityTransform(): Transform {
 /** A prim with only a path and a type (identity transform, visible, no labels), plus `fields`. */
 export function newPrim(path: string, type = 'Xform', fields: Partial<Omit<Prim, 'path' | 'type'>> = {}): Prim {
   return { path, type, transform: identityTransform(), visible: true, labels: {}, articulationRoot: false, ...fields };
+}
+
+/** A joint between `body0` and `body1` (null: the world) with both frames at the bodies' origins, axis X, no limits or drives, plus `fields`. */
+export function newJoint(path: string, type: Joint['type'], fields: Partial<Omit<Joint, 'path' | 'type'>> = {}): Joint {
+  return {
+    path,
+    type,
+    body0: null,
+    body1: null,
+    localPos0: [0, 0, 0],
+    localRot0: [0, 0, 0, 1],
+    localPos1: [0, 0, 0],
+    localRot1: [0, 0, 0, 1],
+    axis: 'X',
+    enabled: true,
+    collisionEnabled: false,
+    excludeFromArticulation: false,
+    limits: [],
+    drives: [],
+    coneAngle0: null,
+    coneAngle1: null,
+    minDistance: null,
+    maxDistance: null,
+    ...fields,
+  };
 }

@@ -3,6 +3,7 @@
  * at its default, and a deep freeze that makes any mutation of a document throw.
  */
 import { emptyDocument as emptyScene } from '../scene/document.ts';
+import { newJoint } from '../scene/prim.ts';
 import type { Joint, SceneDocument } from '../scene/schema.ts';
 
 /** An empty document (scene/document.ts). */
@@ -10,27 +11,7 @@ export const emptyDocument = (file = 'test.json', gravity: [number, number, numb
 
 /** A revolute joint about Z at both bodies' origins, attached to the world on both sides, with `fields` over it. */
 export function jointWith(path: string, fields: Partial<Joint> = {}): Joint {
-  return {
-    path,
-    type: 'revolute',
-    body0: null,
-    body1: null,
-    localPos0: [0, 0, 0],
-    localRot0: [0, 0, 0, 1],
-    localPos1: [0, 0, 0],
-    localRot1: [0, 0, 0, 1],
-    axis: 'Z',
-    enabled: true,
-    collisionEnabled: false,
-    excludeFromArticulation: false,
-    limits: [],
-    drives: [],
-    coneAngle0: null,
-    coneAngle1: null,
-    minDistance: null,
-    maxDistance: null,
-    ...fields,
-  };
+  return newJoint(path, fields.type ?? 'revolute', { axis: 'Z', ...fields });
 }
 
 /** Recursively frozen, so that any mutation throws (test files are ES modules: strict mode). */

@@ -47,12 +47,12 @@ import { GPRIM_TYPES, JOINT_TYPES, UniqueNames } from '../usd/typeNames.ts';
 import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
 import { diagonaliseInertia, type InertiaTensor } from '../physics/inertia.ts';
 import { validateSceneDocument } from '../scene/document.ts';
-import { newPrim } from '../scene/prim.ts';
+import { newJoint, newPrim } from '../scene/prim.ts';
+import { jointAxisFrame } from '../scene/jointAxis.ts';
 import {
   EARTH_GRAVITY,
   SCENE_SCHEMA_ID,
   SCENE_SCHEMA_VERSION,
-  type Axis,
   type Geometry,
   type Joint,
   type JointDrive,
@@ -466,23 +466,9 @@ function readJoint(ctx: Ctx, node: XmlNode, links: Map<string, LinkSpec>): Joint
   return { name, where, type, parent, child, origin: readOrigin(ctx, node, where), axis, limit };
 }
 
-/**
- * The scene axis and the rotation of the joint frame that carries it onto the URDF axis: +X, +Y
- * or +Z as they are, any other direction as "Z" turned onto it.
- */
-function axisFrame(axis: Vector3): { axis: Axis; rotation: Quaternion } {
-  const named: [Axis, Vector3][] = [
-    ['X', new Vector3(1, 0, 0)],
-    ['Y', new Vector3(0, 1, 0)],
-    ['Z', new Vector3(0, 0, 1)],
-  ];
-  for (const [name, direction] of named) if (axis.distanceTo(direction) < 1e-12) return { axis: name, rotation: new Quaternion() };
-  return { axis: 'Z', rotation: new Quaternion().setFromUnitVectors(new Vector3(0, 0, 1), axis) };
-}
-
 /** The document's joint: frames in both links, limits and the default position drive. */
 function sceneJoint(joint: JointSpec, path: string, body0: string, body1: string): Joint {
-  const { axis, rotation } = axisFrame(joint.axis);
+  const { axis, rotation } = jointAxisFrame(joint.axis);
   const moving = joint.type !== 'fixed';
   const type: Joint['type'] = joint.type === 'prismatic' ? 'prismatic' : moving ? 'revolute' : 'fixed';
   const limits: JointLimit[] = [];
@@ -495,29 +481,20 @@ function sceneJoint(joint: JointSpec, path: string, body0: string, body1: string
     const gains = type === 'revolute' ? URDF_DRIVE_GAINS.revolute : URDF_DRIVE_GAINS.prismatic;
     drives.push({ dof, type: 'force', ...gains, targetPosition: Math.min(upper, Math.max(lower, 0)), targetVelocity: 0, maxForce: joint.limit?.effort ?? null });
   }
-  return {
-    path,
-    type,
+  // The joint frame in the parent is the origin; in the child (whose frame it is) the identity.
+  // Both are turned so that the scene axis lies along the URDF axis.
+  return newJoint(path, type, {
     body0,
     body1,
-    // The joint frame in the parent is the origin; in the child (whose frame it is) the identity.
-    // Both are turned so that the scene axis lies along the URDF axis.
     localPos0: vec3(joint.origin.position),
     localRot0: quat(moving ? joint.origin.rotation.clone().multiply(rotation).normalize() : joint.origin.rotation),
-    localPos1: [0, 0, 0],
     localRot1: quat(moving ? rotation : new Quaternion()),
     axis: moving ? axis : 'X',
-    enabled: true,
-    collisionEnabled: false,
-    excludeFromArticulation: false,
     limits,
     drives,
-    coneAngle0: null,
-    coneAngle1: null,
-    minDistance: null,
-    maxDistance: null,
-  };
+  });
 }
+
 
 // ---------------------------------------------------------------- the tree
 

@@ -3,7 +3,7 @@
  * menu, and a broken file that must leave the current scene loaded and simulating.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode as encodePng } from 'fast-png';
@@ -242,6 +242,42 @@ describe('opening scene files', { timeout: 150_000 }, () => {
     await until('variant-undone', (red, green) => red > 5000 && green < red / 20);
     assert.equal(await page.getByTestId('inspector').getByRole('combobox', { name: 'Variant set look' }).inputValue(), 'red');
     assert.deepEqual(pageErrors, []);
+  });
+
+  test('an MJCF model folder (the SO-101, TheRobotStudio) opens with its include and STL meshes, and simulates', { timeout: TEST_TIMEOUT }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simloop-mjcf-folder-'));
+    try {
+      // The folder as MuJoCo users lay one out: a scene that includes the robot, its meshes, and a defaults fragment.
+      const so101 = join(dir, 'so101');
+      const source = new URL('../scenes/robots/so101/', import.meta.url).pathname;
+      mkdirSync(so101);
+      for (const name of ['scene.xml', 'so101_new_calib.xml', 'joints_properties.xml']) cpSync(join(source, name), join(so101, name));
+      cpSync(join(source, 'assets'), join(so101, 'assets'), { recursive: true });
+      await page.setInputFiles('[data-testid="folder-input"]', so101);
+      await waitForScene(page, 'so101/scene.xml');
+      assert.deepEqual(await primRow(page, '/scene/upper_arm'), { type: 'Xform', body: 'dynamic', label: null });
+      assert.deepEqual(await primRow(page, '/scene/base'), { type: 'Xform', body: 'kinematic', label: null });
+      const paths = await primPaths(page);
+      assert.ok(paths.includes('/scene/joints'), 'the joints scope');
+      assert.ok(paths.filter((p) => /^\/scene\/[a-z_0-9]+\/geom_\d+$/.test(p)).length > 20, 'the mesh geoms');
+      // The six moving links, jointed to the base as the model says.
+      assert.deepEqual(await page.evaluate(() => window.__simloop.movingBodies()), ['/scene/base', '/scene/shoulder', '/scene/upper_arm', '/scene/lower_arm', '/scene/wrist', '/scene/gripper', '/scene/moving_jaw_so101_v1']);
+      const errors = await page.locator('[data-testid="message-error"]').allTextContents();
+      assert.deepEqual(errors, []);
+      // The arm holds its pose while the physics runs (the studio simulates robots as their servos hold them).
+      const start = await poses(page);
+      await page.click('[data-testid="play"]');
+      await waitForPlaying(page, true);
+      await page.waitForFunction(() => window.__simloop.status().time >= 0.5, undefined, { timeout: 30_000 });
+      await page.click('[data-testid="pause"]');
+      await waitForPlaying(page, false);
+      const end = await poses(page);
+      const moved = Math.max(...Array.from(end, (v, i) => Math.abs(v - start[i])));
+      assert.ok(moved < 0.01, `the arm held its pose (largest change ${moved})`);
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the Open Chess Set (usd-wg/assets) opens from its folder: every piece, the instanced pawns, the shading variants', { timeout: 120_000 }, async () => {

@@ -9,6 +9,9 @@ import { bodyPosesAt } from '../robot/articulation.ts';
 import { pandaDhFrames } from '../robot/pandaDh.ts';
 import type { Prim, SceneDocument } from '../scene/schema.ts';
 import { importMjcf, MJCF_TOKEN_MASS } from './import.ts';
+import { differences } from '../testing/roundTrip.ts';
+import { exportUsda } from '../usd/export.ts';
+import { importUsd } from '../usd/import.ts';
 
 const model = (body: string, head = '', tail = '') => `<mujoco model="m">${head}<worldbody>${body}</worldbody>${tail}</mujoco>`;
 const load = (text: string, files: Record<string, string | Uint8Array> = {}) =>
@@ -288,6 +291,16 @@ describe('the SO-101 (TheRobotStudio/SO-ARM100, MJCF and URDF)', () => {
         expect(qa.angleTo(qb), `${m} rotation at q = ${q.join(', ')}`).toBeLessThan((0.1 * Math.PI) / 180);
       }
     }
+  });
+
+  it('converts to USD and back as the same document (simloop convert so101_new_calib.xml robot.usda)', async () => {
+    const { document } = await open('so101_new_calib.xml');
+    const back = importUsd(exportUsda(document), 'robot.usda');
+    expect(back.warnings).toEqual([]);
+    // MuJoCo's gravity (9.81) is not UsdPhysics' default (9.80665): the USD says it with a PhysicsScene.
+    const prims = back.document.prims.filter((p) => p.path !== '/PhysicsScene');
+    expect(prims.map((p) => p.path)).toEqual(document.prims.map((p) => p.path));
+    expect(differences({ ...back.document, prims }, { ...document, source: back.document.source })).toEqual([]);
   });
 
   it('stands still in a physics world with its servos holding zero', async () => {

@@ -617,6 +617,8 @@ function buildDocument(ctx: Ctx): SceneDocument {
     }
   }
   if (jointPrims.length) prims.push(newPrim(jointsPath, 'Scope'), ...jointPrims);
+  // Physics materials are prims too (as UsdPhysics has them), so the document exports and reads back the same.
+  for (const material of physicsMaterials) prims.push(newPrim(material.path, 'Material'));
 
   // Collision filtering: MuJoCo lets two geoms touch when (contype₁ & conaffinity₂) | (contype₂ & conaffinity₁).
   const collisionGroups: CollisionGroup[] = [];

@@ -120,6 +120,31 @@ print(json.dumps({
     expect(JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8')).fps).toBe(10);
   });
 
+  it('with the SO-101`s profile (--robot), records LeRobot`s so_follower features: joints in degrees, the jaw 0 … 100, joint targets as the action', async () => {
+    const dir = join(tmp, 'so101');
+    const { code, stderr } = await run('demos', '--task', 'so101-reach', '--episodes', '2', '--seed', '3', '--out', dir, '--no-cameras', '--robot', 'scenes/robots/so101/so101.robot.yaml');
+    expect(code, stderr).toBe(0);
+    const info = JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8'));
+    const names = ['shoulder_pan.pos', 'shoulder_lift.pos', 'elbow_flex.pos', 'wrist_flex.pos', 'wrist_roll.pos', 'gripper.pos'];
+    expect(info).toMatchObject({ robot_type: 'so_follower', fps: 30 });
+    expect(info.features['observation.state']).toEqual({ dtype: 'float32', shape: [6], names });
+    expect(info.features.action).toEqual({ dtype: 'float32', shape: [6], names });
+    // Read back by DuckDB: the arm starts at its zero (the middle of each range), the jaw at the
+    // model's zero, 0 rad: (0 − (−10°)) / 110° of its span = 9.09; the expert keeps it open (100).
+    const data = join(dir, 'lerobot/data/chunk-000/file-000.parquet');
+    const rows = await query(`SELECT "observation.state" AS state, action FROM read_parquet('${data}') WHERE episode_index = 0 ORDER BY frame_index`);
+    const first = (rows[0]!['state'] as number[]).map(Number);
+    expect(first.slice(0, 5).every((v) => Math.abs(v) < 0.5)).toBe(true);
+    expect(first[5]).toBeCloseTo(100 / 11, 3);
+    expect(Number((rows.at(-1)!['state'] as number[])[5])).toBeGreaterThan(95);
+    // The reach moves the arm by degrees, not radians; the action leads the state (targets, then where the joints get).
+    const last = (rows.at(-1)!['state'] as number[]).map(Number);
+    expect(Math.max(...last.slice(0, 5).map((v, i) => Math.abs(v - first[i]!)))).toBeGreaterThan(5);
+    const action = (rows.at(-2)!['action'] as number[]).map(Number);
+    expect(Math.max(...action.slice(0, 5).map((v, i) => Math.abs(v - last[i]!)))).toBeLessThan(2);
+    expect(action[5]).toBe(100);
+  });
+
   it('refuses bad input with one line and status 2', async () => {
     const cases: [string[], RegExp][] = [
       [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, so101-reach, stack/],
@@ -132,6 +157,8 @@ print(json.dumps({
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise=-0.01'], /--action-noise must be M or M,RAD/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.01,0.05,1'], /--action-noise must be M or M,RAD/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.2'], /offset in metres \(0 to 0.05\)/],
+      // The SO-101's profile on the Panda's task: its joints are not there, and the message lists the ones that are.
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--robot', 'scenes/robots/so101/so101.robot.yaml'], /^simloop: so101\.robot\.yaml: arm\[0\]: no joint "shoulder_pan" in the robot \(its joints: joint1, /],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await run('demos', ...args);

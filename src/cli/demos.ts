@@ -5,6 +5,7 @@
  * cameras, WebCodecs encodes them) through the same runner; with --no-cameras they run in Node,
  * physics only.
  */
+import { parseRobotProfile, resolveProfile, type RobotProfile } from '../engine/robot/profile.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../engine/errors.ts';
@@ -60,6 +61,8 @@ export interface DemosRequest {
   noise?: ActionNoise;
   /** USD variant choices for the task's scene (`--variant`). */
   variants?: VariantSelection[];
+  /** A robot profile (`--robot <file>.robot.yaml`): its features name and scale the recorded state and LeRobot's action. */
+  robot?: string;
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
@@ -69,6 +72,15 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   const sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
   const scene = (await loadSceneFile(sceneBytes, scenePath)).document;
   checkTaskAgainstScene(task, scene, basename(file));
+  let robot: { profile: RobotProfile; file: string; bytes: Uint8Array } | undefined;
+  if (request.robot !== undefined) {
+    const bytes = await read(request.robot, 'robot profile');
+    const name = basename(request.robot);
+    const profile = parseRobotProfile(new TextDecoder().decode(bytes), name);
+    // Fail fast here, naming the profile's field, rather than in the first episode.
+    resolveProfile(profile, scene, name);
+    robot = { profile, file: name, bytes };
+  }
   for (const f of request.formats) {
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);
   }
@@ -83,15 +95,19 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   let sink: Sink = fsSink(out);
   if (faults.sink) sink = faultySink(sink, faults.sink);
   if (request.cameras === false) {
-    return runDemos({ task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats, ...(request.noise ? { noise: request.noise } : {}) }, sink, onProgress);
+    return runDemos(
+      { task: request.fps ? { ...task, control_hz: request.fps } : task, scene, episodes: request.episodes, seed: request.seed, formats, ...(request.noise ? { noise: request.noise } : {}), ...(robot ? { robot: { profile: robot.profile, file: robot.file } } : {}) },
+      sink,
+      onProgress,
+    );
   }
   const cameras = demoCameras(scene, task.robot, [width, height]);
   if (!cameras.length) throw new InputError(scenePath, 'the scene has no camera to record; add one or pass --no-cameras');
-  const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras, noise: request.noise ?? null };
+  const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras, noise: request.noise ?? null, robotFile: robot?.file ?? null };
   return runHeadlessJob<DemosPageRequest, DemoProgress, DemoSummary>({
     page: 'demos.html',
     request: pageRequest,
-    inputs: { task: await read(file, 'task'), scene: sceneBytes },
+    inputs: { task: await read(file, 'task'), scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}) },
     sink,
     ...(onProgress ? { onProgress } : {}),
   });

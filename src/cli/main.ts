@@ -27,7 +27,8 @@ export const USAGE = `usage:
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
-                [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …] [--json]
+                [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …]
+                [--robot <profile.robot.yaml>] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--traces] [--variant …] [--json]
@@ -118,6 +119,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           'image-size': { type: 'string' },
           'action-noise': { type: 'string' },
           'no-cameras': { type: 'boolean' },
+          robot: { type: 'string' },
           policy: { type: 'string' },
           ep: { type: 'string' },
           clock: { type: 'string' },
@@ -340,7 +342,7 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
     }
     noise = { position: position!, rotation };
   }
-  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}) };
+  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}) };
   const { formatDemoProgress, runDemosCommand } = await demosCommand();
   const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();

@@ -8,6 +8,7 @@ import { loadSceneFile } from '../engine/load.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
+import { parseRobotProfile } from '../engine/robot/profile.ts';
 import type { DemosPageRequest } from '../protocol/pages.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
@@ -16,6 +17,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
   const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
   const task = request.fps ? { ...parsed, control_hz: request.fps } : parsed;
   const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
+  const robot = request.robotFile ? { profile: parseRobotProfile(new TextDecoder().decode(await fetchInput('robot')), request.robotFile), file: request.robotFile } : null;
   const first = request.cameras[0];
   if (!first) throw new Error('demos page: no cameras to record');
   const stack = new CameraStack(first.width, first.height);
@@ -28,6 +30,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
         seed: request.seed,
         formats: request.formats,
         ...(request.noise ? { noise: request.noise } : {}),
+        ...(robot ? { robot } : {}),
         cameras: await stack.demoCameras(request.cameras),
       },
       outputSink(),

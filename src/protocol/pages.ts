@@ -27,6 +27,8 @@ export interface DemosPageRequest {
   fps: number | null;
   cameras: DemoCamera[];
   noise: ActionNoise | null;
+  /** The robot profile's file name, when one is given (its text is the input "robot"). */
+  robotFile: string | null;
 }
 
 /** eval.html: a policy evaluated in closed loop (inputs "task", "scene" and "policy/<path>"). */

@@ -52,6 +52,11 @@ export interface RobotModel {
   cameras: string[];
   /** What datasets record as the robot's type (its profile's robot_type). */
   robotType: string;
+  /**
+   * The state features datasets record, in order, when a profile names them (LeRobot's
+   * `shoulder_pan.pos` in degrees, …); null for an inferred profile (joint positions as they are).
+   */
+  features: ResolvedRobot['features'] | null;
 }
 
 const AXIS: Record<Axis, Vector3> = { X: new Vector3(1, 0, 0), Y: new Vector3(0, 1, 0), Z: new Vector3(0, 0, 1) };
@@ -177,7 +182,7 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
   const gripper = resolved.gripper ? { type: resolved.gripper.type, open: [...resolved.gripper.open], closed: [...resolved.gripper.closed] } : null;
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
-  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras, robotType: resolved.profile.robot_type };
+  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras, robotType: resolved.profile.robot_type, features: robot?.profile.features ? resolved.features : null };
 }
 
 /** Names robots give their tool frames (URDF and USD conventions). */

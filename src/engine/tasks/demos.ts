@@ -21,7 +21,7 @@ import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
 import { robotFromScene } from '../robot/model.ts';
 import type { SceneDocument } from '../scene/schema.ts';
-import { ACTION_NAMES, Episode } from './episode.ts';
+import { ACTION_NAMES, Episode, type RobotProfileFile } from './episode.ts';
 import { type ActionNoise, runExpert } from './experts.ts';
 import type { TaskSpec } from './spec.ts';
 
@@ -73,6 +73,8 @@ export interface DemoJob {
   cameras?: DemoCameras;
   /** Execute the expert's actions perturbed (DART); the datasets record the expert's own actions. */
   noise?: ActionNoise;
+  /** The robot's profile: its features name and scale the recorded state (and LeRobot's action). */
+  robot?: RobotProfileFile;
 }
 
 export interface DemoProgress {
@@ -106,6 +108,12 @@ export interface Recording {
   stateNames: string[];
   state: Float32Array[];
   action: Float32Array[];
+  /**
+   * With a profile that names features: per step, the joint-position targets its action set, in the
+   * features' units — the action LeRobot records from a leader arm. LeRobot output uses these (named
+   * as the state) instead of the end-effector action; robomimic keeps the end-effector action.
+   */
+  jointAction?: Float32Array[];
   reward: number[];
   done: boolean[];
   /** For robomimic's obs: tool point position and quaternion (x y z w), fingers, joints. */
@@ -171,8 +179,9 @@ export class EpisodeRecorder {
   record(action: Float32Array, dartOffset: Float32Array | null = null): void {
     const { episode, recording: r } = this;
     if (dartOffset) (r.dartOffset ??= []).push(dartOffset);
+    this.recordTargets();
     const o = episode.observe();
-    r.state.push(o.state);
+    r.state.push(episode.featureState() ?? o.state);
     r.eefPos.push(Float32Array.from(o.ee.position.toArray()));
     r.eefQuat.push(Float32Array.from([o.ee.quaternion.x, o.ee.quaternion.y, o.ee.quaternion.z, o.ee.quaternion.w]));
     r.jointPos.push(o.state.slice(0, this.arms));
@@ -187,8 +196,18 @@ export class EpisodeRecorder {
     r.action.push(action);
   }
 
+  /** The joint targets the previous step's action set, as features (profiles with features only). */
+  private recordTargets(): void {
+    const r = this.recording;
+    const previous = r.action.at(-1);
+    if (!previous || (r.jointAction?.length ?? 0) === r.action.length) return;
+    const targets = this.episode.featureState({ gripperClosed: previous[previous.length - 1]! >= 0 });
+    if (targets) (r.jointAction ??= []).push(targets);
+  }
+
   /** Ends the recording: reward 1 on the last step of a success, done on the last step. */
   finish(failure: string | null = null): Recording {
+    this.recordTargets();
     const r = this.recording;
     const n = r.action.length;
     r.reward = Array.from({ length: n }, (_, t) => (t === n - 1 && this.episode.success ? 1 : 0));
@@ -201,8 +220,8 @@ export class EpisodeRecorder {
 }
 
 /** Runs episode `index` with the expert, recording every control step. */
-export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras, noise?: ActionNoise): Promise<Recording> {
-  const episode = await Episode.create(task, scene, seed, index);
+export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras, noise?: ActionNoise, robot?: RobotProfileFile): Promise<Recording> {
+  const episode = await Episode.create(task, scene, seed, index, robot);
   try {
     const recorder = new EpisodeRecorder(episode, index, cameras);
     try {
@@ -395,13 +414,13 @@ export class DemoDatasets {
           fps,
           robotType: this.recordings[0]!.robotType,
           stateNames: this.recordings[0]!.stateNames,
-          actionNames: [...ACTION_NAMES],
+          actionNames: this.recordings[0]!.jointAction ? this.recordings[0]!.stateNames : [...ACTION_NAMES],
           ...(this.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: this.cameras.videoFilesSizeInMb } : {}),
           ...(videos
             ? { videos: { features: this.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: this.cameras!.video.name })), spans: videos.spans } }
             : {}),
         },
-        this.recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.action, reward: r.reward, done: r.done })),
+        this.recordings.map((r) => ({ index: r.index, task: r.instruction, state: r.state, action: r.jointAction ?? r.action, reward: r.reward, done: r.done })),
       );
       await writeFiles(sink, [...files, ...((await videos?.files()) ?? [])].map((f) => ({ path: demosLeRobotPath(f.path), bytes: f.bytes })));
     }
@@ -423,7 +442,7 @@ export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoPr
   const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras, job.noise);
   try {
     for (let k = 0; k < job.episodes; k++) {
-      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras, job.noise), sink);
+      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras, job.noise, job.robot), sink);
       const rate = (k + 1) / Math.max((now() - started) / 1000, 1e-9);
       onProgress?.({ done: k + 1, total: job.episodes, successes: datasets.successes, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
     }

@@ -21,6 +21,13 @@ import { newPrim } from '../scene/prim.ts';
 import { DEFAULT_LOOK, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
+import { resolveProfile, type RobotProfile, toFeature } from '../robot/profile.ts';
+
+/** A robot profile and the file it came from (errors name it). */
+export interface RobotProfileFile {
+  profile: RobotProfile;
+  file: string;
+}
 import { type GraspRecord, type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
 import type { TaskSpec } from './spec.ts';
 
@@ -88,7 +95,8 @@ export class Episode {
   }
 
   /** Builds episode `index` of `task` on `scene` (the task's scene file, loaded). */
-  static async create(task: TaskSpec, scene: SceneDocument, seed: number, index: number): Promise<Episode> {
+  /** `robot`: the robot's profile (and its file, for messages); without one it is inferred (robot/profile.ts). */
+  static async create(task: TaskSpec, scene: SceneDocument, seed: number, index: number, robot?: RobotProfileFile): Promise<Episode> {
     const draw = (path: string) => unit(seed, index, `task:${path}`);
     const sample = await sampleFrame(scene, task.randomizeSpec, { seed, frame: index });
     const doc = sample.scene;
@@ -158,7 +166,7 @@ export class Episode {
       .replaceAll('{support_object}', classOf(support));
 
     const world = await PhysicsWorld.create(doc, ROBOT_PHYSICS);
-    const arm = new RobotArm(world, robotFromScene(doc, task.robot), { controlHz: task.control_hz });
+    const arm = new RobotArm(world, robotFromScene(doc, task.robot, robot ? resolveProfile(robot.profile, doc, robot.file) : undefined), { controlHz: task.control_hz });
     return new Episode(task, seed, index, doc, world, arm, objects, target, support, goal, region, instruction, randomized);
   }
 
@@ -173,9 +181,30 @@ export class Episode {
     return { state: Float32Array.from([...s.q, ...fingers]), ee: s.ee, gripperWidth: s.gripperWidth };
   }
 
-  /** Names of the `state` entries, for datasets. */
+  /** Names of the `state` entries datasets record: the profile's feature names, else the joints'. */
   stateNames(): string[] {
+    const features = this.arm.model.features;
+    if (features) return features.map((f) => f.name);
     return [...this.arm.model.armJoints, ...this.arm.model.gripperJoints].map((j) => j.path.split('/').pop()!);
+  }
+
+  /**
+   * The state as the profile's features record it (degrees, normalised ranges, …), or null when the
+   * profile names no features. With `targets`, the joints' commanded positions instead of where they
+   * are (the joint-position action a leader arm gives); `gripperClosed` then says the gripper's.
+   */
+  featureState(targets?: { gripperClosed: boolean }): Float32Array | null {
+    const { features, armJoints, gripper, gripperJoints } = this.arm.model;
+    if (!features) return null;
+    return Float32Array.from(features, (f) => {
+      const arm = armJoints.findIndex((j) => j.path === f.joint.path);
+      const grip = gripperJoints.findIndex((j) => j.path === f.joint.path);
+      let value: number;
+      if (targets && arm >= 0) value = this.arm.target[arm]!;
+      else if (targets && grip >= 0 && gripper) value = targets.gripperClosed ? gripper.closed[grip]! : gripper.open[grip]!;
+      else value = this.world.jointPosition(f.joint.path);
+      return toFeature(f, value);
+    });
   }
 
   /** One control step with a 7-number action; then checks success. Returns whether the episode is over. */

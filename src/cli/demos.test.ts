@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -34,6 +34,10 @@ async function query(sql: string): Promise<Record<string, unknown>[]> {
     conn.closeSync();
   }
 }
+
+/** The SO-101's profile without its description: it cannot bring its robot along. */
+const NO_DESCRIPTION = join(tmp, 'so101-bare.robot.yaml');
+writeFileSync(NO_DESCRIPTION, readFileSync('scenes/robots/so101/so101.robot.yaml', 'utf8').replace(/^description: .*\n/m, ''));
 
 describe('simloop demos', () => {
   const out = join(tmp, 'stack');
@@ -145,6 +149,16 @@ print(json.dumps({
     expect(action[5]).toBe(100);
   });
 
+  it('runs a task with another arm given on the command line (--robot <MJCF>): it stands where the Panda stood, its profile inferred', async () => {
+    const dir = join(tmp, 'swapped');
+    const { code, stderr } = await run('demos', '--task', 'reach', '--episodes', '2', '--seed', '1', '--out', dir, '--no-cameras', '--robot', 'scenes/robots/so101/so101_new_calib.xml');
+    expect(code, stderr).toBe(0);
+    const info = JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8'));
+    expect(info.robot_type).toBe('so101_new_calib');
+    expect(info.features['observation.state'].names).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll', 'gripper']);
+    expect(readFileSync(join(dir, 'episodes.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
   it('refuses bad input with one line and status 2', async () => {
     const cases: [string[], RegExp][] = [
       [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, so101-reach, stack/],
@@ -157,8 +171,8 @@ print(json.dumps({
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise=-0.01'], /--action-noise must be M or M,RAD/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.01,0.05,1'], /--action-noise must be M or M,RAD/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--action-noise', '0.2'], /offset in metres \(0 to 0.05\)/],
-      // The SO-101's profile on the Panda's task: its joints are not there, and the message lists the ones that are.
-      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--robot', 'scenes/robots/so101/so101.robot.yaml'], /^simloop: so101\.robot\.yaml: arm\[0\]: no joint "shoulder_pan" in the robot \(its joints: joint1, /],
+      // A profile for another robot, without its description: its joints are not there, and the message lists the ones that are.
+      [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--robot', NO_DESCRIPTION], /^simloop: so101-bare\.robot\.yaml: arm\[0\]: no joint "shoulder_pan" in the robot \(its joints: joint1, /],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await run('demos', ...args);

@@ -5,6 +5,7 @@
  * cameras, WebCodecs encodes them) through the same runner; with --no-cameras they run in Node,
  * physics only.
  */
+import { swapRobot } from '../engine/robot/swap.ts';
 import { parseRobotProfile, resolveProfile, type RobotProfile } from '../engine/robot/profile.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -20,7 +21,7 @@ import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { Sink } from '../engine/dataset/types.ts';
 import { parseFaults } from './generate.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
-import { sceneBytesForPage } from './meshes.ts';
+import { sceneBytesForPage, sceneOptionsForFile } from './meshes.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 
 export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
@@ -69,17 +70,33 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
   const file = await taskFile(request.task);
   const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
   const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
-  const scene = (await loadSceneFile(sceneBytes, scenePath)).document;
+  let sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
+  let scene = (await loadSceneFile(sceneBytes, scenePath)).document;
   checkTaskAgainstScene(task, scene, basename(file));
   let robot: { profile: RobotProfile; file: string; bytes: Uint8Array } | undefined;
-  if (request.robot !== undefined) {
+  /** The task's scene with its robot replaced by the one `path` describes (URDF, MJCF, USD). */
+  const withRobot = async (path: string) => {
+    const { document } = await loadSceneFile(await read(path, 'robot description'), path, sceneOptionsForFile(path));
+    scene = swapRobot(scene, document, task.robot);
+    sceneBytes = new TextEncoder().encode(JSON.stringify(scene));
+  };
+  if (request.robot !== undefined && /\.robot\.ya?ml$/i.test(request.robot)) {
     const bytes = await read(request.robot, 'robot profile');
     const name = basename(request.robot);
     const profile = parseRobotProfile(new TextDecoder().decode(bytes), name);
+    // A profile for another robot than the scene's brings its robot (its description) along.
+    try {
+      resolveProfile(profile, scene, name);
+    } catch (error) {
+      if (!profile.description) throw error;
+      await withRobot(resolve(dirname(request.robot), profile.description));
+    }
     // Fail fast here, naming the profile's field, rather than in the first episode.
     resolveProfile(profile, scene, name);
     robot = { profile, file: name, bytes };
+  } else if (request.robot !== undefined) {
+    // A robot description: it replaces the scene's robot, its profile inferred.
+    await withRobot(request.robot);
   }
   for (const f of request.formats) {
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);

@@ -158,7 +158,6 @@ export class SimHost {
         teleop.onControl = (status) => tell(this.teleopListener, status);
       }
       this.activate(teleop);
-      this.stopClock();
       teleop.pause();
       const episode = await teleop.begin(request.draw);
       this.generation++;

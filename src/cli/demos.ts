@@ -84,15 +84,15 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
     const bytes = await read(request.robot, 'robot profile');
     const name = basename(request.robot);
     const profile = parseRobotProfile(new TextDecoder().decode(bytes), name);
-    // A profile for another robot than the scene's brings its robot (its description) along.
+    // Fail fast here, naming the profile's field, rather than in the first episode. A profile for
+    // another robot than the scene's brings its robot (its description) along.
     try {
       resolveProfile(profile, scene, name);
     } catch (error) {
       if (!profile.description) throw error;
       await withRobot(resolve(dirname(request.robot), profile.description));
+      resolveProfile(profile, scene, name);
     }
-    // Fail fast here, naming the profile's field, rather than in the first episode.
-    resolveProfile(profile, scene, name);
     robot = { profile, file: name, bytes };
   } else if (request.robot !== undefined) {
     // A robot description: it replaces the scene's robot, its profile inferred.

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { isUrdf, loadSceneFile, type SceneLoadOptions } from '../engine/load.ts';
+import { isXmlDescription, loadSceneFile, type SceneLoadOptions } from '../engine/load.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { MeshResolver } from '../engine/urdf/meshFiles.ts';
 
@@ -56,15 +56,15 @@ export function meshResolverForFile(urdfPath: string, rosPackagePath = process.e
 
 /**
  * A scene file's bytes as the headless page should get them. The page cannot read files beside
- * the scene, so a scene that needs them — a URDF's meshes, a USD layer's references or texture
+ * the scene, so a scene that needs them — a URDF's or MJCF's meshes, a USD layer's references or texture
  * images — or that is composed with `--variant` choices, is imported here and handed on as the
  * scene document it became (JSON, the files inside it), so the page's workers build the same
  * scene; any other scene file is passed on as it is.
  */
 export async function sceneBytesForPage(bytes: Uint8Array, path: string, variants: readonly VariantSelection[] = []): Promise<Uint8Array> {
-  if (!isUrdf(bytes) && !namesOtherFiles(bytes) && !variants.length) return bytes;
+  if (!isXmlDescription(bytes) && !namesOtherFiles(bytes) && !variants.length) return bytes;
   const { document } = await loadSceneFile(bytes, path, sceneOptionsForFile(path, variants));
-  return document.assets || isUrdf(bytes) || variants.length ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
+  return document.assets || isXmlDescription(bytes) || variants.length ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
 }
 
 /** Whether USD text may name other files (asset paths `@…@`); binary layers are assumed to. */

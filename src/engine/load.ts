@@ -124,8 +124,8 @@ export const MODEL_FILE_EXTENSIONS: readonly string[] = endings('model');
 /** Every file name ending the designer's asset import (and `simloop convert`) reads. */
 export const ASSET_FILE_EXTENSIONS: readonly string[] = [...SCENE_FILE_EXTENSIONS, ...MODEL_FILE_EXTENSIONS];
 
-/** True when the bytes are a URDF (the importer that would read them is the URDF one). */
-export function isUrdf(data: Uint8Array): boolean {
+/** True when the bytes are a robot description in XML — URDF or MJCF — which names files beside it (meshes, includes). */
+export function isXmlDescription(data: Uint8Array): boolean {
   return firstNonSpace(data) === 0x3c;
 }
 

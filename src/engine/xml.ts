@@ -54,11 +54,11 @@ export function attributes(node: XmlNode): Record<string, string> {
 export const childTags = (node: XmlNode) => Object.keys(node).filter((k) => !k.startsWith('@') && k !== '#text' && !k.startsWith('?'));
 
 /**
- * The root element's name from the first bytes of a file (after a BOM, the XML declaration,
+ * The root element's name from the start of a file (bytes or text) (after a BOM, the XML declaration,
  * comments and a DOCTYPE), without parsing it all; null when the bytes do not start like XML.
  */
-export function xmlRootName(bytes: Uint8Array): string | null {
-  let text = new TextDecoder().decode(bytes.subarray(0, 65536)).replace(/^\uFEFF/, '');
+export function xmlRootName(data: Uint8Array | string): string | null {
+  let text = (typeof data === 'string' ? data.slice(0, 65536) : new TextDecoder().decode(data.subarray(0, 65536))).replace(/^\uFEFF/, '');
   for (;;) {
     text = text.trimStart();
     if (text.startsWith('<?')) text = text.slice(text.indexOf('?>') + 2 || text.length);

@@ -164,7 +164,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     // Which USD layer or MJCF model is the root: the one no other names.
     const layers = files.length > 1 ? files.filter((f) => hasExtension(f.path, ['.usda', '.usd', ...MJCF_EXTENSIONS])) : [];
     const texts = await Promise.all(layers.map((f) => f.file.text().catch(() => '')));
-    const mjcf = new Set(layers.filter((f, i) => hasExtension(f.path, MJCF_EXTENSIONS) && xmlRootName(new TextEncoder().encode(texts[i]!.slice(0, 65536))) === 'mujoco').map((f) => f.path));
+    const mjcf = new Set(layers.filter((f, i) => hasExtension(f.path, MJCF_EXTENSIONS) && xmlRootName(texts[i]!) === 'mujoco').map((f) => f.path));
     const choice = chooseSceneFile(files, { named: namedFiles(texts), mjcf });
     if ('error' in choice) {
       reportError(`Open: ${choice.error}`);

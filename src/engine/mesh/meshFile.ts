@@ -54,7 +54,7 @@ export function readMeshFile(bytes: Uint8Array, format: MeshFormat, scale: Vec3 
  * under a mirroring scale so triangles stay counter-clockwise from outside. Normals are kept only
  * when every vertex has a usable one; otherwise the renderer computes them.
  */
-export function meshGeometry(parts: readonly BufferGeometry[], scale: Vec3): Extract<Geometry, { kind: 'mesh' }> | null {
+function meshGeometry(parts: readonly BufferGeometry[], scale: Vec3): Extract<Geometry, { kind: 'mesh' }> | null {
   const points: number[] = [];
   const normals: number[] = [];
   const indices: number[] = [];

@@ -41,7 +41,7 @@ import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
 import { diagonaliseInertia } from '../physics/inertia.ts';
 import { combineMass, ellipsoidMoments, type MassPart, solidMoments } from '../physics/massProperties.ts';
 import { validateSceneDocument } from '../scene/document.ts';
-import { newJoint, newPrim } from '../scene/prim.ts';
+import { newJoint, newPrim, posedPrim } from '../scene/prim.ts';
 import { jointAxisFrame } from '../scene/jointAxis.ts';
 import {
   type CollisionGroup,
@@ -60,7 +60,6 @@ import {
 } from '../scene/schema.ts';
 import { GPRIM_TYPES, JOINT_TYPES, UniqueNames } from '../usd/typeNames.ts';
 import {
-  ACTUATOR_TAGS,
   type Element,
   type Frame,
   type MjcfBody,
@@ -425,13 +424,7 @@ function fixedJoint(path: string, body0: string, node: BodyNode): Joint {
   return newJoint(path, 'fixed', { body0, body1: node.path, localPos0: vec3(node.body.frame.position), localRot0: quat(node.body.frame.rotation) });
 }
 
-function xform(path: string, type: string, pose: Matrix4 | Frame, visible = true): Prim {
-  const m = pose instanceof Matrix4 ? pose : matrix(pose);
-  const position = new Vector3();
-  const rotation = new Quaternion();
-  m.decompose(position, rotation, new Vector3());
-  return newPrim(path, type, { transform: { position: vec3(position), orientation: quat(rotation.normalize()), scale: [1, 1, 1] }, visible });
-}
+const xform = (path: string, type: string, pose: Matrix4 | Frame, visible = true): Prim => posedPrim(path, type, pose instanceof Matrix4 ? pose : matrix(pose), visible);
 
 /** The body's mass properties in its frame (see the module comment). */
 function bodyMass(ctx: Ctx, node: BodyNode, shapes: { e: Element; shape: GeomShape }[], moving: boolean): MassProperties | undefined {
@@ -680,4 +673,3 @@ export function importMjcf(data: Uint8Array | ArrayBuffer | string, file: string
   }
 }
 
-export { ACTUATOR_TAGS };

@@ -11,8 +11,17 @@ import type { Joint, SceneDocument } from '../scene/schema.ts';
 const AXES = { X: new Vector3(1, 0, 0), Y: new Vector3(0, 1, 0), Z: new Vector3(0, 0, 1) } as const;
 const ONE = new Vector3(1, 1, 1);
 
-const frame = (position: readonly number[], rotation: readonly number[]) =>
-  new Matrix4().compose(new Vector3(position[0], position[1], position[2]), new Quaternion(rotation[0], rotation[1], rotation[2], rotation[3]), ONE);
+/** A rigid frame from a position and a quaternion [x, y, z, w] (a joint's frame in its body). */
+export const jointFrame = (position: readonly number[], rotation: readonly number[]) =>
+  new Matrix4().compose(new Vector3(position[0], position[1], position[2]), new Quaternion(rotation[0], rotation[1], rotation[2], rotation[3]).normalize(), ONE);
+
+/** A world matrix with its scale taken out: where a body is and how it is turned. */
+export function withoutScale(m: Matrix4): Matrix4 {
+  const p = new Vector3();
+  const q = new Quaternion();
+  m.decompose(p, q, new Vector3());
+  return new Matrix4().compose(p, q.normalize(), ONE);
+}
 
 /** The motion of a joint at position `q` (radians or metres) in its own frame. */
 function motion(joint: Joint, q: number): Matrix4 {
@@ -43,9 +52,9 @@ export function bodyPosesAt(doc: SceneDocument, positions: ReadonlyMap<string, n
       if (!parent || !poses.has(joint.body1!)) continue;
       const pose = parent
         .clone()
-        .multiply(frame(joint.localPos0, joint.localRot0))
+        .multiply(jointFrame(joint.localPos0, joint.localRot0))
         .multiply(motion(joint, positions.get(joint.path) ?? 0))
-        .multiply(frame(joint.localPos1, joint.localRot1).invert());
+        .multiply(jointFrame(joint.localPos1, joint.localRot1).invert());
       poses.set(joint.body1!, pose);
       visit(joint.body1!);
     }

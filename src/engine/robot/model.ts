@@ -12,10 +12,11 @@
  * the arm); the arm joints are the revolute and prismatic joints on the path from the root to it.
  * Fixed joints fold into the chain.
  */
-import { Matrix4, Quaternion, Vector3 } from 'three';
+import { Matrix4, Vector3 } from 'three';
 import { InputError } from '../errors.ts';
 import { owningBody, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { Axis, Joint, SceneDocument } from '../scene/schema.ts';
+import { jointFrame, withoutScale } from './articulation.ts';
 import type { Chain, ChainJoint } from './kinematics.ts';
 import { inferProfile, resolveProfile, type ResolvedRobot } from './profile.ts';
 
@@ -60,17 +61,6 @@ export interface RobotModel {
 }
 
 const AXIS: Record<Axis, Vector3> = { X: new Vector3(1, 0, 0), Y: new Vector3(0, 1, 0), Z: new Vector3(0, 0, 1) };
-
-const frameOf = (pos: readonly number[], rot: readonly number[]) =>
-  new Matrix4().compose(new Vector3(pos[0], pos[1], pos[2]), new Quaternion(rot[0], rot[1], rot[2], rot[3]).normalize(), new Vector3(1, 1, 1));
-
-/** Pose of a body in the document's world frame, without scale. */
-function bodyPose(world: Map<string, Matrix4>, path: string): Matrix4 {
-  const p = new Vector3();
-  const q = new Quaternion();
-  world.get(path)!.decompose(p, q, new Vector3());
-  return new Matrix4().compose(p, q.normalize(), new Vector3(1, 1, 1));
-}
 
 function robotJoint(joint: Joint, file: string): RobotJoint {
   const type = joint.type as 'revolute' | 'prismatic';
@@ -146,8 +136,8 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
   if (resolved.root !== root) throw new InputError(file, `the robot's profile is for ${resolved.root}, not ${root}`);
   const endEffector = resolved.tool.body;
   if (!linkSet.has(endEffector)) throw new InputError(file, `${endEffector}: the tool frame's body is not part of the robot at ${root}`);
-  const eePose = bodyPose(world, endEffector);
-  const toolFrame = resolved.tool.prim ? eePose.clone().invert().multiply(bodyPose(world, resolved.tool.prim)) : new Matrix4();
+  const eePose = withoutScale(world.get(endEffector)!);
+  const toolFrame = resolved.tool.prim ? eePose.clone().invert().multiply(withoutScale(world.get(resolved.tool.prim)!)) : new Matrix4();
   const tcp = toolFrame.multiply(new Matrix4().makeTranslation(...resolved.tool.offset));
 
   // Path root → end effector.
@@ -160,8 +150,8 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
   const armJoints: RobotJoint[] = [];
   let carry = new Matrix4(); // current body's frame, in the frame of the last moving joint (or the base)
   for (const joint of path) {
-    const frame0 = frameOf(joint.localPos0, joint.localRot0);
-    const frame1 = frameOf(joint.localPos1, joint.localRot1);
+    const frame0 = jointFrame(joint.localPos0, joint.localRot0);
+    const frame1 = jointFrame(joint.localPos1, joint.localRot1);
     if (joint.type === 'fixed') {
       carry = carry.multiply(frame0).multiply(frame1.clone().invert());
       continue;
@@ -170,7 +160,7 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
     armJoints.push(robotJoint(joint, file));
     carry = frame1.clone().invert();
   }
-  const chain: Chain = { base: bodyPose(world, root), joints, tip: carry.multiply(tcp) };
+  const chain: Chain = { base: withoutScale(world.get(root)!), joints, tip: carry.multiply(tcp) };
 
   // The arm is the moving joints from the root to the end effector; a profile naming others is wrong.
   const armPaths = armJoints.map((j) => j.path);
@@ -183,12 +173,6 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
   return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras, robotType: resolved.profile.robot_type, features: robot?.profile.features ? resolved.features : null };
-}
-
-/** Names robots give their tool frames (URDF and USD conventions). */
-export function isToolFrameName(name: string): boolean {
-  const n = name.toLowerCase();
-  return n === 'tcp' || n.endsWith('_tcp') || n === 'tool0' || n === 'ee_link' || n === 'end_effector' || n === 'tool_center_point';
 }
 
 function limitsOf(joint: Joint, file: string): { lower: number; upper: number } {

@@ -108,14 +108,18 @@ function articulationBodies(doc: SceneDocument, root: string): Set<string> {
   return bodies;
 }
 
-function articulationRoot(doc: SceneDocument, given: string | undefined, file: string, field = 'root'): string {
+/**
+ * The articulation root `given` (checked), or the document's only one. Errors are under `file`,
+ * say `what` lacks it (default: the document's file), and name the `field` that gives a root.
+ */
+export function articulationRoot(doc: SceneDocument, given: string | undefined, file: string, what = doc.source.file, field = 'root'): string {
   const roots = doc.prims.filter((p) => p.articulationRoot && p.body).map((p) => p.path);
   if (given !== undefined) {
-    if (!roots.includes(given)) throw new InputError(file, `${field}: ${given} is not an articulation root of ${doc.source.file} (${roots.join(', ') || 'it has none'})`);
+    if (!roots.includes(given)) throw new InputError(file, `${field}: ${given} is not an articulation root of ${what} (${roots.join(', ') || 'it has none'})`);
     return given;
   }
-  if (roots.length === 0) throw new InputError(file, `${doc.source.file} has no articulated robot (no articulation root)`);
-  if (roots.length > 1) throw new InputError(file, `${doc.source.file} has several robots (${roots.join(', ')}); name one with root:`);
+  if (roots.length === 0) throw new InputError(file, `${what} has no robot (no articulation root)`);
+  if (roots.length > 1) throw new InputError(file, `${what} has several robots (${roots.join(', ')}); name one with ${field}`);
   return roots[0]!;
 }
 

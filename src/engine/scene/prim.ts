@@ -1,8 +1,18 @@
 /** New prims and joints, spelled out once: every module that makes one starts from `newPrim` or `newJoint`. */
+import { type Matrix4, Quaternion, Vector3 } from 'three';
 import type { Joint, Prim, Transform } from './schema.ts';
 
 export function identityTransform(): Transform {
   return { position: [0, 0, 0], orientation: [0, 0, 0, 1], scale: [1, 1, 1] };
+}
+
+/** A prim placed by a rigid pose (scale left at 1, the rotation normalised): how importers place links, shapes and joints. */
+export function posedPrim(path: string, type: string, pose: Matrix4, visible = true): Prim {
+  const position = new Vector3();
+  const rotation = new Quaternion();
+  pose.decompose(position, rotation, new Vector3());
+  rotation.normalize();
+  return newPrim(path, type, { transform: { position: [position.x, position.y, position.z], orientation: [rotation.x, rotation.y, rotation.z, rotation.w], scale: [1, 1, 1] }, visible });
 }
 
 /** A prim with only a path and a type (identity transform, visible, no labels), plus `fields`. */

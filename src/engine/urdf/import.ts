@@ -47,7 +47,7 @@ import { GPRIM_TYPES, JOINT_TYPES, UniqueNames } from '../usd/typeNames.ts';
 import { fileExtension, meshFormat, readMeshFile } from '../mesh/meshFile.ts';
 import { diagonaliseInertia, type InertiaTensor } from '../physics/inertia.ts';
 import { validateSceneDocument } from '../scene/document.ts';
-import { newJoint, newPrim } from '../scene/prim.ts';
+import { newJoint, posedPrim } from '../scene/prim.ts';
 import { jointAxisFrame } from '../scene/jointAxis.ts';
 import {
   EARTH_GRAVITY,
@@ -555,13 +555,6 @@ function buildTree(ctx: Ctx, links: LinkSpec[], joints: JointSpec[]): { root: st
 
 
 
-function xformPrim(path: string, type: string, pose: Matrix4, visible = true): Prim {
-  const position = new Vector3();
-  const rotation = new Quaternion();
-  pose.decompose(position, rotation, new Vector3());
-  return newPrim(path, type, { transform: { position: vec3(position), orientation: quat(rotation.normalize()), scale: [1, 1, 1] }, visible });
-}
-
 /** One warning per joint element that is not simulated, naming the joints that have it. */
 function reportIgnored(ctx: Ctx) {
   for (const [element, owners] of ctx.ignored) {
@@ -633,13 +626,13 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
     pose.set(name, pose.get(joint.parent)!.clone().multiply(frameMatrix(joint.origin)));
   }
 
-  const prims: Prim[] = [xformPrim(robotPath, 'Xform', new Matrix4().makeRotationFromQuaternion(Z_UP_TO_Y_UP))];
+  const prims: Prim[] = [posedPrim(robotPath, 'Xform', new Matrix4().makeRotationFromQuaternion(Z_UP_TO_Y_UP))];
   for (const name of order) {
     const link = links.get(name)!;
     const path = linkPath.get(name)!;
     const isRoot = name === root;
     const shapes = buildShapes(ctx, link);
-    const prim = xformPrim(path, 'Xform', pose.get(name)!);
+    const prim = posedPrim(path, 'Xform', pose.get(name)!);
     prim.body = { type: isRoot ? 'kinematic' : 'dynamic', enabled: true, linearVelocity: [0, 0, 0], angularVelocity: [0, 0, 0], startsAsleep: false };
     prim.articulationRoot = isRoot;
     const mass = massProperties(ctx, link, isRoot, shapes.some((s) => s.role === 'collision'));
@@ -648,7 +641,7 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
     const counters = { visual: 0, collision: 0 };
     for (const shape of shapes) {
       // Collision shapes are not drawn: the visuals show the link.
-      const child = xformPrim(`${path}/${shape.role}_${counters[shape.role]++}`, GPRIM_TYPES[shape.geometry.kind], frameMatrix(shape.origin), shape.role === 'visual');
+      const child = posedPrim(`${path}/${shape.role}_${counters[shape.role]++}`, GPRIM_TYPES[shape.geometry.kind], frameMatrix(shape.origin), shape.role === 'visual');
       child.geometry = shape.geometry;
       if (shape.role === 'visual' && shape.material) child.material = shape.material;
       if (shape.role === 'collision') child.collider = { enabled: true, approximation: shape.geometry.kind === 'mesh' ? 'convexHull' : 'none', physicsMaterial: null };
@@ -661,10 +654,10 @@ function importRobot(robot: XmlNode, ctx: Ctx): SceneDocument {
     const scene = sceneJoint(joint, path, linkPath.get(joint.parent)!, linkPath.get(joint.child)!);
     // The joint prim sits at the joint frame (for q = 0), for display and selection.
     const frame = pose.get(joint.parent)!.clone().multiply(frameMatrix({ position: new Vector3(...scene.localPos0), rotation: new Quaternion(...scene.localRot0) }));
-    prims.push(xformPrim(path, JOINT_TYPES[scene.type], frame));
+    prims.push(posedPrim(path, JOINT_TYPES[scene.type], frame));
     sceneJoints.push(scene);
   }
-  prims.push(xformPrim(groupPath, 'PhysicsCollisionGroup', new Matrix4()));
+  prims.push(posedPrim(groupPath, 'PhysicsCollisionGroup', new Matrix4()));
   reportIgnored(ctx);
 
   return {

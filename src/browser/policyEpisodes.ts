@@ -7,11 +7,11 @@
 import type { InstructionMode, EvalClock, PolicyDriver, PolicyEpisodeResult, PolicyEpisodeRun } from '../engine/policy/closedLoop.ts';
 import { runPolicyEpisode } from '../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../engine/policy/image.ts';
-import { ACTION_SPACES, type PolicyManifest } from '../engine/policy/manifest.ts';
+import { actionSize, type PolicyManifest } from '../engine/policy/manifest.ts';
 import { PolicyError, type InferenceResult, type PolicyObservation } from '../engine/policy/runtime.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
-import type { Episode } from '../engine/tasks/episode.ts';
+import type { Episode, RobotProfileFile } from '../engine/tasks/episode.ts';
 import type { TaskSpec } from '../engine/tasks/spec.ts';
 import type { CameraStack } from './cameraStack.ts';
 
@@ -30,9 +30,11 @@ export function policyDriver(manifest: PolicyManifest, provider: string, infer: 
   const driver: PolicyDriver = {
     name: manifest.name,
     provider,
+    robot: manifest.robot,
+    features: manifest.outputs.features ?? null,
     space: manifest.outputs.space,
     horizon: manifest.outputs.chunk,
-    dim: ACTION_SPACES[manifest.outputs.space],
+    dim: actionSize(manifest.outputs),
     hz: manifest.control.hz,
     nActionSteps: manifest.control.n_action_steps,
     temporalEnsemble: manifest.control.temporal_ensemble,
@@ -57,16 +59,21 @@ export function policyDriver(manifest: PolicyManifest, provider: string, infer: 
 }
 
 /** Warm-up inferences on blank frames (the first runs compile kernels and allocate). */
-export async function warmUp(infer: RemoteInfer, [width, height]: [number, number], times: number): Promise<void> {
+export async function warmUp(infer: RemoteInfer, [width, height]: [number, number], times: number, manifest?: PolicyManifest): Promise<void> {
   const blank = (): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4) });
+  // Every camera and feature the policy reads, blank (the Panda's by default).
+  const cameras = manifest ? manifest.inputs.images.map((i) => i.camera) : ['scene', 'wrist'];
+  const features = Object.fromEntries((manifest?.inputs.state?.features ?? []).map((name) => [name, 0]));
   for (let i = 0; i < times; i++) {
-    await infer({ images: { scene: blank(), wrist: blank() }, jointPositions: new Array(7).fill(0), fingerPositions: [0, 0], eePosition: [0, 0, 0], eeQuaternion: [0, 0, 0, 1], gripperWidth: 0, instruction: '' });
+    await infer({ images: Object.fromEntries(cameras.map((c) => [c, blank()])), features, jointPositions: new Array(7).fill(0), fingerPositions: [0, 0], eePosition: [0, 0, 0], eeQuaternion: [0, 0, 0, 1], gripperWidth: 0, instruction: '' });
   }
 }
 
 export interface BrowserEpisodesJob {
   task: TaskSpec;
   scene: SceneDocument;
+  /** The task's robot profile, when it has one. */
+  robot?: RobotProfileFile;
   manifest: PolicyManifest;
   /** Where the manifest came from, for messages. */
   manifestFile: string;
@@ -82,7 +89,7 @@ export interface BrowserEpisodesJob {
   videos: boolean;
   signal?: { readonly aborted: boolean };
   onStart?: PolicyEpisodeRun['onStart'];
-  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void | Promise<void>;
+  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<string, RgbaImage>> | null) => void | Promise<void>;
   /** After each episode, with its video (MP4 bytes) when videos are on. */
   onEpisode?: (result: PolicyEpisodeResult, video: Uint8Array | null) => void | Promise<void>;
 }
@@ -90,7 +97,7 @@ export interface BrowserEpisodesJob {
 /** Runs the job's episodes one after another; a stopped job returns the episodes that finished. */
 export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: PolicyDriver, stack: CameraStack): Promise<PolicyEpisodeResult[]> {
   const [width, height] = job.imageSize;
-  const cameras = demoCameras(job.scene, job.task.robot, [width, height]);
+  const cameras = demoCameras(job.scene, job.task.robot, [width, height], job.robot);
   for (const key of new Set(job.manifest.inputs.images.map((i) => i.camera))) {
     if (!cameras.some((c) => c.key === key)) throw new Error(`${job.manifestFile}: the policy needs the ${key} camera; the task's scene has ${cameras.map((c) => c.key).join(', ') || 'none'}`);
   }
@@ -106,6 +113,7 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
       scene: job.scene,
       seed: job.seed,
       index,
+      ...(job.robot ? { robot: job.robot } : {}),
       policy,
       clock: job.clock,
       instructions: job.instructions,
@@ -117,9 +125,11 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
         return {
           render: () => {
             const images = rig.render();
-            const out: Partial<Record<'scene' | 'wrist', RgbaImage>> = {};
-            for (const c of cameras) if (c.key === 'scene' || c.key === 'wrist') out[c.key] = { width: c.width, height: c.height, data: images.get(c.path)! };
-            if (out.scene) last = out.scene.data as Uint8Array;
+            const out: Partial<Record<string, RgbaImage>> = {};
+            for (const c of cameras) out[c.key] = { width: c.width, height: c.height, data: images.get(c.path)! };
+            // Videos show the scene camera (the first camera: the scene's own come first).
+            const shown = out.scene ?? out[cameras[0]!.key];
+            if (shown) last = shown.data as Uint8Array;
             return out;
           },
           dispose: () => rig.dispose(),
@@ -128,7 +138,7 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
       // One video frame per control step: what the scene camera showed when the step's action
       // was chosen; steps that passed while the policy was thinking (real time) repeat it.
       onStep: async (episode, action, images) => {
-        const frame = (images?.scene?.data as Uint8Array | undefined) ?? last;
+        const frame = ((images?.scene ?? (cameras[0] ? images?.[cameras[0].key] : undefined))?.data as Uint8Array | undefined) ?? last;
         if (video && frame) frames.push(frame);
         await job.onStep?.(episode, action, images);
       },

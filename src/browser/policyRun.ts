@@ -6,7 +6,8 @@
  */
 import type { Episode } from '../engine/tasks/episode.ts';
 import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations } from '../engine/tasks/spec.ts';
-import { loadSceneFile } from '../engine/load.ts';
+import { loadSceneWithFiles } from '../engine/load.ts';
+import { parseRobotProfile } from '../engine/robot/profile.ts';
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
 import { describeError } from '../engine/errors.ts';
 import type { SceneSummary } from '../engine/sim/session.ts';
@@ -62,9 +63,10 @@ export class PolicyRun implements SimMode {
     const { request, host, signal } = this;
     try {
       const task = withoutRandomizations(parseTaskSpec(request.taskText, request.taskFile), request.randomizationsOff);
-      const scene = (await loadSceneFile(new Uint8Array(request.sceneBytes), request.sceneFile)).document;
+      const scene = (await loadSceneWithFiles(new Uint8Array(request.sceneBytes), request.sceneFile, request.sceneCompanions)).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
       const manifest = parsePolicyManifest(request.manifestText, request.manifestFile);
+      const robot = request.profile ? { profile: parseRobotProfile(request.profile.text, request.profile.file), file: request.profile.file } : undefined;
       let lastMs: number | null = null;
       const policy = policyDriver(manifest, request.provider, host.infer, (_, ms) => (lastMs = ms));
       let wallStart = 0;
@@ -72,6 +74,7 @@ export class PolicyRun implements SimMode {
         {
           task,
           scene,
+          ...(robot ? { robot } : {}),
           manifest,
           manifestFile: request.manifestFile,
           seed: request.seed,
@@ -96,7 +99,7 @@ export class PolicyRun implements SimMode {
             const every = request.pace ? 1 : Math.max(1, request.viewEvery);
             if (episode.steps % every === 0 || episode.done) {
               const show = request.viewEvery > 0 && images !== null && (request.pace ? episode.steps % request.viewEvery === 1 % request.viewEvery : true);
-              const views = show ? Object.fromEntries(Object.entries(images).map(([k, v]) => [k, { width: v.width, height: v.height, data: Uint8Array.from(v.data as ArrayLike<number>) }])) : null;
+              const views = show ? Object.fromEntries(Object.entries(images).flatMap(([k, v]) => (v ? [[k, { width: v.width, height: v.height, data: Uint8Array.from(v.data as ArrayLike<number>) }]] : []))) : null;
               void host.emit({ type: 'step', index: episode.index, step: episode.steps, action: Array.from(action), state: Array.from(episode.observe().state), inferenceMs: lastMs, success: episode.success, views });
               lastMs = null;
               host.publish();

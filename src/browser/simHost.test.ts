@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceResult } from '../engine/policy/runtime.ts';
 import type { PolicyEvent, PoseFrame, PolicyRunRequest, TeleopStartRequest } from '../protocol/simWorker.ts';
@@ -131,6 +131,37 @@ describe('the simulation host: teleoperation', () => {
     await h.load(bytes('scenes/tabletop.usda'), 'tabletop.usda');
     expect(h.active.kind).toBe('scene');
     expect(() => h.teleopKeep()).toThrow(/no teleoperation session/);
+  });
+
+  it('starts an SO-101 task from its MJCF and companion files with the task`s profile, and jogs a joint to a goal', async () => {
+    const { host: h, teleop } = host();
+    const folder = 'scenes/robots/so101/';
+    const companions = Object.fromEntries(
+      // The folder's files, as the studio bundles them (the model it includes, its meshes).
+      [...readdirSync(folder).filter((n) => n.endsWith('.xml') && n !== 'so101_tabletop.xml'), ...readdirSync(`${folder}assets`).map((n) => `assets/${n}`)].map((p) => [p, bytes(`${folder}${p}`)]),
+    );
+    const started = await h.teleopStart({
+      taskText: file('scenes/tasks/so101-reach.task.yaml').toString('utf8'),
+      taskFile: 'so101-reach.task.yaml',
+      sceneBytes: bytes(`${folder}so101_tabletop.xml`),
+      sceneFile: 'so101_tabletop.xml',
+      sceneCompanions: companions,
+      profile: { text: file(`${folder}so101.robot.yaml`).toString('utf8'), file: 'so101.robot.yaml' },
+      seed: 1,
+      draw: 0,
+    });
+    if (!started.ok) throw new Error(started.error);
+    expect(started.robot?.joints.map((j) => j.feature?.name)).toEqual(['shoulder_pan.pos', 'shoulder_lift.pos', 'elbow_flex.pos', 'wrist_flex.pos', 'wrist_roll.pos']);
+    expect(started.robot?.gripper?.feature?.name).toBe('gripper.pos');
+    const start = started.teleop!.joints;
+    expect(() => h.teleopInput({ move: [0, 0, 0], yaw: 0, close: false, joints: [0.3] })).toThrow(/the arm has 5 joints/);
+    h.teleopInput({ move: [0, 0, 0], yaw: 0, close: false, joints: [start[0]! + 0.2, ...start.slice(1)] });
+    h.step(2);
+    // 1.5 rad/s at the task's 30 Hz: 0.05 rad a step.
+    expect(teleop.at(-1)!.joints[0]! - start[0]!).toBeCloseTo(0.1, 9);
+    expect(teleop.at(-1)!.jogging).toBe(true);
+    h.step(4);
+    expect(teleop.at(-1)!.joints[0]! - start[0]!).toBeCloseTo(0.2, 9);
   });
 
   it('refuses a bad task and keeps what is shown', async () => {

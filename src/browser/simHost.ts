@@ -9,16 +9,18 @@
  * when a scene is opened or a policy run starts), except the scene session, which stays loaded.
  */
 import { describeError } from '../engine/errors.ts';
-import { loadSceneFile, loadSceneWithFiles, sceneOptionsFromFiles } from '../engine/load.ts';
+import { loadSceneWithFiles, sceneOptionsFromFiles } from '../engine/load.ts';
+import { parseRobotProfile } from '../engine/robot/profile.ts';
 import type { SimMode } from '../engine/sim/mode.ts';
 import { SimSession } from '../engine/sim/session.ts';
 import type { DemoCameras, DemoFormat } from '../engine/tasks/demos.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
+import type { RobotProfileFile } from '../engine/tasks/episode.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import { NO_TELEOP_INPUT, TeleopSession, type TeleopInput, type TeleopStatus } from '../engine/tasks/teleop.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { VariantSelection } from '../engine/usd/variantChoice.ts';
-import type { ComposeResult, LoadResult, PolicyEvent, PolicyRunRequest, PolicyRunResult, PoseFrame, PoseListener, TeleopStartRequest } from '../protocol/simWorker.ts';
+import type { ComposeResult, LoadResult, PolicyEvent, PolicyRunRequest, PolicyRunResult, PoseFrame, PoseListener, TeleopStartRequest, TeleopStartResult } from '../protocol/simWorker.ts';
 import type { CameraStack } from './cameraStack.ts';
 import { episodeSummary, PolicyRun } from './policyRun.ts';
 import type { RemoteInfer } from './policyEpisodes.ts';
@@ -143,35 +145,43 @@ export class SimHost {
 
   /**
    * Starts episode `draw` of the task (parsed and checked here) and shows it: the answer is a load
-   * of the episode's randomized scene. Kept demonstrations stay while the task and seed do.
+   * of the episode's randomized scene, with the robot's joints for the Robot tab's joint panel.
+   * The scene opens with its companion files (an MJCF's includes and meshes); the task's robot
+   * profile, when given, is the episode's robot. Kept demonstrations stay while the task, seed and
+   * profile do.
    */
-  async teleopStart(request: TeleopStartRequest): Promise<LoadResult & { teleop?: TeleopStatus }> {
+  async teleopStart(request: TeleopStartRequest): Promise<TeleopStartResult> {
     try {
       this.stopPolicy();
       const task = parseTaskSpec(request.taskText, request.taskFile);
-      const scene = (await loadSceneFile(new Uint8Array(request.sceneBytes), request.sceneFile)).document;
+      const scene = (await loadSceneWithFiles(new Uint8Array(request.sceneBytes), request.sceneFile, request.sceneCompanions)).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
+      const robot = request.profile ? { profile: parseRobotProfile(request.profile.text, request.profile.file), file: request.profile.file } : undefined;
       let teleop = this.teleop;
-      if (!teleop || teleop.task.id !== task.id || teleop.seed !== request.seed) {
-        teleop = new TeleopSession(task, scene, request.seed, await this.teleopCameras(scene, task.robot));
+      if (!teleop || teleop.task.id !== task.id || teleop.seed !== request.seed || teleop.robot?.file !== robot?.file) {
+        teleop = new TeleopSession(task, scene, request.seed, await this.teleopCameras(scene, task.robot, robot), robot);
         teleop.input = this.teleopHeld;
         teleop.onControl = (status) => tell(this.teleopListener, status);
       }
       this.activate(teleop);
       teleop.pause();
       const episode = await teleop.begin(request.draw);
+      this.teleopHeld = teleop.input;
       this.generation++;
       const poses = episode.world.readPoses();
-      return { ok: true, generation: this.generation, summary: episodeSummary(episode), poses, status: teleop.status(), teleop: teleop.progress() };
+      return { ok: true, generation: this.generation, summary: episodeSummary(episode), poses, status: teleop.status(), teleop: teleop.progress(), robot: teleop.robotJoints() ?? undefined };
     } catch (error) {
       return { ok: false, error: describeError(error) };
     }
   }
 
-  /** The input held now; the control loop applies it at every step until the next call. */
+  /**
+   * The input held now; the control loop applies it at every step until the next call. A joint
+   * goal that does not fit the episode's arm is refused (the error names the joints).
+   */
   teleopInput(input: TeleopInput): void {
+    this.teleop?.hold(input);
     this.teleopHeld = input;
-    if (this.teleop) this.teleop.input = input;
   }
 
   /** Runs (or stops) the episode's control loop. */
@@ -274,9 +284,9 @@ export class SimHost {
    * The robot's and the scene's cameras for teleoperated demonstrations, so they export with their
    * videos. Undefined where this context cannot render or encode (then exports have no camera streams).
    */
-  private async teleopCameras(scene: SceneDocument, robot: string | undefined): Promise<DemoCameras | undefined> {
+  private async teleopCameras(scene: SceneDocument, robot: string | undefined, profile?: RobotProfileFile): Promise<DemoCameras | undefined> {
     try {
-      const cameras = demoCameras(scene, robot, TELEOP_IMAGE_SIZE);
+      const cameras = demoCameras(scene, robot, TELEOP_IMAGE_SIZE, profile);
       if (!cameras.length) return undefined;
       this.teleopStack ??= this.options.cameraStack(...TELEOP_IMAGE_SIZE);
       return await this.teleopStack.demoCameras(cameras);

@@ -124,29 +124,33 @@ print(json.dumps({
     expect(JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8')).fps).toBe(10);
   });
 
-  it('with the SO-101`s profile (--robot), records LeRobot`s so_follower features: joints in degrees, the jaw 0 … 100, joint targets as the action', async () => {
+  it('with the SO-101`s profile (the task`s own), records LeRobot`s so_follower features: joints in degrees, the jaw 0 … 100, joint targets as the action', async () => {
     const dir = join(tmp, 'so101');
-    const { code, stderr } = await run('demos', '--task', 'so101-reach', '--episodes', '2', '--seed', '3', '--out', dir, '--no-cameras', '--robot', 'scenes/robots/so101/so101.robot.yaml');
+    const { code, stderr } = await run('demos', '--task', 'so101-reach', '--episodes', '2', '--seed', '3', '--out', dir, '--no-cameras');
     expect(code, stderr).toBe(0);
     const info = JSON.parse(readFileSync(join(dir, 'lerobot/meta/info.json'), 'utf8'));
     const names = ['shoulder_pan.pos', 'shoulder_lift.pos', 'elbow_flex.pos', 'wrist_flex.pos', 'wrist_roll.pos', 'gripper.pos'];
     expect(info).toMatchObject({ robot_type: 'so_follower', fps: 30 });
     expect(info.features['observation.state']).toEqual({ dtype: 'float32', shape: [6], names });
     expect(info.features.action).toEqual({ dtype: 'float32', shape: [6], names });
-    // Read back by DuckDB: the arm starts at its zero (the middle of each range), the jaw at the
-    // model's zero, 0 rad: (0 − (−10°)) / 110° of its span = 9.09; the expert keeps it open (100).
+    // Exactly the features lerobot-record writes for the real arm, in its order (no rewards), so
+    // LeRobot's aggregation, which requires equal features, merges the two.
+    expect(Object.keys(info.features)).toEqual(['action', 'observation.state', 'timestamp', 'frame_index', 'episode_index', 'index', 'task_index']);
+    // Read back by DuckDB: the arm starts at the profile's home pose (0°, −30°, 10°, 93°, 0°), the
+    // jaw at the model's zero, 0 rad: (0 − (−10°)) / 110° of its range = 9.09; the expert opens it
+    // to the profile's 40°: 50 / 110 = 45.45.
     const data = join(dir, 'lerobot/data/chunk-000/file-000.parquet');
     const rows = await query(`SELECT "observation.state" AS state, action FROM read_parquet('${data}') WHERE episode_index = 0 ORDER BY frame_index`);
     const first = (rows[0]!['state'] as number[]).map(Number);
-    expect(first.slice(0, 5).every((v) => Math.abs(v) < 0.5)).toBe(true);
+    [0, -30, 10, 93, 0].forEach((deg, i) => expect(first[i]).toBeCloseTo(deg, 0));
     expect(first[5]).toBeCloseTo(100 / 11, 3);
-    expect(Number((rows.at(-1)!['state'] as number[])[5])).toBeGreaterThan(95);
+    expect(Number((rows.at(-1)!['state'] as number[])[5])).toBeCloseTo(5000 / 110, 0);
     // The reach moves the arm by degrees, not radians; the action leads the state (targets, then where the joints get).
     const last = (rows.at(-1)!['state'] as number[]).map(Number);
     expect(Math.max(...last.slice(0, 5).map((v, i) => Math.abs(v - first[i]!)))).toBeGreaterThan(5);
     const action = (rows.at(-2)!['action'] as number[]).map(Number);
     expect(Math.max(...action.slice(0, 5).map((v, i) => Math.abs(v - last[i]!)))).toBeLessThan(2);
-    expect(action[5]).toBe(100);
+    expect(action[5]).toBeCloseTo(((0.6981 + 0.17453297762778586) / (1.7453291995659765 + 0.17453297762778586)) * 100, 4);
   });
 
   it('runs a task with another arm given on the command line (--robot <MJCF>): it stands where the Panda stood, its profile inferred', async () => {
@@ -161,7 +165,7 @@ print(json.dumps({
 
   it('refuses bad input with one line and status 2', async () => {
     const cases: [string[], RegExp][] = [
-      [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, so101-reach, stack/],
+      [['--task', 'fly', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x')], /^simloop: fly: no such task; bundled tasks: pick-cube, place, push, reach, so101-pick-cube, so101-place, so101-reach, stack/],
       [['--task', 'reach', '--episodes', '2', '--seed', '1', '--out', join(tmp, 'x'), '--format', 'zarr'], /unknown format "zarr" \(expected lerobot, hdf5\)/],
       [['--task', 'reach', '--episodes', '0', '--seed', '1', '--out', join(tmp, 'x')], /--episodes must be at least 1/],
       [['--task', 'reach', '--seed', '1', '--out', join(tmp, 'x')], /demos needs --episodes/],

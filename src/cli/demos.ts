@@ -5,47 +5,19 @@
  * cameras, WebCodecs encodes them) through the same runner; with --no-cameras they run in Node,
  * physics only.
  */
-import { swapRobot } from '../engine/robot/swap.ts';
-import { parseRobotProfile, resolveProfile, type RobotProfile } from '../engine/robot/profile.ts';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { InputError } from '../engine/errors.ts';
-import { loadSceneFile } from '../engine/load.ts';
 import { DEMO_FORMATS, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
-import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import type { DemosPageRequest } from '../protocol/pages.ts';
-import { ROOT, runHeadlessJob } from './headlessJob.ts';
+import { runHeadlessJob } from './headlessJob.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { Sink } from '../engine/dataset/types.ts';
 import { parseFaults } from './generate.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
-import { sceneBytesForPage, sceneOptionsForFile } from './meshes.ts';
+import { readTaskInput } from './taskInput.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
-
-export const TASKS_DIR = resolve(ROOT, 'scenes/tasks');
-
-/** The bundled task ids (scenes/tasks/<id>.task.yaml). */
-export async function bundledTasks(): Promise<string[]> {
-  return (await readdir(TASKS_DIR)).filter((f) => f.endsWith('.task.yaml')).map((f) => f.slice(0, -'.task.yaml'.length)).sort();
-}
-
-/** A task by bundled id or by file path. */
-export async function taskFile(task: string): Promise<string> {
-  if (/\.(ya?ml|json)$/i.test(task)) return resolve(task);
-  const ids = await bundledTasks();
-  if (!ids.includes(task)) throw new InputError(task, `no such task; bundled tasks: ${ids.join(', ')} (or give a .task.yaml file)`);
-  return resolve(TASKS_DIR, `${task}.task.yaml`);
-}
-
-export async function read(file: string, what: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch {
-    throw new InputError(file, `cannot read the ${what} file`);
-  }
-}
 
 export interface DemosRequest {
   task: string;
@@ -62,42 +34,16 @@ export interface DemosRequest {
   noise?: ActionNoise;
   /** USD variant choices for the task's scene (`--variant`). */
   variants?: VariantSelection[];
-  /** A robot profile (`--robot <file>.robot.yaml`): its features name and scale the recorded state and LeRobot's action. */
+  /**
+   * `--robot`: a profile (`<file>.robot.yaml`: its features name and scale the recorded state and
+   * LeRobot's action) or a robot description (URDF, MJCF, USD) put in place of the scene's robot.
+   * Default: the task's own profile, if it names one.
+   */
   robot?: string;
 }
 
 export async function runDemosCommand(request: DemosRequest, onProgress?: (p: DemoProgress) => void): Promise<DemoSummary> {
-  const file = await taskFile(request.task);
-  const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
-  const scenePath = resolve(dirname(file), task.scene);
-  let sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
-  let scene = (await loadSceneFile(sceneBytes, scenePath)).document;
-  checkTaskAgainstScene(task, scene, basename(file));
-  let robot: { profile: RobotProfile; file: string; bytes: Uint8Array } | undefined;
-  /** The task's scene with its robot replaced by the one `path` describes (URDF, MJCF, USD). */
-  const withRobot = async (path: string) => {
-    const { document } = await loadSceneFile(await read(path, 'robot description'), path, sceneOptionsForFile(path));
-    scene = swapRobot(scene, document, task.robot);
-    sceneBytes = new TextEncoder().encode(JSON.stringify(scene));
-  };
-  if (request.robot !== undefined && /\.robot\.ya?ml$/i.test(request.robot)) {
-    const bytes = await read(request.robot, 'robot profile');
-    const name = basename(request.robot);
-    const profile = parseRobotProfile(new TextDecoder().decode(bytes), name);
-    // Fail fast here, naming the profile's field, rather than in the first episode. A profile for
-    // another robot than the scene's brings its robot (its description) along.
-    try {
-      resolveProfile(profile, scene, name);
-    } catch (error) {
-      if (!profile.description) throw error;
-      await withRobot(resolve(dirname(request.robot), profile.description));
-      resolveProfile(profile, scene, name);
-    }
-    robot = { profile, file: name, bytes };
-  } else if (request.robot !== undefined) {
-    // A robot description: it replaces the scene's robot, its profile inferred.
-    await withRobot(request.robot);
-  }
+  const { file, task, taskBytes, scenePath, scene, sceneBytes, robot } = await readTaskInput(request.task, { ...(request.robot !== undefined ? { robot: request.robot } : {}), variants: request.variants ?? [] });
   for (const f of request.formats) {
     if (!DEMO_FORMATS.includes(f as DemoFormat)) throw new InputError('--format', `unknown format "${f}" (expected ${DEMO_FORMATS.join(', ')})`);
   }
@@ -118,13 +64,13 @@ export async function runDemosCommand(request: DemosRequest, onProgress?: (p: De
       onProgress,
     );
   }
-  const cameras = demoCameras(scene, task.robot, [width, height]);
+  const cameras = demoCameras(scene, task.robot, [width, height], robot ? { profile: robot.profile, file: robot.file } : undefined);
   if (!cameras.length) throw new InputError(scenePath, 'the scene has no camera to record; add one or pass --no-cameras');
   const pageRequest: DemosPageRequest = { taskFile: basename(file), sceneFile: basename(scenePath), episodes: request.episodes, seed: request.seed, formats, fps: request.fps ?? null, cameras, noise: request.noise ?? null, robotFile: robot?.file ?? null };
   return runHeadlessJob<DemosPageRequest, DemoProgress, DemoSummary>({
     page: 'demos.html',
     request: pageRequest,
-    inputs: { task: await read(file, 'task'), scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}) },
+    inputs: { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}) },
     sink,
     ...(onProgress ? { onProgress } : {}),
   });

@@ -18,17 +18,14 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
-import { loadSceneFile } from '../engine/load.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
 import { compareSuccessRates, wilsonInterval } from '../engine/eval/stats.ts';
 import { ownImageSize, packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
-import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/pages.ts';
 import type { ExecutionProvider } from '../protocol/policyWorker.ts';
-import { read, taskFile } from './demos.ts';
+import { read, readTaskInput } from './taskInput.ts';
 import { runHeadlessJob } from './headlessJob.ts';
-import { sceneBytesForPage } from './meshes.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 
@@ -49,17 +46,15 @@ export interface EvalRequest {
   traces?: boolean;
   /** USD variant choices for the task's scene (`--variant`). */
   variants?: VariantSelection[];
+  /** `--robot`: a robot profile, or a robot description put in place of the scene's robot (see taskInput.ts). */
+  robot?: string;
 }
 
 import type { EvalResults } from '../engine/policy/evalOutput.ts';
 export type { EvalResults };
 
 export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {
-  const file = await taskFile(request.task);
-  const task = parseTaskSpec(new TextDecoder().decode(await read(file, 'task')), basename(file));
-  const scenePath = resolve(dirname(file), task.scene);
-  const sceneBytes = await sceneBytesForPage(await read(scenePath, 'scene'), scenePath, request.variants ?? []);
-  checkTaskAgainstScene(task, (await loadSceneFile(sceneBytes, scenePath)).document, basename(file));
+  const { file, task, taskBytes, scenePath, sceneBytes, robot } = await readTaskInput(request.task, { ...(request.robot !== undefined ? { robot: request.robot } : {}), variants: request.variants ?? [] });
 
   const manifestPath = resolve(request.policy);
   const manifestName = basename(manifestPath);
@@ -74,7 +69,10 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   };
   const policy = resolvePolicy(manifest, manifestName, readText);
   const files = packageFiles(manifest);
-  const inputs: Record<string, Uint8Array> = { task: await read(file, 'task'), scene: sceneBytes, [`policy/${manifestName}`]: await read(manifestPath, 'policy manifest') };
+  const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: await read(manifestPath, 'policy manifest') };
+  // The policy drives the robot it was made for: fail here, in one line, rather than per episode.
+  const robotName = robot ? robot.profile.name : null;
+  if (robotName !== null && manifest.robot !== robotName) throw new InputError(manifestName, `robot: the policy is for "${manifest.robot}", the task's robot is "${robotName}" (${robot!.file})`);
   for (const name of files) {
     try {
       inputs[`policy/${name}`] = new Uint8Array(readFileSync(join(folder, name)));
@@ -121,6 +119,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     videos: request.videos !== false,
     traces: request.traces === true,
     warmup: 3,
+    robotFile: robot?.file ?? null,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
   // The page wrote results.json and episodes.jsonl through the sink (engine/policy/evalOutput.ts).

@@ -28,15 +28,18 @@ export const USAGE = `usage:
   simloop merge <shard dirs…> --out <dir> [--json]
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …]
-                [--robot <profile.robot.yaml>] [--json]
+                [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
-               [--image-size WxH] [--no-videos] [--traces] [--variant …] [--json]
+               [--image-size WxH] [--no-videos] [--traces] [--variant …]
+               [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
   simloop compare <a/results.json> <b/results.json> [--json]
   simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--variant …] [--json]
 
 --variant <primPath>:<set>=<name> (repeatable; inspect, simulate, convert, generate, demos,
 eval) selects a USD variant, stronger than the scene's own selections.
+--robot (demos, eval) runs the task with another robot: a profile (*.robot.yaml), or a robot
+description put where the scene's robot stands (its profile inferred). Default: the task's profile.
 Scene files: USD (.usda, .usdc, .usdz), URDF (.urdf; meshes found as ROS tools find them),
 MJCF (MuJoCo .xml; includes and meshes beside it) or a Simloop scene document (.json); convert
 also reads and writes projects (.simloop.json).
@@ -296,7 +299,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   let last = 0;
   const { formatEvalProgress, runEvalCommand } = await evalCommand();
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;

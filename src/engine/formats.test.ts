@@ -119,11 +119,11 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'scene document': [3, '71b2cd9504164141'],
   project: [1, '4ea3961bd03f49b3'],
   'randomization spec': [1, '7e1308ce03df9295'],
-  'task spec': [1, '3bee56a762365b83'],
-  'policy manifest': [1, '5e725e4db3da190a'],
+  'task spec': [2, '37cb9337ada00a09'],
+  'policy manifest': [2, '9fb1a5cbf417138a'],
   'dataset manifest': [1, '7f4c022c7e45fa1e'],
   'generation state': [1, 'afe5e5f2d476a600'],
-  'robot profile': [1, 'ea66646cd64d52cb'],
+  'robot profile': [2, '96d3ac6fca334b93'],
 };
 
 const fingerprint = (schema: z.ZodType) => createHash('sha256').update(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))).digest('hex').slice(0, 16);

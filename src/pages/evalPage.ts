@@ -17,6 +17,7 @@ import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVide
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
+import { parseRobotProfile } from '../engine/robot/profile.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
 import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
@@ -24,6 +25,7 @@ import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
   const task = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
   const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
+  const robot = request.robotFile ? { profile: parseRobotProfile(new TextDecoder().decode(await fetchInput('robot')), request.robotFile), file: request.robotFile } : null;
   const files: Record<string, ArrayBuffer> = {};
   for (const name of request.policyFiles) files[name] = (await fetchInput(`policy/${name}`)).slice().buffer as ArrayBuffer;
   const manifest = parsePolicyManifest(new TextDecoder().decode(files[request.manifestFile]!), request.manifestFile);
@@ -37,7 +39,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     const opened = await api.open({ manifestFile: request.manifestFile, files, providers: request.providers });
     onProgress({ done: 0, total: request.episodes, successes: 0, provider: opened.provider });
     const infer = (obs: PolicyObservation) => api.infer(obs);
-    await warmUp(infer, [width, height], request.warmup);
+    await warmUp(infer, [width, height], request.warmup, manifest);
     const policy = policyDriver(manifest, opened.provider, infer);
     const results: EvalEpisode[] = [];
     let trace: string[] = [];
@@ -46,6 +48,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       {
         task,
         scene,
+        ...(robot ? { robot } : {}),
         manifest,
         manifestFile: request.manifestFile,
         seed: request.seed,

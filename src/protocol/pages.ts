@@ -50,6 +50,8 @@ export interface EvalPageRequest {
   /** Write traces/episode_<k>.jsonl: one line per control step (see stepTrace). */
   traces: boolean;
   warmup: number;
+  /** The robot profile's file name, when the task has one or `--robot` gives one (its text is the input "robot"). */
+  robotFile: string | null;
 }
 
 export interface EvalProgress {

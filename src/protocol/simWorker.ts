@@ -8,7 +8,7 @@ import type { SceneDocument } from '../engine/scene/schema.ts';
 import type { SceneSummary, SimStatus } from '../engine/sim/session.ts';
 import type { DemoFormat } from '../engine/tasks/demos.ts';
 import type { OptionalRandomization } from '../engine/tasks/spec.ts';
-import type { TeleopInput, TeleopStatus } from '../engine/tasks/teleop.ts';
+import type { TeleopInput, TeleopRobot, TeleopStatus } from '../engine/tasks/teleop.ts';
 import type { VariantSelection } from '../engine/usd/variantChoice.ts';
 
 /** One update for the UI. `generation` names the loaded scene the poses belong to. */
@@ -35,9 +35,16 @@ export interface TeleopStartRequest {
   taskFile: string;
   sceneBytes: ArrayBuffer;
   sceneFile: string;
+  /** Files the scene names (an MJCF model's includes and meshes), by path relative to the scene file. */
+  sceneCompanions?: Record<string, ArrayBuffer>;
+  /** The robot profile the task names (`profile:`): its text and file name. */
+  profile?: { text: string; file: string };
   seed: number;
   draw: number;
 }
+
+/** A started teleoperation episode: its scene as a load, its status, and its robot's joints for the joint panel. */
+export type TeleopStartResult = LoadResult & { teleop?: TeleopStatus; robot?: TeleopRobot };
 
 /** A policy run (the studio's Policy tab): one live episode, or an evaluation of many. */
 export interface PolicyRunRequest {
@@ -45,6 +52,10 @@ export interface PolicyRunRequest {
   taskFile: string;
   sceneBytes: ArrayBuffer;
   sceneFile: string;
+  /** Files the scene names (an MJCF model's includes and meshes), by path relative to the scene file. */
+  sceneCompanions?: Record<string, ArrayBuffer>;
+  /** The robot profile the task names (`profile:`): its text and file name. */
+  profile?: { text: string; file: string };
   manifestText: string;
   manifestFile: string;
   /** The execution provider the policy worker opened the policy with (for the results). */
@@ -95,7 +106,7 @@ export interface SimWorkerApi {
   reset(): Promise<void>;
 
   teleopSubscribe(callback: (status: TeleopStatus) => void): void;
-  teleopStart(request: TeleopStartRequest): Promise<LoadResult & { teleop?: TeleopStatus }>;
+  teleopStart(request: TeleopStartRequest): Promise<TeleopStartResult>;
   teleopInput(input: TeleopInput): void;
   teleopDrive(on: boolean): void;
   teleopExpert(): void;

@@ -106,5 +106,5 @@ createRoot(document.getElementById('root')!).render(
 
 // The scene being edited when the page was closed or crashed comes back; otherwise the example.
 void designer.restoreAutosave().then((restored) => {
-  if (!restored && DEFAULT_SCENE) void studio.openUrl(DEFAULT_SCENE.url, DEFAULT_SCENE.fileName);
+  if (!restored && DEFAULT_SCENE) void studio.openExample(DEFAULT_SCENE);
 });

@@ -12,8 +12,9 @@ import { MESH_ASSET_EXTENSIONS } from '../engine/meshAsset.ts';
 import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../protocol/simWorker.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
-import { documentReloaded, frameReceived, loadFailed, loadStarted, loadSucceeded, withMessages } from './state/studioState.ts';
+import { documentReloaded, frameReceived, loadFailed, loadStarted, loadSucceeded, sceneSource, withMessages } from './state/studioState.ts';
 import type { StudioStore } from './state/studioState.ts';
+import { type ExampleScene, fetchExampleScene } from './examples.ts';
 
 export interface Studio {
   openBytes(bytes: ArrayBuffer, fileName: string): Promise<void>;
@@ -23,7 +24,8 @@ export interface Studio {
    * mesh files beside it, found by their relative paths.
    */
   openFiles(files: readonly PickedFile[]): Promise<void>;
-  openUrl(url: string, fileName: string): Promise<void>;
+  /** Opens a bundled example scene with the files that go with it (a robot folder's includes and meshes). */
+  openExample(scene: ExampleScene): Promise<void>;
   /**
    * Puts an edited document (the scene designer's) in the simulation in place of the loaded one;
    * the scene stays open (camera, messages), physics starts over. Edits queue behind loads.
@@ -146,7 +148,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
       const kept = Object.fromEntries(Object.entries(companions).map(([path, data]) => [path, new Uint8Array(data.slice(0))]));
       try {
         const result = await sim.load(Comlink.transfer(bytes, [bytes, ...Object.values(companions)]), fileName, withFiles ? companions : undefined);
-        const source = result.ok && withFiles ? new TextEncoder().encode(JSON.stringify(result.summary.document)) : original;
+        const source = result.ok ? sceneSource(original, withFiles, result.summary.document) : original;
         if (result.ok) files = result.summary.document.variantSets?.length ? { bytes: original, fileName, companions: kept } : null;
         store.setState((s) => (result.ok ? loadSucceeded(s, fileName, result, source) : loadFailed(s, result.error)));
       } catch (e) {
@@ -188,17 +190,15 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     await openBytes(bytes, choice.scene.path, companions);
   }
 
-  async function openUrl(url: string, fileName: string): Promise<void> {
-    let bytes: ArrayBuffer;
+  async function openExample(scene: ExampleScene): Promise<void> {
+    let fetched: Awaited<ReturnType<typeof fetchExampleScene>>;
     try {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      bytes = await response.arrayBuffer();
+      fetched = await fetchExampleScene(scene);
     } catch (e) {
-      reportError(`${fileName}: could not be fetched (${e instanceof Error ? e.message : String(e)})`);
+      reportError(`${scene.fileName}: could not be fetched (${describeError(e)})`);
       return;
     }
-    await openBytes(bytes, fileName);
+    await openBytes(fetched.bytes, scene.fileName, fetched.companions);
   }
 
   /** The latest edit wins: an edit still queued when a newer one comes is skipped. */
@@ -248,7 +248,7 @@ export function createStudio(store: StudioStore, sim: SimApi, now: () => number 
     openBytes,
     openFile,
     openFiles,
-    openUrl,
+    openExample,
     applyDocument,
     composeVariants,
     play: control('Play', () => sim.play()),

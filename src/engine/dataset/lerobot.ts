@@ -10,7 +10,7 @@
  *   meta/episodes/chunk-000/file-000.parquet   one row per episode: indices, ranges, flattened stats
  *   data/chunk-000/file-000.parquet    one row per frame: observation.state, action, timestamp,
  *                                      frame_index, episode_index, index, task_index, next.reward,
- *                                      next.done
+ *                                      next.done (not with `rewards: false`: a real robot's features)
  *
  * Episodes go into the current data file until it would reach `data_files_size_in_mb`; then the
  * next file (file index + 1, or the next chunk after `chunks_size` files), as LeRobot does.
@@ -77,6 +77,12 @@ export interface LeRobotOptions {
   chunksSize?: number;
   dataFilesSizeInMb?: number;
   videoFilesSizeInMb?: number;
+  /**
+   * Record `next.reward` and `next.done` (default true). Off, the features are exactly those
+   * lerobot-record writes for a real robot (it records neither), so the dataset merges with real
+   * recordings by LeRobot's aggregation, which requires equal features.
+   */
+  rewards?: boolean;
   /** Camera streams: the features, and per episode (in episode order) one span per feature key. */
   videos?: { features: LeRobotVideoFeature[]; spans: Record<string, LeRobotVideoSpan>[] };
 }
@@ -209,17 +215,22 @@ function featuresOf(options: LeRobotOptions): Record<string, Feature | Record<st
       },
     ]),
   );
+  // In lerobot-record's order (hw_to_dataset_features, then DEFAULT_FEATURES): action, state, cameras.
   return {
-    ...videos,
-    'observation.state': { dtype: 'float32', shape: [options.stateNames.length], names: options.stateNames },
     action: { dtype: 'float32', shape: [options.actionNames.length], names: options.actionNames },
+    'observation.state': { dtype: 'float32', shape: [options.stateNames.length], names: options.stateNames },
+    ...videos,
     timestamp: { dtype: 'float32', shape: [1], names: null },
     frame_index: { dtype: 'int64', shape: [1], names: null },
     episode_index: { dtype: 'int64', shape: [1], names: null },
     index: { dtype: 'int64', shape: [1], names: null },
     task_index: { dtype: 'int64', shape: [1], names: null },
-    'next.reward': { dtype: 'float32', shape: [1], names: null },
-    'next.done': { dtype: 'bool', shape: [1], names: null },
+    ...(options.rewards === false
+      ? {}
+      : {
+          'next.reward': { dtype: 'float32', shape: [1], names: null },
+          'next.done': { dtype: 'bool', shape: [1], names: null },
+        }),
   };
 }
 
@@ -263,9 +274,9 @@ function parquetOf(columns: Column[], kvMetadata: { key: string; value: string }
 const int = (v: number) => BigInt(v);
 
 /** The data rows of one episode, from global frame index `from`. */
-function dataColumns(episodes: { e: LeRobotEpisode; from: number; taskIndex: number }[], fps: number): Column[] {
+function dataColumns(episodes: { e: LeRobotEpisode; from: number; taskIndex: number }[], fps: number, rewards: boolean): Column[] {
   const rows = episodes.flatMap(({ e, from, taskIndex }) => e.state.map((_, t) => ({ e, t, from, taskIndex })));
-  return [
+  const columns: Column[] = [
     { name: 'observation.state', element: 'FLOAT', list: true, data: rows.map(({ e, t }) => Array.from(e.state[t]!)) },
     { name: 'action', element: 'FLOAT', list: true, data: rows.map(({ e, t }) => Array.from(e.action[t]!)) },
     { name: 'timestamp', element: 'FLOAT', list: false, data: rows.map(({ t }) => Math.fround(t / fps)) },
@@ -276,13 +287,14 @@ function dataColumns(episodes: { e: LeRobotEpisode; from: number; taskIndex: num
     { name: 'next.reward', element: 'FLOAT', list: false, data: rows.map(({ e, t }) => Math.fround(e.reward[t]!)) },
     { name: 'next.done', element: 'BOOLEAN', list: false, data: rows.map(({ e, t }) => e.done[t]!) },
   ];
+  return rewards ? columns : columns.filter((c) => !c.name.startsWith('next.'));
 }
 
 /** Every numeric feature of one episode, as rows per frame. */
-function episodeFeatureRows(e: LeRobotEpisode, from: number, taskIndex: number, fps: number): Record<string, number[][]> {
+function episodeFeatureRows(e: LeRobotEpisode, from: number, taskIndex: number, fps: number, rewards: boolean): Record<string, number[][]> {
   const n = e.state.length;
   const frames = Array.from({ length: n }, (_, t) => t);
-  return {
+  const rows: Record<string, number[][]> = {
     'observation.state': e.state.map((r) => Array.from(r)),
     action: e.action.map((r) => Array.from(r)),
     timestamp: frames.map((t) => [Math.fround(t / fps)]),
@@ -293,6 +305,11 @@ function episodeFeatureRows(e: LeRobotEpisode, from: number, taskIndex: number, 
     'next.reward': e.reward.map((r) => [Math.fround(r)]),
     'next.done': e.done.map((d) => [d ? 1 : 0]),
   };
+  if (!rewards) {
+    delete rows['next.reward'];
+    delete rows['next.done'];
+  }
+  return rows;
 }
 
 /** The pandas metadata pyarrow stores so read_parquet restores the "task" index. */
@@ -339,7 +356,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
   let from = 0;
   const flush = () => {
     if (!inFile.length) return;
-    files.push({ path: fillPath(DATA_PATH, { chunk_index: chunk, file_index: file }), bytes: parquetOf(dataColumns(inFile, options.fps)) });
+    files.push({ path: fillPath(DATA_PATH, { chunk_index: chunk, file_index: file }), bytes: parquetOf(dataColumns(inFile, options.fps, options.rewards !== false)) });
     inFile = [];
     fileBytes = 0;
     fileFrames = 0;
@@ -348,7 +365,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
     const n = e.state.length;
     const t = taskIndex.get(e.task)!;
     const own = { e, from, taskIndex: t };
-    const size = parquetOf(dataColumns([own], options.fps)).byteLength;
+    const size = parquetOf(dataColumns([own], options.fps, options.rewards !== false)).byteLength;
     const perFrame = fileFrames > 0 ? fileBytes / fileFrames : 0;
     if (inFile.length && (fileBytes + perFrame * n) / 2 ** 20 >= limitMb) {
       flush();
@@ -358,7 +375,7 @@ export function writeLeRobotDataset(options: LeRobotOptions, episodes: readonly 
     fileBytes += size;
     fileFrames += n;
 
-    const rows = episodeFeatureRows(e, from, t, options.fps);
+    const rows = episodeFeatureRows(e, from, t, options.fps, options.rewards !== false);
     const stats: Record<string, unknown> = {};
     for (const [name, featureRows] of Object.entries(rows)) {
       (allRows[name] ??= []).push(...featureRows);

@@ -71,6 +71,8 @@ export interface SolverSettings {
   dt: number;
   solverIterations: number | null;
   pgsIterations: number | null;
+  /** How far apart (m) two shapes may be and still get a contact (Rapier's default is 2 cm); null: the default. */
+  predictionDistance: number | null;
 }
 
 /** A built Rapier world and what the running side needs to find its parts (world.ts owns and frees it). */
@@ -94,6 +96,7 @@ export function buildWorld(R: Rapier, doc: SceneDocument, settings: SolverSettin
   world.timestep = settings.dt;
   if (settings.solverIterations !== null) world.numSolverIterations = settings.solverIterations;
   if (settings.pgsIterations !== null) world.numInternalPgsIterations = settings.pgsIterations;
+  if (settings.predictionDistance !== null) world.integrationParameters.normalizedPredictionDistance = settings.predictionDistance;
   const builder = new WorldBuilder(R, doc, world);
   try {
     builder.build();

@@ -17,7 +17,8 @@
  * goes on with the next one.
  */
 import type { SceneDocument } from '../scene/schema.ts';
-import { Episode } from '../tasks/episode.ts';
+import { Episode, type RobotProfileFile } from '../tasks/episode.ts';
+import { InputError } from '../errors.ts';
 import { countOutcomes, type GraspRecord, type Outcome } from '../tasks/outcome.ts';
 import type { TaskSpec } from '../tasks/spec.ts';
 import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
@@ -53,6 +54,10 @@ export function instructionFor(episode: Episode, mode: InstructionMode): string 
 /** What the loop needs of a policy: a chunk for an observation, and how to use it. */
 export interface PolicyDriver {
   name: string;
+  /** The robot profile the policy was made for (its manifest's `robot`); episodes check theirs is it. */
+  robot?: string;
+  /** With space "features": the feature names the action sets, in order. */
+  features?: readonly string[] | null;
   /** The execution provider, for reports ("wasm", "webgpu", "node"). */
   provider: string;
   space: ActionSpace;
@@ -69,7 +74,7 @@ export interface PolicyDriver {
 
 /** Renders the robot's cameras for one episode. */
 export interface EpisodeCameras {
-  render(): Partial<Record<'scene' | 'wrist', RgbaImage>>;
+  render(): Partial<Record<string, RgbaImage>>;
   dispose(): void;
 }
 
@@ -102,18 +107,20 @@ export interface PolicyEpisodeRun {
   clock: EvalClock;
   /** What the policy is told (default: the episode's instruction). */
   instructions?: InstructionMode;
+  /** The robot's profile (default: the task's robot, its profile inferred). */
+  robot?: RobotProfileFile;
   /** Words typed by a person, told instead of the episode's instruction (success is still judged on the episode's target). */
   instruction?: string;
   cameras?: (episode: Episode) => EpisodeCameras;
   /** Called once the episode's scene exists, before the first step (live views show it). */
   onStart?: (episode: Episode, instruction: string) => void;
   /** Called after every control step (for videos and live views). */
-  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<'scene' | 'wrist', RgbaImage>> | null) => void | Promise<void>;
+  onStep?: (episode: Episode, action: Float64Array, images: Partial<Record<string, RgbaImage>> | null) => void | Promise<void>;
   /** Checked before every control step: when set, the episode ends early, marked errored "stopped". */
   signal?: { readonly aborted: boolean };
 }
 
-function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist', RgbaImage>>, instruction: string): PolicyObservation {
+function observation(episode: Episode, images: Partial<Record<string, RgbaImage>>, instruction: string): PolicyObservation {
   const o = episode.observe();
   const joints = episode.arm.model.armJoints.length;
   const { position, quaternion } = o.ee;
@@ -124,6 +131,7 @@ function observation(episode: Episode, images: Partial<Record<'scene' | 'wrist',
     eePosition: [position.x, position.y, position.z],
     eeQuaternion: [quaternion.x, quaternion.y, quaternion.z, quaternion.w],
     gripperWidth: o.gripperWidth,
+    ...(episode.featureValues() ? { features: episode.featureValues()! } : {}),
     instruction,
     // Latent noise (diffusion, flow matching) is drawn from the episode and the control step, so
     // sim-time episodes stay a pure function of (seed, index).
@@ -136,7 +144,8 @@ function selectorFor(policy: PolicyDriver): ActionSelector {
 }
 
 /** The action that holds the arm still with the gripper as `gripper` commands it. */
-function holdAction(space: ActionSpace, dim: number, gripper: number, episode: Episode): Float64Array {
+function holdAction(space: ActionSpace, dim: number, gripper: number, episode: Episode, features: readonly string[] | null | undefined): Float64Array {
+  if (space === 'features') return episode.featureTargets(features ?? []);
   const hold = new Float64Array(dim);
   if (space === 'joint_position') hold.set(episode.arm.state().target.slice(0, dim - 1));
   hold[dim - 1] = gripper;
@@ -148,9 +157,12 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   const { policy } = run;
   // The task runs at the policy's control rate (as demonstrations record at theirs).
   const task = run.task.control_hz === policy.hz ? run.task : { ...run.task, control_hz: policy.hz };
-  const episode = await Episode.create(task, run.scene, run.seed, run.index);
+  const episode = await Episode.create(task, run.scene, run.seed, run.index, run.robot);
   let told: string;
   try {
+    // A policy drives the robot it was made for: the task's robot must be that profile's.
+    const robot = episode.arm.model.name;
+    if (policy.robot !== undefined && policy.robot !== robot) throw new InputError(policy.name, `robot: the policy is for "${policy.robot}", the task's robot is "${robot}"${run.robot ? ` (${run.robot.file})` : ' (its profile inferred; give the task a robot profile)'}`);
     told = run.instruction?.trim() ? run.instruction.trim() : instructionFor(episode, run.instructions ?? 'given');
   } catch (e) {
     episode.free();
@@ -190,8 +202,8 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
           // The world moved on while the policy was thinking.
           const passed = Math.floor((ms * policy.hz) / 1000);
           for (let k = 0; k < passed && !episode.done; k++) {
-            const hold = holdAction(policy.space, policy.dim, gripper, episode);
-            episode.stepIn(policy.space, hold);
+            const hold = holdAction(policy.space, policy.dim, gripper, episode, policy.features);
+            episode.stepIn(policy.space, hold, policy.features ?? undefined);
             await run.onStep?.(episode, hold, null);
           }
           if (episode.done) break;
@@ -207,7 +219,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
       }
       action = selector.next();
       gripper = action[policy.dim - 1]!;
-      episode.stepIn(policy.space, action);
+      episode.stepIn(policy.space, action, policy.features ?? undefined);
       await run.onStep?.(episode, action, cameras ? images : null);
     }
   } finally {

@@ -60,8 +60,12 @@ describe('policy manifest', () => {
   });
 
   it.each<[string, (m: PolicyManifest & Record<string, unknown>) => unknown, string]>([
-    ['version', (m) => ({ ...m, simloop_policy: 2 }), 'simloop_policy: 2: this policy manifest was written by a newer Simloop (this one reads versions up to 1); update Simloop to open it'],
-    ['camera', (m) => (((m.inputs.images[0] as Record<string, unknown>).camera = 'top'), m), 'inputs.images[0].camera:'],
+    ['version', (m) => ({ ...m, simloop_policy: 3 }), 'simloop_policy: 3: this policy manifest was written by a newer Simloop (this one reads versions up to 2); update Simloop to open it'],
+    ['camera', (m) => (((m.inputs.images[0] as Record<string, unknown>).camera = 'Top Camera'), m), 'inputs.images[0].camera: expected a camera name such as "scene", "wrist" or "front"'],
+    ['robot', (m) => ((m.robot = 'my arm'), m), 'robot: expected a robot profile name such as "panda" or "so101"'],
+    ['state by both', (m) => ((m.inputs.state!.features = ['shoulder_pan.pos']), m), 'inputs.state.quantities: give exactly one of quantities and features'],
+    ['features space without names', (m) => ((m.outputs.space = 'features'), delete m.outputs.limits, m), 'outputs.features: space "features" needs the feature names the action sets'],
+    ['feature names in another space', (m) => ((m.outputs.features = ['gripper.pos']), m), 'outputs.features: only space "features" takes feature names (space is "ee_delta_pose")'],
     ['state quantity', (m) => ((m.inputs.state!.quantities = ['joint_torques' as never]), m), 'inputs.state.quantities[0]:'],
     ['stats without feature', (m) => (delete (m.outputs.normalization as Record<string, unknown>).feature, m), 'outputs.normalization.feature: stats_file needs the feature to read'],
     ['inline stats missing', (m) => ((m.outputs.normalization = { mode: 'min_max', min: [0] } as never), m), 'outputs.normalization.max: min_max needs "max"'],

@@ -13,9 +13,13 @@ import type { ImageInputSpec } from './image.ts';
 import { makeNormalizer, type NormalizationMode, type Normalizer, STATS_FOR_MODE, statsFromLeRobot } from './normalize.ts';
 import { huggingFaceTokenizer, type Tokens, wordTokenizer } from './tokenizer.ts';
 
-export const POLICY_MANIFEST_VERSION = 1;
-/** Version (the `simloop_policy` field) and migrations (engine/versioned.ts); version 1 is the first. */
-export const POLICY_MANIFEST_FORMAT = versionedFormat({ name: 'policy manifest', field: 'simloop_policy', current: POLICY_MANIFEST_VERSION, migrations: {} });
+export const POLICY_MANIFEST_VERSION = 2;
+/**
+ * Version (the `simloop_policy` field) and migrations (engine/versioned.ts). Version 2 names the
+ * robot by its profile (any robot, not only "panda"), takes state and actions by the profile's
+ * feature names, and any camera of the scene; a version-1 manifest (a Panda policy) reads unchanged.
+ */
+export const POLICY_MANIFEST_FORMAT = versionedFormat({ name: 'policy manifest', field: 'simloop_policy', current: POLICY_MANIFEST_VERSION, migrations: { 1: (manifest) => manifest } });
 
 /** Proprioceptive quantities, concatenated in the order listed, and how many numbers each is. */
 export const STATE_QUANTITIES = {
@@ -35,8 +39,22 @@ export const ACTION_SPACES = {
   joint_position: 8,
   /** Arm joint target increments (rad), then gripper. */
   joint_delta: 8,
+  /**
+   * The robot profile's features, as `outputs.features` names them: joint targets in the features'
+   * units (LeRobot's joint-position action: the SO-101's `shoulder_pan.pos` … in degrees, its
+   * `gripper.pos` 0 … 100). As many numbers as features.
+   */
+  features: 0,
 } as const;
 export type ActionSpace = keyof typeof ACTION_SPACES;
+
+/** How many numbers one action of the manifest has. */
+export function actionSize(outputs: { space: ActionSpace; features?: readonly string[] | undefined }): number {
+  return outputs.space === 'features' ? (outputs.features?.length ?? 0) : ACTION_SPACES[outputs.space];
+}
+
+/** A feature name as a robot profile gives it ("shoulder_pan.pos"). */
+const featureName = z.string().min(1, 'expected a feature name');
 
 const tensorName = z.string().regex(/^[A-Za-z_][\w.:/-]*$/, 'expected a tensor name (letters, digits, _ . : / -)');
 const fileName = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'expected a file path relative to the manifest (no "..", no leading "/")');
@@ -73,8 +91,11 @@ const normalization = z.union([
 const imageInput = z
   .object({
     tensor: tensorName,
-    /** The robot camera that feeds it: "scene" or "wrist". */
-    camera: z.enum(['scene', 'wrist']),
+    /**
+     * The camera that feeds it, by the name datasets give its stream: "scene" (the scene camera),
+     * "wrist", "front", … (a camera prim's name without "camera"; a profile's mounted camera's name).
+     */
+    camera: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a camera name such as "scene", "wrist" or "front"'),
     width: z.number().int().min(8).max(1024),
     height: z.number().int().min(8).max(1024),
     fit: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
@@ -149,17 +170,22 @@ export const manifestSchema = z
     simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
     name: z.string().min(1),
     description: z.string().default(''),
-    robot: z.literal('panda', { message: 'expected "panda" (the robot Simloop bundles)' }),
+    /** The robot the policy drives: its profile's name ("panda", "so101"); the task's robot must be it. */
+    robot: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a robot profile name such as "panda" or "so101"'),
     inputs: z
       .object({
         images: z.array(imageInput).default([]),
         state: z
           .object({
             tensor: tensorName,
-            quantities: z.array(z.enum(Object.keys(STATE_QUANTITIES) as [StateQuantity, ...StateQuantity[]])).min(1),
+            /** Simloop's quantities (joint_positions, ee_position, …) … */
+            quantities: z.array(z.enum(Object.keys(STATE_QUANTITIES) as [StateQuantity, ...StateQuantity[]])).min(1).optional(),
+            /** … or the robot profile's features by name, in their units (LeRobot's observation.state). */
+            features: z.array(featureName).min(1).optional(),
             normalization,
           })
           .strict()
+          .refine((st) => (st.quantities === undefined) !== (st.features === undefined), { message: 'give exactly one of quantities and features', path: ['quantities'] })
           .optional(),
         instruction: z
           .object({
@@ -185,6 +211,8 @@ export const manifestSchema = z
         tensor: tensorName,
         chunk: z.number().int().min(1).max(1000),
         space: z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]),
+        /** With space "features": the robot profile's features the action sets, in order. */
+        features: z.array(featureName).min(1).optional(),
         normalization,
         /** Actions are clipped to these after de-normalisation (SI units, one per dimension). */
         limits: z.object({ low: finiteArray, high: finiteArray }).strict().optional(),
@@ -204,7 +232,9 @@ export const manifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const dim = ACTION_SPACES[m.outputs.space];
+    const dim = actionSize(m.outputs);
+    if (m.outputs.space === 'features' && !m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: 'space "features" needs the feature names the action sets' });
+    if (m.outputs.space !== 'features' && m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: `only space "features" takes feature names (space is "${m.outputs.space}")` });
     if (m.control.n_action_steps > m.outputs.chunk) ctx.addIssue({ code: 'custom', path: ['control', 'n_action_steps'], message: `${m.control.n_action_steps} is more than outputs.chunk (${m.outputs.chunk})` });
     if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling runs the policy every step: n_action_steps must be 1' });
     if (m.outputs.limits) {
@@ -248,10 +278,11 @@ export function stateSize(quantities: readonly StateQuantity[]): number {
 /** A manifest with everything it points at read and checked: what the runtime needs. */
 export interface ResolvedPolicy {
   manifest: PolicyManifest;
-  images: (ImageInputSpec & { tensor: string; camera: 'scene' | 'wrist' })[];
-  state: { tensor: string; quantities: StateQuantity[]; normalizer: Normalizer } | null;
+  images: (ImageInputSpec & { tensor: string; camera: string })[];
+  /** The state tensor: Simloop's quantities, or the robot profile's features by name. */
+  state: { tensor: string; quantities: StateQuantity[] | null; features: string[] | null; normalizer: Normalizer } | null;
   instruction: { idsTensor: string; maskTensor: string | null; dtype: 'int64' | 'int32'; tokenize: (text: string) => Tokens } | null;
-  action: { tensor: string; chunk: number; dim: number; space: ActionSpace; normalizer: Normalizer; low: number[] | null; high: number[] | null };
+  action: { tensor: string; chunk: number; dim: number; space: ActionSpace; features: string[] | null; normalizer: Normalizer; low: number[] | null; high: number[] | null };
 }
 
 /**
@@ -285,8 +316,14 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
   };
 
   const { inputs, outputs } = manifest;
-  const state = inputs.state
-    ? { tensor: inputs.state.tensor, quantities: inputs.state.quantities, normalizer: normalizer(inputs.state.normalization, stateSize(inputs.state.quantities), 'inputs.state.normalization') }
+  const st = inputs.state;
+  const state = st
+    ? {
+        tensor: st.tensor,
+        quantities: st.quantities ?? null,
+        features: st.features ?? null,
+        normalizer: normalizer(st.normalization, st.features ? st.features.length : stateSize(st.quantities!), 'inputs.state.normalization'),
+      }
     : null;
   let instruction: ResolvedPolicy['instruction'] = null;
   if (inputs.instruction) {
@@ -314,7 +351,7 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
     }
     instruction = { idsTensor: inputs.instruction.ids_tensor, maskTensor: inputs.instruction.mask_tensor ?? null, dtype: inputs.instruction.dtype, tokenize };
   }
-  const dim = ACTION_SPACES[outputs.space];
+  const dim = actionSize(outputs);
   return {
     manifest,
     images: inputs.images.map((i) => ({
@@ -336,6 +373,7 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
       chunk: outputs.chunk,
       dim,
       space: outputs.space,
+      features: outputs.features ?? null,
       normalizer: normalizer(outputs.normalization, dim, 'outputs.normalization'),
       low: outputs.limits?.low ?? null,
       high: outputs.limits?.high ?? null,

@@ -41,7 +41,10 @@ export type TensorFactory = (type: 'float32' | 'uint8' | 'int64' | 'int32', data
 
 /** What the robot and its cameras give the policy at one control step. */
 export interface PolicyObservation {
-  images: Partial<Record<'scene' | 'wrist', RgbaImage>>;
+  /** Camera images by stream name ("scene", "wrist", "front", …). */
+  images: Partial<Record<string, RgbaImage>>;
+  /** The robot profile's features by name, in their units (for policies that take state by feature). */
+  features?: Readonly<Record<string, number>>;
   jointPositions: ArrayLike<number>;
   fingerPositions: ArrayLike<number>;
   eePosition: ArrayLike<number>;
@@ -254,7 +257,13 @@ export class PolicyRuntime {
       const state = policy.state;
       const parts = frames.map((frame) => {
         const values: number[] = [];
-        for (const q of state.quantities) values.push(...Array.from(quantityValues(frame, q)));
+        if (state.features) {
+          for (const name of state.features) {
+            const value = frame.features?.[name];
+            if (value === undefined) throw new PolicyError(`the robot has no feature "${name}" (the policy's state needs it; the robot's: ${Object.keys(frame.features ?? {}).join(', ') || 'none, it has no profile with features'})`);
+            values.push(value);
+          }
+        } else for (const q of state.quantities!) values.push(...Array.from(quantityValues(frame, q)));
         if (values.length !== state.normalizer.dim) throw new PolicyError(`the robot state has ${values.length} values; the policy's state needs ${state.normalizer.dim}`);
         return state.normalizer.normalize(values);
       });

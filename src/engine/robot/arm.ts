@@ -20,9 +20,11 @@ export type Vec3 = [number, number, number];
  * Physics settings for robot scenes (PhysicsWorld options). Measured on the bundled Panda: 8 solver
  * iterations with 4 inner PGS iterations track a moving target to ~0.1° mean and keep squeezing
  * fingers within ~3 mm of a held cube's faces; Rapier's defaults (4 and 1) lag ~0.3° and let a
- * grasped cube slip out when shaken.
+ * grasped cube slip out when shaken. Contacts are predicted 5 mm ahead, not Rapier's 2 cm
+ * (PhysicsOptions.predictionDistance): with 2 cm, the SO-101's fixed jaw, coming down beside a
+ * 3 cm cube, pressed it into the table through a contact made with its top face.
  */
-export const ROBOT_PHYSICS = { dt: 1 / 240, solverIterations: 8, pgsIterations: 4 } as const;
+export const ROBOT_PHYSICS = { dt: 1 / 240, solverIterations: 8, pgsIterations: 4, predictionDistance: 0.005 } as const;
 
 export type ArmCommand =
   /** Absolute joint targets (rad or m), clamped to the limits. */
@@ -45,8 +47,10 @@ export const UNDERACTUATED_ROTATION_WEIGHT = 0.01;
 /**
  * Gripper opening, or fully open / closed. For prismatic fingers the width is the opening between
  * the pads (m); a revolute jaw has no metric opening, and its width is the fraction open (0 … 1).
+ * `joints`: the gripper joints' positions themselves (rad or m, clamped to their limits), as a
+ * joint-position policy commands them.
  */
-export type GripperCommand = { width: number } | 'open' | 'close';
+export type GripperCommand = { width: number } | 'open' | 'close' | { joints: ArrayLike<number> };
 
 export interface ArmOptions {
   /** Control steps per second (default 20). */
@@ -74,6 +78,17 @@ export class RobotArm {
   readonly substeps: number;
   readonly target: Float64Array;
   private gripperTarget: number;
+  /** The gripper joints' drive targets now (they trail the commanded opening for a gripper with a speed). */
+  private readonly gripperJointTargets: number[] = [];
+  /** Gripper joint positions commanded directly (GripperCommand `joints`), or null: from the opening. */
+  private gripperJointGoal: number[] | null = null;
+
+  /** Where the gripper joints are being driven to (rad or m). */
+  gripperGoal(): number[] {
+    const g = this.model.gripper;
+    if (!g) return [];
+    return this.model.gripperJoints.map((_, i) => this.gripperJointGoal?.[i] ?? (g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / this.model.gripperJoints.length : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!)));
+  }
   private readonly ikIterations: number;
   /** IK result of the last pose command: did it reach the pose? */
   lastIk: { converged: boolean; positionError: number; rotationError: number } | null = null;
@@ -147,8 +162,13 @@ export class RobotArm {
     const previous = this.target.slice();
     if (command) this.setTargets(command);
     if (gripper !== null) {
-      this.gripperTarget = gripper === 'open' ? this.maxWidth : gripper === 'close' ? 0 : Math.min(Math.max(gripper.width, 0), this.maxWidth);
-      this.applyGripper();
+      if (typeof gripper === 'object' && 'joints' in gripper) {
+        this.gripperJointGoal = this.model.gripperJoints.map((j, i) => Math.min(Math.max(gripper.joints[i] ?? this.gripperJointTargets[i] ?? 0, j.lower), j.upper));
+      } else {
+        this.gripperJointGoal = null;
+        this.gripperTarget = gripper === 'open' ? this.maxWidth : gripper === 'close' ? 0 : Math.min(Math.max(gripper.width, 0), this.maxWidth);
+      }
+      if (!this.model.gripper?.speed) this.applyGripper();
     }
     // As a real arm's servo loop does, the drives follow the targets interpolated over the control
     // period (not a jump at its start), with the targets' rate of change fed forward as velocity.
@@ -158,6 +178,7 @@ export class RobotArm {
       const f = s / this.substeps;
       this.target.set(Float64Array.from(goal, (t, i) => previous[i]! + (t - previous[i]!) * f));
       this.applyTargets(s === this.substeps ? new Float64Array(goal.length) : velocity);
+      if (this.model.gripper?.speed) this.applyGripper(this.world.dt);
       this.world.step(1);
     }
     this.target.set(goal);
@@ -198,13 +219,25 @@ export class RobotArm {
     this.model.armJoints.forEach((j, i) => this.world.setJointTarget(j.path, this.target[i]!, velocity[i]!));
   }
 
-  private applyGripper(): void {
+  /**
+   * Sets the gripper joints' drive targets toward the commanded opening: at once, or — for a
+   * gripper with a speed (its profile's) — moved at most speed·dt per physics step, as its motor
+   * turns (a light jaw pulled there in one step would pass through what it should grasp).
+   */
+  private applyGripper(dt: number | null = null): void {
     const g = this.model.gripper;
     if (!g) return;
     const n = this.model.gripperJoints.length;
     // Fingers share the opening equally; jaws turn the same fraction of the way from closed to open.
     this.model.gripperJoints.forEach((j, i) => {
-      const target = g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / n : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!);
+      const goal = this.gripperJointGoal?.[i] ?? (g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / n : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!));
+      let target = goal;
+      if (g.speed !== null && dt !== null) {
+        const now = this.gripperJointTargets[i] ?? goal;
+        const stepMax = g.speed * dt;
+        target = now + Math.max(-stepMax, Math.min(stepMax, goal - now));
+      }
+      this.gripperJointTargets[i] = target;
       this.world.setJointTarget(j.path, target);
     });
   }

@@ -42,15 +42,23 @@ export interface RobotModel {
   /** The gripper's joints: prismatic fingers or revolute jaws hanging off the end-effector link. */
   gripperJoints: RobotJoint[];
   /** What the gripper is and its joints' positions when open and closed; null without a gripper. */
-  gripper: { type: 'prismatic' | 'revolute'; open: number[]; closed: number[] } | null;
+  gripper: { type: 'prismatic' | 'revolute'; open: number[]; closed: number[]; speed: number | null } | null;
   /** The body the tool centre point belongs to. */
   endEffector: string;
   /** Tool centre point in the end-effector body's frame. */
   tcp: Matrix4;
   /** Kinematic chain, base = the root body's world pose (document frame). */
   chain: Chain;
+  /**
+   * How the gripper meets what it grasps, as unit vectors in the tool frame: `approach` points out
+   * of the gripper towards the object (a top-down grasp points it down), `closing` is the line the
+   * fingers or jaw close along (across the object).
+   */
+  grasp: { approach: Vector3; closing: Vector3 };
   /** Camera prims that move with the robot (under one of its links). */
   cameras: string[];
+  /** The robot profile's name ("panda", "so101"; an inferred profile's is the robot prim's name). */
+  name: string;
   /** What datasets record as the robot's type (its profile's robot_type). */
   robotType: string;
   /**
@@ -169,13 +177,54 @@ export function robotFromScene(doc: SceneDocument, root?: string, robot?: Resolv
     throw new InputError(file, `the profile's arm joints (${named.join(', ')}) are not the joints from ${root} to the tool frame's body ${endEffector} (${armPaths.join(', ') || 'none'})`);
   }
   const gripperJoints = (resolved.gripper?.joints ?? []).map((joint) => robotJoint(joint, file));
-  const gripper = resolved.gripper ? { type: resolved.gripper.type, open: [...resolved.gripper.open], closed: [...resolved.gripper.closed] } : null;
+  const gripper = resolved.gripper ? { type: resolved.gripper.type, open: [...resolved.gripper.open], closed: [...resolved.gripper.closed], speed: resolved.gripper.speed } : null;
+
+  const toolWorld = withoutScale(world.get(endEffector)!).multiply(tcp);
+  const grasp = graspAxes(resolved, toolWorld, world, tcp);
 
   const cameras = doc.prims.filter((p) => p.camera && linkSet.has(owningBody(p.path, prims)?.path ?? '')).map((p) => p.path);
-  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, cameras, robotType: resolved.profile.robot_type, features: robot?.profile.features ? resolved.features : null };
+  return { root, links, armJoints, gripperJoints, gripper, endEffector, tcp, chain, grasp, cameras, name: resolved.profile.name, robotType: resolved.profile.robot_type, features: robot?.profile.features ? resolved.features : null };
 }
 
 function limitsOf(joint: Joint, file: string): { lower: number; upper: number } {
   const { lower, upper } = robotJoint(joint, file);
   return { lower, upper };
+}
+
+const AXIS_NAMES: Record<string, Vector3> = { '+x': new Vector3(1, 0, 0), '-x': new Vector3(-1, 0, 0), '+y': new Vector3(0, 1, 0), '-y': new Vector3(0, -1, 0), '+z': new Vector3(0, 0, 1), '-z': new Vector3(0, 0, -1) };
+
+/** The frame axis (±x, ±y, ±z) nearest a direction. */
+function nearestAxis(v: Vector3): Vector3 {
+  const k = [Math.abs(v.x), Math.abs(v.y), Math.abs(v.z)];
+  const i = k.indexOf(Math.max(...k));
+  const axis = new Vector3();
+  axis.setComponent(i, Math.sign(v.getComponent(i)) || 1);
+  return axis;
+}
+
+/**
+ * The grasp axes in the tool frame (RobotModel.grasp): the approach the profile names, else the
+ * tool frame axis nearest the direction from its link's origin out to the tool point (a gripper's
+ * tool point sits out along its fingers); the closing line along the fingers' slide, or across a
+ * jaw's swing (approach × the jaw's hinge axis). Taken at the document's pose.
+ */
+function graspAxes(robot: ResolvedRobot, toolWorld: Matrix4, world: Map<string, Matrix4>, tcp: Matrix4): RobotModel['grasp'] {
+  const toTool = new Matrix4().extractRotation(toolWorld).invert();
+  let approach: Vector3;
+  if (robot.tool.approach) approach = AXIS_NAMES[robot.tool.approach]!.clone();
+  else {
+    // The body origin as seen from the tool frame, reversed: from the link out to the tool point.
+    const out = new Vector3().setFromMatrixPosition(tcp.clone().invert()).negate();
+    approach = out.length() > 1e-6 ? nearestAxis(out) : new Vector3(0, 0, 1);
+  }
+  const joint = robot.gripper?.joints[0];
+  let closing: Vector3 | null = null;
+  if (joint && joint.body0) {
+    const frame = withoutScale(world.get(joint.body0)!).multiply(jointFrame(joint.localPos0, joint.localRot0));
+    const axis = AXIS[joint.axis].clone().transformDirection(frame).transformDirection(toTool);
+    const line = robot.gripper!.type === 'prismatic' ? axis : approach.clone().cross(axis);
+    if (line.length() > 1e-6) closing = nearestAxis(line);
+  }
+  if (!closing || Math.abs(closing.dot(approach)) > 0.5) closing = nearestAxis(new Vector3(approach.y, approach.z, approach.x));
+  return { approach, closing };
 }

@@ -24,8 +24,9 @@ describe('robot profiles', () => {
     const robot = resolveProfile(so101Profile(), doc, 'so101.robot.yaml');
     expect(robot.root).toBe('/so101_new_calib/base');
     expect(robot.arm.map((j) => j.path.split('/').pop())).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll']);
-    expect(robot.gripper).toMatchObject({ type: 'revolute', open: [1.7453291995659765], closed: [-0.17453297762778586] });
-    expect(robot.tool).toEqual({ prim: '/so101_new_calib/gripper/gripperframe', body: '/so101_new_calib/gripper', offset: [0, 0, 0] });
+    // Opened 40° to grasp, closed at the range's end, turning at the servo's speed.
+    expect(robot.gripper).toMatchObject({ type: 'revolute', open: [0.6981], closed: [-0.17453297762778586], speed: 4.7 });
+    expect(robot.tool).toEqual({ prim: '/so101_new_calib/gripper/gripperframe', body: '/so101_new_calib/gripper', offset: [-0.015, 0, 0.017], approach: '+x' });
     expect(robot.features.map((f) => f.name)).toEqual(['shoulder_pan.pos', 'shoulder_lift.pos', 'elbow_flex.pos', 'wrist_flex.pos', 'wrist_roll.pos', 'gripper.pos']);
   });
 
@@ -53,8 +54,8 @@ describe('robot profiles', () => {
     const doc = await open('scenes/robots/so101/so101_new_calib.xml');
     const text = readFileSync('scenes/robots/so101/so101.robot.yaml', 'utf8');
     expect(await errorOf(() => parseRobotProfile(text.replace('robot_type: so_follower\n', 'robot_type: so_follower\nspeed: 3\n'), 'p.yaml'))).toMatch(/^p\.yaml: speed: unknown field \(line \d+\)/);
-    expect(await errorOf(() => parseRobotProfile(text.replace('simloop_robot: 1', 'simloop_robot: 9'), 'p.yaml'))).toMatch(/^p\.yaml: simloop_robot: 9: this robot profile was written by a newer Simloop/);
-    expect(await errorOf(() => parseRobotProfile(text.replace('  open: 1.7453291995659765', '  open: [1, 2]'), 'p.yaml'))).toBe('p.yaml: gripper.open: expected one value, or one per gripper joint (1), got 2');
+    expect(await errorOf(() => parseRobotProfile(text.replace('simloop_robot: 2', 'simloop_robot: 9'), 'p.yaml'))).toMatch(/^p\.yaml: simloop_robot: 9: this robot profile was written by a newer Simloop/);
+    expect(await errorOf(() => parseRobotProfile(text.replace('  open: 0.6981', '  open: [1, 2]'), 'p.yaml'))).toBe('p.yaml: gripper.open: expected one value, or one per gripper joint (1), got 2');
     const wrong = parseRobotProfile(text.replace('elbow_flex, wrist_flex', 'elbow, wrist_flex'), 'p.yaml');
     expect(await errorOf(() => resolveProfile(wrong, doc, 'p.yaml'))).toBe('p.yaml: arm[2]: no joint "elbow" in the robot (its joints: shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll, gripper)');
     const noSite = parseRobotProfile(text.replace('prim: gripperframe', 'prim: tip'), 'p.yaml');
@@ -95,7 +96,7 @@ describe('inferring a profile', () => {
   it('infers a URDF arm that comes without a profile (the test arm: a continuous wrist, two fingers, a tcp link)', async () => {
     const { profile, notes } = inferProfile(await open('scenes/fixtures/urdf/test_arm.urdf'));
     expect(profile).toEqual({
-      simloop_robot: 1,
+      simloop_robot: 2,
       name: 'test_arm',
       robot_type: 'test_arm',
       root: '/test_arm/base_link',

@@ -8,7 +8,7 @@
  *
  * Joints are named by their prim names (the last element of the joint's path: the name the URDF or
  * MJCF gave it). Units of a state feature: "radians", "degrees", "metres", or `{ range: [a, b] }` —
- * the joint's span (its limits; a gripper's closed → open) mapped linearly onto [a, b], as LeRobot
+ * the joint's span (its limits) mapped linearly onto [a, b], as LeRobot
  * records normalised servo positions (−100 … 100, a gripper 0 … 100).
  */
 import { z } from 'zod';
@@ -18,16 +18,37 @@ import type { Joint, SceneDocument } from '../scene/schema.ts';
 import { upgradeDocument, versionedFormat } from '../versioned.ts';
 import { parseYamlText, validateWithSchema } from '../yamlSpec.ts';
 
-export const ROBOT_PROFILE_VERSION = 1;
-/** Version and migrations (engine/versioned.ts); version 1 is the first. */
-export const ROBOT_PROFILE_FORMAT = versionedFormat({ name: 'robot profile', field: 'simloop_robot', current: ROBOT_PROFILE_VERSION, migrations: {} });
+export const ROBOT_PROFILE_VERSION = 2;
+/**
+ * Version and migrations (engine/versioned.ts). Version 2 added `home` and `cameras`; a version-1
+ * profile reads unchanged (the robot starts where its description puts it, with no cameras added).
+ */
+export const ROBOT_PROFILE_FORMAT = versionedFormat({ name: 'robot profile', field: 'simloop_robot', current: ROBOT_PROFILE_VERSION, migrations: { 1: (profile) => profile } });
 
 const num = (what = 'a number') => z.number({ error: `expected ${what}` }).refine(Number.isFinite, `expected ${what}`);
 const JointName = z.string({ error: 'expected a joint name' }).min(1, 'expected a joint name');
+const Vec3 = z.tuple([num(), num(), num()], { error: 'expected [x, y, z]' });
+
+/**
+ * A camera carried by a link (a wrist camera): where it sits and what it looks at, in the link's
+ * frame (m), and its vertical field of view (degrees). Datasets name its stream `name`.
+ */
+const MountedCamera = z.strictObject({
+  name: z.string({ error: 'expected a camera name' }).regex(/^[a-z][a-z0-9_]*$/, 'expected a name in lower_case (datasets name the stream observation.images.<name>)'),
+  link: z.string({ error: 'expected the link (body) the camera is fixed to' }).min(1),
+  position: Vec3,
+  look_at: Vec3,
+  /** Which way is up in the image, in the link's frame (default: the link's +Z, else its +Y). */
+  up: Vec3.optional(),
+  fov: num('a vertical field of view in degrees').refine((v) => v > 1 && v < 179, 'expected a vertical field of view between 1 and 179 degrees').default(60),
+});
+export type MountedCamera = z.infer<typeof MountedCamera>;
 const Units = z.union([z.enum(['radians', 'degrees', 'metres']), z.strictObject({ range: z.tuple([num(), num()], { error: 'expected [low, high]' }) })], {
   error: 'expected "radians", "degrees", "metres" or { range: [low, high] }',
 });
 export type FeatureUnits = z.infer<typeof Units>;
+/** A signed axis of a frame. */
+export type Axis = '+x' | '-x' | '+y' | '-y' | '+z' | '-z';
 
 export const RobotProfile = z.strictObject({
   simloop_robot: z.literal(ROBOT_PROFILE_VERSION),
@@ -47,10 +68,23 @@ export const RobotProfile = z.strictObject({
       /** Joint positions (rad or m) when open and when closed: one for all joints, or one per joint. */
       open: z.union([num(), z.array(num())]),
       closed: z.union([num(), z.array(num())]),
+      /** How fast the gripper's joints move (rad/s or m/s), as its motor allows; default: as fast as the drive pulls. */
+      speed: num('a speed in rad/s or m/s').refine((v) => v > 0, 'expected a speed > 0').optional(),
     })
     .optional(),
   /** The tool centre point: a prim (a site, frame or link) and an offset in its frame (m). */
-  tool_frame: z.strictObject({ prim: z.string().min(1), offset: z.tuple([num(), num(), num()]).default([0, 0, 0]) }).optional(),
+  tool_frame: z
+    .strictObject({
+      prim: z.string().min(1),
+      offset: z.tuple([num(), num(), num()]).default([0, 0, 0]),
+      /** The tool frame's axis pointing out of the gripper, towards what it grasps (default: inferred from where the tool point sits on its link). */
+      approach: z.enum(['+x', '-x', '+y', '-y', '+z', '-z'], { error: 'expected one of +x, -x, +y, -y, +z, -z' }).optional(),
+    })
+    .optional(),
+  /** Where the robot starts every episode: joint name → position (rad or m); joints not named keep the description's. */
+  home: z.record(JointName, num('a joint position (rad or m)')).optional(),
+  /** Cameras mounted on the robot's links (wrist cameras), added to the scene with the robot. */
+  cameras: z.array(MountedCamera).optional(),
   /** The state (and joint-position action) features, in order, as datasets and policies name them. */
   features: z.array(z.strictObject({ joint: JointName, name: z.string().min(1), units: Units })).min(1).optional(),
 });
@@ -75,9 +109,9 @@ export interface ResolvedRobot {
   profile: RobotProfile;
   root: string;
   arm: Joint[];
-  gripper: { type: 'prismatic' | 'revolute'; joints: Joint[]; open: number[]; closed: number[] } | null;
+  gripper: { type: 'prismatic' | 'revolute'; joints: Joint[]; open: number[]; closed: number[]; speed: number | null } | null;
   /** The tool frame's prim (null: the last arm link's origin) and the offset in its frame. */
-  tool: { prim: string | null; body: string; offset: [number, number, number] };
+  tool: { prim: string | null; body: string; offset: [number, number, number]; approach: Axis | null };
   features: { joint: Joint; name: string; units: FeatureUnits; span: [number, number] }[];
 }
 
@@ -93,7 +127,7 @@ function findJoint(doc: SceneDocument, name: string, field: string, file: string
 }
 
 /** The bodies of the articulation rooted at `root` (through enabled joints). */
-function articulationBodies(doc: SceneDocument, root: string): Set<string> {
+export function articulationBodies(doc: SceneDocument, root: string): Set<string> {
   const bodies = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -138,7 +172,7 @@ export function resolveProfile(profile: RobotProfile, doc: SceneDocument, file: 
     const types = new Set(joints.map((j) => j.type));
     if (types.size !== 1 || !(types.has('revolute') || types.has('prismatic'))) throw new InputError(file, `gripper.joints: expected all prismatic (fingers) or all revolute (jaws), got ${[...types].join(' and ')}`);
     const each = (v: number | number[]) => (Array.isArray(v) ? v : joints.map(() => v));
-    gripper = { type: joints[0]!.type as 'prismatic' | 'revolute', joints, open: each(g.open), closed: each(g.closed) };
+    gripper = { type: joints[0]!.type as 'prismatic' | 'revolute', joints, open: each(g.open), closed: each(g.closed), speed: g.speed ?? null };
   }
   const prims = primIndex(doc);
   let tool: ResolvedRobot['tool'];
@@ -146,16 +180,16 @@ export function resolveProfile(profile: RobotProfile, doc: SceneDocument, file: 
     const name = profile.tool_frame.prim;
     const found = doc.prims.filter((p) => (p.path === name || p.path.endsWith(`/${name}`)) && bodies.has(owningBody(p.path, prims)?.path ?? ''));
     if (found.length !== 1) throw new InputError(file, `tool_frame.prim: ${found.length === 0 ? `no prim "${name}" on the robot` : `several prims are "${name}" (${found.map((p) => p.path).join(', ')}); give its path`}`);
-    tool = { prim: found[0]!.path, body: owningBody(found[0]!.path, prims)!.path, offset: profile.tool_frame.offset };
+    tool = { prim: found[0]!.path, body: owningBody(found[0]!.path, prims)!.path, offset: profile.tool_frame.offset, approach: profile.tool_frame.approach ?? null };
   } else {
     // The hand: where the gripper hangs, else the last arm link.
-    tool = { prim: null, body: gripper ? gripper.joints[0]!.body0! : arm.at(-1)!.body1!, offset: [0, 0, 0] };
+    tool = { prim: null, body: gripper ? gripper.joints[0]!.body0! : arm.at(-1)!.body1!, offset: [0, 0, 0], approach: null };
   }
   const features = (profile.features ?? defaultFeatures(profile)).map((f, i) => {
     const joint = findJoint(doc, f.joint, `features[${i}].joint`, file, bodies);
-    const g = gripper && gripper.joints.indexOf(joint);
-    // A gripper joint's span runs closed → open; any other joint's over its limits.
-    const span: [number, number] = gripper && g !== null && g >= 0 ? [gripper.closed[g]!, gripper.open[g]!] : spanOf(joint);
+    // A joint's span is its limits (a gripper's too: LeRobot's gripper 0 … 100 is the servo's
+    // calibrated range, however far the gripper is opened to grasp).
+    const span = spanOf(joint);
     return { joint, name: f.name, units: f.units, span };
   });
   return { profile, root, arm, gripper, tool, features };

@@ -68,7 +68,7 @@ export class SimSession implements SimMode {
 
   private async build(document: SceneDocument): Promise<PhysicsWorld> {
     const robots = this.options.robots ? document.prims.filter((p) => p.articulationRoot && p.body).map((p) => p.path) : [];
-    const physics = await PhysicsWorld.create(document, robots.length ? { dt: this.dt, solverIterations: ROBOT_PHYSICS.solverIterations, pgsIterations: ROBOT_PHYSICS.pgsIterations } : { dt: this.dt });
+    const physics = await PhysicsWorld.create(document, robots.length ? { dt: this.dt, solverIterations: ROBOT_PHYSICS.solverIterations, pgsIterations: ROBOT_PHYSICS.pgsIterations, predictionDistance: ROBOT_PHYSICS.predictionDistance } : { dt: this.dt });
     this.holdRobots(physics, document, robots);
     return physics;
   }

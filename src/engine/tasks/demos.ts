@@ -20,6 +20,8 @@ import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts'
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
 import { robotFromScene } from '../robot/model.ts';
+import { resolveProfile } from '../robot/profile.ts';
+import { setUpRobot } from '../robot/setup.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { ACTION_NAMES, Episode, type RobotProfileFile } from './episode.ts';
 import { type ActionNoise, runExpert } from './experts.ts';
@@ -306,7 +308,8 @@ function rgbOf(rgba: Uint8Array): Uint8Array {
  * camera), keyed by their prim name without "camera" ("wrist_camera" → wrist, "SceneCamera" →
  * scene).
  */
-export function demoCameras(scene: SceneDocument, robot: string | undefined, [width, height]: [number, number]): DemoCamera[] {
+export function demoCameras(scene: SceneDocument, robot: string | undefined, [width, height]: [number, number], profile?: RobotProfileFile): DemoCamera[] {
+  if (profile) scene = setUpRobot(scene, resolveProfile(profile.profile, scene, profile.file), profile.file);
   const own = new Set(robotFromScene(scene, robot).cameras);
   const all = scene.prims.filter((p) => p.camera).map((p) => p.path);
   const ordered = [...all.filter((p) => !own.has(p)), ...all.filter((p) => own.has(p))];
@@ -415,6 +418,8 @@ export class DemoDatasets {
           robotType: this.recordings[0]!.robotType,
           stateNames: this.recordings[0]!.stateNames,
           actionNames: this.recordings[0]!.jointAction ? this.recordings[0]!.stateNames : [...ACTION_NAMES],
+          // A profile's features: exactly the features a real robot's recording has (no rewards), to merge with them.
+          rewards: !this.recordings[0]!.jointAction,
           ...(this.cameras?.videoFilesSizeInMb ? { videoFilesSizeInMb: this.cameras.videoFilesSizeInMb } : {}),
           ...(videos
             ? { videos: { features: this.cameras!.cameras.map((c) => ({ key: `observation.images.${c.key}`, width: c.width, height: c.height, codec: this.cameras!.video.name })), spans: videos.spans } }

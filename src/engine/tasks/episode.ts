@@ -21,7 +21,8 @@ import { newPrim } from '../scene/prim.ts';
 import { DEFAULT_LOOK, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
 import { robotFromScene } from '../robot/model.ts';
-import { resolveProfile, type RobotProfile, toFeature } from '../robot/profile.ts';
+import { fromFeature, resolveProfile, type RobotProfile, toFeature } from '../robot/profile.ts';
+import { setUpRobot } from '../robot/setup.ts';
 
 /** A robot profile and the file it came from (errors name it). */
 export interface RobotProfileFile {
@@ -98,6 +99,8 @@ export class Episode {
   /** `robot`: the robot's profile (and its file, for messages); without one it is inferred (robot/profile.ts). */
   static async create(task: TaskSpec, scene: SceneDocument, seed: number, index: number, robot?: RobotProfileFile): Promise<Episode> {
     const draw = (path: string) => unit(seed, index, `task:${path}`);
+    // The robot at its profile's home pose, with the profile's cameras, before anything is drawn.
+    if (robot) scene = setUpRobot(scene, resolveProfile(robot.profile, scene, robot.file), robot.file);
     const sample = await sampleFrame(scene, task.randomizeSpec, { seed, frame: index });
     const doc = sample.scene;
     const randomized: Record<string, unknown> = { ...sample.randomized };
@@ -158,7 +161,8 @@ export class Episode {
 
     const templates = task.instructions;
     const template = templates[choiceIndex(seed, index, 'task:instruction', templates.length, null)]!;
-    const classOf = (path: string | null) => (path ? (prims.get(path)?.labels['class']?.[0] ?? path.split('/').pop()!.toLowerCase()) : '');
+    // The object's class label, else its prim name without a trailing number ("cube_2" → cube).
+    const classOf = (path: string | null) => (path ? (prims.get(path)?.labels['class']?.[0] ?? path.split('/').pop()!.replace(/[_-]?\d+$/, '').toLowerCase()) : '');
     const instruction = template
       .replaceAll('{color}', target ? (colourOf.get(target) ?? '') : '')
       .replaceAll('{object}', classOf(target))
@@ -217,8 +221,9 @@ export class Episode {
    * joint_position and joint_delta are the 7 arm joints (rad) then the gripper (< 0 open, ≥ 0
    * close). Then checks success; returns whether the episode is over.
    */
-  stepIn(space: 'ee_delta_pose' | 'joint_position' | 'joint_delta', action: ArrayLike<number>): boolean {
+  stepIn(space: 'ee_delta_pose' | 'joint_position' | 'joint_delta' | 'features', action: ArrayLike<number>, featureNames?: readonly string[]): boolean {
     if (this.done) throw new Error(`episode ${this.index} is over (${this.success ? 'succeeded' : 'ran out of steps'})`);
+    if (space === 'features') return this.stepFeatures(featureNames ?? [], action);
     const joints = this.arm.model.armJoints.length;
     const expected = space === 'ee_delta_pose' ? ACTION_NAMES.length : joints + 1;
     if (action.length !== expected) throw new RangeError(space === 'ee_delta_pose' ? `expected ${ACTION_NAMES.length} action values (${ACTION_NAMES.join(', ')}), got ${action.length}` : `expected ${expected} ${space} action values (${joints} joints, then the gripper), got ${action.length}`);
@@ -228,8 +233,63 @@ export class Episode {
     if (space === 'ee_delta_pose') this.arm.step({ kind: 'ee_delta', dp: [a[0]!, a[1]!, a[2]!], drot: [a[3]!, a[4]!, a[5]!] }, gripper);
     else if (space === 'joint_position') this.arm.step({ kind: 'joint_position', q: a.slice(0, joints) }, gripper);
     else this.arm.step({ kind: 'joint_delta', dq: a.slice(0, joints) }, gripper);
+    return this.afterStep(gripper === 'close');
+  }
+
+  /**
+   * One control step that sets the named profile features (joint targets in their units: degrees,
+   * LeRobot's gripper 0 … 100, …; LeRobot's joint-position action); arm joints not named keep their
+   * targets, and the gripper's joints go where its features say. Then checks success.
+   */
+  private stepFeatures(names: readonly string[], action: ArrayLike<number>): boolean {
+    const { features, armJoints, gripperJoints } = this.arm.model;
+    if (!features) throw new RangeError(`the robot's profile names no features, so an action by feature (${names.join(', ')}) cannot be applied`);
+    if (action.length !== names.length) throw new RangeError(`expected ${names.length} feature action values (${names.join(', ')}), got ${action.length}`);
+    const a = Array.from(action);
+    if (a.some((v) => !Number.isFinite(v))) throw new RangeError(`action has a value that is not a finite number: [${a.join(', ')}]`);
+    const q = Array.from(this.arm.target);
+    const grip = this.arm.gripperGoal();
+    let gripperSet = false;
+    names.forEach((name, k) => {
+      const f = features.find((x) => x.name === name);
+      if (!f) throw new RangeError(`the robot has no feature "${name}" (its features: ${features.map((x) => x.name).join(', ')})`);
+      const value = fromFeature(f, a[k]!);
+      const i = armJoints.findIndex((j) => j.path === f.joint.path);
+      const g = gripperJoints.findIndex((j) => j.path === f.joint.path);
+      if (i >= 0) q[i] = value;
+      else if (g >= 0) ((grip[g] = value), (gripperSet = true));
+    });
+    this.arm.step({ kind: 'joint_position', q }, gripperSet ? { joints: grip } : null);
+    const g = this.arm.model.gripper;
+    // Closing when the gripper is commanded nearer closed than open.
+    const closing = g !== null && grip.length > 0 && grip.every((v, i) => Math.abs(v - g.closed[i]!) < Math.abs(v - g.open[i]!));
+    return this.afterStep(closing);
+  }
+
+  /** The named features at the robot's current targets (what holding still commands). */
+  featureTargets(names: readonly string[]): Float64Array {
+    const { features, armJoints, gripperJoints } = this.arm.model;
+    const grip = this.arm.gripperGoal();
+    return Float64Array.from(names, (name) => {
+      const f = features?.find((x) => x.name === name);
+      if (!f) throw new RangeError(`the robot has no feature "${name}"`);
+      const i = armJoints.findIndex((j) => j.path === f.joint.path);
+      const g = gripperJoints.findIndex((j) => j.path === f.joint.path);
+      return toFeature(f, i >= 0 ? this.arm.target[i]! : g >= 0 ? grip[g]! : this.world.jointPosition(f.joint.path));
+    });
+  }
+
+  /** The profile's features by name, where the joints are now (for policies taking state by feature). */
+  featureValues(): Record<string, number> | undefined {
+    const features = this.arm.model.features;
+    if (!features) return undefined;
+    const values = this.featureState()!;
+    return Object.fromEntries(features.map((f, i) => [f.name, values[i]!]));
+  }
+
+  private afterStep(closing: boolean): boolean {
     this.steps++;
-    this.tracker.observe({ rise: (p) => this.position(p).y - this.start.get(p)!.y, tool: () => this.arm.measuredEe().position, position: (p) => this.position(p), closing: gripper === 'close' });
+    this.tracker.observe({ rise: (p) => this.position(p).y - this.start.get(p)!.y, tool: () => this.arm.measuredEe().position, position: (p) => this.position(p), closing });
     this.success = this.check();
     this.done = this.success || this.steps >= this.task.max_steps;
     return this.done;

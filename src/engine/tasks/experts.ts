@@ -98,6 +98,36 @@ class WaypointFollower implements Expert {
   }
 }
 
+const DOWN = new Vector3(0, -1, 0);
+
+/**
+ * The tool orientation nearest the episode's start whose approach axis points straight down: the
+ * start itself for an arm that starts pointing down (the Panda), else the start tilted until it does.
+ */
+function downwardHome(episode: Episode): Quaternion {
+  const home = episode.arm.targetEe().quaternion;
+  const approach = episode.arm.model.grasp.approach.clone().applyQuaternion(home);
+  if (approach.dot(DOWN) > 1 - 1e-9) return home;
+  return new Quaternion().setFromUnitVectors(approach, DOWN).multiply(home);
+}
+
+/**
+ * How high above an object the tool approaches and carries it (m): 12 cm for an arm the Panda's
+ * size, less for a smaller arm (15% of its reach, the sum of its links' lengths), so a tabletop
+ * arm like the SO-101 stays where it can still point its jaw down.
+ */
+function clearance(episode: Episode): number {
+  const { chain } = episode.arm.model;
+  const position = (m: { elements: ArrayLike<number> }) => Math.hypot(m.elements[12]!, m.elements[13]!, m.elements[14]!);
+  const reach = chain.joints.slice(1).reduce((sum, j) => sum + position(j.origin), 0) + position(chain.tip);
+  return Math.min(0.12, 0.15 * reach);
+}
+
+/** Where the fingers or jaw close along, in the world, with the tool at `q`. */
+function closingAxis(episode: Episode, q: Quaternion): Vector3 {
+  return episode.arm.model.grasp.closing.clone().applyQuaternion(q);
+}
+
 /** The tool orientation pointing down with the fingers' closing axis turned by `yaw` about the vertical from home. */
 function downward(home: Quaternion, yaw: number): Quaternion {
   return new Quaternion().setFromAxisAngle(UP, yaw).multiply(home);
@@ -111,7 +141,7 @@ function downward(home: Quaternion, yaw: number): Quaternion {
 function graspYaw(episode: Episode, path: string, home: Quaternion): number {
   const yaw = faceYaw(episode, path, home);
   const centre = episode.position(path);
-  const fingers = new Vector3(0, 1, 0).applyQuaternion(home);
+  const fingers = closingAxis(episode, home);
   const others = episode.objects.filter((p) => p !== path).map((p) => episode.position(p));
   // Clearance of the open fingers (at ±5 cm along the closing axis) from the other objects' centres.
   const clearance = (candidate: number) => {
@@ -132,7 +162,7 @@ function faceYaw(episode: Episode, path: string, home: Quaternion): number {
   // The object's most horizontal local axis, in the world.
   const axes = [new Vector3(1, 0, 0), new Vector3(0, 1, 0), new Vector3(0, 0, 1)].map((a) => a.applyQuaternion(q));
   const face = axes.reduce((best, a) => (Math.abs(a.y) < Math.abs(best.y) ? a : best));
-  const fingers = new Vector3(0, 1, 0).applyQuaternion(home); // hand Y: the closing axis
+  const fingers = closingAxis(episode, home);
   const angle = (v: Vector3) => Math.atan2(v.z, v.x);
   // Rotating by ψ about +Y lowers atan2(z, x) by ψ.
   let yaw = angle(fingers) - angle(face);
@@ -148,7 +178,7 @@ function waypoint(position: Vector3, quaternion: Quaternion, gripper: 'open' | '
 function pickWaypoints(episode: Episode, path: string, home: Quaternion): { waypoints: Waypoint[]; grasp: Quaternion; at: Vector3 } {
   const centre = episode.position(path);
   const grasp = downward(home, graspYaw(episode, path, home));
-  const above = centre.clone().addScaledVector(UP, 0.12);
+  const above = centre.clone().addScaledVector(UP, clearance(episode));
   // Pads (2 cm tall, centred on the tool point) a little above the object's middle: held above
   // its centre of mass, the object hangs stably instead of tipping about the pads.
   const at = centre.clone().addScaledVector(UP, 0.008);
@@ -168,7 +198,7 @@ const halfHeight = (episode: Episode, path: string) => episode.size.get(path)!.y
  * hand once lifted (closing the fingers shifts it), not from where it was grasped.
  */
 function pickAndPlace(episode: Episode, path: string, drop: () => Vector3): (Waypoint | (() => Waypoint))[] {
-  const home = episode.arm.targetEe().quaternion;
+  const home = downwardHome(episode);
   const { waypoints, grasp, at } = pickWaypoints(episode, path, home);
   // Where the tool point must be for the object's centre to be at the drop point, from where the
   // object sits in the hand now. Aimed twice: in the air, and again just above the drop.
@@ -178,7 +208,7 @@ function pickAndPlace(episode: Episode, path: string, drop: () => Vector3): (Way
     release = drop().add(inHand);
     return release;
   };
-  const carry = at.y + 0.12;
+  const carry = at.y + clearance(episode);
   return [
     ...waypoints,
     waypoint(new Vector3(at.x, carry, at.z), grasp, 'close', SLOW_SPEED),
@@ -190,7 +220,7 @@ function pickAndPlace(episode: Episode, path: string, drop: () => Vector3): (Way
     () => waypoint(aim().clone().addScaledVector(UP, 0.015), grasp, 'close', SLOW_SPEED, 8),
     () => waypoint(aim(), grasp, 'close', SLOW_SPEED / 2, 4),
     () => waypoint(release, grasp, 'open', SLOW_SPEED, 10),
-    () => waypoint(release.clone().addScaledVector(UP, 0.1), grasp, 'open', SLOW_SPEED, 40),
+    () => waypoint(release.clone().addScaledVector(UP, clearance(episode) * (0.1 / 0.12)), grasp, 'open', SLOW_SPEED, 40),
   ];
 }
 
@@ -201,9 +231,11 @@ const experts: Record<string, (episode: Episode) => Expert> = {
   },
 
   lift(episode) {
-    const home = episode.arm.targetEe().quaternion;
+    const home = downwardHome(episode);
     const { waypoints, grasp, at } = pickWaypoints(episode, episode.target!, home);
-    return new WaypointFollower(episode, [...waypoints, waypoint(at.clone().addScaledVector(UP, 0.16), grasp, 'close', SLOW_SPEED, 40)]);
+    // Up to 1.6 times the height the task asks for (16 cm for the Panda's 10).
+    const height = 'lift' in episode.task.success ? episode.task.success.lift.height : 0.1;
+    return new WaypointFollower(episode, [...waypoints, waypoint(at.clone().addScaledVector(UP, 1.6 * height), grasp, 'close', SLOW_SPEED, 40)]);
   },
 
   place(episode) {
@@ -220,7 +252,7 @@ const experts: Record<string, (episode: Episode) => Expert> = {
   },
 
   push(episode) {
-    const home = episode.arm.targetEe().quaternion;
+    const home = downwardHome(episode);
     const target = episode.target!;
     const cube = episode.position(target);
     const goal = episode.region!.center;
@@ -229,7 +261,7 @@ const experts: Record<string, (episode: Episode) => Expert> = {
     along.normalize();
     // Closed fingers side by side across the push direction: the closing axis perpendicular to it.
     const across = new Vector3(-along.z, 0, along.x);
-    const fingers = new Vector3(0, 1, 0).applyQuaternion(home);
+    const fingers = closingAxis(episode, home);
     const yaw0 = Math.atan2(fingers.z, fingers.x) - Math.atan2(across.z, across.x);
     const yaw = yaw0 - Math.PI * Math.round(yaw0 / Math.PI);
     const q = downward(home, yaw);

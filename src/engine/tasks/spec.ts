@@ -16,9 +16,12 @@ import type { RandomizationSpec } from '../randomize/spec.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { fieldPath, parseYamlText, validateWithSchema } from '../yamlSpec.ts';
 
-export const TASK_SPEC_VERSION = 1;
-/** Version and migrations (engine/versioned.ts); version 1 is the first. */
-export const TASK_SPEC_FORMAT = versionedFormat({ name: 'task spec', field: 'version', current: TASK_SPEC_VERSION, migrations: {} });
+export const TASK_SPEC_VERSION = 2;
+/**
+ * Version and migrations (engine/versioned.ts). Version 2 added `profile` (the robot's profile
+ * file); a version-1 task reads unchanged (its robot's profile is inferred).
+ */
+export const TASK_SPEC_FORMAT = versionedFormat({ name: 'task spec', field: 'version', current: TASK_SPEC_VERSION, migrations: { 1: (task) => task } });
 
 const num = (what = 'a number') => z.number({ error: `expected ${what}` });
 const positive = (what: string) => num(what).positive(`expected ${what} > 0`);
@@ -57,6 +60,11 @@ export const TaskSpec = z.strictObject({
   scene: z.string({ error: 'expected the scene file (relative to this file)' }).min(1),
   /** The robot's articulation root (default: the scene's only one). */
   robot: Pattern.optional(),
+  /**
+   * The robot's profile (`*.robot.yaml`, relative to this file): its arm, gripper, tool frame, home
+   * pose, mounted cameras and dataset features. Without one the profile is inferred (robot/profile.ts).
+   */
+  profile: z.string({ error: 'expected a robot profile file (relative to this file)' }).regex(/\.robot\.ya?ml$/i, 'expected a robot profile file ending in .robot.yaml').optional(),
   control_hz: positive('a control rate in Hz').default(20),
   max_steps: z.number({ error: 'expected a whole number of control steps' }).int('expected a whole number of control steps').positive('expected at least 1 step'),
   /** What varies per episode besides the task's own draws: the randomization spec format. */

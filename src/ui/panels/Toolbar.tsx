@@ -42,7 +42,7 @@ function ExampleMenu() {
                 data-file={scene.fileName}
                 onClick={() => {
                   setOpen(false);
-                  void studio.openUrl(scene.url, scene.fileName);
+                  void studio.openExample(scene);
                 }}
               >
                 {scene.fileName}

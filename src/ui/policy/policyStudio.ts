@@ -17,7 +17,7 @@ import { ACTION_SPACES, ownImageSize, packageFiles, parsePolicyManifest, type Po
 import { OPTIONAL_RANDOMIZATIONS, type OptionalRandomization } from '../../engine/tasks/spec.ts';
 import { BUNDLED_TASKS, fetchBundledTask } from '../robot/teleopStudio.ts';
 import type { StudioStore } from '../state/studioState.ts';
-import { loadSucceeded, withMessages } from '../state/studioState.ts';
+import { loadSucceeded, sceneSource, withMessages } from '../state/studioState.ts';
 import type { PickedFile } from '../studio.ts';
 
 /** The policy Simloop ships (public/policies/pick-cube, trained by training/train_vla.py). */
@@ -260,12 +260,13 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
     if (store.getState().running) return null;
     store.setState({ running: kind });
     try {
-      const { task, scene, bytes } = await fetchBundledTask(store.getState().taskId);
-      const source = new Uint8Array(bytes.slice(0));
+      const { task, scene, bytes, companions } = await fetchBundledTask(store.getState().taskId);
+      const original = new Uint8Array(bytes.slice(0));
+      const withFiles = Object.keys(companions).length > 0;
       const listener = (event: PolicyEvent) => {
         if (event.type === 'start') {
           const now = performance.now();
-          studio.setState((s) => loadSucceeded(s, `${task.id} · episode ${event.index} (seed ${options.seed})`, event.load, source));
+          studio.setState((s) => loadSucceeded(s, `${task.id} · episode ${event.index} (seed ${options.seed})`, event.load, sceneSource(original, withFiles, event.load.summary.document)));
           store.setState({ live: { index: event.index, instruction: event.instruction, target: event.target, maxSteps: event.maxSteps, steps: 0, success: false, actions: [], states: [], latencies: [], views: {}, startedAt: now, lastAt: now, result: null } });
         } else if (event.type === 'step') {
           store.setState((s) => {
@@ -302,6 +303,8 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
         taskFile: task.fileName,
         sceneBytes: bytes,
         sceneFile: scene.fileName,
+        ...(withFiles ? { sceneCompanions: companions } : {}),
+        ...(task.profile ? { profile: task.profile } : {}),
         manifestText: policy.manifestText,
         manifestFile: policy.manifestFile,
         provider: policy.opened.provider,

@@ -1,18 +1,22 @@
 /**
  * The Robot tab: pick a task, seed and episode, start it, drive the arm with the keyboard (or a
- * gamepad), keep or discard the demonstration, and export the kept ones as a zip.
+ * gamepad) or jog its joints with sliders, keep or discard the demonstration, and export the kept
+ * ones as a zip.
  */
 import { useEffect, useRef, useState } from 'react';
 import { TELEOP_KEYS, keyboardInput, sameInput, withGamepad } from './teleopInput.ts';
 import { TaskSelect } from './TaskSelect.tsx';
 import { useTeleop, useTeleopActions, useTeleopStore } from './store.ts';
-import type { TeleopInput } from '../../engine/tasks/teleop.ts';
+import { TELEOP_JOINT_SPEED, type TeleopInput } from '../../engine/tasks/teleop.ts';
 import { useStudioActions } from '../state/store.ts';
 import { EpisodeViewer } from './EpisodeViewer.tsx';
+import { armSliders, formatJointValue, fromSliderUnits, gripperClosedAt, gripperSlider, type JointSlider } from './jointSliders.ts';
 
 const CONTROL_MS = 50;
 
-const typing = (target: EventTarget | null) => target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName));
+/** Where keys type text (the driving keys are left to it); a focused slider, checkbox or button still lets them drive. */
+const typing = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || ['SELECT', 'TEXTAREA'].includes(target.tagName) || (target instanceof HTMLInputElement && !['range', 'checkbox', 'radio', 'button'].includes(target.type)));
 
 /** Held keys and the gamepad, sent to the worker whenever the input changes (polled at 20 Hz). */
 function useTeleopKeys(active: boolean) {
@@ -59,6 +63,52 @@ function useTeleopKeys(active: boolean) {
       window.removeEventListener('blur', blur);
     };
   }, [active, teleop, store]);
+}
+
+function JointSliderRow({ slider, id, onChange, testId }: { slider: JointSlider; id: string; onChange: (value: number) => void; testId: string }) {
+  const units = slider.units === '°' ? 'degrees' : slider.units;
+  return (
+    <div className="joint-row">
+      <label htmlFor={id}>{slider.label}</label>
+      <input
+        id={id}
+        type="range"
+        aria-valuetext={formatJointValue(slider, slider.value)}
+        title={units ? `${slider.label} (${units})` : slider.label}
+        data-testid={`${testId}-slider`}
+        min={slider.min}
+        max={slider.max}
+        step={slider.step}
+        value={slider.value}
+        onChange={(e) => onChange(Number(e.target.value))}
+      />
+      <output htmlFor={id} data-testid={`${testId}-reading`} data-value={slider.reading}>
+        {formatJointValue(slider, slider.reading)}
+      </output>
+    </div>
+  );
+}
+
+/** One slider per arm joint and the gripper's: moving one jogs the joint toward it (the keys take over again when pressed). */
+function JointPanel() {
+  const teleop = useTeleopActions();
+  const { status, robot, jointGoal, gripperClosed } = useTeleop((s) => s);
+  if (!status || !robot) return null;
+  // Not disabled while busy: that would end a drag part way.
+  const disabled = status.done;
+  const sliders = armSliders(robot, status.joints, jointGoal);
+  const gripper = gripperSlider(robot, gripperClosed);
+  const units = robot.joints.some((j) => j.feature) ? 'in the units the robot’s datasets record' : 'in radians and metres';
+  return (
+    <fieldset className="joint-panel" data-testid="joint-panel" disabled={disabled}>
+      <legend>Joints {jointGoal ? '· jogging' : ''}</legend>
+      {sliders.map((slider, i) => (
+        <JointSliderRow key={slider.label} slider={slider} id={`joint-${slider.label}`} testId={`joint-${slider.label}`} onChange={(v) => teleop.jog(i, fromSliderUnits(robot.joints[i]!, v))} />
+      ))}
+      {gripper && <JointSliderRow slider={gripper} id="joint-gripper-control" testId="joint-gripper" onChange={(v) => teleop.setGripper(gripperClosedAt(robot, v))} />}
+      <p className="robot-note">Each slider jogs its joint at up to {TELEOP_JOINT_SPEED.revolute} rad/s ({units}); the readings are where the arm is commanded to be. A driving key takes over from the sliders.</p>
+    </fieldset>
+  );
 }
 
 export function RobotPanel() {
@@ -124,6 +174,7 @@ export function RobotPanel() {
           </div>
         </div>
       )}
+      <JointPanel />
       <table className="robot-keys" aria-label="Keys">
         <tbody>
           {TELEOP_KEYS.map((k) => (

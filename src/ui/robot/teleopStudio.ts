@@ -1,6 +1,7 @@
 /**
  * The Robot tab's controller: start a task episode in the simulation worker (its randomized scene
- * replaces what the viewport shows), drive it with the held input, keep or discard it, and export
+ * replaces what the viewport shows), drive it with the held input (keys and gamepad, or the joint
+ * sliders' goal: keys take over from the sliders), keep or discard it, and export
  * the kept demonstrations as a zip (LeRobot v3.0 with camera videos + robomimic HDF5). State is a
  * small vanilla zustand store; failures become messages, nothing throws at the UI.
  */
@@ -8,40 +9,41 @@ import * as Comlink from 'comlink';
 import { zipSync } from 'fflate';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError } from '../../engine/errors.ts';
-import type { TeleopInput, TeleopStatus } from '../../engine/tasks/teleop.ts';
+import { movesTool, NO_TELEOP_INPUT, type TeleopInput, type TeleopRobot, type TeleopStatus } from '../../engine/tasks/teleop.ts';
 import type { SimWorkerApi } from '../../protocol/simWorker.ts';
-import { EXAMPLE_SCENES } from '../examples.ts';
+import { BUNDLED_TASK_FILES, bundledProfileAt, type ExampleScene, exampleSceneAt, fetchExampleScene, taskFilePath } from '../examples.ts';
 import type { StudioStore } from '../state/studioState.ts';
-import { loadSucceeded, withMessages } from '../state/studioState.ts';
+import { loadSucceeded, sceneSource, withMessages } from '../state/studioState.ts';
 
-const taskTexts = import.meta.glob<string>('../../../scenes/tasks/*.task.yaml', { query: '?raw', import: 'default', eager: true });
-
-/** The scene file a task names (its `scene:` line), by its base name. */
-const taskSceneName = (text: string) => /^scene:\s*(\S+)/m.exec(text)?.[1]?.split('/').pop() ?? '';
+/** A task the studio can start: its file, its bundled scene, and the robot profile it names (null: inferred). */
+export interface BundledTask {
+  id: string;
+  fileName: string;
+  text: string;
+  scene: ExampleScene;
+  profile: { text: string; file: string } | null;
+}
 
 /**
- * The bundled tasks the studio can start: id → file name and text. Tasks on a robot described by
- * several files (the SO-101's MJCF with its meshes, scenes/robots/) are run from the command line;
- * the studio offers the tasks whose scene is one bundled example file.
+ * The bundled tasks the studio can start: those whose scene is a bundled example (one file, or a
+ * robot's folder: the SO-101's MJCF with its meshes) and whose robot profile, when they name one,
+ * is bundled too.
  */
-export const BUNDLED_TASKS: readonly { id: string; fileName: string; text: string }[] = Object.entries(taskTexts)
-  .map(([path, text]) => {
-    const fileName = path.slice(path.lastIndexOf('/') + 1);
-    return { id: fileName.replace(/\.task\.yaml$/, ''), fileName, text };
-  })
-  .filter((task) => EXAMPLE_SCENES.some((s) => s.fileName === taskSceneName(task.text)))
-  .sort((a, b) => a.id.localeCompare(b.id));
+export const BUNDLED_TASKS: readonly BundledTask[] = BUNDLED_TASK_FILES.flatMap((file) => {
+  const scenePath = taskFilePath(file, 'scene');
+  const scene = scenePath === null ? null : exampleSceneAt(scenePath);
+  const profilePath = taskFilePath(file, 'profile');
+  const profile = profilePath === null ? null : bundledProfileAt(profilePath);
+  if (!scene || (profilePath !== null && !profile)) return [];
+  return [{ id: file.fileName.replace(/\.task\.yaml$/, ''), fileName: file.fileName, text: file.text, scene, profile }];
+}).sort((a, b) => a.id.localeCompare(b.id));
 
-/** A bundled task with its scene file's bytes (fetched from the app's assets). */
-export async function fetchBundledTask(taskId: string): Promise<{ task: (typeof BUNDLED_TASKS)[number]; scene: (typeof EXAMPLE_SCENES)[number]; bytes: ArrayBuffer }> {
+/** A bundled task with its scene file's bytes and its companion files' (fetched from the app's assets). */
+export async function fetchBundledTask(taskId: string): Promise<{ task: BundledTask; scene: ExampleScene; bytes: ArrayBuffer; companions: Record<string, ArrayBuffer> }> {
   const task = BUNDLED_TASKS.find((t) => t.id === taskId);
   if (!task) throw new Error(`no bundled task "${taskId}"`);
-  const sceneName = taskSceneName(task.text);
-  const scene = EXAMPLE_SCENES.find((s) => s.fileName === sceneName);
-  if (!scene) throw new Error(`${task.fileName}: its scene ${sceneName} is not a bundled scene`);
-  const response = await fetch(scene.url);
-  if (!response.ok) throw new Error(`${scene.fileName}: HTTP ${response.status}`);
-  return { task, scene, bytes: await response.arrayBuffer() };
+  const { bytes, companions } = await fetchExampleScene(task.scene);
+  return { task, scene: task.scene, bytes, companions };
 }
 
 export interface TeleopState {
@@ -49,6 +51,10 @@ export interface TeleopState {
   seed: number;
   draw: number;
   status: TeleopStatus | null;
+  /** The episode's arm joints and gripper (the joint panel's sliders), from its start. */
+  robot: TeleopRobot | null;
+  /** The joint goal the sliders set (rad or m, one per arm joint); null while keys drive or nothing is jogged. */
+  jointGoal: number[] | null;
   driving: boolean;
   gripperClosed: boolean;
   busy: string | null;
@@ -57,7 +63,7 @@ export interface TeleopState {
 export type TeleopStore = StoreApi<TeleopState>;
 
 export const createTeleopStore = (): TeleopStore =>
-  createStore<TeleopState>()(() => ({ taskId: BUNDLED_TASKS.find((t) => t.id === 'pick-cube')?.id ?? BUNDLED_TASKS[0]?.id ?? '', seed: 1, draw: 0, status: null, driving: false, gripperClosed: false, busy: null }));
+  createStore<TeleopState>()(() => ({ taskId: BUNDLED_TASKS.find((t) => t.id === 'pick-cube')?.id ?? BUNDLED_TASKS[0]?.id ?? '', seed: 1, draw: 0, status: null, robot: null, jointGoal: null, driving: false, gripperClosed: false, busy: null }));
 
 type TeleopWorker = Pick<Comlink.Remote<SimWorkerApi>, 'teleopSubscribe' | 'teleopStart' | 'teleopInput' | 'teleopDrive' | 'teleopExpert' | 'teleopKeep' | 'teleopDiscard' | 'teleopExport'>;
 
@@ -67,8 +73,15 @@ export interface TeleopStudio {
   drive(on: boolean): Promise<void>;
   /** Hands the episode to the task's scripted expert, which drives it from where it is. */
   expert(): Promise<void>;
+  /** The keys' and gamepad's input; motion drops the joint goal (keys take over from the sliders). */
   input(input: TeleopInput): void;
+  /**
+   * Jogs arm joint `index` to `value` (rad or m; the other joints keep their goals, or stay where
+   * they are commanded now), starting the control loop if it is not running.
+   */
+  jog(index: number, value: number): void;
   toggleGripper(): void;
+  setGripper(closed: boolean): void;
   keep(): Promise<void>;
   discard(): Promise<void>;
   /** The kept demonstrations as a zip file's bytes (also offered as a download by the panel). */
@@ -77,6 +90,12 @@ export interface TeleopStudio {
 
 export function createTeleopStudio(store: TeleopStore, studio: StudioStore, worker: TeleopWorker): TeleopStudio {
   const report = (text: string) => studio.setState((s) => withMessages(s, 'error', [text]));
+  /** The keys' and gamepad's input last given (the joint goal is added to it). */
+  let keys: TeleopInput = NO_TELEOP_INPUT;
+  const send = () => {
+    const { jointGoal, gripperClosed } = store.getState();
+    void worker.teleopInput({ ...keys, close: gripperClosed, joints: jointGoal }).catch((error: unknown) => report(`Robot: ${describeError(error)}`));
+  };
   void worker.teleopSubscribe(Comlink.proxy((status: TeleopStatus) => store.setState({ status, driving: store.getState().driving && !status.done })));
 
   const busy = async <T>(what: string, run: () => Promise<T>): Promise<T | null> => {
@@ -91,29 +110,48 @@ export function createTeleopStudio(store: TeleopStore, studio: StudioStore, work
     }
   };
 
+  async function drive(on: boolean): Promise<void> {
+    if (!store.getState().status) return;
+    await busy(on ? 'driving' : 'pausing', async () => {
+      await worker.teleopDrive(on);
+      store.setState({ driving: on });
+    });
+  }
+
   return {
     setForm(form) {
       store.setState(form);
     },
 
+    drive,
+
     async start() {
       const { taskId, seed, draw } = store.getState();
       if (!BUNDLED_TASKS.some((t) => t.id === taskId)) return report(`Robot: no bundled task "${taskId}"`);
       await busy('starting', async () => {
-        const { task, scene, bytes } = await fetchBundledTask(taskId);
-        const source = new Uint8Array(bytes.slice(0));
-        const result = await worker.teleopStart({ taskText: task.text, taskFile: task.fileName, sceneBytes: bytes, sceneFile: scene.fileName, seed, draw });
+        const { task, scene, bytes, companions } = await fetchBundledTask(taskId);
+        const original = new Uint8Array(bytes.slice(0));
+        const withFiles = Object.keys(companions).length > 0;
+        // The goal of an episode before does not carry over.
+        store.setState({ jointGoal: null });
+        const result = await worker.teleopStart(
+          Comlink.transfer(
+            {
+              taskText: task.text,
+              taskFile: task.fileName,
+              sceneBytes: bytes,
+              sceneFile: scene.fileName,
+              ...(withFiles ? { sceneCompanions: companions } : {}),
+              ...(task.profile ? { profile: task.profile } : {}),
+              seed,
+              draw,
+            },
+            [bytes, ...Object.values(companions)],
+          ),
+        );
         if (!result.ok) throw new Error(result.error);
-        studio.setState((s) => loadSucceeded(s, `${task.id} · episode ${draw} (seed ${seed})`, result, source));
-        store.setState({ status: result.teleop ?? null, driving: false, gripperClosed: false });
-      });
-    },
-
-    async drive(on) {
-      if (!store.getState().status) return;
-      await busy(on ? 'driving' : 'pausing', async () => {
-        await worker.teleopDrive(on);
-        store.setState({ driving: on });
+        studio.setState((s) => loadSucceeded(s, `${task.id} · episode ${draw} (seed ${seed})`, result, sceneSource(original, withFiles, result.summary.document)));
+        store.setState({ status: result.teleop ?? null, robot: result.robot ?? null, jointGoal: null, driving: false, gripperClosed: false });
       });
     },
 
@@ -126,24 +164,42 @@ export function createTeleopStudio(store: TeleopStore, studio: StudioStore, work
     },
 
     input(input) {
-      void worker.teleopInput(input).catch((error: unknown) => report(`Robot: ${describeError(error)}`));
+      keys = input;
+      if (movesTool(input) && store.getState().jointGoal) store.setState({ jointGoal: null });
+      send();
+    },
+
+    jog(index, value) {
+      const { status, robot, jointGoal, driving, busy } = store.getState();
+      if (!status || status.done || !robot || index < 0 || index >= robot.joints.length || !Number.isFinite(value)) return;
+      const goal = [...(jointGoal ?? status.joints)];
+      goal[index] = value;
+      store.setState({ jointGoal: goal });
+      send();
+      if (!driving && busy === null) void drive(true);
     },
 
     toggleGripper() {
       store.setState((s) => ({ gripperClosed: !s.gripperClosed }));
     },
 
+    setGripper(closed) {
+      if (store.getState().gripperClosed === closed) return;
+      store.setState({ gripperClosed: closed });
+      send();
+    },
+
     async keep() {
       await busy('keeping', async () => {
         const status = await worker.teleopKeep();
-        store.setState({ status: { ...status, done: true }, driving: false, draw: store.getState().draw + 1 });
+        store.setState({ status: { ...status, done: true }, jointGoal: null, driving: false, draw: store.getState().draw + 1 });
       });
     },
 
     async discard() {
       await busy('discarding', async () => {
         const status = await worker.teleopDiscard();
-        store.setState({ status: { ...status, done: true }, driving: false });
+        store.setState({ status: { ...status, done: true }, jointGoal: null, driving: false });
       });
     },
 

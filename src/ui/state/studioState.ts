@@ -74,6 +74,15 @@ export function loadStarted(fileName: string): Partial<StudioState> {
 }
 
 /** A new scene replaces the old one; the messages panel now describes the new scene. */
+/**
+ * What the studio keeps as a shown scene's source (what generation and the designer read): the
+ * scene file itself, or, for a scene opened with companion files (a URDF's or MJCF's meshes), the
+ * document the import made of them all, as JSON.
+ */
+export function sceneSource(file: Uint8Array, withCompanions: boolean, document: SceneDocument): Uint8Array {
+  return withCompanions ? new TextEncoder().encode(JSON.stringify(document)) : file;
+}
+
 export function loadSucceeded(state: StudioState, fileName: string, result: Extract<LoadResult, { ok: true }>, source: Uint8Array): Partial<StudioState> {
   const { summary } = result;
   const fresh = { ...state, messages: [] };

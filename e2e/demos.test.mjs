@@ -94,7 +94,10 @@ print(json.dumps(out))`;
         assert.equal(v.pix_fmt, 'yuv420p', path);
         assert.deepEqual(v.size, [64, 48], path);
         assert.equal(v.frames, summary.frames, `${path}: one frame per recorded step`);
-        for (let i = 0; i < v.frames; i += 2) assert.ok(v.keys.includes(i), `${path}: key frame at ${i}`);
+        // A key frame every second frame of each episode (LeRobot's g = 2), counted from its start.
+        for (const [start, length] of [[0, lengths[0]], [lengths[0], lengths[1]]]) {
+          for (let i = start; i < start + length; i += 2) assert.ok(v.keys.includes(i), `${path}: key frame at ${i}`);
+        }
         assert.ok(v.keys.includes(lengths[0]), `${path}: key frame at the second episode's first frame (${lengths[0]})`);
       }
     });

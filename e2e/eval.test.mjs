@@ -116,6 +116,10 @@ test('simloop eval refuses bad input in one line, before starting a browser', { 
       assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
       assert.match(r.stderr, message);
     }
+    // A Panda policy on an SO-101 task (the task names the SO-101 profile): refused, naming both robots.
+    const r = await run('eval', '--task', 'so101-reach', '--episodes', '1', '--seed', '1', '--out', join(tmp, 'out'), '--policy', POLICY);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^simloop: policy\.json: robot: the policy is for "panda", the task's robot is "so101" \(so101\.robot\.yaml\)\n$/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -39,7 +39,7 @@ test('training smoke test: demos → a few training steps → export → the run
     const hdf5 = [join(tmp, 'demos', 'robomimic.hdf5'), join(tmp, 'dart', 'robomimic.hdf5')];
     const badState = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', ...hdf5, '--out', pkg, '--steps', '3', '--state', 'joint_positions,elbow'], { encoding: 'utf8' });
     assert.notEqual(badState.status, 0);
-    assert.match(badState.stderr, /--state: expected quantities from joint_positions, finger_positions, ee_position, got "joint_positions,elbow"/);
+    assert.match(badState.stderr, /--state: expected quantities from joint_positions, finger_positions, ee_position, features, got "joint_positions,elbow"/);
     // The shipped policy's state: joints, fingers and the tool point's position.
     const train = spawnSync(PYTHON, ['training/train_vla.py', '--hdf5', ...hdf5, '--out', pkg, '--steps', '3', '--batch', '8', '--state', 'joint_positions,finger_positions,ee_position'], { encoding: 'utf8' });
     assert.equal(train.status, 0, train.stderr);

@@ -35,7 +35,9 @@ import torch.nn.functional as F
 CHUNK = 8
 ACTION_DIM = 7
 # The state the policy sees: robomimic obs keys and the manifest's matching quantities, in order.
-STATE_SOURCES = {'joint_positions': 'robot0_joint_pos', 'finger_positions': 'robot0_gripper_qpos', 'ee_position': 'robot0_eef_pos'}
+# `features` is a robot profile's features (LeRobot's observation.state, e.g. the SO-101's joints in
+# degrees), named in the manifest by the names the LeRobot dataset beside the HDF5 file gives them.
+STATE_SOURCES = {'joint_positions': 'robot0_joint_pos', 'finger_positions': 'robot0_gripper_qpos', 'ee_position': 'robot0_eef_pos', 'features': 'robot0_features'}
 CAMERAS = ('scene', 'wrist')
 PAD, UNK = '<pad>', '<unk>'
 
@@ -44,7 +46,7 @@ def words(text):
     return re.findall(r'[^\W_]+', text.lower())
 
 
-def load_demos(paths, quantities):
+def load_demos(paths, quantities, cameras):
     """Successful demos from robomimic-style files: images, state, actions, instruction."""
     demos = []
     keys = [STATE_SOURCES[q] for q in quantities]
@@ -55,7 +57,7 @@ def load_demos(paths, quantities):
                 if int(d.attrs.get('success', 1)) != 1:
                     continue
                 obs = d['obs']
-                missing = [k for k in [f'{c}_image' for c in CAMERAS] + keys if k not in obs]
+                missing = [k for k in [f'{c}_image' for c in cameras] + keys if k not in obs]
                 if missing:
                     sys.exit(f'{path}: data/{name}/obs has no {", ".join(missing)} (record with cameras: simloop demos without --no-cameras)')
                 instruction = d.attrs['instruction']
@@ -63,7 +65,7 @@ def load_demos(paths, quantities):
                     instruction = instruction.decode('utf-8')
                 actions = np.asarray(d['actions'][()], dtype=np.float32)
                 demos.append({
-                    'images': {c: np.asarray(obs[f'{c}_image'][()], dtype=np.uint8) for c in CAMERAS},
+                    'images': {c: np.asarray(obs[f'{c}_image'][()], dtype=np.uint8) for c in cameras},
                     'state': np.concatenate([np.asarray(obs[k][()], dtype=np.float32) for k in keys], axis=1),
                     'actions': actions,
                     # DART demos (simloop demos --action-noise): how far the commanded pose was off
@@ -135,9 +137,9 @@ class DemoVLA(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, lang_dim)
         self.lang = nn.Sequential(nn.Linear(lang_dim, lang_dim), nn.ReLU())
-        self.cameras = nn.ModuleList([CameraEncoder(lang_dim, size) for _ in CAMERAS])
+        self.cameras = nn.ModuleList([CameraEncoder(lang_dim, size) for _ in range(2)])
         self.state = nn.Sequential(nn.Linear(state_dim, 64), nn.ReLU())
-        self.head = nn.Sequential(nn.Linear(128 * len(CAMERAS) + 64 + lang_dim, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, CHUNK * ACTION_DIM))
+        self.head = nn.Sequential(nn.Linear(128 * 2 + 64 + lang_dim, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, CHUNK * ACTION_DIM))
 
     def forward(self, image_scene, image_wrist, state, tokens, token_mask):
         mask = token_mask.to(torch.float32).unsqueeze(-1)
@@ -173,6 +175,8 @@ def main():
     parser.add_argument('--hold-steps', type=int, default=3,
                         help='steps of the expert\'s closed-gripper wait to keep (see long_holds); negative keeps them all')
     parser.add_argument('--temporal-ensemble', type=float, default=0.01, help='ACT coefficient; negative for none')
+    parser.add_argument('--cameras', default=','.join(CAMERAS), help='the two cameras, as the demos name them (the Panda: scene,wrist; the SO-101: front,wrist)')
+    parser.add_argument('--robot', default='panda', help='the robot profile the policy is for (its manifest robot): panda, so101, ...')
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -183,7 +187,21 @@ def main():
     unknown = [q for q in quantities if q not in STATE_SOURCES]
     if unknown or not quantities:
         sys.exit(f'--state: expected quantities from {", ".join(STATE_SOURCES)}, got "{args.state}"')
-    demos = load_demos(args.hdf5, quantities)
+    cameras = [c.strip() for c in args.cameras.split(',') if c.strip()]
+    if len(cameras) != 2:
+        sys.exit(f'--cameras: expected two camera names, got "{args.cameras}"')
+    if 'features' in quantities and len(quantities) > 1:
+        sys.exit('--state: features is the whole state (the robot profile\'s); give it alone')
+    # The LeRobot dataset beside each HDF5 file (simloop demos --format hdf5,lerobot) names the features and the rate.
+    info = None
+    info_path = os.path.join(os.path.dirname(os.path.abspath(args.hdf5[0])), 'lerobot', 'meta', 'info.json')
+    if os.path.exists(info_path):
+        info = json.load(open(info_path))
+    if quantities == ['features'] and info is None:
+        sys.exit(f'--state features: {info_path} is missing (record with --format hdf5,lerobot: its info.json names the features)')
+    feature_names = info['features']['observation.state']['names'] if quantities == ['features'] else None
+    hz = info['fps'] if info is not None else 20
+    demos = load_demos(args.hdf5, quantities, cameras)
     dropped = 0
     if args.hold_steps >= 0:
         for d in demos:
@@ -192,9 +210,9 @@ def main():
             for key in ('state', 'actions', 'offset'):
                 d[key] = d[key][keep]
             d['images'] = {c: v[keep] for c, v in d['images'].items()}
-    size = demos[0]['images']['scene'].shape[1:3]
+    size = demos[0]['images'][cameras[0]].shape[1:3]
     for d in demos:
-        for c in CAMERAS:
+        for c in cameras:
             if d['images'][c].shape[1:3] != size:
                 sys.exit(f'camera images differ in size ({d["images"][c].shape[1:3]} vs {size}); record all demos with one --image-size')
 
@@ -216,7 +234,7 @@ def main():
     # In DART demos a step's action is the expert's correction back onto its path; the actions
     # after it in the chunk are the path's own steps (action + offset), not corrections of
     # perturbations still to come, which nothing in the observation can foretell.
-    images = {c: torch.from_numpy(np.concatenate([d['images'][c] for d in demos])).permute(0, 3, 1, 2).contiguous() for c in CAMERAS}
+    images = {c: torch.from_numpy(np.concatenate([d['images'][c] for d in demos])).permute(0, 3, 1, 2).contiguous() for c in cameras}
     state_n = torch.from_numpy((states - s_mean) / s_std).float()
     chunks, tokens, masks = [], [], []
     for d in demos:
@@ -243,8 +261,8 @@ def main():
     model.train()
     for step in range(args.steps):
         batch = torch.randint(0, n, (args.batch,))
-        scene = random_shift(images['scene'][batch].float() / 255.0)
-        wrist = random_shift(images['wrist'][batch].float() / 255.0)
+        scene = random_shift(images[cameras[0]][batch].float() / 255.0)
+        wrist = random_shift(images[cameras[1]][batch].float() / 255.0)
         predicted = model(scene, wrist, state_n[batch], tokens[batch], masks[batch])
         loss = F.l1_loss(predicted, chunks[batch])
         optimiser.zero_grad()
@@ -260,7 +278,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     h, w = int(size[0]), int(size[1])
     example = (torch.zeros(1, 3, h, w), torch.zeros(1, 3, h, w), torch.zeros(1, state_dim), torch.zeros(1, max_length, dtype=torch.long), torch.ones(1, max_length, dtype=torch.long))
-    names = ['image_scene', 'image_wrist', 'state', 'tokens', 'token_mask']
+    names = [f'image_{cameras[0]}', f'image_{cameras[1]}', 'state', 'tokens', 'token_mask']
     torch.onnx.export(model, example, os.path.join(args.out, 'policy.onnx'), input_names=names, output_names=['actions'], opset_version=17,
                       dynamic_axes={k: {0: 'batch'} for k in names + ['actions']})
     try:
@@ -270,13 +288,13 @@ def main():
         print('python3-onnx is not installed: the graph was exported but not checked', flush=True)
     ensemble = args.temporal_ensemble if args.temporal_ensemble >= 0 else None
     manifest = {
-        'simloop_policy': 1,
+        'simloop_policy': 2,
         'name': args.name,
         'description': f'Trained by training/train_vla.py on {len(demos)} demonstrations ({n} steps), {args.steps} steps, seed {args.seed}.',
-        'robot': 'panda',
+        'robot': args.robot,
         'inputs': {
-            'images': [{'tensor': f'image_{c}', 'camera': c, 'width': w, 'height': h, 'fit': 'stretch', 'layout': 'NCHW', 'dtype': 'float32', 'range': [0, 1]} for c in CAMERAS],
-            'state': {'tensor': 'state', 'quantities': quantities,
+            'images': [{'tensor': f'image_{c}', 'camera': c, 'width': w, 'height': h, 'fit': 'stretch', 'layout': 'NCHW', 'dtype': 'float32', 'range': [0, 1]} for c in cameras],
+            'state': {'tensor': 'state', **({'features': feature_names} if feature_names else {'quantities': quantities}),
                       'normalization': {'mode': 'mean_std', 'stats_file': 'stats.json', 'feature': 'observation.state'}},
             'instruction': {'ids_tensor': 'tokens', 'mask_tensor': 'token_mask', 'max_length': max_length,
                             'tokenizer': {'kind': 'words', 'vocabulary_file': 'vocab.json'}},
@@ -284,7 +302,7 @@ def main():
         'outputs': {'tensor': 'actions', 'chunk': CHUNK, 'space': 'ee_delta_pose',
                     'normalization': {'mode': 'mean_std', 'stats_file': 'stats.json', 'feature': 'action'},
                     'limits': {'low': [-0.05] * 3 + [-0.5] * 3 + [-1.0], 'high': [0.05] * 3 + [0.5] * 3 + [1.0]}},
-        'control': {'hz': 20, 'n_action_steps': 1 if ensemble is not None else args.n_action_steps, 'temporal_ensemble': ensemble},
+        'control': {'hz': hz, 'n_action_steps': 1 if ensemble is not None else args.n_action_steps, 'temporal_ensemble': ensemble},
         'graphs': [{'name': 'policy', 'file': 'policy.onnx'}],
     }
     # The normalisers in TypeScript add eps to std; the trained network saw std + 1e-8 too.

@@ -338,6 +338,8 @@ function robomimicEpisode(r: Recording, cameras: readonly DemoCamera[]): Robomim
       robot0_eef_quat: r.eefQuat,
       robot0_gripper_qpos: r.gripperQpos,
       robot0_joint_pos: r.jointPos,
+      // A profile's features (LeRobot's observation.state: the SO-101's joints in degrees, its jaw 0 … 100).
+      ...(r.jointAction ? { robot0_features: r.state } : {}),
       ...((r.objects[0]?.length ?? 0) > 0 ? { object: r.objects } : {}),
       ...(r.dartOffset ? { dart_offset: r.dartOffset } : {}),
     },

@@ -101,6 +101,8 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
   for (const key of new Set(job.manifest.inputs.images.map((i) => i.camera))) {
     if (!cameras.some((c) => c.key === key)) throw new Error(`${job.manifestFile}: the policy needs the ${key} camera; the task's scene has ${cameras.map((c) => c.key).join(', ') || 'none'}`);
   }
+  // Videos show the scene camera (else the first: the scene's own cameras come first).
+  const shown = cameras.find((c) => c.key === 'scene')?.key ?? cameras[0]?.key;
   if (!stack.fits(width, height)) throw new Error(`cameras render at ${width}×${height}, the camera stack at ${stack.width}×${stack.height}`);
   const video = job.videos ? await stack.video() : null;
   const results: PolicyEpisodeResult[] = [];
@@ -127,9 +129,7 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
             const images = rig.render();
             const out: Partial<Record<string, RgbaImage>> = {};
             for (const c of cameras) out[c.key] = { width: c.width, height: c.height, data: images.get(c.path)! };
-            // Videos show the scene camera (the first camera: the scene's own come first).
-            const shown = out.scene ?? out[cameras[0]!.key];
-            if (shown) last = shown.data as Uint8Array;
+            if (shown && out[shown]) last = out[shown].data as Uint8Array;
             return out;
           },
           dispose: () => rig.dispose(),
@@ -138,7 +138,7 @@ export async function runBrowserEpisodes(job: BrowserEpisodesJob, policy: Policy
       // One video frame per control step: what the scene camera showed when the step's action
       // was chosen; steps that passed while the policy was thinking (real time) repeat it.
       onStep: async (episode, action, images) => {
-        const frame = ((images?.scene ?? (cameras[0] ? images?.[cameras[0].key] : undefined))?.data as Uint8Array | undefined) ?? last;
+        const frame = ((shown ? images?.[shown] : undefined)?.data as Uint8Array | undefined) ?? last;
         if (video && frame) frames.push(frame);
         await job.onStep?.(episode, action, images);
       },

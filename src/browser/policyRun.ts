@@ -4,10 +4,9 @@
  * it runs itself (the closed loop steps the world), so play, pause, step and reset do nothing
  * while it is active; the host shows the episode being run.
  */
-import type { Episode } from '../engine/tasks/episode.ts';
+import { type Episode, readRobotProfileFile } from '../engine/tasks/episode.ts';
 import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations } from '../engine/tasks/spec.ts';
 import { loadSceneWithFiles } from '../engine/load.ts';
-import { parseRobotProfile } from '../engine/robot/profile.ts';
 import { parsePolicyManifest } from '../engine/policy/manifest.ts';
 import { describeError } from '../engine/errors.ts';
 import type { SceneSummary } from '../engine/sim/session.ts';
@@ -66,7 +65,7 @@ export class PolicyRun implements SimMode {
       const scene = (await loadSceneWithFiles(new Uint8Array(request.sceneBytes), request.sceneFile, request.sceneCompanions)).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
       const manifest = parsePolicyManifest(request.manifestText, request.manifestFile);
-      const robot = request.profile ? { profile: parseRobotProfile(request.profile.text, request.profile.file), file: request.profile.file } : undefined;
+      const robot = request.profile ? readRobotProfileFile(request.profile.text, request.profile.file) : undefined;
       let lastMs: number | null = null;
       const policy = policyDriver(manifest, request.provider, host.infer, (_, ms) => (lastMs = ms));
       let wallStart = 0;

@@ -10,12 +10,11 @@
  */
 import { describeError } from '../engine/errors.ts';
 import { loadSceneWithFiles, sceneOptionsFromFiles } from '../engine/load.ts';
-import { parseRobotProfile } from '../engine/robot/profile.ts';
 import type { SimMode } from '../engine/sim/mode.ts';
 import { SimSession } from '../engine/sim/session.ts';
 import type { DemoCameras, DemoFormat } from '../engine/tasks/demos.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
-import type { RobotProfileFile } from '../engine/tasks/episode.ts';
+import { readRobotProfileFile, type RobotProfileFile } from '../engine/tasks/episode.ts';
 import { checkTaskAgainstScene, parseTaskSpec } from '../engine/tasks/spec.ts';
 import { NO_TELEOP_INPUT, TeleopSession, type TeleopInput, type TeleopStatus } from '../engine/tasks/teleop.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
@@ -156,7 +155,7 @@ export class SimHost {
       const task = parseTaskSpec(request.taskText, request.taskFile);
       const scene = (await loadSceneWithFiles(new Uint8Array(request.sceneBytes), request.sceneFile, request.sceneCompanions)).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
-      const robot = request.profile ? { profile: parseRobotProfile(request.profile.text, request.profile.file), file: request.profile.file } : undefined;
+      const robot = request.profile ? readRobotProfileFile(request.profile.text, request.profile.file) : undefined;
       let teleop = this.teleop;
       if (!teleop || teleop.task.id !== task.id || teleop.seed !== request.seed || teleop.robot?.file !== robot?.file) {
         teleop = new TeleopSession(task, scene, request.seed, await this.teleopCameras(scene, task.robot, robot), robot);

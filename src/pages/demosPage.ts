@@ -8,16 +8,15 @@ import { loadSceneFile } from '../engine/load.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, runDemos } from '../engine/tasks/demos.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
-import { parseRobotProfile } from '../engine/robot/profile.ts';
 import type { DemosPageRequest } from '../protocol/pages.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
-import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
+import { fetchInput, fetchRobotProfile, outputSink, runPageJob } from './pageJob.ts';
 
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
   const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
   const task = request.fps ? { ...parsed, control_hz: request.fps } : parsed;
   const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
-  const robot = request.robotFile ? { profile: parseRobotProfile(new TextDecoder().decode(await fetchInput('robot')), request.robotFile), file: request.robotFile } : null;
+  const robot = await fetchRobotProfile(request.robotFile);
   const first = request.cameras[0];
   if (!first) throw new Error('demos page: no cameras to record');
   const stack = new CameraStack(first.width, first.height);

@@ -17,15 +17,14 @@ import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVide
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
-import { parseRobotProfile } from '../engine/robot/profile.ts';
-import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
+import { fetchInput, fetchRobotProfile, outputSink, runPageJob } from './pageJob.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
 import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
 
 runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProgress) => {
   const task = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);
   const scene = (await loadSceneFile(await fetchInput('scene'), request.sceneFile)).document;
-  const robot = request.robotFile ? { profile: parseRobotProfile(new TextDecoder().decode(await fetchInput('robot')), request.robotFile), file: request.robotFile } : null;
+  const robot = await fetchRobotProfile(request.robotFile);
   const files: Record<string, ArrayBuffer> = {};
   for (const name of request.policyFiles) files[name] = (await fetchInput(`policy/${name}`)).slice().buffer as ArrayBuffer;
   const manifest = parsePolicyManifest(new TextDecoder().decode(files[request.manifestFile]!), request.manifestFile);

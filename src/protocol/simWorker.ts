@@ -29,8 +29,8 @@ export type LoadResult =
 /** A scene composed again with other variant choices (the simulation is not touched). */
 export type ComposeResult = { ok: true; document: SceneDocument; warnings: string[] } | { ok: false; error: string };
 
-/** A teleoperated task episode to start. */
-export interface TeleopStartRequest {
+/** A task's files as the worker needs them: the task, its scene and what the scene names, its robot profile. */
+export interface TaskFiles {
   taskText: string;
   taskFile: string;
   sceneBytes: ArrayBuffer;
@@ -39,6 +39,10 @@ export interface TeleopStartRequest {
   sceneCompanions?: Record<string, ArrayBuffer>;
   /** The robot profile the task names (`profile:`): its text and file name. */
   profile?: { text: string; file: string };
+}
+
+/** A teleoperated task episode to start. */
+export interface TeleopStartRequest extends TaskFiles {
   seed: number;
   draw: number;
 }
@@ -47,15 +51,7 @@ export interface TeleopStartRequest {
 export type TeleopStartResult = LoadResult & { teleop?: TeleopStatus; robot?: TeleopRobot };
 
 /** A policy run (the studio's Policy tab): one live episode, or an evaluation of many. */
-export interface PolicyRunRequest {
-  taskText: string;
-  taskFile: string;
-  sceneBytes: ArrayBuffer;
-  sceneFile: string;
-  /** Files the scene names (an MJCF model's includes and meshes), by path relative to the scene file. */
-  sceneCompanions?: Record<string, ArrayBuffer>;
-  /** The robot profile the task names (`profile:`): its text and file name. */
-  profile?: { text: string; file: string };
+export interface PolicyRunRequest extends TaskFiles {
   manifestText: string;
   manifestFile: string;
   /** The execution provider the policy worker opened the policy with (for the results). */

@@ -122,6 +122,7 @@ export interface PolicyEpisodeRun {
 
 function observation(episode: Episode, images: Partial<Record<string, RgbaImage>>, instruction: string): PolicyObservation {
   const o = episode.observe();
+  const features = episode.featureValues();
   const joints = episode.arm.model.armJoints.length;
   const { position, quaternion } = o.ee;
   return {
@@ -131,7 +132,7 @@ function observation(episode: Episode, images: Partial<Record<string, RgbaImage>
     eePosition: [position.x, position.y, position.z],
     eeQuaternion: [quaternion.x, quaternion.y, quaternion.z, quaternion.w],
     gripperWidth: o.gripperWidth,
-    ...(episode.featureValues() ? { features: episode.featureValues()! } : {}),
+    ...(features ? { features } : {}),
     instruction,
     // Latent noise (diffusion, flow matching) is drawn from the episode and the control step, so
     // sim-time episodes stay a pure function of (seed, index).

@@ -83,11 +83,15 @@ export class RobotArm {
   /** Gripper joint positions commanded directly (GripperCommand `joints`), or null: from the opening. */
   private gripperJointGoal: number[] | null = null;
 
-  /** Where the gripper joints are being driven to (rad or m). */
+  /**
+   * Where the gripper joints are being driven to (rad or m): the positions commanded directly, or
+   * from the opening — fingers share it equally; jaws turn the same fraction of the way from closed to open.
+   */
   gripperGoal(): number[] {
     const g = this.model.gripper;
     if (!g) return [];
-    return this.model.gripperJoints.map((_, i) => this.gripperJointGoal?.[i] ?? (g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / this.model.gripperJoints.length : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!)));
+    const n = this.model.gripperJoints.length;
+    return this.model.gripperJoints.map((_, i) => this.gripperJointGoal?.[i] ?? (g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / n : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!)));
   }
   private readonly ikIterations: number;
   /** IK result of the last pose command: did it reach the pose? */
@@ -227,10 +231,9 @@ export class RobotArm {
   private applyGripper(dt: number | null = null): void {
     const g = this.model.gripper;
     if (!g) return;
-    const n = this.model.gripperJoints.length;
-    // Fingers share the opening equally; jaws turn the same fraction of the way from closed to open.
+    const goals = this.gripperGoal();
     this.model.gripperJoints.forEach((j, i) => {
-      const goal = this.gripperJointGoal?.[i] ?? (g.type === 'prismatic' ? g.closed[i]! + this.gripperTarget / n : g.closed[i]! + this.gripperTarget * (g.open[i]! - g.closed[i]!));
+      const goal = goals[i]!;
       let target = goal;
       if (g.speed !== null && dt !== null) {
         const now = this.gripperJointTargets[i] ?? goal;

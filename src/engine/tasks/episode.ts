@@ -20,14 +20,19 @@ import { primIndex } from '../scene/hierarchy.ts';
 import { newPrim } from '../scene/prim.ts';
 import { DEFAULT_LOOK, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { ROBOT_PHYSICS, RobotArm } from '../robot/arm.ts';
-import { robotFromScene } from '../robot/model.ts';
-import { fromFeature, resolveProfile, type RobotProfile, toFeature } from '../robot/profile.ts';
+import { type RobotModel, robotFromScene } from '../robot/model.ts';
+import { fromFeature, parseRobotProfile, resolveProfile, type RobotProfile, toFeature } from '../robot/profile.ts';
 import { setUpRobot } from '../robot/setup.ts';
 
 /** A robot profile and the file it came from (errors name it). */
 export interface RobotProfileFile {
   profile: RobotProfile;
   file: string;
+}
+
+/** A profile file's text read (checked; errors name `file`). */
+export function readRobotProfileFile(text: string, file: string): RobotProfileFile {
+  return { profile: parseRobotProfile(text, file), file };
 }
 import { type GraspRecord, type Outcome, OutcomeTracker, REACH_MARGIN } from './outcome.ts';
 import type { TaskSpec } from './spec.ts';
@@ -198,17 +203,24 @@ export class Episode {
    * are (the joint-position action a leader arm gives); `gripperClosed` then says the gripper's.
    */
   featureState(targets?: { gripperClosed: boolean }): Float32Array | null {
-    const { features, armJoints, gripper, gripperJoints } = this.arm.model;
+    const { features, gripper } = this.arm.model;
     if (!features) return null;
-    return Float32Array.from(features, (f) => {
-      const arm = armJoints.findIndex((j) => j.path === f.joint.path);
-      const grip = gripperJoints.findIndex((j) => j.path === f.joint.path);
-      let value: number;
-      if (targets && arm >= 0) value = this.arm.target[arm]!;
-      else if (targets && grip >= 0 && gripper) value = targets.gripperClosed ? gripper.closed[grip]! : gripper.open[grip]!;
-      else value = this.world.jointPosition(f.joint.path);
-      return toFeature(f, value);
-    });
+    const grip = targets ? (gripper ? (targets.gripperClosed ? gripper.closed : gripper.open) : []) : null;
+    return Float32Array.from(features, (f) => this.featureValue(f, grip));
+  }
+
+  /**
+   * A feature's value: where its joint is now, or with `gripperTargets` (the gripper joints'
+   * commanded positions) where the arm's targets and those put it.
+   */
+  private featureValue(f: NonNullable<RobotModel['features']>[number], gripperTargets: readonly number[] | null): number {
+    if (gripperTargets) {
+      const arm = this.arm.model.armJoints.findIndex((j) => j.path === f.joint.path);
+      const grip = this.arm.model.gripperJoints.findIndex((j) => j.path === f.joint.path);
+      if (arm >= 0) return toFeature(f, this.arm.target[arm]!);
+      if (grip >= 0) return toFeature(f, gripperTargets[grip]!);
+    }
+    return toFeature(f, this.world.jointPosition(f.joint.path));
   }
 
   /** One control step with a 7-number action; then checks success. Returns whether the episode is over. */
@@ -268,14 +280,11 @@ export class Episode {
 
   /** The named features at the robot's current targets (what holding still commands). */
   featureTargets(names: readonly string[]): Float64Array {
-    const { features, armJoints, gripperJoints } = this.arm.model;
     const grip = this.arm.gripperGoal();
     return Float64Array.from(names, (name) => {
-      const f = features?.find((x) => x.name === name);
+      const f = this.arm.model.features?.find((x) => x.name === name);
       if (!f) throw new RangeError(`the robot has no feature "${name}"`);
-      const i = armJoints.findIndex((j) => j.path === f.joint.path);
-      const g = gripperJoints.findIndex((j) => j.path === f.joint.path);
-      return toFeature(f, i >= 0 ? this.arm.target[i]! : g >= 0 ? grip[g]! : this.world.jointPosition(f.joint.path));
+      return this.featureValue(f, grip);
     });
   }
 

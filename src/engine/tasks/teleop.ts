@@ -7,10 +7,9 @@
  * DOM-free: the studio runs it in its simulation worker, as one of the simulation host's modes
  * (sim/mode.ts): played in real time at the task's control rate with the input held now.
  */
-import { Quaternion } from 'three';
 import { MemorySink } from '../dataset/memorySink.ts';
 import type { OutputFile } from '../dataset/types.ts';
-import { clampToLimits, tipPose } from '../robot/kinematics.ts';
+import { clampToLimits, poseError, tipPose } from '../robot/kinematics.ts';
 import type { ResolvedRobot } from '../robot/profile.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import type { SimMode, SimStatus } from '../sim/mode.ts';
@@ -93,16 +92,6 @@ function checkJointGoal(goal: readonly number[], joints: readonly string[]): voi
   if (goal.length !== joints.length) throw new RangeError(`teleoperation: the joint goal has ${goal.length} values; the arm has ${joints.length} joints (${joints.join(', ')})`);
   const bad = goal.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
   if (bad >= 0) throw new RangeError(`teleoperation: the joint goal's value for ${joints[bad]} is not a finite number (${String(goal[bad])})`);
-}
-
-/** The rotation vector (axis × angle, rad) turning `from` into `to` in the world frame: to = turn · from. */
-function rotationVector(from: Quaternion, to: Quaternion): [number, number, number] {
-  const turn = to.clone().multiply(from.clone().invert());
-  if (turn.w < 0) turn.set(-turn.x, -turn.y, -turn.z, -turn.w);
-  const s = Math.hypot(turn.x, turn.y, turn.z);
-  if (s < 1e-12) return [2 * turn.x, 2 * turn.y, 2 * turn.z];
-  const angle = 2 * Math.atan2(s, turn.w);
-  return [(turn.x / s) * angle, (turn.y / s) * angle, (turn.z / s) * angle];
 }
 
 export class TeleopSession implements SimMode {
@@ -251,8 +240,8 @@ export class TeleopSession implements SimMode {
     const before = arm.targetEe();
     const after = tipPose(chain, next);
     const gripper = close ? 1 : -1;
-    const dp = after.position.clone().sub(before.position);
-    recorder.record(Float32Array.from([dp.x, dp.y, dp.z, ...rotationVector(before.quaternion, after.quaternion), gripper]));
+    // The commanded tool pose's change: displacement, then the rotation vector of after · before⁻¹.
+    recorder.record(Float32Array.from([...poseError(before, after), gripper]));
     e.stepIn('joint_position', [...next, gripper]);
   }
 

@@ -15,7 +15,7 @@ import { compareEvaluations, type EvalClock, type EvaluationSummary, type Instru
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { ACTION_SPACES, ownImageSize, packageFiles, parsePolicyManifest, type PolicyManifest } from '../../engine/policy/manifest.ts';
 import { OPTIONAL_RANDOMIZATIONS, type OptionalRandomization } from '../../engine/tasks/spec.ts';
-import { BUNDLED_TASKS, fetchBundledTask } from '../robot/teleopStudio.ts';
+import { BUNDLED_TASKS, fetchBundledTask, taskFiles } from '../robot/teleopStudio.ts';
 import type { StudioStore } from '../state/studioState.ts';
 import { loadSucceeded, sceneSource, withMessages } from '../state/studioState.ts';
 import type { PickedFile } from '../studio.ts';
@@ -260,7 +260,8 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
     if (store.getState().running) return null;
     store.setState({ running: kind });
     try {
-      const { task, scene, bytes, companions } = await fetchBundledTask(store.getState().taskId);
+      const fetched = await fetchBundledTask(store.getState().taskId);
+      const { task, bytes, companions } = fetched;
       const original = new Uint8Array(bytes.slice(0));
       const withFiles = Object.keys(companions).length > 0;
       const listener = (event: PolicyEvent) => {
@@ -299,12 +300,7 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
         }
       };
       const request: PolicyRunRequest = {
-        taskText: task.text,
-        taskFile: task.fileName,
-        sceneBytes: bytes,
-        sceneFile: scene.fileName,
-        ...(withFiles ? { sceneCompanions: companions } : {}),
-        ...(task.profile ? { profile: task.profile } : {}),
+        ...taskFiles(fetched),
         manifestText: policy.manifestText,
         manifestFile: policy.manifestFile,
         provider: policy.opened.provider,

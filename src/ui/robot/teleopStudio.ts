@@ -10,7 +10,7 @@ import { zipSync } from 'fflate';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { describeError } from '../../engine/errors.ts';
 import { movesTool, NO_TELEOP_INPUT, type TeleopInput, type TeleopRobot, type TeleopStatus } from '../../engine/tasks/teleop.ts';
-import type { SimWorkerApi } from '../../protocol/simWorker.ts';
+import type { SimWorkerApi, TaskFiles } from '../../protocol/simWorker.ts';
 import { BUNDLED_TASK_FILES, bundledProfileAt, type ExampleScene, exampleSceneAt, fetchExampleScene, taskFilePath } from '../examples.ts';
 import type { StudioStore } from '../state/studioState.ts';
 import { loadSucceeded, sceneSource, withMessages } from '../state/studioState.ts';
@@ -44,6 +44,18 @@ export async function fetchBundledTask(taskId: string): Promise<{ task: BundledT
   if (!task) throw new Error(`no bundled task "${taskId}"`);
   const { bytes, companions } = await fetchExampleScene(task.scene);
   return { task, scene: task.scene, bytes, companions };
+}
+
+/** A fetched bundled task as the worker's requests carry it (TaskFiles). */
+export function taskFiles({ task, scene, bytes, companions }: Awaited<ReturnType<typeof fetchBundledTask>>): TaskFiles {
+  return {
+    taskText: task.text,
+    taskFile: task.fileName,
+    sceneBytes: bytes,
+    sceneFile: scene.fileName,
+    ...(Object.keys(companions).length > 0 ? { sceneCompanions: companions } : {}),
+    ...(task.profile ? { profile: task.profile } : {}),
+  };
 }
 
 export interface TeleopState {
@@ -129,23 +141,15 @@ export function createTeleopStudio(store: TeleopStore, studio: StudioStore, work
       const { taskId, seed, draw } = store.getState();
       if (!BUNDLED_TASKS.some((t) => t.id === taskId)) return report(`Robot: no bundled task "${taskId}"`);
       await busy('starting', async () => {
-        const { task, scene, bytes, companions } = await fetchBundledTask(taskId);
+        const fetched = await fetchBundledTask(taskId);
+        const { task, bytes, companions } = fetched;
         const original = new Uint8Array(bytes.slice(0));
         const withFiles = Object.keys(companions).length > 0;
         // The goal of an episode before does not carry over.
         store.setState({ jointGoal: null });
         const result = await worker.teleopStart(
           Comlink.transfer(
-            {
-              taskText: task.text,
-              taskFile: task.fileName,
-              sceneBytes: bytes,
-              sceneFile: scene.fileName,
-              ...(withFiles ? { sceneCompanions: companions } : {}),
-              ...(task.profile ? { profile: task.profile } : {}),
-              seed,
-              draw,
-            },
+            { ...taskFiles(fetched), seed, draw },
             [bytes, ...Object.values(companions)],
           ),
         );

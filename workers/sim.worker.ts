@@ -8,8 +8,9 @@ import { CameraStack } from '../src/browser/cameraStack.ts';
 import { SimHost } from '../src/browser/simHost.ts';
 import type { PolicyWorkerApi } from '../src/protocol/policyWorker.ts';
 import type { SimWorkerApi } from '../src/protocol/simWorker.ts';
+import type { WebSocketLike } from '../src/engine/policy/remote.ts';
 
-const host = new SimHost({ transfer: Comlink.transfer, cameraStack: (width, height) => new CameraStack(width, height) });
+const host = new SimHost({ transfer: Comlink.transfer, cameraStack: (width, height) => new CameraStack(width, height), openSocket: (url) => new WebSocket(url) as unknown as WebSocketLike });
 
 const api: SimWorkerApi = {
   // Callbacks arrive as Comlink proxies; the host tells them without waiting.

@@ -7,7 +7,7 @@
 import type { InstructionMode, EvalClock, PolicyDriver, PolicyEpisodeResult, PolicyEpisodeRun } from '../engine/policy/closedLoop.ts';
 import { runPolicyEpisode } from '../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../engine/policy/image.ts';
-import { actionSize, type PolicyManifest } from '../engine/policy/manifest.ts';
+import { actionSize, type AnyPolicyManifest, type PolicyManifest } from '../engine/policy/manifest.ts';
 import { PolicyError, type InferenceResult, type PolicyObservation } from '../engine/policy/runtime.ts';
 import type { SceneDocument } from '../engine/scene/schema.ts';
 import { demoCameras } from '../engine/tasks/demos.ts';
@@ -59,7 +59,7 @@ export function policyDriver(manifest: PolicyManifest, provider: string, infer: 
 }
 
 /** Warm-up inferences on blank frames (the first runs compile kernels and allocate). */
-export async function warmUp(infer: RemoteInfer, [width, height]: [number, number], times: number, manifest?: PolicyManifest): Promise<void> {
+export async function warmUp(infer: (obs: PolicyObservation) => Promise<unknown>, [width, height]: [number, number], times: number, manifest?: AnyPolicyManifest): Promise<void> {
   const blank = (): RgbaImage => ({ width, height, data: new Uint8Array(width * height * 4) });
   // Every camera and feature the policy reads, blank (the Panda's by default).
   const cameras = manifest ? manifest.inputs.images.map((i) => i.camera) : ['scene', 'wrist'];
@@ -74,7 +74,8 @@ export interface BrowserEpisodesJob {
   scene: SceneDocument;
   /** The task's robot profile, when it has one. */
   robot?: RobotProfileFile;
-  manifest: PolicyManifest;
+  /** The policy's manifest (ONNX or served): which cameras it needs. */
+  manifest: AnyPolicyManifest;
   /** Where the manifest came from, for messages. */
   manifestFile: string;
   seed: number;

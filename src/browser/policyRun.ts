@@ -7,7 +7,9 @@
 import { type Episode, readRobotProfileFile } from '../engine/tasks/episode.ts';
 import { checkTaskAgainstScene, parseTaskSpec, withoutRandomizations } from '../engine/tasks/spec.ts';
 import { loadSceneWithFiles } from '../engine/load.ts';
-import { parsePolicyManifest } from '../engine/policy/manifest.ts';
+import { isRemotePolicy, parseAnyPolicyManifest } from '../engine/policy/manifest.ts';
+import { type OpenSocket, RemotePolicyClient, remotePolicyDriver } from '../engine/policy/remote.ts';
+import type { PolicyDriver } from '../engine/policy/closedLoop.ts';
 import { describeError } from '../engine/errors.ts';
 import type { SceneSummary } from '../engine/sim/session.ts';
 import type { SimMode, SimStatus } from '../engine/sim/mode.ts';
@@ -24,6 +26,8 @@ export function episodeSummary(episode: Episode): SceneSummary {
 export interface PolicyRunHost {
   /** The policy worker's inference. */
   infer: RemoteInfer;
+  /** Opens a WebSocket, for a served policy (engine/policy/remote.ts). */
+  openSocket?: OpenSocket;
   /** A camera stack rendering at this size (kept by the host while the size stays). */
   cameraStack(width: number, height: number): CameraStack;
   /** A new world is shown (an episode starts): the host's next scene generation. */
@@ -42,6 +46,8 @@ export class PolicyRun implements SimMode {
   readonly playing = false;
   private live: Episode | null = null;
   private readonly signal = { aborted: false };
+  /** A served policy's connection, for the run's length. */
+  private client: RemotePolicyClient | null = null;
 
   constructor(
     private readonly request: PolicyRunRequest,
@@ -51,6 +57,8 @@ export class PolicyRun implements SimMode {
   /** Stops the run before its next control step; finished episodes are kept. */
   stop(): void {
     this.signal.aborted = true;
+    // A request waiting on a server ends now, not at its timeout.
+    this.client?.close();
   }
 
   get stopped(): boolean {
@@ -64,10 +72,26 @@ export class PolicyRun implements SimMode {
       const task = withoutRandomizations(parseTaskSpec(request.taskText, request.taskFile), request.randomizationsOff);
       const scene = (await loadSceneWithFiles(new Uint8Array(request.sceneBytes), request.sceneFile, request.sceneCompanions)).document;
       checkTaskAgainstScene(task, scene, request.taskFile);
-      const manifest = parsePolicyManifest(request.manifestText, request.manifestFile);
+      const manifest = parseAnyPolicyManifest(request.manifestText, request.manifestFile);
       const robot = request.profile ? readRobotProfileFile(request.profile.text, request.profile.file) : undefined;
       let lastMs: number | null = null;
-      const policy = policyDriver(manifest, request.provider, host.infer, (_, ms) => (lastMs = ms));
+      let lastServerMs: number | null = null;
+      let policy: PolicyDriver;
+      if (isRemotePolicy(manifest)) {
+        if (!host.openSocket) throw new Error('this simulation host cannot open WebSockets');
+        // One connection for the run; a failed request marks its episode errored and the next reconnects.
+        this.client = new RemotePolicyClient({ url: request.remoteUrl ?? manifest.remote.url, open: host.openSocket, timeoutMs: manifest.remote.timeout_s * 1000 });
+        const served = remotePolicyDriver(manifest, this.client);
+        policy = {
+          ...served,
+          infer: async (obs) => {
+            const answer = await served.infer(obs);
+            lastMs = answer.ms;
+            lastServerMs = answer.serverMs ?? null;
+            return answer;
+          },
+        };
+      } else policy = policyDriver(manifest, request.provider, host.infer, (_, ms) => (lastMs = ms));
       let wallStart = 0;
       const results = await runBrowserEpisodes(
         {
@@ -99,8 +123,9 @@ export class PolicyRun implements SimMode {
             if (episode.steps % every === 0 || episode.done) {
               const show = request.viewEvery > 0 && images !== null && (request.pace ? episode.steps % request.viewEvery === 1 % request.viewEvery : true);
               const views = show ? Object.fromEntries(Object.entries(images).flatMap(([k, v]) => (v ? [[k, { width: v.width, height: v.height, data: Uint8Array.from(v.data as ArrayLike<number>) }]] : []))) : null;
-              void host.emit({ type: 'step', index: episode.index, step: episode.steps, action: Array.from(action), state: Array.from(episode.observe().state), inferenceMs: lastMs, success: episode.success, views });
+              void host.emit({ type: 'step', index: episode.index, step: episode.steps, action: Array.from(action), state: Array.from(episode.observe().state), inferenceMs: lastMs, serverMs: lastServerMs, success: episode.success, views });
               lastMs = null;
+              lastServerMs = null;
               host.publish();
             }
             if (request.pace) {
@@ -126,6 +151,8 @@ export class PolicyRun implements SimMode {
     } finally {
       // The last episode's final poses stay on screen; the run stops following it.
       this.live = null;
+      this.client?.close();
+      this.client = null;
     }
   }
 

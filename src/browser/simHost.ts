@@ -22,6 +22,7 @@ import type { VariantSelection } from '../engine/usd/variantChoice.ts';
 import type { ComposeResult, LoadResult, PolicyEvent, PolicyRunRequest, PolicyRunResult, PoseFrame, PoseListener, TeleopStartRequest, TeleopStartResult } from '../protocol/simWorker.ts';
 import type { CameraStack } from './cameraStack.ts';
 import { episodeSummary, PolicyRun } from './policyRun.ts';
+import type { OpenSocket } from '../engine/policy/remote.ts';
 import type { RemoteInfer } from './policyEpisodes.ts';
 
 /** Size of the camera streams recorded during teleoperation. */
@@ -37,6 +38,8 @@ export interface SimHostOptions {
   cameraStack: (width: number, height: number) => CameraStack;
   /** Milliseconds between ticks of the play clock (60 per second unless given). */
   tickMs?: number;
+  /** Opens a WebSocket, for served policies (the worker's own WebSocket). */
+  openSocket?: OpenSocket;
 }
 
 /** Calls a listener that may be remote (a comlink proxy answers with a promise) and ignores a page gone away. */
@@ -232,11 +235,12 @@ export class SimHost {
    */
   async policyRun(request: PolicyRunRequest, callback: (event: PolicyEvent) => void): Promise<PolicyRunResult> {
     const infer = this.infer;
-    if (!infer) return { ok: false, error: 'no policy is open' };
+    if (!infer && request.remoteUrl === undefined) return { ok: false, error: 'no policy is open' };
     this.stopPolicy();
     this.scene.pause();
     const run = new PolicyRun(request, {
-      infer,
+      infer: infer ?? (() => Promise.reject(new Error('no policy is open'))),
+      ...(this.options.openSocket ? { openSocket: this.options.openSocket } : {}),
       cameraStack: (width, height) => {
         if (!this.policyStack?.fits(width, height)) {
           this.policyStack?.dispose();

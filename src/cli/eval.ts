@@ -20,7 +20,8 @@ import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
 import { compareSuccessRates, wilsonInterval } from '../engine/eval/stats.ts';
-import { ownImageSize, packageFiles, parsePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type RemotePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { checkPolicyServer, remoteApiKey, startRelay } from './policyServer.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/pages.ts';
 import type { ExecutionProvider } from '../protocol/policyWorker.ts';
@@ -58,7 +59,13 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
 
   const manifestPath = resolve(request.policy);
   const manifestName = basename(manifestPath);
-  const manifest = parsePolicyManifest(new TextDecoder().decode(await read(manifestPath, 'policy manifest')), manifestName);
+  const manifestBytes = await read(manifestPath, 'policy manifest');
+  const anyManifest = parseAnyPolicyManifest(new TextDecoder().decode(manifestBytes), manifestName);
+  // The policy drives the robot it was made for: fail here, in one line, rather than per episode.
+  const robotName = robot ? robot.profile.name : null;
+  if (robotName !== null && anyManifest.robot !== robotName) throw new InputError(manifestName, `robot: the policy is for "${anyManifest.robot}", the task's robot is "${robotName}" (${robot!.file})`);
+  if (isRemotePolicy(anyManifest)) return runRemoteEval(request, anyManifest, manifestName, manifestBytes, { file, task, taskBytes, scenePath, sceneBytes, robot }, onProgress);
+  const manifest = anyManifest;
   const folder = dirname(manifestPath);
   const readText = (path: string) => {
     try {
@@ -69,10 +76,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   };
   const policy = resolvePolicy(manifest, manifestName, readText);
   const files = packageFiles(manifest);
-  const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: await read(manifestPath, 'policy manifest') };
-  // The policy drives the robot it was made for: fail here, in one line, rather than per episode.
-  const robotName = robot ? robot.profile.name : null;
-  if (robotName !== null && manifest.robot !== robotName) throw new InputError(manifestName, `robot: the policy is for "${manifest.robot}", the task's robot is "${robotName}" (${robot!.file})`);
+  const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: manifestBytes };
   for (const name of files) {
     try {
       inputs[`policy/${name}`] = new Uint8Array(readFileSync(join(folder, name)));
@@ -95,14 +99,7 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     for (const s of sessions) await s.release();
   }
 
-  if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);
-  // By default the cameras render at the policy's own image size (when its images share one), so
-  // it sees frames rendered as its training demonstrations were, not resampled ones.
-  const [width, height] = request.imageSize ?? ownImageSize(manifest) ?? [128, 128];
-  if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
-  const out = resolve(request.out);
-  await checkWritable(out);
-  const sink = fsSink(out);
+  const { imageSize, sink } = await evalOutput(request, manifest);
   const ep = request.ep ?? 'webgpu';
   const pageRequest: EvalPageRequest = {
     taskId: task.id,
@@ -115,15 +112,73 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
     providers: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
     clock: request.clock ?? 'sim',
     instructions: request.instructions ?? 'given',
-    imageSize: [width, height],
+    imageSize,
     videos: request.videos !== false,
     traces: request.traces === true,
     warmup: 3,
     robotFile: robot?.file ?? null,
+    remote: null,
   };
   const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
   // The page wrote results.json and episodes.jsonl through the sink (engine/policy/evalOutput.ts).
   return result.results;
+}
+
+/** The episodes, the camera size (the policy's own image size when its images share one) and the output folder, checked. */
+async function evalOutput(request: EvalRequest, manifest: AnyPolicyManifest): Promise<{ imageSize: [number, number]; sink: ReturnType<typeof fsSink> }> {
+  if (!Number.isInteger(request.episodes) || request.episodes < 1) throw new InputError('--episodes', `expected a whole number ≥ 1, got ${request.episodes}`);
+  // By default the cameras render at the policy's own image size (when its images share one), so
+  // it sees frames rendered as its training demonstrations were, not resampled ones.
+  const [width, height] = request.imageSize ?? ownImageSize(manifest) ?? [128, 128];
+  if (![width, height].every((v) => Number.isInteger(v) && v >= 16 && v <= 1024)) throw new InputError('--image-size', `expected WxH with each side a whole number from 16 to 1024, got ${width}x${height}`);
+  const out = resolve(request.out);
+  await checkWritable(out);
+  return { imageSize: [width, height], sink: fsSink(out) };
+}
+
+/**
+ * A served policy: the server is asked GET /healthz and for its metadata here, so an unreachable
+ * server is one line before any browser starts; the page then speaks to it itself (through a
+ * local relay that adds the API key, when the manifest names one: a browser cannot set headers).
+ */
+async function runRemoteEval(
+  request: EvalRequest,
+  manifest: RemotePolicyManifest,
+  manifestName: string,
+  manifestBytes: Uint8Array,
+  input: Pick<Awaited<ReturnType<typeof readTaskInput>>, 'file' | 'task' | 'taskBytes' | 'scenePath' | 'sceneBytes' | 'robot'>,
+  onProgress?: (p: EvalProgress) => void,
+): Promise<EvalResults> {
+  const { file, task, taskBytes, scenePath, sceneBytes, robot } = input;
+  const apiKey = remoteApiKey(manifest, manifestName);
+  const metadata = await checkPolicyServer(manifest, manifestName, apiKey);
+  const { imageSize, sink } = await evalOutput(request, manifest);
+  const relay = apiKey ? await startRelay(manifest.remote.url, apiKey) : null;
+  try {
+    const pageRequest: EvalPageRequest = {
+      taskId: task.id,
+      taskFile: basename(file),
+      sceneFile: basename(scenePath),
+      manifestFile: manifestName,
+      policyFiles: [manifestName],
+      episodes: request.episodes,
+      seed: request.seed,
+      providers: [],
+      clock: request.clock ?? 'sim',
+      instructions: request.instructions ?? 'given',
+      imageSize,
+      videos: request.videos !== false,
+      traces: request.traces === true,
+      warmup: 3,
+      robotFile: robot?.file ?? null,
+      remote: { url: relay?.url ?? manifest.remote.url, metadata },
+    };
+    const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: manifestBytes };
+    const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
+    return result.results;
+  } finally {
+    await relay?.close();
+  }
 }
 
 export function formatEvalProgress(p: EvalProgress): string {

@@ -14,7 +14,7 @@ import { InputError } from './errors.ts';
 import { DatasetManifest, MANIFEST_FORMAT, parseManifest } from './jobs/manifest.ts';
 import { DATASET_STATE_FORMAT, DatasetState, parseDatasetState } from './jobs/state.ts';
 import { loadSceneFile } from './load.ts';
-import { manifestSchema, parsePolicyManifest, POLICY_MANIFEST_FORMAT } from './policy/manifest.ts';
+import { manifestSchema, parseAnyPolicyManifest, parsePolicyManifest, POLICY_MANIFEST_FORMAT, remoteManifestSchema } from './policy/manifest.ts';
 import { parseProject, PROJECT_FIELDS, PROJECT_FORMAT, serializeProject } from './project.ts';
 import { parseRandomizationSpec, RANDOMIZATION_SPEC_FORMAT, RandomizationSpec } from './randomize/spec.ts';
 import { parseSceneDocument, SCENE_FORMAT } from './scene/document.ts';
@@ -105,6 +105,7 @@ const CASES: Record<string, Case> = {
     schema: RobotProfile,
   },
   'policy manifest': { format: POLICY_MANIFEST_FORMAT, read: (d) => parsePolicyManifest(JSON.stringify(d), 'policy.json'), valid: policy, schema: manifestSchema },
+  'remote policy manifest': { format: POLICY_MANIFEST_FORMAT, read: (d) => parseAnyPolicyManifest(JSON.stringify(d), 'remote.json'), valid: JSON.parse(text('public/policies/pick-cube/remote.json')), schema: remoteManifestSchema },
   'dataset manifest': { format: MANIFEST_FORMAT, read: (d) => parseManifest(json(d), 'manifest.json'), valid: manifest, schema: DatasetManifest },
   'generation state': { format: DATASET_STATE_FORMAT, read: (d) => parseDatasetState(json(d), '.simloop/dataset.json'), valid: state, schema: DatasetState },
 };
@@ -121,6 +122,7 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'randomization spec': [1, '7e1308ce03df9295'],
   'task spec': [2, '37cb9337ada00a09'],
   'policy manifest': [2, '9fb1a5cbf417138a'],
+  'remote policy manifest': [2, 'c3337b255b97dd5d'],
   'dataset manifest': [1, '7f4c022c7e45fa1e'],
   'generation state': [1, 'afe5e5f2d476a600'],
   'robot profile': [2, '96d3ac6fca334b93'],

@@ -8,11 +8,12 @@
  * (src/cli/eval.ts).
  */
 import * as Comlink from 'comlink';
-import type { PolicyWorkerApi } from '../protocol/policyWorker.ts';
+import type { OpenResult, PolicyWorkerApi } from '../protocol/policyWorker.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/pages.ts';
 import { loadSceneFile } from '../engine/load.ts';
-import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, summarize } from '../engine/policy/closedLoop.ts';
-import { parsePolicyManifest } from '../engine/policy/manifest.ts';
+import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyDriver, type PolicyEpisodeResult, summarize } from '../engine/policy/closedLoop.ts';
+import { isRemotePolicy, parseAnyPolicyManifest } from '../engine/policy/manifest.ts';
+import { RemotePolicyClient, remotePolicyDriver, type WebSocketLike } from '../engine/policy/remote.ts';
 import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVideoPath } from '../engine/policy/evalOutput.ts';
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
@@ -27,19 +28,32 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
   const robot = await fetchRobotProfile(request.robotFile);
   const files: Record<string, ArrayBuffer> = {};
   for (const name of request.policyFiles) files[name] = (await fetchInput(`policy/${name}`)).slice().buffer as ArrayBuffer;
-  const manifest = parsePolicyManifest(new TextDecoder().decode(files[request.manifestFile]!), request.manifestFile);
+  const manifest = parseAnyPolicyManifest(new TextDecoder().decode(files[request.manifestFile]!), request.manifestFile);
 
-  const worker = new Worker(new URL('../../workers/policy.worker.ts', import.meta.url), { type: 'module' });
-  const api = Comlink.wrap<PolicyWorkerApi>(worker);
+  // An ONNX policy runs in its worker; a served one is spoken to from here (engine/policy/remote.ts).
+  let worker: Worker | null = null;
+  let client: RemotePolicyClient | null = null;
   const [width, height] = request.imageSize;
   const stack = new CameraStack(width, height);
   const sink = outputSink();
   try {
-    const opened = await api.open({ manifestFile: request.manifestFile, files, providers: request.providers });
-    onProgress({ done: 0, total: request.episodes, successes: 0, provider: opened.provider });
-    const infer = (obs: PolicyObservation) => api.infer(obs);
-    await warmUp(infer, [width, height], request.warmup, manifest);
-    const policy = policyDriver(manifest, opened.provider, infer);
+    let policy: PolicyDriver;
+    let opened: OpenResult | null = null;
+    if (isRemotePolicy(manifest)) {
+      if (!request.remote) throw new Error(`${request.manifestFile}: a served policy needs the server's URL`);
+      client = new RemotePolicyClient({ url: request.remote.url, open: (url) => new WebSocket(url) as unknown as WebSocketLike, timeoutMs: manifest.remote.timeout_s * 1000 });
+      policy = remotePolicyDriver(manifest, client);
+      onProgress({ done: 0, total: request.episodes, successes: 0, provider: policy.provider });
+      await warmUp(async (obs) => policy.infer(obs), [width, height], request.warmup, manifest);
+    } else {
+      worker = new Worker(new URL('../../workers/policy.worker.ts', import.meta.url), { type: 'module' });
+      const api = Comlink.wrap<PolicyWorkerApi>(worker);
+      opened = await api.open({ manifestFile: request.manifestFile, files, providers: request.providers });
+      onProgress({ done: 0, total: request.episodes, successes: 0, provider: opened.provider });
+      const infer = (obs: PolicyObservation) => api.infer(obs);
+      await warmUp(infer, [width, height], request.warmup, manifest);
+      policy = policyDriver(manifest, opened.provider, infer);
+    }
     const results: EvalEpisode[] = [];
     let trace: string[] = [];
     const t0 = performance.now();
@@ -68,18 +82,20 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
             trace = [];
           }
           results.push({ ...result, video: path });
-          onProgress({ done: results.length, total: request.episodes, successes: results.filter((r) => r.success).length, provider: opened.provider });
+          onProgress({ done: results.length, total: request.episodes, successes: results.filter((r) => r.success).length, provider: policy.provider });
         },
       },
       policy,
       stack,
     );
     const wallSeconds = (performance.now() - t0) / 1000;
-    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened.fallbacks, results, wallSeconds);
+    const remote = isRemotePolicy(manifest) && request.remote ? { protocol: manifest.remote.protocol, url: manifest.remote.url, metadata: request.remote.metadata, connections: client!.connections } : null;
+    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened?.fallbacks ?? [], results, wallSeconds, remote);
     for (const file of evalOutputFiles(evaluation, results)) await sink.write(file.path, file.bytes);
     return { results: evaluation, episodes: results, opened };
   } finally {
     stack.dispose();
-    worker.terminate();
+    worker?.terminate();
+    client?.close();
   }
 });

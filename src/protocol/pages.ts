@@ -52,6 +52,11 @@ export interface EvalPageRequest {
   warmup: number;
   /** The robot profile's file name, when the task has one or `--robot` gives one (its text is the input "robot"). */
   robotFile: string | null;
+  /**
+   * A served policy (the manifest names `remote`): the URL the page connects to (the server's, or
+   * the CLI's local relay that adds the API key) and the metadata the server sent the CLI.
+   */
+  remote: { url: string; metadata: Record<string, unknown> } | null;
 }
 
 export interface EvalProgress {
@@ -65,7 +70,8 @@ export interface EvalProgress {
 export interface EvalPageResult {
   results: EvalResults;
   episodes: EvalEpisode[];
-  opened: OpenResult;
+  /** Where the ONNX policy ran (null for a served policy). */
+  opened: OpenResult | null;
 }
 
 /** policy.html: a policy package opened on each execution provider and run on given tensors. */

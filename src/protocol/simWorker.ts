@@ -52,8 +52,11 @@ export type TeleopStartResult = LoadResult & { teleop?: TeleopStatus; robot?: Te
 
 /** A policy run (the studio's Policy tab): one live episode, or an evaluation of many. */
 export interface PolicyRunRequest extends TaskFiles {
+  /** An ONNX manifest (the policy worker runs it) or a served policy's (the simulation worker connects to the server). */
   manifestText: string;
   manifestFile: string;
+  /** A served policy's server, when the manifest is one (overrides the manifest's `remote.url`). */
+  remoteUrl?: string;
   /** The execution provider the policy worker opened the policy with (for the results). */
   provider: string;
   seed: number;
@@ -82,8 +85,10 @@ export type PolicyEvent =
       step: number;
       action: number[];
       state: number[];
-      /** The latest inference's latency (ms), when this step ran one. */
+      /** The latest inference's latency (ms), when this step ran one (a served policy's: the round trip). */
       inferenceMs: number | null;
+      /** A served policy's own inference time for that request (server_timing.infer_ms). */
+      serverMs: number | null;
       success: boolean;
       views: Partial<Record<'scene' | 'wrist', RgbaImage>> | null;
     }

@@ -212,7 +212,7 @@ describe('summaries', () => {
   });
 
   it('gives the success rate with its Wilson interval and the mean steps', () => {
-    const episode = (success: boolean, steps: number) => ({ index: 0, seed: 0, instruction: '', target: '', success, steps, error: null, outcome: success ? ('success' as const) : ('wrong_object' as const), grasps: { attempts: 1, firstOffset: null }, seconds: 0, inferenceMs: [1, 3] });
+    const episode = (success: boolean, steps: number) => ({ index: 0, seed: 0, instruction: '', target: '', success, steps, error: null, outcome: success ? ('success' as const) : ('wrong_object' as const), grasps: { attempts: 1, firstOffset: null }, seconds: 0, inferenceMs: [1, 3], serverMs: [], factors: {} });
     const driver = { name: 'p', provider: 'wasm' } as PolicyDriver;
     const s = summarize('pick-cube', driver, 'sim', [episode(true, 10), episode(true, 20), episode(false, 60), episode(true, 30)]);
     expect(s).toMatchObject({ episodes: 4, successes: 3, success_rate: 0.75, mean_steps: 30, inference_ms: { p50: 2, p95: 3 }, outcomes: { success: 3, wrong_object: 1 } });

@@ -68,8 +68,12 @@ export interface PolicyDriver {
   temporalEnsemble: number | null;
   /** Control steps of observations each inference sees (the manifest's inputs.history; default 1). */
   history?: number;
-  /** Action chunk (horizon × dim, SI units) and the inference latency in milliseconds. */
-  infer(obs: PolicyObservation): Promise<{ chunk: Float64Array; ms: number }>;
+  /**
+   * Action chunk (horizon × dim, SI units; a served policy's horizon may differ from `horizon`),
+   * the latency in milliseconds (a served policy's: the request's round trip) and, from a server
+   * that reports it, its own inference time.
+   */
+  infer(obs: PolicyObservation): Promise<{ chunk: Float64Array; ms: number; serverMs?: number }>;
 }
 
 /** Renders the robot's cameras for one episode. */
@@ -95,7 +99,12 @@ export interface PolicyEpisodeResult {
   grasps: GraspRecord;
   /** Simulated seconds the episode took. */
   seconds: number;
+  /** Each inference's latency (ms): in the tab, the worker call; for a served policy, the request's round trip. */
   inferenceMs: number[];
+  /** A served policy's own inference time per request (openpi's server_timing.infer_ms); empty in the tab. */
+  serverMs: number[];
+  /** The episode's randomized draws (engine/randomize), for the per-factor breakdown. */
+  factors: Record<string, unknown>;
 }
 
 export interface PolicyEpisodeRun {
@@ -173,6 +182,7 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
   run.onStart?.(episode, told);
   const selector = selectorFor(policy);
   const inferenceMs: number[] = [];
+  const serverMs: number[] = [];
   let error: string | null = null;
   let gripper = -1;
   const history = policy.history ?? 1;
@@ -190,15 +200,18 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
       if (selector.needsInference()) {
         let chunk: Float64Array;
         let ms: number;
+        let serverTime: number | undefined;
         try {
-          ({ chunk, ms } = await policy.infer(history > 1 ? { ...now!, past: past.slice() } : now!));
+          ({ chunk, ms, serverMs: serverTime } = await policy.infer(history > 1 ? { ...now!, past: past.slice() } : now!));
         } catch (e) {
           if (!(e instanceof PolicyError)) throw e;
-          error = e.message;
+          // Stopping a run may end the request it was waiting on: that episode was stopped.
+          error = run.signal?.aborted ? 'stopped' : e.message;
           break;
         }
         inferenceMs.push(ms);
-        let horizon = policy.horizon;
+        if (serverTime !== undefined) serverMs.push(serverTime);
+        let horizon = chunk.length / policy.dim;
         if (run.clock === 'real') {
           // The world moved on while the policy was thinking.
           const passed = Math.floor((ms * policy.hz) / 1000);
@@ -239,6 +252,8 @@ export async function runPolicyEpisode(run: PolicyEpisodeRun): Promise<PolicyEpi
     grasps: episode.grasps(),
     seconds: episode.steps / episode.task.control_hz,
     inferenceMs,
+    serverMs,
+    factors: episode.randomized,
   };
 }
 
@@ -252,7 +267,10 @@ export interface EvaluationSummary {
   mean_steps: number;
   ep: string;
   clock: EvalClock;
+  /** Inference latency: in the tab, the worker call; for a served policy, each request's round trip. */
   inference_ms: { p50: number; p95: number };
+  /** A served policy's own inference time (server_timing.infer_ms), when the server reports it. */
+  server_ms?: { p50: number; p95: number };
   /** Episodes stopped by a policy error (counted as failures). */
   errored: number;
   instructions: InstructionMode;
@@ -274,6 +292,7 @@ export function quantile(values: readonly number[], q: number): number {
 export function summarize(taskId: string, policy: Pick<PolicyDriver, 'name' | 'provider'>, clock: EvalClock, results: readonly PolicyEpisodeResult[], instructions: InstructionMode = 'given'): EvaluationSummary {
   const successes = results.filter((r) => r.success).length;
   const latencies = results.flatMap((r) => r.inferenceMs);
+  const server = results.flatMap((r) => r.serverMs ?? []);
   const round = (v: number, digits: number) => Number(v.toFixed(digits));
   return {
     task: taskId,
@@ -286,6 +305,7 @@ export function summarize(taskId: string, policy: Pick<PolicyDriver, 'name' | 'p
     ep: policy.provider,
     clock,
     inference_ms: { p50: round(quantile(latencies, 0.5), 3), p95: round(quantile(latencies, 0.95), 3) },
+    ...(server.length ? { server_ms: { p50: round(quantile(server, 0.5), 3), p95: round(quantile(server, 0.95), 3) } } : {}),
     errored: results.filter((r) => r.error !== null).length,
     instructions,
     outcomes: countOutcomes(results.map((r) => r.outcome)),

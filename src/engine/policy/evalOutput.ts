@@ -25,15 +25,17 @@ export interface EvalResults extends EvaluationSummary {
   fallbacks: string[];
   /** Control steps per wall-clock second over the episodes (physics, cameras, inference, videos). */
   control_rate_hz: number;
+  /** A served policy: the protocol, the server's URL, the metadata it sent, and how many connections the run opened (more than one: it reconnected). */
+  remote?: { protocol: string; url: string; metadata: Record<string, unknown>; connections: number };
 }
 
 /** An episode as the evaluation keeps it: its result and its video's path (null without one). */
 export type EvalEpisode = PolicyEpisodeResult & { video: string | null };
 
 /** The results.json contract of a finished evaluation. */
-export function evalResults(summary: EvaluationSummary, seed: number, fallbacks: readonly string[], episodes: readonly EvalEpisode[], wallSeconds: number): EvalResults {
+export function evalResults(summary: EvaluationSummary, seed: number, fallbacks: readonly string[], episodes: readonly EvalEpisode[], wallSeconds: number, remote: EvalResults['remote'] | null = null): EvalResults {
   const steps = episodes.reduce((n, e) => n + e.steps, 0);
-  return { ...summary, seed, fallbacks: [...fallbacks], control_rate_hz: Number((steps / Math.max(wallSeconds, 1e-9)).toFixed(2)) };
+  return { ...summary, seed, fallbacks: [...fallbacks], control_rate_hz: Number((steps / Math.max(wallSeconds, 1e-9)).toFixed(2)), ...(remote ? { remote } : {}) };
 }
 
 /** One line of episodes.jsonl. */
@@ -49,6 +51,9 @@ export function evalEpisodeLine(e: EvalEpisode): string {
     outcome: e.outcome,
     grasp_attempts: e.grasps.attempts,
     first_grasp_offset: e.grasps.firstOffset?.map((v) => Number(v.toFixed(4))) ?? null,
+    inference_ms: e.inferenceMs.map((v) => Number(v.toFixed(3))),
+    ...(e.serverMs.length ? { server_ms: e.serverMs.map((v) => Number(v.toFixed(3))) } : {}),
+    factors: e.factors,
     video: e.video,
   });
 }

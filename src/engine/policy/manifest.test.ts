@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.ts';
-import { parsePolicyManifest, type PolicyManifest, resolvePolicy } from './manifest.ts';
+import { isRemotePolicy, ownImageSize, parseAnyPolicyManifest, parsePolicyManifest, type PolicyManifest, resolvePolicy } from './manifest.ts';
 
 /** A complete manifest: two cameras, state, instruction, an 8-step chunk of end-effector actions. */
 const MANIFEST = {
@@ -103,5 +103,53 @@ describe('policy manifest', () => {
     expect(errorOf(() => resolvePolicy(m, 'policy.json', (p) => (p === 'vocab.json' ? '["a", "b"]' : read(p))))).toBe('policy.json: inputs.instruction.tokenizer: the padding token "<pad>" is not in the vocabulary');
     const noFeature = parsePolicyManifest(text((x) => ((x.outputs.normalization.feature = 'next.action'), x)), 'policy.json');
     expect(errorOf(() => resolvePolicy(noFeature, 'policy.json', read))).toBe('policy.json: outputs.normalization: stats.json has no feature "next.action" (it has observation.state, action)');
+  });
+});
+
+describe('served policies (remote manifests)', () => {
+  // The manifest issue 19 gives, exactly as written: π0.5 on LIBERO behind openpi's serve_policy.py.
+  const PI05 = `{ "simloop_policy": 2, "name": "pi05-libero", "robot": "panda",
+    "remote": { "protocol": "openpi-websocket", "url": "ws://127.0.0.1:8000", "api_key_env": null },
+    "inputs": {
+      "images": [ { "key": "observation/image", "camera": "scene", "width": 224, "height": 224, "fit": "pad", "dtype": "uint8", "layout": "HWC" },
+                  { "key": "observation/wrist_image", "camera": "wrist", "width": 224, "height": 224, "fit": "pad", "dtype": "uint8", "layout": "HWC" } ],
+      "state": { "key": "observation/state", "quantities": ["ee_position", "ee_quaternion", "gripper_width"] },
+      "instruction": { "key": "prompt" } },
+    "outputs": { "key": "actions", "space": "ee_delta_pose" },
+    "control": { "hz": 20, "n_action_steps": 5 } }`;
+
+  it('reads the openpi manifest as written, with defaults filled in', () => {
+    const m = parseAnyPolicyManifest(PI05, 'pi05.json');
+    expect(isRemotePolicy(m)).toBe(true);
+    if (!isRemotePolicy(m)) return;
+    expect(m.remote).toEqual({ protocol: 'openpi-websocket', url: 'ws://127.0.0.1:8000', api_key_env: null, timeout_s: 30 });
+    expect(m.inputs.images.map((i) => [i.key, i.camera, i.width, i.fit, i.layout, i.dtype])).toEqual([
+      ['observation/image', 'scene', 224, 'pad', 'HWC', 'uint8'],
+      ['observation/wrist_image', 'wrist', 224, 'pad', 'HWC', 'uint8'],
+    ]);
+    expect(m.inputs.state).toEqual({ key: 'observation/state', quantities: ['ee_position', 'ee_quaternion', 'gripper_width'], dtype: 'float32' });
+    expect(m.control).toEqual({ hz: 20, n_action_steps: 5, temporal_ensemble: null });
+    expect(ownImageSize(m)).toEqual([224, 224]);
+  });
+
+  it('keeps version-1 ONNX manifests loading, and says what is wrong with a bad remote one', () => {
+    expect(isRemotePolicy(parseAnyPolicyManifest(text(), 'policy.json'))).toBe(false);
+    const bad = (change: (m: Record<string, any>) => void) => {
+      const m = JSON.parse(PI05);
+      change(m);
+      try {
+        parseAnyPolicyManifest(JSON.stringify(m), 'pi05.json');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(bad((m) => (m.remote.protocol = 'grpc'))).toMatch(/^pi05\.json: remote\.protocol: expected one of openpi-websocket/);
+    expect(bad((m) => (m.remote.url = 'http://gpu-box:8000'))).toMatch(/^pi05\.json: remote\.url: expected a WebSocket URL/);
+    expect(bad((m) => (m.inputs.images[0].layout = 'NCHW'))).toMatch(/^pi05\.json: inputs\.images\.0\.layout|^pi05\.json: inputs\.images\[0\]\.layout/);
+    expect(bad((m) => (m.inputs.state.key = 'prompt'))).toMatch(/key "prompt" is used twice/);
+    expect(bad((m) => (m.graphs = [{ name: 'p', file: 'p.onnx' }]))).toMatch(/graphs/);
+    // An ONNX reader refuses a served policy by name.
+    expect(() => parsePolicyManifest(PI05, 'pi05.json')).toThrow('pi05.json: remote: this manifest names a policy server (ws://127.0.0.1:8000), not ONNX graphs run here');
   });
 });

@@ -56,6 +56,8 @@ export function actionSize(outputs: { space: ActionSpace; features?: readonly st
 /** A feature name as a robot profile gives it ("shoulder_pan.pos"). */
 const featureName = z.string().min(1, 'expected a feature name');
 
+const manifestRobot = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a robot profile name such as "panda" or "so101"');
+
 const tensorName = z.string().regex(/^[A-Za-z_][\w.:/-]*$/, 'expected a tensor name (letters, digits, _ . : / -)');
 const fileName = z.string().regex(/^(?!\/)(?!.*\.\.)[\w./-]+$/, 'expected a file path relative to the manifest (no "..", no leading "/")');
 const finiteArray = z.array(z.number().refine(Number.isFinite, 'expected a finite number'));
@@ -88,6 +90,8 @@ const normalization = z.union([
     }),
 ]);
 
+const cameraName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a camera name such as "scene", "wrist" or "front"');
+
 const imageInput = z
   .object({
     tensor: tensorName,
@@ -95,7 +99,7 @@ const imageInput = z
      * The camera that feeds it, by the name datasets give its stream: "scene" (the scene camera),
      * "wrist", "front", … (a camera prim's name without "camera"; a profile's mounted camera's name).
      */
-    camera: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a camera name such as "scene", "wrist" or "front"'),
+    camera: cameraName,
     width: z.number().int().min(8).max(1024),
     height: z.number().int().min(8).max(1024),
     fit: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
@@ -171,7 +175,7 @@ export const manifestSchema = z
     name: z.string().min(1),
     description: z.string().default(''),
     /** The robot the policy drives: its profile's name ("panda", "so101"); the task's robot must be it. */
-    robot: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a robot profile name such as "panda" or "so101"'),
+    robot: manifestRobot,
     inputs: z
       .object({
         images: z.array(imageInput).default([]),
@@ -259,15 +263,126 @@ export const manifestSchema = z
 
 export type PolicyManifest = z.infer<typeof manifestSchema>;
 
-/** Checks a manifest's text; errors name the file and the field. */
-export function parsePolicyManifest(text: string, file: string): PolicyManifest {
-  let json: unknown;
+/**
+ * A policy served over the network instead of ONNX graphs in the tab (docs/POLICY.md, "Remote
+ * policies"): the server (openpi's `serve_policy.py`, or training/serve_policy.py) runs the model
+ * and its own pre- and post-processing; the manifest says which observation goes under which key
+ * of the request and what the reply's actions mean. Same version as graph manifests: a manifest
+ * holds `remote` or `graphs`, and a Simloop that predates `remote` refuses it by name.
+ */
+export const REMOTE_PROTOCOLS = ['openpi-websocket'] as const;
+
+const messageKey = z.string().min(1, 'expected the key the server reads (e.g. "observation/image")');
+
+const remoteImage = z
+  .object({
+    key: messageKey,
+    camera: cameraName,
+    width: z.number().int().min(8).max(1024),
+    height: z.number().int().min(8).max(1024),
+    fit: z.enum(['stretch', 'crop', 'pad']).default('stretch'),
+    pad_align: z.enum(['center', 'bottom-right']).default('center'),
+    /** Height × width × RGB, no batch axis (openpi's observation images). */
+    layout: z.literal('HWC').default('HWC'),
+    dtype: z.literal('uint8').default('uint8'),
+  })
+  .strict();
+
+export const remoteManifestSchema = z
+  .object({
+    simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
+    name: z.string().min(1),
+    description: z.string().default(''),
+    robot: manifestRobot,
+    remote: z
+      .object({
+        protocol: z.enum(REMOTE_PROTOCOLS, { message: `expected one of ${REMOTE_PROTOCOLS.join(', ')}` }),
+        url: z.string().regex(/^wss?:\/\/[^\s/]+(\/\S*)?$/, 'expected a WebSocket URL such as "ws://127.0.0.1:8000"'),
+        /** The environment variable holding the API key (sent as openpi sends it: "Authorization: Api-Key <key>"), or null. */
+        api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name').nullable().default(null),
+        /** Seconds to wait for a reply (or for the metadata on connecting) before the episode is marked errored. */
+        timeout_s: z.number().positive().max(3600).default(30),
+      })
+      .strict(),
+    inputs: z
+      .object({
+        images: z.array(remoteImage).default([]),
+        state: z
+          .object({
+            key: messageKey,
+            quantities: z.array(z.enum(Object.keys(STATE_QUANTITIES) as [StateQuantity, ...StateQuantity[]])).min(1).optional(),
+            features: z.array(featureName).min(1).optional(),
+            dtype: z.enum(['float32', 'float64']).default('float32'),
+          })
+          .strict()
+          .refine((st) => (st.quantities === undefined) !== (st.features === undefined), { message: 'give exactly one of quantities and features', path: ['quantities'] })
+          .optional(),
+        /** The instruction, as a string under this key (openpi: "prompt"). */
+        instruction: z.object({ key: messageKey }).strict().optional(),
+      })
+      .strict(),
+    outputs: z
+      .object({
+        /** The reply's action chunk: [chunk, dim] (or [dim], one action). */
+        key: messageKey,
+        space: z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]),
+        features: z.array(featureName).min(1).optional(),
+        limits: z.object({ low: finiteArray, high: finiteArray }).strict().optional(),
+      })
+      .strict(),
+    control: z
+      .object({
+        hz: z.number().min(1).max(1000),
+        n_action_steps: z.number().int().min(1),
+        temporal_ensemble: z.number().nullable().default(null),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const dim = actionSize(m.outputs);
+    if (m.outputs.space === 'features' && !m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: 'space "features" needs the feature names the action sets' });
+    if (m.outputs.space !== 'features' && m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: `only space "features" takes feature names (space is "${m.outputs.space}")` });
+    if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling asks the policy every step: n_action_steps must be 1' });
+    if (m.outputs.limits) {
+      for (const side of ['low', 'high'] as const) {
+        if (m.outputs.limits[side].length !== dim) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', side], message: `${m.outputs.limits[side].length} values; ${m.outputs.space} actions have ${dim}` });
+      }
+    }
+    const keys = [...m.inputs.images.map((i) => i.key), m.inputs.state?.key, m.inputs.instruction?.key].filter((k): k is string => k !== undefined);
+    keys.forEach((k, i) => {
+      if (keys.indexOf(k) !== i) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `key "${k}" is used twice` });
+    });
+    if (keys.length === 0) ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'a policy needs at least one input (images, state or instruction)' });
+  });
+
+export type RemotePolicyManifest = z.infer<typeof remoteManifestSchema>;
+/** A policy manifest of either kind: ONNX graphs run in the tab, or a server. */
+export type AnyPolicyManifest = PolicyManifest | RemotePolicyManifest;
+
+export const isRemotePolicy = (m: AnyPolicyManifest): m is RemotePolicyManifest => 'remote' in m;
+
+/** Checks a manifest of either kind; errors name the file and the field. */
+export function parseAnyPolicyManifest(text: string, file: string): AnyPolicyManifest {
+  const json = manifestJson(text, file);
+  const upgraded = upgradeDocument(POLICY_MANIFEST_FORMAT, json, file);
+  if (upgraded !== null && typeof upgraded === 'object' && 'remote' in upgraded) return validateWithSchema(remoteManifestSchema, upgraded, file);
+  return validateWithSchema(manifestSchema, upgraded, file);
+}
+
+function manifestJson(text: string, file: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InputError(file, `not JSON (${(e as Error).message})`);
   }
-  return validateWithSchema(manifestSchema, upgradeDocument(POLICY_MANIFEST_FORMAT, json, file), file);
+}
+
+/** Checks a manifest's text; errors name the file and the field. */
+export function parsePolicyManifest(text: string, file: string): PolicyManifest {
+  const manifest = parseAnyPolicyManifest(text, file);
+  if (isRemotePolicy(manifest)) throw new InputError(file, `remote: this manifest names a policy server (${manifest.remote.url}), not ONNX graphs run here`);
+  return manifest;
 }
 
 /** The number of values in the state tensor. */
@@ -382,7 +497,7 @@ export function resolvePolicy(manifest: PolicyManifest, file: string, readFile: 
 }
 
 /** The size all of a policy's images share (its cameras render best at it), or null when they differ. */
-export function ownImageSize(manifest: PolicyManifest): [number, number] | null {
+export function ownImageSize(manifest: AnyPolicyManifest): [number, number] | null {
   const sizes = new Set(manifest.inputs.images.map((i) => `${i.width}x${i.height}`));
   return sizes.size === 1 ? [manifest.inputs.images[0]!.width, manifest.inputs.images[0]!.height] : null;
 }

@@ -201,6 +201,19 @@ const quantityValues = (obs: PolicyObservation, q: StateQuantity): ArrayLike<num
   }
 };
 
+/** The state a policy reads: Simloop's quantities in order, or the robot profile's features by name. */
+export function stateVector(obs: PolicyObservation, state: { quantities: readonly StateQuantity[] | null; features: readonly string[] | null }): number[] {
+  const values: number[] = [];
+  if (state.features) {
+    for (const name of state.features) {
+      const value = obs.features?.[name];
+      if (value === undefined) throw new PolicyError(`the robot has no feature "${name}" (the policy's state needs it; the robot's: ${Object.keys(obs.features ?? {}).join(', ') || 'none, it has no profile with features'})`);
+      values.push(value);
+    }
+  } else for (const q of state.quantities ?? []) values.push(...Array.from(quantityValues(obs, q)));
+  return values;
+}
+
 export interface InferenceResult {
   /** horizon × dim actions, row-major, SI units, clipped to the limits. */
   chunk: Float64Array;
@@ -256,14 +269,7 @@ export class PolicyRuntime {
     if (policy.state) {
       const state = policy.state;
       const parts = frames.map((frame) => {
-        const values: number[] = [];
-        if (state.features) {
-          for (const name of state.features) {
-            const value = frame.features?.[name];
-            if (value === undefined) throw new PolicyError(`the robot has no feature "${name}" (the policy's state needs it; the robot's: ${Object.keys(frame.features ?? {}).join(', ') || 'none, it has no profile with features'})`);
-            values.push(value);
-          }
-        } else for (const q of state.quantities!) values.push(...Array.from(quantityValues(frame, q)));
+        const values = stateVector(frame, state);
         if (values.length !== state.normalizer.dim) throw new PolicyError(`the robot state has ${values.length} values; the policy's state needs ${state.normalizer.dim}`);
         return state.normalizer.normalize(values);
       });

@@ -22,6 +22,8 @@ const DEBIAN_PACKAGES: Readonly<Record<string, string | null>> = {
   yaml: 'python3-yaml',
   torch: 'python3-torch',
   onnx: 'python3-onnx',
+  msgpack: 'python3-msgpack',
+  websockets: 'python3-websockets',
   pycocotools: null,
 };
 

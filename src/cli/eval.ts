@@ -14,14 +14,15 @@
  *   <out>/traces/episode_<k>.jsonl  with --traces: action, tool point (simulated and commanded),
  *                                   gripper opening and target centre per control step
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { InputError } from '../engine/errors.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
-import { compareSuccessRates, wilsonInterval } from '../engine/eval/stats.ts';
-import { type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type RemotePolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
-import { checkPolicyServer, remoteApiKey, startRelay } from './policyServer.ts';
+import { compareRuns, type EvaluatedRun, portableRun, type RunComparison } from '../engine/eval/compare.ts';
+import type { StopRule } from '../engine/eval/sequential.ts';
+import { type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type PolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
+import { checkPolicyServer, type Relay, remoteApiKey, startRelay } from './policyServer.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
 import type { EvalPageRequest, EvalPageResult, EvalProgress } from '../protocol/pages.ts';
 import type { ExecutionProvider } from '../protocol/policyWorker.ts';
@@ -49,9 +50,13 @@ export interface EvalRequest {
   variants?: VariantSelection[];
   /** `--robot`: a robot profile, or a robot description put in place of the scene's robot (see taskInput.ts). */
   robot?: string;
+  /** `--until`: stop before `episodes` once the rule says so (engine/eval/sequential.ts). */
+  until?: StopRule;
+  /** `--baseline`: the results.json the rule compares against. */
+  baseline?: string;
 }
 
-import type { EvalResults } from '../engine/policy/evalOutput.ts';
+import { EVAL_EPISODES_PATH, type EvalResults } from '../engine/policy/evalOutput.ts';
 export type { EvalResults };
 
 export async function runEvalCommand(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalResults> {
@@ -60,13 +65,56 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   const manifestPath = resolve(request.policy);
   const manifestName = basename(manifestPath);
   const manifestBytes = await read(manifestPath, 'policy manifest');
-  const anyManifest = parseAnyPolicyManifest(new TextDecoder().decode(manifestBytes), manifestName);
+  const manifest = parseAnyPolicyManifest(new TextDecoder().decode(manifestBytes), manifestName);
   // The policy drives the robot it was made for: fail here, in one line, rather than per episode.
   const robotName = robot ? robot.profile.name : null;
-  if (robotName !== null && anyManifest.robot !== robotName) throw new InputError(manifestName, `robot: the policy is for "${anyManifest.robot}", the task's robot is "${robotName}" (${robot!.file})`);
-  if (isRemotePolicy(anyManifest)) return runRemoteEval(request, anyManifest, manifestName, manifestBytes, { file, task, taskBytes, scenePath, sceneBytes, robot }, onProgress);
-  const manifest = anyManifest;
-  const folder = dirname(manifestPath);
+  if (robotName !== null && manifest.robot !== robotName) throw new InputError(manifestName, `robot: the policy is for "${manifest.robot}", the task's robot is "${robotName}" (${robot!.file})`);
+  const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: manifestBytes };
+  const until = await stopRule(request);
+
+  // The policy checked here, so a bad package or an absent server is one line and no browser starts.
+  let policy: Pick<EvalPageRequest, 'policyFiles' | 'providers' | 'remote'>;
+  let relay: Relay | null = null;
+  if (isRemotePolicy(manifest)) {
+    const apiKey = remoteApiKey(manifest, manifestName);
+    const metadata = await checkPolicyServer(manifest, manifestName, apiKey);
+    // A browser's WebSocket cannot send the API key header: the page connects through a local relay that adds it.
+    relay = apiKey ? await startRelay(manifest.remote.url, apiKey) : null;
+    policy = { policyFiles: [manifestName], providers: [], remote: { url: relay?.url ?? manifest.remote.url, metadata } };
+  } else {
+    const files = await checkPackage(manifest, manifestName, dirname(manifestPath), inputs);
+    const ep = request.ep ?? 'webgpu';
+    policy = { policyFiles: [manifestName, ...files], providers: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'], remote: null };
+  }
+  try {
+    const { imageSize, sink } = await evalOutput(request, manifest);
+    const pageRequest: EvalPageRequest = {
+      taskId: task.id,
+      taskFile: basename(file),
+      sceneFile: basename(scenePath),
+      manifestFile: manifestName,
+      ...policy,
+      episodes: request.episodes,
+      seed: request.seed,
+      clock: request.clock ?? 'sim',
+      instructions: request.instructions ?? 'given',
+      imageSize,
+      videos: request.videos !== false,
+      traces: request.traces === true,
+      warmup: 3,
+      robotFile: robot?.file ?? null,
+      until,
+    };
+    const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
+    // The page wrote results.json and episodes.jsonl through the sink (engine/policy/evalOutput.ts).
+    return result.results;
+  } finally {
+    await relay?.close();
+  }
+}
+
+/** Reads the files an ONNX package names into `inputs` and checks the manifest against its graphs; returns the file names. */
+async function checkPackage(manifest: PolicyManifest, manifestName: string, folder: string, inputs: Record<string, Uint8Array>): Promise<string[]> {
   const readText = (path: string) => {
     try {
       return readFileSync(join(folder, path), 'utf8');
@@ -76,7 +124,6 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   };
   const policy = resolvePolicy(manifest, manifestName, readText);
   const files = packageFiles(manifest);
-  const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: manifestBytes };
   for (const name of files) {
     try {
       inputs[`policy/${name}`] = new Uint8Array(readFileSync(join(folder, name)));
@@ -84,7 +131,6 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
       throw new InputError(manifestName, `"${name}" was not found beside the manifest (${folder})`);
     }
   }
-  // The manifest against the graphs, here, so a mismatch is one line and no browser starts.
   const sessions: ort.InferenceSession[] = [];
   try {
     for (const [g, graph] of manifest.graphs.entries()) {
@@ -98,30 +144,18 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   } finally {
     for (const s of sessions) await s.release();
   }
+  return files;
+}
 
-  const { imageSize, sink } = await evalOutput(request, manifest);
-  const ep = request.ep ?? 'webgpu';
-  const pageRequest: EvalPageRequest = {
-    taskId: task.id,
-    taskFile: basename(file),
-    sceneFile: basename(scenePath),
-    manifestFile: manifestName,
-    policyFiles: [manifestName, ...files],
-    episodes: request.episodes,
-    seed: request.seed,
-    providers: ep === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
-    clock: request.clock ?? 'sim',
-    instructions: request.instructions ?? 'given',
-    imageSize,
-    videos: request.videos !== false,
-    traces: request.traces === true,
-    warmup: 3,
-    robotFile: robot?.file ?? null,
-    remote: null,
-  };
-  const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
-  // The page wrote results.json and episodes.jsonl through the sink (engine/policy/evalOutput.ts).
-  return result.results;
+/** `--until` with its baseline read (and checked) here. */
+async function stopRule(request: EvalRequest): Promise<EvalPageRequest['until']> {
+  if (!request.until) {
+    if (request.baseline !== undefined) throw new InputError('--baseline', 'is for --until decided (or ci-width of the difference); give --until');
+    return null;
+  }
+  const baseline = request.baseline !== undefined ? await readEvaluation(request.baseline) : null;
+  if (request.until.kind === 'decided' && !baseline) throw new InputError('--until', 'decided needs --baseline <results.json> to decide against');
+  return { rule: request.until, baseline: baseline ? portableRun(baseline) : null };
 }
 
 /** The episodes, the camera size (the policy's own image size when its images share one) and the output folder, checked. */
@@ -136,84 +170,53 @@ async function evalOutput(request: EvalRequest, manifest: AnyPolicyManifest): Pr
   return { imageSize: [width, height], sink: fsSink(out) };
 }
 
-/**
- * A served policy: the server is asked GET /healthz and for its metadata here, so an unreachable
- * server is one line before any browser starts; the page then speaks to it itself (through a
- * local relay that adds the API key, when the manifest names one: a browser cannot set headers).
- */
-async function runRemoteEval(
-  request: EvalRequest,
-  manifest: RemotePolicyManifest,
-  manifestName: string,
-  manifestBytes: Uint8Array,
-  input: Pick<Awaited<ReturnType<typeof readTaskInput>>, 'file' | 'task' | 'taskBytes' | 'scenePath' | 'sceneBytes' | 'robot'>,
-  onProgress?: (p: EvalProgress) => void,
-): Promise<EvalResults> {
-  const { file, task, taskBytes, scenePath, sceneBytes, robot } = input;
-  const apiKey = remoteApiKey(manifest, manifestName);
-  const metadata = await checkPolicyServer(manifest, manifestName, apiKey);
-  const { imageSize, sink } = await evalOutput(request, manifest);
-  const relay = apiKey ? await startRelay(manifest.remote.url, apiKey) : null;
-  try {
-    const pageRequest: EvalPageRequest = {
-      taskId: task.id,
-      taskFile: basename(file),
-      sceneFile: basename(scenePath),
-      manifestFile: manifestName,
-      policyFiles: [manifestName],
-      episodes: request.episodes,
-      seed: request.seed,
-      providers: [],
-      clock: request.clock ?? 'sim',
-      instructions: request.instructions ?? 'given',
-      imageSize,
-      videos: request.videos !== false,
-      traces: request.traces === true,
-      warmup: 3,
-      robotFile: robot?.file ?? null,
-      remote: { url: relay?.url ?? manifest.remote.url, metadata },
-    };
-    const inputs: Record<string, Uint8Array> = { task: taskBytes, scene: sceneBytes, ...(robot ? { robot: robot.bytes } : {}), [`policy/${manifestName}`]: manifestBytes };
-    const result = await runHeadlessJob<EvalPageRequest, EvalProgress, EvalPageResult>({ page: 'eval.html', request: pageRequest, inputs, sink, ...(onProgress ? { onProgress } : {}) });
-    return result.results;
-  } finally {
-    await relay?.close();
-  }
-}
-
 export function formatEvalProgress(p: EvalProgress): string {
   return `episodes ${p.done}/${p.total} · ${p.successes} succeeded${p.provider ? ` · ${p.provider}` : ''}`;
 }
 
-export interface ComparisonResult {
-  a: { file: string; policy: string; task: string; episodes: number; successes: number; success_rate: number; ci95: [number, number] };
-  b: ComparisonResult['a'];
-  difference: number;
-  p_value: number;
-  significant: boolean;
-  test: 'fisher-exact-two-sided';
+/**
+ * An evaluation's results.json, with its episodes.jsonl beside it when there is one (then the
+ * comparison can pair episodes run on the same seed). Errors name the file and the field.
+ */
+export async function readEvaluation(file: string): Promise<EvaluatedRun> {
+  const text = new TextDecoder().decode(await read(resolve(file), 'results'));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, `not JSON (${(e as Error).message})`);
+  }
+  const r = value as Partial<EvaluationSummary> & { seed?: unknown };
+  for (const key of ['episodes', 'successes'] as const) {
+    if (!Number.isInteger(r[key]) || (r[key] as number) < 0) throw new InputError(file, `"${key}": expected a whole number (a results.json written by simloop eval)`);
+  }
+  if (r.episodes! < 1 || r.successes! > r.episodes!) throw new InputError(file, `expected 0 ≤ successes ≤ episodes and episodes ≥ 1, got ${r.successes} of ${r.episodes}`);
+  let outcomes: Map<number, boolean> | null = null;
+  const lines = join(dirname(resolve(file)), EVAL_EPISODES_PATH);
+  if (existsSync(lines)) {
+    outcomes = new Map();
+    readFileSync(lines, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (!line.trim()) return;
+        let e: { episode?: unknown; success?: unknown };
+        try {
+          e = JSON.parse(line);
+        } catch (err) {
+          throw new InputError(lines, `line ${i + 1}: not JSON (${(err as Error).message})`);
+        }
+        if (!Number.isInteger(e.episode) || typeof e.success !== 'boolean') throw new InputError(lines, `line ${i + 1}: expected "episode" (a whole number) and "success" (true or false)`);
+        outcomes!.set(e.episode as number, e.success);
+      });
+    const successes = [...outcomes.values()].filter(Boolean).length;
+    if (outcomes.size !== r.episodes || successes !== r.successes) throw new InputError(lines, `${outcomes.size} episodes with ${successes} successes; ${file} says ${r.successes} of ${r.episodes}`);
+  }
+  return { label: file, task: String(r.task ?? ''), policy: String(r.policy ?? ''), seed: Number.isInteger(r.seed) ? (r.seed as number) : null, successes: r.successes!, episodes: r.episodes!, outcomes };
 }
 
-/** Two `simloop eval` results compared: do their success rates differ (Fisher's exact test)? */
-export async function compareResults(fileA: string, fileB: string): Promise<ComparisonResult> {
-  const load = async (file: string) => {
-    const text = new TextDecoder().decode(await read(resolve(file), 'results'));
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new InputError(file, `not JSON (${(e as Error).message})`);
-    }
-    const r = value as Partial<EvaluationSummary>;
-    for (const key of ['episodes', 'successes'] as const) {
-      if (!Number.isInteger(r[key]) || (r[key] as number) < 0) throw new InputError(file, `"${key}": expected a whole number (a results.json written by simloop eval)`);
-    }
-    if (r.episodes! < 1 || r.successes! > r.episodes!) throw new InputError(file, `expected 0 ≤ successes ≤ episodes and episodes ≥ 1, got ${r.successes} of ${r.episodes}`);
-    return { file, policy: String(r.policy ?? ''), task: String(r.task ?? ''), episodes: r.episodes!, successes: r.successes!, success_rate: r.successes! / r.episodes!, ci95: wilsonInterval(r.successes!, r.episodes!) };
-  };
-  const a = await load(fileA);
-  const b = await load(fileB);
-  const test = compareSuccessRates(a.successes, a.episodes, b.successes, b.episodes);
-  return { a, b, difference: test.difference, p_value: test.pValue, significant: test.significant, test: test.test };
+/** `simloop compare`: the baseline against the candidate, paired when they ran the same episodes, with the release verdict. */
+export async function compareResults(baselineFile: string, candidateFile: string, options: { margin?: number } = {}): Promise<RunComparison> {
+  const baseline = await readEvaluation(baselineFile);
+  const candidate = await readEvaluation(candidateFile);
+  return compareRuns(baseline, candidate, options);
 }
-

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -261,25 +261,49 @@ describe('the installed command', () => {
 
 describe('simloop compare', () => {
   const dir = mkdtempSync(join(tmpdir(), 'simloop-compare-'));
-  const results = (name: string, successes: number, episodes: number) => {
-    const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({ task: 'pick-cube', policy: name, episodes, successes, success_rate: successes / episodes }));
-    return file;
+  let runs = 0;
+  /** A results.json (and, given outcomes, the episodes.jsonl beside it) as simloop eval writes them. */
+  const results = (name: string, successes: number, episodes: number, extra: { seed?: number; outcomes?: boolean[] } = {}) => {
+    const folder = join(dir, `${name}-${runs++}`);
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'results.json'), JSON.stringify({ task: 'pick-cube', policy: name, episodes, successes, success_rate: successes / episodes, ...(extra.seed !== undefined ? { seed: extra.seed } : {}) }));
+    if (extra.outcomes) writeFileSync(join(folder, 'episodes.jsonl'), extra.outcomes.map((success, episode) => `${JSON.stringify({ episode, seed: extra.seed, success })}\n`).join(''));
+    return join(folder, 'results.json');
   };
 
-  it('tests whether two runs` success rates differ (Fisher`s exact test, two-sided)', async () => {
-    // The tea-tasting table (Fisher 1935): 3 of 4 vs 1 of 4, p = 0.4857.
+  it('compares unpaired runs with Fisher`s exact test and Newcombe`s interval, baseline first', async () => {
+    // The tea-tasting table (Fisher 1935): 3 of 4 vs 1 of 4, p = 0.4857. Four episodes a side cannot tell.
     let r = await run('compare', results('tea-a', 3, 4), results('tea-b', 1, 4), '--json');
     expect(r.code).toBe(0);
     let json = JSON.parse(r.stdout);
     expect(json.p_value).toBeCloseTo(0.4857, 4);
-    expect(json).toMatchObject({ difference: 0.5, significant: false, test: 'fisher-exact-two-sided', a: { successes: 3, episodes: 4 }, b: { successes: 1, episodes: 4 } });
-    // 70 of 100 against 30 of 100 differ clearly.
-    r = await run('compare', results('given', 70, 100), results('swapped', 30, 100));
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^A 70\/100 \(70\.0%\) vs B 30\/100 \(30\.0%\): difference 40\.0 points, Fisher's exact test p = [\d.e-]+ \(the rates differ at 0\.05\)\n$/);
+    expect(json).toMatchObject({ kind: 'unpaired', difference: -0.5, significant: false, test: 'fisher-exact-two-sided', verdict: 'underpowered', baseline: { successes: 3, episodes: 4 }, candidate: { successes: 1, episodes: 4 } });
+    expect(json.unpaired_because).toMatch(/no per-episode outcomes/);
+    // 70 of 100 against 30 of 100: a clear regression, and the gate fails (exit 1).
+    r = await run('compare', '--baseline', results('given', 70, 100), '--candidate', results('swapped', 30, 100));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^regressed: candidate 30\/100 \(30\.0%\) vs baseline 70\/100 \(70\.0%\), difference −40\.0 points \(95% CI −[\d.]+ to −[\d.]+\), unpaired \(.*\), Fisher's exact test p = [\d.e-]+; margin ±10 points\n$/);
     json = JSON.parse((await run('compare', results('given', 70, 100), results('swapped', 30, 100), '--json')).stdout);
     expect(json.p_value).toBeLessThan(1e-7);
+  });
+
+  it('pairs runs on the same seed: the same outcomes that Fisher cannot separate, McNemar does', async () => {
+    // 40 seeds: both solve 20, neither 10, only the baseline 9, only the candidate 1.
+    const baseline = [...Array(20).fill(true), ...Array(10).fill(false), ...Array(9).fill(true), false];
+    const candidate = [...Array(20).fill(true), ...Array(10).fill(false), ...Array(9).fill(false), true];
+    const a = results('base', 29, 40, { seed: 7, outcomes: baseline });
+    const b = results('cand', 21, 40, { seed: 7, outcomes: candidate });
+    const r = await run('compare', '--baseline', a, '--candidate', b, '--json');
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ kind: 'paired', test: 'mcnemar-exact', table: { both: 20, onlyA: 1, onlyB: 9, neither: 10 }, verdict: 'regressed', difference: -0.2 });
+    // Exact McNemar: 2·P(X ≤ 1 | 10, ½) = 2·11/1024.
+    expect(json.p_value).toBeCloseTo(22 / 1024, 12);
+    // The same counts on different seeds are independent samples: not significant.
+    const c = results('cand', 21, 40, { seed: 8, outcomes: candidate });
+    const unpaired = JSON.parse((await run('compare', '--baseline', a, '--candidate', c, '--json')).stdout);
+    expect(unpaired).toMatchObject({ kind: 'unpaired', significant: false, unpaired_because: 'different seeds (7, 8): different episodes' });
+    expect(unpaired.p_value).toBeGreaterThan(0.05);
   });
 
   it('refuses files that are not eval results, in one line', async () => {
@@ -289,6 +313,23 @@ describe('simloop compare', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`simloop: ${bad}: expected 0 ≤ successes ≤ episodes and episodes ≥ 1, got 12 of 10\n`);
     expect((await run('compare', results('x', 1, 2))).stderr).toMatch(/compare takes two results\.json files/);
+    // episodes.jsonl that disagrees with its results.json.
+    const wrong = results('w', 2, 3, { seed: 1, outcomes: [true, false, false] });
+    expect((await run('compare', wrong, results('x', 1, 2))).stderr).toMatch(/episodes\.jsonl: 3 episodes with 1 successes; .*results\.json says 2 of 3\n$/);
+  });
+});
+
+describe('simloop eval --plan', () => {
+  it('says how many episodes find a difference (R power.prop.test and Connor 1987)', async () => {
+    // R: power.prop.test(p1 = .50, p2 = .75, power = .90) → n = 76.65, so 77 per policy.
+    const r = await run('eval', '--plan', '--difference', '0.25', '--power', '0.9', '--rate', '0.5', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).unpaired_per_policy).toBe(77);
+    const text = await run('eval', '--plan', '--difference', '0.1', '--power', '0.8', '--rate', '0.8', '--discordance', '0.15');
+    expect(text.stdout).toMatch(/^to detect a change of 0\.1 from a success rate of 0\.8 .* (\d+) seeds run by both policies \(paired, McNemar; discordance 0\.15\), or (\d+) episodes per policy on separate seeds \(unpaired\)\n$/);
+    const bad = await run('eval', '--plan', '--difference', '1.5', '--power', '0.8');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--difference: expected a number between 0 and 1, got 1\.5/);
   });
 });
 

@@ -2,6 +2,7 @@
  * The `simloop` command line. Parses arguments, reads files, calls the engine, prints. Bad input
  * prints one line to stderr and exits with status 2; nothing here knows about physics or USD.
  */
+import type { StopRule } from '../engine/eval/sequential.ts';
 import { parseArgs } from 'node:util';
 import { describeError, InputError } from '../engine/errors.ts';
 import type { InspectReport, SimulateReport } from '../engine/report/contract.ts';
@@ -33,7 +34,9 @@ export const USAGE = `usage:
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--traces] [--variant …]
                [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
-  simloop compare <a/results.json> <b/results.json> [--json]
+  simloop eval … --until ci-width=W | --until decided --baseline <results.json> [--margin M]
+  simloop eval --plan --difference D --power P [--rate p] [--discordance ψ] [--json]
+  simloop compare --baseline <a/results.json> --candidate <b/results.json> [--margin M] [--json]
   simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--variant …] [--json]
 
 --variant <primPath>:<set>=<name> (repeatable; inspect, simulate, convert, generate, demos,
@@ -57,6 +60,13 @@ function variantChoices(values: Values): VariantSelection[] {
   const given = values['variant'];
   const list = Array.isArray(given) ? given : typeof given === 'string' ? [given] : [];
   return list.map(parseVariantChoice);
+}
+
+/** A number strictly between 0 and 1 given as --name. */
+function fraction(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new UsageError(`--${name} must be a number between 0 and 1, got "${value}"`);
+  return n;
 }
 
 function positiveNumber(name: string, value: string | undefined, fallback?: number): number {
@@ -131,6 +141,15 @@ export async function main(argv: string[], out = process.stdout, err = process.s
           traces: { type: 'boolean' },
           flatten: { type: 'boolean' },
           variant: { type: 'string', multiple: true },
+          baseline: { type: 'string' },
+          candidate: { type: 'string' },
+          margin: { type: 'string' },
+          until: { type: 'string' },
+          plan: { type: 'boolean' },
+          difference: { type: 'string' },
+          power: { type: 'string' },
+          rate: { type: 'string' },
+          discordance: { type: 'string' },
         },
       });
     } catch (e) {
@@ -142,15 +161,19 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (command === 'demos') return await demos(values, positionals, out, err);
     if (command === 'eval') return await evaluate(values, positionals, out, err);
     if (command === 'compare') {
-      if (positionals.length !== 2) throw new UsageError('compare takes two results.json files');
-      const result = await (await evalCommand()).compareResults(positionals[0]!, positionals[1]!);
-      const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-      out.write(
-        values.json
-          ? `${JSON.stringify(result)}\n`
-          : `A ${result.a.successes}/${result.a.episodes} (${pct(result.a.success_rate)}) vs B ${result.b.successes}/${result.b.episodes} (${pct(result.b.success_rate)}): difference ${(100 * result.difference).toFixed(1)} points, Fisher's exact test p = ${result.p_value.toPrecision(3)}${result.significant ? ' (the rates differ at 0.05)' : ' (no evidence they differ at 0.05)'}\n`,
-      );
-      return 0;
+      // `compare --baseline a --candidate b`, or `compare a b` (a the baseline, b the candidate).
+      const named = typeof values.baseline === 'string' || typeof values.candidate === 'string';
+      if (named ? positionals.length > 0 || typeof values.baseline !== 'string' || typeof values.candidate !== 'string' : positionals.length !== 2) {
+        throw new UsageError('compare takes two results.json files: --baseline <a/results.json> --candidate <b/results.json> (or the two, baseline first)');
+      }
+      const [baseline, candidate] = named ? [values.baseline as string, values.candidate as string] : [positionals[0]!, positionals[1]!];
+      const margin = typeof values.margin === 'string' ? fraction('margin', values.margin) : undefined;
+      const { compareResults } = await evalCommand();
+      const { describeComparison } = await import('../engine/eval/compare.ts');
+      const result = await compareResults(baseline, candidate, margin !== undefined ? { margin } : {});
+      out.write(values.json ? `${JSON.stringify(result)}\n` : `${describeComparison(result)}\n`);
+      // A release gate: a regression fails the step.
+      return result.verdict === 'regressed' ? 1 : 0;
     }
     if (command === 'convert') {
       if (positionals.length !== 2) throw new UsageError('convert takes an input file and an output file (.usda, .usdz or .simloop.json)');
@@ -279,6 +302,16 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
 
 async function evaluate(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
   if (positionals.length) throw new UsageError(`eval takes no positional arguments (got "${positionals[0]}")`);
+  if (values.plan === true) return plan(values, out);
+  let until: StopRule | undefined;
+  if (typeof values.until === 'string') {
+    const { parseStopRule } = await import('../engine/eval/compare.ts');
+    try {
+      until = parseStopRule(values.until, typeof values.margin === 'string' ? fraction('margin', values.margin) : 0.1);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   for (const k of ['policy', 'task', 'episodes', 'seed', 'out'] as const) if (typeof values[k] !== 'string') throw new UsageError(`eval needs --${k}`);
   const episodes = integer('episodes', values.episodes as string);
   if (episodes < 1) throw new UsageError(`--episodes must be at least 1, got ${episodes}`);
@@ -299,7 +332,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   let last = 0;
   const { formatEvalProgress, runEvalCommand } = await evalCommand();
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}), ...(until ? { until } : {}), ...(typeof values.baseline === 'string' ? { baseline: values.baseline } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;
@@ -311,10 +344,33 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   const [lo, hi] = results.ci95.map((v) => (100 * v).toFixed(1));
   const { describeFailures } = await import('../engine/tasks/outcome.ts');
   const failures = describeFailures(results.outcomes);
+  const stopped = results.until ? `; stopped after ${results.episodes} of ${episodes} episodes: ${results.until.reason}` : '';
   out.write(
     values.json
       ? `${JSON.stringify(results)}\n`
-      : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms${failures.length ? `; failures: ${failures.join(', ')}` : ''}; results in ${values.out}\n`,
+      : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms${failures.length ? `; failures: ${failures.join(', ')}` : ''}${results.until && !results.until.stopped_early ? `; --until not met within ${episodes} episodes: ${results.until.reason}` : stopped}; results in ${values.out}\n`,
+  );
+  return 0;
+}
+
+/** `simloop eval --plan --difference D --power P [--rate p] [--discordance ψ]`: how many episodes to run. */
+async function plan(values: Values, out: NodeJS.WritableStream): Promise<number> {
+  for (const k of ['difference', 'power'] as const) if (typeof values[k] !== 'string') throw new UsageError(`eval --plan needs --${k}`);
+  const number = (k: string) => (typeof values[k] === 'string' ? Number(values[k]) : undefined);
+  const { planSampleSize } = await import('../engine/eval/plan.ts');
+  let result;
+  try {
+    const rate = number('rate');
+    const discordance = number('discordance');
+    result = planSampleSize({ difference: number('difference')!, power: number('power')!, ...(rate !== undefined ? { rate } : {}), ...(discordance !== undefined ? { discordance } : {}) });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const a = result.assumptions;
+  out.write(
+    values.json
+      ? `${JSON.stringify(result)}\n`
+      : `to detect a change of ${a.difference} from a success rate of ${a.baseline_rate} (to ${Number(a.candidate_rate.toFixed(4))}) with power ${a.power} at α = ${a.alpha}: ${result.paired} seeds run by both policies (paired, McNemar; ${a.discordance_source === 'given' ? '' : 'assuming independent outcomes, '}discordance ${Number(a.discordance.toFixed(4))}), or ${result.unpaired_per_policy} episodes per policy on separate seeds (unpaired)\n`,
   );
   return 0;
 }

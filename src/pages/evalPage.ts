@@ -14,6 +14,8 @@ import { loadSceneFile } from '../engine/load.ts';
 import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyDriver, type PolicyEpisodeResult, summarize } from '../engine/policy/closedLoop.ts';
 import { isRemotePolicy, parseAnyPolicyManifest } from '../engine/policy/manifest.ts';
 import { RemotePolicyClient, remotePolicyDriver, type WebSocketLike } from '../engine/policy/remote.ts';
+import { fromPortable, runSoFar, untilStatus } from '../engine/eval/compare.ts';
+import type { SequentialStatus } from '../engine/eval/sequential.ts';
 import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVideoPath } from '../engine/policy/evalOutput.ts';
 import type { PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
@@ -55,6 +57,10 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       policy = policyDriver(manifest, opened.provider, infer);
     }
     const results: EvalEpisode[] = [];
+    // --until: the rule is asked after every episode; the run stops once it says so.
+    const stop = { aborted: false };
+    const baseline = request.until?.baseline ? fromPortable(request.until.baseline) : null;
+    let sequential: SequentialStatus | null = null;
     let trace: string[] = [];
     const t0 = performance.now();
     await runBrowserEpisodes(
@@ -70,6 +76,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         instructions: request.instructions,
         imageSize: request.imageSize,
         videos: request.videos,
+        signal: stop,
         ...(request.traces ? { onStep: (episode: Episode, action: Float64Array) => void trace.push(JSON.stringify(stepTrace(episode, action))) } : {}),
         onEpisode: async (result, video) => {
           let path: string | null = null;
@@ -82,6 +89,10 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
             trace = [];
           }
           results.push({ ...result, video: path });
+          if (request.until) {
+            sequential = untilStatus(request.until.rule, runSoFar('candidate', task.id, policy.name, request.seed, results), baseline);
+            if (sequential.stop) stop.aborted = true;
+          }
           onProgress({ done: results.length, total: request.episodes, successes: results.filter((r) => r.success).length, provider: policy.provider });
         },
       },
@@ -90,7 +101,10 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     );
     const wallSeconds = (performance.now() - t0) / 1000;
     const remote = isRemotePolicy(manifest) && request.remote ? { protocol: manifest.remote.protocol, url: manifest.remote.url, metadata: request.remote.metadata, connections: client!.connections } : null;
-    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened?.fallbacks ?? [], results, wallSeconds, remote);
+    // Set in onEpisode (control flow does not see it there).
+    const last = sequential as SequentialStatus | null;
+    const until = request.until && last ? { rule: request.until.rule, stopped_early: results.length < request.episodes, ...last } : null;
+    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened?.fallbacks ?? [], results, wallSeconds, remote, until);
     for (const file of evalOutputFiles(evaluation, results)) await sink.write(file.path, file.bytes);
     return { results: evaluation, episodes: results, opened };
   } finally {

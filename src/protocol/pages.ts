@@ -3,6 +3,8 @@
  * cli/headlessJob.ts and pages/pageJob.ts) and what they answer: types only, shared by both sides.
  */
 import type { EvalClock, InstructionMode } from '../engine/policy/closedLoop.ts';
+import type { PortableRun } from '../engine/eval/compare.ts';
+import type { StopRule } from '../engine/eval/sequential.ts';
 import type { EvalEpisode, EvalResults } from '../engine/policy/evalOutput.ts';
 import type { ActionNoise } from '../engine/tasks/experts.ts';
 import type { DemoCamera, DemoFormat } from '../engine/tasks/demos.ts';
@@ -57,6 +59,8 @@ export interface EvalPageRequest {
    * the CLI's local relay that adds the API key) and the metadata the server sent the CLI.
    */
   remote: { url: string; metadata: Record<string, unknown> } | null;
+  /** `--until`: after each episode the page asks the rule whether to stop (with the baseline's episodes, for a comparison). */
+  until: { rule: StopRule; baseline: PortableRun | null } | null;
 }
 
 export interface EvalProgress {

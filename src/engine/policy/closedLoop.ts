@@ -22,6 +22,7 @@ import { InputError } from '../errors.ts';
 import { countOutcomes, type GraspRecord, type Outcome } from '../tasks/outcome.ts';
 import type { TaskSpec } from '../tasks/spec.ts';
 import { compareSuccessRates, wilsonInterval } from '../eval/stats.ts';
+import { type FactorBreakdown, factorBreakdown, type OutcomeShare, outcomeBreakdown } from '../eval/factors.ts';
 import { unit } from '../randomize/draw.ts';
 import { type ActionSelector, ChunkQueue, TemporalEnsembler } from './chunking.ts';
 import type { RgbaImage } from './image.ts';
@@ -276,6 +277,10 @@ export interface EvaluationSummary {
   instructions: InstructionMode;
   /** How many episodes ended each way (tasks/outcome.ts), zero counts left out. */
   outcomes: Partial<Record<Outcome, number>>;
+  /** Each outcome's share of the episodes with its Wilson interval, most frequent first (engine/eval/factors.ts). */
+  by_outcome: OutcomeShare[];
+  /** Success by each randomized factor that varied (binned numbers, categories), with intervals: where the policy fails. */
+  by_factor: FactorBreakdown[];
 }
 
 /** The q-quantile (0..1) by linear interpolation between order statistics (numpy's default). */
@@ -309,6 +314,8 @@ export function summarize(taskId: string, policy: Pick<PolicyDriver, 'name' | 'p
     errored: results.filter((r) => r.error !== null).length,
     instructions,
     outcomes: countOutcomes(results.map((r) => r.outcome)),
+    by_outcome: outcomeBreakdown(results),
+    by_factor: factorBreakdown(results),
   };
 }
 

@@ -8,6 +8,7 @@
  *   <out>/traces/episode_<k>.jsonl          with --traces: one line per control step
  */
 import type { EvaluationSummary, PolicyEpisodeResult } from './closedLoop.ts';
+import type { SequentialStatus, StopRule } from '../eval/sequential.ts';
 
 export const EVAL_RESULTS_PATH = 'results.json';
 export const EVAL_EPISODES_PATH = 'episodes.jsonl';
@@ -27,15 +28,17 @@ export interface EvalResults extends EvaluationSummary {
   control_rate_hz: number;
   /** A served policy: the protocol, the server's URL, the metadata it sent, and how many connections the run opened (more than one: it reconnected). */
   remote?: { protocol: string; url: string; metadata: Record<string, unknown>; connections: number };
+  /** `--until`: the rule, whether it stopped the run before --episodes, and its last answer (engine/eval/sequential.ts). */
+  until?: { rule: StopRule; stopped_early: boolean } & SequentialStatus;
 }
 
 /** An episode as the evaluation keeps it: its result and its video's path (null without one). */
 export type EvalEpisode = PolicyEpisodeResult & { video: string | null };
 
 /** The results.json contract of a finished evaluation. */
-export function evalResults(summary: EvaluationSummary, seed: number, fallbacks: readonly string[], episodes: readonly EvalEpisode[], wallSeconds: number, remote: EvalResults['remote'] | null = null): EvalResults {
+export function evalResults(summary: EvaluationSummary, seed: number, fallbacks: readonly string[], episodes: readonly EvalEpisode[], wallSeconds: number, remote: EvalResults['remote'] | null = null, until: EvalResults['until'] | null = null): EvalResults {
   const steps = episodes.reduce((n, e) => n + e.steps, 0);
-  return { ...summary, seed, fallbacks: [...fallbacks], control_rate_hz: Number((steps / Math.max(wallSeconds, 1e-9)).toFixed(2)), ...(remote ? { remote } : {}) };
+  return { ...summary, seed, fallbacks: [...fallbacks], control_rate_hz: Number((steps / Math.max(wallSeconds, 1e-9)).toFixed(2)), ...(remote ? { remote } : {}), ...(until ? { until } : {}) };
 }
 
 /** One line of episodes.jsonl. */

@@ -1,28 +1,36 @@
 /**
- * The Policy tab: open a policy (bundled, URL, files), run it live on a task episode (what it
- * sees, its actions and the robot state plotted, inference latency and the control rate), and
+ * The Policy tab: open a policy (bundled, URL, files) or connect to a policy server, run it live on
+ * a task episode (what it sees, its actions and the robot state plotted, inference latency — a
+ * served policy's round trip beside the server's own time — and the control rate), and
  * evaluate it over many episodes (progress, success rate with its 95% Wilson interval, every
  * episode with its video, failures first; two runs compared with Fisher's exact test).
  */
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
-import { quantile } from '../../engine/policy/closedLoop.ts';
 import { describeFailures, OUTCOME_WORDS } from '../../engine/tasks/outcome.ts';
 import { plotLines } from '../plot.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
-import { achievedRate, comparison, failuresFirst, OPTIONAL_RANDOMIZATIONS, type EvalRun, type LiveEpisode } from './policyStudio.ts';
+import { comparison, describeServerMetadata, errorHeadline, failuresFirst, formatMs as ms, latencyRows, type OpenPolicy, OPTIONAL_RANDOMIZATIONS, outcomeText, type EvalRun, type LiveEpisode, timingText } from './policyStudio.ts';
 import { usePolicy, usePolicyActions } from './store.ts';
 
 const PLOT = { width: 280, height: 80 };
 const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990'];
-const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : '–');
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
-function LivePlot({ title, rows }: { title: string; rows: number[][] }) {
+/** Columns of `rows` over the episode; `legend` names them (in their colours) when given. */
+function LivePlot({ title, rows, caption, legend }: { title: string; rows: number[][]; caption?: string; legend?: string[] }) {
   const lines = useMemo(() => plotLines(rows, PLOT.width, PLOT.height), [rows]);
   return (
     <figure className="episode-plot">
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {caption ?? title}
+        {legend?.map((name, j) => (
+          <span key={name} className="plot-legend" style={{ color: COLOURS[j % COLOURS.length] }}>
+            {' '}
+            ■ {name}
+          </span>
+        ))}
+      </figcaption>
       <svg width={PLOT.width} height={PLOT.height} role="img" aria-label={`${title} over the episode`} data-testid={`policy-plot-${title}`}>
         {lines.map((points, j) => (
           <polyline key={j} points={points} fill="none" stroke={COLOURS[j % COLOURS.length]} strokeWidth={1.2} />
@@ -50,22 +58,29 @@ function View({ name, image }: { name: string; image: RgbaImage }) {
   );
 }
 
+/** Inference latency per request: one line, or a served policy's round trip and the server's own time. */
+function LatencyPlot({ live }: { live: LiveEpisode }) {
+  const rows = useMemo(() => latencyRows(live), [live.latencies, live.serverLatencies]);
+  const values = rows.flat();
+  const range = values.length ? ` ${ms(Math.min(...values))} – ${ms(Math.max(...values))}` : '';
+  const legend = rows[0]?.length === 2 ? ['round trip', 'server'] : [live.served ? 'round trip' : 'inference'];
+  return <LivePlot title="latency" caption={`latency${range}`} rows={rows} legend={legend} />;
+}
+
 function Live({ live }: { live: LiveEpisode }) {
-  const rate = achievedRate(live);
-  const p50 = quantile(live.latencies, 0.5);
-  const last = live.latencies[live.latencies.length - 1] ?? Number.NaN;
-  const outcome = live.result ? (live.result.success ? 'success' : live.result.error ? `errored: ${live.result.error}` : `failure: ${OUTCOME_WORDS[live.result.outcome]}`) : live.success ? 'success' : 'running';
+  const error = live.result?.error ?? null;
+  const outcome = outcomeText(live);
   return (
     <div className="policy-live" aria-live="polite">
       <p data-testid="policy-instruction">
         Told: “{live.instruction}”{live.instruction !== live.target && <> · the episode's target: “{live.target}”</>}
       </p>
       <p data-testid="policy-steps">
-        Episode {live.index} · step {live.steps} of {live.maxSteps} · <strong data-testid="policy-outcome">{outcome}</strong>
+        Episode {live.index} · step {live.steps} of {live.maxSteps} · <strong data-testid="policy-outcome" title={error ?? undefined}>
+          {outcome}
+        </strong>
       </p>
-      <p data-testid="policy-timing">
-        Inference {ms(last)} (p50 {ms(p50)}, {live.latencies.length} runs) · control {rate.toFixed(1)} Hz
-      </p>
+      <p data-testid="policy-timing">{timingText(live)}</p>
       <div className="policy-views">
         {Object.entries(live.views).map(([name, image]) => (
           <View key={name} name={name} image={image} />
@@ -73,6 +88,7 @@ function Live({ live }: { live: LiveEpisode }) {
       </div>
       <LivePlot title="action" rows={live.actions} />
       <LivePlot title="state" rows={live.states} />
+      <LatencyPlot live={live} />
     </div>
   );
 }
@@ -84,6 +100,7 @@ function RunTable({ run }: { run: EvalRun }) {
       <summary>{run.label}</summary>
       <p data-testid="policy-run-summary">
         {summary.successes} of {summary.episodes} succeeded: <strong>{pct(summary.success_rate)}</strong> (95% CI {pct(summary.ci95[0])}–{pct(summary.ci95[1])}) · mean {summary.mean_steps.toFixed(1)} steps · inference p50 {ms(summary.inference_ms.p50)}, p95 {ms(summary.inference_ms.p95)} on {summary.ep}
+        {summary.server_ms && <> (server p50 {ms(summary.server_ms.p50)})</>}
         {summary.errored > 0 && <> · {summary.errored} errored</>}
       </p>
       {summary.successes < summary.episodes && (
@@ -105,7 +122,7 @@ function RunTable({ run }: { run: EvalRun }) {
           {failuresFirst(run.episodes).map((e) => (
             <tr key={e.index} data-testid="policy-episode-row">
               <td>{e.index}</td>
-              <td title={e.instruction}>{e.success ? 'success' : e.error ? `errored (${e.error})` : `failure: ${OUTCOME_WORDS[e.outcome]}`}</td>
+              <td title={e.instruction}>{e.success ? 'success' : e.error ? `errored (${errorHeadline(e.error)})` : `failure: ${OUTCOME_WORDS[e.outcome]}`}</td>
               <td>{e.steps}</td>
               <td>{e.seconds.toFixed(1)} s</td>
               <td>{e.videoUrl ? <video src={e.videoUrl} controls muted playsInline preload="metadata" className="policy-video" aria-label={`episode ${e.index} video`} /> : '–'}</td>
@@ -240,6 +257,36 @@ function Evaluate() {
   );
 }
 
+/** The open policy: where it runs (the worker's provider, or the server and what it said about itself) and what it sees and does. */
+function PolicyInfo({ policy: open }: { policy: OpenPolicy }) {
+  const { runner } = open;
+  const io = (
+    <>
+      {open.space}
+      {open.chunk !== null && <>, chunk {open.chunk}</>} at {open.hz} Hz · cameras {open.cameras.join(', ')} at {open.imageSize.join('×')}
+    </>
+  );
+  if (runner.kind === 'server') {
+    return (
+      <p data-testid="policy-info">
+        <strong>{open.name}</strong> on <strong data-testid="policy-provider">{runner.provider}</strong> · served by <span data-testid="policy-server">{runner.url}</span> · {io}
+        <br />
+        <span className="robot-note" data-testid="policy-server-metadata">
+          Server: {describeServerMetadata(runner.metadata)}
+        </span>
+      </p>
+    );
+  }
+  const { opened } = runner;
+  return (
+    <p data-testid="policy-info">
+      <strong>{open.name}</strong> on <strong data-testid="policy-provider">{opened.provider}</strong>
+      {opened.provider === 'wasm' && <> ({opened.threads} thread{opened.threads === 1 ? '' : 's'})</>} · {io}
+      {opened.fallbacks.length > 0 && <> · fell back: {opened.fallbacks.join('; ')}</>}
+    </p>
+  );
+}
+
 export function PolicyPanel() {
   const policy = usePolicyActions();
   const state = usePolicy((s) => s);
@@ -283,15 +330,21 @@ export function PolicyPanel() {
             Load URL
           </button>
         </div>
+        <form
+          className="robot-buttons policy-server"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void policy.connect();
+          }}
+        >
+          <input aria-label="Policy server URL" placeholder="ws://host:port" value={state.serverUrl} onChange={(e) => policy.setForm({ serverUrl: e.target.value })} />
+          <button type="submit" data-testid="policy-connect" title="An openpi WebSocket policy server (training/serve_policy.py serves the bundled policy)">
+            Connect to server
+          </button>
+        </form>
       </fieldset>
       {busy && <p>{busy}…</p>}
-      {open && (
-        <p data-testid="policy-info">
-          <strong>{open.name}</strong> on <strong data-testid="policy-provider">{open.opened.provider}</strong>
-          {open.opened.provider === 'wasm' && <> ({open.opened.threads} thread{open.opened.threads === 1 ? '' : 's'})</>} · {open.space}, chunk {open.chunk} at {open.hz} Hz · cameras {open.cameras.join(', ')} at {open.imageSize.join('×')}
-          {open.opened.fallbacks.length > 0 && <> · fell back: {open.opened.fallbacks.join('; ')}</>}
-        </p>
-      )}
+      {open && <PolicyInfo policy={open} />}
       <fieldset disabled={running !== null || open === null}>
         <TaskSelect label="Policy task" value={state.taskId} onChange={(id) => policy.setForm({ taskId: id })} />{' '}
         <label>

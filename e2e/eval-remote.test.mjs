@@ -146,3 +146,36 @@ test('a server that stalls errors that episode with the reason; the next reconne
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('--until stops an evaluation once its anytime-valid interval is narrow enough, or once the comparison with a baseline is decided', { timeout: 240_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'simloop-eval-until-'));
+  // A policy that holds the arm still never reaches: every episode fails, the same way on every run.
+  const server = await stallingServer(Infinity);
+  try {
+    const manifest = remoteManifest(tmp, server.url);
+    const common = ['--policy', manifest, '--task', 'reach', '--episodes', '10', '--seed', '3', '--no-videos', '--json'];
+    // 0 of n: the 95% confidence sequence [0, u_n] is 0.658 wide at n = 4 and 0.585 at n = 5.
+    const a = await run('eval', ...common, '--out', join(tmp, 'a'), '--until', 'ci-width=0.6');
+    assert.equal(a.code, 0, a.stderr);
+    const first = JSON.parse(a.stdout);
+    assert.equal(first.episodes, 5);
+    assert.deepEqual(first.until.rule, { kind: 'ci-width', width: 0.6 });
+    assert.equal(first.until.stopped_early, true);
+    assert.ok(first.until.width <= 0.6 && first.until.interval[0] === 0, JSON.stringify(first.until));
+    assert.match(first.until.reason, /anytime-valid interval 0\.000–0\.585 is 0\.585 wide, within the 0\.6 asked for/);
+    // The same policy again, against that run on the same seed: paired, and it held within ±0.75 after 4 episodes.
+    const b = await run('eval', ...common, '--out', join(tmp, 'b'), '--until', 'decided', '--baseline', join(tmp, 'a', 'results.json'), '--margin', '0.75');
+    assert.equal(b.code, 0, b.stderr);
+    const second = JSON.parse(b.stdout);
+    assert.equal(second.episodes, 4);
+    assert.equal(second.until.decision, 'held');
+    assert.match(second.until.reason, /^the candidate held: the 95% anytime-valid interval for candidate − baseline is −0\.712 to \+0\.712, inside ±0\.75$/);
+    // decided without a baseline: one line, no browser.
+    const c = await run('eval', ...common, '--out', join(tmp, 'c'), '--until', 'decided');
+    assert.equal(c.code, 2);
+    assert.match(c.stderr, /^simloop: --until: decided needs --baseline <results\.json> to decide against\n$/);
+  } finally {
+    await server.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

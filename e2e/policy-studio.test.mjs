@@ -1,7 +1,8 @@
 /**
  * The Policy tab: load the bundled policy, run one episode to its end in the studio (the viewport
  * follows it, what the policy sees and its actions are shown), evaluate it over a few episodes
- * (results table with videos, failures first), compare two runs, and survive a bad package.
+ * (results table with videos, failures first, success by factor), compare two runs (paired: same
+ * seed), and survive a bad package.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,10 +69,23 @@ describe('policies in the studio', () => {
     );
     assert.equal(durations.length, 2);
     for (const d of durations) assert.ok(d > 0.5, `video duration ${d}`);
+    // Where it fails: how the episodes ended, and success by randomized factor (two episodes already
+    // put each factor that varied, such as a cube's position, in two bins).
+    const run1 = page.locator('[data-testid="policy-run-1"]');
+    const shares = await run1.locator('[data-testid="policy-outcome-shares"] tbody tr td:nth-child(2)').allTextContents();
+    assert.equal(shares.map(Number).reduce((a, b) => a + b, 0), 2);
+    assert.equal(await run1.locator('[data-testid="policy-factor-chart"]').count(), 1);
+    assert.ok((await run1.locator('[data-testid="policy-factor-0"] [data-testid="policy-factor-bin"]').count()) >= 2);
+    // Factors are named in words ("Cube position x"), not by their keys.
+    assert.doesNotMatch(await run1.locator('[data-testid="policy-factor-0"] figcaption').textContent(), /\/World|:/);
     await page.selectOption('select[aria-label="Evaluation instructions"]', 'swapped');
     await page.click('[data-testid="policy-evaluate"]');
     await page.waitForSelector('[data-testid="policy-run-2"]', { timeout: 90_000 });
-    assert.match(await text(page, 'policy-compare-test'), /Fisher's exact test p = [\d.e-]+/);
+    // Both runs met the same episodes (seed 2000): the comparison pairs them and gives a verdict.
+    assert.equal(await text(page, 'policy-compare-kind'), 'paired');
+    assert.match(await text(page, 'policy-compare-test'), /^paired on 2 shared episodes \(\d only the candidate solved, \d only the baseline\), exact McNemar p = [\d.e-]+$/);
+    assert.match(await text(page, 'policy-compare-difference'), /^[+−]\d+\.\d points \(95% CI [+−]\d+\.\d to [+−]\d+\.\d\)/);
+    assert.match(await text(page, 'policy-compare-verdict'), /^(improved|regressed|held|underpowered)$/);
     assert.deepEqual(pageErrors, []);
   });
 

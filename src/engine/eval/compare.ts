@@ -120,12 +120,23 @@ export function sequentialData(baseline: EvaluatedRun, candidate: EvaluatedRun):
   return { candidate: { successes: candidate.successes, n: candidate.episodes }, baseline: { successes: baseline.successes, n: baseline.episodes } };
 }
 
+/** A change in success rate in percentage points, signed: "+12.5", "−40.0". */
+export const points = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
+
+/** How the runs were compared, with the test's p: "paired on 20 shared episodes (…), exact McNemar p = 0.0313". */
+export function comparisonTest(c: RunComparison): string {
+  const p = c.p_value.toPrecision(3);
+  if (c.kind === 'paired' && c.table) return `paired on ${c.baseline.episodes} shared episodes (${c.table.onlyA} only the candidate solved, ${c.table.onlyB} only the baseline), exact McNemar p = ${p}`;
+  return `unpaired (${c.unpaired_because}), Fisher's exact test p = ${p}`;
+}
+
+/** candidate − baseline with Newcombe's 95% interval: "−50.0 points (95% CI −90.5 to +20.3)". */
+export const differenceText = (c: RunComparison): string => `${points(c.difference)} points (95% CI ${points(c.ci95[0])} to ${points(c.ci95[1])})`;
+
 /** One line for a person. */
 export function describeComparison(c: RunComparison): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const points = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(100 * v).toFixed(1)}`;
-  const how = c.kind === 'paired' ? `paired on ${c.baseline.episodes} shared episodes (${c.table!.onlyA} only the candidate solved, ${c.table!.onlyB} only the baseline), exact McNemar p = ${c.p_value.toPrecision(3)}` : `unpaired (${c.unpaired_because}), Fisher's exact test p = ${c.p_value.toPrecision(3)}`;
-  return `${c.verdict}: candidate ${c.candidate.successes}/${c.candidate.episodes} (${pct(c.candidate.success_rate)}) vs baseline ${c.baseline.successes}/${c.baseline.episodes} (${pct(c.baseline.success_rate)}), difference ${points(c.difference)} points (95% CI ${points(c.ci95[0])} to ${points(c.ci95[1])}), ${how}; margin ±${100 * c.margin} points`;
+  return `${c.verdict}: candidate ${c.candidate.successes}/${c.candidate.episodes} (${pct(c.candidate.success_rate)}) vs baseline ${c.baseline.successes}/${c.baseline.episodes} (${pct(c.baseline.success_rate)}), difference ${differenceText(c)}, ${comparisonTest(c)}; margin ±${Math.round(100 * c.margin)} points`;
 }
 
 /** An evaluation's episodes so far as a run to compare (episode index → success). */

@@ -198,29 +198,26 @@ export function sequentialStatus(rule: StopRule, data: SequentialData): Sequenti
   }
   if (!(rule.margin > 0 && rule.margin < 1)) throw new RangeError(`sequentialStatus: decided: margin: expected a number between 0 and 1, got ${rule.margin}`);
   const margin = rule.margin;
-  let interval: [number, number];
+  const paired = 'table' in data;
+  if (!paired && !('candidate' in data)) throw new RangeError("sequentialStatus: decided: needs a comparison (a paired table, or candidate and baseline counts), not one policy's counts");
+  const interval = paired ? anytimePairedInterval(data.table, alpha) : anytimeUnpairedInterval(data.candidate, data.baseline, alpha);
   let decision: SequentialDecision | null = null;
-  let evidence: string;
-  if ('table' in data) {
-    interval = anytimePairedInterval(data.table, alpha);
+  let evidence = '';
+  if (paired) {
     const test = pairedSequentialTest(data.table.onlyA, data.table.onlyB, alpha);
     if (test.direction) decision = test.direction === 'A' ? 'improved' : 'regressed';
-    const e = test.eValue < 1e6 ? Number(test.eValue.toPrecision(3)).toString() : test.eValue.toExponential(2);
-    evidence = `the paired e-value is ${e}${decision ? ', at least' : ', short of'} 1/α = ${Number((1 / alpha).toPrecision(6))} (${data.table.onlyA} seeds only the candidate solved, ${data.table.onlyB} only the baseline)`;
-  } else if ('candidate' in data) {
-    interval = anytimeUnpairedInterval(data.candidate, data.baseline, alpha);
-    if (interval[0] > 0) decision = 'improved';
-    else if (interval[1] < 0) decision = 'regressed';
-    evidence = decision ? `the interval excludes 0` : `the interval includes 0`;
-  } else {
-    throw new RangeError('sequentialStatus: decided: needs a comparison, a paired table or candidate and baseline counts, not one policy`s counts');
-  }
+    const e = test.eValue < 1e6 ? String(Number(test.eValue.toPrecision(3))) : test.eValue.toExponential(2);
+    evidence = `the paired e-value is ${e}, ${decision ? 'at least' : 'short of'} 1/α = ${Number((1 / alpha).toPrecision(6))} (${data.table.onlyA} seeds only the candidate solved, ${data.table.onlyB} only the baseline)`;
+  } else if (interval[0] > 0) decision = 'improved';
+  else if (interval[1] < 0) decision = 'regressed';
   if (!decision && interval[0] > -margin && interval[1] < margin) decision = 'held';
   const width = interval[1] - interval[0];
   const where = `the ${level(alpha)} anytime-valid interval for candidate − baseline is ${signed(interval[0])} to ${signed(interval[1])}`;
   let reason: string;
-  if (decision === 'improved' || decision === 'regressed') reason = `the candidate ${decision}: ${evidence}; ${where}`;
-  else if (decision === 'held') reason = `the candidate held: ${where}, inside ±${margin}`;
-  else reason = `undecided: ${evidence}, and ${where}, reaching beyond ±${margin}`;
+  if (decision === 'held') reason = `the candidate held: ${where}, inside ±${margin}`;
+  else if (decision && paired) reason = `the candidate ${decision}: ${evidence}; ${where}`;
+  else if (decision) reason = `the candidate ${decision}: ${where}, excluding 0`;
+  else if (paired) reason = `undecided: ${evidence}, and ${where}, reaching beyond ±${margin}`;
+  else reason = `undecided: ${where}, including 0 and reaching beyond ±${margin}`;
   return { stop: decision !== null, reason, interval, width, decision };
 }

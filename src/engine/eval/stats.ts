@@ -44,6 +44,13 @@ export function logGamma(x: number): number {
   return (x - 0.5) * Math.log(x) - x + HALF_LOG_2PI + series - Math.log(product);
 }
 
+/** log n!, summed once and remembered: the exact tests add up many of these. */
+const logFactorials: number[] = [0];
+function logFactorial(n: number): number {
+  for (let k = logFactorials.length; k <= n; k++) logFactorials.push(logFactorials[k - 1]! + Math.log(k));
+  return logFactorials[n]!;
+}
+
 /** log B(a, b) = log Γ(a) + log Γ(b) − log Γ(a + b), for a, b > 0. */
 export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
@@ -214,12 +221,6 @@ function checkAlpha(alpha: number, who: string): void {
 }
 
 // ── Two independent success rates ───────────────────────────────────────────────────────────────
-
-const logFactorials: number[] = [0];
-function logFactorial(n: number): number {
-  for (let k = logFactorials.length; k <= n; k++) logFactorials.push(logFactorials[k - 1]! + Math.log(k));
-  return logFactorials[n]!;
-}
 
 /** log P(X = x) for the hypergeometric: x successes of A among `successes` total, table margins fixed. */
 function logHypergeometric(x: number, nA: number, nB: number, successes: number): number {

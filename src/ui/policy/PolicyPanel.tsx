@@ -2,20 +2,39 @@
  * The Policy tab: open a policy (bundled, URL, files) or connect to a policy server, run it live on
  * a task episode (what it sees, its actions and the robot state plotted, inference latency — a
  * served policy's round trip beside the server's own time — and the control rate), and
- * evaluate it over many episodes (progress, success rate with its 95% Wilson interval, every
- * episode with its video, failures first; two runs compared with Fisher's exact test).
+ * evaluate it over many episodes (progress, success rate with its 95% Wilson interval, where it
+ * fails by randomized factor, every episode with its video, failures first; two runs compared,
+ * paired on shared episodes when they can be, with a release verdict).
  */
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { describeFailures, OUTCOME_WORDS } from '../../engine/tasks/outcome.ts';
 import { plotLines } from '../plot.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
-import { comparison, describeServerMetadata, errorHeadline, failuresFirst, formatMs as ms, latencyRows, type OpenPolicy, OPTIONAL_RANDOMIZATIONS, outcomeText, type EvalRun, type LiveEpisode, timingText } from './policyStudio.ts';
+import { FactorChart } from './FactorChart.tsx';
+import { percent as pct } from './factorChart.ts';
+import {
+  COMPARE_MARGIN,
+  comparison,
+  comparisonTest,
+  describeServerMetadata,
+  differenceText,
+  errorHeadline,
+  failuresFirst,
+  formatMs as ms,
+  latencyRows,
+  type OpenPolicy,
+  OPTIONAL_RANDOMIZATIONS,
+  outcomeText,
+  type EvalRun,
+  type LiveEpisode,
+  timingText,
+  verdictMeaning,
+} from './policyStudio.ts';
 import { usePolicy, usePolicyActions } from './store.ts';
 
 const PLOT = { width: 280, height: 80 };
 const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990'];
-const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 /** Columns of `rows` over the episode; `legend` names them (in their colours) when given. */
 function LivePlot({ title, rows, caption, legend }: { title: string; rows: number[][]; caption?: string; legend?: string[] }) {
@@ -108,6 +127,7 @@ function RunTable({ run }: { run: EvalRun }) {
           Failures: {describeFailures(summary.outcomes).join(' · ')}
         </p>
       )}
+      <FactorChart summary={summary} />
       <table className="policy-episodes">
         <thead>
           <tr>
@@ -134,6 +154,56 @@ function RunTable({ run }: { run: EvalRun }) {
   );
 }
 
+/** The two runs side by side, how they were compared, the difference and the verdict. */
+function ComparisonTable({ baseline, candidate, result: c }: NonNullable<ReturnType<typeof comparison>>) {
+  const side = (s: typeof c.baseline) => (
+    <>
+      {s.successes}/{s.episodes} = {pct(s.success_rate)} (95% CI {pct(s.ci95[0])}–{pct(s.ci95[1])})
+    </>
+  );
+  return (
+    <table data-testid="policy-compare">
+      <tbody>
+        <tr>
+          <th scope="row">baseline</th>
+          <td>
+            {baseline.label}: {side(c.baseline)}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">candidate</th>
+          <td>
+            {candidate.label}: {side(c.candidate)}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">test</th>
+          <td>
+            <span className="badge compare-kind" data-testid="policy-compare-kind">
+              {c.kind}
+            </span>{' '}
+            <span data-testid="policy-compare-test">{comparisonTest(c)}</span>
+            {c.kind === 'paired' && <> · the rates above are over the shared episodes</>}
+          </td>
+        </tr>
+        <tr>
+          <th scope="row">candidate − baseline</th>
+          <td data-testid="policy-compare-difference">{differenceText(c)} (Newcombe)</td>
+        </tr>
+        <tr>
+          <th scope="row">verdict</th>
+          <td>
+            <span className={`badge verdict verdict-${c.verdict}`} data-testid="policy-compare-verdict">
+              {c.verdict}
+            </span>{' '}
+            {verdictMeaning(c)} · margin ±{Math.round(100 * COMPARE_MARGIN)} points
+          </td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
 function Compare() {
   const policy = usePolicyActions();
   const runs = usePolicy((s) => s.runs);
@@ -154,32 +224,9 @@ function Compare() {
     <section className="policy-compare" aria-label="Compare two runs">
       <h3>Compare</h3>
       <p>
-        A {select(0)} B {select(1)}
+        A {select(0)} B {select(1)} <span className="robot-note">(the earlier run is the baseline)</span>
       </p>
-      {result && (
-        <table data-testid="policy-compare">
-          <tbody>
-            <tr>
-              <th scope="row">A</th>
-              <td>
-                {result.a.summary.successes}/{result.a.summary.episodes} = {pct(result.test.rateA)} (CI {pct(result.a.summary.ci95[0])}–{pct(result.a.summary.ci95[1])})
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">B</th>
-              <td>
-                {result.b.summary.successes}/{result.b.summary.episodes} = {pct(result.test.rateB)} (CI {pct(result.b.summary.ci95[0])}–{pct(result.b.summary.ci95[1])})
-              </td>
-            </tr>
-            <tr>
-              <th scope="row">A − B</th>
-              <td data-testid="policy-compare-test">
-                {(100 * result.test.difference).toFixed(1)} points · Fisher's exact test p = {result.test.pValue.toPrecision(3)} · {result.test.significant ? 'the rates differ (p < 0.05)' : 'no evidence the rates differ (p ≥ 0.05)'}
-              </td>
-            </tr>
-          </tbody>
-        </table>
-      )}
+      {result && <ComparisonTable {...result} />}
     </section>
   );
 }

@@ -5,13 +5,16 @@ import type { EvaluationSummary } from '../../engine/policy/closedLoop.ts';
 import { parseAnyPolicyManifest, parsePolicyManifest } from '../../engine/policy/manifest.ts';
 import { packOpenpi } from '../../engine/policy/openpi.ts';
 import type { OpenSocket, WebSocketLike } from '../../engine/policy/remote.ts';
+import type { OptionalRandomization } from '../../engine/tasks/spec.ts';
 import { initialStudioState, type StudioState } from '../state/studioState.ts';
 import {
   achievedRate,
   comparison,
+  comparisonTest,
   createPolicyStore,
   createPolicyStudio,
   describeServerMetadata,
+  differenceText,
   errorHeadline,
   type EvalRun,
   failuresFirst,
@@ -21,6 +24,7 @@ import {
   policyImageSize,
   providerOf,
   timingText,
+  verdictMeaning,
   withServerUrl,
 } from './policyStudio.ts';
 
@@ -56,27 +60,68 @@ describe('opening a policy from picked files', () => {
 });
 
 describe('the results table and the comparison', () => {
-  const run = (id: number, successes: number, episodes: number): EvalRun => ({
+  /** A pick-cube run: which of its episodes (index 0, 1, …) the policy solved. */
+  const run = (id: number, solved: boolean[], options: { seed?: number; off?: OptionalRandomization[] } = {}): EvalRun => ({
     id,
     label: `#${id}`,
-    seed: 1,
-    randomizationsOff: [],
-    summary: { successes, episodes } as EvaluationSummary,
-    episodes: [],
+    seed: options.seed ?? 1,
+    randomizationsOff: options.off ?? [],
+    summary: { task: 'pick-cube', policy: 'p', successes: solved.filter(Boolean).length, episodes: solved.length } as EvaluationSummary,
+    episodes: solved.map((success, index) => ({ index, success }) as EvalRun['episodes'][number]),
   });
+  const solved = (pattern: string) => [...pattern].map((c) => c === '1');
 
   it('lists failures first, then by episode', () => {
     const rows = [0, 1, 2, 3, 4].map((index) => ({ index, success: index % 2 === 0 }));
     expect(failuresFirst(rows).map((r) => r.index)).toEqual([1, 3, 0, 2, 4]);
   });
 
-  it('compares the two chosen runs with Fisher`s exact test', () => {
-    const runs = [run(1, 3, 4), run(2, 1, 4)];
+  it('pairs two runs on the same seed episode by episode: only the episodes one of them solved count', () => {
+    // The candidate solves the baseline's 2 episodes and 6 more, loses none.
+    const runs = [run(1, solved('1100000000')), run(2, solved('1111111100'))];
     const c = comparison(runs, [1, 2])!;
-    expect(c.test.pValue).toBeCloseTo(0.4857, 4);
-    expect(c.test.difference).toBe(0.5);
+    expect(c.baseline.id).toBe(1);
+    expect(c.candidate.id).toBe(2);
+    expect(c.result.kind).toBe('paired');
+    expect(c.result.table).toEqual({ both: 2, onlyA: 6, onlyB: 0, neither: 2 });
+    // Under "equally good" each of the 6 discordant episodes is a coin flip: p = 2 · ½⁶.
+    expect(c.result.p_value).toBeCloseTo(2 / 64, 10);
+    expect(c.result.difference).toBeCloseTo(0.6, 10);
+    expect(c.result.verdict).toBe('improved');
+    expect(comparisonTest(c.result)).toBe('paired on 10 shared episodes (6 only the candidate solved, 0 only the baseline), exact McNemar p = 0.0313');
+    expect(differenceText(c.result)).toMatch(/^\+60\.0 points \(95% CI \+\d+\.\d to \+\d+\.\d\)$/);
+    expect(verdictMeaning(c.result)).toBe('the candidate does better (p < 0.05)');
+    // The earlier run is the baseline whichever slot it was chosen in.
+    expect(comparison(runs, [2, 1])!.baseline.id).toBe(1);
+  });
+
+  it('compares runs on different seeds as independent samples (Fisher`s exact test)', () => {
+    const runs = [run(1, solved('1110'), { seed: 1 }), run(2, solved('1000'), { seed: 2 })];
+    const c = comparison(runs, [1, 2])!;
+    expect(c.result.kind).toBe('unpaired');
+    // Fisher's exact test for 3 of 4 against 1 of 4: 34/70 (R's fisher.test).
+    expect(c.result.p_value).toBeCloseTo(34 / 70, 10);
+    expect(c.result.difference).toBe(-0.5);
+    expect(comparisonTest(c.result)).toBe("unpaired (different seeds (1, 2): different episodes), Fisher's exact test p = 0.486");
+    expect(differenceText(c.result)).toMatch(/^−50\.0 points \(95% CI −\d+\.\d to \+\d+\.\d\)$/);
+    // Four episodes each cannot rule out a 10-point regression.
+    expect(c.result.verdict).toBe('underpowered');
+    expect(verdictMeaning(c.result)).toBe('no significant difference, but the 95% interval reaches beyond ±10 points: run more episodes to decide');
+  });
+
+  it('does not pair a run that had randomizations off with one that had them on: they ran other episodes', () => {
+    const runs = [run(1, solved('1111')), run(2, solved('1111'), { off: ['lights', 'cameras'] })];
+    const c = comparison(runs, [1, 2])!;
+    expect(c.result.kind).toBe('unpaired');
+    expect(c.result.unpaired_because).toBe('different tasks (pick-cube, pick-cube without cameras, lights)');
+    expect(comparison([run(1, solved('10'), { off: ['lights'] }), run(2, solved('11'), { off: ['lights'] })], [1, 2])!.result.kind).toBe('paired');
+  });
+
+  it('has nothing to compare until both chosen runs exist and ran episodes', () => {
+    const runs = [run(1, solved('1110')), run(2, solved('1000')), run(3, [])];
     expect(comparison(runs, [1, null])).toBeNull();
     expect(comparison(runs, [1, 9])).toBeNull();
+    expect(comparison(runs, [1, 3])).toBeNull();
   });
 
   it('measures the control rate achieved in wall-clock time', () => {

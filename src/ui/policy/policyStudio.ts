@@ -4,7 +4,9 @@
  * (a MessagePort: the closed loop calls the policy worker to worker), run one task episode live
  * (paced at the control rate, the viewport following it, what the policy sees and its actions
  * plotted), or evaluate many (progress, a results table with Wilson intervals, a video per
- * episode) and compare two runs with Fisher's exact test. Failures become messages.
+ * episode, success by randomized factor) and compare two runs (engine/eval/compare.ts: paired on
+ * the episodes both ran when they share task and seed, with a release verdict). Failures become
+ * messages.
  *
  * A served policy (a remote manifest: openpi's WebSocket protocol) needs no policy worker: the
  * page only checks that the server answers (a WebSocket is allowed cross-origin under COEP, a
@@ -16,7 +18,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../protocol/policyWorker.ts';
 import type { PolicyEvent, PolicyRunRequest, SimWorkerApi } from '../../protocol/simWorker.ts';
 import { describeError, InputError } from '../../engine/errors.ts';
-import { compareEvaluations, type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, quantile, summarize } from '../../engine/policy/closedLoop.ts';
+import { compareRuns, type EvaluatedRun, type RunComparison, runSoFar } from '../../engine/eval/compare.ts';
+import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, quantile, summarize } from '../../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { actionSize, type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type RemotePolicyManifest } from '../../engine/policy/manifest.ts';
 import { describeMessage } from '../../engine/policy/openpi.ts';
@@ -618,12 +621,47 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
   };
 }
 
-/** Fisher's exact test between two runs, or null when either is missing. */
-export function comparison(runs: readonly EvalRun[], [a, b]: PolicyState['compare']) {
+/** The margin of the release verdict: "held" needs the difference's 95% interval within ±10 points. */
+export const COMPARE_MARGIN = 0.1;
+
+/**
+ * A run as a comparison sees it. Episodes are a pure function of (task, seed, index) only with the
+ * same randomizations on: a run with some turned off ran other episodes, so its task says so and
+ * the comparison does not pair it with a run that had them on.
+ */
+export function evaluatedRun(run: EvalRun): EvaluatedRun {
+  const task = run.randomizationsOff.length ? `${run.summary.task} without ${[...run.randomizationsOff].sort().join(', ')}` : run.summary.task;
+  return runSoFar(run.label, task, run.summary.policy, run.seed, run.episodes);
+}
+
+/**
+ * The two chosen runs compared (the earlier is the baseline, the later the candidate), paired on
+ * the episodes both ran when they can be; null when either is missing or has no episodes.
+ */
+export function comparison(runs: readonly EvalRun[], [a, b]: PolicyState['compare']): { baseline: EvalRun; candidate: EvalRun; result: RunComparison } | null {
   const runA = runs.find((r) => r.id === a);
   const runB = runs.find((r) => r.id === b);
-  if (!runA || !runB) return null;
-  return { a: runA, b: runB, test: compareEvaluations(runA.summary, runB.summary) };
+  if (!runA || !runB || runA.episodes.length === 0 || runB.episodes.length === 0) return null;
+  const [baseline, candidate] = runA.id <= runB.id ? [runA, runB] : [runB, runA];
+  return { baseline, candidate, result: compareRuns(evaluatedRun(baseline), evaluatedRun(candidate), { margin: COMPARE_MARGIN }) };
+}
+
+/** A difference in percentage points, signed ("+12.5", "−3.0"). */
+export { comparisonTest, differenceText, points } from '../../engine/eval/compare.ts';
+
+/** What the verdict word means for this comparison (verdict.ts). */
+export function verdictMeaning(c: RunComparison): string {
+  const margin = `±${Math.round(100 * c.margin)} points`;
+  switch (c.verdict) {
+    case 'improved':
+      return `the candidate does better (p < ${c.alpha})`;
+    case 'regressed':
+      return `the candidate does worse (p < ${c.alpha})`;
+    case 'held':
+      return `no significant difference, and the 95% interval lies within ${margin}`;
+    case 'underpowered':
+      return `no significant difference, but the 95% interval reaches beyond ${margin}: run more episodes to decide`;
+  }
 }
 
 /** Episodes for the results table: failures first (then by index). */

@@ -81,6 +81,10 @@ test(titled('the shipped policy served by the reference server ends the same 20 
     assert.equal(JSON.parse(r.stdout).clock, 'real');
     assert.ok(e.inference_ms.length > 0 && e.inference_ms.length === e.server_ms.length);
     e.inference_ms.forEach((ms, i) => assert.ok(ms > 0 && ms >= e.server_ms[i], `request ${i}: round trip ${ms} ms, server ${e.server_ms[i]} ms`));
+    // And plotted: latency.svg draws both, one point per request.
+    const svg = readFileSync(join(real, 'latency.svg'), 'utf8');
+    const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"><title>([^<]*)<\/title>/g)].map((m) => [m[2], m[1].split(' ').length]);
+    assert.deepEqual(lines, [['round trip', e.inference_ms.length], ['server infer_ms', e.inference_ms.length]]);
   } finally {
     await server.stop();
     rmSync(tmp, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { RemotePolicyClient, remotePolicyDriver, type WebSocketLike } from '../e
 import { fromPortable, runSoFar, untilStatus } from '../engine/eval/compare.ts';
 import type { SequentialStatus } from '../engine/eval/sequential.ts';
 import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVideoPath } from '../engine/policy/evalOutput.ts';
-import type { PolicyObservation } from '../engine/policy/runtime.ts';
+import { PolicyError, type PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { fetchInput, fetchRobotProfile, outputSink, runPageJob } from './pageJob.ts';
@@ -46,7 +46,12 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
       client = new RemotePolicyClient({ url: request.remote.url, open: (url) => new WebSocket(url) as unknown as WebSocketLike, timeoutMs: manifest.remote.timeout_s * 1000 });
       policy = remotePolicyDriver(manifest, client);
       onProgress({ done: 0, total: request.episodes, successes: 0, provider: policy.provider });
-      await warmUp(async (obs) => policy.infer(obs), [width, height], request.warmup, manifest);
+      try {
+        await warmUp(async (obs) => policy.infer(obs), [width, height], request.warmup, manifest);
+      } catch (e) {
+        // A server failing already: the episodes say so, each errored with the reason, and reconnect.
+        if (!(e instanceof PolicyError)) throw e;
+      }
     } else {
       worker = new Worker(new URL('../../workers/policy.worker.ts', import.meta.url), { type: 'module' });
       const api = Comlink.wrap<PolicyWorkerApi>(worker);

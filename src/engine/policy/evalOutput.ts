@@ -6,14 +6,18 @@
  *   <out>/episodes.jsonl                    one line per episode (evalEpisodeLine)
  *   <out>/videos/episode_<k>_<outcome>.mp4  each episode's camera video (unless --no-videos)
  *   <out>/traces/episode_<k>.jsonl          with --traces: one line per control step
+ *   <out>/latency.svg                       each inference's latency over the run (a served
+ *                                           policy's round trip and the server's own time)
  */
 import type { EvaluationSummary, PolicyEpisodeResult } from './closedLoop.ts';
+import { lineChartSvg } from '../report/plot.ts';
 import type { SequentialStatus, StopRule } from '../eval/sequential.ts';
 
 export const EVAL_RESULTS_PATH = 'results.json';
 export const EVAL_EPISODES_PATH = 'episodes.jsonl';
 export const EVAL_VIDEOS_DIR = 'videos';
 export const EVAL_TRACES_DIR = 'traces';
+export const EVAL_LATENCY_PATH = 'latency.svg';
 
 /** The video of an episode, named by its outcome, as a path under `<out>/`. */
 export const evalVideoPath = (result: Pick<PolicyEpisodeResult, 'index' | 'success'>) => `${EVAL_VIDEOS_DIR}/episode_${result.index}_${result.success ? 'success' : 'failure'}.mp4`;
@@ -61,11 +65,21 @@ export function evalEpisodeLine(e: EvalEpisode): string {
   });
 }
 
-/** episodes.jsonl then results.json (results last: its presence says the evaluation finished). */
+/** Every inference's latency in order over the run, as a picture (with the server's own time when it reports one). */
+export function latencyChart(results: Pick<EvalResults, 'policy' | 'ep' | 'clock'>, episodes: readonly EvalEpisode[]): string {
+  const served = episodes.some((e) => e.serverMs.length > 0);
+  const series = [{ name: served ? 'round trip' : 'inference', colour: '#1f6fd1', values: episodes.flatMap((e) => e.inferenceMs) }];
+  // Server times line up with requests where the server sent one.
+  if (served) series.push({ name: 'server infer_ms', colour: '#d1651f', values: episodes.flatMap((e) => (e.serverMs.length === e.inferenceMs.length ? e.serverMs : e.inferenceMs.map(() => Number.NaN))) });
+  return lineChartSvg(`${results.policy} · ${results.ep} · ${results.clock} time: latency per ${served ? 'request' : 'inference'}`, 'ms', series);
+}
+
+/** episodes.jsonl, latency.svg, then results.json (results last: its presence says the evaluation finished). */
 export function evalOutputFiles(results: EvalResults, episodes: readonly EvalEpisode[]): { path: string; bytes: Uint8Array }[] {
   const text = new TextEncoder();
   return [
     { path: EVAL_EPISODES_PATH, bytes: text.encode(episodes.map((e) => `${evalEpisodeLine(e)}\n`).join('')) },
+    { path: EVAL_LATENCY_PATH, bytes: text.encode(`${latencyChart(results, episodes)}\n`) },
     { path: EVAL_RESULTS_PATH, bytes: text.encode(`${JSON.stringify(results, null, 2)}\n`) },
   ];
 }

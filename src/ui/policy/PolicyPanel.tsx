@@ -9,7 +9,7 @@
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { describeFailures, OUTCOME_WORDS } from '../../engine/tasks/outcome.ts';
-import { plotLines } from '../plot.ts';
+import { plotLines } from '../../engine/report/plot.ts';
 import { TaskSelect } from '../robot/TaskSelect.tsx';
 import { FactorChart } from './FactorChart.tsx';
 import { percent as pct } from './factorChart.ts';
@@ -30,6 +30,7 @@ import {
   type LiveEpisode,
   timingText,
   verdictMeaning,
+  type UntilChoice,
 } from './policyStudio.ts';
 import { usePolicy, usePolicyActions } from './store.ts';
 
@@ -125,6 +126,12 @@ function RunTable({ run }: { run: EvalRun }) {
       {summary.successes < summary.episodes && (
         <p className="policy-outcomes" data-testid="policy-outcomes">
           Failures: {describeFailures(summary.outcomes).join(' · ')}
+        </p>
+      )}
+      {run.until && (
+        <p className="policy-until" data-testid="policy-run-until">
+          {run.until.stop ? `Stopped after ${summary.episodes} episodes` : `Ran all ${summary.episodes} episodes`}
+          {run.until.baseline ? ` (against ${run.until.baseline})` : ''}: {run.until.reason}
         </p>
       )}
       <FactorChart summary={summary} />
@@ -266,7 +273,21 @@ function Evaluate() {
         </label>{' '}
         <label>
           <input type="checkbox" checked={form.videos} onChange={(e) => policy.setEvalForm({ videos: e.target.checked })} /> videos
+        </label>{' '}
+        <label>
+          Stop{' '}
+          <select aria-label="Evaluation stops" value={form.until} onChange={(e) => policy.setEvalForm({ until: e.target.value as UntilChoice })}>
+            <option value="episodes">after the episodes</option>
+            <option value="ci-width">once the 95% interval is narrow</option>
+            <option value="decided">once the comparison with the latest run is decided</option>
+          </select>
         </label>
+        {form.until === 'ci-width' && (
+          <label>
+            {' '}
+            width <input aria-label="Evaluation interval width" type="number" min={0.01} max={1} step={0.05} value={form.width} onChange={(e) => policy.setEvalForm({ width: Number(e.target.value) || 0.3 })} />
+          </label>
+        )}
         <div className="policy-randomizations" role="group" aria-label="Randomizations that apply">
           Randomize:{' '}
           {OPTIONAL_RANDOMIZATIONS.map((group) => (

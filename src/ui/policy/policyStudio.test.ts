@@ -9,6 +9,7 @@ import type { OptionalRandomization } from '../../engine/tasks/spec.ts';
 import { initialStudioState, type StudioState } from '../state/studioState.ts';
 import {
   achievedRate,
+  COMPARE_MARGIN,
   comparison,
   comparisonTest,
   createPolicyStore,
@@ -25,6 +26,7 @@ import {
   providerOf,
   timingText,
   verdictMeaning,
+  untilRule,
   withServerUrl,
 } from './policyStudio.ts';
 
@@ -66,6 +68,7 @@ describe('the results table and the comparison', () => {
     label: `#${id}`,
     seed: options.seed ?? 1,
     randomizationsOff: options.off ?? [],
+    until: null,
     summary: { task: 'pick-cube', policy: 'p', successes: solved.filter(Boolean).length, episodes: solved.length } as EvaluationSummary,
     episodes: solved.map((success, index) => ({ index, success }) as EvalRun['episodes'][number]),
   });
@@ -247,6 +250,17 @@ describe('connecting the Policy tab to a policy server', () => {
   };
   const picks = () => [picked('remote.json', servedText())];
 
+  it('refuses a served manifest that needs an API key (a browser cannot send it), connecting to nothing', async () => {
+    const server = fakeServer(() => ({ metadata: { name: 'x' } }));
+    const { store, controller, messages } = setUp(server);
+    const keyed = JSON.parse(servedText());
+    keyed.remote.api_key_env = 'OPENPI_API_KEY';
+    await controller.loadFiles([picked('remote.json', JSON.stringify(keyed))]);
+    expect(server.opened).toEqual([]);
+    expect(store.getState().policy).toBeNull();
+    expect(messages().at(-1)).toBe('error: Policy: remote.json: remote.api_key_env: this server wants an API key (OPENPI_API_KEY), which a browser cannot send; evaluate it with simloop eval, which relays the key');
+  });
+
   it('opens a served manifest from files, checks its server, reads the metadata, and closes the check', async () => {
     const server = fakeServer(() => ({ metadata: { name: 'pick-cube-demo-vla', robot: 'panda' } }));
     const { store, controller, messages } = setUp(server);
@@ -290,5 +304,13 @@ describe('connecting the Policy tab to a policy server', () => {
     controller.setForm({ serverUrl: 'ws://127.0.0.1:8100' });
     await controller.connect();
     expect(store.getState().policy).toMatchObject({ name: 'pick-cube-demo-vla (served)', runner: { kind: 'server', url: 'ws://127.0.0.1:8100' } });
+  });
+});
+
+describe('stopping an evaluation early', () => {
+  it('turns the form`s choice into the rule simloop eval --until uses', () => {
+    expect(untilRule({ until: 'episodes', width: 0.3 })).toBeNull();
+    expect(untilRule({ until: 'ci-width', width: 0.25 })).toEqual({ kind: 'ci-width', width: 0.25 });
+    expect(untilRule({ until: 'decided', width: 0.3 })).toEqual({ kind: 'decided', margin: COMPARE_MARGIN });
   });
 });

@@ -18,7 +18,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ExecutionProvider, OpenResult, PolicyWorkerApi } from '../../protocol/policyWorker.ts';
 import type { PolicyEvent, PolicyRunRequest, SimWorkerApi } from '../../protocol/simWorker.ts';
 import { describeError, InputError } from '../../engine/errors.ts';
-import { compareRuns, type EvaluatedRun, type RunComparison, runSoFar } from '../../engine/eval/compare.ts';
+import { compareRuns, type EvaluatedRun, type RunComparison, runSoFar, untilStatus } from '../../engine/eval/compare.ts';
+import type { SequentialStatus, StopRule } from '../../engine/eval/sequential.ts';
 import { type EvalClock, type EvaluationSummary, type InstructionMode, type PolicyEpisodeResult, quantile, summarize } from '../../engine/policy/closedLoop.ts';
 import type { RgbaImage } from '../../engine/policy/image.ts';
 import { actionSize, type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type RemotePolicyManifest } from '../../engine/policy/manifest.ts';
@@ -103,7 +104,12 @@ export interface EvalRun {
   episodes: (PolicyEpisodeResult & { videoUrl: string | null })[];
   seed: number;
   randomizationsOff: OptionalRandomization[];
+  /** The stopping rule's last answer, when the run had one (engine/eval/sequential.ts). */
+  until: (SequentialStatus & { rule: StopRule; baseline: string | null }) | null;
 }
+
+/** When an evaluation stops: after its episodes, or once a rule says so (at most its episodes). */
+export type UntilChoice = 'episodes' | 'ci-width' | 'decided';
 
 export interface EvalProgressState {
   done: number;
@@ -127,7 +133,17 @@ export interface PolicyState {
   clock: EvalClock;
   running: 'episode' | 'eval' | null;
   live: LiveEpisode | null;
-  evalForm: { episodes: number; seed: number; clock: EvalClock; instructions: InstructionMode; videos: boolean; randomizationsOff: OptionalRandomization[] };
+  evalForm: {
+    episodes: number;
+    seed: number;
+    clock: EvalClock;
+    instructions: InstructionMode;
+    videos: boolean;
+    randomizationsOff: OptionalRandomization[];
+    /** Stop early: once the 95% anytime-valid interval is `width` wide, or once the comparison with the latest run is decided (within ±margin). */
+    until: UntilChoice;
+    width: number;
+  };
   progress: EvalProgressState | null;
   runs: EvalRun[];
   compare: [number | null, number | null];
@@ -149,7 +165,7 @@ export const createPolicyStore = (): PolicyStore =>
     clock: 'sim',
     running: null,
     live: null,
-    evalForm: { episodes: 20, seed: 1000, clock: 'sim', instructions: 'given', videos: true, randomizationsOff: [] },
+    evalForm: { episodes: 20, seed: 1000, clock: 'sim', instructions: 'given', videos: true, randomizationsOff: [], until: 'episodes', width: 0.3 },
     progress: null,
     runs: [],
     compare: [null, null],
@@ -380,6 +396,10 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
    */
   const connectServed = async (pkg: { manifestText: string; manifestFile: string; source: string }, url: string) => {
     const { manifest, text } = withServerUrl(pkg.manifestText, pkg.manifestFile, url);
+    // openpi sends the key as an Authorization header, which a browser's WebSocket cannot set.
+    if (manifest.remote.api_key_env !== null) {
+      throw new InputError(pkg.manifestFile, `remote.api_key_env: this server wants an API key (${manifest.remote.api_key_env}), which a browser cannot send; evaluate it with simloop eval, which relays the key`);
+    }
     const client = new RemotePolicyClient({ url: manifest.remote.url, open: openSocket, timeoutMs: manifest.remote.timeout_s * 1000 });
     let metadata: Record<string, unknown>;
     try {
@@ -562,6 +582,12 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
       if (!policy) return report('Policy: open a policy first');
       if (!Number.isInteger(evalForm.episodes) || evalForm.episodes < 1 || evalForm.episodes > 10000) return report(`Policy: episodes must be a whole number from 1 to 10000, got ${evalForm.episodes}`);
       const episodes: EvalRun['episodes'] = [];
+      // A stopping rule is asked after every episode; `decided` compares with the latest run.
+      const rule = untilRule(evalForm);
+      const baselineRun = evalForm.until === 'decided' ? (store.getState().runs.at(-1) ?? null) : null;
+      if (evalForm.until === 'decided' && !baselineRun) return report('Policy: "until decided" compares with the latest run: evaluate a baseline first');
+      const baseline = baselineRun ? evaluatedRun(baselineRun) : null;
+      let until: EvalRun['until'] = null;
       const startedAt = performance.now();
       store.setState({ progress: { done: 0, total: evalForm.episodes, successes: 0, startedAt } });
       const results = await runEpisodes(
@@ -584,6 +610,11 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
           }
           episodes.push({ ...result, videoUrl });
           store.setState({ progress: { done: episodes.length, total: evalForm.episodes, successes: episodes.filter((e) => e.success).length, startedAt } });
+          if (rule) {
+            const task = evalForm.randomizationsOff.length ? `${taskId} without ${[...evalForm.randomizationsOff].sort().join(', ')}` : taskId;
+            until = { ...untilStatus(rule, runSoFar('candidate', task, policy.name, evalForm.seed, episodes), baseline), rule, baseline: baselineRun?.label ?? null };
+            if (until.stop && episodes.length < evalForm.episodes) void sim.policyStop();
+          }
         },
       );
       if (results === null && episodes.length === 0) {
@@ -596,7 +627,7 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
       const off = evalForm.randomizationsOff.length ? ` · off: ${evalForm.randomizationsOff.join(', ')}` : '';
       const label = `#${id} ${policy.name} · ${taskId} · seed ${evalForm.seed} · ${evalForm.clock}-time · ${evalForm.instructions}${off}${episodes.length < evalForm.episodes ? ` · stopped at ${episodes.length}` : ''}`;
       store.setState((s) => {
-        const runs = [...s.runs, { id, label, summary, episodes, seed: evalForm.seed, randomizationsOff: [...evalForm.randomizationsOff] }];
+        const runs = [...s.runs, { id, label, summary, episodes, seed: evalForm.seed, randomizationsOff: [...evalForm.randomizationsOff], until }];
         // The newest run is compared with the one before it.
         const compare: PolicyState['compare'] = runs.length >= 2 ? [runs[runs.length - 2]!.id, id] : [id, null];
         return { runs, compare };
@@ -632,6 +663,13 @@ export const COMPARE_MARGIN = 0.1;
 export function evaluatedRun(run: EvalRun): EvaluatedRun {
   const task = run.randomizationsOff.length ? `${run.summary.task} without ${[...run.randomizationsOff].sort().join(', ')}` : run.summary.task;
   return runSoFar(run.label, task, run.summary.policy, run.seed, run.episodes);
+}
+
+/** The evaluation form's stopping rule (null: run every episode). */
+export function untilRule(form: Pick<PolicyState['evalForm'], 'until' | 'width'>): StopRule | null {
+  if (form.until === 'ci-width') return { kind: 'ci-width', width: form.width };
+  if (form.until === 'decided') return { kind: 'decided', margin: COMPARE_MARGIN };
+  return null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { unzipSync } from 'fflate';
 import { useEffect, useMemo, useRef, useState, type ChangeEvent } from 'react';
 import { describeError } from '../../engine/errors.ts';
 import { type DatasetEpisode, type EpisodeSeries, type OpenedDataset, episodeSeries, openDataset } from '../../engine/dataset/lerobotReader.ts';
-import { plotLines } from '../plot.ts';
+import { plotLines } from '../../engine/report/plot.ts';
 
 const PLOT = { width: 280, height: 90 };
 const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#469990'];

@@ -75,34 +75,8 @@ export function compareRuns(baseline: EvaluatedRun, candidate: EvaluatedRun, opt
   const margin = options.margin ?? 0.1;
   const alpha = options.alpha ?? 0.05;
   const paired = pairRuns(baseline, candidate);
-  if ('table' in paired) {
-    const { table } = paired;
-    const c = comparePaired(table, alpha);
-    const n = table.both + table.onlyA + table.onlyB + table.neither;
-    return {
-      kind: 'paired',
-      unpaired_because: null,
-      test: c.test,
-      baseline: side(baseline, table.both + table.onlyB, n),
-      candidate: side(candidate, table.both + table.onlyA, n),
-      table,
-      difference: c.difference,
-      ci95: c.ci95,
-      p_value: c.pValue,
-      significant: c.significant,
-      alpha,
-      margin,
-      verdict: releaseVerdict(c, margin),
-    };
-  }
-  const c = compareSuccessRates(candidate.successes, candidate.episodes, baseline.successes, baseline.episodes, alpha);
-  return {
-    kind: 'unpaired',
-    unpaired_because: paired.because,
+  const tested = (c: { test: RunComparison['test']; difference: number; ci95: [number, number]; pValue: number; significant: boolean }) => ({
     test: c.test,
-    baseline: side(baseline),
-    candidate: side(candidate),
-    table: null,
     difference: c.difference,
     ci95: c.ci95,
     p_value: c.pValue,
@@ -110,6 +84,26 @@ export function compareRuns(baseline: EvaluatedRun, candidate: EvaluatedRun, opt
     alpha,
     margin,
     verdict: releaseVerdict(c, margin),
+  });
+  if ('table' in paired) {
+    const { table } = paired;
+    const n = table.both + table.onlyA + table.onlyB + table.neither;
+    return {
+      kind: 'paired',
+      unpaired_because: null,
+      baseline: side(baseline, table.both + table.onlyB, n),
+      candidate: side(candidate, table.both + table.onlyA, n),
+      table,
+      ...tested(comparePaired(table, alpha)),
+    };
+  }
+  return {
+    kind: 'unpaired',
+    unpaired_because: paired.because,
+    baseline: side(baseline),
+    candidate: side(candidate),
+    table: null,
+    ...tested(compareSuccessRates(candidate.successes, candidate.episodes, baseline.successes, baseline.episodes, alpha)),
   };
 }
 

@@ -169,13 +169,37 @@ const latent = z
   })
   .strict();
 
+/** The checks across fields every manifest shares: feature names with space "features", limits one per action value, ensembling one step at a time. */
+function checkActionsAndControl(
+  m: { outputs: { space: ActionSpace; features?: string[] | undefined; limits?: { low: number[]; high: number[] } | undefined }; control: { n_action_steps: number; temporal_ensemble: number | null } },
+  ctx: z.RefinementCtx,
+): void {
+  const dim = actionSize(m.outputs);
+  if (m.outputs.space === 'features' && !m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: 'space "features" needs the feature names the action sets' });
+  if (m.outputs.space !== 'features' && m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: `only space "features" takes feature names (space is "${m.outputs.space}")` });
+  if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling runs the policy every step: n_action_steps must be 1' });
+  const { limits } = m.outputs;
+  if (!limits) return;
+  for (const side of ['low', 'high'] as const) {
+    if (limits[side].length !== dim) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', side], message: `${limits[side].length} values; ${m.outputs.space} actions have ${dim}` });
+  }
+  limits.low.forEach((lo, i) => {
+    if (lo > limits.high[i]!) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', 'low', i], message: `${lo} is above high[${i}]` });
+  });
+}
+
+/** What every manifest, graphs or served, starts with. */
+const manifestHeader = {
+  simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** The robot the policy drives: its profile's name ("panda", "so101"); the task's robot must be it. */
+  robot: manifestRobot,
+};
+
 export const manifestSchema = z
   .object({
-    simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
-    name: z.string().min(1),
-    description: z.string().default(''),
-    /** The robot the policy drives: its profile's name ("panda", "so101"); the task's robot must be it. */
-    robot: manifestRobot,
+    ...manifestHeader,
     inputs: z
       .object({
         images: z.array(imageInput).default([]),
@@ -236,19 +260,8 @@ export const manifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const dim = actionSize(m.outputs);
-    if (m.outputs.space === 'features' && !m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: 'space "features" needs the feature names the action sets' });
-    if (m.outputs.space !== 'features' && m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: `only space "features" takes feature names (space is "${m.outputs.space}")` });
+    checkActionsAndControl(m, ctx);
     if (m.control.n_action_steps > m.outputs.chunk) ctx.addIssue({ code: 'custom', path: ['control', 'n_action_steps'], message: `${m.control.n_action_steps} is more than outputs.chunk (${m.outputs.chunk})` });
-    if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling runs the policy every step: n_action_steps must be 1' });
-    if (m.outputs.limits) {
-      for (const side of ['low', 'high'] as const) {
-        if (m.outputs.limits[side].length !== dim) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', side], message: `${m.outputs.limits[side].length} values; ${m.outputs.space} actions have ${dim}` });
-      }
-      m.outputs.limits.low.forEach((lo, i) => {
-        if (lo > m.outputs.limits!.high[i]!) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', 'low', i], message: `${lo} is above high[${i}]` });
-      });
-    }
     const names = [...m.inputs.images.map((i) => i.tensor), m.inputs.state?.tensor, m.inputs.instruction?.ids_tensor, m.inputs.instruction?.mask_tensor, ...m.latents.map((l) => l.tensor)].filter((n): n is string => n !== undefined);
     m.graphs.forEach((g, i) => {
       if (m.graphs.findIndex((h) => h.name === g.name) !== i) ctx.addIssue({ code: 'custom', path: ['graphs', i, 'name'], message: `"${g.name}" names two graphs` });
@@ -290,10 +303,7 @@ const remoteImage = z
 
 export const remoteManifestSchema = z
   .object({
-    simloop_policy: z.literal(POLICY_MANIFEST_VERSION, { message: `expected ${POLICY_MANIFEST_VERSION} (the manifest format version this Simloop reads)` }),
-    name: z.string().min(1),
-    description: z.string().default(''),
-    robot: manifestRobot,
+    ...manifestHeader,
     remote: z
       .object({
         protocol: z.enum(REMOTE_PROTOCOLS, { message: `expected one of ${REMOTE_PROTOCOLS.join(', ')}` }),
@@ -340,15 +350,7 @@ export const remoteManifestSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const dim = actionSize(m.outputs);
-    if (m.outputs.space === 'features' && !m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: 'space "features" needs the feature names the action sets' });
-    if (m.outputs.space !== 'features' && m.outputs.features) ctx.addIssue({ code: 'custom', path: ['outputs', 'features'], message: `only space "features" takes feature names (space is "${m.outputs.space}")` });
-    if (m.control.temporal_ensemble !== null && m.control.n_action_steps !== 1) ctx.addIssue({ code: 'custom', path: ['control', 'temporal_ensemble'], message: 'temporal ensembling asks the policy every step: n_action_steps must be 1' });
-    if (m.outputs.limits) {
-      for (const side of ['low', 'high'] as const) {
-        if (m.outputs.limits[side].length !== dim) ctx.addIssue({ code: 'custom', path: ['outputs', 'limits', side], message: `${m.outputs.limits[side].length} values; ${m.outputs.space} actions have ${dim}` });
-      }
-    }
+    checkActionsAndControl(m, ctx);
     const keys = [...m.inputs.images.map((i) => i.key), m.inputs.state?.key, m.inputs.instruction?.key].filter((k): k is string => k !== undefined);
     keys.forEach((k, i) => {
       if (keys.indexOf(k) !== i) ctx.addIssue({ code: 'custom', path: ['inputs'], message: `key "${k}" is used twice` });

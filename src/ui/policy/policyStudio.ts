@@ -369,20 +369,7 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
       const choice = store.getState().provider;
       const opened = await w.open({ manifestFile: pkg.manifestFile, files: pkg.files, providers: choice === 'auto' ? ['webgpu', 'wasm'] : [choice] });
       store.setState({
-        policy: {
-          name: manifest.name,
-          description: manifest.description ?? '',
-          source,
-          manifestFile: pkg.manifestFile,
-          manifestText: pkg.manifestText,
-          runner: { kind: 'worker', opened },
-          hz: manifest.control.hz,
-          chunk: manifest.outputs.chunk,
-          space: manifest.outputs.space,
-          dim: actionSize(manifest.outputs),
-          imageSize: policyImageSize(manifest),
-          cameras: manifest.inputs.images.map((i) => i.camera),
-        },
+        policy: { ...policyShape(manifest), source, manifestFile: pkg.manifestFile, manifestText: pkg.manifestText, runner: { kind: 'worker', opened }, chunk: manifest.outputs.chunk },
         live: null,
       });
       unconnected = null;
@@ -410,19 +397,14 @@ export function createPolicyStudio(store: PolicyStore, studio: StudioStore, sim:
     }
     store.setState({
       policy: {
-        name: manifest.name,
-        description: manifest.description,
+        ...policyShape(manifest),
         source: pkg.source,
         manifestFile: pkg.manifestFile,
         manifestText: text,
         // The driver names the provider as the simulation worker's results will ("remote openpi-websocket").
         runner: { kind: 'server', url: manifest.remote.url, provider: remotePolicyDriver(manifest, client).provider, metadata },
-        hz: manifest.control.hz,
+        // A server's chunk is whatever it sends.
         chunk: null,
-        space: manifest.outputs.space,
-        dim: actionSize(manifest.outputs),
-        imageSize: policyImageSize(manifest),
-        cameras: manifest.inputs.images.map((i) => i.camera),
       },
       live: null,
     });
@@ -663,6 +645,19 @@ export const COMPARE_MARGIN = 0.1;
 export function evaluatedRun(run: EvalRun): EvaluatedRun {
   const task = run.randomizationsOff.length ? `${run.summary.task} without ${[...run.randomizationsOff].sort().join(', ')}` : run.summary.task;
   return runSoFar(run.label, task, run.summary.policy, run.seed, run.episodes);
+}
+
+/** What the panel shows of any manifest: its name, rate, actions, and the cameras it reads at their size. */
+function policyShape(manifest: AnyPolicyManifest): Pick<OpenPolicy, 'name' | 'description' | 'hz' | 'space' | 'dim' | 'imageSize' | 'cameras'> {
+  return {
+    name: manifest.name,
+    description: manifest.description,
+    hz: manifest.control.hz,
+    space: manifest.outputs.space,
+    dim: actionSize(manifest.outputs),
+    imageSize: policyImageSize(manifest),
+    cameras: manifest.inputs.images.map((i) => i.camera),
+  };
 }
 
 /** The evaluation form's stopping rule (null: run every episode). */

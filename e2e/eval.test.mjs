@@ -124,3 +124,54 @@ test('simloop eval refuses bad input in one line, before starting a browser', { 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('simloop eval --shard i/N runs a block of the episodes; simloop merge joins the blocks into what one run writes', { timeout: 300_000 }, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'simloop-eval-shards-'));
+  try {
+    const common = ['--policy', POLICY, '--task', 'reach', '--episodes', '3', '--seed', '5', '--ep', 'wasm', '--image-size', '64x48', '--json'];
+    const single = await run('eval', ...common, '--out', join(tmp, 'single'));
+    assert.equal(single.code, 0, single.stderr);
+    const shards = [];
+    for (const i of [0, 1]) {
+      const r = await run('eval', ...common, '--shard', `${i}/2`, '--out', join(tmp, `shard${i}`));
+      assert.equal(r.code, 0, r.stderr);
+      shards.push(JSON.parse(r.stdout));
+    }
+    // Contiguous blocks, as generate splits frames: 3 episodes in 2 shards are [0] and [1, 2].
+    assert.deepEqual(shards.map((s) => [s.episodes, s.shard]), [[1, { index: 0, count: 2, episodes: 3 }], [2, { index: 1, count: 2, episodes: 3 }]]);
+    assert.deepEqual(readFileSync(join(tmp, 'shard1', 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).episode), [1, 2]);
+
+    const merged = await run('merge', join(tmp, 'shard1'), join(tmp, 'shard0'), '--out', join(tmp, 'merged'), '--json');
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.deepEqual(JSON.parse(merged.stdout), { out: join(tmp, 'merged'), episodes: 3, shards: 2 });
+    // The same files as the single run, but for wall-clock measurements (latencies, the control rate).
+    const timeless = (o) => ({ ...o, inference_ms: null, server_ms: null, control_rate_hz: null });
+    const results = (dir) => timeless(JSON.parse(readFileSync(join(tmp, dir, 'results.json'), 'utf8')));
+    assert.deepEqual(Object.keys(results('merged')), Object.keys(results('single')), 'the same fields in the same order');
+    assert.deepEqual(results('merged'), results('single'));
+    const lines = (dir) => readFileSync(join(tmp, dir, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.stringify(timeless(JSON.parse(l))));
+    assert.deepEqual(lines('merged'), lines('single'));
+    assert.deepEqual(readdirSync(join(tmp, 'merged', 'videos')).sort(), readdirSync(join(tmp, 'single', 'videos')).sort());
+    for (const name of readdirSync(join(tmp, 'single', 'videos'))) assert.ok(readFileSync(join(tmp, 'merged', 'videos', name)).length > 0);
+    assert.match(readFileSync(join(tmp, 'merged', 'latency.svg'), 'utf8'), /^<svg/);
+
+    // Shards of another evaluation, a block given twice, a block missing: refused, saying which.
+    const other = join(tmp, 'other');
+    mkdirSync(other);
+    copyFileSync(join(tmp, 'shard1', 'episodes.jsonl'), join(other, 'episodes.jsonl'));
+    writeFileSync(join(other, 'results.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(tmp, 'shard1', 'results.json'), 'utf8')), seed: 6 }));
+    const refusals = [
+      [[join(tmp, 'shard0'), other], /other: comes from a different evaluation than .*shard0 \(its seed is 6, not 5\)\n$/],
+      [[join(tmp, 'shard0'), join(tmp, 'shard0')], /shard0: is shard 0\/2 again \(also .*shard0\)\n$/],
+      [[join(tmp, 'shard0')], /^simloop: merge: shards 1\/2 are missing\n$/],
+      [[join(tmp, 'single')], /single: is not a shard of an evaluation/],
+    ];
+    for (const [dirs, message] of refusals) {
+      const r = await run('merge', ...dirs, '--out', join(tmp, `out-${Math.random().toString(36).slice(2)}`));
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

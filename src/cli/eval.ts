@@ -21,6 +21,7 @@ import { InputError } from '../engine/errors.ts';
 import type { EvalClock, EvaluationSummary, InstructionMode } from '../engine/policy/closedLoop.ts';
 import { compareRuns, type EvaluatedRun, portableRun, type RunComparison } from '../engine/eval/compare.ts';
 import type { StopRule } from '../engine/eval/sequential.ts';
+import { type Shard, shardRange } from '../engine/jobs/job.ts';
 import { type AnyPolicyManifest, isRemotePolicy, ownImageSize, packageFiles, parseAnyPolicyManifest, type PolicyManifest, resolvePolicy } from '../engine/policy/manifest.ts';
 import { checkPolicyServer, type Relay, remoteApiKey, startRelay } from './policyServer.ts';
 import { checkGraph, type SessionLike } from '../engine/policy/runtime.ts';
@@ -54,6 +55,8 @@ export interface EvalRequest {
   until?: StopRule;
   /** `--baseline`: the results.json the rule compares against. */
   baseline?: string;
+  /** `--shard i/N`: run block i of N of the episodes (contiguous, as generate splits frames); `simloop merge` joins them. */
+  shard?: Shard;
 }
 
 import { EVAL_EPISODES_PATH, type EvalResults } from '../engine/policy/evalOutput.ts';
@@ -88,13 +91,17 @@ export async function runEvalCommand(request: EvalRequest, onProgress?: (p: Eval
   }
   try {
     const { imageSize, sink } = await evalOutput(request, manifest);
+    // A shard runs its contiguous block of the job's episodes (shardRange, as generate splits frames).
+    const block = request.shard ? shardRange(request.episodes, request.shard) : { start: 0, end: request.episodes };
     const pageRequest: EvalPageRequest = {
       taskId: task.id,
       taskFile: basename(file),
       sceneFile: basename(scenePath),
       manifestFile: manifestName,
       ...policy,
-      episodes: request.episodes,
+      firstEpisode: block.start,
+      episodes: block.end - block.start,
+      shard: request.shard ? { ...request.shard, episodes: request.episodes } : null,
       seed: request.seed,
       clock: request.clock ?? 'sim',
       instructions: request.instructions ?? 'given',
@@ -149,6 +156,8 @@ async function checkPackage(manifest: PolicyManifest, manifestName: string, fold
 
 /** `--until` with its baseline read (and checked) here. */
 async function stopRule(request: EvalRequest): Promise<EvalPageRequest['until']> {
+  if (request.until && request.shard) throw new InputError('--until', 'stops one evaluation on what all its episodes show; a shard sees only its block (run --until without --shard)');
+  if (request.shard && request.shard.count > request.episodes) throw new InputError('--shard', `${request.shard.count} shards of ${request.episodes} episodes would leave some empty`);
   if (!request.until) {
     if (request.baseline !== undefined) throw new InputError('--baseline', 'is for --until decided (or ci-width of the difference); give --until');
     return null;

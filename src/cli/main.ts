@@ -26,7 +26,7 @@ export const USAGE = `usage:
                    [--width W --height H] [--format coco,basic,yolo,kitti] [--workers K]
                    [--shard i/N] [--resume] [--no-shadows] [--variant …] [--json]
   simloop generate --job <job.yaml> [any flag above overrides the job file]
-  simloop merge <shard dirs…> --out <dir> [--json]
+  simloop merge <shard dirs…> --out <dir> [--json]   (generate or eval shards)
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …]
                 [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
@@ -34,7 +34,7 @@ export const USAGE = `usage:
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--traces] [--variant …]
                [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
-  simloop eval … --until ci-width=W | --until decided --baseline <results.json> [--margin M]
+  simloop eval … [--shard i/N] [--until ci-width=W | --until decided --baseline <results.json> [--margin M]]
   simloop eval --plan --difference D --power P [--rate p] [--discordance ψ] [--json]
   simloop compare --baseline <a/results.json> --candidate <b/results.json> [--margin M] [--json]
   simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--variant …] [--json]
@@ -186,7 +186,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
       const result = await (await mergeCommand()).mergeShards(positionals, values.out);
-      out.write(values.json ? `${JSON.stringify(result)}\n` : `merged ${result.shards} shards, ${result.frames} frames into ${result.out}\n`);
+      out.write(values.json ? `${JSON.stringify(result)}\n` : `merged ${result.shards} shards, ${'episodes' in result ? `${result.episodes} episodes` : `${result.frames} frames`} into ${result.out}\n`);
       return 0;
     }
     if (command !== 'inspect' && command !== 'simulate') throw new UsageError(`unknown command "${command}"`);
@@ -332,7 +332,7 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
   let last = 0;
   const { formatEvalProgress, runEvalCommand } = await evalCommand();
   const results = await runEvalCommand(
-    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}), ...(until ? { until } : {}), ...(typeof values.baseline === 'string' ? { baseline: values.baseline } : {}) },
+    { policy: values.policy as string, task: values.task as string, episodes, seed, out: values.out as string, ep, clock, instructions, videos: values['no-videos'] !== true, traces: values.traces === true, variants: variantChoices(values), ...(imageSize ? { imageSize } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}), ...(until ? { until } : {}), ...(typeof values.baseline === 'string' ? { baseline: values.baseline } : {}), ...(typeof values.shard === 'string' ? { shard: await parseEvalShard(values.shard) } : {}) },
     (p) => {
       const now = Date.now();
       if (!tty && p.done !== p.total && now - last < 2000) return;
@@ -351,6 +351,11 @@ async function evaluate(values: Values, positionals: string[], out: NodeJS.Writa
       : `${results.successes}/${results.episodes} succeeded (${(100 * results.success_rate).toFixed(1)}%, 95% CI ${lo}–${hi}%) on ${results.ep}, ${results.clock} time; inference p50 ${results.inference_ms.p50} ms${failures.length ? `; failures: ${failures.join(', ')}` : ''}${results.until && !results.until.stopped_early ? `; --until not met within ${episodes} episodes: ${results.until.reason}` : stopped}; results in ${values.out}\n`,
   );
   return 0;
+}
+
+async function parseEvalShard(text: string) {
+  const { parseShard } = await import('../engine/jobs/job.ts');
+  return parseShard(text);
 }
 
 /** `simloop eval --plan --difference D --power P [--rate p] [--discordance ψ]`: how many episodes to run. */

@@ -5,6 +5,7 @@
  * files are rebuilt by the same finalize step a single run uses, so the result is byte-identical
  * to an unsharded run (manifest.json aside, which records the shards and when each finished).
  */
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../engine/errors.ts';
@@ -15,6 +16,7 @@ import { DATASET_STATE_PATH, MANIFEST_PATH } from '../engine/jobs/layout.ts';
 import { encodeManifest, parseManifest, type DatasetManifest } from '../engine/jobs/manifest.ts';
 import { shardRange } from '../engine/jobs/job.ts';
 import { checkWritable, fsSink, isTempName } from './sinks/fsSink.ts';
+import { EVAL_EPISODES_PATH, EVAL_RESULTS_PATH, EVAL_TRACES_DIR, EVAL_VIDEOS_DIR, type EvalEpisode, evalEpisodeFromLine, evalOutputFiles, type EvalResults, mergeEvaluations } from '../engine/policy/evalOutput.ts';
 
 async function readState(dir: string): Promise<DatasetState> {
   const file = join(dir, DATASET_STATE_PATH);
@@ -41,8 +43,10 @@ export interface MergeResult {
   shards: number;
 }
 
-export async function mergeShards(dirs: string[], outDir: string): Promise<MergeResult> {
+export async function mergeShards(dirs: string[], outDir: string): Promise<MergeResult | EvalMergeResult> {
   if (dirs.length === 0) throw new InputError('merge', 'give the shard directories to merge');
+  // Evaluation shards hold results.json and no dataset state.
+  if (existsSync(join(resolve(dirs[0]!), EVAL_RESULTS_PATH)) && !existsSync(join(resolve(dirs[0]!), DATASET_STATE_PATH))) return mergeEvalShards(dirs, outDir);
   const shards: { dir: string; state: DatasetState; manifest: DatasetManifest }[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
     const state = await readState(dir);
@@ -91,4 +95,54 @@ export async function mergeShards(dirs: string[], outDir: string): Promise<Merge
   const shardStatus = shards.flatMap((s) => s.manifest.shards).sort((a, b) => a.index - b.index);
   await sink.write(MANIFEST_PATH, encodeManifest(buildManifest(state, lineage, shardStatus, [0, state.frames])));
   return { out, frames: state.frames, shards: shards.length };
+}
+
+export interface EvalMergeResult {
+  out: string;
+  episodes: number;
+  shards: number;
+}
+
+/**
+ * `simloop eval --shard` blocks joined: results.json and episodes.jsonl as one run writes them
+ * (the summary recomputed over every episode), latency.svg redrawn, videos and traces copied.
+ */
+async function mergeEvalShards(dirs: string[], outDir: string): Promise<EvalMergeResult> {
+  const shards: { dir: string; results: EvalResults; episodes: EvalEpisode[] }[] = [];
+  for (const dir of dirs.map((d) => resolve(d))) {
+    const read = async (path: string) => {
+      try {
+        return await readFile(join(dir, path), 'utf8');
+      } catch {
+        throw new InputError(dir, `not a finished evaluation (no ${path})`);
+      }
+    };
+    const results = JSON.parse(await read(EVAL_RESULTS_PATH)) as EvalResults;
+    const lines = (await read(EVAL_EPISODES_PATH)).split('\n').filter((l) => l.trim());
+    const episodes = lines.map((l, i) => {
+      try {
+        return evalEpisodeFromLine(JSON.parse(l), null);
+      } catch (e) {
+        throw new InputError(join(dir, EVAL_EPISODES_PATH), `line ${i + 1}: not JSON (${(e as Error).message})`);
+      }
+    });
+    shards.push({ dir, results, episodes });
+  }
+  const merged = mergeEvaluations(shards);
+  const out = resolve(outDir);
+  await checkWritable(out);
+  const sink = fsSink(out);
+  if (await sink.read(EVAL_RESULTS_PATH)) throw new InputError(out, 'already holds an evaluation; merge into an empty directory');
+  for (const shard of shards) {
+    for (const folder of [EVAL_VIDEOS_DIR, EVAL_TRACES_DIR]) {
+      if (!existsSync(join(shard.dir, folder))) continue;
+      for await (const file of filesUnder(join(shard.dir, folder))) {
+        const target = join(out, relative(shard.dir, file));
+        await mkdir(resolve(target, '..'), { recursive: true });
+        await copyFile(file, target);
+      }
+    }
+  }
+  for (const file of evalOutputFiles(merged.results, merged.episodes)) await sink.write(file.path, file.bytes);
+  return { out, episodes: merged.episodes.length, shards: shards.length };
 }

@@ -76,7 +76,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
         manifest,
         manifestFile: request.manifestFile,
         seed: request.seed,
-        indices: Array.from({ length: request.episodes }, (_, i) => i),
+        indices: Array.from({ length: request.episodes }, (_, i) => request.firstEpisode + i),
         clock: request.clock,
         instructions: request.instructions,
         imageSize: request.imageSize,
@@ -109,7 +109,7 @@ runPageJob<EvalPageRequest, EvalProgress, EvalPageResult>(async (request, onProg
     // Set in onEpisode (control flow does not see it there).
     const last = sequential as SequentialStatus | null;
     const until = request.until && last ? { rule: request.until.rule, stopped_early: results.length < request.episodes, ...last } : null;
-    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened?.fallbacks ?? [], results, wallSeconds, remote, until);
+    const evaluation = evalResults(summarize(request.taskId, policy, request.clock, results, request.instructions), request.seed, opened?.fallbacks ?? [], results, wallSeconds, remote, until, request.shard);
     for (const file of evalOutputFiles(evaluation, results)) await sink.write(file.path, file.bytes);
     return { results: evaluation, episodes: results, opened };
   } finally {

@@ -41,7 +41,11 @@ export interface EvalPageRequest {
   manifestFile: string;
   /** The policy package's files, fetched as inputs named "policy/<path>". */
   policyFiles: string[];
+  /** Episodes firstEpisode … firstEpisode + episodes − 1 (a shard's block of the job's episodes). */
+  firstEpisode: number;
   episodes: number;
+  /** `--shard i/N`: which block of how many, and the job's episode count (recorded in results.json). */
+  shard: { index: number; count: number; episodes: number } | null;
   seed: number;
   providers: ExecutionProvider[];
   clock: EvalClock;

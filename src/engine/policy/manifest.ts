@@ -169,6 +169,18 @@ const latent = z
   })
   .strict();
 
+const actionSpace = z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]);
+const actionLimits = z.object({ low: finiteArray, high: finiteArray }).strict().optional();
+/** The control rate and how chunks are executed, the same for graphs and servers. */
+const control = z
+  .object({
+    hz: z.number().min(1).max(1000),
+    n_action_steps: z.number().int().min(1),
+    /** ACT's temporal ensembling coefficient; needs n_action_steps 1. */
+    temporal_ensemble: z.number().nullable().default(null),
+  })
+  .strict();
+
 /** The checks across fields every manifest shares: feature names with space "features", limits one per action value, ensembling one step at a time. */
 function checkActionsAndControl(
   m: { outputs: { space: ActionSpace; features?: string[] | undefined; limits?: { low: number[]; high: number[] } | undefined }; control: { n_action_steps: number; temporal_ensemble: number | null } },
@@ -238,22 +250,15 @@ export const manifestSchema = z
         /** Output tensor of shape [1, chunk, dim] (or [chunk, dim]). */
         tensor: tensorName,
         chunk: z.number().int().min(1).max(1000),
-        space: z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]),
+        space: actionSpace,
         /** With space "features": the robot profile's features the action sets, in order. */
         features: z.array(featureName).min(1).optional(),
         normalization,
         /** Actions are clipped to these after de-normalisation (SI units, one per dimension). */
-        limits: z.object({ low: finiteArray, high: finiteArray }).strict().optional(),
+        limits: actionLimits,
       })
       .strict(),
-    control: z
-      .object({
-        hz: z.number().min(1).max(1000),
-        n_action_steps: z.number().int().min(1),
-        /** ACT's temporal ensembling coefficient; needs n_action_steps 1. */
-        temporal_ensemble: z.number().nullable().default(null),
-      })
-      .strict(),
+    control,
     /** Run in order; each graph's outputs are named tensors the later graphs (and outputs.tensor) can use. */
     graphs: z.array(graph).min(1).max(16),
     latents: z.array(latent).default([]),
@@ -335,18 +340,12 @@ export const remoteManifestSchema = z
       .object({
         /** The reply's action chunk: [chunk, dim] (or [dim], one action). */
         key: messageKey,
-        space: z.enum(Object.keys(ACTION_SPACES) as [ActionSpace, ...ActionSpace[]]),
+        space: actionSpace,
         features: z.array(featureName).min(1).optional(),
-        limits: z.object({ low: finiteArray, high: finiteArray }).strict().optional(),
+        limits: actionLimits,
       })
       .strict(),
-    control: z
-      .object({
-        hz: z.number().min(1).max(1000),
-        n_action_steps: z.number().int().min(1),
-        temporal_ensemble: z.number().nullable().default(null),
-      })
-      .strict(),
+    control,
   })
   .strict()
   .superRefine((m, ctx) => {

@@ -117,17 +117,7 @@ export class RemotePolicyClient {
       this.drop();
       throw new PolicyError(`could not connect to ${url}: ${(e as Error).message.replace(`the connection to ${url} closed`, 'the connection closed')}`);
     }
-    if (first.kind === 'text') {
-      this.drop();
-      throw new PolicyError(`the policy server at ${url} failed:\n${first.text}`);
-    }
-    let metadata: unknown;
-    try {
-      metadata = unpackOpenpi(first.bytes);
-    } catch (e) {
-      this.drop();
-      throw new PolicyError(`${url} sent metadata that is not msgpack (${(e as Error).message}); is it an openpi policy server?`);
-    }
+    const metadata = this.decode(first, (why) => `${url} sent metadata that is not msgpack (${why}); is it an openpi policy server?`);
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) {
       this.drop();
       throw new PolicyError(`${url} sent metadata that is not a map; is it an openpi policy server?`);
@@ -164,19 +154,23 @@ export class RemotePolicyClient {
     this.socket!.send(bytes);
     const frame = await this.next(`no reply from ${url} within ${this.options.timeoutMs / 1000} s`);
     const ms = performance.now() - t0;
-    if (frame.kind === 'text') {
-      this.drop();
-      throw new PolicyError(`the policy server at ${url} failed:\n${frame.text}`);
-    }
-    let reply: unknown;
-    try {
-      reply = unpackOpenpi(frame.bytes);
-    } catch (e) {
-      this.drop();
-      throw new PolicyError(`malformed reply from ${url}: not msgpack (${(e as Error).message})`);
-    }
+    const reply = this.decode(frame, (why) => `malformed reply from ${url}: not msgpack (${why})`);
     if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) throw new PolicyError(`malformed reply from ${url}: expected a map, got ${Array.isArray(reply) ? 'a list' : typeof reply}`);
     return { reply: reply as Record<string, unknown>, ms };
+  }
+
+  /** A binary frame's message; a text frame (the server's traceback) or bytes that are not msgpack drop the connection and throw. */
+  private decode(frame: Extract<Frame, { kind: 'binary' | 'text' }>, notMsgpack: (why: string) => string): unknown {
+    if (frame.kind === 'text') {
+      this.drop();
+      throw new PolicyError(`the policy server at ${this.options.url} failed:\n${frame.text}`);
+    }
+    try {
+      return unpackOpenpi(frame.bytes);
+    } catch (e) {
+      this.drop();
+      throw new PolicyError(notMsgpack((e as Error).message));
+    }
   }
 
   /** Closes the connection (a later request reconnects). */

@@ -3,7 +3,8 @@
  * and wrist cameras are rendered with WebGL and encoded with WebCodecs into LeRobot's MP4 files.
  * Checked with PyAV (Debian's python3-av, an independent decoder): codec, pixel format, size, one
  * decoded frame per recorded step, key frames every 2 frames and at each episode's first frame;
- * with DuckDB, the episodes' video timestamps; and the same command twice gives the same bytes.
+ * with DuckDB, the episodes' video timestamps; the same command twice gives the same bytes, and
+ * so do its two shards (--shard i/2) joined by `simloop merge`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,10 +19,10 @@ import { PYTHON, pythonModules, requirePython, titled } from '../src/engine/test
 const AV = pythonModules('av');
 const H5PY = pythonModules('h5py');
 
-async function demos(out) {
+async function demos(out, extra = []) {
   const stdout = [];
   const stderr = [];
-  const code = await main(['demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '4', '--out', out, '--image-size', '64x48', '--json'], { write: (s) => stdout.push(s) }, { write: (s) => stderr.push(s) });
+  const code = await main(['demos', '--task', 'pick-cube', '--episodes', '2', '--seed', '4', '--out', out, '--image-size', '64x48', '--json', ...extra], { write: (s) => stdout.push(s) }, { write: (s) => stderr.push(s) });
   assert.equal(code, 0, stderr.join(''));
   return JSON.parse(stdout.join(''));
 }
@@ -122,6 +123,16 @@ print(json.dumps({k: [list(d['obs'][k].shape), str(d['obs'][k].dtype), int(d['ob
     const again = join(tmp, 'b');
     await demos(again);
     for (const f of files(out)) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(again, f))), `${f} is byte-identical`);
+
+    // Sharded (--shard i/2: one episode each) and merged: the same bytes again, the MP4 files
+    // included (each episode's packets cut from its shard's file and muxed at its place).
+    const shards = [0, 1].map((i) => join(tmp, `shard${i}`));
+    for (const [i, dir] of shards.entries()) await demos(dir, ['--shard', `${i}/2`]);
+    const merged = join(tmp, 'merged');
+    const stderr = [];
+    assert.equal(await main(['merge', shards[1], shards[0], '--out', merged], { write: () => {} }, { write: (s) => stderr.push(s) }), 0, stderr.join(''));
+    assert.deepEqual(files(merged).sort(), files(out).sort());
+    for (const f of files(out)) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(merged, f))), `merged ${f} is byte-identical to the single run's`);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,10 +5,10 @@
  * Run through `npm run test:e2e`, which builds first.
  */
 import { after, before } from 'node:test';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
@@ -19,7 +19,8 @@ import { CHROMIUM_FLAGS, chromiumExecutable } from '../src/cli/browser.ts';
 
 export { CHROMIUM_FLAGS, chromiumExecutable };
 
-function freePort() {
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -182,4 +183,19 @@ export function useStudioPage(timeout) {
     await studio.server?.close();
   });
   return studio;
+}
+
+/** Every file under dir (relative path → bytes), manifest.json left out (it records times): datasets compared byte for byte. */
+export function datasetFiles(dir) {
+  const out = new Map();
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  out.delete('manifest.json');
+  return out;
 }

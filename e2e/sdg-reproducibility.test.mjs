@@ -7,11 +7,11 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
-import { ROOT } from './harness.mjs';
+import { ROOT, datasetFiles } from './harness.mjs';
 
 const SCENE = join(ROOT, 'scenes/tabletop.usda');
 const SPEC = join(ROOT, 'scenes/tabletop.randomize.yaml');
@@ -36,20 +36,7 @@ async function generate(out, extra = [], env = {}) {
   }
 }
 
-/** Every file under dir (relative path → bytes), manifest.json left out (it records times). */
-function files(dir) {
-  const out = new Map();
-  const walk = (d) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  out.delete('manifest.json');
-  return out;
-}
+const files = datasetFiles;
 
 function assertSameFiles(actualDir, expectedDir, what) {
   const a = files(actualDir);

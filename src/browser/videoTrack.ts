@@ -2,12 +2,13 @@
  * Camera streams as MP4, in the browser. Each episode's frames (RGBA8, top row first) are encoded
  * on their own with WebCodecs (AV1, or H.264 where AV1 cannot be encoded) — a key frame every 2
  * frames (LeRobot's `g=2`), the first one included — and kept as encoded packets; a LeRobot video
- * file is then muxed by mediabunny from its episodes' packets, time-shifted one after another.
+ * file is then muxed by mediabunny from its episodes' packets, time-shifted one after another
+ * (engine/dataset/mp4.ts, which `simloop merge` also uses).
  * Muxing is cheap, so the file can be written again after every episode (finished episodes stay
  * readable if a later one fails) without encoding anything twice. The encoder converts to yuv420p.
  */
-import { BufferTarget, canEncodeVideo, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output, QUALITY_HIGH, VideoSample, VideoSampleSource } from 'mediabunny';
-import { atEpoch } from '../engine/dataset/epochClock.ts';
+import { canEncodeVideo, QUALITY_HIGH, VideoSample, VideoSampleSource } from 'mediabunny';
+import { type EpisodePackets, mp4Output, muxEpisodes } from '../engine/dataset/mp4.ts';
 import type { EncodedEpisode, VideoCodec } from '../engine/tasks/demos.ts';
 
 export type VideoCodecName = 'av1' | 'avc';
@@ -22,21 +23,9 @@ export async function pickVideoCodec(width: number, height: number): Promise<Vid
 /** LeRobot's name for the codec in info.json. */
 export const lerobotCodecName = (codec: VideoCodecName) => (codec === 'av1' ? 'av1' : 'h264');
 
-interface Packets {
-  packets: EncodedPacket[];
-  decoderConfig: VideoDecoderConfig | undefined;
-}
-
-/** A new MP4 output in memory. The muxer stamps its creation time: made at the epoch for identical bytes. */
-function mp4Output() {
-  const target = new BufferTarget();
-  const output = atEpoch(() => new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target }));
-  return { output, target };
-}
-
 /** Encodes one episode's frames; its packets are muxed into files by `muxEpisodes`. */
 async function encodeEpisode(frames: readonly Uint8Array[], width: number, height: number, fps: number, codec: VideoCodecName): Promise<EncodedEpisode> {
-  const encoded: Packets = { packets: [], decoderConfig: undefined };
+  const encoded: EpisodePackets = { packets: [], decoderConfig: undefined };
   const { output } = mp4Output();
   const source = new VideoSampleSource({
     codec,
@@ -63,27 +52,6 @@ async function encodeEpisode(frames: readonly Uint8Array[], width: number, heigh
   }
   await output.finalize();
   return { frames: frames.length, bytes: encoded.packets.reduce((n, p) => n + p.byteLength, 0), data: encoded };
-}
-
-/** One MP4 file of episodes played back to back (each episode's packets shifted to its start). */
-async function muxEpisodes(episodes: readonly EncodedEpisode[], fps: number, codec: VideoCodecName): Promise<Uint8Array> {
-  const { output, target } = mp4Output();
-  const source = new EncodedVideoPacketSource(codec);
-  output.addVideoTrack(source, { frameRate: fps });
-  await output.start();
-  let frames = 0;
-  let first = true;
-  for (const episode of episodes) {
-    const { packets, decoderConfig } = episode.data as Packets;
-    const offset = frames / fps;
-    for (const p of packets) {
-      await source.add(new EncodedPacket(p.data, p.type, p.timestamp + offset, p.duration), first && decoderConfig ? { decoderConfig } : undefined);
-      first = false;
-    }
-    frames += episode.frames;
-  }
-  await output.finalize();
-  return new Uint8Array(target.buffer!);
 }
 
 /** The `DemoCameras.video` implementation for a codec. */

@@ -58,6 +58,7 @@ describe('simloop demos', () => {
       'lerobot/meta/info.json',
       'lerobot/meta/stats.json',
       'lerobot/meta/tasks.parquet',
+      'manifest.json',
       'robomimic.hdf5',
     ]);
     const lines = readFileSync(join(out, 'episodes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -11,6 +11,7 @@ import { InputError } from '../engine/errors.ts';
 import { faultySink } from '../engine/dataset/sinks/faulty.ts';
 import type { GenerationProgress, GenerationResult } from '../engine/jobs/generate.ts';
 import { type GenerateJob, type GenerateJobInput, parseGenerateJob, parseShard } from '../engine/jobs/job.ts';
+import { generateJobFields, parseJobFile } from '../engine/jobs/jobFile.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
 import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { ROOT, runHeadlessJob } from './headlessJob.ts';
@@ -41,8 +42,10 @@ export async function readJobFile(file: string): Promise<GenerateJobInput> {
     throw new InputError(file, `not valid YAML or JSON (${(e as Error).message.split('\n')[0]})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(file, 'expected a mapping of job fields (scene, frames, seed, out, …)');
-  const job = { ...(value as Record<string, unknown>) };
   const base = dirname(resolve(file));
+  // A versioned job file (simloop_job: 1, engine/jobs/jobFile.ts) whose command is generate: the whole job, into its output.
+  if ('simloop_job' in value) return generateJobFields(parseJobFile(text, file, { resolvePath: (p) => resolve(base, p) })) as GenerateJobInput;
+  const job = { ...(value as Record<string, unknown>) };
   for (const key of ['scene', 'out', 'randomize'] as const) if (typeof job[key] === 'string') job[key] = resolve(base, job[key] as string);
   if (typeof job.shard === 'string') job.shard = parseShard(job.shard, `${file}: shard`);
   return job as GenerateJobInput;

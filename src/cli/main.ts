@@ -18,6 +18,7 @@ const demosCommand = () => import('./demos.ts');
 const evalCommand = () => import('./eval.ts');
 const convertCommand = () => import('./convert.ts');
 const mergeCommand = () => import('./merge.ts');
+const submitCommand = () => import('./submit.ts');
 
 export const USAGE = `usage:
   simloop inspect <file> [--variant <prim>:<set>=<name>]… [--json]
@@ -26,10 +27,10 @@ export const USAGE = `usage:
                    [--width W --height H] [--format coco,basic,yolo,kitti] [--workers K]
                    [--shard i/N] [--resume] [--no-shadows] [--variant …] [--json]
   simloop generate --job <job.yaml> [any flag above overrides the job file]
-  simloop merge <shard dirs…> --out <dir> [--json]   (generate or eval shards)
+  simloop merge <shard dirs…> --out <dir> [--json]   (generate, demos or eval shards)
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
                 [--fps F] [--image-size WxH] [--action-noise M[,RAD]] [--no-cameras] [--variant …]
-                [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--json]
+                [--robot <profile.robot.yaml | URDF | MJCF | USD>] [--shard i/N] [--json]
   simloop eval --policy <manifest.json> --task <id|file> --episodes N --seed S --out <dir>
                [--ep webgpu|wasm] [--clock sim|real] [--instructions given|swapped]
                [--image-size WxH] [--no-videos] [--traces] [--variant …]
@@ -37,7 +38,12 @@ export const USAGE = `usage:
   simloop eval … [--shard i/N] [--until ci-width=W | --until decided --baseline <results.json> [--margin M]]
   simloop eval --plan --difference D --power P [--rate p] [--discordance ψ] [--json]
   simloop compare --baseline <a/results.json> --candidate <b/results.json> [--margin M] [--json]
+  simloop workflow run <workflow.yaml> [--out <dir>] [--parallel K] [--step NAME] [--force] [--engine local|slurm|k8s [--dry-run]] [--json]
+  simloop lineage <output> [--verify] [--json]
   simloop convert <in> <out.usda | out.usdz | out.simloop.json> [--flatten] [--variant …] [--json]
+  simloop submit --engine slurm|k8s <job.yaml> [--dry-run] [--json]   (a sharded job on a cluster)
+  simloop shard <job.yaml> [--index i]   (shard i of the job; default $SLURM_ARRAY_TASK_ID, $JOB_COMPLETION_INDEX)
+  simloop merge --job <job.yaml> [--json]   (every shard of the job into its output)
 
 --variant <primPath>:<set>=<name> (repeatable; inspect, simulate, convert, generate, demos,
 eval) selects a USD variant, stronger than the scene's own selections.
@@ -96,6 +102,60 @@ function printSimulate(r: SimulateReport): string {
   return [`t = ${r.time} s`, ...r.bodies.map((b) => `  ${b.path}  at ${b.position.map((v) => v.toFixed(4)).join(' ')}  v ${b.linearVelocity.map((v) => v.toFixed(3)).join(' ')}`)].join('\n');
 }
 
+/**
+ * Every flag of every command, as parseArgs reads them. Job files (engine/jobs/jobFile.ts) check
+ * their `args` against it: `simloop submit` and `simloop shard` pass it in.
+ */
+export const OPTIONS = {
+  json: { type: 'boolean' },
+  seconds: { type: 'string' },
+  dt: { type: 'string' },
+  scene: { type: 'string' },
+  frames: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  randomize: { type: 'string' },
+  width: { type: 'string' },
+  height: { type: 'string' },
+  format: { type: 'string' },
+  workers: { type: 'string' },
+  shard: { type: 'string' },
+  resume: { type: 'boolean' },
+  'no-shadows': { type: 'boolean' },
+  job: { type: 'string' },
+  task: { type: 'string' },
+  episodes: { type: 'string' },
+  fps: { type: 'string' },
+  'image-size': { type: 'string' },
+  'action-noise': { type: 'string' },
+  'no-cameras': { type: 'boolean' },
+  robot: { type: 'string' },
+  policy: { type: 'string' },
+  ep: { type: 'string' },
+  clock: { type: 'string' },
+  instructions: { type: 'string' },
+  'no-videos': { type: 'boolean' },
+  traces: { type: 'boolean' },
+  flatten: { type: 'boolean' },
+  variant: { type: 'string', multiple: true },
+  baseline: { type: 'string' },
+  candidate: { type: 'string' },
+  margin: { type: 'string' },
+  until: { type: 'string' },
+  plan: { type: 'boolean' },
+  difference: { type: 'string' },
+  power: { type: 'string' },
+  rate: { type: 'string' },
+  discordance: { type: 'string' },
+  engine: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  index: { type: 'string' },
+  step: { type: 'string' },
+  parallel: { type: 'string' },
+  force: { type: 'boolean' },
+  verify: { type: 'boolean' },
+} as const satisfies Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
 /** Runs the command; returns the exit status. */
 export async function main(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
   try {
@@ -109,48 +169,7 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       parsed = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: {
-          json: { type: 'boolean' },
-          seconds: { type: 'string' },
-          dt: { type: 'string' },
-          scene: { type: 'string' },
-          frames: { type: 'string' },
-          seed: { type: 'string' },
-          out: { type: 'string' },
-          randomize: { type: 'string' },
-          width: { type: 'string' },
-          height: { type: 'string' },
-          format: { type: 'string' },
-          workers: { type: 'string' },
-          shard: { type: 'string' },
-          resume: { type: 'boolean' },
-          'no-shadows': { type: 'boolean' },
-          job: { type: 'string' },
-          task: { type: 'string' },
-          episodes: { type: 'string' },
-          fps: { type: 'string' },
-          'image-size': { type: 'string' },
-          'action-noise': { type: 'string' },
-          'no-cameras': { type: 'boolean' },
-          robot: { type: 'string' },
-          policy: { type: 'string' },
-          ep: { type: 'string' },
-          clock: { type: 'string' },
-          instructions: { type: 'string' },
-          'no-videos': { type: 'boolean' },
-          traces: { type: 'boolean' },
-          flatten: { type: 'boolean' },
-          variant: { type: 'string', multiple: true },
-          baseline: { type: 'string' },
-          candidate: { type: 'string' },
-          margin: { type: 'string' },
-          until: { type: 'string' },
-          plan: { type: 'boolean' },
-          difference: { type: 'string' },
-          power: { type: 'string' },
-          rate: { type: 'string' },
-          discordance: { type: 'string' },
-        },
+        options: OPTIONS,
       });
     } catch (e) {
       // node's messages span lines; the first says what is wrong.
@@ -182,6 +201,23 @@ export async function main(argv: string[], out = process.stdout, err = process.s
       const lines = [`wrote ${summary.out}${assets}: ${summary.prims} prims, ${summary.bodies} bodies, ${summary.joints} joints from ${summary.in}`, ...warnings.map((w) => `  warning: ${w}`)];
       out.write(values.json ? `${JSON.stringify(summary)}\n` : `${lines.join('\n')}\n`);
       return 0;
+    }
+    if (command === 'submit' || command === 'shard' || (command === 'merge' && typeof values.job === 'string')) {
+      const jobs = await submitCommand();
+      if (positionals.length !== (command === 'merge' ? 0 : 1)) throw new UsageError(command === 'merge' ? 'merge --job takes the shards and the output from the job file (no shard directories)' : `${command} takes one job file (simloop ${command} ${command === 'submit' ? '--engine slurm|k8s ' : ''}<job.yaml>)`);
+      if (command === 'submit') return await jobs.submit({ file: positionals[0]!, engine: values.engine, dryRun: values['dry-run'] === true, json: values.json === true, flags: OPTIONS, out });
+      if (command === 'shard') return await jobs.runShard({ file: positionals[0]!, ...(typeof values.index === 'string' ? { index: values.index } : {}), flags: OPTIONS, run: (args) => main(args, out, err), err });
+      if (values.out) throw new UsageError('merge --job writes the job file\'s output (no --out)');
+      const result = await jobs.mergeJob(values.job as string, OPTIONS);
+      out.write(values.json ? `${JSON.stringify(result)}\n` : `merged ${result.shards} shards, ${'episodes' in result ? `${result.episodes} episodes` : `${result.frames} frames`} into ${result.out}\n`);
+      return 0;
+    }
+    if (command === 'workflow') return await workflow(values, positionals, out, err);
+    if (command === 'lineage') {
+      if (positionals.length !== 1) throw new UsageError('lineage takes one output (a folder with lineage.json, or a file in one)');
+      const report = await (await import('./lineage.ts')).lineageCommand(positionals[0]!, values.verify === true);
+      out.write(values.json ? `${JSON.stringify({ chain: report.chain, problems: report.problems })}\n` : `${report.text}\n`);
+      return report.problems?.length ? 1 : 0;
     }
     if (command === 'merge') {
       if (!values.out) throw new UsageError('merge needs --out <dir>');
@@ -380,6 +416,40 @@ async function plan(values: Values, out: NodeJS.WritableStream): Promise<number>
   return 0;
 }
 
+async function workflow(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  if (positionals[0] !== 'run' || positionals.length !== 2) throw new UsageError('workflow takes: run <workflow.yaml> [--out <dir>] [--engine local|slurm|k8s] [--parallel K] [--step NAME] [--force] [--dry-run]');
+  const flows = await import('./workflow.ts');
+  const loaded = await flows.readWorkflowFile(positionals[1]!, typeof values.out === 'string' ? values.out : undefined);
+  const engine = typeof values.engine === 'string' ? values.engine : 'local';
+  if (engine === 'slurm') {
+    const ids = await flows.submitWorkflowToSlurm(loaded, values['dry-run'] === true, (line) => out.write(`${line}\n`));
+    if (values.json) out.write(`${JSON.stringify({ engine, jobs: ids })}\n`);
+    return 0;
+  }
+  if (engine === 'k8s') {
+    const r = await flows.submitWorkflowToK8s(loaded, { dryRun: values['dry-run'] === true }, (line) => (values.json ? undefined : out.write(`${line}\n`)));
+    if (values.json) out.write(`${JSON.stringify({ engine, ...r })}\n`);
+    return 0;
+  }
+  if (engine !== 'local') throw new UsageError(`--engine must be local, slurm or k8s for a workflow, got "${engine}"`);
+  const parallel = typeof values.parallel === 'string' ? integer('parallel', values.parallel) : undefined;
+  const steps = Object.keys(loaded.workflow.steps).length;
+  let finished = 0;
+  const result = await flows.runWorkflow(loaded, {
+    ...(parallel !== undefined ? { parallel } : {}),
+    ...(typeof values.step === 'string' ? { step: values.step } : {}),
+    force: values.force === true,
+    onEvent: (e) => {
+      if (e.type === 'start') err.write(`▶ ${e.step}: ${e.command.join(' ')}\n`);
+      else if (e.type === 'skip') err.write(`= ${e.step}: unchanged (inputs and parameters as before), not run again [${++finished}/${steps}]\n`);
+      else if (e.type === 'done') err.write(`✓ ${e.step} in ${e.seconds.toFixed(1)} s [${++finished}/${steps}]\n`);
+      else err.write(`✗ ${e.step}: ${e.message} (log: ${e.log})\n`);
+    },
+  });
+  out.write(values.json ? `${JSON.stringify(result)}\n` : `workflow ${loaded.workflow.name}: ${result.ran.length} ran, ${result.skipped.length} unchanged${result.failed ? `, failed at ${result.failed}` : ''}; outputs in ${result.out}\n`);
+  return result.failed ? 1 : 0;
+}
+
 async function demos(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
   if (positionals.length) throw new UsageError(`demos takes no positional arguments (got "${positionals[0]}")`);
   for (const k of ['task', 'episodes', 'seed', 'out'] as const) if (typeof values[k] !== 'string') throw new UsageError(`demos needs --${k}`);
@@ -406,7 +476,7 @@ async function demos(values: Values, positionals: string[], out: NodeJS.Writable
     }
     noise = { position: position!, rotation };
   }
-  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}) };
+  const request = { task: values.task as string, episodes, seed, out: values.out as string, formats, cameras: values['no-cameras'] !== true, variants: variantChoices(values), ...(fps !== undefined ? { fps } : {}), ...(imageSize ? { imageSize } : {}), ...(noise ? { noise } : {}), ...(typeof values.robot === 'string' ? { robot: values.robot } : {}), ...(typeof values.shard === 'string' ? { shard: await parseEvalShard(values.shard) } : {}) };
   const { formatDemoProgress, runDemosCommand } = await demosCommand();
   const summary = await runDemosCommand(request, (p) => {
     const now = Date.now();

@@ -1,5 +1,6 @@
 /**
- * `simloop merge <shard dirs…> --out <dir>`: joins the shards of one job into one dataset. Every
+ * `simloop merge <shard dirs…> --out <dir>`: joins the shards of one job into one dataset (generate
+ * shards here; demonstration shards in engine/tasks/demosMerge.ts; evaluation shards at the end). Every
  * shard must come from the same job (same inputs, seed, size, formats) and together they must
  * cover every shard index once. Per-frame files and completion records are copied; the aggregate
  * files are rebuilt by the same finalize step a single run uses, so the result is byte-identical
@@ -16,6 +17,9 @@ import { DATASET_STATE_PATH, MANIFEST_PATH } from '../engine/jobs/layout.ts';
 import { encodeManifest, parseManifest, type DatasetManifest } from '../engine/jobs/manifest.ts';
 import { shardRange } from '../engine/jobs/job.ts';
 import { checkWritable, fsSink, isTempName } from './sinks/fsSink.ts';
+import { DEMOS_MANIFEST_PATH } from '../engine/dataset/demosLayout.ts';
+import { DEMOS_MANIFEST_SCHEMA_ID, parseDemosManifest } from '../engine/tasks/demosManifest.ts';
+import { checkDemoShards, type DemoShard, mergeDemoShards } from '../engine/tasks/demosMerge.ts';
 import { EVAL_EPISODES_PATH, EVAL_RESULTS_PATH, EVAL_TRACES_DIR, EVAL_VIDEOS_DIR, type EvalEpisode, evalEpisodeFromLine, evalOutputFiles, type EvalResults, mergeEvaluations } from '../engine/policy/evalOutput.ts';
 
 async function readState(dir: string): Promise<DatasetState> {
@@ -43,9 +47,10 @@ export interface MergeResult {
   shards: number;
 }
 
-export async function mergeShards(dirs: string[], outDir: string): Promise<MergeResult | EvalMergeResult> {
+export async function mergeShards(dirs: string[], outDir: string): Promise<MergeResult | EvalMergeResult | DemosMergeResult> {
   if (dirs.length === 0) throw new InputError('merge', 'give the shard directories to merge');
-  // Evaluation shards hold results.json and no dataset state.
+  // Demonstration shards hold a demos manifest; evaluation shards results.json and no dataset state.
+  if (await isDemosOutput(resolve(dirs[0]!))) return mergeDemosShards(dirs, outDir);
   if (existsSync(join(resolve(dirs[0]!), EVAL_RESULTS_PATH)) && !existsSync(join(resolve(dirs[0]!), DATASET_STATE_PATH))) return mergeEvalShards(dirs, outDir);
   const shards: { dir: string; state: DatasetState; manifest: DatasetManifest }[] = [];
   for (const dir of dirs.map((d) => resolve(d))) {
@@ -95,6 +100,44 @@ export async function mergeShards(dirs: string[], outDir: string): Promise<Merge
   const shardStatus = shards.flatMap((s) => s.manifest.shards).sort((a, b) => a.index - b.index);
   await sink.write(MANIFEST_PATH, encodeManifest(buildManifest(state, lineage, shardStatus, [0, state.frames])));
   return { out, frames: state.frames, shards: shards.length };
+}
+
+async function isDemosOutput(dir: string): Promise<boolean> {
+  const bytes = await readFile(join(dir, DEMOS_MANIFEST_PATH)).catch(() => null);
+  if (!bytes) return false;
+  try {
+    return (JSON.parse(bytes.toString('utf8')) as { schema?: unknown }).schema === DEMOS_MANIFEST_SCHEMA_ID;
+  } catch {
+    return false;
+  }
+}
+
+export interface DemosMergeResult {
+  out: string;
+  episodes: number;
+  shards: number;
+}
+
+/** `simloop demos --shard` blocks joined into one LeRobot dataset, robomimic file and episodes.jsonl (engine/tasks/demosMerge.ts). */
+async function mergeDemosShards(dirs: string[], outDir: string): Promise<DemosMergeResult> {
+  const shards: DemoShard[] = [];
+  for (const dir of dirs.map((d) => resolve(d))) {
+    const path = join(dir, DEMOS_MANIFEST_PATH);
+    const bytes = await readFile(path).catch(() => {
+      throw new InputError(dir, `not a finished demonstration run (no ${DEMOS_MANIFEST_PATH})`);
+    });
+    const files: string[] = [];
+    for await (const file of filesUnder(dir)) files.push(relative(dir, file).split(sep).join('/'));
+    shards.push({ dir, manifest: parseDemosManifest(new Uint8Array(bytes), path), files, read: async (p) => readFile(join(dir, p)).then((b) => new Uint8Array(b), () => null) });
+  }
+  checkDemoShards(shards);
+  const out = resolve(outDir);
+  await checkWritable(out);
+  const sink = fsSink(out);
+  if (await sink.read(DEMOS_MANIFEST_PATH)) throw new InputError(out, 'already holds a demonstration dataset; merge into an empty directory');
+  const files = await mergeDemoShards(shards);
+  for (const file of files) await sink.write(file.path, file.bytes);
+  return { out, episodes: shards.reduce((n, s) => n + s.manifest.recorded, 0), shards: shards.length };
 }
 
 export interface EvalMergeResult {

@@ -11,6 +11,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.ts';
+import { JOB_FILE_FORMAT, JobFile, parseJobFile } from './jobs/jobFile.ts';
 import { DatasetManifest, MANIFEST_FORMAT, parseManifest } from './jobs/manifest.ts';
 import { DATASET_STATE_FORMAT, DatasetState, parseDatasetState } from './jobs/state.ts';
 import { loadSceneFile } from './load.ts';
@@ -21,6 +22,9 @@ import { parseSceneDocument, SCENE_FORMAT } from './scene/document.ts';
 import { SceneDocument, SCENE_SCHEMA_VERSION } from './scene/schema.ts';
 import { parseTaskSpec, TASK_SPEC_FORMAT, TaskSpec } from './tasks/spec.ts';
 import { upgradeDocument, type VersionedFormat, versionedFormat } from './versioned.ts';
+import { DEMOS_MANIFEST_FORMAT, DemosManifest, parseDemosManifest } from './tasks/demosManifest.ts';
+import { Lineage, LINEAGE_FORMAT, parseLineage } from './workflow/lineage.ts';
+import { parseWorkflow, Workflow, WORKFLOW_FORMAT } from './workflow/workflow.ts';
 
 const repo = (path: string) => new URL(`../../${path}`, import.meta.url);
 const text = (path: string) => readFileSync(repo(path), 'utf8');
@@ -108,6 +112,60 @@ const CASES: Record<string, Case> = {
   'remote policy manifest': { format: POLICY_MANIFEST_FORMAT, read: (d) => parseAnyPolicyManifest(JSON.stringify(d), 'remote.json'), valid: JSON.parse(text('public/policies/pick-cube/remote.json')), schema: remoteManifestSchema },
   'dataset manifest': { format: MANIFEST_FORMAT, read: (d) => parseManifest(json(d), 'manifest.json'), valid: manifest, schema: DatasetManifest },
   'generation state': { format: DATASET_STATE_FORMAT, read: (d) => parseDatasetState(json(d), '.simloop/dataset.json'), valid: state, schema: DatasetState },
+  'job file': {
+    format: JOB_FILE_FORMAT,
+    read: (d) => parseJobFile(JSON.stringify(d), 'cube-sdg.job.yaml'),
+    valid: { simloop_job: 1, name: 'cube-sdg', command: 'generate', args: { scene: 'tabletop.usda', frames: 6, format: 'coco,basic' }, shards: 3, parallelism: 2, resources: { cpus: 2, memory: '4Gi', gpus: 0, time: '02:00:00' }, output: 'out/cube-sdg' },
+    schema: JobFile,
+  },
+  'demonstration manifest': {
+    format: DEMOS_MANIFEST_FORMAT,
+    read: (d) => parseDemosManifest(json(d), 'manifest.json'),
+    valid: {
+      schema: 'simloop.demos-manifest',
+      version: 1,
+      simloop_version: '0.1.0',
+      task: { file: 'pick-cube.task.yaml', sha256: 'a'.repeat(64), id: 'pick-cube' },
+      scene: { file: 'panda_tabletop.usda', sha256: 'b'.repeat(64) },
+      robot: null,
+      seed: 4,
+      episodes: { total: 3, range: [1, 3] },
+      formats: ['lerobot', 'hdf5'],
+      fps: 20,
+      cameras: [{ key: 'wrist', path: '/World/Panda/wrist_camera', width: 64, height: 48 }],
+      noise: null,
+      variants: [],
+      shard: { index: 1, count: 2 },
+      recorded: 2,
+      successes: 2,
+    },
+    schema: DemosManifest,
+  },
+  lineage: {
+    format: LINEAGE_FORMAT,
+    read: (d) => parseLineage(json(d), 'lineage.json'),
+    valid: {
+      schema: 'simloop.lineage',
+      version: 1,
+      simloop_version: '0.1.0',
+      workflow: { file: '/w/demo-policy.workflow.yaml', name: 'demo-policy', sha256: 'c'.repeat(64) },
+      step: 'train',
+      run: 'command',
+      command: ['python3', 'train_vla.py', '--hdf5', '/w/out/demos/robomimic.hdf5', '--out', '/w/out/train'],
+      key: 'd'.repeat(64),
+      inputs: [{ role: 'hdf5', path: '/w/out/demos/robomimic.hdf5', kind: 'file', sha256: 'e'.repeat(64), from: '/w/out/demos' }],
+      outputs: [{ path: 'policy.json', bytes: 1234, sha256: 'f'.repeat(64) }],
+      started_at: '2026-12-06T19:00:00.000Z',
+      seconds: 41.7,
+    },
+    schema: Lineage,
+  },
+  workflow: {
+    format: WORKFLOW_FORMAT,
+    read: (d) => parseWorkflow(parseYaml(JSON.stringify(d)), 'demo-policy.workflow.yaml'),
+    valid: parseYaml(text('workflows/demo-policy.workflow.yaml')),
+    schema: Workflow,
+  },
 };
 
 /**
@@ -126,6 +184,10 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'dataset manifest': [1, '7f4c022c7e45fa1e'],
   'generation state': [1, 'afe5e5f2d476a600'],
   'robot profile': [2, '96d3ac6fca334b93'],
+  'job file': [1, 'a7dea2ef4e8717bc'],
+  'demonstration manifest': [1, '242377eca2f5e079'],
+  lineage: [1, '5f7e6f42640580cf'],
+  workflow: [1, '61a9843b7c62bbb6'],
 };
 
 const fingerprint = (schema: z.ZodType) => createHash('sha256').update(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))).digest('hex').slice(0, 16);

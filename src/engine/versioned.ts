@@ -1,7 +1,7 @@
 /**
  * Versions and migrations of every format Simloop persists (scene documents, project files,
  * randomization specs, task specs, robot profiles, policy manifests, dataset manifests, generation
- * state), the tldraw way: each format names its current version, keeps one migration per change (version N →
+ * state, job files, demonstration manifests, workflows, lineage), the tldraw way: each format names its current version, keeps one migration per change (version N →
  * N + 1), and reads a document in three steps — its version checked (a newer one than this build
  * knows is refused, saying so, rather than read with fields silently lost), the migrations from
  * its version up applied in order, then the current schema (strict: unknown fields are errors).

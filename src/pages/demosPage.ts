@@ -26,6 +26,7 @@ runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgre
         task,
         scene,
         episodes: request.episodes,
+        firstEpisode: request.firstEpisode,
         seed: request.seed,
         formats: request.formats,
         ...(request.noise ? { noise: request.noise } : {}),

@@ -23,6 +23,8 @@ export interface GeneratePageRequest {
 export interface DemosPageRequest {
   taskFile: string;
   sceneFile: string;
+  /** Episodes firstEpisode … firstEpisode + episodes − 1 of the seed (a shard's block of the job's). */
+  firstEpisode: number;
   episodes: number;
   seed: number;
   formats: DemoFormat[];

@@ -181,6 +181,71 @@ export async function writeRobomimicHdf5(info: RobomimicInfo, episodes: readonly
   return writer.finish();
 }
 
+/**
+ * A robomimic file read back (as this module writes it; `simloop merge` joins demonstration shards
+ * with it): the environment info and every demo in index order, with its low-dimensional
+ * observations (float32 N×D) and camera images (uint8 N×H×W×3). HDF5 lists a group's members by
+ * name, not in the order they were written: `obs` comes back in name order.
+ */
+export async function readRobomimicHdf5(bytes: Uint8Array, where: string): Promise<{ info: RobomimicInfo; episodes: RobomimicEpisode[] }> {
+  const { h5, fs } = await loadH5wasm();
+  const path = `/robomimic-read-${++fileCounter}.hdf5`;
+  fs.writeFile(path, bytes);
+  const bad = (message: string): never => {
+    throw new RangeError(`${where}: ${message}`);
+  };
+  try {
+    const file = new h5.File(path, 'r');
+    try {
+      const data = file.get('data') as H5Group | null;
+      if (!data || !('keys' in data)) bad('no group "data" (not a robomimic file)');
+      const envArgs = JSON.parse(String(data!.attrs['env_args']?.value ?? bad('data has no env_args attribute'))) as { env_name: string; env_kwargs: Record<string, unknown> };
+      const demos = data!
+        .keys()
+        .filter((k) => /^demo_\d+$/.test(k))
+        .map((k) => Number(k.slice(5)))
+        .sort((a, b) => a - b);
+      const array = (group: H5Group, name: string) => {
+        const d = group.get(name) as InstanceType<H5wasm['Dataset']> | null;
+        if (!d || !('shape' in d)) bad(`${name} is missing`);
+        return { values: d!.value as Float32Array | Float64Array | Uint8Array, shape: d!.shape ?? [] };
+      };
+      const rows = <T extends Float32Array | Float64Array>(values: T, n: number): T[] => {
+        const width = values.length / n;
+        return Array.from({ length: n }, (_, t) => values.slice(t * width, (t + 1) * width) as T);
+      };
+      const episodes = demos.map((index): RobomimicEpisode => {
+        const demo = data!.get(`demo_${index}`) as H5Group;
+        const n = Number(demo.attrs['num_samples']?.value ?? bad(`demo_${index} has no num_samples`));
+        const obs: Record<string, Float32Array[]> = {};
+        const images: NonNullable<RobomimicEpisode['images']> = {};
+        const obsGroup = demo.get('obs') as H5Group;
+        for (const key of obsGroup.keys()) {
+          const { values, shape } = array(obsGroup, key);
+          if (values instanceof Uint8Array && shape.length === 4) images[key] = { height: shape[1]!, width: shape[2]!, frames: Array.from({ length: n }, (_, t) => values.slice(t * shape[1]! * shape[2]! * 3, (t + 1) * shape[1]! * shape[2]! * 3)) };
+          else obs[key] = rows(Float32Array.from(values), n);
+        }
+        return {
+          index,
+          instruction: String(demo.attrs['instruction']?.value ?? ''),
+          success: Number(demo.attrs['success']?.value) === 1,
+          actions: rows(Float32Array.from(array(demo, 'actions').values), n),
+          rewards: Array.from(array(demo, 'rewards').values),
+          dones: Array.from(array(demo, 'dones').values, (v) => v === 1),
+          states: rows(Float64Array.from(array(demo, 'states').values), n),
+          obs,
+          ...(Object.keys(images).length ? { images } : {}),
+        };
+      });
+      return { info: { envName: envArgs.env_name, envKwargs: envArgs.env_kwargs }, episodes };
+    } finally {
+      file.close();
+    }
+  } finally {
+    fs.unlink(path);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Validation
 

@@ -15,7 +15,7 @@
  */
 import { fillPath } from '../dataset/pathTemplate.ts';
 import { DEMOS_EPISODES_PATH, DEMOS_ROBOMIMIC_PATH, demosLeRobotPath } from '../dataset/demosLayout.ts';
-import { DEFAULT_VIDEO_FILE_SIZE_IN_MB, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_VIDEO_FILE_SIZE_IN_MB, imageStats, type LeRobotVideoSpan, nextFile, VIDEO_PATH, writeLeRobotDataset } from '../dataset/lerobot.ts';
 import { RobomimicWriter, type RobomimicEpisode } from '../dataset/robomimic.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
 import type { Sink } from '../dataset/types.ts';
@@ -71,6 +71,11 @@ export interface DemoJob {
   scene: SceneDocument;
   episodes: number;
   seed: number;
+  /**
+   * The first episode drawn (default 0): a shard of a job runs episodes firstEpisode …
+   * firstEpisode + episodes − 1 of the seed, recorded as its dataset's episodes 0 … episodes − 1.
+   */
+  firstEpisode?: number;
   formats: DemoFormat[];
   cameras?: DemoCameras;
   /** Execute the expert's actions perturbed (DART); the datasets record the expert's own actions. */
@@ -221,11 +226,14 @@ export class EpisodeRecorder {
   }
 }
 
-/** Runs episode `index` with the expert, recording every control step. */
-export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, index: number, cameras?: DemoCameras, noise?: ActionNoise, robot?: RobotProfileFile): Promise<Recording> {
-  const episode = await Episode.create(task, scene, seed, index, robot);
+/**
+ * Runs episode `draw` of the seed with the expert, recording every control step, as episode `place`
+ * of the dataset (a shard's dataset counts from 0; its episodes are drawn from its block of the job's).
+ */
+export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: number, draw: number, cameras?: DemoCameras, noise?: ActionNoise, robot?: RobotProfileFile, place = draw): Promise<Recording> {
+  const episode = await Episode.create(task, scene, seed, draw, robot);
   try {
-    const recorder = new EpisodeRecorder(episode, index, cameras);
+    const recorder = new EpisodeRecorder(episode, place, cameras);
     try {
       const result = runExpert(episode, (action, offset) => recorder.record(action, offset), noise);
       return recorder.finish(result.failure);
@@ -244,41 +252,54 @@ export async function recordEpisode(task: TaskSpec, scene: SceneDocument, seed: 
  * known, as in LeRobot's writer); then the next file. Files are muxed from the episodes' packets,
  * so the current one can be written out again after every episode.
  */
-class VideoFiles {
+export class VideoFiles {
   private readonly current = new Map<string, { chunk: number; file: number; episodes: EncodedEpisode[]; bytes: number }>();
   /** Finished files (rolled over), not yet handed out. */
   private finished: { path: string; bytes: Uint8Array }[] = [];
   readonly spans: Record<string, LeRobotVideoSpan>[] = [];
 
+  /** `keys`: the cameras' keys (feature observation.images.<key>), in order; `limitMb`: video_files_size_in_mb. */
   constructor(
-    private readonly cameras: DemoCameras,
+    private readonly keys: readonly string[],
+    private readonly mux: VideoCodec['mux'],
     private readonly fps: number,
     private readonly chunksSize: number,
+    private readonly limitMb: number,
   ) {}
 
   private path(key: string, chunk: number, file: number): string {
     return fillPath(VIDEO_PATH, { video_key: `observation.images.${key}`, chunk_index: chunk, file_index: file });
   }
 
-  async add(recording: Recording): Promise<void> {
-    const spans: Record<string, LeRobotVideoSpan> = {};
-    const limit = (this.cameras.videoFilesSizeInMb ?? DEFAULT_VIDEO_FILE_SIZE_IN_MB) * 2 ** 20;
-    for (const camera of this.cameras.cameras) {
+  /** Encodes a recording's camera frames and adds them. */
+  async add(recording: Recording, cameras: DemoCameras): Promise<void> {
+    const episode: Record<string, { encoded: EncodedEpisode; stats: Record<string, number[]> }> = {};
+    for (const camera of cameras.cameras) {
       const frames = recording.images[camera.key]!;
-      const encoded = await this.cameras.video.encode(frames, camera.width, camera.height, this.fps);
-      let file = this.current.get(camera.key);
+      episode[camera.key] = { encoded: await cameras.video.encode(frames, camera.width, camera.height, this.fps), stats: imageStats(frames) };
+    }
+    await this.addEncoded(episode);
+  }
+
+  /** Adds one episode already encoded: per camera key, its packets and its image stats. */
+  async addEncoded(episode: Record<string, { encoded: EncodedEpisode; stats: Record<string, number[]> }>): Promise<void> {
+    const spans: Record<string, LeRobotVideoSpan> = {};
+    const limit = this.limitMb * 2 ** 20;
+    for (const key of this.keys) {
+      const { encoded, stats } = episode[key]!;
+      let file = this.current.get(key);
       if (file && file.episodes.length && file.bytes + encoded.bytes >= limit) {
-        this.finished.push({ path: this.path(camera.key, file.chunk, file.file), bytes: await this.cameras.video.mux(file.episodes, this.fps) });
+        this.finished.push({ path: this.path(key, file.chunk, file.file), bytes: await this.mux(file.episodes, this.fps) });
         const [chunk, index] = nextFile(file.chunk, file.file, this.chunksSize);
         file = { chunk, file: index, episodes: [], bytes: 0 };
       }
       file ??= { chunk: 0, file: 0, episodes: [], bytes: 0 };
-      this.current.set(camera.key, file);
+      this.current.set(key, file);
       const first = file.episodes.reduce((n, e) => n + e.frames, 0);
       file.episodes.push(encoded);
       file.bytes += encoded.bytes;
       // Frame counts over the rate, not sums of seconds, so spans meet exactly.
-      spans[`observation.images.${camera.key}`] = { chunk: file.chunk, file: file.file, from: first / this.fps, to: (first + frames.length) / this.fps, stats: imageStats(frames) };
+      spans[`observation.images.${key}`] = { chunk: file.chunk, file: file.file, from: first / this.fps, to: (first + encoded.frames) / this.fps, stats };
     }
     this.spans.push(spans);
   }
@@ -287,7 +308,7 @@ class VideoFiles {
   async files(): Promise<{ path: string; bytes: Uint8Array }[]> {
     const out = this.finished;
     this.finished = [];
-    for (const [key, file] of this.current) out.push({ path: this.path(key, file.chunk, file.file), bytes: await this.cameras.video.mux(file.episodes, this.fps) });
+    for (const [key, file] of this.current) out.push({ path: this.path(key, file.chunk, file.file), bytes: await this.mux(file.episodes, this.fps) });
     return out;
   }
 }
@@ -323,7 +344,14 @@ export function demoCameras(scene: SceneDocument, robot: string | undefined, [wi
   });
 }
 
-/** One recording as a robomimic demo: low-dimensional observations and, with cameras, `<camera>_image`. */
+/**
+ * The order robomimicEpisode writes the low-dimensional observations in (those a recording has).
+ * HDF5 reads a group's members back in name order; `simloop merge` restores this order with it, so
+ * a merged file is written exactly as a single run's.
+ */
+export const ROBOMIMIC_OBS_ORDER = ['robot0_eef_pos', 'robot0_eef_quat', 'robot0_gripper_qpos', 'robot0_joint_pos', 'robot0_features', 'object', 'dart_offset'] as const;
+
+/** One recording as a robomimic demo: low-dimensional observations (ROBOMIMIC_OBS_ORDER) and, with cameras, `<camera>_image`. */
 function robomimicEpisode(r: Recording, cameras: readonly DemoCamera[]): RobomimicEpisode {
   return {
     index: r.index,
@@ -364,7 +392,7 @@ export class DemoDatasets {
 
   static async create(task: TaskSpec, seed: number, formats: readonly DemoFormat[], cameras?: DemoCameras, noise?: ActionNoise): Promise<DemoDatasets> {
     const fps = task.control_hz;
-    const videos = cameras && formats.includes('lerobot') ? new VideoFiles(cameras, fps, 1000) : null;
+    const videos = cameras && formats.includes('lerobot') ? new VideoFiles(cameras.cameras.map((c) => c.key), cameras.video.mux, fps, DEFAULT_CHUNK_SIZE, cameras.videoFilesSizeInMb ?? DEFAULT_VIDEO_FILE_SIZE_IN_MB) : null;
     const envKwargs = { task: task.id, control_hz: fps, seed, action: [...ACTION_NAMES], ...(noise ? { action_noise: { position: noise.position, rotation: noise.rotation, tau: noise.tau ?? 0.5 } } : {}) };
     const hdf5 = formats.includes('hdf5')
       ? await RobomimicWriter.create({ envName: `Simloop-${task.id}`, envKwargs })
@@ -393,7 +421,7 @@ export class DemoDatasets {
   async add(recording: Recording, sink?: Sink): Promise<void> {
     if (recording.index !== this.recordings.length) throw new RangeError(`demos: recording ${recording.index} added as episode ${this.recordings.length}`);
     if (recording.action.length === 0) throw new RangeError(`demos: episode ${recording.index} has no steps`);
-    await this.videos?.add(recording);
+    if (this.videos) await this.videos.add(recording, this.cameras!);
     this.hdf5?.add(robomimicEpisode(recording, this.cameras?.cameras ?? []));
     recording.images = {};
     this.recordings.push(recording);
@@ -449,7 +477,7 @@ export async function runDemos(job: DemoJob, sink: Sink, onProgress?: (p: DemoPr
   const datasets = await DemoDatasets.create(job.task, job.seed, job.formats, job.cameras, job.noise);
   try {
     for (let k = 0; k < job.episodes; k++) {
-      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, k, job.cameras, job.noise, job.robot), sink);
+      await datasets.add(await recordEpisode(job.task, job.scene, job.seed, (job.firstEpisode ?? 0) + k, job.cameras, job.noise, job.robot, k), sink);
       const rate = (k + 1) / Math.max((now() - started) / 1000, 1e-9);
       onProgress?.({ done: k + 1, total: job.episodes, successes: datasets.successes, episodesPerSecond: rate, etaSeconds: (job.episodes - k - 1) / rate });
     }

@@ -6,9 +6,11 @@
  * - lerobot/: every shard's frames read back from its parquet files and written again by the same
  *   writer a run uses (lerobot.ts), so episode, frame and task indices are re-offset, data and
  *   video files split as one run splits them, and meta/stats.json computed exactly from every
- *   frame (LeRobot's aggregate_datasets instead combines the shards' stats: means and variances
- *   weighted by count, which is exact, and quantiles as count-weighted means of the shards'
- *   quantiles, which is not — here they are the quantiles of the merged frames). Image stats are
+ *   frame (LeRobot's aggregate_datasets instead combines the shards' stats, compute_stats.py
+ *   aggregate_feature_stats: means and variances weighted by count, which is exact, and each
+ *   quantile as an envelope — the lowest of the shards' lower quantiles, the highest of their
+ *   upper ones — which bounds the quantile but is not it; here they are the quantiles of the
+ *   merged frames). Image stats are
  *   per episode (LeRobot samples frames within an episode), so they are carried over and combined
  *   as one run combines them. Videos are not re-encoded: each episode's packets are cut out of its
  *   shard's MP4 and muxed again (mp4.ts) with timestamps shifted to its place in the merged file;

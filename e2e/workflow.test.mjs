@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { main } from '../src/cli/main.ts';
-import { PYTHON, pythonModules, requirePython } from '../src/engine/testing/python.ts';
+import { pythonModules, requirePython } from '../src/engine/testing/python.ts';
 
 const TRAINING = pythonModules('torch', 'onnx', 'h5py');
 
@@ -23,9 +23,6 @@ async function run(...args) {
 
 test('the demo-policy workflow runs end to end with lineage that --verify checks, and resumes without rerunning', { skip: TRAINING.skip, timeout: 900_000 }, async () => {
   requirePython(TRAINING);
-  // The train step runs `python3`: the one with PyTorch first on the PATH.
-  const path = process.env.PATH;
-  process.env.PATH = `${dirname(PYTHON)}:${path}`;
   const out = mkdtempSync(join(tmpdir(), 'simloop-workflow-e2e-'));
   try {
     const first = await run('workflow', 'run', 'workflows/demo-policy.workflow.yaml', '--out', out, '--json');
@@ -43,7 +40,7 @@ test('the demo-policy workflow runs end to end with lineage that --verify checks
 
     const chain = await run('lineage', join(out, 'compare', 'compare.json'), '--verify');
     assert.equal(chain.code, 0, chain.stdout + chain.stderr);
-    for (const expected of [/^compare \(compare\) → /, /evaluate \(eval\) → /, /shipped \(eval\) → /, /train \(command\) → /, /demos \(demos\) → /, /scene: .*scenes\/panda_tabletop\.usda sha256 [0-9a-f]{12}…/, /hdf5: .*demos\/robomimic\.hdf5 sha256 [0-9a-f]{12}… ← step output/, /verify: every file and input is as recorded/]) {
+    for (const expected of [/^compare \(compare\) → /, /evaluate \(eval\) → /, /shipped \(eval\) → /, /train \(train\) → /, /demos \(demos\) → /, /scene: .*scenes\/panda_tabletop\.usda sha256 [0-9a-f]{12}…/, /hdf5: .*demos\/robomimic\.hdf5 sha256 [0-9a-f]{12}… ← step output/, /verify: every file and input is as recorded/]) {
       assert.match(chain.stdout, expected);
     }
 
@@ -57,7 +54,6 @@ test('the demo-policy workflow runs end to end with lineage that --verify checks
     assert.equal(tampered.code, 1);
     assert.match(tampered.stdout, /demos\/episodes\.jsonl: changed \(sha256/);
   } finally {
-    process.env.PATH = path;
     rmSync(out, { recursive: true, force: true });
   }
 });

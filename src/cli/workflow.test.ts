@@ -12,6 +12,7 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from './main.ts';
+import { parseWorkflow, stepArgv, stepDependencies } from '../engine/workflow/workflow.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-workflow-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -117,7 +118,7 @@ describe('simloop workflow run', () => {
       ['simloop_workflow: 1\nname: x\nsteps:\n  a: { run: command, command: [echo, "${b}"] }\n', /steps\.a: names \$\{b\}, but there is no step "b"/],
       ['simloop_workflow: 1\nname: x\nsteps:\n  a: { run: command, command: [echo, "${b}"] }\n  b: { run: command, command: [echo, "${a}"] }\n', /steps form a cycle: a → b → a/],
       ['simloop_workflow: 1\nname: x\nsteps:\n  a: { run: demos, args: { out: here } }\n', /steps\.a\.args\.out: the workflow sets --out/],
-      ['simloop_workflow: 1\nname: x\nsteps:\n  a: { run: train }\n', /steps\.a\.run: /],
+      ['simloop_workflow: 1\nname: x\nsteps:\n  a: { run: teach }\n', /steps\.a\.run: /],
       ['simloop_workflow: 7\nname: x\nsteps: {}\n', /simloop_workflow/],
     ];
     for (const [k, [text, message]] of cases.entries()) {
@@ -128,6 +129,19 @@ describe('simloop workflow run', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
     }
+  });
+});
+
+describe('workflow steps as commands', () => {
+  it('runs a train step as Simloop`s trainer with its flags (a list as one flag and its values), and a Simloop step with --out', () => {
+    const workflow = parseWorkflow(
+      parseYaml('simloop_workflow: 1\nname: x\nsteps:\n  d: { run: demos, args: { task: pick-cube, episodes: 2, variant: ["/A:s=a", "/B:s=b"], no-cameras: true, json: false } }\n  t: { run: train, args: { hdf5: ["${d}/robomimic.hdf5", other.hdf5], steps: 3 } }\n'),
+      'x.yaml',
+    );
+    const outputs = { d: '/o/d', t: '/o/t' };
+    expect(stepArgv(workflow.steps.d!, outputs, '/o/d')).toEqual(['simloop', 'demos', '--task', 'pick-cube', '--episodes', '2', '--variant', '/A:s=a', '--variant', '/B:s=b', '--no-cameras', '--out', '/o/d']);
+    expect(stepArgv(workflow.steps.t!, outputs, '/o/t')).toEqual(['simloop-train', '--hdf5', '/o/d/robomimic.hdf5', 'other.hdf5', '--steps', '3', '--out', '/o/t']);
+    expect(stepDependencies(workflow.steps.t!)).toEqual(['d']);
   });
 });
 

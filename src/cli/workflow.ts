@@ -20,7 +20,7 @@ import { InputError } from '../engine/errors.ts';
 import { SIMLOOP_VERSION } from '../engine/jobs/plan.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import { directoryDigestText, encodeLineage, type Lineage, type LineageFile, type LineageInput, LINEAGE_PATH, LINEAGE_SCHEMA_ID, LINEAGE_VERSION, parseLineage } from '../engine/workflow/lineage.ts';
-import { parseWorkflow, stepArgv, stepDependencies, stepKey, type Workflow, workflowOrder } from '../engine/workflow/workflow.ts';
+import { parseWorkflow, TRAIN_PROGRAM, stepArgv, stepDependencies, stepKey, type Workflow, workflowOrder } from '../engine/workflow/workflow.ts';
 import { APP_DIR, manifestText } from '../engine/jobs/k8s.ts';
 import { workflowK8sManifests } from '../engine/workflow/k8s.ts';
 import { ROOT } from './headlessJob.ts';
@@ -54,6 +54,14 @@ export async function readWorkflowFile(path: string, out?: string): Promise<Load
   const workflow = parseWorkflow(value, path);
   const base = dirname(file);
   return { file, base, workflow, sha256: createHash('sha256').update(bytes).digest('hex'), out: out !== undefined ? resolve(out) : resolve(base, workflow.out ?? join('out', workflow.name)) };
+}
+
+/** Simloop's trainer (`run: train`). */
+const TRAIN_SCRIPT = join(ROOT, 'training/train_vla.py');
+
+/** The Python with PyTorch: $SIMLOOP_PYTHON, else Debian's /usr/bin/python3 (training/README.md), else python3 on the PATH. */
+function trainerPython(): string {
+  return process.env.SIMLOOP_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 // ------------------------------------------------------------------ hashing
@@ -108,10 +116,19 @@ async function stepInputs(argv: readonly string[], base: string, outputs: Record
     if (path === own || path.startsWith(`${own}${sep}`) || inputs.some((i) => i.path === path)) return;
     inputs.push({ role, path, from: producer(path, outputs) });
   };
+  // The trainer reads its script: it counts as an input.
+  if (argv[0] === TRAIN_PROGRAM) add('trainer', TRAIN_SCRIPT);
+  let flag: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg.startsWith('--') || i === 0 || (argv[0] === 'simloop' && i === 1)) continue;
-    const role = argv[i - 1]?.startsWith('--') ? argv[i - 1]!.slice(2) : `argument ${i}`;
+    if (arg.startsWith('--')) {
+      flag = arg.slice(2);
+      continue;
+    }
+    if (i === 0 || (argv[0] === 'simloop' && i === 1)) continue;
+    // A value takes its flag's name (for Simloop and the trainer, every value of a list too); a command's other arguments are numbered.
+    const named = argv[0] === 'simloop' || argv[0] === TRAIN_PROGRAM;
+    const role = flag !== null && (named || argv[i - 1]!.startsWith('--')) ? flag : `argument ${i}`;
     const path = isAbsolute(arg) ? arg : resolve(base, arg);
     if (existsSync(path)) {
       add(role, path);
@@ -188,7 +205,7 @@ async function runStep(loaded: LoadedWorkflow, name: string, options: WorkflowOp
     options.onEvent?.({ type: 'skip', step: name });
     return 'skipped';
   }
-  const command = argv[0] === 'simloop' ? [process.execPath, join(ROOT, 'bin/simloop.mjs'), ...argv.slice(1)] : argv;
+  const command = argv[0] === 'simloop' ? [process.execPath, join(ROOT, 'bin/simloop.mjs'), ...argv.slice(1)] : argv[0] === TRAIN_PROGRAM ? [trainerPython(), TRAIN_SCRIPT, ...argv.slice(1)] : argv;
   options.onEvent?.({ type: 'start', step: name, command: argv });
   await rm(own, { recursive: true, force: true });
   await mkdir(own, { recursive: true });

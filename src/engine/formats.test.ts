@@ -187,7 +187,7 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'job file': [1, 'a7dea2ef4e8717bc'],
   'demonstration manifest': [1, '242377eca2f5e079'],
   lineage: [1, '5f7e6f42640580cf'],
-  workflow: [1, '61a9843b7c62bbb6'],
+  workflow: [1, 'ee6c6c2f4fe6b3fa'],
 };
 
 const fingerprint = (schema: z.ZodType) => createHash('sha256').update(JSON.stringify(z.toJSONSchema(schema, { unrepresentable: 'any', io: 'input' }))).digest('hex').slice(0, 16);

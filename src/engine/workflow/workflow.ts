@@ -1,6 +1,7 @@
 /**
  * Workflows (`simloop workflow run <workflow.yaml>`): named steps — a Simloop command (generate,
- * demos, eval, merge, compare) or any program (training) — whose arguments name earlier steps'
+ * demos, eval, merge, compare), training the demo policy (train: training/train_vla.py) or any
+ * program (command) — whose arguments name earlier steps'
  * outputs as `${step}` (that step's output directory) and the step's own as `${output}`. The file's
  * schema and version, the order the steps run in (dependencies from the references), and the
  * content key that says whether a finished step must run again. DOM-free and pure: the host
@@ -11,7 +12,7 @@
  *   out: out/demo-policy             # default: out/<name> beside the file; step outputs <out>/<step>
  *   steps:
  *     demos:   { run: demos, args: { task: pick-cube, episodes: 4, seed: 9, format: hdf5 } }
- *     train:   { run: command, command: [python3, training/train_vla.py, --hdf5, "${demos}/robomimic.hdf5", --out, "${output}"] }
+ *     train:   { run: train, args: { hdf5: "${demos}/robomimic.hdf5", steps: 40 } }
  *     eval:    { run: eval, args: { policy: "${train}/policy.json", task: pick-cube, episodes: 4, seed: 100 } }
  *     compare: { run: compare, args: { baseline: "${shipped}/results.json", candidate: "${eval}/results.json", json: true }, stdout: compare.json, exit_codes: [0, 1] }
  */
@@ -26,6 +27,12 @@ export const WORKFLOW_FORMAT = versionedFormat({ name: 'workflow', field: 'simlo
 
 /** Simloop commands a step can run (each gets `--out <its output>` unless it writes to stdout). */
 export const SIMLOOP_STEPS = ['generate', 'demos', 'eval', 'merge', 'compare'] as const;
+/**
+ * `run: train` runs Simloop's trainer (training/train_vla.py, with its flags as args; a list is one
+ * flag followed by its values, as argparse's nargs='+' takes them). The host puts its Python and
+ * the script's path in place of this first word.
+ */
+export const TRAIN_PROGRAM = 'simloop-train';
 /** Commands without an --out of their own: their stdout is the result (kept as `stdout:`). */
 export const STDOUT_STEPS: readonly string[] = ['compare'];
 
@@ -34,7 +41,7 @@ const ArgValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([
 
 const Step = z
   .strictObject({
-    run: z.enum([...SIMLOOP_STEPS, 'command']),
+    run: z.enum([...SIMLOOP_STEPS, 'train', 'command']),
     /** A Simloop step's flags (long names without "--"): a value, true for a bare flag, a list for a repeatable one. */
     args: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a flag name such as "episodes" or "image-size"'), ArgValue).default({}),
     /** A command step's program and arguments. */
@@ -114,18 +121,22 @@ export function substitute(text: string, outputs: Record<string, string>, own: s
 
 /**
  * The program and arguments a step runs: a Simloop step as `simloop <run> --<flag> <value>…` (plus
- * `--out <output>` unless its result is its stdout), a command step as written; references
- * substituted. `simloop` is left as the first word for the host to replace with its own entry point.
+ * `--out <output>` unless its result is its stdout), a train step as `simloop-train --<flag>
+ * <values>… --out <output>`, a command step as written; references substituted. `simloop` and
+ * `simloop-train` are left as the first word for the host to replace with the programs they stand for.
  */
 export function stepArgv(step: WorkflowStep, outputs: Record<string, string>, own: string): string[] {
   const sub = (v: string | number) => substitute(String(v), outputs, own);
   if (step.run === 'command') return step.command!.map(sub);
-  const argv = ['simloop', step.run];
+  const train = step.run === 'train';
+  const argv = train ? [TRAIN_PROGRAM] : ['simloop', step.run];
   for (const [key, value] of Object.entries(step.args)) {
     if (value === false) continue;
     if (value === true) argv.push(`--${key}`);
-    else if (Array.isArray(value)) for (const v of value) argv.push(`--${key}`, sub(v));
-    else argv.push(`--${key}`, sub(value));
+    else if (Array.isArray(value)) {
+      if (train) argv.push(`--${key}`, ...value.map(sub));
+      else for (const v of value) argv.push(`--${key}`, sub(v));
+    } else argv.push(`--${key}`, sub(value));
   }
   if (!STDOUT_STEPS.includes(step.run)) argv.push('--out', own);
   return argv;

@@ -4,27 +4,17 @@
  * episodes.jsonl and manifest equal one run of the whole job byte for byte, in any order of the
  * shard directories; shards of another job, repeated or missing shards are refused by name.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from './main.ts';
+import { listFiles, runCli } from './testing/runCli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-demo-shards-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
-function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listFiles(dir, join(prefix, e.name)) : [join(prefix, e.name)]))
-    .sort();
-}
 
 const JOB = ['--task', 'pick-cube', '--episodes', '5', '--seed', '11', '--no-cameras', '--json'];
 const dir = (name: string) => join(tmp, name);

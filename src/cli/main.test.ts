@@ -5,17 +5,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { seededRandom, usdaLayer } from '../engine/testing/usda.ts';
-import { main } from './main.ts';
+import { runCli } from './testing/runCli.ts';
 
 const TABLETOP = new URL('../../scenes/tabletop.usda', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-cli-'));
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 function file(name: string, content: string | Uint8Array): string {
   const path = join(tmp, name);

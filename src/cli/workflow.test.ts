@@ -11,18 +11,13 @@ import { Job as K8sJob } from 'kubernetes-models/batch/v1';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from './main.ts';
+import { runCli } from './testing/runCli.ts';
 import { parseWorkflow, stepArgv, stepDependencies } from '../engine/workflow/workflow.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'simloop-workflow-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { write: (s: string) => ((stdout += s), true) } as never, { write: (s: string) => ((stderr += s), true) } as never);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const node = JSON.stringify(process.execPath);
 /** A step that appends its name to the run log, then writes its output from its inputs. */

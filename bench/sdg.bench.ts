@@ -1,5 +1,7 @@
 /**
- * Synthetic-data benchmark: fully labelled frames per second for the tabletop scene with its
+ * Synthetic-data benchmark, side by side with its ceiling: first the bare three.js probe
+ * (bench/ceiling/: the same light rig and shadows, a colour and an ID pass read back, nothing
+ * else), then fully labelled frames per second for the tabletop scene with its
  * randomization spec and every format, at 640×480 and 1280×720, for 1..N workers, rendered in
  * headless Chromium exactly as `simloop generate` renders; and where a frame's time goes (physics
  * settle, scene build, render, readback, labels, encode in the worker; write, the wall time of a
@@ -8,22 +10,35 @@
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
  * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GenerationProgress } from '../src/engine/jobs/generate.ts';
 import { parseGenerateJob } from '../src/engine/jobs/job.ts';
 import { runGenerateJob } from '../src/cli/generate.ts';
+import { measureCeiling } from './ceiling/runCeiling.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const frames = Number(process.env.SDG_BENCH_FRAMES ?? 60);
 const maxWorkers = Number(process.env.SDG_BENCH_MAX_WORKERS ?? Math.max(1, cpus().length));
 const sizes = (process.env.SDG_BENCH_SIZES ?? '640x480,1280x720').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 
+/** Busy and total CPU time of the whole machine so far, in clock ticks (Linux /proc/stat; null elsewhere). */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
 async function measure(width: number, height: number, workers: number) {
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
-  const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage }[] = [];
+  const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage; machine: { busy: number; total: number } | null }[] = [];
   try {
     const job = parseGenerateJob({
       scene: join(root, 'scenes/tabletop.usda'),
@@ -40,7 +55,7 @@ async function measure(width: number, height: number, workers: number) {
     const result = await runGenerateJob({
       job,
       onProgress: (p: GenerationProgress) => {
-        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done, cpu: process.cpuUsage() });
+        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done, cpu: process.cpuUsage(), machine: machineCpu() });
       },
     });
     // Steady state: from the first finished frame to the last (leaves out browser start, worker
@@ -58,6 +73,9 @@ async function measure(width: number, height: number, workers: number) {
       end_to_end_seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
       // CPU of this Node process (the CLI: receiving and writing the files) per frame, steady state.
       node_cpu_ms_per_frame: Number((nodeCpuMs / (last.done - first.done)).toFixed(1)),
+      // How busy the whole machine's CPUs were in the steady state (1 = every core all the time):
+      // near 1, the rate is bound by CPU time, not by waiting.
+      machine_cpu_busy_fraction: first.machine && last.machine ? Number(((last.machine.busy - first.machine.busy) / (last.machine.total - first.machine.total)).toFixed(3)) : null,
       ms_per_frame_per_worker: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
     };
   } finally {
@@ -65,8 +83,19 @@ async function measure(width: number, height: number, workers: number) {
   }
 }
 
+const shadows = process.env.SDG_BENCH_SHADOWS !== '0';
 const results = [];
-for (const [w, h] of sizes) for (let k = 1; k <= maxWorkers; k++) results.push(await measure(w, h, k));
+for (const [w, h] of sizes)
+  for (let k = 1; k <= maxWorkers; k++) {
+    const ceiling = await measureCeiling({ width: w, height: h, shadows, workers: k, frames });
+    const simloop = await measure(w, h, k);
+    results.push({
+      ...simloop,
+      ceiling_frames_per_second: Number(ceiling.frames_per_second.toFixed(2)),
+      ceiling_ms_per_frame_per_worker: { colour: Number(ceiling.colour_ms.toFixed(2)), id: Number(ceiling.id_ms.toFixed(2)) },
+      ratio_to_ceiling: Number((simloop.labelled_frames_per_second / ceiling.frames_per_second).toFixed(3)),
+    });
+  }
 console.log(
   JSON.stringify(
     {
@@ -76,7 +105,7 @@ console.log(
       cpus: cpus().length,
       cpu_model: cpus()[0]?.model,
       frames_per_run: frames,
-      shadows: process.env.SDG_BENCH_SHADOWS !== '0',
+      shadows,
       results,
     },
     null,

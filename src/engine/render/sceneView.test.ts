@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, RepeatWrapping, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
+import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, PointLight, RepeatWrapping, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
 import { textureImage } from '../scene/textures.ts';
 import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
@@ -170,6 +170,30 @@ describe('scene view', () => {
     const view = createSceneView(tabletop, TABLETOP_BODIES);
     const lights = view.root.children.filter((o) => (o as { isLight?: boolean }).isLight);
     expect(lights.map((l) => l.name)).toEqual(['/World/Sun', 'fallback hemisphere light']);
+    view.dispose();
+  });
+
+  it('fills point-light slots with dark lights, so the light count (part of every shader program) is fixed', () => {
+    const withLamp = {
+      ...tabletop,
+      prims: [...tabletop.prims, { ...tabletop.prims.find((p) => p.path === '/World/Sun')!, path: '/World/Lamp', light: { kind: 'sphere' as const, color: [1, 1, 1] as [number, number, number], intensity: 1, exposure: 0 } }],
+    };
+    const points = (view: ReturnType<typeof createSceneView>) => view.root.children.filter((o): o is PointLight => o instanceof PointLight);
+    for (const [doc, lit] of [[tabletop, 0], [withLamp, 1]] as const) {
+      const view = createSceneView(doc, [], { pointLightSlots: 3 });
+      const lights = points(view);
+      expect(lights).toHaveLength(3);
+      expect(lights.filter((l) => l.intensity > 0)).toHaveLength(lit);
+      // A dark slot adds nothing and sits far from everything (no zero-length light direction).
+      for (const unused of lights.filter((l) => l.name === 'unused point-light slot')) {
+        expect(unused.intensity).toBe(0);
+        expect(unused.position.y).toBeGreaterThan(1000);
+      }
+      view.dispose();
+    }
+    // More lights than slots: all of them are kept.
+    const view = createSceneView(withLamp, [], { pointLightSlots: 0 });
+    expect(points(view).map((l) => l.name)).toEqual(['/World/Lamp']);
     view.dispose();
   });
 });

@@ -190,8 +190,9 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
 /**
  * The scene's objects for drawing. `options.textures` shares bundled textures across views (as
  * the frame pipeline does); without it the view makes its own and frees them with itself.
+ * `options.pointLightSlots`: see buildLights.
  */
-export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache } = {}): SceneView {
+export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache; pointLightSlots?: number } = {}): SceneView {
   const owned = options.textures ? null : new TextureCache();
   const textures = options.textures ?? owned!;
   const root = new Group();
@@ -231,7 +232,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
   }
   if (focusBounds.isEmpty()) focusBounds.copy(planeBounds);
 
-  for (const light of buildLights(doc.prims, world, focusBounds)) {
+  for (const light of buildLights(doc.prims, world, focusBounds, options.pointLightSlots ?? 0)) {
     root.add(light);
     if (light instanceof DirectionalLight) root.add(light.target);
   }

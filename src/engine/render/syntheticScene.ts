@@ -14,6 +14,12 @@ import { labelMaterial } from './labelPass.ts';
 import { createSceneView, type TextureCache } from './sceneView.ts';
 import { DisposingCache } from './cache.ts';
 
+/**
+ * Point lights every synthetic frame is drawn with (unused ones dark): the lamps a randomization
+ * adds vary per frame, and a fixed count keeps one shader program per look (see buildLights).
+ */
+export const SYNTHETIC_POINT_LIGHT_SLOTS = 4;
+
 /** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
 export interface RenderInstance extends ObjectToLabel {
   parts: MeshPart[];
@@ -38,7 +44,7 @@ export function buildSyntheticScene(
   options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
 ): SyntheticScene {
   // Textures come with the document's looks (the randomizer writes its draws there).
-  const view = createSceneView(doc, [], options.textureCache ? { textures: options.textureCache } : {});
+  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), pointLightSlots: SYNTHETIC_POINT_LIGHT_SLOTS });
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);

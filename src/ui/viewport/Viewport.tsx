@@ -18,7 +18,10 @@ import { setViewportProjector } from '../testHooks.ts';
 function SceneContent() {
   const scene = useStudio((s) => s.scene);
   const store = useStudioStore();
-  const [view, setView] = useState<SceneView | null>(null);
+  // The view and the scene it was built from: between a new scene's commit and the effect that
+  // builds its view, a frame still draws the old view and must not be marked as the new scene.
+  const [built, setBuilt] = useState<{ view: SceneView; from: typeof scene } | null>(null);
+  const view = built?.view ?? null;
   const camera = useThree((s) => s.camera);
   const controls = useThree((s) => s.controls) as OrbitControlsImpl | null;
   const invalidate = useThree((s) => s.invalidate);
@@ -35,9 +38,9 @@ function SceneContent() {
     textures.mark();
     const created = preview ? createSceneView(preview.document, [], { textures }) : createSceneView(scene.document, scene.movingBodies, { textures });
     textures.sweep();
-    setView(created);
+    setBuilt({ view: created, from: scene });
     return () => {
-      setView((current) => (current === created ? null : current));
+      setBuilt((current) => (current?.view === created ? null : current));
       created.dispose();
     };
   }, [scene, preview, textures]);
@@ -90,7 +93,7 @@ function SceneContent() {
   useFrame(() => {
     const host = canvas.closest<HTMLElement>('[data-testid="viewport"]');
     if (!host) return;
-    host.dataset.renderedScene = view && scene ? scene.fileName : '';
+    host.dataset.renderedScene = view && scene && built?.from === scene ? scene.fileName : '';
     host.dataset.renderedPoseVersion = String(store.getState().poseVersion);
   });
 

@@ -73,6 +73,8 @@ export class CeilingProbe {
   private readonly idMaterials: ShaderMaterial[] = [];
   private readonly colourMaterials: MeshStandardMaterial[] = [];
   private readonly rgb: Uint8Array;
+  private readonly colourBackground = new Color(0.2, 0.22, 0.25);
+  private readonly idBackground = new Color(0, 0, 0);
   private readonly ids: Uint8Array;
 
   constructor(
@@ -95,7 +97,7 @@ export class CeilingProbe {
     this.ids = new Uint8Array(width * height * 4);
     this.camera = new PerspectiveCamera(42, width / height, 0.05, 50);
 
-    this.scene.background = new Color(0.2, 0.22, 0.25);
+    this.scene.background = this.colourBackground;
     this.scene.add(new HemisphereLight(0xe8eef8, 0x4a4038, 0.9));
     const sun = new DirectionalLight(0xfff4e8, 2.2);
     sun.position.set(-1.2, 3, -0.9);
@@ -150,15 +152,15 @@ export class CeilingProbe {
     this.camera.position.set(Math.cos(azimuth) * Math.cos(elevation) * radius, 0.75 + Math.sin(elevation) * radius, Math.sin(azimuth) * Math.cos(elevation) * radius);
     this.camera.lookAt(0, 0.75, 0);
 
-    const { renderer, width, height } = { renderer: this.renderer, ...this.options };
+    const { renderer } = this;
+    const { width, height } = this.options;
     const t0 = performance.now();
     renderer.setRenderTarget(this.colourTarget);
     renderer.render(this.scene, this.camera);
     renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, this.rgb);
     const t1 = performance.now();
-    const background = this.scene.background;
     const shadows = renderer.shadowMap.enabled;
-    this.scene.background = new Color(0, 0, 0);
+    this.scene.background = this.idBackground;
     renderer.shadowMap.enabled = false;
     this.meshes.forEach((mesh, i) => (mesh.material = this.idMaterials[i]!));
     renderer.setRenderTarget(this.idTarget);
@@ -167,7 +169,7 @@ export class CeilingProbe {
     const t2 = performance.now();
     this.meshes.forEach((mesh, i) => (mesh.material = this.colourMaterials[i]!));
     renderer.shadowMap.enabled = shadows;
-    this.scene.background = background;
+    this.scene.background = this.colourBackground;
     renderer.setRenderTarget(null);
     return { colour: t1 - t0, id: t2 - t1 };
   }

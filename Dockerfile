@@ -23,9 +23,11 @@ COPY package.json package-lock.json .npmrc ./
 # the package; its script would download CUDA libraries).
 RUN npm ci --no-audit --no-fund
 COPY . .
-# bin/simloop.mjs builds its bundle on first use (node_modules/.cache/simloop-cli); build it now so
-# every pod starts at once.
-RUN node bin/simloop.mjs --help > /dev/null
+# bin/simloop.mjs builds its bundle on first use (node_modules/.cache/simloop-cli), and the first
+# command that opens a page builds the headless pages (node_modules/.cache/simloop-pages,
+# src/cli/pagesBundle.ts); build both now so every pod starts at once.
+RUN node bin/simloop.mjs --help > /dev/null \
+ && node --import tsx --input-type=module -e "await (await import('/app/src/cli/pagesBundle.ts')).pagesBundle('/app')"
 
 ENV SIMLOOP_CHROMIUM=/usr/bin/chromium
 ENTRYPOINT ["node", "/app/bin/simloop.mjs"]

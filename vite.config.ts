@@ -5,11 +5,9 @@
  */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { CROSS_ORIGIN_ISOLATION } from './src/cli/crossOriginIsolation.ts';
 
-const crossOriginIsolation = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+const crossOriginIsolation = { ...CROSS_ORIGIN_ISOLATION };
 
 export default defineConfig({
   plugins: [react()],

@@ -7,6 +7,8 @@
  * settle, scene build, render, readback, labels, encode in the worker; write, the wall time of a
  * frame's files reaching the disk, which overlaps the next frame; and the CLI process's own CPU per
  * frame). Prints one JSON object.
+ * Last, the fast preset (`--quality fast`) at the first size with the most workers, beside the
+ * ceiling drawn without shadows.
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
  * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows).
  */
@@ -36,7 +38,7 @@ function machineCpu(): { busy: number; total: number } | null {
   }
 }
 
-async function measure(width: number, height: number, workers: number) {
+async function measure(width: number, height: number, workers: number, quality: 'default' | 'fast' = 'default') {
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
   const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage; machine: { busy: number; total: number } | null }[] = [];
   try {
@@ -50,6 +52,7 @@ async function measure(width: number, height: number, workers: number) {
       height,
       workers,
       shadows: process.env.SDG_BENCH_SHADOWS !== '0',
+      quality,
     });
     const started = performance.now();
     const result = await runGenerateJob({
@@ -68,6 +71,7 @@ async function measure(width: number, height: number, workers: number) {
       width,
       height,
       workers,
+      quality,
       frames: result.frames,
       labelled_frames_per_second: Number(steady.toFixed(2)),
       end_to_end_seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
@@ -96,6 +100,16 @@ for (const [w, h] of sizes)
       ratio_to_ceiling: Number((simloop.labelled_frames_per_second / ceiling.frames_per_second).toFixed(3)),
     });
   }
+// The fast preset (--quality fast: diffuse shading, no shadows, the same labels) at the first size
+// with the most workers, beside the ceiling without shadows.
+const [fw, fh] = sizes[0]!;
+const fastCeiling = await measureCeiling({ width: fw, height: fh, shadows: false, workers: maxWorkers, frames });
+const fast = await measure(fw, fh, maxWorkers, 'fast');
+const fastPreset = {
+  ...fast,
+  ceiling_frames_per_second_without_shadows: Number(fastCeiling.frames_per_second.toFixed(2)),
+  ratio_to_ceiling: Number((fast.labelled_frames_per_second / fastCeiling.frames_per_second).toFixed(3)),
+};
 console.log(
   JSON.stringify(
     {
@@ -107,6 +121,7 @@ console.log(
       frames_per_run: frames,
       shadows,
       results,
+      fast_preset: fastPreset,
     },
     null,
     2,

@@ -70,6 +70,40 @@ describe('simloop generate', { timeout: 600_000 }, () => {
     assert.equal(lines.length, FRAMES);
     assert.ok(lines.every((l, i) => JSON.parse(l).frame === i));
     assert.match(run.stderr, /frames 5\/5 \(100%\)/, 'progress line');
+    // Start-up milestones, in order; the page comes from the built pages (src/cli/pagesBundle.ts).
+    const s = run.summary.startup_ms;
+    assert.equal(s.served, 'bundle');
+    const order = ['server_ready', 'page_ready', 'scene_imported', 'worker_ready', 'first_frame_written'];
+    for (let i = 1; i < order.length; i++) assert.ok(s[order[i]] >= s[order[i - 1]], `${order[i]} (${s[order[i]]}) after ${order[i - 1]} (${s[order[i - 1]]})`);
+  });
+
+  test('the pages served from the sources (SIMLOOP_PAGES=dev, vite dev server) give the same bytes as the built pages', async () => {
+    const run = await generate(join(tmp, 'dev'), ['--workers', '1'], { SIMLOOP_PAGES: 'dev' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.summary.startup_ms.served, 'sources');
+    assertSameFiles(join(tmp, 'dev'), join(tmp, 'one'), 'served from the sources');
+  });
+
+  test('--quality fast changes only the colour images: every label file is the same bytes as the default preset', async () => {
+    const run = await generate(join(tmp, 'fast'), ['--workers', '1', '--quality', 'fast']);
+    assert.equal(run.code, 0, run.stderr);
+    const fast = files(join(tmp, 'fast'));
+    const normal = files(join(tmp, 'one'));
+    assert.deepEqual([...fast.keys()].sort(), [...normal.keys()].sort(), 'same file names');
+    const colour = /^(basic\/rgb_|coco\/images\/|yolo\/images\/|kitti\/image_2\/)/;
+    let differing = 0;
+    for (const [name, bytes] of normal) {
+      if (name === '.simloop/dataset.json') continue;
+      if (colour.test(name)) differing += bytes.equals(fast.get(name)) ? 0 : 1;
+      else assert.ok(bytes.equals(fast.get(name)), `${name}: a label file differs between the presets`);
+    }
+    assert.equal(differing, 4 * FRAMES, 'every colour image differs (no shadows, diffuse shading)');
+    assert.equal(JSON.parse(fast.get('.simloop/dataset.json').toString()).quality, 'fast');
+    assert.equal(JSON.parse(fast.get('.simloop/dataset.json').toString()).shadows, false);
+    // A resume must be the same preset.
+    const resumed = await generate(join(tmp, 'fast'), ['--workers', '1', '--resume']);
+    assert.equal(resumed.code, 1);
+    assert.match(lastLine(resumed.stderr), /different (shadows|quality)/);
   });
 
   test('the same command twice gives byte-identical files', async () => {

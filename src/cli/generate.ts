@@ -14,7 +14,7 @@ import { type GenerateJob, type GenerateJobInput, parseGenerateJob, parseShard }
 import { generateJobFields, parseJobFile } from '../engine/jobs/jobFile.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
 import type { GeneratePageRequest } from '../protocol/pages.ts';
-import { ROOT, runHeadlessJob } from './headlessJob.ts';
+import { ROOT, runHeadlessJob, type StartupTimes } from './headlessJob.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sceneBytesForPage } from './meshes.ts';
 import { parseVariantChoice } from '../engine/usd/compose.ts';
@@ -71,13 +71,34 @@ export function formatProgress(p: GenerationProgress): string {
   return `frames ${p.done}/${p.total} (${pct}%) · ${p.framesPerSecond.toFixed(1)} frames/s · ETA ${eta}${retried}${phase}`;
 }
 
+/**
+ * Where a run's start-up went, as milestones in milliseconds since the command started: the
+ * server listening (after loading the CLI, checking the inputs and, once after a change of the
+ * sources, building the pages), Chromium showing the page, the first frame worker ready (scene
+ * imported on the page, worker modules, physics and scene built), the first frame written.
+ */
+export function startupReport(startup: StartupTimes, result: GenerationResult, firstFrameWritten: number) {
+  const ms = (v: number) => Math.round(v);
+  return {
+    served: startup.served,
+    pages_build: ms(startup.pagesBuildMs),
+    server_ready: ms(startup.serverReady),
+    page_ready: ms(startup.pageReady),
+    ...(result.startupMs ? { scene_imported: ms(startup.pageReady + (result.startupMs.scene_import ?? 0)), worker_ready: ms(startup.pageReady + result.startupMs.workers) } : {}),
+    first_frame_written: ms(firstFrameWritten),
+  };
+}
+
 export interface GenerateRun {
   job: GenerateJob;
   onProgress?: (progress: GenerationProgress) => void;
+  onStartup?: (startup: StartupTimes) => void;
+  /** Measure the page's memory this often and add it to progress reports (npm run soak:sdg). */
+  memorySampleSeconds?: number;
 }
 
 /** Runs the job; throws InputError for bad input and Error for failures while generating. */
-export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<GenerationResult> {
+export async function runGenerateJob({ job, onProgress, onStartup, memorySampleSeconds }: GenerateRun): Promise<GenerationResult> {
   const sceneBytes = await sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene, job.variants.map(parseVariantChoice));
   const specBytes = job.randomize ? await readInput(job.randomize, 'randomization spec') : null;
   const sceneFile = basename(job.scene);
@@ -90,12 +111,13 @@ export async function runGenerateJob({ job, onProgress }: GenerateRun): Promise<
   let sink = fsSink(out);
   if (faults.sink) sink = faultySink(sink, faults.sink);
 
-  const request: GeneratePageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {} };
+  const request: GeneratePageRequest = { job: { ...job, scene: sceneFile, out: '.', randomize: specFile }, sceneFile, specFile, faults: faults.crashAtFrame !== undefined ? { crashAtFrame: faults.crashAtFrame } : {}, ...(memorySampleSeconds ? { memorySampleSeconds } : {}) };
   return runHeadlessJob<GeneratePageRequest, GenerationProgress, GenerationResult>({
     page: 'generate.html',
     request,
     inputs: { scene: sceneBytes, spec: specBytes },
     sink,
     ...(onProgress ? { onProgress } : {}),
+    ...(onStartup ? { onStartup } : {}),
   });
 }

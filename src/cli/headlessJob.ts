@@ -1,13 +1,14 @@
 /**
- * Runs one job in a page of headless Chromium, the way `simloop generate` and `simloop demos` do:
- * a vite dev server serves the app (the same page and worker code as the studio), the job's input
- * files (GET /__simloop/input/<name>) and the HTTP sink into Node's file system
+ * Runs one job in a page of headless Chromium, the way `simloop generate`, `demos` and `eval` do:
+ * a local HTTP server serves the page (the same page and worker code as the studio, built once by
+ * pagesBundle.ts; vite's dev server serves the sources instead with SIMLOOP_PAGES=dev), the job's
+ * input files (GET /__simloop/input/<name>) and the HTTP sink into Node's file system
  * (/__simloop/sink); Chromium opens the page with no DevTools connection (see browser.ts); the page
  * asks for the request (GET /__simloop/job), posts progress (/__simloop/progress), uncaught errors
  * (/__simloop/page-error) and its response (/__simloop/done). The page side is
  * src/pages/pageJob.ts.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +16,28 @@ import type { ViteDevServer } from 'vite';
 import type { Sink } from '../engine/dataset/types.ts';
 import { type HeadlessPage, openHeadless } from './browser.ts';
 import { sinkMiddleware } from './sinks/httpSinkServer.ts';
+import { CROSS_ORIGIN_ISOLATION } from './crossOriginIsolation.ts';
+import { HEADLESS_PAGES, type PagesBundle, pagesBundle } from './pagesBundle.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** How long Chromium may take to open the page and ask for the job (vite transforms modules on first load). */
+/** How long Chromium may take to open the page and ask for the job (from the sources, vite transforms every module on first load). */
 const PAGE_START_SECONDS = 120;
 
 /** What a page answers: its result, or one line saying why not. */
 export type PageResponse<R> = { ok: true; result: R } | { ok: false; error: string };
+
+/** How the page started, for a command's start-up report. Times are performance.now() in Node: milliseconds since the process started. */
+export interface StartupTimes {
+  /** The built pages (pagesBundle.ts) or the sources through vite's dev server. */
+  served: 'bundle' | 'sources';
+  /** Milliseconds spent building the pages (0 when the last build was current). */
+  pagesBuildMs: number;
+  /** When the server listened. */
+  serverReady: number;
+  /** When the page, loaded in Chromium, asked for the job. */
+  pageReady: number;
+}
 
 export interface HeadlessJob<Q, P> {
   /** The page, relative to the repository root (e.g. "generate.html"). */
@@ -34,6 +49,8 @@ export interface HeadlessJob<Q, P> {
   /** Where the page writes (through the HTTP sink). */
   sink: Sink;
   onProgress?: (progress: P) => void;
+  /** Called once the page has asked for the job. */
+  onStartup?: (startup: StartupTimes) => void;
 }
 
 function freePort(): Promise<number> {
@@ -96,9 +113,12 @@ function pageChannel<Q, P, R>(request: Q, onProgress?: (progress: P) => void) {
   return { asked, done, pageErrors, middleware };
 }
 
-async function startAppServer(page: string, inputs: Record<string, Uint8Array | null>, sink: Sink, channel: ReturnType<typeof pageChannel>): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const serveInput = (bytes: Uint8Array | null) => (_req: IncomingMessage, res: ServerResponse) => {
+/** A connect-style handler; `next()` passes the request on. */
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/** The job's routes (inputs, sink, the page channel), each mounted at its prefix as connect mounts. */
+function jobRoutes(inputs: Record<string, Uint8Array | null>, sink: Sink, channel: ReturnType<typeof pageChannel>): [string, Handler][] {
+  const serveInput = (bytes: Uint8Array | null): Handler => (_req, res) => {
     if (!bytes) {
       res.statusCode = 404;
       res.end();
@@ -107,7 +127,74 @@ async function startAppServer(page: string, inputs: Record<string, Uint8Array | 
     res.setHeader('Content-Type', 'application/octet-stream');
     res.end(bytes);
   };
-  // Vite is loaded only by the commands that serve a page.
+  return [...Object.entries(inputs).map(([name, bytes]): [string, Handler] => [`/__simloop/input/${name}`, serveInput(bytes)]), ['/__simloop/sink', sinkMiddleware('', sink)], ['/__simloop', channel.middleware]];
+}
+
+/** The built pages and the job's routes from a plain HTTP server (no vite: nothing to transform, nothing to compress). */
+async function serveBundle(dir: string, routes: [string, Handler][], port: number): Promise<{ close(): Promise<void> }> {
+  const { default: sirv } = await import('sirv');
+  const files = sirv(dir, { dev: false, etag: true, setHeaders: (res) => Object.entries(CROSS_ORIGIN_ISOLATION).forEach(([k, v]) => res.setHeader(k, v)) });
+  const server = createHttpServer((req, res) => {
+    const url = req.url ?? '/';
+    const notFound = () => {
+      res.statusCode = 404;
+      res.end();
+    };
+    const fail = (error: unknown) => {
+      if (!res.headersSent) res.statusCode = 500;
+      res.end(error instanceof Error ? error.message : String(error));
+    };
+    const run = (i: number): void => {
+      if (i === routes.length) return files(req, res, notFound);
+      const [prefix, handle] = routes[i]!;
+      const rest = url.startsWith(prefix) ? url.slice(prefix.length) : null;
+      if (rest === null || (rest !== '' && rest[0] !== '/' && rest[0] !== '?')) return run(i + 1);
+      req.url = rest.startsWith('/') ? rest : `/${rest}`;
+      try {
+        handle(req, res, (error) => {
+          req.url = url;
+          if (error) fail(error);
+          else run(i + 1);
+        });
+      } catch (error) {
+        fail(error);
+      }
+    };
+    run(0);
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolveListen());
+  });
+  return {
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
+  };
+}
+
+/**
+ * Serves the page: the built pages (pagesBundle.ts), or the sources through vite's dev server
+ * when SIMLOOP_PAGES=dev, when the page is not one of the built ones, or when the build failed.
+ */
+async function startAppServer(page: string, routes: [string, Handler][], startup: StartupTimes): Promise<{ url: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  let bundle: PagesBundle | null = null;
+  try {
+    bundle = await pagesBundle(ROOT, () => process.stderr.write('simloop: building the headless pages (once after the sources change)…\n'));
+  } catch (error) {
+    process.stderr.write(`simloop: could not build the headless pages (${(error as Error).message.split('\n')[0]}); serving them from the sources\n`);
+  }
+  if (bundle) startup.pagesBuildMs = bundle.built ? bundle.ms : 0;
+  if (bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number])) {
+    const server = await serveBundle(bundle.dir, routes, port);
+    startup.served = 'bundle';
+    return { url, close: () => server.close() };
+  }
+  // Vite is loaded only by the commands that serve a page from the sources.
   const { createServer: createViteServer } = await import('vite');
   const server: ViteDevServer = await createViteServer({
     root: ROOT,
@@ -120,21 +207,22 @@ async function startAppServer(page: string, inputs: Record<string, Uint8Array | 
       {
         name: 'simloop-headless-job',
         configureServer(dev) {
-          for (const [name, bytes] of Object.entries(inputs)) dev.middlewares.use(`/__simloop/input/${name}`, serveInput(bytes));
-          dev.middlewares.use('/__simloop/sink', sinkMiddleware('', sink));
-          dev.middlewares.use('/__simloop', channel.middleware);
+          for (const [prefix, handle] of routes) dev.middlewares.use(prefix, handle);
         },
       },
     ],
   });
   await server.listen();
-  return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
+  startup.served = 'sources';
+  return { url, close: () => server.close() };
 }
 
 /** Runs the job in the page; resolves with its result, throws its error (one line). */
 export async function runHeadlessJob<Q, P, R>(job: HeadlessJob<Q, P>): Promise<R> {
   const channel = pageChannel<Q, P, R>(job.request, job.onProgress);
-  const app = await startAppServer(job.page, job.inputs, job.sink, channel as ReturnType<typeof pageChannel>);
+  const startup: StartupTimes = { served: 'sources', pagesBuildMs: 0, serverReady: 0, pageReady: 0 };
+  const app = await startAppServer(job.page, jobRoutes(job.inputs, job.sink, channel as ReturnType<typeof pageChannel>), startup);
+  startup.serverReady = performance.now();
   let page: HeadlessPage | null = null;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -148,6 +236,8 @@ export async function runHeadlessJob<Q, P, R>(job: HeadlessJob<Q, P>): Promise<R
     });
     await Promise.race([channel.asked, exited, slow]);
     clearTimeout(timer);
+    startup.pageReady = performance.now();
+    job.onStartup?.(startup);
     const response = await Promise.race([channel.done, exited]);
     if (!response.ok) throw new Error(response.error);
     return response.result;

@@ -8,6 +8,7 @@ import { describeError, InputError } from '../engine/errors.ts';
 import type { InspectReport, SimulateReport } from '../engine/report/contract.ts';
 import type { GenerateJobInput, GenerateJob } from '../engine/jobs/job.ts';
 import type { GenerationResult } from '../engine/jobs/generate.ts';
+import type { StartupTimes } from './headlessJob.ts';
 import { parseVariantChoice, type VariantSelection } from '../engine/usd/variantChoice.ts';
 import { readInputFile } from './inputFile.ts';
 
@@ -25,7 +26,7 @@ export const USAGE = `usage:
   simloop simulate <file> --seconds T [--dt S] [--variant …] [--json]
   simloop generate --scene <file> --frames N --seed S --out <dir> [--randomize <spec>]
                    [--width W --height H] [--format coco,basic,yolo,kitti] [--workers K]
-                   [--shard i/N] [--resume] [--no-shadows] [--variant …] [--json]
+                   [--shard i/N] [--resume] [--no-shadows] [--quality default|fast] [--variant …] [--json]
   simloop generate --job <job.yaml> [any flag above overrides the job file]
   simloop merge <shard dirs…> --out <dir> [--json]   (generate, demos or eval shards)
   simloop demos --task <id|file> --episodes N --seed S --out <dir> [--format lerobot,hdf5]
@@ -122,6 +123,7 @@ export const OPTIONS = {
   shard: { type: 'string' },
   resume: { type: 'boolean' },
   'no-shadows': { type: 'boolean' },
+  quality: { type: 'string' },
   job: { type: 'string' },
   task: { type: 'string' },
   episodes: { type: 'string' },
@@ -296,6 +298,7 @@ async function jobFromArgs(values: Values): Promise<GenerateJob> {
   if (str('shard')) job.shard = parseShard(str('shard')!);
   if (values.resume) job.resume = true;
   if (values['no-shadows']) job.shadows = false;
+  if (str('quality')) job.quality = str('quality');
   const variants = variantChoices(values);
   if (variants.length) job.variants = [...((base as { variants?: string[] }).variants ?? []), ...variants.map((v) => `${v.prim}:${v.set}=${v.selection}`)];
   for (const k of ['scene', 'frames', 'out'] as const) if (job[k] === undefined) throw new UsageError(`generate needs --${k}${typeof values.job === 'string' ? ` (or ${k}: in the job file)` : ''}`);
@@ -307,10 +310,16 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
   const job = await jobFromArgs(values);
   let lastLine = 0;
   const tty = err.isTTY === true;
-  const { formatProgress, runGenerateJob } = await generateCommand();
+  const { formatProgress, runGenerateJob, startupReport } = await generateCommand();
+  let startup: StartupTimes | undefined;
+  let doneAtStart: number | undefined;
+  let firstFrameWritten: number | undefined;
   const result: GenerationResult = await runGenerateJob({
     job,
+    onStartup: (s) => (startup = s),
     onProgress: (p) => {
+      doneAtStart ??= p.done;
+      if (p.done > doneAtStart) firstFrameWritten ??= performance.now();
       const now = Date.now();
       const final = p.phase !== 'frames' || p.done === p.total;
       if (!tty && !final && now - lastLine < 2000) return;
@@ -331,6 +340,7 @@ async function generate(values: Values, positionals: string[], out: NodeJS.Writa
     stage_ms: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
     shard: `${job.shard.index}/${job.shard.count}`,
     formats: job.formats,
+    ...(startup && firstFrameWritten !== undefined ? { startup_ms: startupReport(startup, result, firstFrameWritten) } : {}),
   };
   out.write(values.json ? `${JSON.stringify(summary)}\n` : `wrote ${result.frames} frames to ${job.out} (${summary.frames_per_second} frames/s)\n`);
   return 0;

@@ -43,7 +43,7 @@ const tabletop = (await loadSceneFile(readFileSync(repo('scenes/tabletop.usda'))
 const sha = 'ab'.repeat(32);
 const state: DatasetState = {
   schema: 'simloop.dataset-state',
-  version: 1,
+  version: 2,
   scene_sha256: sha,
   randomization_sha256: null,
   seed: 1,
@@ -52,6 +52,7 @@ const state: DatasetState = {
   height: 4,
   formats: ['coco'],
   shadows: false,
+  quality: 'default',
   shard: { index: 0, count: 1 },
   info: { classes: [{ id: 1, name: 'cube' }], cameras: ['/World/Camera'], width: 4, height: 4, frames: 2 },
 };
@@ -182,7 +183,7 @@ const FINGERPRINTS: Record<string, [version: number, fingerprint: string]> = {
   'policy manifest': [2, '9fb1a5cbf417138a'],
   'remote policy manifest': [2, 'c3337b255b97dd5d'],
   'dataset manifest': [1, '7f4c022c7e45fa1e'],
-  'generation state': [1, 'afe5e5f2d476a600'],
+  'generation state': [2, '9b05e04866ccca0b'],
   'robot profile': [2, '96d3ac6fca334b93'],
   'job file': [1, 'a7dea2ef4e8717bc'],
   'demonstration manifest': [1, '242377eca2f5e079'],

@@ -10,7 +10,8 @@ import { type DemoCamera, type DemoFormat, type DemoProgress, type DemoSummary, 
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
 import type { DemosPageRequest } from '../protocol/pages.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
-import { fetchInput, fetchRobotProfile, outputSink, runPageJob } from './pageJob.ts';
+import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
+import { fetchRobotProfile } from './robotInput.ts';
 
 runPageJob<DemosPageRequest, DemoProgress, DemoSummary>(async (request, onProgress) => {
   const parsed = parseTaskSpec(new TextDecoder().decode(await fetchInput('task')), request.taskFile);

@@ -20,7 +20,8 @@ import { type EvalEpisode, evalOutputFiles, evalResults, evalTracePath, evalVide
 import { PolicyError, type PolicyObservation } from '../engine/policy/runtime.ts';
 import { CameraStack } from '../browser/cameraStack.ts';
 import { parseTaskSpec } from '../engine/tasks/spec.ts';
-import { fetchInput, fetchRobotProfile, outputSink, runPageJob } from './pageJob.ts';
+import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
+import { fetchRobotProfile } from './robotInput.ts';
 import type { Episode } from '../engine/tasks/episode.ts';
 import { policyDriver, runBrowserEpisodes, stepTrace, warmUp } from '../browser/policyEpisodes.ts';
 

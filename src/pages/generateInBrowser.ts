@@ -21,7 +21,12 @@ export interface BrowserGeneration {
 
 export async function generateInBrowser(options: BrowserGeneration): Promise<GenerationResult> {
   const { job, inputs } = options;
+  const started = performance.now();
   const plan = await planGeneration(inputs, job);
+  const sceneImport = performance.now() - started;
   const spawn = frameWorkerFactory({ ...inputs, job, info: plan.info }, options.faults);
-  return runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
+  const result = await runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
+  if (!result.startupMs) return result;
+  const { workers, first_frame } = result.startupMs;
+  return { ...result, startupMs: { scene_import: sceneImport, workers: sceneImport + workers, first_frame: sceneImport + first_frame } };
 }

@@ -7,17 +7,28 @@ import type { GenerationProgress, GenerationResult } from '../engine/jobs/genera
 import { parseGenerateJob } from '../engine/jobs/job.ts';
 import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { generateInBrowser } from './generateInBrowser.ts';
+import { memorySampler } from './memorySampler.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
 
 runPageJob<GeneratePageRequest, GenerationProgress, GenerationResult>(async (request, onProgress) => {
   const job = parseGenerateJob(request.job, '<job>');
   const sceneBytes = await fetchInput('scene');
   const specText = request.specFile !== null ? new TextDecoder().decode(await fetchInput('spec')) : null;
-  return generateInBrowser({
-    job,
-    inputs: { sceneBytes, sceneFile: request.sceneFile, specText, specFile: request.specFile },
-    sink: outputSink(),
-    onProgress,
-    faults: request.faults,
-  });
+  const memory = request.memorySampleSeconds ? memorySampler(request.memorySampleSeconds) : null;
+  try {
+    return await generateInBrowser({
+      job,
+      inputs: { sceneBytes, sceneFile: request.sceneFile, specText, specFile: request.specFile },
+      sink: outputSink(),
+      onProgress: memory
+        ? (p) => {
+            const m = memory.latest();
+            onProgress(m ? { ...p, memory: m } : p);
+          }
+        : onProgress,
+      faults: request.faults,
+    });
+  } finally {
+    memory?.stop();
+  }
 });

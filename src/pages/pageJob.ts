@@ -5,7 +5,6 @@
  * state wins); uncaught errors are posted as they happen so Node can name them if the page dies.
  */
 import { describeError } from '../engine/errors.ts';
-import { readRobotProfileFile, type RobotProfileFile } from '../engine/tasks/episode.ts';
 import { createHttpSink } from '../engine/dataset/sinks/httpSink.ts';
 import type { Sink } from '../engine/dataset/types.ts';
 
@@ -17,11 +16,6 @@ export async function fetchInput(name: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-/** The robot profile Node sent as the input "robot" (its file name in the request), or null without one. */
-export async function fetchRobotProfile(file: string | null): Promise<RobotProfileFile | null> {
-  return file ? readRobotProfileFile(new TextDecoder().decode(await fetchInput('robot')), file) : null;
 }
 
 /** Node's output directory, through the HTTP sink. */

@@ -17,6 +17,8 @@ export interface GeneratePageRequest {
   sceneFile: string;
   specFile: string | null;
   faults?: WorkerFaults;
+  /** When set, the page measures its memory this often and adds the latest to each progress report (npm run soak:sdg). */
+  memorySampleSeconds?: number;
 }
 
 /** demos.html: scripted demonstrations with the robot's cameras (inputs "task" and "scene"). */

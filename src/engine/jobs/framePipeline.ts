@@ -21,7 +21,7 @@ import { TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
 import type { FrameRecord } from './finalize.ts';
-import type { GenerateJob } from './job.ts';
+import { type GenerateJob, QUALITY } from './job.ts';
 
 export interface PipelineInit {
   sceneBytes: Uint8Array;
@@ -98,7 +98,7 @@ export class FramePipeline {
 
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials });
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');

@@ -61,6 +61,16 @@ export interface GenerationProgress {
   phase: 'frames' | 'finalize' | 'done';
   /** Frames redone after a worker crash, so far. */
   retried: number;
+  /** The page's latest memory measurement, when the run asked for them (src/pages/memorySampler.ts). */
+  memory?: PageMemory;
+}
+
+/** JavaScript and DOM memory of a page and its dedicated workers, in bytes, as the browser measured it. */
+export interface PageMemory {
+  page: number;
+  workers: number;
+  /** Dedicated workers measured. */
+  workerCount: number;
 }
 
 export interface GenerationResult {
@@ -72,6 +82,13 @@ export interface GenerationResult {
   seconds: number;
   /** Mean milliseconds per stage over the frames this run produced. */
   stageMs: Record<string, number>;
+  /**
+   * Start-up, in milliseconds from the start of the run: `workers` when the first frame worker was
+   * ready (modules, physics, scene), `first_frame` when the first frame was written; the browser's
+   * runner adds `scene_import` (planning the job on the page, counted in the others). Absent when
+   * no frame was made.
+   */
+  startupMs?: { scene_import?: number; workers: number; first_frame: number };
 }
 
 export interface GenerationHost {
@@ -102,6 +119,7 @@ export function datasetState(job: GenerateJob, info: DatasetInfo, lineage: Linea
     height: job.height,
     formats: [...job.formats],
     shadows: job.shadows,
+    quality: job.quality,
     shard: { ...job.shard },
     info,
   };
@@ -109,7 +127,7 @@ export function datasetState(job: GenerateJob, info: DatasetInfo, lineage: Linea
 
 /** The first field where two states differ, or null when they describe the same dataset. */
 export function stateMismatch(a: DatasetState, b: DatasetState, ignoreShard = false): string | null {
-  const keys: (keyof DatasetState)[] = ['scene_sha256', 'randomization_sha256', 'seed', 'frames', 'width', 'height', 'formats', 'shadows', 'info'];
+  const keys: (keyof DatasetState)[] = ['scene_sha256', 'randomization_sha256', 'seed', 'frames', 'width', 'height', 'formats', 'shadows', 'quality', 'info'];
   if (!ignoreShard) keys.push('shard');
   for (const key of keys) if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) return key;
   return null;
@@ -193,6 +211,8 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
 
   let produced = 0;
   let retried = 0;
+  let workersReady: number | undefined;
+  let firstFrame: number | undefined;
   let failure: unknown = null;
   const stageTotals: Record<string, number> = {};
   const recent: number[] = [];
@@ -220,6 +240,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   function recordDone(output: FrameOutput): void {
     done.add(output.frame);
     produced++;
+    firstFrame ??= now() - started;
     for (const [stage, ms] of Object.entries(output.ms)) stageTotals[stage] = (stageTotals[stage] ?? 0) + ms;
     recent.push(now());
     if (recent.length > 32) recent.shift();
@@ -234,7 +255,10 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
       while (!stopped()) {
         const next = queue.shift();
         if (!next) break;
-        worker ??= await host.spawn(slot);
+        if (!worker) {
+          worker = await host.spawn(slot);
+          workersReady ??= now() - started;
+        }
         let output: FrameOutput;
         try {
           output = await worker.run(next.frame, next.attempt);
@@ -272,6 +296,8 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     }
   }
 
+  const startupMs = () => (workersReady !== undefined && firstFrame !== undefined ? { startupMs: { workers: workersReady, first_frame: firstFrame } } : {});
+
   const slots = Math.max(1, Math.min(job.workers, queue.length));
   await Promise.all(Array.from({ length: queue.length ? slots : 0 }, (_, slot) => slotLoop(slot)));
 
@@ -279,7 +305,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     // Say what is complete; the frames already written stay. Writing may itself fail (disk full).
     await writeManifest(false).catch(() => {});
     if (failure !== null) throw failure;
-    return { status: 'cancelled', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced) };
+    return { status: 'cancelled', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced), ...startupMs() };
   }
 
   report('finalize');
@@ -292,7 +318,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   }
   await writeManifest(true);
   report('done');
-  return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced) };
+  return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced), ...startupMs() };
 }
 
 function meanStages(totals: Record<string, number>, count: number): Record<string, number> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseGenerateJob, parseShard, shardRange } from './job.ts';
+import { parseGenerateJob, parseShard, QUALITY, shardRange } from './job.ts';
+import { encodeDatasetState, parseDatasetState } from './state.ts';
 
 describe('generate job', () => {
   it('fills defaults and keeps what was given', () => {
@@ -34,5 +35,27 @@ describe('generate job', () => {
         expect(next).toBe(frames);
       }
     }
+  });
+
+  it('takes a quality preset: default keeps shadows as asked, fast turns them off', () => {
+    expect(parseGenerateJob({ scene: 's', frames: 1, out: 'o' })).toMatchObject({ quality: 'default', shadows: true });
+    expect(parseGenerateJob({ scene: 's', frames: 1, out: 'o', shadows: false })).toMatchObject({ quality: 'default', shadows: false });
+    expect(parseGenerateJob({ scene: 's', frames: 1, out: 'o', quality: 'fast' })).toMatchObject({ quality: 'fast', shadows: false });
+    expect(parseGenerateJob({ scene: 's', frames: 1, out: 'o', quality: 'fast', shadows: true }).shadows).toBe(false);
+    expect(QUALITY.fast.shading).toBe('lambert');
+    expect(QUALITY.default.shading).toBe('standard');
+    expect(() => parseGenerateJob({ scene: 's', frames: 1, out: 'o', quality: 'draft' }, 'job.yaml')).toThrow(/job\.yaml: quality: .*"default".*"fast"/);
+  });
+});
+
+describe('generation state', () => {
+  const sha = 'a'.repeat(64);
+  const info = { classes: [{ id: 1, name: 'cube' }], cameras: ['/World/Camera'], width: 4, height: 4, frames: 2 };
+
+  it('reads a version-1 state (written before the quality preset) as drawn with the default preset', () => {
+    const v1 = { schema: 'simloop.dataset-state', version: 1, scene_sha256: sha, randomization_sha256: null, seed: 1, frames: 2, width: 4, height: 4, formats: ['coco'], shadows: true, shard: { index: 0, count: 1 }, info };
+    const state = parseDatasetState(new TextEncoder().encode(JSON.stringify(v1)), 'out/.simloop/dataset.json');
+    expect(state).toMatchObject({ version: 2, quality: 'default', shadows: true });
+    expect(parseDatasetState(encodeDatasetState(state), 'again.json')).toEqual(state);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
+import type { Shading } from '../render/sceneView.ts';
 
 export const FORMATS = ['coco', 'basic', 'yolo', 'kitti'] as const;
 export type DatasetFormat = (typeof FORMATS)[number];
@@ -47,10 +48,24 @@ export const GenerateJob = z.object({
   resume: z.boolean().default(false),
   /** Shadows in the colour pass (labels never depend on them). */
   shadows: z.boolean().default(true),
+  /**
+   * The colour pass's preset (labels never depend on it): `default` draws physically based
+   * materials with shadows; `fast` draws diffuse (Lambert) materials without shadows. See QUALITY.
+   */
+  quality: z.enum(['default', 'fast']).default('default'),
   /** USD variant choices, each `<primPath>:<set>=<name>` (usd/compose.ts parseVariantChoice). */
   variants: z.array(z.string().regex(/^\/[^:{}]*:[^=:]+=.*$/, 'a variant choice <primPath>:<set>=<name>')).default([]),
 });
 export type GenerateJob = z.infer<typeof GenerateJob>;
+
+/**
+ * What each quality preset changes in the colour image; labels (depth, normals, masks, boxes,
+ * poses) are the same for both. `fast` turns shadows off whatever `shadows` says.
+ */
+export const QUALITY: Readonly<Record<GenerateJob['quality'], { shading: Shading; shadows: boolean }>> = {
+  default: { shading: 'standard', shadows: true },
+  fast: { shading: 'lambert', shadows: false },
+};
 export type GenerateJobInput = z.input<typeof GenerateJob>;
 
 /** "a.b[2]: message" for the first problems of a zod error. */
@@ -69,6 +84,7 @@ export function parseGenerateJob(value: unknown, file = '<job>'): GenerateJob {
   if (!result.success) throw new InputError(file, describeZodIssues(result.error));
   const job = result.data;
   if (new Set(job.formats).size !== job.formats.length) throw new InputError(file, 'formats: a format is listed twice');
+  if (!QUALITY[job.quality].shadows) job.shadows = false;
   return job;
 }
 

@@ -38,7 +38,7 @@ export type JobCommand = (typeof JOB_COMMANDS)[number];
  * that both name the same flags.
  */
 export const COMMAND_FLAGS: Readonly<Record<JobCommand, readonly string[]>> = {
-  generate: ['scene', 'frames', 'seed', 'randomize', 'width', 'height', 'format', 'workers', 'no-shadows', 'variant', 'json'],
+  generate: ['scene', 'frames', 'seed', 'randomize', 'width', 'height', 'format', 'workers', 'no-shadows', 'quality', 'variant', 'json'],
   demos: ['task', 'episodes', 'seed', 'format', 'fps', 'image-size', 'action-noise', 'no-cameras', 'robot', 'variant', 'json'],
   eval: ['policy', 'task', 'episodes', 'seed', 'ep', 'clock', 'instructions', 'image-size', 'no-videos', 'traces', 'robot', 'variant', 'json'],
 };
@@ -332,6 +332,7 @@ export function generateJobFields(job: Job): Record<string, unknown> {
   for (const key of ['frames', 'seed', 'width', 'height', 'workers'] as const) if (a[key] !== undefined) fields[key] = num(key);
   if (a['format'] !== undefined) fields['formats'] = String(a['format']).split(',').map((f) => f.trim()).filter(Boolean);
   if (a['no-shadows'] === true) fields['shadows'] = false;
+  if (a['quality'] !== undefined) fields['quality'] = a['quality'];
   if (a['variant'] !== undefined) fields['variants'] = (Array.isArray(a['variant']) ? a['variant'] : [a['variant']]).map(String);
   return fields;
 }

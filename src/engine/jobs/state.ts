@@ -8,9 +8,15 @@ import { versionedFormat } from '../versioned.ts';
 import { parseRunFile } from './manifest.ts';
 
 export const DATASET_STATE_SCHEMA_ID = 'simloop.dataset-state';
-export const DATASET_STATE_VERSION = 1;
+export const DATASET_STATE_VERSION = 2;
 
-export const DATASET_STATE_FORMAT = versionedFormat({ name: 'generation state', field: 'version', current: DATASET_STATE_VERSION, migrations: {} });
+export const DATASET_STATE_FORMAT = versionedFormat({
+  name: 'generation state',
+  field: 'version',
+  current: DATASET_STATE_VERSION,
+  // 2: the quality preset (`--quality`); every dataset before it was drawn with the default one.
+  migrations: { 1: (state) => ({ ...state, quality: 'default' }) },
+});
 
 const count = z.number().int().nonnegative();
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex sha256');
@@ -26,6 +32,7 @@ export const DatasetState = z.strictObject({
   height: z.number().int().positive(),
   formats: z.array(z.string()),
   shadows: z.boolean(),
+  quality: z.enum(['default', 'fast']),
   shard: z.strictObject({ index: count, count: z.number().int().positive() }),
   info: z.strictObject({
     classes: z.array(z.strictObject({ id: z.number().int().positive(), name: z.string() })),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, PointLight, RepeatWrapping, type Mesh, type MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
+import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, PointLight, RepeatWrapping, type Mesh, MeshLambertMaterial, MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
 import { textureImage } from '../scene/textures.ts';
 import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
@@ -72,6 +72,25 @@ describe('scene view', () => {
     const material = (view.objects.get('/World/Objects/BlueBall') as Mesh<BufferGeometry, MeshStandardMaterial>).material;
     expect([material.color.r, material.color.g, material.color.b].map((v) => +v.toFixed(4))).toEqual([0.15, 0.35, 0.9]);
     view.dispose();
+  });
+
+  it('draws diffuse (Lambert) materials with the same colour, texture, opacity and sides for the lambert shading', () => {
+    const doc = { ...tabletop, prims: tabletop.prims.map((p) => (p.path === '/World/Objects/BlueBall' ? { ...p, material: { ...p.material!, texture: 'bricks' as const, opacity: 0.5, metallic: 1 } } : p)) };
+    const standard = createSceneView(doc, TABLETOP_BODIES);
+    const lambert = createSceneView(doc, TABLETOP_BODIES, { shading: 'lambert' });
+    expect([...lambert.objects.keys()]).toEqual([...standard.objects.keys()]);
+    for (const [path, object] of lambert.objects) {
+      const a = (object as Mesh<BufferGeometry, MeshLambertMaterial>).material;
+      const b = (standard.objects.get(path) as Mesh<BufferGeometry, MeshStandardMaterial>).material;
+      expect(a).toBeInstanceOf(MeshLambertMaterial);
+      expect(b).toBeInstanceOf(MeshStandardMaterial);
+      expect(a.color.equals(b.color), path).toBe(true);
+      expect([a.opacity, a.transparent, a.depthWrite, a.side], path).toEqual([b.opacity, b.transparent, b.depthWrite, b.side]);
+      expect((a.map as DataTexture | null)?.image.data ?? null, path).toEqual((b.map as DataTexture | null)?.image.data ?? null);
+    }
+    expect((lambert.objects.get('/World/Objects/BlueBall') as Mesh<BufferGeometry, MeshLambertMaterial>).material.transparent).toBe(true);
+    standard.dispose();
+    lambert.dispose();
   });
 
   it('maps a bundled texture over the colour, one texture per name, freed with the view', () => {

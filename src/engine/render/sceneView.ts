@@ -17,6 +17,7 @@ import {
   LinearMipmapLinearFilter,
   Matrix4,
   Mesh,
+  MeshLambertMaterial,
   MeshStandardMaterial,
   type Material,
   Object3D,
@@ -115,15 +116,19 @@ export class TextureCache extends DisposingCache<string, DataTexture> {
   }
 }
 
-function material(prim: Prim, textures: TextureCache, assets: Readonly<Record<string, string>>): MeshStandardMaterial {
+/**
+ * How surfaces are shaded: `standard` is physically based (three's MeshStandardMaterial: the
+ * prim's roughness and metalness, specular highlights); `lambert` is diffuse only
+ * (MeshLambertMaterial: the same colour, texture and opacity, no highlights, metals look matte),
+ * cheaper per pixel — the fast quality preset of synthetic data.
+ */
+export type Shading = 'standard' | 'lambert';
+
+function material(prim: Prim, textures: TextureCache, assets: Readonly<Record<string, string>>, shading: Shading): MeshStandardMaterial | MeshLambertMaterial {
   const m = prim.material;
   const [r, g, b] = m?.color ?? DEFAULT_LOOK_COLOR;
-  const result = new MeshStandardMaterial({
-    roughness: m?.roughness ?? 0.6,
-    metalness: m?.metallic ?? 0,
-    opacity: m?.opacity ?? 1,
-    transparent: (m?.opacity ?? 1) < 1,
-  });
+  const common = { opacity: m?.opacity ?? 1, transparent: (m?.opacity ?? 1) < 1 };
+  const result = shading === 'lambert' ? new MeshLambertMaterial(common) : new MeshStandardMaterial({ roughness: m?.roughness ?? 0.6, metalness: m?.metallic ?? 0, ...common });
   if (prim.geometry?.kind === 'plane') result.side = DoubleSide;
   // USD colours are linear, which is three's working colour space.
   result.color.setRGB(r, g, b);
@@ -190,9 +195,9 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
 /**
  * The scene's objects for drawing. `options.textures` shares bundled textures across views (as
  * the frame pipeline does); without it the view makes its own and frees them with itself.
- * `options.pointLightSlots`: see buildLights.
+ * `options.pointLightSlots`: see buildLights. `options.shading`: see Shading (default standard).
  */
-export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache; pointLightSlots?: number } = {}): SceneView {
+export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache; pointLightSlots?: number; shading?: Shading } = {}): SceneView {
   const owned = options.textures ? null : new TextureCache();
   const textures = options.textures ?? owned!;
   const root = new Group();
@@ -211,7 +216,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
     if (!prim.geometry || !visible.get(prim.path)) continue;
     const geometry = buildGeometry(prim.geometry);
     if (!geometry) continue;
-    const mesh = new Mesh(geometry, material(prim, textures, doc.assets ?? {}));
+    const mesh = new Mesh(geometry, material(prim, textures, doc.assets ?? {}, options.shading ?? 'standard'));
     mesh.name = prim.path;
     mesh.matrixAutoUpdate = false;
     mesh.matrix.copy(world.get(prim.path)!);

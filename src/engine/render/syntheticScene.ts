@@ -11,7 +11,7 @@ import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
-import { createSceneView, type TextureCache } from './sceneView.ts';
+import { createSceneView, type Shading, type TextureCache } from './sceneView.ts';
 import { DisposingCache } from './cache.ts';
 
 /**
@@ -41,10 +41,10 @@ export class LabelMaterialCache extends DisposingCache<number, ShaderMaterial> {
 
 export function buildSyntheticScene(
   doc: SceneDocument,
-  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache },
+  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache; shading?: Shading },
 ): SyntheticScene {
   // Textures come with the document's looks (the randomizer writes its draws there).
-  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), pointLightSlots: SYNTHETIC_POINT_LIGHT_SLOTS });
+  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), pointLightSlots: SYNTHETIC_POINT_LIGHT_SLOTS, shading: options.shading ?? 'standard' });
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);

@@ -15,13 +15,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { GenerationProgress } from '../src/engine/jobs/generate.ts';
-import { parseGenerateJob } from '../src/engine/jobs/job.ts';
 import { runGenerateJob } from '../src/cli/generate.ts';
 import { measureCeiling } from './ceiling/runCeiling.ts';
+import { tabletopJob } from './tabletopJob.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const frames = Number(process.env.SDG_BENCH_FRAMES ?? 60);
 const maxWorkers = Number(process.env.SDG_BENCH_MAX_WORKERS ?? Math.max(1, cpus().length));
 const sizes = (process.env.SDG_BENCH_SIZES ?? '640x480,1280x720').split(',').map((s) => s.split('x').map(Number) as [number, number]);
@@ -42,18 +40,7 @@ async function measure(width: number, height: number, workers: number, quality: 
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
   const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage; machine: { busy: number; total: number } | null }[] = [];
   try {
-    const job = parseGenerateJob({
-      scene: join(root, 'scenes/tabletop.usda'),
-      randomize: join(root, 'scenes/tabletop.randomize.yaml'),
-      frames,
-      seed: 1,
-      out,
-      width,
-      height,
-      workers,
-      shadows: process.env.SDG_BENCH_SHADOWS !== '0',
-      quality,
-    });
+    const job = tabletopJob({ frames, out, width, height, workers, shadows: process.env.SDG_BENCH_SHADOWS !== '0', quality });
     const started = performance.now();
     const result = await runGenerateJob({
       job,

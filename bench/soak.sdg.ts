@@ -20,13 +20,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { GenerationProgress, PageMemory } from '../src/engine/jobs/generate.ts';
-import { parseGenerateJob } from '../src/engine/jobs/job.ts';
+import type { GenerateJob } from '../src/engine/jobs/job.ts';
 import { lineChartSvg } from '../src/engine/report/plot.ts';
 import { runGenerateJob } from '../src/cli/generate.ts';
+import { tabletopJob } from './tabletopJob.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const frames = Number(env('SOAK_FRAMES', '100000'));
 const width = Number(env('SOAK_WIDTH', '320'));
@@ -101,17 +100,7 @@ const started = performance.now();
 let last = { t: started, done: 0 };
 let lastMemory: PageMemory | undefined;
 try {
-  const job = parseGenerateJob({
-    scene: join(root, 'scenes/tabletop.usda'),
-    randomize: join(root, 'scenes/tabletop.randomize.yaml'),
-    frames,
-    seed: 1,
-    out,
-    width,
-    height,
-    workers,
-    formats,
-  });
+  const job = tabletopJob({ frames, out, width, height, workers, formats: formats as GenerateJob['formats'] });
   process.stderr.write(`soak: ${frames} frames at ${width}×${height}, ${workers} workers, ${formats.join('+')} into ${out}\n`);
   const result = await runGenerateJob({
     job,

@@ -178,9 +178,15 @@ describe('simloop generate', { timeout: 600_000 }, () => {
   test('bad input fails fast with the file and field named', async () => {
     const badSpec = join(tmp, 'bad.yaml');
     writeFileSync(badSpec, readFileSync(SPEC, 'utf8').replace(/margin: [^\n]+/, 'margin: -3'));
+    // Node checks the inputs before Chromium starts: nothing is launched, nothing is left behind.
+    const profiles = () => readdirSync(tmpdir()).filter((name) => name.startsWith('simloop-chromium-')).length;
+    const before = profiles();
     let run = await generate(join(tmp, 'bad1'), ['--randomize', badSpec]);
     assert.equal(run.code, 2);
     assert.match(lastLine(run.stderr), /bad\.yaml: objects\[0\]\.scatter\.margin/);
+    assert.equal(run.stderr.trim().split('\n').length, 1, `one line: ${run.stderr}`);
+    assert.equal(profiles(), before, 'no Chromium profile left behind');
+    assert.equal(existsSync(join(tmp, 'bad1')), false, 'nothing written');
 
     run = await generate(join(tmp, 'bad2'), ['--width', '0']);
     assert.equal(run.code, 2);

@@ -18,7 +18,7 @@ import {
   loggingSink,
   seededDelays,
 } from '../testing/frameWorkers.ts';
-import { FrameFailure, type GenerationHost, type GenerationProgress, MAX_ATTEMPTS, completeFrames, runGeneration } from './generate.ts';
+import { FrameFailure, type GenerationHost, type GenerationProgress, MAX_ATTEMPTS, completeFrames, runGeneration, FrameBits } from './generate.ts';
 import type { GenerateJob, GenerateJobInput } from './job.ts';
 import { DATASET_STATE_PATH, MANIFEST_PATH, frameRecordPath } from './layout.ts';
 import { type DatasetManifest, parseManifest } from './manifest.ts';
@@ -538,5 +538,18 @@ describe('runGeneration: shards', () => {
     expect(framesOf(a.sink)).toEqual([0, 0, 1, 1, 2, 2]);
     expect(framesOf(b.sink)).toEqual([3, 3, 4, 4, 5, 5, 6, 6]);
     expect(a.sink.text('frames.jsonl') + b.sink.text('frames.jsonl')).toBe(whole.text('frames.jsonl'));
+  });
+});
+
+describe('FrameBits', () => {
+  it('keeps which frames of a shard are complete, one bit each, counting each frame once', () => {
+    const bits = new FrameBits(10, 27);
+    expect(bits.size).toBe(0);
+    for (const f of [10, 17, 18, 26, 17]) bits.add(f);
+    expect(bits.size).toBe(4);
+    expect([...Array(30).keys()].filter((f) => bits.has(f))).toEqual([10, 17, 18, 26]);
+    expect(() => bits.add(27)).toThrow(/outside \[10, 27\)/);
+    expect(() => bits.add(9)).toThrow(RangeError);
+    expect(new FrameBits(5, 5).size).toBe(0);
   });
 });

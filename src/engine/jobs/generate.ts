@@ -177,6 +177,32 @@ async function prepareDestination(sink: Sink, job: GenerateJob, state: DatasetSt
   }
 }
 
+/** Which frames of [start, end) are complete, one bit each. */
+export class FrameBits {
+  private readonly bits: Uint8Array;
+  size = 0;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.bits = new Uint8Array(Math.ceil(Math.max(0, end - start) / 8));
+  }
+
+  has(frame: number): boolean {
+    const i = frame - this.start;
+    return i >= 0 && frame < this.end && (this.bits[i >> 3]! & (1 << (i & 7))) !== 0;
+  }
+
+  add(frame: number): void {
+    if (frame < this.start || frame >= this.end) throw new RangeError(`frame ${frame} is outside [${this.start}, ${this.end})`);
+    if (this.has(frame)) return;
+    const i = frame - this.start;
+    this.bits[i >> 3]! |= 1 << (i & 7);
+    this.size++;
+  }
+}
+
 export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage: Lineage, host: GenerationHost): Promise<GenerationResult> {
   const { sink } = host;
   const now = host.now ?? (() => performance.now());
@@ -187,10 +213,19 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   const state = datasetState(job, info, lineage);
   await prepareDestination(sink, job, state);
 
-  const done = new Set([...(await completeFrames(sink))].filter((f) => f >= start && f < end));
+  const done = new FrameBits(start, end);
+  for (const f of await completeFrames(sink)) if (f >= start && f < end) done.add(f);
   const resumedFrom = done.size;
-  const queue: { frame: number; attempt: number }[] = [];
-  for (let f = start; f < end; f++) if (!done.has(f)) queue.push({ frame: f, attempt: 0 });
+  // Frames to make: the next one not done in order, after the ones a crashed worker left (no
+  // object per frame, so a run of millions of frames keeps a flat heap).
+  const retries: { frame: number; attempt: number }[] = [];
+  let cursor = start;
+  const nextFrame = (): { frame: number; attempt: number } | undefined => {
+    const retry = retries.shift();
+    if (retry) return retry;
+    while (cursor < end && done.has(cursor)) cursor++;
+    return cursor < end ? { frame: cursor++, attempt: 0 } : undefined;
+  };
 
   const shardStatus = (finished: boolean): DatasetManifest['shards'][number] => ({
     index: job.shard.index,
@@ -253,7 +288,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     let writing: Promise<void> = Promise.resolve();
     try {
       while (!stopped()) {
-        const next = queue.shift();
+        const next = nextFrame();
         if (!next) break;
         if (!worker) {
           worker = await host.spawn(slot);
@@ -269,7 +304,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
             worker.terminate();
             worker = null;
             retried++;
-            queue.unshift({ frame: next.frame, attempt: next.attempt + 1 });
+            retries.unshift({ frame: next.frame, attempt: next.attempt + 1 });
             continue;
           }
           const message = error instanceof Error ? error.message : String(error);
@@ -298,8 +333,9 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
 
   const startupMs = () => (workersReady !== undefined && firstFrame !== undefined ? { startupMs: { workers: workersReady, first_frame: firstFrame } } : {});
 
-  const slots = Math.max(1, Math.min(job.workers, queue.length));
-  await Promise.all(Array.from({ length: queue.length ? slots : 0 }, (_, slot) => slotLoop(slot)));
+  const toMake = total - done.size;
+  const slots = Math.max(1, Math.min(job.workers, toMake));
+  await Promise.all(Array.from({ length: toMake ? slots : 0 }, (_, slot) => slotLoop(slot)));
 
   if (failure !== null || host.signal?.aborted) {
     // Say what is complete; the frames already written stay. Writing may itself fail (disk full).

@@ -7,38 +7,22 @@
 // was built from changed (size or modification time), so editing the sources needs no build step.
 // Packages stay external (resolved from node_modules as usual). If the bundle cannot be built, the
 // sources run through tsx's loader as before. SIMLOOP_CLI_FROM_SOURCE=1 forces that.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileStamp, newBuildName, readCurrentBuild, recordCurrentBuild } from '../src/cli/buildCache.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = join(ROOT, 'src/cli/main.ts');
 const CACHE = join(ROOT, 'node_modules/.cache/simloop-cli');
-/** Which build is current and the sources it was built from. */
-const CURRENT = join(CACHE, 'current.json');
 /** Bumped when the way the bundle is built changes, so old bundles are rebuilt. */
 const BUILD_FORMAT = 1;
 
-/** Size and modification time of a file, or null when it is gone. */
-function stamp(file) {
-  try {
-    const s = statSync(file);
-    return `${s.size}:${s.mtimeMs}`;
-  } catch {
-    return null;
-  }
-}
-
 /** The entry module of the cached build when it was built from the sources as they are now. */
 function currentBuild() {
-  let recorded;
-  try {
-    recorded = JSON.parse(readFileSync(CURRENT, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (recorded.format !== BUILD_FORMAT || recorded.root !== ROOT || !recorded.files || typeof recorded.build !== 'string') return undefined;
-  for (const [file, was] of Object.entries(recorded.files)) if (stamp(join(ROOT, file)) !== was) return undefined;
+  const recorded = readCurrentBuild(CACHE, BUILD_FORMAT, ROOT);
+  if (!recorded) return undefined;
+  for (const [file, was] of Object.entries(recorded.files)) if (fileStamp(join(ROOT, file)) !== was) return undefined;
   const entry = join(CACHE, recorded.build, 'main.mjs');
   return existsSync(entry) ? entry : undefined;
 }
@@ -48,7 +32,7 @@ async function buildBundle() {
   mkdirSync(CACHE, { recursive: true });
   // Each build has its own folder and becomes current when complete, so a command already running
   // (which loads a command's chunk after start) never sees half a build or loses its files.
-  const build = `build-${Date.now().toString(36)}-${process.pid}`;
+  const build = newBuildName();
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: { main: ENTRY },
@@ -80,15 +64,8 @@ async function buildBundle() {
     ],
   });
   const files = {};
-  for (const input of Object.keys(result.metafile.inputs)) files[input] = stamp(join(ROOT, input));
-  const pending = `${CURRENT}.${process.pid}`;
-  writeFileSync(pending, JSON.stringify({ format: BUILD_FORMAT, root: ROOT, build, files }));
-  renameSync(pending, CURRENT);
-  // Builds replaced more than an hour ago are no longer in use.
-  for (const old of readdirSync(CACHE)) {
-    const folder = join(CACHE, old);
-    if (old.startsWith('build-') && old !== build && Date.now() - statSync(folder).mtimeMs > 3600_000) rmSync(folder, { recursive: true, force: true });
-  }
+  for (const input of Object.keys(result.metafile.inputs)) files[input] = fileStamp(join(ROOT, input));
+  recordCurrentBuild(CACHE, BUILD_FORMAT, ROOT, build, files);
   return join(CACHE, build, 'main.mjs');
 }
 

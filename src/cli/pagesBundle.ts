@@ -8,14 +8,14 @@
  * build's ~1 GB) takes ~4 s once; then Chromium shows the page ~2.5 s after its launch. The bundle is
  * rebuilt when a file it may have been built from changed (size or modification time of every file
  * under the source folders, the pages, the vite config and the installed packages' lock), so
- * editing the sources needs no build step. Each build has its own folder and becomes current when
- * complete (current.json is replaced atomically), so commands running side by side never see half
- * a build. SIMLOOP_PAGES=dev serves the sources through vite's dev server instead (for debugging a
+ * editing the sources needs no build step. The cache works as the CLI's own (buildCache.mjs): each
+ * build in its own folder, made current atomically. SIMLOOP_PAGES=dev serves the sources through vite's dev server instead (for debugging a
  * page); when a build fails the command says so in one line and uses the dev server.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
+import { fileStamp, newBuildName, readCurrentBuild, recordCurrentBuild } from './buildCache.mjs';
 
 /** Pages runHeadlessJob may open, relative to the repository root. */
 export const HEADLESS_PAGES = ['generate.html', 'demos.html', 'eval.html', 'bench/ceiling/ceiling.html'] as const;
@@ -26,9 +26,6 @@ const SOURCE_FILES = ['vite.config.ts', 'scripts/build-pages.mjs', 'package.json
 
 /** Bumped when the way the bundle is built changes, so older bundles are rebuilt. */
 export const BUILD_FORMAT = 1;
-
-/** Builds replaced longer ago than this are removed (a command started before may still read one). */
-const KEEP_REPLACED_MS = 3600_000;
 
 export interface PagesBundle {
   /** The folder holding the built pages and their assets. */
@@ -61,29 +58,20 @@ export function sourceStamps(root: string): Record<string, string> {
     } else if (info.isFile() && !/\.test\.tsx?$/.test(rel)) stamps[rel] = `${info.size}:${info.mtimeMs}`;
   };
   for (const folder of SOURCE_FOLDERS) visit(join(root, folder));
-  for (const file of SOURCE_FILES) {
-    const path = join(root, file);
-    stamps[file] = existsSync(path) ? `${statSync(path).size}:${statSync(path).mtimeMs}` : 'absent';
-  }
+  for (const file of SOURCE_FILES) stamps[file] = fileStamp(join(root, file)) ?? 'absent';
   return stamps;
 }
 
-function sameStamps(a: Record<string, string>, b: unknown): boolean {
-  if (typeof b !== 'object' || b === null) return false;
-  const other = b as Record<string, unknown>;
+/** The same files with the same stamps: none edited, added or removed. */
+function sameStamps(a: Record<string, string>, b: Record<string, unknown>): boolean {
   const keys = Object.keys(a);
-  return keys.length === Object.keys(other).length && keys.every((k) => other[k] === a[k]);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
 }
 
 /** The current build's folder when it was built from the sources as they are now. */
 export function currentBuild(root: string, stamps: Record<string, string>): string | undefined {
-  let recorded: { format?: unknown; root?: unknown; build?: unknown; files?: unknown };
-  try {
-    recorded = JSON.parse(readFileSync(join(cacheDir(root), 'current.json'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (recorded.format !== BUILD_FORMAT || recorded.root !== root || typeof recorded.build !== 'string' || !sameStamps(stamps, recorded.files)) return undefined;
+  const recorded = readCurrentBuild(cacheDir(root), BUILD_FORMAT, root);
+  if (!recorded || !sameStamps(stamps, recorded.files)) return undefined;
   const dir = join(cacheDir(root), recorded.build);
   return HEADLESS_PAGES.every((page) => existsSync(join(dir, page))) ? dir : undefined;
 }
@@ -107,16 +95,10 @@ function buildInChild(root: string, outDir: string, input: Record<string, string
 async function build(root: string, stamps: Record<string, string>): Promise<string> {
   const cache = cacheDir(root);
   mkdirSync(cache, { recursive: true });
-  const name = `build-${Date.now().toString(36)}-${process.pid}`;
+  const name = newBuildName();
   const outDir = join(cache, name);
   await buildInChild(root, outDir, Object.fromEntries(HEADLESS_PAGES.map((page) => [page.replace(/\.html$/, '').replaceAll('/', '_'), resolve(root, page)])));
-  const pending = join(cache, `current.json.${process.pid}`);
-  writeFileSync(pending, JSON.stringify({ format: BUILD_FORMAT, root, build: name, files: stamps }));
-  renameSync(pending, join(cache, 'current.json'));
-  for (const old of readdirSync(cache)) {
-    const folder = join(cache, old);
-    if (old.startsWith('build-') && old !== name && Date.now() - statSync(folder).mtimeMs > KEEP_REPLACED_MS) rmSync(folder, { recursive: true, force: true });
-  }
+  recordCurrentBuild(cache, BUILD_FORMAT, root, name, stamps);
   return outDir;
 }
 

@@ -12,11 +12,11 @@ import { cameraInfo, threeCamera } from '../labels/camera.ts';
 import { labelObjects } from '../labels/objectLabels.ts';
 import { subPixelBitsFor } from '../labels/footprint.ts';
 import { loadSceneFile } from '../load.ts';
-import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spec.ts';
+import { type RandomizationSpec, maxAddedLights, parseRandomizationSpec } from '../randomize/spec.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
-import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
+import { LabelMaterialCache, buildSyntheticScene, syntheticPointLightSlots, type RenderInstance } from '../render/syntheticScene.ts';
 import { TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
@@ -55,11 +55,14 @@ export class FramePipeline {
     private readonly info: DatasetInfo,
   ) {
     this.classIds = new Map(info.classes.map((c) => [c.name, c.id]));
+    this.pointLightSlots = syntheticPointLightSlots(doc, maxAddedLights(spec, 'sphere'));
     // The CPU footprint rasterizer snaps vertices like the GPU does, so counts agree on edges.
     this.subPixelBits = subPixelBitsFor(renderer.rendererName);
   }
 
   private readonly subPixelBits: number;
+  /** Point lights every frame is drawn with: the scene's and the most the spec adds (see syntheticPointLightSlots). */
+  private readonly pointLightSlots: number;
 
   static async create(canvas: RenderCanvas, init: PipelineInit): Promise<FramePipeline> {
     const { document } = await loadSceneFile(init.sceneBytes, init.sceneFile);
@@ -98,7 +101,7 @@ export class FramePipeline {
 
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading });
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading, pointLightSlots: this.pointLightSlots });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');

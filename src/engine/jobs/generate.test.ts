@@ -113,9 +113,10 @@ describe('runGeneration: a complete run', () => {
     const { sink, result, progress, log } = await generated(job, { memory, host: { now: () => clock } });
 
     expect(result).toMatchObject({ status: 'complete', frames: 6, produced: 6, resumedFrom: 0, retried: 0 });
-    // The workers' own stage times, plus the writing of each frame's files (and its record), measured here.
+    // The workers' own stage times, plus the writing of each frame's files (and its record), measured
+    // here; frame 0, the worker's first (its warm-up), is left out of the means.
     const filesPerFrame = (await fakeFrameOutput(job, info, 0)).files.length;
-    expect(result.stageMs).toEqual({ sample: 1, encode: (0 + 1 + 2 + 3 + 4 + 5) / 6, write: 3 * (filesPerFrame + 1) });
+    expect(result.stageMs).toEqual({ sample: 1, encode: (1 + 2 + 3 + 4 + 5) / 5, write: 3 * (filesPerFrame + 1) });
     expect(log.spawned).toEqual([0]);
     expect(log.terminated).toEqual([0]);
     expect(log.runs.map((r) => [r.frame, r.attempt])).toEqual([0, 1, 2, 3, 4, 5].map((f) => [f, 0]));
@@ -161,6 +162,17 @@ describe('runGeneration: a complete run', () => {
     expect(dones).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(progress.map((p) => p.phase).slice(-2)).toEqual(['finalize', 'done']);
     expect(progress.at(-1)).toMatchObject({ done: 6, total: 6, phase: 'done', retried: 0 });
+  });
+
+  it('leaves each worker’s first frame out of the stage means, unless there is nothing else', async () => {
+    // Two workers: frames 0 and 1 are their warm-ups (in either order), 2–5 the steady state.
+    const two = await generated(fakeJob({ frames: 6, workers: 2 }));
+    expect(two.log.spawned).toHaveLength(2);
+    expect(two.result.stageMs.encode).toBe((2 + 3 + 4 + 5) / 4);
+    // One frame: its warm-up is all there is.
+    const one = await generated(fakeJob({ frames: 1 }));
+    expect(one.result.stageMs.encode).toBe(0);
+    expect(one.result.stageMs.sample).toBe(1);
   });
 
   it('writes each frame record after all of that frame’s files', async () => {

@@ -80,7 +80,10 @@ export interface GenerationResult {
   resumedFrom: number;
   retried: number;
   seconds: number;
-  /** Mean milliseconds per stage over the frames this run produced. */
+  /**
+   * Mean milliseconds per stage over the frames this run produced, leaving out each worker's first
+   * frame (shader compiles and uploads: warm-up, not the steady rate) when there are others.
+   */
   stageMs: Record<string, number>;
   /**
    * Start-up, in milliseconds from the start of the run: `workers` when the first frame worker was
@@ -250,6 +253,9 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   let firstFrame: number | undefined;
   let failure: unknown = null;
   const stageTotals: Record<string, number> = {};
+  /** The same for each worker's first frame, kept apart (see GenerationResult.stageMs). */
+  const warmupTotals: Record<string, number> = {};
+  let warmups = 0;
   const recent: number[] = [];
   const report = (phase: GenerationProgress['phase']) => {
     if (!host.onProgress) return;
@@ -272,11 +278,13 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     output.ms = { ...output.ms, write: now() - t };
   }
 
-  function recordDone(output: FrameOutput): void {
+  function recordDone(output: FrameOutput, warmup: boolean): void {
     done.add(output.frame);
     produced++;
     firstFrame ??= now() - started;
-    for (const [stage, ms] of Object.entries(output.ms)) stageTotals[stage] = (stageTotals[stage] ?? 0) + ms;
+    const totals = warmup ? warmupTotals : stageTotals;
+    if (warmup) warmups++;
+    for (const [stage, ms] of Object.entries(output.ms)) totals[stage] = (totals[stage] ?? 0) + ms;
     recent.push(now());
     if (recent.length > 32) recent.shift();
     report('frames');
@@ -290,9 +298,11 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
       while (!stopped()) {
         const next = nextFrame();
         if (!next) break;
+        let warmup = false;
         if (!worker) {
           worker = await host.spawn(slot);
           workersReady ??= now() - started;
+          warmup = true;
         }
         let output: FrameOutput;
         try {
@@ -314,7 +324,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
         // After a failure nothing more is written; a cancel still keeps the frame it had in flight.
         if (failure !== null) break;
         writing = writeFrame(output).then(async () => {
-          recordDone(output);
+          recordDone(output, warmup);
           if (now() - lastManifest > 2000) {
             lastManifest = now();
             await writeManifest(false);
@@ -331,6 +341,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     }
   }
 
+  const stageMeans = () => (produced > warmups ? meanStages(stageTotals, produced - warmups) : meanStages(warmupTotals, warmups));
   const startupMs = () => (workersReady !== undefined && firstFrame !== undefined ? { startupMs: { workers: workersReady, first_frame: firstFrame } } : {});
 
   const toMake = total - done.size;
@@ -341,7 +352,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     // Say what is complete; the frames already written stay. Writing may itself fail (disk full).
     await writeManifest(false).catch(() => {});
     if (failure !== null) throw failure;
-    return { status: 'cancelled', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced), ...startupMs() };
+    return { status: 'cancelled', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: stageMeans(), ...startupMs() };
   }
 
   report('finalize');
@@ -354,7 +365,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   }
   await writeManifest(true);
   report('done');
-  return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: meanStages(stageTotals, produced), ...startupMs() };
+  return { status: 'complete', frames: done.size, produced, resumedFrom, retried, seconds: (now() - started) / 1000, stageMs: stageMeans(), ...startupMs() };
 }
 
 function meanStages(totals: Record<string, number>, count: number): Record<string, number> {

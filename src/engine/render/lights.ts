@@ -42,6 +42,14 @@ function directional(color: Color, intensity: number, direction: Vector3, focus:
   return light;
 }
 
+/** Light kinds drawn as a three.js PointLight (see buildLights). */
+const POINT_KINDS: ReadonlySet<Light['kind']> = new Set(['sphere', 'rect', 'disk', 'cylinder']);
+
+/** How many of the prims' lights are drawn as point lights. */
+export function pointLightCount(prims: readonly Prim[]): number {
+  return prims.filter((p) => p.light && POINT_KINDS.has(p.light.kind)).length;
+}
+
 /** Where an unused point-light slot sits: far above everything, so no direction degenerates. */
 const UNUSED_SLOT_POSITION = new Vector3(0, 1e4, 0);
 

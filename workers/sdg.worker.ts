@@ -52,8 +52,10 @@ const api: SdgWorkerApi = {
   async preview(frame: number): Promise<LabelledFrame[]> {
     if (!pipeline) throw new Error('sdg worker: preview() before init()');
     const { frames } = await pipeline.label(frame);
-    const buffers = frames.flatMap((f) => Object.values(f.buffers).map((b: ArrayBufferView) => b.buffer as ArrayBuffer));
-    return Comlink.transfer(frames, [...new Set(buffers)]);
+    // The pipeline fills the same arrays again next frame: send copies, and move those.
+    const copies = frames.map((f) => ({ ...f, buffers: Object.fromEntries(Object.entries(f.buffers).map(([k, b]) => [k, b.slice()])) as typeof f.buffers }));
+    const buffers = copies.flatMap((f) => Object.values(f.buffers).map((b: ArrayBufferView) => b.buffer as ArrayBuffer));
+    return Comlink.transfer(copies, [...new Set(buffers)]);
   },
 };
 

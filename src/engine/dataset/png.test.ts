@@ -1,7 +1,7 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../testing/usda.ts';
-import { colourKey, encodeGrey16Png, encodeLabelPng, encodeNormalsPng, encodeRgbPng, labelColour, rgbPngOf } from './png.ts';
+import { colourKey, encodeGrey16Png, encodeLabelPng, encodeNormalsPng, encodeRgbPng, encodeRgbaPng, labelColour, rgbPngOf } from './png.ts';
 import { threeObjectFrame } from './testing.ts';
 
 describe('PNG images', () => {
@@ -11,6 +11,20 @@ describe('PNG images', () => {
     const png = decode(await encodeRgbPng(5, 3, rgba));
     expect([png.width, png.height, png.channels, png.depth]).toEqual([5, 3, 3, 8]);
     expect(Array.from(png.data)).toEqual(Array.from(rgba).filter((_, i) => i % 4 !== 3));
+  });
+
+  it('leaves nothing of one image in the next, though row buffers are reused', async () => {
+    // Same row-buffer size, other strides: 1×10 RGBA (5 bytes a row) then 12×2 grey16 (25 a row),
+    // so the first image's samples sit where the second has filter bytes, and the other way round.
+    await encodeRgbaPng(1, 10, new Uint8Array(40).fill(255));
+    expect(Array.from(decode(await encodeGrey16Png(12, 2, new Uint16Array(24))).data)).toEqual(new Array(24).fill(0));
+    // Normals: a full image, then one that is all background, at the same size (and at once).
+    const full = Float32Array.from({ length: 4 * 3 * 3 }, (_, i) => (i % 3 === 2 ? -1 : 0.5));
+    const [a, b] = await Promise.all([encodeNormalsPng(4, 3, full), encodeNormalsPng(4, 3, new Float32Array(36))]);
+    await encodeNormalsPng(4, 3, full);
+    expect(Array.from(decode(await encodeNormalsPng(4, 3, new Float32Array(36))).data)).toEqual(new Array(48).fill(0));
+    expect(Array.from(decode(b).data)).toEqual(new Array(48).fill(0));
+    expect(Array.from(decode(a).data).slice(0, 4)).toEqual([191, 191, 0, 255]);
   });
 
   it('stores 16-bit grey exactly', async () => {

@@ -53,11 +53,38 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const COLOUR_TYPE = { 1: 0, 3: 2, 4: 6 } as const;
 
 /**
- * A PNG of `rows`: height rows of width × channels samples at `depth` bits, each row already
- * prefixed with its filter-type byte (0), samples big-endian.
+ * Row buffers (samples plus a filter byte per row) kept for the next image of the same size: a
+ * fresh frame-sized array costs more than filling one (a worker encodes four PNGs a frame). Taken
+ * buffers are never shared, so encodes may run at once; a few per size are kept.
+ */
+const spareRows = new Map<number, Uint8Array[]>();
+const SPARE_ROWS_PER_SIZE = 2;
+
+/** A row buffer of `height` rows of `stride` bytes whose filter bytes are 0; encoders write every other byte. */
+function takeRows(stride: number, height: number): Uint8Array {
+  const rows = spareRows.get(stride * height)?.pop() ?? new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) rows[y * stride] = 0;
+  return rows;
+}
+
+function giveBackRows(rows: Uint8Array): void {
+  let spare = spareRows.get(rows.length);
+  if (!spare) spareRows.set(rows.length, (spare = []));
+  if (spare.length < SPARE_ROWS_PER_SIZE) spare.push(rows);
+}
+
+/**
+ * A PNG of `rows`: height rows of width × channels samples at `depth` bits, each row prefixed
+ * with its filter-type byte (0), samples big-endian. `rows` comes from takeRows and goes back
+ * once deflated.
  */
 async function pngOf(width: number, height: number, channels: 1 | 3 | 4, depth: 8 | 16, rows: Uint8Array): Promise<Uint8Array> {
-  const idat = await zlibDeflate(rows);
+  let idat: Uint8Array;
+  try {
+    idat = await zlibDeflate(rows);
+  } finally {
+    giveBackRows(rows);
+  }
   const out = new Uint8Array(8 + (12 + 13) + (12 + idat.length) + 12);
   const view = new DataView(out.buffer);
   out.set(SIGNATURE, 0);
@@ -85,7 +112,7 @@ async function pngOf(width: number, height: number, channels: 1 | 3 | 4, depth: 
 export function encodeRgbPng(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
   checkSize('rgb png', rgba.length, width, height, 4);
   const stride = width * 3 + 1;
-  const rows = new Uint8Array(stride * height);
+  const rows = takeRows(stride, height);
   for (let y = 0, i = 0; y < height; y++) {
     let j = y * stride + 1;
     for (let x = 0; x < width; x++, i += 4, j += 3) {
@@ -101,7 +128,7 @@ export function encodeRgbPng(width: number, height: number, rgba: Uint8Array): P
 export function encodeRgbaPng(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
   checkSize('rgba png', rgba.length, width, height, 4);
   const stride = width * 4 + 1;
-  const rows = new Uint8Array(stride * height);
+  const rows = takeRows(stride, height);
   for (let y = 0; y < height; y++) rows.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * stride + 1);
   return pngOf(width, height, 4, 8, rows);
 }
@@ -110,7 +137,7 @@ export function encodeRgbaPng(width: number, height: number, rgba: Uint8Array): 
 export function encodeGrey16Png(width: number, height: number, grey: Uint16Array): Promise<Uint8Array> {
   checkSize('grey16 png', grey.length, width, height, 1);
   const stride = width * 2 + 1;
-  const rows = new Uint8Array(stride * height);
+  const rows = takeRows(stride, height);
   for (let y = 0, i = 0; y < height; y++) {
     let j = y * stride + 1;
     for (let x = 0; x < width; x++, i++, j += 2) {
@@ -145,29 +172,46 @@ export function colourKey([r, g, b, a]: Rgba): string {
   return `(${r}, ${g}, ${b}, ${a})`;
 }
 
+/**
+ * Each id in its labelColour, written as RGBA8 into `out` from `offset`, `width` pixels per row
+ * and `stride` bytes from row to row (a PNG's rows leave one filter byte between them).
+ */
+function writeIdColours(ids: ArrayLike<number>, width: number, height: number, out: Uint8Array, offset: number, stride: number): void {
+  let lastId = -1;
+  let colour: Rgba = [0, 0, 0, 0];
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, j = offset + y * stride; x < width; x++, i++, j += 4) {
+      const id = ids[i]!;
+      if (id !== lastId) {
+        colour = labelColour(id);
+        lastId = id;
+      }
+      out[j] = colour[0];
+      out[j + 1] = colour[1];
+      out[j + 2] = colour[2];
+      out[j + 3] = colour[3];
+    }
+  }
+}
+
 /** RGBA8 pixels of an id image, each id in its labelColour. */
 export function colouriseIds(ids: ArrayLike<number>, width: number, height: number): Uint8Array {
   checkSize('label image', ids.length, width, height, 1);
   const out = new Uint8Array(width * height * 4);
-  let lastId = -1;
-  let colour: Rgba = [0, 0, 0, 0];
-  for (let i = 0, j = 0; i < ids.length; i++, j += 4) {
-    const id = ids[i]!;
-    if (id !== lastId) {
-      colour = labelColour(id);
-      lastId = id;
-    }
-    out[j] = colour[0];
-    out[j + 1] = colour[1];
-    out[j + 2] = colour[2];
-    out[j + 3] = colour[3];
-  }
+  writeIdColours(ids, width, height, out, 0, width * 4);
   return out;
 }
 
-/** RGBA8 PNG of an id image (semantic or instance), each id in its labelColour. */
+/**
+ * RGBA8 PNG of an id image (semantic or instance), each id in its labelColour. The colours go
+ * straight into the PNG's rows: one frame-sized array, not two.
+ */
 export function encodeLabelPng(width: number, height: number, ids: ArrayLike<number>): Promise<Uint8Array> {
-  return encodeRgbaPng(width, height, colouriseIds(ids, width, height));
+  checkSize('label image', ids.length, width, height, 1);
+  const stride = width * 4 + 1;
+  const rows = takeRows(stride, height);
+  writeIdColours(ids, width, height, rows, 1, stride);
+  return pngOf(width, height, 4, 8, rows);
 }
 
 /**
@@ -177,19 +221,25 @@ export function encodeLabelPng(width: number, height: number, ids: ArrayLike<num
  */
 export function encodeNormalsPng(width: number, height: number, normals: Float32Array): Promise<Uint8Array> {
   checkSize('normals png', normals.length, width, height, 3);
-  const out = new Uint8Array(width * height * 4);
+  const stride = width * 4 + 1;
+  const rows = takeRows(stride, height);
   const channel = (c: number) => Math.min(255, Math.max(0, Math.trunc((c * 0.5 + 0.5) * 255)));
-  for (let i = 0, j = 0; i < normals.length; i += 3, j += 4) {
-    const x = normals[i]!;
-    const y = normals[i + 1]!;
-    const z = normals[i + 2]!;
-    if (x === 0 && y === 0 && z === 0) continue;
-    out[j] = channel(x);
-    out[j + 1] = channel(y);
-    out[j + 2] = channel(z);
-    out[j + 3] = 255;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0, j = y * stride + 1; x < width; x++, i += 3, j += 4) {
+      const nx = normals[i]!;
+      const ny = normals[i + 1]!;
+      const nz = normals[i + 2]!;
+      if (nx === 0 && ny === 0 && nz === 0) {
+        rows[j] = rows[j + 1] = rows[j + 2] = rows[j + 3] = 0;
+        continue;
+      }
+      rows[j] = channel(nx);
+      rows[j + 1] = channel(ny);
+      rows[j + 2] = channel(nz);
+      rows[j + 3] = 255;
+    }
   }
-  return encodeRgbaPng(width, height, out);
+  return pngOf(width, height, 4, 8, rows);
 }
 
 /**

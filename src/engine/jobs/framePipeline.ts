@@ -15,7 +15,7 @@ import { loadSceneFile } from '../load.ts';
 import { type RandomizationSpec, maxAddedLights, parseRandomizationSpec } from '../randomize/spec.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
-import { decodeLabelPixels, flipRowsInPlace } from '../render/labelPass.ts';
+import { type DecodedLabels, decodeLabelPixels, flipRowsInPlace, labelArrays } from '../render/labelPass.ts';
 import { LabelMaterialCache, buildSyntheticScene, syntheticPointLightSlots, type RenderInstance } from '../render/syntheticScene.ts';
 import { TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
@@ -42,8 +42,29 @@ function cameraInside(instances: RenderInstance[], position: Vector3): RenderIns
   return null;
 }
 
+/**
+ * One camera's frame-sized arrays, made once and filled again for every frame: a fresh
+ * multi-megabyte typed array costs more than filling it (in a Chromium worker, ~3 ms per MB to
+ * allocate and first touch; a 640×480 frame needs ~14 MB of them).
+ */
+interface CameraArrays {
+  rgb: Uint8Array;
+  label: Float32Array;
+  decoded: DecodedLabels;
+  semantic: Uint32Array;
+}
+
+function cameraArrays(width: number, height: number): CameraArrays {
+  const n = width * height;
+  return { rgb: new Uint8Array(n * 4), label: new Float32Array(n * 4), decoded: labelArrays(width, height), semantic: new Uint32Array(n) };
+}
+
 export class FramePipeline {
   private readonly textures = new TextureCache();
+  /** Per camera index; a frame's buffers are these arrays until the next call of label(). */
+  private readonly arrays: CameraArrays[] = [];
+  /** Every ArrayBuffer behind `arrays`, which must never be transferred away. */
+  private readonly pooled = new Set<ArrayBufferLike>();
   private readonly labelMaterials = new LabelMaterialCache();
   private readonly classIds: Map<string, number>;
 
@@ -71,6 +92,16 @@ export class FramePipeline {
     return new FramePipeline(renderer, document, spec, init.job, init.info);
   }
 
+  private arraysFor(cameraIndex: number): CameraArrays {
+    let arrays = this.arrays[cameraIndex];
+    if (!arrays) {
+      arrays = cameraArrays(this.job.width, this.job.height);
+      this.arrays[cameraIndex] = arrays;
+      for (const a of [arrays.rgb, arrays.label, arrays.decoded.instance, arrays.decoded.depth, arrays.decoded.normals, arrays.semantic]) this.pooled.add(a.buffer);
+    }
+    return arrays;
+  }
+
   /** Frame `frame` encoded in every format of the job: what a dataset stores. */
   async run(frame: number): Promise<FrameOutput> {
     const { frames, ms } = await this.label(frame);
@@ -85,10 +116,15 @@ export class FramePipeline {
       }
     }
     ms.encode = performance.now() - t;
+    // A writer that stored a frame buffer as it is (no copy) would hand out a reused array.
+    for (const file of files) if (this.pooled.has(file.bytes.buffer)) file.bytes = file.bytes.slice();
     return { frame, files, records, ms };
   }
 
-  /** Frame `frame` seen by every camera of the dataset, with its labels (previews stop here). */
+  /**
+   * Frame `frame` seen by every camera of the dataset, with its labels (previews stop here). The
+   * frames' buffers are arrays this pipeline fills again on its next call: copy what must outlive it.
+   */
   async label(frame: number): Promise<{ frames: LabelledFrame[]; ms: Record<string, number> }> {
     const { job, info } = this;
     const ms: Record<string, number> = {};
@@ -115,16 +151,17 @@ export class FramePipeline {
         const worldMatrix = new Matrix4().compose(position, new Quaternion(...placed.orientation), new Vector3(1, 1, 1));
         const camera = cameraInfo({ path, worldMatrix, fovY: placed.fovY, near: placed.near, far: placed.far, width: job.width, height: job.height });
         const background = sample.backgroundImage ? this.textures.get(sample.backgroundImage) : new Color(...sample.background);
-        const passes = this.renderer.render(synthetic.scene, threeCamera(camera), background, synthetic.labelMaterials);
+        const arrays = this.arraysFor(cameraIndex);
+        const passes = this.renderer.render(synthetic.scene, threeCamera(camera), background, synthetic.labelMaterials, arrays);
         ms.render = (ms.render ?? 0) + passes.ms.render;
         ms.readback = (ms.readback ?? 0) + passes.ms.readback;
         for (const [pass, t] of Object.entries(passes.passMs)) ms[pass] = (ms[pass] ?? 0) + t;
         lap('gpu');
         flipRowsInPlace(passes.rgb, job.width, job.height);
-        const decoded = decodeLabelPixels(passes.label, job.width, job.height);
+        const decoded = decodeLabelPixels(passes.label, job.width, job.height, arrays.decoded);
         const classOf = new Uint32Array(synthetic.instances.length + 1);
         for (const instance of synthetic.instances) classOf[instance.instanceId] = instance.classId;
-        const semantic = new Uint32Array(decoded.instance.length);
+        const semantic = arrays.semantic;
         for (let i = 0; i < semantic.length; i++) semantic[i] = classOf[decoded.instance[i]!] ?? 0;
         const objects = labelObjects({ camera, objects: synthetic.instances, instance: decoded.instance, width: job.width, height: job.height, subPixelBits: this.subPixelBits });
         const labelled: LabelledFrame = {

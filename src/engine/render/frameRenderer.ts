@@ -123,9 +123,11 @@ export class FrameRenderer {
 
   /**
    * Draws the colour pass (the scene as it is) and the label pass (every mesh with the material
-   * `labelMaterials` gives it; meshes without one are left out of the label pass).
+   * `labelMaterials` gives it; meshes without one are left out of the label pass). `out`: arrays of
+   * the right sizes to read the passes back into (the frame pipeline reuses them from frame to
+   * frame: a fresh 5 MB array costs more than the readback itself); new ones without.
    */
-  render(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>): RenderedPasses {
+  render(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>, out?: { rgb: Uint8Array; label: Float32Array }): RenderedPasses {
     const { renderer, width, height } = this;
     const gl = renderer.getContext();
     const t0 = performance.now();
@@ -134,7 +136,8 @@ export class FrameRenderer {
     renderer.render(scene, camera);
     this.keepPrograms();
     const t1 = performance.now();
-    const rgb = new Uint8Array(width * height * 4);
+    const rgb = out?.rgb ?? new Uint8Array(width * height * 4);
+    if (rgb.length !== width * height * 4) throw new RangeError(`colour readback: ${rgb.length} bytes for ${width}×${height} RGBA`);
     renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
     const t2 = performance.now();
 
@@ -159,7 +162,8 @@ export class FrameRenderer {
     renderer.clear(true, true, true);
     renderer.render(scene, camera);
     const t3 = performance.now();
-    const label = new Float32Array(width * height * 4);
+    const label = out?.label ?? new Float32Array(width * height * 4);
+    if (label.length !== width * height * 4) throw new RangeError(`label readback: ${label.length} floats for ${width}×${height} RGBA`);
     renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
     const t4 = performance.now();
     renderer.setRenderTarget(null);

@@ -55,15 +55,22 @@ export interface DecodedLabels {
   normals: Float32Array;
 }
 
+/** Arrays for decodeLabelPixels to fill, of width × height pixels. */
+export function labelArrays(width: number, height: number): DecodedLabels {
+  const n = width * height;
+  return { instance: new Uint32Array(n), depth: new Float32Array(n), normals: new Float32Array(n * 3) };
+}
+
 /**
  * Splits the label target's pixels (RGBA32F, bottom row first as GL reads them) into top-row-first
- * instance ids, depth (Infinity where nothing was drawn) and camera-frame normals.
+ * instance ids, depth (Infinity where nothing was drawn) and camera-frame normals ((0, 0, 0)
+ * there). Fills `out` (labelArrays; every element is written, so arrays can be reused from frame
+ * to frame) or new arrays.
  */
-export function decodeLabelPixels(pixels: Float32Array, width: number, height: number): DecodedLabels {
+export function decodeLabelPixels(pixels: Float32Array, width: number, height: number, out: DecodedLabels = labelArrays(width, height)): DecodedLabels {
   const n = width * height;
-  const instance = new Uint32Array(n);
-  const depth = new Float32Array(n);
-  const normals = new Float32Array(n * 3);
+  const { instance, depth, normals } = out;
+  if (pixels.length !== n * 4 || instance.length !== n || depth.length !== n || normals.length !== n * 3) throw new RangeError(`label pixels: arrays do not match ${width}×${height}`);
   for (let row = 0; row < height; row++) {
     const src = (height - 1 - row) * width;
     const dst = row * width;
@@ -72,7 +79,9 @@ export function decodeLabelPixels(pixels: Float32Array, width: number, height: n
       const d = dst + col;
       const z = pixels[s + 1]!;
       if (z <= 0) {
+        instance[d] = 0;
         depth[d] = Infinity;
+        normals[d * 3] = normals[d * 3 + 1] = normals[d * 3 + 2] = 0;
         continue;
       }
       instance[d] = Math.round(pixels[s]!);
@@ -93,7 +102,7 @@ export function decodeLabelPixels(pixels: Float32Array, width: number, height: n
       normals[d * 3 + 2] = nz / len;
     }
   }
-  return { instance, depth, normals };
+  return out;
 }
 
 /** Flips RGBA8 rows read bottom-first from GL into top-first order, in place. */

@@ -23,6 +23,19 @@ sinkContract('faultySink around fsSink, with budget to spare', async () => {
 });
 
 describe('fsSink on disk', () => {
+  it('writes again into a folder removed behind its back', async () => {
+    const dir = await tempDir();
+    const sink = fsSink(dir);
+    await sink.write('basic/rgb_0000.png', text('a'));
+    await rm(join(dir, 'basic'), { recursive: true });
+    await sink.write('basic/rgb_0001.png', text('b'));
+    expect(await readFile(join(dir, 'basic/rgb_0001.png'), 'utf8')).toBe('b');
+    await rm(join(dir, 'basic'), { recursive: true });
+    await writeFile(join(dir, 'basic'), 'a file where the folder was');
+    await expectSinkError(sink.write('basic/rgb_0002.png', text('c')), 'not-found', /a folder on the way is a file/);
+    await rm(dir, { recursive: true });
+  });
+
   it('streams into <file>.tmp-<pid>-<n> beside the file and renames it into place on close', async () => {
     const dir = await tempDir();
     const sink = fsSink(dir);

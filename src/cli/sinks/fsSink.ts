@@ -98,14 +98,33 @@ async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
 export function fsSink(root: string): Sink {
   const base = resolve(root);
   const locate = (path: string, op: SinkOperation, allowRoot = false) => join(base, ...sinkPathSegments(path, op, allowRoot));
+  /**
+   * Folders this sink made or found: a dataset writes ~30 files a frame into a dozen folders, and
+   * asking for each folder again is a system call per file. A folder removed behind the sink's back
+   * is made again (see write).
+   */
+  const folders = new Set<string>();
+  const folderFor = async (file: string) => {
+    const folder = dirname(file);
+    if (folders.has(folder)) return;
+    await ensureFolder(folder);
+    folders.add(folder);
+  };
 
   return {
     async write(path, bytes) {
       const file = locate(path, 'write');
       const temp = tempPathFor(file);
       try {
-        await ensureFolder(dirname(file));
-        await writeFile(temp, bytes);
+        await folderFor(file);
+        try {
+          await writeFile(temp, bytes);
+        } catch (error) {
+          if (errnoOf(error) !== 'ENOENT') throw error;
+          folders.delete(dirname(file));
+          await folderFor(file);
+          await writeFile(temp, bytes);
+        }
         await rename(temp, file);
       } catch (error) {
         await rm(temp, { force: true }).catch(() => {});
@@ -119,6 +138,7 @@ export function fsSink(root: string): Sink {
       let handle: FileHandle;
       try {
         await ensureFolder(dirname(file));
+        folders.add(dirname(file));
         handle = await open(temp, 'w');
       } catch (error) {
         throw fsFailure('write', path, file, error);

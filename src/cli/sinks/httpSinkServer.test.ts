@@ -178,6 +178,30 @@ describe('batches (POST /files)', () => {
     expect(decodeBatch(new Uint8Array([0, 0, 0, 8, ...text('{"a": 1}')]))).toMatch(/not a list/);
   });
 
+  it('send bytes that several files share once, and give each file them back', () => {
+    const png = new Uint8Array([9, 8, 7, 6]);
+    const files = [
+      { path: 'coco/images/rgb_000000.png', bytes: png },
+      { path: 'basic/depth.npy', bytes: new Uint8Array([1, 2]) },
+      { path: 'yolo/images/000000.png', bytes: png },
+      { path: 'kitti/image_2/000000.png', bytes: new Uint8Array(png.buffer, 0, 4) },
+      { path: 'part.bin', bytes: png.subarray(1, 3) },
+    ];
+    const parts = encodeBatch(files);
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.byteLength), 0);
+    // The PNG's 4 bytes travel once; the sub-view is another file's bytes, so it travels too.
+    expect(parts.slice(2).map((p) => p.byteLength)).toEqual([4, 2, 2]);
+    const decoded = decodeBatch(body);
+    expect(decoded).toEqual(files.map((f) => ({ path: f.path, bytes: new Uint8Array(f.bytes) })));
+    const header = (entries: unknown) => {
+      const json = text(JSON.stringify(entries));
+      return new Uint8Array([0, 0, 0, json.length, ...json, 5]);
+    };
+    expect(decodeBatch(header([{ path: 'a', size: 1 }, { path: 'b', size: 1, same: 1 }]))).toMatch(/entry 1 \(b\): same is not the index of an earlier entry/);
+    expect(decodeBatch(header([{ path: 'a', size: 1 }, { path: 'b', size: 2, same: 0 }]))).toMatch(/entry 1 \(b\): size 2 is not the 1 bytes of entry 0/);
+  });
+
   it('the server refuses a malformed batch or one bad path whole, before writing anything', async () => {
     const running = await serve((dir) => fsSink(dir));
     const post = (body: Uint8Array<ArrayBuffer>) => fetch(`${running.base}/files`, { method: 'POST', body });

@@ -57,17 +57,34 @@ export function parseSinkErrorBody(text: string): SinkErrorBody | null {
   return null;
 }
 
+/**
+ * A file in a batch: its bytes follow the header in entry order, except for an entry with `same`,
+ * whose bytes are those of the earlier entry at that index (formats that store the same image
+ * under several names send it once).
+ */
 export interface BatchEntry {
   path: string;
   size: number;
+  same?: number;
 }
 
-/** The parts of a batch body, for a Blob (no copy of the files here). */
+/** The parts of a batch body, for a Blob (no copy of the files here; a file whose bytes are an earlier file's is sent once). */
 export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[]): Uint8Array<ArrayBuffer>[] {
-  const header = new TextEncoder().encode(JSON.stringify(files.map((f): BatchEntry => ({ path: f.path, size: f.bytes.byteLength }))));
+  const entries: BatchEntry[] = [];
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  files.forEach((f, i) => {
+    const same = files.findIndex((g, j) => j < i && g.bytes.buffer === f.bytes.buffer && g.bytes.byteOffset === f.bytes.byteOffset && g.bytes.byteLength === f.bytes.byteLength);
+    if (same >= 0 && f.bytes.byteLength > 0) {
+      entries.push({ path: f.path, size: f.bytes.byteLength, same: entries[same]!.same ?? same });
+      return;
+    }
+    entries.push({ path: f.path, size: f.bytes.byteLength });
+    parts.push(f.bytes);
+  });
+  const header = new TextEncoder().encode(JSON.stringify(entries));
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, header.byteLength);
-  return [length, header, ...files.map((f) => f.bytes)];
+  return [length, header, ...parts];
 }
 
 /** The files of a batch body (views into `body`), or a one-line reason it is not a batch. */
@@ -85,8 +102,15 @@ export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array
   const files: { path: string; bytes: Uint8Array }[] = [];
   let at = 4 + headerLength;
   for (const [i, entry] of entries.entries()) {
-    const { path, size } = (entry ?? {}) as Partial<BatchEntry>;
+    const { path, size, same } = (entry ?? {}) as Partial<BatchEntry>;
     if (typeof path !== 'string' || !Number.isInteger(size) || size! < 0) return `batch entry ${i} is not {path, size}`;
+    if (same !== undefined) {
+      const earlier = Number.isInteger(same) && same >= 0 && same < i ? files[same] : undefined;
+      if (!earlier) return `batch entry ${i} (${path}): same is not the index of an earlier entry`;
+      if (earlier.bytes.byteLength !== size) return `batch entry ${i} (${path}): size ${size} is not the ${earlier.bytes.byteLength} bytes of entry ${same}`;
+      files.push({ path, bytes: earlier.bytes });
+      continue;
+    }
     if (at + size! > body.byteLength) return `batch entry ${i} (${path}) runs past the end of the body`;
     files.push({ path, bytes: body.subarray(at, at + size!) });
     at += size!;

@@ -69,4 +69,16 @@ describe('sceneBytesForPage', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('hands the Open Chess Set (ASWF usd-wg-assets: references, payloads, crate geometry) on as its composed document', async () => {
+    // Its pieces come through references and payloads of .usd layers beside it, which leave nothing
+    // in the document's assets: the page once got the bare layer, could not read the rest, and drew
+    // an empty grey frame.
+    const scene = 'scenes/fixtures/third-party/OpenChessSet/chess_set.usda';
+    const page = await sceneBytesForPage(new Uint8Array(readFileSync(scene)), scene);
+    const document = (await loadSceneFile(page, 'chess_set.json')).document;
+    const meshes = document.prims.filter((p) => p.geometry?.kind === 'mesh');
+    expect(meshes).toHaveLength(49);
+    expect(meshes.map((p) => p.path)).toContain('/ChessSet/White/Queen/Geom/Render');
+  }, 60_000);
 });

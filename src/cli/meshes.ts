@@ -63,8 +63,10 @@ export function meshResolverForFile(urdfPath: string, rosPackagePath = process.e
  */
 export async function sceneBytesForPage(bytes: Uint8Array, path: string, variants: readonly VariantSelection[] = []): Promise<Uint8Array> {
   if (!isXmlDescription(bytes) && !namesOtherFiles(bytes) && !variants.length) return bytes;
+  // Always the document once imported: whether or not the files it read left anything in its
+  // assets (referenced and payload layers are composed into its prims), the page could not read them.
   const { document } = await loadSceneFile(bytes, path, sceneOptionsForFile(path, variants));
-  return document.assets || isXmlDescription(bytes) || variants.length ? new TextEncoder().encode(JSON.stringify(document)) : bytes;
+  return new TextEncoder().encode(JSON.stringify(document));
 }
 
 /** Whether USD text may name other files (asset paths `@…@`); binary layers are assumed to. */

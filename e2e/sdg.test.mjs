@@ -24,6 +24,14 @@ const opfsFrames = (page, name) =>
       .map((line) => JSON.parse(line));
   }, name);
 
+/** The dataset state the generator keeps in a browser-storage dataset (.simloop/dataset.json). */
+const opfsDatasetState = (page, name) =>
+  page.evaluate(async (dataset) => {
+    const root = await navigator.storage.getDirectory();
+    const dir = await (await (await root.getDirectoryHandle('datasets')).getDirectoryHandle(dataset)).getDirectoryHandle('.simloop');
+    return JSON.parse(await (await (await dir.getFileHandle('dataset.json')).getFile()).text());
+  }, name);
+
 /** What a canvas of LabelledImage says it drew. */
 const drawn = (locator) =>
   locator.evaluate((canvas) => ({
@@ -55,7 +63,7 @@ describe('synthetic data: generate, view, randomize', { timeout: 900_000 }, () =
     ({ page, pageErrors } = studio);
   });
 
-  test('generates 3 frames at 128×96 (COCO + Basic, 2 workers) into browser storage', { timeout: TEST_TIMEOUT }, async () => {
+  test('generates 3 frames at 128×96 (COCO + Basic, 2 workers, the fast preset) into browser storage', { timeout: TEST_TIMEOUT }, async () => {
     await page.getByRole('tab', { name: 'Generate' }).click();
     await page.getByLabel('Frames').fill('3');
     await page.getByLabel('Width').fill('128');
@@ -65,6 +73,8 @@ describe('synthetic data: generate, view, randomize', { timeout: 900_000 }, () =
     for (const [format, on] of [['COCO', true], ['Basic (Replicator)', true], ['YOLO', false], ['KITTI', false]]) {
       await page.getByRole('checkbox', { name: format }).setChecked(on);
     }
+    assert.equal(await page.getByRole('radio', { name: /^Default: / }).isChecked(), true, 'the default quality preset is chosen at first');
+    await page.getByRole('radio', { name: /^Fast: diffuse materials, no shadows/ }).check();
     assert.equal(await page.getByRole('radio', { name: 'Browser storage (OPFS)' }).isChecked(), true, 'OPFS is the default destination');
     await page.getByLabel('Dataset name').fill(DATASET);
     await page.getByRole('button', { name: 'Generate' }).click();
@@ -80,6 +90,7 @@ describe('synthetic data: generate, view, randomize', { timeout: 900_000 }, () =
     assert.match(await page.getByTestId('generate-progress').textContent(), /^3 \/ 3 frames · .* frames\/s · ETA 0:00 · done/);
     assert.equal(await page.getByRole('progressbar', { name: 'Generation progress' }).evaluate((p) => p.value), 1);
 
+    assert.equal((await opfsDatasetState(page, DATASET)).quality, 'fast', 'the dataset records the preset it was drawn with');
     frames = await opfsFrames(page, DATASET);
     assert.deepEqual(
       frames.map((f) => f.frame),

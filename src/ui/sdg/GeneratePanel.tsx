@@ -1,10 +1,10 @@
 /**
- * The generate tab: the job's settings (frames, seed, resolution, formats, workers), where the
+ * The generate tab: the job's settings (frames, seed, resolution, formats, workers, quality), where the
  * dataset goes (browser storage, a folder, a zip download), Generate / Cancel / Resume, progress
  * with frames/s and ETA, and the result or the error.
  */
-import { FORMATS, type DatasetFormat } from '../../engine/jobs/job.ts';
-import { DESTINATION_LABEL, canResume, type GenerateForm } from './generateForm.ts';
+import { FORMATS, type DatasetFormat, type GenerateJob } from '../../engine/jobs/job.ts';
+import { DESTINATION_LABEL, QUALITY_LABEL, canResume, type GenerateForm } from './generateForm.ts';
 import { progressFraction, progressLine, resultLine, stageLine } from './progressText.ts';
 import { useSdg, useSdgActions } from './store.ts';
 
@@ -29,6 +29,7 @@ function NumberField({ field, label, min, disabled }: { field: 'frames' | 'seed'
 function Settings({ disabled }: { disabled: boolean }) {
   const sdg = useSdgActions();
   const formats = useSdg((s) => s.generate.form.formats);
+  const quality = useSdg((s) => s.generate.form.quality);
   const toggle = (format: DatasetFormat, on: boolean) => sdg.setForm({ formats: FORMATS.filter((f) => (f === format ? on : formats.includes(f))) });
   return (
     <div className="sdg-section">
@@ -44,6 +45,14 @@ function Settings({ disabled }: { disabled: boolean }) {
         {FORMATS.map((format) => (
           <label key={format} className="sdg-check">
             <input type="checkbox" checked={formats.includes(format)} onChange={(e) => toggle(format, e.target.checked)} /> {FORMAT_LABEL[format]}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset className="sdg-fieldset" disabled={disabled}>
+        <legend>Quality</legend>
+        {(Object.keys(QUALITY_LABEL) as GenerateJob['quality'][]).map((preset) => (
+          <label key={preset} className="sdg-check">
+            <input type="radio" name="sdg-quality" value={preset} checked={quality === preset} onChange={() => sdg.setForm({ quality: preset })} /> {QUALITY_LABEL[preset]}
           </label>
         ))}
       </fieldset>

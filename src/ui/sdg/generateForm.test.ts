@@ -7,7 +7,12 @@ describe('the generate form', () => {
     const result = jobFromForm(form, 'tabletop.usda', 'tabletop.randomize.yaml', 'opfs:datasets/x');
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.job).toMatchObject({ scene: 'tabletop.usda', randomize: 'tabletop.randomize.yaml', frames: 3, seed: 7, width: 128, height: 96, workers: 2, formats: ['coco', 'basic'], resume: false });
+    expect(result.job).toMatchObject({ scene: 'tabletop.usda', randomize: 'tabletop.randomize.yaml', frames: 3, seed: 7, width: 128, height: 96, workers: 2, formats: ['coco', 'basic'], quality: 'default', shadows: true, resume: false });
+  });
+
+  it('carries the quality preset: fast draws without shadows, as simloop generate --quality fast does', () => {
+    const result = jobFromForm({ ...defaultGenerateForm(), quality: 'fast' }, 'tabletop.usda', null, 'o');
+    expect(result).toMatchObject({ ok: true, job: { quality: 'fast', shadows: false } });
   });
 
   it('names the field that is wrong', () => {

@@ -26,6 +26,8 @@ export interface GenerateForm {
   height: string;
   workers: string;
   formats: DatasetFormat[];
+  /** The colour pass's preset (jobs/job.ts QUALITY): labels are the same for both. */
+  quality: GenerateJob['quality'];
   destination: DestinationKind;
   /** OPFS dataset name (a folder under `datasets/`), also the zip's file name. */
   datasetName: string;
@@ -38,9 +40,16 @@ export const defaultGenerateForm = (destination: DestinationKind = 'opfs', worke
   height: '480',
   workers: String(workers),
   formats: ['coco', 'basic'],
+  quality: 'default',
   destination,
   datasetName: 'dataset-001',
 });
+
+/** What the studio says each quality preset does to the picture (docs/CLI.md has the whole table). */
+export const QUALITY_LABEL: Record<GenerateJob['quality'], string> = {
+  default: 'Default: physically based materials, shadows',
+  fast: 'Fast: diffuse materials, no shadows (same labels)',
+};
 
 export interface BrowserCapabilities {
   /** navigator.storage.getDirectory */
@@ -125,6 +134,7 @@ export function jobFromForm(form: GenerateForm, sceneFile: string, specFile: str
         height: numbers.height,
         workers: numbers.workers,
         formats: FORMATS.filter((f) => form.formats.includes(f)),
+        quality: form.quality,
         resume,
       },
       'generate',

@@ -2,7 +2,8 @@
  * One frame, start to finish, inside a worker: randomization sample for (seed, frame) with physics
  * settled → three.js scene → colour and label passes → labels → every format's files for the
  * frame. Rapier and three.js run in the same worker; nothing here is shared between frames except
- * caches (shader programs, textures), so frame i comes out the same on any worker in any order.
+ * caches (shader programs, textures, the scene's vertex buffers) and arrays filled anew each frame,
+ * so frame i comes out the same on any worker in any order.
  */
 import { Color, Matrix4, Quaternion, Vector3 } from 'three';
 import type { DatasetInfo, LabelledFrame, OutputFile } from '../dataset/types.ts';
@@ -17,7 +18,7 @@ import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { type DecodedLabels, decodeLabelPixels, flipRowsInPlace, labelArrays } from '../render/labelPass.ts';
 import { LabelMaterialCache, buildSyntheticScene, syntheticPointLightSlots, type RenderInstance } from '../render/syntheticScene.ts';
-import { TextureCache } from '../render/sceneView.ts';
+import { GeometryCache, TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
 import type { FrameRecord } from './finalize.ts';
@@ -61,6 +62,8 @@ function cameraArrays(width: number, height: number): CameraArrays {
 
 export class FramePipeline {
   private readonly textures = new TextureCache();
+  /** Vertex buffers of the scene's geometry, kept from frame to frame (see GeometryCache). */
+  private readonly geometries = new GeometryCache();
   /** Per camera index; a frame's buffers are these arrays until the next call of label(). */
   private readonly arrays: CameraArrays[] = [];
   /** Every ArrayBuffer behind `arrays`, which must never be transferred away. */
@@ -137,7 +140,8 @@ export class FramePipeline {
 
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading, pointLightSlots: this.pointLightSlots });
+    this.geometries.mark();
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, geometries: this.geometries, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading, pointLightSlots: this.pointLightSlots });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');
@@ -181,6 +185,8 @@ export class FramePipeline {
       throw error;
     } finally {
       synthetic.dispose();
+      // Shapes this frame did not draw (an earlier frame's distractors) leave the GPU.
+      this.geometries.sweep();
     }
     delete ms.gpu;
     return { frames, ms };
@@ -188,6 +194,7 @@ export class FramePipeline {
 
   dispose(): void {
     this.textures.dispose();
+    this.geometries.dispose();
     this.labelMaterials.dispose();
     this.renderer.dispose();
   }

@@ -12,7 +12,7 @@ import { worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { orientedExtent, subtreeShapes, subtreeWorldBounds } from './bounds.ts';
 import { kelvinToLinearRgb } from './colorTemperature.ts';
-import { type FrameSample, sampleFrame } from './sample.ts';
+import { type FrameSample, copySharingGeometry, sampleFrame } from './sample.ts';
 import { parseRandomizationSpec } from './spec.ts';
 
 const tabletop = (await loadSceneFile(readFileSync(new URL('../../../scenes/tabletop.usda', import.meta.url)), 'tabletop.usda')).document;
@@ -441,6 +441,31 @@ settle: { seconds: 0 }
     const top = subtreeWorldBounds(tabletop, '/World/Table/Top');
     expect(top.min.toArray().map((x) => Number(x.toFixed(9)))).toEqual([-0.6, 0.725, -0.4]);
     expect(top.max.toArray().map((x) => Number(x.toFixed(9)))).toEqual([0.6, 0.775, 0.4]);
+  });
+});
+
+describe('the frame copy of a document', () => {
+  it('is the document, key for key, sharing its geometry and embedded files, and nothing else', async () => {
+    const doc: SceneDocument = { ...tabletop, assets: { 'tex.png': 'base64:AAAA' } };
+    const copy = copySharingGeometry(doc);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(doc));
+    expect(copy.assets).toBe(doc.assets);
+    doc.prims.forEach((prim, i) => {
+      expect(copy.prims[i]).not.toBe(prim);
+      expect(copy.prims[i]!.geometry).toBe(prim.geometry);
+    });
+    expect(JSON.stringify(copySharingGeometry(tabletop))).toBe(JSON.stringify(tabletop));
+    expect('assets' in copySharingGeometry(tabletop)).toBe('assets' in tabletop);
+  });
+
+  it('leaves the scene as it was after a frame is drawn from it', async () => {
+    const before = JSON.stringify(tabletop);
+    const [frame] = await frames(3, 4);
+    expect(JSON.stringify(tabletop)).toBe(before);
+    // The frame's objects moved and its distractors are new shapes; the scene's shapes are shared.
+    const cube = (d: SceneDocument) => d.prims.find((p) => p.path === '/World/Objects/RedCube')!;
+    expect(cube(frame!.scene).geometry).toBe(cube(tabletop).geometry);
+    expect(cube(frame!.scene).transform).not.toEqual(cube(tabletop).transform);
   });
 });
 

@@ -68,6 +68,24 @@ export interface FrameSample {
   settleSteps: number;
 }
 
+/**
+ * A deep copy of `doc` whose prims share their `geometry` objects with it, and whose `assets`
+ * (embedded files) are the same object: a frame never changes either in place (new shapes get new
+ * geometry), and copying every vertex and texture of a mesh-heavy scene for each frame cost more
+ * than the rest of the frame (1.6 s a frame for the Open Chess Set's 49 meshes). Renderers may
+ * key caches on the shared geometry objects.
+ */
+export function copySharingGeometry(doc: SceneDocument): SceneDocument {
+  // Placeholders keep every key where it was, so the copy serializes as the document does.
+  const copy = structuredClone({ ...doc, assets: undefined, prims: doc.prims.map((p) => (p.geometry ? { ...p, geometry: undefined } : p)) }) as SceneDocument;
+  doc.prims.forEach((prim, i) => {
+    if (prim.geometry) copy.prims[i]!.geometry = prim.geometry;
+  });
+  if ('assets' in doc) copy.assets = doc.assets;
+  else delete copy.assets;
+  return copy;
+}
+
 export interface SampleOptions {
   seed: number;
   frame: number;
@@ -127,7 +145,7 @@ class FrameBuilder {
       if (!(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative integer below 2^53, got ${value}`);
     }
     this.ctx = { seed: options.seed, frame: options.frame, sequenceLength: spec?.sequence_length ?? 1 };
-    this.scene = structuredClone(doc);
+    this.scene = copySharingGeometry(doc);
     this.prims = new Map(this.scene.prims.map((p) => [p.path, p]));
   }
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { type BufferGeometry, type DataTexture, LinearFilter, LinearMipmapLinearFilter, Matrix4, PointLight, RepeatWrapping, type Mesh, MeshLambertMaterial, MeshStandardMaterial, Quaternion, type Texture, Vector3 } from 'three';
 import { loadSceneFile } from '../load.ts';
 import { textureImage } from '../scene/textures.ts';
-import { createSceneView, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
+import { createSceneView, GeometryCache, TEXTURE_SIZE, TextureCache } from './sceneView.ts';
+import { copySharingGeometry } from '../randomize/sample.ts';
 import { assetText } from '../scene/assets.ts';
 import { encode as encodePng } from 'fast-png';
 
@@ -50,6 +51,37 @@ def Cube "Floor" (
     uniform token[] xformOpOrder = ["xformOp:translate"]
 }
 `;
+
+describe('geometry kept from frame to frame', () => {
+  it('gives views of copies of a scene the same vertex buffers, and frees a shape once a frame no longer draws it', () => {
+    const geometries = new GeometryCache();
+    const meshOf = (view: ReturnType<typeof createSceneView>, path: string) => view.objects.get(path) as Mesh;
+    geometries.mark();
+    const first = createSceneView(copySharingGeometry(tabletop), [], { geometries });
+    geometries.sweep();
+    first.dispose();
+    // The next frame: a copy of the scene, plus a shape of its own (a distractor, say).
+    const next = copySharingGeometry(tabletop);
+    next.prims.push({ ...next.prims.find((p) => p.path === '/World/Objects/RedCube')!, path: '/World/Extra', geometry: { kind: 'box', size: [0.1, 0.1, 0.1] } });
+    geometries.mark();
+    const second = createSceneView(next, [], { geometries });
+    geometries.sweep();
+    const cube = meshOf(second, '/World/Objects/RedCube').geometry;
+    expect(cube).toBe(meshOf(first, '/World/Objects/RedCube').geometry);
+    const extra = meshOf(second, '/World/Extra').geometry;
+    let disposed = 0;
+    extra.addEventListener('dispose', () => disposed++);
+    cube.addEventListener('dispose', () => disposed += 100);
+    second.dispose();
+    expect(disposed).toBe(0); // the cache owns geometry, not the view
+    geometries.mark();
+    createSceneView(copySharingGeometry(tabletop), [], { geometries }).dispose();
+    geometries.sweep();
+    expect(disposed).toBe(1); // the extra shape went; the scene's stayed
+    geometries.dispose();
+    expect(disposed).toBe(101);
+  });
+});
 
 describe('scene view', () => {
   it('draws every visible prim with geometry, at its world place (Y-up metres)', () => {

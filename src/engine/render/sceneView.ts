@@ -9,6 +9,7 @@
  */
 import {
   Box3,
+  type BufferGeometry,
   DataTexture,
   DirectionalLight,
   DoubleSide,
@@ -30,7 +31,7 @@ import { textureImage } from '../scene/textures.ts';
 import { assetBytes } from '../scene/assets.ts';
 import { decodeImage, type DecodedImage } from '../scene/image.ts';
 import { owningBody, parentPath, primIndex, worldMatrices } from '../scene/hierarchy.ts';
-import { DEFAULT_LOOK_COLOR, type Prim, type SceneDocument } from '../scene/schema.ts';
+import { DEFAULT_LOOK_COLOR, type Geometry, type Prim, type SceneDocument } from '../scene/schema.ts';
 import { buildGeometry } from './geometry.ts';
 import { buildLights } from './lights.ts';
 import { DisposingCache } from './cache.ts';
@@ -117,6 +118,22 @@ export class TextureCache extends DisposingCache<string, DataTexture> {
 }
 
 /**
+ * BufferGeometries by the scene geometry they were built from. A frame's randomized document
+ * shares the geometry objects of the scene it came from (randomize/sample.ts copySharingGeometry),
+ * so frames reuse vertex buffers already on the GPU instead of building and uploading every mesh
+ * again; shapes a frame makes anew (distractors) get entries of their own. mark() before a frame's
+ * views and sweep() after them frees what the frame did not use.
+ */
+export class GeometryCache extends DisposingCache<Geometry, { geometry: BufferGeometry | null; dispose(): void }> {
+  constructor() {
+    super((shape) => {
+      const geometry = buildGeometry(shape);
+      return { geometry, dispose: () => geometry?.dispose() };
+    });
+  }
+}
+
+/**
  * How surfaces are shaded: `standard` is physically based (three's MeshStandardMaterial: the
  * prim's roughness and metalness, specular highlights); `lambert` is diffuse only
  * (MeshLambertMaterial: the same colour, texture and opacity, no highlights, metals look matte),
@@ -195,9 +212,14 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
 /**
  * The scene's objects for drawing. `options.textures` shares bundled textures across views (as
  * the frame pipeline does); without it the view makes its own and frees them with itself.
+ * `options.geometries` likewise for geometry (the cache owns it; the view does not free it).
  * `options.pointLightSlots`: see buildLights. `options.shading`: see Shading (default standard).
  */
-export function createSceneView(doc: SceneDocument, movingBodies: readonly string[], options: { textures?: TextureCache; pointLightSlots?: number; shading?: Shading } = {}): SceneView {
+export function createSceneView(
+  doc: SceneDocument,
+  movingBodies: readonly string[],
+  options: { textures?: TextureCache; geometries?: GeometryCache; pointLightSlots?: number; shading?: Shading } = {},
+): SceneView {
   const owned = options.textures ? null : new TextureCache();
   const textures = options.textures ?? owned!;
   const root = new Group();
@@ -214,7 +236,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
 
   for (const prim of doc.prims) {
     if (!prim.geometry || !visible.get(prim.path)) continue;
-    const geometry = buildGeometry(prim.geometry);
+    const geometry = options.geometries ? options.geometries.get(prim.geometry).geometry : buildGeometry(prim.geometry);
     if (!geometry) continue;
     const mesh = new Mesh(geometry, material(prim, textures, doc.assets ?? {}, options.shading ?? 'standard'));
     mesh.name = prim.path;
@@ -268,7 +290,7 @@ export function createSceneView(doc: SceneDocument, movingBodies: readonly strin
     dispose() {
       root.traverse((object) => {
         if (object instanceof Mesh) {
-          object.geometry.dispose();
+          if (!options.geometries) object.geometry.dispose();
           (Array.isArray(object.material) ? object.material : [object.material]).forEach((m: Material) => m.dispose());
         }
         if (object instanceof DirectionalLight) object.dispose();

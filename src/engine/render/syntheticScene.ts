@@ -11,7 +11,7 @@ import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
-import { createSceneView, type Shading, type TextureCache } from './sceneView.ts';
+import { type GeometryCache, createSceneView, type Shading, type TextureCache } from './sceneView.ts';
 import { pointLightCount } from './lights.ts';
 import { DisposingCache } from './cache.ts';
 
@@ -52,10 +52,10 @@ export class LabelMaterialCache extends DisposingCache<number, ShaderMaterial> {
 
 export function buildSyntheticScene(
   doc: SceneDocument,
-  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; labelMaterials: LabelMaterialCache; shading?: Shading; pointLightSlots?: number },
+  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; geometries?: GeometryCache; labelMaterials: LabelMaterialCache; shading?: Shading; pointLightSlots?: number },
 ): SyntheticScene {
   // Textures come with the document's looks (the randomizer writes its draws there).
-  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), pointLightSlots: options.pointLightSlots ?? SYNTHETIC_POINT_LIGHT_SLOTS, shading: options.shading ?? 'standard' });
+  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), ...(options.geometries ? { geometries: options.geometries } : {}), pointLightSlots: options.pointLightSlots ?? SYNTHETIC_POINT_LIGHT_SLOTS, shading: options.shading ?? 'standard' });
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);
@@ -78,7 +78,8 @@ export function buildSyntheticScene(
       instance = { path: owner.path, label, classId, instanceId: 0, worldMatrix: world.get(owner.path)!.clone(), localBox: new Box3(), parts: [] };
       instances.set(owner.path, instance);
     }
-    object.geometry.computeBoundingBox();
+    // Geometry may be shared with earlier frames (GeometryCache) and never changes: bound it once.
+    if (!object.geometry.boundingBox) object.geometry.computeBoundingBox();
     const toOwner = instance.worldMatrix.clone().invert().multiply(object.matrixWorld);
     instance.localBox.union(object.geometry.boundingBox!.clone().applyMatrix4(toOwner));
     instance.parts.push({ ...geometryTriangles(object.geometry), worldMatrix: object.matrixWorld.clone() });

@@ -13,9 +13,21 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export function frameWorkerFactory(init: PipelineInit, faults: WorkerFaults = {}): (slot: number) => Promise<FrameWorker> {
   return async () => {
     const worker = new Worker(new URL('../../workers/sdg.worker.ts', import.meta.url), { type: 'module', name: 'simloop-sdg' });
-    let died: (error: FrameFailure) => void = () => {};
-    const death = new Promise<never>((_, reject) => (died = reject));
-    death.catch(() => {});
+    // A call fails with the worker's death. Not Promise.race against one never-settling promise:
+    // each race leaves a reaction on it, ~100 bytes a frame for the life of the worker.
+    let death: FrameFailure | null = null;
+    const waiting = new Set<(error: FrameFailure) => void>();
+    const died = (error: FrameFailure) => {
+      death ??= error;
+      for (const reject of waiting) reject(death);
+      waiting.clear();
+    };
+    const unlessDead = <T>(call: Promise<T>) =>
+      new Promise<T>((resolve, reject) => {
+        if (death) return reject(death);
+        waiting.add(reject);
+        call.then(resolve, reject).finally(() => waiting.delete(reject));
+      });
     let current = -1;
     worker.addEventListener('error', (event) => {
       event.preventDefault();
@@ -24,7 +36,7 @@ export function frameWorkerFactory(init: PipelineInit, faults: WorkerFaults = {}
     worker.addEventListener('messageerror', () => died(new FrameFailure(current, 'a frame worker sent an unreadable message', true)));
     const remote = Comlink.wrap<SdgWorkerApi>(worker);
     try {
-      await Promise.race([remote.init(init, faults), death]);
+      await unlessDead(remote.init(init, faults));
     } catch (error) {
       worker.terminate();
       if (error instanceof FrameFailure) throw error;
@@ -34,7 +46,7 @@ export function frameWorkerFactory(init: PipelineInit, faults: WorkerFaults = {}
       async run(frame, attempt) {
         current = frame;
         try {
-          return await Promise.race([remote.run(frame, attempt), death]);
+          return await unlessDead(remote.run(frame, attempt));
         } catch (error) {
           if (error instanceof FrameFailure) throw new FrameFailure(frame, error.message, error.retryable);
           throw new FrameFailure(frame, message(error), false);

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { directorySink, opfsRoot } from '../../engine/dataset/sinks/directorySink.ts';
 import { generateInBrowser } from '../../pages/generateInBrowser.ts';
 import type { SdgWorkerApi } from '../../protocol/sdgWorker.ts';
+import { watchWorkerDeath } from '../../browser/workerDeath.ts';
 import { bundledSpecFor } from '../examples.ts';
 import { OPFS_DATASETS_DIR } from './generateForm.ts';
 import { handleSource, listOpfsDatasets, opfsDatasetSource, pickDirectory, removeOpfsDataset } from './datasetSource.ts';
@@ -15,18 +16,14 @@ import type { PreviewWorker, SdgHost } from './sdgStudio.ts';
 /** Starts one sdg worker for previews. A crash rejects the call in flight instead of hanging it. */
 function startPreviewWorker(): PreviewWorker {
   const worker = new Worker(new URL('../../../workers/sdg.worker.ts', import.meta.url), { type: 'module', name: 'simloop-sdg-preview' });
-  let crashed: (error: Error) => void = () => {};
-  const crash = new Promise<never>((_, reject) => (crashed = reject));
-  crash.catch(() => {});
-  worker.addEventListener('error', (event) => {
-    event.preventDefault();
-    crashed(new Error(`the preview worker crashed (${event.message || 'no message'})`));
+  const watch = watchWorkerDeath(worker, {
+    crashed: (text) => new Error(`the preview worker crashed (${text || 'no message'})`),
+    unreadable: () => new Error('the preview worker sent an unreadable message'),
   });
-  worker.addEventListener('messageerror', () => crashed(new Error('the preview worker sent an unreadable message')));
   const remote = Comlink.wrap<SdgWorkerApi>(worker);
   return {
-    init: (init) => Promise.race([remote.init(init), crash]),
-    preview: (frame) => Promise.race([remote.preview(frame), crash]),
+    init: (init) => watch.guard(remote.init(init)),
+    preview: (frame) => watch.guard(remote.preview(frame)),
     terminate() {
       remote[Comlink.releaseProxy]();
       worker.terminate();

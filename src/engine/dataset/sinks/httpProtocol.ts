@@ -75,7 +75,7 @@ export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<Ar
   files.forEach((f, i) => {
     const same = files.findIndex((g, j) => j < i && g.bytes.buffer === f.bytes.buffer && g.bytes.byteOffset === f.bytes.byteOffset && g.bytes.byteLength === f.bytes.byteLength);
     if (same >= 0 && f.bytes.byteLength > 0) {
-      entries.push({ path: f.path, size: f.bytes.byteLength, same: entries[same]!.same ?? same });
+      entries.push({ path: f.path, size: f.bytes.byteLength, same }); // the first file with these bytes, which was sent itself
       return;
     }
     entries.push({ path: f.path, size: f.bytes.byteLength });

@@ -6,7 +6,9 @@
  * headless Chromium exactly as `simloop generate` renders; and where a frame's time goes (physics
  * settle, scene build, render, readback, labels, encode in the worker; write, the wall time of a
  * frame's files reaching the disk, which overlaps the next frame; and the CLI process's own CPU per
- * frame). Prints one JSON object.
+ * frame); and every process's CPU time per frame by its part (`cpu_ms_per_frame`: the frame
+ * workers, the GPU process's rasterizer threads, the page, the network path, the CLI; the ceiling's
+ * the same way). Prints one JSON object.
  * Last, the fast preset (`--quality fast`) at the first size with the most workers, beside the
  * ceiling drawn without shadows.
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import type { GenerationProgress } from '../src/engine/jobs/generate.ts';
 import { runGenerateJob } from '../src/cli/generate.ts';
 import { measureCeiling } from './ceiling/runCeiling.ts';
+import { cpuByRole, cpuPerFrame } from './processCpu.ts';
 import { tabletopJob } from './tabletopJob.ts';
 
 const frames = Number(process.env.SDG_BENCH_FRAMES ?? 60);
@@ -39,15 +42,23 @@ function machineCpu(): { busy: number; total: number } | null {
 async function measure(width: number, height: number, workers: number, quality: 'default' | 'fast' = 'default') {
   const out = mkdtempSync(join(tmpdir(), 'simloop-bench-'));
   const stamps: { t: number; done: number; cpu: NodeJS.CpuUsage; machine: { busy: number; total: number } | null }[] = [];
+  // Every process's CPU by role, read once a second (reading /proc at every frame would cost CPU itself).
+  let done = 0;
+  const roles: { done: number; cpu: ReturnType<typeof cpuByRole> }[] = [];
+  const timer = setInterval(() => roles.push({ done, cpu: cpuByRole() }), 1000);
   try {
     const job = tabletopJob({ frames, out, width, height, workers, shadows: process.env.SDG_BENCH_SHADOWS !== '0', quality });
     const started = performance.now();
     const result = await runGenerateJob({
       job,
       onProgress: (p: GenerationProgress) => {
-        if (p.phase === 'frames') stamps.push({ t: performance.now(), done: p.done, cpu: process.cpuUsage(), machine: machineCpu() });
+        if (p.phase !== 'frames') return;
+        done = p.done;
+        stamps.push({ t: performance.now(), done: p.done, cpu: process.cpuUsage(), machine: machineCpu() });
       },
     });
+    clearInterval(timer);
+    const steadyRoles = roles.filter((r) => r.done >= 1 && r.done < frames);
     // Steady state: from the first finished frame to the last (leaves out browser start, worker
     // start-up and the aggregate files).
     const first = stamps.find((s) => s.done >= 1)!;
@@ -67,9 +78,12 @@ async function measure(width: number, height: number, workers: number, quality: 
       // How busy the whole machine's CPUs were in the steady state (1 = every core all the time):
       // near 1, the rate is bound by CPU time, not by waiting.
       machine_cpu_busy_fraction: first.machine && last.machine ? Number(((last.machine.busy - first.machine.busy) / (last.machine.total - first.machine.total)).toFixed(3)) : null,
+      // Where the machine's CPU time goes per labelled frame (steady state, every process; see processCpu.ts).
+      cpu_ms_per_frame: steadyRoles.length >= 2 ? cpuPerFrame(steadyRoles[0]!.cpu, steadyRoles.at(-1)!.cpu, steadyRoles.at(-1)!.done - steadyRoles[0]!.done) : null,
       ms_per_frame_per_worker: Object.fromEntries(Object.entries(result.stageMs).map(([k, v]) => [k, Number(v.toFixed(2))])),
     };
   } finally {
+    clearInterval(timer);
     rmSync(out, { recursive: true, force: true });
   }
 }
@@ -84,6 +98,7 @@ for (const [w, h] of sizes)
       ...simloop,
       ceiling_frames_per_second: Number(ceiling.frames_per_second.toFixed(2)),
       ceiling_ms_per_frame_per_worker: { colour: Number(ceiling.colour_ms.toFixed(2)), id: Number(ceiling.id_ms.toFixed(2)) },
+      ceiling_cpu_ms_per_frame: ceiling.cpu_ms_per_frame,
       ratio_to_ceiling: Number((simloop.labelled_frames_per_second / ceiling.frames_per_second).toFixed(3)),
     });
   }

@@ -15,6 +15,11 @@ export interface CeilingRequest {
   frames: number;
 }
 
+/** Said when the timed frames start and when they end, so Node can read the processes' CPU time around them. */
+export interface CeilingProgress {
+  timed: 'started' | 'ended';
+}
+
 export interface CeilingResult {
   frames_per_second: number;
   colour_ms: number;
@@ -22,15 +27,17 @@ export interface CeilingResult {
   object_pixels: number;
 }
 
-runPageJob<CeilingRequest, never, CeilingResult>(async (request) => {
+runPageJob<CeilingRequest, CeilingProgress, CeilingResult>(async (request, progress) => {
   const workers = Array.from({ length: request.workers }, () => new Worker(new URL('./ceiling.worker.ts', import.meta.url), { type: 'module' }));
   const remotes = workers.map((w) => Comlink.wrap<CeilingWorkerApi>(w));
   try {
     await Promise.all(remotes.map((r, index) => r.init({ width: request.width, height: request.height, shadows: request.shadows, index })));
     await Promise.all(remotes.map((r) => r.run(0, 3)));
+    progress({ timed: 'started' });
     const started = performance.now();
     const runs = await Promise.all(remotes.map((r) => r.run(3, request.frames)));
     const seconds = (performance.now() - started) / 1000;
+    progress({ timed: 'ended' });
     const total = request.frames * request.workers;
     return {
       frames_per_second: total / seconds,

@@ -11,11 +11,13 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ViteDevServer } from 'vite';
 import type { Sink } from '../engine/dataset/types.ts';
 import { type HeadlessPage, openHeadless } from './browser.ts';
 import { sinkMiddleware } from './sinks/httpSinkServer.ts';
+import { sinkSocketServer } from './sinks/sinkSocket.ts';
 import { CROSS_ORIGIN_ISOLATION } from './crossOriginIsolation.ts';
 import { HEADLESS_PAGES, type PagesBundle, pagesBundle } from './pagesBundle.ts';
 
@@ -115,6 +117,11 @@ function pageChannel<Q, P, R>(request: Q, onProgress?: (progress: P) => void) {
 
 /** A connect-style handler; `next()` passes the request on. */
 type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+/** Takes a WebSocket upgrade it serves (true) or leaves it (false). */
+type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+
+/** Where the page finds the output sink: HTTP (httpSinkServer.ts) and its batch socket (sinkSocket.ts). */
+const SINK_PREFIX = '/__simloop/sink';
 
 /** The job's routes (inputs, sink, the page channel), each mounted at its prefix as connect mounts. */
 function jobRoutes(inputs: Record<string, Uint8Array | null>, sink: Sink, channel: ReturnType<typeof pageChannel>): [string, Handler][] {
@@ -127,11 +134,11 @@ function jobRoutes(inputs: Record<string, Uint8Array | null>, sink: Sink, channe
     res.setHeader('Content-Type', 'application/octet-stream');
     res.end(bytes);
   };
-  return [...Object.entries(inputs).map(([name, bytes]): [string, Handler] => [`/__simloop/input/${name}`, serveInput(bytes)]), ['/__simloop/sink', sinkMiddleware('', sink)], ['/__simloop', channel.middleware]];
+  return [...Object.entries(inputs).map(([name, bytes]): [string, Handler] => [`/__simloop/input/${name}`, serveInput(bytes)]), [SINK_PREFIX, sinkMiddleware('', sink)], ['/__simloop', channel.middleware]];
 }
 
 /** The built pages and the job's routes from a plain HTTP server (no vite: nothing to transform, nothing to compress). */
-async function serveBundle(dir: string, routes: [string, Handler][], port: number): Promise<{ close(): Promise<void> }> {
+async function serveBundle(dir: string, routes: [string, Handler][], upgrade: UpgradeHandler, port: number): Promise<{ close(): Promise<void> }> {
   const { default: sirv } = await import('sirv');
   const files = sirv(dir, { dev: false, etag: true, setHeaders: (res) => Object.entries(CROSS_ORIGIN_ISOLATION).forEach(([k, v]) => res.setHeader(k, v)) });
   const server = createHttpServer((req, res) => {
@@ -162,6 +169,9 @@ async function serveBundle(dir: string, routes: [string, Handler][], port: numbe
     };
     run(0);
   });
+  server.on('upgrade', (req, socket, head) => {
+    if (!upgrade(req, socket, head)) socket.destroy();
+  });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolveListen());
@@ -179,7 +189,7 @@ async function serveBundle(dir: string, routes: [string, Handler][], port: numbe
  * Serves the page: the built pages (pagesBundle.ts), or the sources through vite's dev server
  * when SIMLOOP_PAGES=dev, when the page is not one of the built ones, or when the build failed.
  */
-async function startAppServer(page: string, routes: [string, Handler][], startup: StartupTimes): Promise<{ url: string; close(): Promise<void> }> {
+async function startAppServer(page: string, routes: [string, Handler][], upgrade: UpgradeHandler, startup: StartupTimes): Promise<{ url: string; close(): Promise<void> }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   let bundle: PagesBundle | null = null;
@@ -190,7 +200,7 @@ async function startAppServer(page: string, routes: [string, Handler][], startup
   }
   if (bundle) startup.pagesBuildMs = bundle.built ? bundle.ms : 0;
   if (bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number])) {
-    const server = await serveBundle(bundle.dir, routes, port);
+    const server = await serveBundle(bundle.dir, routes, upgrade, port);
     startup.served = 'bundle';
     return { url, close: () => server.close() };
   }
@@ -208,6 +218,7 @@ async function startAppServer(page: string, routes: [string, Handler][], startup
         name: 'simloop-headless-job',
         configureServer(dev) {
           for (const [prefix, handle] of routes) dev.middlewares.use(prefix, handle);
+          dev.httpServer?.on('upgrade', (req, socket, head) => void upgrade(req, socket, head));
         },
       },
     ],
@@ -221,7 +232,14 @@ async function startAppServer(page: string, routes: [string, Handler][], startup
 export async function runHeadlessJob<Q, P, R>(job: HeadlessJob<Q, P>): Promise<R> {
   const channel = pageChannel<Q, P, R>(job.request, job.onProgress);
   const startup: StartupTimes = { served: 'sources', pagesBuildMs: 0, serverReady: 0, pageReady: 0 };
-  const app = await startAppServer(job.page, jobRoutes(job.inputs, job.sink, channel as ReturnType<typeof pageChannel>), startup);
+  const socket = sinkSocketServer(SINK_PREFIX, job.sink);
+  let app: Awaited<ReturnType<typeof startAppServer>>;
+  try {
+    app = await startAppServer(job.page, jobRoutes(job.inputs, job.sink, channel as ReturnType<typeof pageChannel>), (req, s, head) => socket.handleUpgrade(req, s, head), startup);
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
   startup.serverReady = performance.now();
   let page: HeadlessPage | null = null;
   let timer: NodeJS.Timeout | undefined;
@@ -244,6 +262,7 @@ export async function runHeadlessJob<Q, P, R>(job: HeadlessJob<Q, P>): Promise<R
   } finally {
     clearTimeout(timer);
     await page?.close().catch(() => {});
+    socket.close();
     await app.close().catch(() => {});
   }
 }

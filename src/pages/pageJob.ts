@@ -20,7 +20,8 @@ export async function fetchInput(name: string): Promise<Uint8Array> {
 
 /** Node's output directory, through the HTTP sink. */
 export function outputSink(): Sink {
-  return createHttpSink(`${location.origin}/__simloop/sink`);
+  // Frames' files go over the sink's WebSocket (one message a batch); everything else by HTTP.
+  return createHttpSink(`${location.origin}/__simloop/sink`, { socket: (url) => new WebSocket(url) });
 }
 
 function progressReporter<P>() {

@@ -8,7 +8,8 @@
 import type { Sink } from '../types.ts';
 import { plainBytes } from './bytes.ts';
 import { firstLine, SinkError, sinkFailure, type SinkOperation } from './errors.ts';
-import { encodeBatch, parseSinkErrorBody, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
+import { encodeBatch, parseSinkErrorBody, SINK_SOCKET_PATH, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
+import { type SocketFactory, socketBatches } from './socketBatches.ts';
 import { sinkPathSegments } from './paths.ts';
 import { sinkStream } from './stream.ts';
 
@@ -17,6 +18,13 @@ export interface HttpSinkOptions {
   token?: string;
   /** For tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+  /**
+   * Send writeFiles batches over a WebSocket to the server's `socket` endpoint (see
+   * SINK_SOCKET_PATH), falling back to HTTP where it can't open: the WebSocket constructor to use
+   * (the browser's `WebSocket`; the `ws` package's in Node). Needs an absolute base URL. The socket
+   * stays open for the sink's life (a page's job).
+   */
+  socket?: SocketFactory;
 }
 
 /** `baseUrl` is where the server's middleware is mounted, e.g. "http://127.0.0.1:5173/__simloop/sink" or "/__simloop/sink". */
@@ -24,6 +32,7 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
   const base = baseUrl.replace(/\/+$/, '');
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   const headers: Record<string, string> = options.token ? { [SINK_TOKEN_HEADER]: options.token } : {};
+  const socket = options.socket ? socketBatches(socketUrl(base, options.token), options.socket) : null;
 
   async function call(
     op: SinkOperation,
@@ -67,7 +76,9 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
     async writeFiles(files) {
       if (files.length === 0) return;
       for (const file of files) sinkPathSegments(file.path, 'write');
-      const body = new Blob(encodeBatch(files.map((f) => ({ path: f.path, bytes: plainBytes(f.bytes) }))));
+      const plain = files.map((f) => ({ path: f.path, bytes: plainBytes(f.bytes) }));
+      if (socket && (await socket.send(plain))) return;
+      const body = new Blob(encodeBatch(plain));
       await call('write', files[0]!.path, 'POST', 'files', {}, body);
     },
 
@@ -117,3 +128,11 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
 
 /** The name src/pages/generatePage.ts imports; same function. */
 export const createHttpSink = httpSink;
+
+/** The socket endpoint for an absolute HTTP base URL, the token as a query parameter (WebSockets carry no custom headers). */
+export function socketUrl(base: string, token?: string): string {
+  const url = new URL(`${base}/${SINK_SOCKET_PATH}`);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  if (token) url.searchParams.set('token', token);
+  return url.href;
+}

@@ -13,11 +13,11 @@ import { cameraInfo, threeCamera } from '../labels/camera.ts';
 import { labelObjects } from '../labels/objectLabels.ts';
 import { subPixelBitsFor } from '../labels/footprint.ts';
 import { loadSceneFile } from '../load.ts';
-import { type RandomizationSpec, maxAddedLights, parseRandomizationSpec } from '../randomize/spec.ts';
+import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spec.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
 import { type DecodedLabels, decodeLabelPixels, flipRowsInPlace, labelArrays } from '../render/labelPass.ts';
-import { LabelMaterialCache, buildSyntheticScene, syntheticPointLightSlots, type RenderInstance } from '../render/syntheticScene.ts';
+import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
 import { GeometryCache, TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { FrameFailure, type FrameOutput } from './generate.ts';
@@ -79,14 +79,11 @@ export class FramePipeline {
     private readonly info: DatasetInfo,
   ) {
     this.classIds = new Map(info.classes.map((c) => [c.name, c.id]));
-    this.pointLightSlots = syntheticPointLightSlots(doc, maxAddedLights(spec, 'sphere'));
     // The CPU footprint rasterizer snaps vertices like the GPU does, so counts agree on edges.
     this.subPixelBits = subPixelBitsFor(renderer.rendererName);
   }
 
   private readonly subPixelBits: number;
-  /** Point lights every frame is drawn with: the scene's and the most the spec adds (see syntheticPointLightSlots). */
-  private readonly pointLightSlots: number;
 
   static async create(canvas: RenderCanvas, init: PipelineInit): Promise<FramePipeline> {
     const { document } = await loadSceneFile(init.sceneBytes, init.sceneFile);
@@ -141,7 +138,7 @@ export class FramePipeline {
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
     this.geometries.mark();
-    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, geometries: this.geometries, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading, pointLightSlots: this.pointLightSlots });
+    const synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, geometries: this.geometries, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading });
     const frames: LabelledFrame[] = [];
     try {
       lap('scene');

@@ -15,7 +15,7 @@ import { worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { subtreeWorldBounds } from './bounds.ts';
 import { MAX_TEMPERATURE, MIN_TEMPERATURE } from './colorTemperature.ts';
-import { DISTRIBUTION_KINDS, type Distribution, type Vec3, distributionMax } from './draw.ts';
+import { DISTRIBUTION_KINDS, type Distribution, type Vec3 } from './draw.ts';
 import { isPattern, isWithin, matchPrims, sceneLabels, selectPrims } from './select.ts';
 import { TEXTURE_NAMES } from '../scene/textures.ts';
 
@@ -543,16 +543,6 @@ export function specCameraPaths(doc: Pick<SceneDocument, 'prims'>, spec: Randomi
   if (spec?.cameras.length) return spec.cameras.map((c) => c.prim);
   const first = doc.prims.find((p) => p.camera);
   return first ? [first.path] : [];
-}
-
-/**
- * The most lights of `kind` the spec adds to one frame (its `lights` groups with `add: kind`; a
- * group without `count` adds one), or Infinity when a count has no upper bound.
- */
-export function maxAddedLights(spec: RandomizationSpec | null, kind: (typeof ADDABLE_LIGHTS)[number]): number {
-  let total = 0;
-  for (const group of spec?.lights ?? []) if (group.add === kind) total += group.count ? Math.max(0, distributionMax(group.count)) : 1;
-  return total;
 }
 
 /** Class labels the spec can add to a scene (its distractors'), sorted. */

@@ -50,20 +50,17 @@ export function pointLightCount(prims: readonly Prim[]): number {
   return prims.filter((p) => p.light && POINT_KINDS.has(p.light.kind)).length;
 }
 
-/** Where an unused point-light slot sits: far above everything, so no direction degenerates. */
-const UNUSED_SLOT_POSITION = new Vector3(0, 1e4, 0);
-
 /**
  * Lights for the scene: each authored light, then a fallback hemisphere light (and a key light
  * when the scene authors none). The first directional light casts shadows over `focusBounds`.
  *
- * `pointLightSlots`: the number of point lights is part of every lit shader program, so a
- * randomizer that adds 0–2 lamps per frame would draw with three programs, each compiled on first
- * use (on a software rasterizer, hundreds of milliseconds each, spread over the first frames).
- * With slots, frames with fewer point lights get dark ones (intensity 0: they add exactly zero)
- * up to that count, so one program serves them all. More lights than slots still draw.
+ * Exactly the prims' lights, no dark ones: the number of point lights is part of every lit shader
+ * program, so frames a randomizer gives 0, 1 or 2 lamps draw with three programs, each compiled
+ * once (renderers keep them), but a dark "slot" light would be shaded on every pixel of every
+ * frame. Measured on the tabletop at 640×480 (SwiftShader): two slots cost ~20 ms of rasterizer
+ * CPU a frame against each frame's own count, for the same pixels.
  */
-export function buildLights(prims: Prim[], world: Map<string, Matrix4>, focusBounds: Box3, pointLightSlots = 0): Object3D[] {
+export function buildLights(prims: Prim[], world: Map<string, Matrix4>, focusBounds: Box3): Object3D[] {
   const focus = focusBounds.isEmpty() ? new Sphere(new Vector3(), 1) : focusBounds.getBoundingSphere(new Sphere());
   const out: Object3D[] = [];
   let shadowCaster = false;
@@ -97,12 +94,6 @@ export function buildLights(prims: Prim[], world: Map<string, Matrix4>, focusBou
     }
     light.name = prim.path;
     out.push(light);
-  }
-  for (let points = out.filter((l) => l instanceof PointLight).length; points < pointLightSlots; points++) {
-    const unused = new PointLight(0xffffff, 0, 0, 2);
-    unused.position.copy(UNUSED_SLOT_POSITION);
-    unused.name = 'unused point-light slot';
-    out.push(unused);
   }
   const fallback = new HemisphereLight(0xe8eef8, 0x4a4038, out.length ? 0.9 : 1.3);
   fallback.name = 'fallback hemisphere light';

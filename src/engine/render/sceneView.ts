@@ -213,12 +213,12 @@ export function placeCamera(doc: SceneDocument, world: Map<string, Matrix4>, foc
  * The scene's objects for drawing. `options.textures` shares bundled textures across views (as
  * the frame pipeline does); without it the view makes its own and frees them with itself.
  * `options.geometries` likewise for geometry (the cache owns it; the view does not free it).
- * `options.pointLightSlots`: see buildLights. `options.shading`: see Shading (default standard).
+ * `options.shading`: see Shading (default standard).
  */
 export function createSceneView(
   doc: SceneDocument,
   movingBodies: readonly string[],
-  options: { textures?: TextureCache; geometries?: GeometryCache; pointLightSlots?: number; shading?: Shading } = {},
+  options: { textures?: TextureCache; geometries?: GeometryCache; shading?: Shading } = {},
 ): SceneView {
   const owned = options.textures ? null : new TextureCache();
   const textures = options.textures ?? owned!;
@@ -259,7 +259,7 @@ export function createSceneView(
   }
   if (focusBounds.isEmpty()) focusBounds.copy(planeBounds);
 
-  for (const light of buildLights(doc.prims, world, focusBounds, options.pointLightSlots ?? 0)) {
+  for (const light of buildLights(doc.prims, world, focusBounds)) {
     root.add(light);
     if (light instanceof DirectionalLight) root.add(light.target);
   }

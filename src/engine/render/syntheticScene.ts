@@ -12,24 +12,7 @@ import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
 import { labelMaterial } from './labelPass.ts';
 import { type GeometryCache, createSceneView, type Shading, type TextureCache } from './sceneView.ts';
-import { pointLightCount } from './lights.ts';
 import { DisposingCache } from './cache.ts';
-
-/**
- * Point lights every synthetic frame is drawn with (unused ones dark) when the caller does not say
- * how many a frame can have: the lamps a randomization adds vary per frame, and a fixed count keeps
- * one shader program per look (see buildLights). Each slot is shaded on every pixel whether lit or
- * not, so the frame pipeline passes the most its spec can add instead (syntheticPointLightSlots).
- */
-export const SYNTHETIC_POINT_LIGHT_SLOTS = 4;
-
-/**
- * Point-light slots for frames of `doc` randomized by a spec that adds at most `maxAdded` sphere
- * lights (Infinity when unbounded: the default slots, and frames with more still draw).
- */
-export function syntheticPointLightSlots(doc: Pick<SceneDocument, 'prims'>, maxAdded: number): number {
-  return pointLightCount(doc.prims) + (Number.isFinite(maxAdded) ? maxAdded : SYNTHETIC_POINT_LIGHT_SLOTS);
-}
 
 /** A labelled prim as drawn: instance id 1-based in prim order, one part per mesh under it. */
 export interface RenderInstance extends ObjectToLabel {
@@ -52,10 +35,10 @@ export class LabelMaterialCache extends DisposingCache<number, ShaderMaterial> {
 
 export function buildSyntheticScene(
   doc: SceneDocument,
-  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; geometries?: GeometryCache; labelMaterials: LabelMaterialCache; shading?: Shading; pointLightSlots?: number },
+  options: { classIds: ReadonlyMap<string, number>; textureCache?: TextureCache; geometries?: GeometryCache; labelMaterials: LabelMaterialCache; shading?: Shading },
 ): SyntheticScene {
   // Textures come with the document's looks (the randomizer writes its draws there).
-  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), ...(options.geometries ? { geometries: options.geometries } : {}), pointLightSlots: options.pointLightSlots ?? SYNTHETIC_POINT_LIGHT_SLOTS, shading: options.shading ?? 'standard' });
+  const view = createSceneView(doc, [], { ...(options.textureCache ? { textures: options.textureCache } : {}), ...(options.geometries ? { geometries: options.geometries } : {}), shading: options.shading ?? 'standard' });
   const scene = new Scene();
   scene.add(view.root);
   scene.updateMatrixWorld(true);

@@ -22,20 +22,29 @@ describe('cpuRole', () => {
 
 describe('cpuPerFrame', () => {
   it('divides each role’s growth by the frames, largest first, with the total, leaving out roles under 0.5 ms', () => {
+    const thread = (role: string, ms: number) => ({ role, ms });
     const before = new Map([
-      ['gpu_rasterizer', 1000],
-      ['cli_node', 500],
-      ['browser_io', 100],
+      ['10/10', thread('gpu_rasterizer', 600)],
+      ['10/11', thread('gpu_rasterizer', 400)],
+      ['20/20', thread('cli_node', 500)],
+      ['30/31', thread('browser_io', 100)],
+      // An earlier browser that closed between the readings: its time is not taken off anyone's.
+      ['40/41', thread('renderer_workers', 5000)],
+      // A thread id reused by another thread.
+      ['50/51', thread('network_service', 900)],
     ]);
     const after = new Map([
-      ['gpu_rasterizer', 3000],
-      ['cli_node', 900],
-      ['browser_io', 104],
-      ['renderer_workers', 1200],
+      ['10/10', thread('gpu_rasterizer', 1600)],
+      ['10/11', thread('gpu_rasterizer', 1400)],
+      ['20/20', thread('cli_node', 900)],
+      ['30/31', thread('browser_io', 104)],
+      // Started between the readings: all its time counts.
+      ['60/61', thread('renderer_workers', 1200)],
+      ['50/51', thread('renderer_page', 40)],
     ]);
     const perFrame = cpuPerFrame(before, after, 20)!;
-    expect(perFrame).toEqual({ total: 180, gpu_rasterizer: 100, renderer_workers: 60, cli_node: 20 });
-    expect(Object.keys(perFrame)).toEqual(['total', 'gpu_rasterizer', 'renderer_workers', 'cli_node']);
+    expect(perFrame).toEqual({ total: 182, gpu_rasterizer: 100, renderer_workers: 60, cli_node: 20, renderer_page: 2 });
+    expect(Object.keys(perFrame)).toEqual(['total', 'gpu_rasterizer', 'renderer_workers', 'cli_node', 'renderer_page']);
   });
 
   it('is null without two readings or frames', () => {
@@ -53,7 +62,8 @@ describe.skipIf(!existsSync('/proc/self/task'))('cpuByRole', () => {
     while (performance.now() < until) x += Math.sqrt(x + 1);
     const after = cpuByRole()!;
     expect(x).toBeGreaterThan(0);
+    expect(after.get(`${process.pid}/${process.pid}`)?.role).toBe('cli_node');
     // /proc counts in 10 ms ticks; 300 ms of a busy loop is at least 200 of them on a loaded machine.
-    expect(after.get('cli_node')! - (before.get('cli_node') ?? 0)).toBeGreaterThanOrEqual(200);
+    expect(cpuPerFrame(before, after, 1)!.cli_node).toBeGreaterThanOrEqual(200);
   });
 });

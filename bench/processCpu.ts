@@ -25,15 +25,17 @@ export function cpuRole(processType: string, thread: string): string {
   return 'other';
 }
 
-/** CPU milliseconds used so far, by role, over this process and every Chromium process; null off Linux. */
-export function cpuByRole(): Map<string, number> | null {
+/** CPU time so far of every thread of this process and of every Chromium process, by "pid/tid", with its role; null off Linux. */
+export type ThreadCpu = Map<string, { role: string; ms: number }>;
+
+export function cpuByRole(): ThreadCpu | null {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
   } catch {
     return null;
   }
-  const out = new Map<string, number>();
+  const out: ThreadCpu = new Map();
   for (const pid of pids) {
     let type: string;
     try {
@@ -59,8 +61,7 @@ export function cpuByRole(): Map<string, number> | null {
         // Fields after the name: state is the first, utime the 12th, stime the 13th.
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-        const role = cpuRole(type, name);
-        out.set(role, (out.get(role) ?? 0) + ms);
+        out.set(`${pid}/${tid}`, { role: cpuRole(type, name), ms });
       } catch {
         // a thread that ended meanwhile
       }
@@ -71,13 +72,22 @@ export function cpuByRole(): Map<string, number> | null {
 
 /**
  * CPU milliseconds per frame by role between two readings over `frames` frames, largest first,
- * with their `total`; roles under 0.5 ms a frame are left out. Threads that ended between the
- * readings lose their time: read while the run is steady.
+ * with their `total`; roles under 0.5 ms a frame are left out. Per thread: a thread in both
+ * readings counts its growth, one that started between them all its time, and one that ended
+ * between them (an earlier browser still closing, a finished helper thread) nothing — its time
+ * after the first reading is lost, so read while the run is steady.
  */
-export function cpuPerFrame(before: Map<string, number> | null, after: Map<string, number> | null, frames: number): Record<string, number> | null {
+export function cpuPerFrame(before: ThreadCpu | null, after: ThreadCpu | null, frames: number): Record<string, number> | null {
   if (!before || !after || frames <= 0) return null;
-  const rows = [...after]
-    .map(([role, ms]) => [role, (ms - (before.get(role) ?? 0)) / frames] as const)
+  const byRole = new Map<string, number>();
+  for (const [thread, { role, ms }] of after) {
+    const earlier = before.get(thread);
+    // A reused thread id with another role is another thread.
+    const grown = earlier && earlier.role === role ? ms - earlier.ms : ms;
+    byRole.set(role, (byRole.get(role) ?? 0) + grown);
+  }
+  const rows = [...byRole]
+    .map(([role, ms]) => [role, ms / frames] as const)
     .filter(([, ms]) => ms >= 0.5)
     .sort((a, b) => b[1] - a[1]);
   const total = rows.reduce((sum, [, ms]) => sum + ms, 0);

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { firstLine, SinkError } from '../../engine/dataset/sinks/errors.ts';
-import { decodeBatch, SINK_TOKEN_HEADER, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeBatch, SINK_TOKEN_HEADER, type SinkErrorBody, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
 import { pathProblem } from '../../engine/dataset/sinks/paths.ts';
 import type { SinkStream } from '../../engine/dataset/sinks/stream.ts';
@@ -38,6 +38,21 @@ class Reply extends Error {
 }
 
 const bad = (message: string, path?: string) => new Reply(400, { kind: 'invalid-path', message, ...(path !== undefined ? { path } : {}) });
+
+/** The first path of a batch that could leave the dataset, as the error answered for it; null when all are clean. */
+export function batchPathError(files: readonly { path: string }[]): SinkErrorBody | null {
+  for (const file of files) {
+    const problem = pathProblem(file.path, false);
+    if (problem) return { kind: 'invalid-path', message: `invalid path ${JSON.stringify(file.path)}: ${problem}`, path: file.path };
+  }
+  return null;
+}
+
+/** What the server answers for a failure of the sink (its SinkError as it is) or of anything else (one line, kind 'other'). */
+export function sinkErrorBody(error: unknown): SinkErrorBody {
+  if (error instanceof SinkError) return error.toJSON();
+  return { kind: 'other', message: `the sink server failed: ${firstLine(error instanceof Error ? error.message : String(error))}` };
+}
 
 export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewareOptions = {}): SinkMiddleware {
   const root = prefix.replace(/\/+$/, '');
@@ -78,10 +93,8 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
       allow('POST');
       const files = decodeBatch(await readBody(req, maxBodyBytes));
       if (typeof files === 'string') throw new Reply(400, { kind: 'other', message: files });
-      for (const file of files) {
-        const problem = pathProblem(file.path, false);
-        if (problem) throw bad(`invalid path ${JSON.stringify(file.path)}: ${problem}`, file.path);
-      }
+      const invalid = batchPathError(files);
+      if (invalid) throw new Reply(400, invalid);
       await writeFiles(sink, files);
       return send(res, 204);
     }
@@ -131,12 +144,7 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
     if (!url.pathname.startsWith(`${root}/`)) return next();
     const route = url.pathname.slice(root.length);
     handle(req, res, url, route).catch((error: unknown) => {
-      const reply =
-        error instanceof Reply
-          ? error
-          : error instanceof SinkError
-            ? new Reply(STATUS_FOR_KIND[error.kind], error.toJSON())
-            : new Reply(500, { kind: 'other', message: `the sink server failed: ${firstLine(error instanceof Error ? error.message : String(error))}` });
+      const reply = error instanceof Reply ? error : new Reply(error instanceof SinkError ? STATUS_FOR_KIND[error.kind] : 500, sinkErrorBody(error));
       if (res.headersSent) return res.destroy();
       req.resume(); // drain an unread body so the connection can be reused
       sendJson(res, reply.status, reply.body);

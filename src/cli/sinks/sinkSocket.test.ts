@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { faultySink } from '../../engine/dataset/sinks/faulty.ts';
 import { httpSink, socketUrl } from '../../engine/dataset/sinks/httpSink.ts';
 import { decodeSocketBatch, encodeSocketBatch, parseSocketReply } from '../../engine/dataset/sinks/httpProtocol.ts';
@@ -219,6 +219,31 @@ describe('httpSink batches over the socket', () => {
     expect(running.requests).toContain(`POST ${PREFIX}/files`);
     expect(await readFile(join(running.dir, 'after.txt'), 'utf8')).toBe('y');
     await running.stop();
+  });
+
+  it('fails a batch the socket answers outside the protocol, and sends later ones by HTTP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simloop-sink-socket-'));
+    const middleware = sinkMiddleware(PREFIX, fsSink(dir));
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(`${req.method} ${new URL(req.url ?? '/', 'http://x').pathname}`);
+      middleware(req, res, () => res.end());
+    });
+    // A socket at the sink's address that answers every message with text that is not a reply.
+    const impostor = new WebSocketServer({ server, path: `${PREFIX}/socket` });
+    impostor.on('connection', (ws) => ws.on('message', () => ws.send('hello')));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${PREFIX}`;
+    const sink = httpSink(base, { socket: countingSockets().factory });
+    const error = await expectSinkError(sink.writeFiles!([{ path: 'a.txt', bytes: text('a') }]), 'other');
+    expect(error.message).toMatch(/answered something that is not the protocol/);
+    await sink.writeFiles!([{ path: 'b.txt', bytes: text('b') }]);
+    expect(requests).toEqual([`POST ${PREFIX}/files`]);
+    expect(await readdir(dir)).toEqual(['b.txt']);
+    impostor.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('opens only with the server’s token', async () => {

@@ -8,10 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Sink } from '../../engine/dataset/types.ts';
-import { firstLine, SinkError } from '../../engine/dataset/sinks/errors.ts';
+import { firstLine } from '../../engine/dataset/sinks/errors.ts';
 import { decodeSocketBatch, SINK_SOCKET_PATH, type SocketReply } from '../../engine/dataset/sinks/httpProtocol.ts';
-import { pathProblem } from '../../engine/dataset/sinks/paths.ts';
 import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
+import { batchPathError, sinkErrorBody } from './httpSinkServer.ts';
 
 export interface SinkSocketServer {
   /** Takes the upgrade when it is for this sink's socket (true), else leaves it alone (false). */
@@ -33,16 +33,13 @@ export function sinkSocketServer(prefix: string, sink: Sink, options: { token?: 
       }
       return { id: message.id, error: { kind: 'other', message: message.problem } };
     }
-    for (const file of message.files) {
-      const problem = pathProblem(file.path, false);
-      if (problem) return { id: message.id, error: { kind: 'invalid-path', message: `invalid path ${JSON.stringify(file.path)}: ${problem}`, path: file.path } };
-    }
+    const invalid = batchPathError(message.files);
+    if (invalid) return { id: message.id, error: invalid };
     try {
       await writeFiles(sink, message.files);
       return { id: message.id };
     } catch (error) {
-      if (error instanceof SinkError) return { id: message.id, error: error.toJSON() };
-      return { id: message.id, error: { kind: 'other', message: `the sink server failed: ${firstLine(error instanceof Error ? error.message : String(error))}` } };
+      return { id: message.id, error: sinkErrorBody(error) };
     }
   };
 

@@ -21,9 +21,8 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike;
 
 export interface SocketBatches {
-  /** Sends the batch and waits for the server to have written it; false when the socket is not available (send by HTTP). */
+  /** Sends the batch and waits for the server to have written it; false when the socket is not open (send by HTTP). */
   send(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[]): Promise<boolean>;
-  close(): void;
 }
 
 const OPEN = 1;
@@ -32,58 +31,52 @@ export function socketBatches(url: string, open: SocketFactory): SocketBatches {
   let socket: SocketLike | null = null;
   /** Resolves true once open, false if it never opens. */
   let ready: Promise<boolean> | null = null;
-  let usable = true;
   let nextId = 1;
   /** Every message is written here and sent from here (send copies); grown as needed. */
   let scratch = new Uint8Array(0);
   const pending = new Map<number, { resolve: () => void; reject: (error: SinkError) => void; path: string }>();
 
   const failAll = (why: string) => {
-    usable = false;
     for (const [id, call] of pending) {
       pending.delete(id);
       call.reject(sinkFailure('other', 'write', call.path, { detail: why }));
     }
   };
 
-  const connect = (): Promise<boolean> => {
-    ready ??= new Promise<boolean>((resolve) => {
-      let opened = false;
+  const connect = (): Promise<boolean> =>
+    (ready ??= new Promise<boolean>((resolve) => {
+      let opened: SocketLike;
       try {
-        socket = open(url);
+        opened = socket = open(url);
       } catch {
-        usable = false;
         return resolve(false);
       }
-      socket.binaryType = 'arraybuffer';
-      socket.addEventListener('open', () => {
-        opened = true;
-        resolve(true);
-      });
-      socket.addEventListener('error', () => {
-        if (!opened) usable = false;
-        resolve(false);
-      });
-      socket.addEventListener('close', () => {
+      opened.binaryType = 'arraybuffer';
+      opened.addEventListener('open', () => resolve(true));
+      opened.addEventListener('error', () => resolve(false));
+      opened.addEventListener('close', () => {
         resolve(false);
         failAll(`the sink server's socket at ${url} closed before it said the files were written`);
       });
-      socket.addEventListener('message', (event) => {
+      opened.addEventListener('message', (event) => {
         const reply = typeof event.data === 'string' ? parseSocketReply(event.data) : null;
-        if (!reply) return failAll(`the sink server's socket at ${url} answered something that is not the protocol`);
+        if (!reply) {
+          // A server that does not speak the protocol: no batch goes this way again.
+          failAll(`the sink server's socket at ${url} answered something that is not the protocol`);
+          return opened.close();
+        }
         const call = pending.get(reply.id);
         if (!call) return;
         pending.delete(reply.id);
         if (reply.error) call.reject(errorFrom(reply.error, call.path));
         else call.resolve();
       });
-    });
-    return ready;
-  };
+    }));
 
   return {
     async send(files) {
-      if (!usable || !(await connect()) || !usable || socket?.readyState !== OPEN) return false;
+      // Once closed (or never opened), every batch goes by HTTP.
+      if (!(await connect()) || socket?.readyState !== OPEN) return false;
       const id = nextId++;
       const message = encodeSocketBatch(id, files, scratch);
       if (message.buffer !== scratch.buffer) scratch = message;
@@ -91,10 +84,6 @@ export function socketBatches(url: string, open: SocketFactory): SocketBatches {
         pending.set(id, { resolve: () => resolve(true), reject, path: files[0]?.path ?? '' });
         socket!.send(message);
       });
-    },
-    close() {
-      usable = false;
-      socket?.close();
     },
   };
 }

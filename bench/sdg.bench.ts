@@ -10,10 +10,12 @@
  * workers, the GPU process's rasterizer threads, the page, the network path, the CLI; the ceiling's
  * the same way). Prints one JSON object.
  * Last, the fast preset (`--quality fast`) at the first size with the most workers, beside the
- * ceiling drawn without shadows.
+ * ceiling drawn without shadows. First of all, start-up: `simloop generate` of one frame in a new
+ * process, from the command to the first frame written, with its milestones.
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
- * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows).
+ * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows, SDG_BENCH_STARTUP_RUNS).
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +90,38 @@ async function measure(width: number, height: number, workers: number, quality: 
   }
 }
 
+/**
+ * Start-up as a user meets it: `simloop generate` of one 640×480 tabletop frame in a new process,
+ * from the command to the first frame written (the pages already built), the median of
+ * SDG_BENCH_STARTUP_RUNS runs, with that run's milestones and its first frame's stages.
+ */
+async function measureStartup(runs: number) {
+  const bin = new URL('../bin/simloop.mjs', import.meta.url).pathname;
+  const scene = new URL('../scenes/tabletop.usda', import.meta.url).pathname;
+  const spec = new URL('../scenes/tabletop.randomize.yaml', import.meta.url).pathname;
+  const reports: Record<string, unknown>[] = [];
+  // The first run builds the pages when the sources changed since the last build: not counted.
+  for (let i = -1; i < runs; i++) {
+    const out = mkdtempSync(join(tmpdir(), 'simloop-bench-startup-'));
+    try {
+      const stdout = await new Promise<string>((resolveRun, reject) =>
+        execFile(process.execPath, [bin, 'generate', '--scene', scene, '--randomize', spec, '--frames', '1', '--width', '640', '--height', '480', '--out', out, '--json'], (error, text) => (error ? reject(error) : resolveRun(text))),
+      );
+      if (i >= 0) reports.push((JSON.parse(stdout) as { startup_ms: Record<string, unknown> }).startup_ms);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  const byFirstFrame = [...reports].sort((a, b) => (a.first_frame_written as number) - (b.first_frame_written as number));
+  return {
+    goal_ms: 5000,
+    runs: reports.length,
+    first_frame_written_ms: reports.map((r) => r.first_frame_written as number),
+    median_run: byFirstFrame[Math.floor(byFirstFrame.length / 2)],
+  };
+}
+
+const startup = await measureStartup(Number(process.env.SDG_BENCH_STARTUP_RUNS ?? 3));
 const shadows = process.env.SDG_BENCH_SHADOWS !== '0';
 const results = [];
 for (const [w, h] of sizes)
@@ -122,6 +156,7 @@ console.log(
       cpu_model: cpus()[0]?.model,
       frames_per_run: frames,
       shadows,
+      startup,
       results,
       fast_preset: fastPreset,
     },

@@ -75,6 +75,11 @@ describe('simloop generate', { timeout: 600_000 }, () => {
     assert.equal(s.served, 'bundle');
     const order = ['server_ready', 'page_ready', 'scene_imported', 'worker_ready', 'first_frame_written'];
     for (let i = 1; i < order.length; i++) assert.ok(s[order[i]] >= s[order[i - 1]], `${order[i]} (${s[order[i]]}) after ${order[i - 1]} (${s[order[i - 1]]})`);
+    // The first frame's own stages: its head start on shader programs, then the frame as every other.
+    for (const stage of ['prepare', 'physics', 'scene', 'colourRender', 'colourReadback', 'labels', 'encode', 'write']) {
+      assert.equal(typeof s.first_frame_stages[stage], 'number', `first_frame_stages.${stage}`);
+    }
+    assert.ok(s.first_frame_stages.colourReadback > 0, 'the first colour readback waits for its draw');
   });
 
   test('the pages served from the sources (SIMLOOP_PAGES=dev, vite dev server) give the same bytes as the built pages', async () => {

@@ -9,6 +9,11 @@ import { FramePipeline, type PipelineInit } from '../src/engine/jobs/framePipeli
 import type { FrameOutput } from '../src/engine/jobs/generate.ts';
 import type { LabelledFrame } from '../src/engine/dataset/types.ts';
 import type { SdgWorkerApi, WorkerFaults } from '../src/protocol/sdgWorker.ts';
+import { loadRapier } from '../src/engine/physics/rapier.ts';
+
+// Rapier's WebAssembly compiles while the page reads the job (the worker starts before it);
+// a failure shows at the first settle, which awaits the same load.
+loadRapier().catch(() => {});
 
 let pipeline: FramePipeline | null = null;
 let faults: WorkerFaults = {};

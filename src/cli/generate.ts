@@ -75,7 +75,9 @@ export function formatProgress(p: GenerationProgress): string {
  * Where a run's start-up went, as milestones in milliseconds since the command started: the
  * server listening (after loading the CLI, checking the inputs and, once after a change of the
  * sources, building the pages), Chromium showing the page, the first frame worker ready (scene
- * imported on the page, worker modules, physics and scene built), the first frame written.
+ * imported on the page, worker modules, physics and scene built), the first frame written; and
+ * that first frame's own milliseconds per stage (`first_frame_stages`: its physics, shader
+ * compiles, readbacks, labels, encoding, writing).
  */
 export function startupReport(startup: StartupTimes, result: GenerationResult, firstFrameWritten: number) {
   const ms = (v: number) => Math.round(v);
@@ -86,6 +88,7 @@ export function startupReport(startup: StartupTimes, result: GenerationResult, f
     page_ready: ms(startup.pageReady),
     ...(result.startupMs ? { scene_imported: ms(startup.pageReady + (result.startupMs.scene_import ?? 0)), worker_ready: ms(startup.pageReady + result.startupMs.workers) } : {}),
     first_frame_written: ms(firstFrameWritten),
+    ...(result.startupMs ? { first_frame_stages: Object.fromEntries(Object.entries(result.startupMs.stages).map(([stage, t]) => [stage, ms(t)])) } : {}),
   };
 }
 

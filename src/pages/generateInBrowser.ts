@@ -8,7 +8,7 @@ import { type GenerationProgress, type GenerationResult, runGeneration } from '.
 import type { GenerateJob } from '../engine/jobs/job.ts';
 import { type GenerationInputs, planGeneration } from '../engine/jobs/plan.ts';
 import type { WorkerFaults } from '../protocol/sdgWorker.ts';
-import { frameWorkerFactory } from './workerPool.ts';
+import { type StartedFrameWorker, frameWorkerFactory } from './workerPool.ts';
 
 export interface BrowserGeneration {
   job: GenerateJob;
@@ -17,6 +17,8 @@ export interface BrowserGeneration {
   onProgress?: (progress: GenerationProgress) => void;
   signal?: AbortSignal;
   faults?: WorkerFaults;
+  /** A frame worker started before the job was known (startFrameWorker): the pool's first. */
+  early?: StartedFrameWorker;
 }
 
 export async function generateInBrowser(options: BrowserGeneration): Promise<GenerationResult> {
@@ -24,9 +26,15 @@ export async function generateInBrowser(options: BrowserGeneration): Promise<Gen
   const started = performance.now();
   const plan = await planGeneration(inputs, job);
   const sceneImport = performance.now() - started;
-  const spawn = frameWorkerFactory({ ...inputs, job, info: plan.info }, options.faults);
-  const result = await runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
+  const spawn = frameWorkerFactory({ ...inputs, job, info: plan.info }, options.faults, options.early ? [options.early] : []);
+  let result;
+  try {
+    result = await runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
+  } finally {
+    // A job with nothing left to make never took it.
+    options.early?.release();
+  }
   if (!result.startupMs) return result;
   const { workers, first_frame } = result.startupMs;
-  return { ...result, startupMs: { scene_import: sceneImport, workers: sceneImport + workers, first_frame: sceneImport + first_frame } };
+  return { ...result, startupMs: { ...result.startupMs, scene_import: sceneImport, workers: sceneImport + workers, first_frame: sceneImport + first_frame } };
 }

@@ -9,26 +9,35 @@ import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { generateInBrowser } from './generateInBrowser.ts';
 import { memorySampler } from './memorySampler.ts';
 import { fetchInput, outputSink, runPageJob } from './pageJob.ts';
+import { startFrameWorker } from './workerPool.ts';
+
+// Every job needs a frame worker: its modules load while the page asks for the job and imports the scene.
+const early = startFrameWorker();
 
 runPageJob<GeneratePageRequest, GenerationProgress, GenerationResult>(async (request, onProgress) => {
-  const job = parseGenerateJob(request.job, '<job>');
-  const sceneBytes = await fetchInput('scene');
-  const specText = request.specFile !== null ? new TextDecoder().decode(await fetchInput('spec')) : null;
-  const memory = request.memorySampleSeconds ? memorySampler(request.memorySampleSeconds) : null;
+  let memory: ReturnType<typeof memorySampler> | null = null;
   try {
+    const job = parseGenerateJob(request.job, '<job>');
+    const sceneBytes = await fetchInput('scene');
+    const specText = request.specFile !== null ? new TextDecoder().decode(await fetchInput('spec')) : null;
+    memory = request.memorySampleSeconds ? memorySampler(request.memorySampleSeconds) : null;
+    const sampler = memory;
     return await generateInBrowser({
       job,
       inputs: { sceneBytes, sceneFile: request.sceneFile, specText, specFile: request.specFile },
       sink: outputSink(),
-      onProgress: memory
+      onProgress: sampler
         ? (p) => {
-            const m = memory.latest();
+            const m = sampler.latest();
             onProgress(m ? { ...p, memory: m } : p);
           }
         : onProgress,
       faults: request.faults,
+      early,
     });
   } finally {
+    // Ends it if the job failed before its pool took it.
+    early.release();
     memory?.stop();
   }
 });

@@ -84,6 +84,8 @@ export class FramePipeline {
   }
 
   private readonly subPixelBits: number;
+  /** Whether the first frame's shader programs were sent to compile (prepareFirstFrame). */
+  private prepared = false;
 
   static async create(canvas: RenderCanvas, init: PipelineInit): Promise<FramePipeline> {
     const { document } = await loadSceneFile(init.sceneBytes, init.sceneFile);
@@ -135,6 +137,11 @@ export class FramePipeline {
       t = now;
     };
 
+    if (!this.prepared) {
+      this.prepared = true;
+      await this.prepareFirstFrame(frame);
+      lap('prepare');
+    }
     const sample = await sampleFrame(this.doc, this.spec, { seed: job.seed, frame });
     lap('physics');
     this.geometries.mark();
@@ -187,6 +194,33 @@ export class FramePipeline {
     }
     delete ms.gpu;
     return { frames, ms };
+  }
+
+  /**
+   * A worker's first frame compiles its shader programs, and its first settle compiles Rapier's
+   * WebAssembly as it first runs it: ~1 s each on the 2-core machine, one after the other. This
+   * sends the frame's programs off to compile first (FrameRenderer.prepare), from the frame's
+   * looks drawn without the settle (each draw keyed by its path, so the same materials and lamps),
+   * and lets the settle run while the GPU process compiles.
+   */
+  private async prepareFirstFrame(frame: number): Promise<void> {
+    const { job } = this;
+    const spec = this.spec && { ...this.spec, settle: { ...this.spec.settle, seconds: 0 } };
+    let synthetic;
+    try {
+      const sample = await sampleFrame(this.doc, spec, { seed: job.seed, frame });
+      const placed = sample.cameras[0];
+      if (!placed) return;
+      synthetic = buildSyntheticScene(sample.scene, { classIds: this.classIds, textureCache: this.textures, geometries: this.geometries, labelMaterials: this.labelMaterials, shading: QUALITY[job.quality].shading });
+      const worldMatrix = new Matrix4().compose(new Vector3(...placed.position), new Quaternion(...placed.orientation), new Vector3(1, 1, 1));
+      const camera = cameraInfo({ path: placed.path, worldMatrix, fovY: placed.fovY, near: placed.near, far: placed.far, width: job.width, height: job.height });
+      const background = sample.backgroundImage ? this.textures.get(sample.backgroundImage) : new Color(...sample.background);
+      this.renderer.prepare(synthetic.scene, threeCamera(camera), background, synthetic.labelMaterials);
+    } catch {
+      // Only a head start: the frame itself meets and reports the same problem.
+    } finally {
+      synthetic?.dispose();
+    }
   }
 
   dispose(): void {

@@ -88,10 +88,11 @@ export interface GenerationResult {
   /**
    * Start-up, in milliseconds from the start of the run: `workers` when the first frame worker was
    * ready (modules, physics, scene), `first_frame` when the first frame was written; the browser's
-   * runner adds `scene_import` (planning the job on the page, counted in the others). Absent when
-   * no frame was made.
+   * runner adds `scene_import` (planning the job on the page, counted in the others); `stages`: the
+   * first frame's own time per stage (shader compiles and first runs of the code included). Absent
+   * when no frame was made.
    */
-  startupMs?: { scene_import?: number; workers: number; first_frame: number };
+  startupMs?: { scene_import?: number; workers: number; first_frame: number; stages: Record<string, number> };
 }
 
 export interface GenerationHost {
@@ -251,6 +252,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   let retried = 0;
   let workersReady: number | undefined;
   let firstFrame: number | undefined;
+  let firstStages: Record<string, number> = {};
   let failure: unknown = null;
   const stageTotals: Record<string, number> = {};
   /** The same for each worker's first frame, kept apart (see GenerationResult.stageMs). */
@@ -281,7 +283,10 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   function recordDone(output: FrameOutput, warmup: boolean): void {
     done.add(output.frame);
     produced++;
-    firstFrame ??= now() - started;
+    if (firstFrame === undefined) {
+      firstFrame = now() - started;
+      firstStages = output.ms;
+    }
     const totals = warmup ? warmupTotals : stageTotals;
     if (warmup) warmups++;
     for (const [stage, ms] of Object.entries(output.ms)) totals[stage] = (totals[stage] ?? 0) + ms;
@@ -342,7 +347,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   }
 
   const stageMeans = () => (produced > warmups ? meanStages(stageTotals, produced - warmups) : meanStages(warmupTotals, warmups));
-  const startupMs = () => (workersReady !== undefined && firstFrame !== undefined ? { startupMs: { workers: workersReady, first_frame: firstFrame } } : {});
+  const startupMs = () => (workersReady !== undefined && firstFrame !== undefined ? { startupMs: { workers: workersReady, first_frame: firstFrame, stages: firstStages } } : {});
 
   const toMake = total - done.size;
   const slots = Math.max(1, Math.min(job.workers, toMake));

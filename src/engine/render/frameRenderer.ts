@@ -141,6 +141,31 @@ export class FrameRenderer {
     renderer.readRenderTargetPixels(this.colourTarget, 0, 0, width, height, rgb);
     const t2 = performance.now();
 
+    const t3 = this.withLabelMaterials(scene, labelMaterials, () => {
+      renderer.setRenderTarget(this.target);
+      renderer.clear(true, true, true);
+      renderer.render(scene, camera);
+      return performance.now();
+    });
+    const label = out?.label ?? new Float32Array(width * height * 4);
+    if (label.length !== width * height * 4) throw new RangeError(`label readback: ${label.length} floats for ${width}×${height} RGBA`);
+    renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
+    const t4 = performance.now();
+    renderer.setRenderTarget(null);
+    return {
+      rgb,
+      label,
+      ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) },
+      passMs: { colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 },
+    };
+  }
+
+  /**
+   * Runs `draw` with every mesh wearing its label material (meshes without one hidden), no
+   * shadows, no background and a transparent black clear colour; puts the scene back after.
+   */
+  private withLabelMaterials<T>(scene: Scene, labelMaterials: Map<Mesh, ShaderMaterial>, draw: () => T): T {
+    const { renderer } = this;
     const colourMaterials = new Map<Mesh, Material | Material[]>();
     const hidden: Mesh[] = [];
     scene.traverse((object) => {
@@ -155,27 +180,49 @@ export class FrameRenderer {
       object.material = label;
     });
     const shadows = renderer.shadowMap.enabled;
+    const background = scene.background;
     renderer.shadowMap.enabled = false;
     scene.background = null;
     renderer.setClearColor(0x000000, 0);
-    renderer.setRenderTarget(this.target);
-    renderer.clear(true, true, true);
+    try {
+      return draw();
+    } finally {
+      renderer.shadowMap.enabled = shadows;
+      scene.background = background;
+      for (const [mesh, material] of colourMaterials) mesh.material = material;
+      for (const mesh of hidden) mesh.visible = true;
+    }
+  }
+
+  /**
+   * Gets a frame's shader programs ready without reading anything back: sends every program the
+   * scene's materials need to compile and link, then draws both passes once into the targets (the
+   * next render() clears them) and flushes. With SwiftShader a program costs twice: linking, and
+   * compiling its pipeline into machine code at its first draw, each hundreds of milliseconds. The
+   * links are waited for (three.js reads each program's uniforms at its first draw); the draws are
+   * not: the GPU process compiles their pipelines while the caller goes on (a worker's first frame
+   * settles its physics meanwhile), and the frame drawn later with the same kinds of materials and
+   * lamps finds them ready.
+   */
+  prepare(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>): void {
+    const { renderer } = this;
+    scene.background = background;
+    renderer.compile(scene, camera);
+    this.withLabelMaterials(scene, labelMaterials, () => renderer.compile(scene, camera));
+    const gl = renderer.getContext();
+    // The links start now, all of them, rather than one by one as the draws first use each.
+    gl.flush();
+    renderer.setRenderTarget(this.colourTarget);
     renderer.render(scene, camera);
-    const t3 = performance.now();
-    const label = out?.label ?? new Float32Array(width * height * 4);
-    if (label.length !== width * height * 4) throw new RangeError(`label readback: ${label.length} floats for ${width}×${height} RGBA`);
-    renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
-    const t4 = performance.now();
+    this.withLabelMaterials(scene, labelMaterials, () => {
+      renderer.setRenderTarget(this.target);
+      renderer.clear(true, true, true);
+      renderer.render(scene, camera);
+    });
     renderer.setRenderTarget(null);
-    renderer.shadowMap.enabled = shadows;
-    for (const [mesh, material] of colourMaterials) mesh.material = material;
-    for (const mesh of hidden) mesh.visible = true;
-    return {
-      rgb,
-      label,
-      ms: { render: t1 - t0 + (t3 - t2), readback: t2 - t1 + (t4 - t3) },
-      passMs: { colourRender: t1 - t0, colourReadback: t2 - t1, labelRender: t3 - t2, labelReadback: t4 - t3 },
-    };
+    this.keepPrograms();
+    // Commands wait in the context's buffer until something flushes it: send the draws now.
+    gl.flush();
   }
 
   /**

@@ -183,7 +183,7 @@ describe('simloop generate', { timeout: 600_000 }, () => {
   test('bad input fails fast with the file and field named', async () => {
     const badSpec = join(tmp, 'bad.yaml');
     writeFileSync(badSpec, readFileSync(SPEC, 'utf8').replace(/margin: [^\n]+/, 'margin: -3'));
-    // Node checks the inputs before Chromium starts: nothing is launched, nothing is left behind.
+    // Chromium starts with the command (src/cli/earlyPage.ts) and bad input closes it: nothing is left behind.
     const profiles = () => readdirSync(tmpdir()).filter((name) => name.startsWith('simloop-chromium-')).length;
     const before = profiles();
     let run = await generate(join(tmp, 'bad1'), ['--randomize', badSpec]);

@@ -15,6 +15,7 @@ import { generateJobFields, parseJobFile } from '../engine/jobs/jobFile.ts';
 import { planGeneration } from '../engine/jobs/plan.ts';
 import type { GeneratePageRequest } from '../protocol/pages.ts';
 import { ROOT, runHeadlessJob, type StartupTimes } from './headlessJob.ts';
+import type { EarlyPage } from './earlyPage.ts';
 import { checkWritable, fsSink } from './sinks/fsSink.ts';
 import { sceneBytesForPage } from './meshes.ts';
 import { parseVariantChoice } from '../engine/usd/compose.ts';
@@ -98,10 +99,21 @@ export interface GenerateRun {
   onStartup?: (startup: StartupTimes) => void;
   /** Measure the page's memory this often and add it to progress reports (npm run soak:sdg). */
   memorySampleSeconds?: number;
+  /** generate.html already launched as the command started (earlyPage.ts); closed here whatever happens. */
+  early?: EarlyPage;
 }
 
 /** Runs the job; throws InputError for bad input and Error for failures while generating. */
-export async function runGenerateJob({ job, onProgress, onStartup, memorySampleSeconds }: GenerateRun): Promise<GenerationResult> {
+export async function runGenerateJob(run: GenerateRun): Promise<GenerationResult> {
+  try {
+    return await generateInPage(run);
+  } finally {
+    // Taken and closed by the job's runner, or never reached it (bad input): closed either way.
+    await run.early?.close();
+  }
+}
+
+async function generateInPage({ job, onProgress, onStartup, memorySampleSeconds, early }: GenerateRun): Promise<GenerationResult> {
   const sceneBytes = await sceneBytesForPage(await readInput(job.scene, 'scene'), job.scene, job.variants.map(parseVariantChoice));
   const specBytes = job.randomize ? await readInput(job.randomize, 'randomization spec') : null;
   const sceneFile = basename(job.scene);
@@ -122,5 +134,6 @@ export async function runGenerateJob({ job, onProgress, onStartup, memorySampleS
     sink,
     ...(onProgress ? { onProgress } : {}),
     ...(onStartup ? { onStartup } : {}),
+    ...(early ? { early } : {}),
   });
 }

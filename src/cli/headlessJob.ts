@@ -8,7 +8,7 @@
  * (/__simloop/page-error) and its response (/__simloop/done). The page side is
  * src/pages/pageJob.ts.
  */
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { ViteDevServer } from 'vite';
 import type { Sink } from '../engine/dataset/types.ts';
 import { type HeadlessPage, openHeadless } from './browser.ts';
+import type { EarlyPage } from './earlyPage.ts';
 import { sinkMiddleware } from './sinks/httpSinkServer.ts';
 import { sinkSocketServer } from './sinks/sinkSocket.ts';
 import { CROSS_ORIGIN_ISOLATION } from './crossOriginIsolation.ts';
@@ -53,6 +54,12 @@ export interface HeadlessJob<Q, P> {
   onProgress?: (progress: P) => void;
   /** Called once the page has asked for the job. */
   onStartup?: (startup: StartupTimes) => void;
+  /**
+   * The page already launched by the command as it started (earlyPage.ts): its server takes the
+   * job's routes and the built pages. Closed here either way; when the page is served from the
+   * sources instead, it is closed unused and Chromium launched as usual.
+   */
+  early?: EarlyPage;
 }
 
 function freePort(): Promise<number> {
@@ -137,11 +144,11 @@ function jobRoutes(inputs: Record<string, Uint8Array | null>, sink: Sink, channe
   return [...Object.entries(inputs).map(([name, bytes]): [string, Handler] => [`/__simloop/input/${name}`, serveInput(bytes)]), [SINK_PREFIX, sinkMiddleware('', sink)], ['/__simloop', channel.middleware]];
 }
 
-/** The built pages and the job's routes from a plain HTTP server (no vite: nothing to transform, nothing to compress). */
-async function serveBundle(dir: string, routes: [string, Handler][], upgrade: UpgradeHandler, port: number): Promise<{ close(): Promise<void> }> {
+/** The built pages and the job's routes for a plain HTTP server (no vite: nothing to transform, nothing to compress). */
+async function bundleListener(dir: string, routes: [string, Handler][]): Promise<RequestListener> {
   const { default: sirv } = await import('sirv');
   const files = sirv(dir, { dev: false, etag: true, setHeaders: (res) => Object.entries(CROSS_ORIGIN_ISOLATION).forEach(([k, v]) => res.setHeader(k, v)) });
-  const server = createHttpServer((req, res) => {
+  return (req, res) => {
     const url = req.url ?? '/';
     const notFound = () => {
       res.statusCode = 404;
@@ -168,7 +175,11 @@ async function serveBundle(dir: string, routes: [string, Handler][], upgrade: Up
       }
     };
     run(0);
-  });
+  };
+}
+
+async function serveBundle(dir: string, routes: [string, Handler][], upgrade: UpgradeHandler, port: number): Promise<{ close(): Promise<void> }> {
+  const server = createHttpServer(await bundleListener(dir, routes));
   server.on('upgrade', (req, socket, head) => {
     if (!upgrade(req, socket, head)) socket.destroy();
   });
@@ -189,9 +200,7 @@ async function serveBundle(dir: string, routes: [string, Handler][], upgrade: Up
  * Serves the page: the built pages (pagesBundle.ts), or the sources through vite's dev server
  * when SIMLOOP_PAGES=dev, when the page is not one of the built ones, or when the build failed.
  */
-async function startAppServer(page: string, routes: [string, Handler][], upgrade: UpgradeHandler, startup: StartupTimes): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
+async function startAppServer(page: string, routes: [string, Handler][], upgrade: UpgradeHandler, startup: StartupTimes, early?: EarlyPage): Promise<{ url: string; close(): Promise<void>; early?: EarlyPage }> {
   let bundle: PagesBundle | null = null;
   try {
     bundle = await pagesBundle(ROOT, () => process.stderr.write('simloop: building the headless pages (once after the sources change)…\n'));
@@ -199,7 +208,16 @@ async function startAppServer(page: string, routes: [string, Handler][], upgrade
     process.stderr.write(`simloop: could not build the headless pages (${(error as Error).message.split('\n')[0]}); serving them from the sources\n`);
   }
   if (bundle) startup.pagesBuildMs = bundle.built ? bundle.ms : 0;
-  if (bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number])) {
+  const built = bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number]);
+  if (built && early?.page === page) {
+    early.serve(await bundleListener(bundle!.dir, routes), upgrade);
+    startup.served = 'bundle';
+    return { url: early.base, close: () => early.close(), early };
+  }
+  await early?.close();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  if (bundle && built) {
     const server = await serveBundle(bundle.dir, routes, upgrade, port);
     startup.served = 'bundle';
     return { url, close: () => server.close() };
@@ -235,16 +253,17 @@ export async function runHeadlessJob<Q, P, R>(job: HeadlessJob<Q, P>): Promise<R
   const socket = sinkSocketServer(SINK_PREFIX, job.sink);
   let app: Awaited<ReturnType<typeof startAppServer>>;
   try {
-    app = await startAppServer(job.page, jobRoutes(job.inputs, job.sink, channel as ReturnType<typeof pageChannel>), (req, s, head) => socket.handleUpgrade(req, s, head), startup);
+    app = await startAppServer(job.page, jobRoutes(job.inputs, job.sink, channel as ReturnType<typeof pageChannel>), (req, s, head) => socket.handleUpgrade(req, s, head), startup, job.early);
   } catch (error) {
     socket.close();
+    await job.early?.close();
     throw error;
   }
   startup.serverReady = performance.now();
   let page: HeadlessPage | null = null;
   let timer: NodeJS.Timeout | undefined;
   try {
-    page = await openHeadless(`${app.url}${job.page}`);
+    page = app.early ? await app.early.chromium : await openHeadless(`${app.url}${job.page}`);
     const exited = page.exited.then(({ code, signal, stderrTail }) => {
       const why = [channel.pageErrors[0], stderrTail.split('\n').at(-1)].filter(Boolean).join('; ');
       throw new Error(`Chromium exited (${signal ?? `code ${code}`}) before the job finished${why ? `: ${why}` : ''}`);

@@ -307,15 +307,28 @@ async function jobFromArgs(values: Values): Promise<GenerateJob> {
 
 async function generate(values: Values, positionals: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream & { isTTY?: boolean }): Promise<number> {
   if (positionals.length) throw new UsageError(`generate takes no positional arguments (got "${positionals[0]}")`);
-  const job = await jobFromArgs(values);
+  // Chromium starts now and its launch overlaps the loading and checks below; bad input closes it.
+  // (Not for pages from the sources, SIMLOOP_PAGES=dev, which vite's own server serves.)
+  const early = process.env.SIMLOOP_PAGES === 'dev' ? undefined : await (await import('./earlyPage.ts')).launchEarlyPage('generate.html').catch(() => undefined);
+  let job: GenerateJob;
+  try {
+    job = await jobFromArgs(values);
+  } catch (error) {
+    await early?.close();
+    throw error;
+  }
   let lastLine = 0;
   const tty = err.isTTY === true;
-  const { formatProgress, runGenerateJob, startupReport } = await generateCommand();
+  const { formatProgress, runGenerateJob, startupReport } = await generateCommand().catch(async (error: unknown) => {
+    await early?.close();
+    throw error;
+  });
   let startup: StartupTimes | undefined;
   let doneAtStart: number | undefined;
   let firstFrameWritten: number | undefined;
   const result: GenerationResult = await runGenerateJob({
     job,
+    ...(early ? { early } : {}),
     onStartup: (s) => (startup = s),
     onProgress: (p) => {
       doneAtStart ??= p.done;

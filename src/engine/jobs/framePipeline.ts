@@ -197,8 +197,9 @@ export class FramePipeline {
   }
 
   /**
-   * A worker's first frame compiles its shader programs, and its first settle compiles Rapier's
-   * WebAssembly as it first runs it: ~1 s each on the 2-core machine, one after the other. This
+   * A worker's first frame compiles its shader programs (with SwiftShader ~1.6–2 s of the GPU
+   * process: links, then each pipeline compiled at its first draw), and its first settle compiles
+   * Rapier's WebAssembly as it first runs it (~0.4 s), one after the other. This
    * sends the frame's programs off to compile first (FrameRenderer.prepare), from the frame's
    * looks drawn without the settle (each draw keyed by its path, so the same materials and lamps),
    * and lets the settle run while the GPU process compiles.

@@ -208,17 +208,17 @@ async function startAppServer(page: string, routes: [string, Handler][], upgrade
     process.stderr.write(`simloop: could not build the headless pages (${(error as Error).message.split('\n')[0]}); serving them from the sources\n`);
   }
   if (bundle) startup.pagesBuildMs = bundle.built ? bundle.ms : 0;
-  const built = bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number]);
+  const built = bundle && HEADLESS_PAGES.includes(page as (typeof HEADLESS_PAGES)[number]) ? bundle : null;
   if (built && early?.page === page) {
-    early.serve(await bundleListener(bundle!.dir, routes), upgrade);
+    early.serve(await bundleListener(built.dir, routes), upgrade);
     startup.served = 'bundle';
     return { url: early.base, close: () => early.close(), early };
   }
   await early?.close();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  if (bundle && built) {
-    const server = await serveBundle(bundle.dir, routes, upgrade, port);
+  if (built) {
+    const server = await serveBundle(built.dir, routes, upgrade, port);
     startup.served = 'bundle';
     return { url, close: () => server.close() };
   }

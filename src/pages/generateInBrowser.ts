@@ -17,7 +17,7 @@ export interface BrowserGeneration {
   onProgress?: (progress: GenerationProgress) => void;
   signal?: AbortSignal;
   faults?: WorkerFaults;
-  /** A frame worker started before the job was known (startFrameWorker): the pool's first. */
+  /** A frame worker started before the job was known (startFrameWorker): the pool's first. The caller releases it after the job, in case the pool never took it. */
   early?: StartedFrameWorker;
 }
 
@@ -27,13 +27,7 @@ export async function generateInBrowser(options: BrowserGeneration): Promise<Gen
   const plan = await planGeneration(inputs, job);
   const sceneImport = performance.now() - started;
   const spawn = frameWorkerFactory({ ...inputs, job, info: plan.info }, options.faults, options.early ? [options.early] : []);
-  let result;
-  try {
-    result = await runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
-  } finally {
-    // A job with nothing left to make never took it.
-    options.early?.release();
-  }
+  const result = await runGeneration(job, plan.info, plan.lineage, { sink: options.sink, spawn, onProgress: options.onProgress, signal: options.signal });
   if (!result.startupMs) return result;
   const { workers, first_frame } = result.startupMs;
   return { ...result, startupMs: { ...result.startupMs, scene_import: sceneImport, workers: sceneImport + workers, first_frame: sceneImport + first_frame } };

@@ -36,7 +36,7 @@ runPageJob<GeneratePageRequest, GenerationProgress, GenerationResult>(async (req
       early,
     });
   } finally {
-    // Ends it if the job failed before its pool took it.
+    // Ends it if the pool never took it (a failure first, or nothing left to make).
     early.release();
     memory?.stop();
   }

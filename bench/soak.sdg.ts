@@ -4,7 +4,9 @@
  *   - the JavaScript heaps of the page and of its frame workers, as Chromium measures them
  *     (performance.measureUserAgentSpecificMemory, src/pages/memorySampler.ts), and
  *   - the resident memory (RSS, Linux /proc) of this Node process and of every Chromium process it
- *     started (browser, GPU, renderer — the workers live in the renderer — and utilities).
+ *     started (browser, GPU, renderer — the workers live in the renderer — and utilities), and
+ *   - this Node process's own JavaScript heap and the memory outside it that its Buffers and
+ *     ArrayBuffers hold (process.memoryUsage), to tell a leak in the CLI from its allocator's growth.
  * After a warm-up it compares the start of the run with its end: memory is flat when no curve grew
  * by 10 % or more. Prints one JSON object (the verdict, the growth of each curve and the samples)
  * and writes the curve as soak-sdg.json and soak-sdg.svg into SOAK_REPORT_DIR.
@@ -75,11 +77,18 @@ function residentMemory(): Record<string, number> {
   return bytes;
 }
 
+function nodeMemory(): { heap: number; array_buffers: number } {
+  const usage = process.memoryUsage();
+  return { heap: round(usage.heapUsed / MB), array_buffers: round(usage.arrayBuffers / MB) };
+}
+
 interface Sample {
   frame: number;
   seconds: number;
   frames_per_second: number;
   heap_mb: { page: number; workers: number } | null;
+  /** This Node process: V8's heap in use, and the bytes of Buffers and ArrayBuffers outside it. */
+  node_mb: { heap: number; array_buffers: number };
   rss_mb: Record<string, number>;
 }
 
@@ -115,6 +124,7 @@ try {
         frames_per_second: round((p.done - last.done) / ((t - last.t) / 1000)),
         // Before the first answer that includes the frame workers, there is nothing to compare.
         heap_mb: lastMemory && lastMemory.workerCount > 0 ? { page: round(lastMemory.page / MB), workers: round(lastMemory.workers / MB) } : null,
+        node_mb: nodeMemory(),
         rss_mb: Object.fromEntries(Object.entries(residentMemory()).map(([k, v]) => [k, round(v / MB)])),
       };
       sample.rss_mb.total = round(Object.values(sample.rss_mb).reduce((a, b) => a + b, 0));
@@ -131,6 +141,8 @@ try {
     rss_renderer: growth(steady, (s) => s.rss_mb.renderer),
     rss_gpu: growth(steady, (s) => s.rss_mb['gpu-process']),
     rss_node: growth(steady, (s) => s.rss_mb.node),
+    node_heap: growth(steady, (s) => s.node_mb.heap),
+    node_array_buffers: growth(steady, (s) => s.node_mb.array_buffers),
   };
   const measured = [growths.workers_heap, growths.rss_total].filter((g): g is number => g !== null);
   const report = {
@@ -155,6 +167,8 @@ try {
       curve('RSS, all processes', '#1f77b4', (s) => s.rss_mb.total),
       curve('RSS, renderer (page + workers)', '#2ca02c', (s) => s.rss_mb.renderer),
       curve("workers' JS heap", '#d62728', (s) => s.heap_mb?.workers),
+      curve('RSS, Node (the CLI)', '#9467bd', (s) => s.rss_mb.node),
+      curve("Node's JS heap", '#ff7f0e', (s) => s.node_mb.heap),
     ], 900, 320),
   );
   console.log(JSON.stringify({ ...report, samples: samples.length, report: join(reportDir, 'soak-sdg.json'), chart: join(reportDir, 'soak-sdg.svg') }, null, 2));

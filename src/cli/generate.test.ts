@@ -50,5 +50,7 @@ describe('simloop generate: job files and flags', () => {
     expect(() => parseFaults('explode')).toThrow(/SIMLOOP_FAULT/);
     expect(formatProgress({ done: 120, total: 1000, framesPerSecond: 2.4, etaSeconds: 366.7, phase: 'frames', retried: 0 })).toBe('frames 120/1000 (12%) · 2.4 frames/s · ETA 7 min');
     expect(formatProgress({ done: 3, total: 4, framesPerSecond: 1, etaSeconds: 1, phase: 'frames', retried: 1 })).toBe('frames 3/4 (75%) · 1.0 frames/s · ETA 1 s · 1 redone after a worker crash');
+    expect(formatProgress({ done: 1000, total: 1000, framesPerSecond: 20, etaSeconds: 125, phase: 'finalize', aggregated: 256, retried: 0 })).toBe('frames 1000/1000 (100%) · 20.0 frames/s · ETA 3 min · writing aggregate files 256/1000');
+    expect(formatProgress({ done: 1000, total: 1000, framesPerSecond: 20, etaSeconds: null, phase: 'finalize', retried: 0 })).toBe('frames 1000/1000 (100%) · 20.0 frames/s · ETA – · writing aggregate files');
   });
 });

@@ -67,7 +67,8 @@ export function parseFaults(text: string | undefined): { crashAtFrame?: number; 
 export function formatProgress(p: GenerationProgress): string {
   const pct = p.total ? Math.floor((100 * p.done) / p.total) : 100;
   const eta = p.etaSeconds === null ? '–' : p.etaSeconds < 90 ? `${Math.ceil(p.etaSeconds)} s` : `${Math.ceil(p.etaSeconds / 60)} min`;
-  const phase = p.phase === 'frames' ? '' : ` · ${p.phase === 'finalize' ? 'writing aggregate files' : 'done'}`;
+  const aggregated = p.aggregated !== undefined ? ` ${p.aggregated}/${p.total}` : '';
+  const phase = p.phase === 'frames' ? '' : ` · ${p.phase === 'finalize' ? `writing aggregate files${aggregated}` : 'done'}`;
   const retried = p.retried ? ` · ${p.retried} redone after a worker crash` : '';
   return `frames ${p.done}/${p.total} (${pct}%) · ${p.framesPerSecond.toFixed(1)} frames/s · ETA ${eta}${retried}${phase}`;
 }

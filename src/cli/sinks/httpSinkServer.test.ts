@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultySink } from '../../engine/dataset/sinks/faulty.ts';
 import { httpSink } from '../../engine/dataset/sinks/httpSink.ts';
-import { decodeBatch, encodeBatch } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeBatch, decodeReadReply, encodeBatch, encodeReadReply, MAX_READ_PATHS } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { expectSinkError, sinkContract } from '../../engine/dataset/sinks/sinkContract.ts';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { fsSink } from './fsSink.ts';
@@ -230,6 +230,59 @@ describe('batches (POST /files)', () => {
       'no-space',
     );
     expect(await readdir(running.dir)).toEqual(['first.txt']);
+    await running.stop();
+  });
+});
+
+describe('reads of several files (POST /read)', () => {
+  const joined = (parts: Uint8Array[]) => {
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.byteLength), 0);
+    return body;
+  };
+
+  it('encode and decode to the same files in the order asked, missing ones as null; malformed replies are named', () => {
+    const files = [new Uint8Array([1, 2, 3]), null, new Uint8Array(0), new Uint8Array([4])];
+    const body = joined(encodeReadReply(files));
+    expect(decodeReadReply(body, 4)).toEqual(files);
+    expect(decodeReadReply(body, 3)).toMatch(/not a list of 3 sizes/);
+    expect(decodeReadReply(body.subarray(0, 3), 4)).toMatch(/shorter than its 4-byte header/);
+    expect(decodeReadReply(body.subarray(0, body.length - 1), 4)).toMatch(/file 3 of the read reply runs past the end/);
+    expect(decodeReadReply(new Uint8Array([...body, 0]), 4)).toMatch(/1 bytes after its last file/);
+    expect(decodeReadReply(new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b]), 1)).toMatch(/not JSON/);
+    expect(decodeReadReply(new Uint8Array([0, 0, 0, 4, ...text('[-1]')]), 1)).toMatch(/size 0 is not a byte count or null/);
+  });
+
+  it('httpSink.readFiles reads many files in one request each MAX_READ_PATHS, null where missing', async () => {
+    const running = await serve((dir) => fsSink(dir));
+    let requests = 0;
+    const sink = httpSink(running.base, { fetch: (input, init) => (requests++, fetch(input, init)) });
+    const paths = Array.from({ length: MAX_READ_PATHS + 3 }, (_, i) => `records/${String(i).padStart(5, '0')}.json`);
+    await sink.writeFiles!(paths.filter((_, i) => i % 7 !== 3).map((path) => ({ path, bytes: text(`{"p": "${path}"}`) })));
+    requests = 0;
+    const read = await sink.readFiles!(paths);
+    expect(requests).toBe(2);
+    expect(read.map((bytes) => (bytes ? new TextDecoder().decode(bytes) : null))).toEqual(paths.map((path, i) => (i % 7 === 3 ? null : `{"p": "${path}"}`)));
+    expect(await sink.readFiles!([])).toEqual([]);
+    await expectSinkError(sink.readFiles!(['ok.json', '../escape.json']), 'invalid-path');
+    await running.stop();
+  });
+
+  it('the server refuses a request that is not a list of clean paths, or asks for too many', async () => {
+    const running = await serve((dir) => fsSink(dir));
+    const post = (body: string) => fetch(`${running.base}/read`, { method: 'POST', body });
+    const answers = await Promise.all([post('not json'), post('{"paths": []}'), post('["a.json", 3]'), post('["a.json", "../b.json"]'), post(JSON.stringify(Array.from({ length: MAX_READ_PATHS + 1 }, (_, i) => `${i}.json`)))]);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 400]);
+    const bodies = await Promise.all(answers.map((a) => a.json()));
+    expect(bodies.map((b) => b.message)).toEqual([
+      'the read request is not JSON (expected a list of paths)',
+      'the read request is not a list of paths',
+      'the read request is not a list of paths',
+      `invalid path "../b.json": the path contains '..' (it would leave the dataset root)`,
+      `the read request asks for ${MAX_READ_PATHS + 1} files, more than ${MAX_READ_PATHS}`,
+    ]);
+    expect(bodies[3].kind).toBe('invalid-path');
+    expect((await fetch(`${running.base}/read`)).status).toBe(405);
     await running.stop();
   });
 });

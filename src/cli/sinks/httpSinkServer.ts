@@ -9,7 +9,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { firstLine, SinkError } from '../../engine/dataset/sinks/errors.ts';
-import { decodeBatch, SINK_TOKEN_HEADER, type SinkErrorBody, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeBatch, encodeReadReply, MAX_READ_PATHS, SINK_TOKEN_HEADER, type SinkErrorBody, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { readFiles } from '../../engine/dataset/sinks/readFiles.ts';
 import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
 import { pathProblem } from '../../engine/dataset/sinks/paths.ts';
 import type { SinkStream } from '../../engine/dataset/sinks/stream.ts';
@@ -99,6 +100,29 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
       return send(res, 204);
     }
 
+    if (route === '/read') {
+      allow('POST');
+      let paths: unknown;
+      try {
+        paths = JSON.parse(new TextDecoder().decode(await readBody(req, maxBodyBytes)));
+      } catch {
+        throw new Reply(400, { kind: 'other', message: 'the read request is not JSON (expected a list of paths)' });
+      }
+      if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) throw new Reply(400, { kind: 'other', message: 'the read request is not a list of paths' });
+      if (paths.length > MAX_READ_PATHS) throw new Reply(400, { kind: 'other', message: `the read request asks for ${paths.length} files, more than ${MAX_READ_PATHS}` });
+      const invalid = batchPathError(paths.map((path) => ({ path })));
+      if (invalid) throw new Reply(400, invalid);
+      const files = await readFiles(sink, paths);
+      const parts = encodeReadReply(files.map((f) => (f ? new Uint8Array(f.buffer as ArrayBuffer, f.byteOffset, f.byteLength) : null)));
+      res.statusCode = 200;
+      res.setHeader('content-type', 'application/octet-stream');
+      res.setHeader('cache-control', 'no-store');
+      res.setHeader('content-length', String(parts.reduce((n, p) => n + p.byteLength, 0)));
+      for (const part of parts) res.write(part);
+      res.end();
+      return;
+    }
+
     if (route === '/list') {
       allow('GET');
       return sendJson(res, 200, await sink.list(param('dir', true)));
@@ -136,7 +160,7 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
       return send(res, 204);
     }
 
-    throw new Reply(404, { kind: 'other', message: `unknown sink endpoint ${root}${route} (expected file, files, list or stream)` });
+    throw new Reply(404, { kind: 'other', message: `unknown sink endpoint ${root}${route} (expected file, files, read, list or stream)` });
   }
 
   const middleware = ((req, res, next) => {

@@ -160,6 +160,17 @@ export interface Sink {
   create(path: string): Promise<{ write(chunk: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   /** Whole file, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
+  /**
+   * Several whole files, in the order asked, each null where it does not exist: for sinks where one
+   * call is much cheaper than many (HTTP: one request for a batch of frame records when finalizing).
+   * Callers use readFiles() in sinks/readFiles.ts, which falls back to `read` per file.
+   */
+  readFiles?(paths: readonly string[]): Promise<(Uint8Array | null)[]>;
+  /**
+   * True for a medium that writes one streamed file after another (a streamed zip: a second open
+   * stream is held in memory until the first closes), so finalize builds its files one at a time.
+   */
+  readonly oneStreamAtATime?: boolean;
   /** File names directly in `dir` ("" for the root); [] when it does not exist. */
   list(dir: string): Promise<string[]>;
   remove(path: string): Promise<void>;

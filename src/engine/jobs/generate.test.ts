@@ -161,6 +161,10 @@ describe('runGeneration: a complete run', () => {
     const dones = progress.filter((p) => p.phase === 'frames').map((p) => p.done);
     expect(dones).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(progress.map((p) => p.phase).slice(-2)).toEqual(['finalize', 'done']);
+    // While finalizing: how many frames' records the aggregate files have taken, up to all of them.
+    const finalizing = progress.filter((p) => p.phase === 'finalize');
+    expect(finalizing[0]).not.toHaveProperty('aggregated');
+    expect(finalizing.at(-1)).toMatchObject({ done: 6, total: 6, aggregated: 6, etaSeconds: 0 });
     expect(progress.at(-1)).toMatchObject({ done: 6, total: 6, phase: 'done', retried: 0 });
   });
 

@@ -9,7 +9,7 @@
  */
 import type { DatasetInfo, OutputFile, Sink } from '../dataset/types.ts';
 import { writeFiles } from '../dataset/sinks/writeFiles.ts';
-import { finalizeFormats, type FrameRecord } from './finalize.ts';
+import { type FinalizeProgress, finalizeFormats, type FrameRecord } from './finalize.ts';
 import { type GenerateJob, shardRange } from './job.ts';
 import { DATASET_STATE_PATH, FRAME_RECORDS_DIR, MANIFEST_PATH, frameOfRecordName, frameRecordPath } from './layout.ts';
 import { type DatasetManifest, MANIFEST_SCHEMA_ID, MANIFEST_VERSION, encodeManifest } from './manifest.ts';
@@ -59,6 +59,11 @@ export interface GenerationProgress {
   framesPerSecond: number;
   etaSeconds: number | null;
   phase: 'frames' | 'finalize' | 'done';
+  /**
+   * While finalizing: the frames whose records every aggregate file has taken so far (of `total`
+   * frames; `etaSeconds` is then the time left to finish them).
+   */
+  aggregated?: number;
   /** Frames redone after a worker crash, so far. */
   retried: number;
   /** The page's latest memory measurement, when the run asked for them (src/pages/memorySampler.ts). */
@@ -259,11 +264,14 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   const warmupTotals: Record<string, number> = {};
   let warmups = 0;
   const recent: number[] = [];
+  /** Frames made per second over the recent window (over the whole run until there is one). */
+  const rate = () => {
+    const window = recent.length >= 2 ? (recent[recent.length - 1]! - recent[0]!) / 1000 : 0;
+    return window > 0 ? (recent.length - 1) / window : produced > 0 ? produced / Math.max((now() - started) / 1000, 1e-3) : 0;
+  };
   const report = (phase: GenerationProgress['phase']) => {
     if (!host.onProgress) return;
-    const t = now();
-    const window = recent.length >= 2 ? (recent[recent.length - 1]! - recent[0]!) / 1000 : 0;
-    const fps = window > 0 ? (recent.length - 1) / window : produced > 0 ? produced / Math.max((t - started) / 1000, 1e-3) : 0;
+    const fps = rate();
     const remaining = total - done.size;
     host.onProgress({ done: done.size, total, framesPerSecond: fps, etaSeconds: fps > 0 ? remaining / fps : null, phase, retried });
   };
@@ -361,8 +369,15 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
   }
 
   report('finalize');
+  const finalizeStarted = now();
+  const reportAggregated = (p: FinalizeProgress) => {
+    if (!host.onProgress) return;
+    const seconds = (now() - finalizeStarted) / 1000;
+    const etaSeconds = p.frames > 0 && seconds > 0 ? ((p.total - p.frames) * seconds) / p.frames : null;
+    host.onProgress({ done: done.size, total, framesPerSecond: rate(), etaSeconds, phase: 'finalize', aggregated: p.frames, retried });
+  };
   try {
-    await finalizeFormats(sink, state.info, ['frames', ...job.formats], start, end);
+    await finalizeFormats(sink, state.info, ['frames', ...job.formats], start, end, reportAggregated);
   } catch (error) {
     // Every frame is complete but the aggregate files are not: say so, as on any other stop.
     await writeManifest(false).catch(() => {});

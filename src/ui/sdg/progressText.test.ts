@@ -23,6 +23,7 @@ describe('progress text', () => {
     expect(progressLine(p)).toBe('3 / 10 frames · 2.0 frames/s · ETA 0:04 · rendering');
     expect(progressFraction(p)).toBe(0.3);
     expect(progressLine({ ...p, done: 10, phase: 'done', retried: 1 })).toBe('10 / 10 frames · 2.0 frames/s · ETA 0:00 · done · 1 retried');
+    expect(progressLine({ ...p, done: 10, phase: 'finalize', aggregated: 4, etaSeconds: 2 })).toBe('10 / 10 frames · 2.0 frames/s · ETA 0:02 · writing annotations 4 / 10');
   });
 
   it('the result line and stage times', () => {

@@ -29,7 +29,8 @@ const PHASE: Record<GenerationProgress['phase'], string> = { frames: 'rendering'
 
 /** "3 / 10 frames · 2.4 frames/s · ETA 0:03 · rendering" (+ "· 1 retried"). */
 export function progressLine(p: GenerationProgress): string {
-  const parts = [`${p.done} / ${p.total} frames`, formatRate(p.framesPerSecond), `ETA ${formatDuration(p.phase === 'done' ? 0 : p.etaSeconds)}`, PHASE[p.phase]];
+  const phase = p.phase === 'finalize' && p.aggregated !== undefined ? `${PHASE.finalize} ${p.aggregated} / ${p.total}` : PHASE[p.phase];
+  const parts = [`${p.done} / ${p.total} frames`, formatRate(p.framesPerSecond), `ETA ${formatDuration(p.phase === 'done' ? 0 : p.etaSeconds)}`, phase];
   if (p.retried > 0) parts.push(`${p.retried} retried`);
   return parts.join(' · ');
 }

@@ -7,6 +7,7 @@
  *   DELETE <base>/file?path=P                     → 204 (also when missing)
  *   GET    <base>/list?dir=D                      → 200 ["a.png", "b.png"] (files directly in D; D="" is the root)
  *   POST   <base>/files                           body = a batch (below) → 204 (each file as PUT would write it)
+ *   POST   <base>/read                            body = JSON ["a.json", …] → 200 a read reply (below)
  *   POST   <base>/stream?path=P&op=open           → 200 {"id": "…"}  (re-opening P abandons the older stream)
  *   POST   <base>/stream?path=P&op=append&id=I    body = chunk        → 204
  *   POST   <base>/stream?path=P&op=close&id=I     → 204 (the file appears under P)
@@ -20,6 +21,11 @@
  * bytes of UTF-8 JSON `[{"path": P, "size": S}, …]`, then the files' bytes back to back in that
  * order. A batch whose sizes do not add up to the body is refused whole (400) before anything is
  * written; otherwise a failure is the first file's error, and files already written stay.
+ *
+ * A read (POST /read) asks for at most MAX_READ_PATHS files at once; its reply is a 4-byte
+ * big-endian length N, then N bytes of UTF-8 JSON `[S or null, …]` (each file's size in the order
+ * asked, null for one that does not exist), then the files' bytes back to back in that order. Any
+ * invalid path refuses the whole request (400); a failure reading is the first file's error.
  */
 import type { SinkErrorKind } from './errors.ts';
 import { isSinkErrorKind } from './errors.ts';
@@ -116,6 +122,45 @@ export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array
     at += size!;
   }
   if (at !== body.byteLength) return `the batch has ${body.byteLength - at} bytes after its last file`;
+  return files;
+}
+
+/** The most paths one POST /read may ask for. */
+export const MAX_READ_PATHS = 4096;
+
+/** The parts of a read reply for files read in the order asked (null: does not exist). */
+export function encodeReadReply(files: readonly (Uint8Array<ArrayBuffer> | null)[]): Uint8Array<ArrayBuffer>[] {
+  const header = new TextEncoder().encode(JSON.stringify(files.map((f) => (f ? f.byteLength : null))));
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, header.byteLength);
+  return [length, header, ...files.filter((f): f is Uint8Array<ArrayBuffer> => f !== null)];
+}
+
+/** The files of a read reply for `count` paths (views into `body`), or a one-line reason it is not one. */
+export function decodeReadReply(body: Uint8Array, count: number): (Uint8Array | null)[] | string {
+  if (body.byteLength < 4) return 'the read reply is shorter than its 4-byte header length';
+  const headerLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
+  if (4 + headerLength > body.byteLength) return `the read reply's header says ${headerLength} bytes but the body has ${body.byteLength - 4}`;
+  let sizes: unknown;
+  try {
+    sizes = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + headerLength)));
+  } catch {
+    return "the read reply's header is not JSON";
+  }
+  if (!Array.isArray(sizes) || sizes.length !== count) return `the read reply's header is not a list of ${count} sizes`;
+  const files: (Uint8Array | null)[] = [];
+  let at = 4 + headerLength;
+  for (const [i, size] of sizes.entries()) {
+    if (size === null) {
+      files.push(null);
+      continue;
+    }
+    if (!Number.isInteger(size) || size < 0) return `the read reply's size ${i} is not a byte count or null`;
+    if (at + size > body.byteLength) return `file ${i} of the read reply runs past the end of the body`;
+    files.push(body.subarray(at, at + size));
+    at += size;
+  }
+  if (at !== body.byteLength) return `the read reply has ${body.byteLength - at} bytes after its last file`;
   return files;
 }
 

@@ -8,7 +8,7 @@
 import type { Sink } from '../types.ts';
 import { plainBytes } from './bytes.ts';
 import { firstLine, SinkError, sinkFailure, type SinkOperation } from './errors.ts';
-import { encodeBatch, parseSinkErrorBody, SINK_SOCKET_PATH, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
+import { decodeReadReply, encodeBatch, MAX_READ_PATHS, parseSinkErrorBody, SINK_SOCKET_PATH, SINK_TOKEN_HEADER, type StreamOp } from './httpProtocol.ts';
 import { type SocketFactory, socketBatches } from './socketBatches.ts';
 import { sinkPathSegments } from './paths.ts';
 import { sinkStream } from './stream.ts';
@@ -107,6 +107,19 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
         if (error instanceof SinkError && error.kind === 'not-found') return null;
         throw error;
       }
+    },
+
+    async readFiles(paths) {
+      for (const path of paths) sinkPathSegments(path, 'read');
+      const out: (Uint8Array | null)[] = [];
+      for (let at = 0; at < paths.length; at += MAX_READ_PATHS) {
+        const part = paths.slice(at, at + MAX_READ_PATHS);
+        const response = await call('read', part[0]!, 'POST', 'read', {}, new TextEncoder().encode(JSON.stringify(part)));
+        const files = decodeReadReply(new Uint8Array(await response.arrayBuffer()), part.length);
+        if (typeof files === 'string') throw sinkFailure('other', 'read', part[0]!, { detail: `the sink server at ${base} answered a read that is not the protocol: ${files}` });
+        out.push(...files);
+      }
+      return out;
     },
 
     async list(dir) {

@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Sink } from '../types.ts';
 import { SinkError, type SinkErrorKind } from './errors.ts';
+import { readFiles } from './readFiles.ts';
 import { writeFiles } from './writeFiles.ts';
 
 export interface SinkUnderTest {
@@ -147,6 +148,15 @@ export function sinkContract(name: string, make: () => Promise<SinkUnderTest> | 
       for (const f of files) expect(await sink.read(f.path), f.path).toEqual(new Uint8Array(f.bytes));
       expect(await sink.list('batch')).toEqual(['empty.txt', 'rgb_0000.png', 'tail.bin']);
       await writeFiles(sink, []);
+    });
+
+    it('reads several files at once (readFiles: one call where the sink has one), in the order asked, null where missing', async () => {
+      const paths = Array.from({ length: 40 }, (_, i) => `records/${String(i).padStart(4, '0')}.json`);
+      await writeFiles(sink, paths.filter((_, i) => i % 3 !== 1).map((path) => ({ path, bytes: text(path) })));
+      const read = await readFiles(sink, [...paths, 'no/such/folder.json', paths[0]!]);
+      expect(read).toEqual([...paths.map((path, i) => (i % 3 === 1 ? null : text(path))), null, text(paths[0]!)]);
+      expect(await readFiles(sink, [])).toEqual([]);
+      await expectSinkError(readFiles(sink, [paths[0]!, '../outside.txt']), 'invalid-path');
     });
 
     it('rejects a batch with a path that could leave the dataset root', async () => {

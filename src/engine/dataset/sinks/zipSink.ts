@@ -123,6 +123,7 @@ export function zipSink(onChunk: (chunk: Uint8Array, final: boolean) => void, op
   }
 
   return {
+    oneStreamAtATime: true,
     async write(path, bytes) {
       ensureWritable(path);
       try {

@@ -36,6 +36,32 @@ describe('fsSink on disk', () => {
     await rm(dir, { recursive: true });
   });
 
+  it('writes a batch (writeFiles) file by file: a folder removed behind its back is made again, every file is tried, the first failure is reported and no temp is left', async () => {
+    const dir = await tempDir();
+    const sink = fsSink(dir);
+    await sink.writeFiles!([{ path: 'basic/rgb_0000.png', bytes: text('a') }]);
+    await rm(join(dir, 'basic'), { recursive: true });
+    await mkdir(join(dir, 'coco', 'images', 'rgb_0001.png'), { recursive: true }); // a folder where a file should go
+    await writeFile(join(dir, 'yolo'), 'a file where a folder should be');
+    const error = await expectSinkError(
+      sink.writeFiles!([
+        { path: 'basic/rgb_0001.png', bytes: text('b') },
+        { path: 'coco/images/rgb_0001.png', bytes: text('c') },
+        { path: 'yolo/labels/0001.txt', bytes: text('d') },
+        { path: 'frames/0001.json', bytes: text('e') },
+      ]),
+      'other',
+      /coco\/images\/rgb_0001\.png/,
+    );
+    expect(error.message).toContain(join(dir, 'coco', 'images', 'rgb_0001.png'));
+    expect(await readFile(join(dir, 'basic/rgb_0001.png'), 'utf8')).toBe('b');
+    expect(await readFile(join(dir, 'frames/0001.json'), 'utf8')).toBe('e');
+    expect(await readdir(join(dir, 'coco', 'images'))).toEqual(['rgb_0001.png']);
+    expect(await readdir(join(dir, 'basic'))).toEqual(['rgb_0001.png']);
+    await expectSinkError(sink.writeFiles!([{ path: '../escape.png', bytes: text('x') }]), 'invalid-path');
+    await rm(dir, { recursive: true });
+  });
+
   it('streams into <file>.tmp-<pid>-<n> beside the file and renames it into place on close', async () => {
     const dir = await tempDir();
     const sink = fsSink(dir);

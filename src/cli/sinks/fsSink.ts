@@ -3,7 +3,14 @@
  * not at all — bytes go to `<file>.tmp-<pid>-<n>` next to it and are renamed into place — so a
  * crash or a full disk never leaves a truncated PNG under a real name. `list` hides those temp
  * files. Failures become SinkErrors classified from errno, naming the absolute file.
+ *
+ * A frame's batch of files (writeFiles, ~20–30 files a frame) is written with synchronous calls,
+ * one file after another: the promise API spends a FileHandle and four thread-pool round trips on
+ * each file. bench/sink.bench.ts measured a 640×480 COCO + Basic frame's 19 files at 15.6 ms of
+ * CPU that way against 8.0 ms synchronously (2-core build machine); the CLI has nothing else to
+ * do meanwhile, so blocking its event loop those ~8 ms a frame costs nothing.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Sink } from '../../engine/dataset/types.ts';
@@ -84,6 +91,16 @@ async function ensureFolder(folder: string): Promise<void> {
   }
 }
 
+/** ensureFolder, synchronously (writeFiles). */
+function ensureFolderSync(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    if (errnoOf(error) === 'EEXIST') throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: 'ENOTDIR' });
+    throw error;
+  }
+}
+
 const missing = (error: unknown) => errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR';
 
 async function writeAll(handle: FileHandle, chunk: Uint8Array): Promise<void> {
@@ -111,7 +128,47 @@ export function fsSink(root: string): Sink {
     folders.add(folder);
   };
 
+  /** One file of a batch, whole or not at all, synchronously (see the header). */
+  const writeSyncAtomic = (path: string, bytes: Uint8Array) => {
+    const file = locate(path, 'write');
+    const folder = dirname(file);
+    const temp = tempPathFor(file);
+    try {
+      if (!folders.has(folder)) {
+        ensureFolderSync(folder);
+        folders.add(folder);
+      }
+      try {
+        writeFileSync(temp, bytes);
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw error;
+        // The folder was removed behind the sink's back: make it again.
+        folders.delete(folder);
+        ensureFolderSync(folder);
+        folders.add(folder);
+        writeFileSync(temp, bytes);
+      }
+      renameSync(temp, file);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw fsFailure('write', path, file, error);
+    }
+  };
+
   return {
+    async writeFiles(files) {
+      // Every file is tried; the first failure (in list order) is the one reported, as writeFiles() promises.
+      let failure: { error: unknown } | null = null;
+      for (const { path, bytes } of files) {
+        try {
+          writeSyncAtomic(path, bytes);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+      if (failure) throw failure.error;
+    },
+
     async write(path, bytes) {
       const file = locate(path, 'write');
       const temp = tempPathFor(file);

@@ -198,13 +198,17 @@ describe('httpSink batches over the socket', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const running = await serve((dir) => {
+      // A batch goes file by file here (no writeFiles), so one file can be held back.
       const disk = fsSink(dir);
       return {
-        ...disk,
         async write(path, bytes) {
           if (path === 'held.txt') await held;
           return disk.write(path, bytes);
         },
+        create: (path) => disk.create(path),
+        read: (path) => disk.read(path),
+        list: (dir) => disk.list(dir),
+        remove: (path) => disk.remove(path),
       };
     });
     const { factory } = countingSockets();

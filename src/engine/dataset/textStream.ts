@@ -7,7 +7,12 @@
 import { textBytes } from './json.ts';
 import type { Sink } from './types.ts';
 
-export const STREAM_CHUNK_BYTES = 1 << 16;
+/**
+ * 1 MiB: through the CLI every chunk is one HTTP request, and at 64 KiB the aggregate files of
+ * 100 000 frames (frames.jsonl 885 MB, annotations.json 128 MB) took 108–109 s to write against
+ * 62–66 s at 1 MiB (two alternating runs each; the same bytes).
+ */
+export const STREAM_CHUNK_BYTES = 1 << 20;
 
 export interface TextStream {
   write(text: string): Promise<void>;

@@ -130,8 +130,9 @@ describe('finalize streams', () => {
       maxAhead = Math.max(maxAhead, chunk.handedOut - written);
       written += chunk.text.split('"image_id"').length - 1;
     }
-    expect(chunks.length).toBeGreaterThan(10);
-    expect(chunks[0]!.handedOut).toBeLessThan(N / 10);
+    // ~3 MB of annotations: a few chunks, the first out long before the last record came in.
+    expect(chunks.length).toBeGreaterThanOrEqual(3);
+    expect(chunks[0]!.handedOut).toBeLessThan(N / 2);
     expect(maxAhead).toBeLessThanOrEqual(Math.ceil(STREAM_CHUNK_BYTES / 100) + 1); // annotations are > 100 bytes
 
     const json = JSON.parse(memory.text(COCO_ANNOTATIONS_PATH));

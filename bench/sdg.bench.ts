@@ -60,10 +60,12 @@ async function measure(width: number, height: number, workers: number, quality: 
       },
     });
     clearInterval(timer);
-    const steadyRoles = roles.filter((r) => r.done >= 1 && r.done < frames);
-    // Steady state: from the first finished frame to the last (leaves out browser start, worker
-    // start-up and the aggregate files).
-    const first = stamps.find((s) => s.done >= 1)!;
+    // Steady state: from the end of the first tenth of the frames (at least one a worker) to the
+    // last frame. That leaves out the browser's start, each worker's start (the second starts once
+    // the first frame is made) and the aggregate files.
+    const warm = Math.min(frames - 1, Math.max(workers, Math.ceil(frames / 10)));
+    const steadyRoles = roles.filter((r) => r.done >= warm && r.done < frames);
+    const first = stamps.find((s) => s.done >= warm)!;
     const last = stamps[stamps.length - 1]!;
     const steady = (last.done - first.done) / ((last.t - first.t) / 1000);
     const nodeCpuMs = (last.cpu.user - first.cpu.user + last.cpu.system - first.cpu.system) / 1000;

@@ -31,6 +31,34 @@ export const CHROMIUM_FLAGS = [
   '--enable-unsafe-swiftshader',
 ];
 
+/**
+ * Added for the CLI's headless jobs (measured on the 2-core build machine, SwiftShader; the same
+ * bytes out with and without them): `--disable-gpu-compositing`: the page shows nothing, and
+ * without a GPU compositor it does not wait for the GPU process to make its view's context before
+ * running its modules (the page's main thread was blocked ~1.3 s; the first frame came ~0.5 s
+ * sooner). WebGL in the frame workers is unchanged: the same pixels.
+ */
+export const HEADLESS_JOB_FLAGS = ['--disable-gpu-compositing', '--disable-extensions', '--mute-audio'];
+
+/**
+ * Flags for one page's work, by its file name. generate.html: WebAssembly (Rapier, in the frame
+ * workers) runs from V8's baseline compiler only. The optimizing tier recompiled Rapier's hot
+ * functions in the background, seconds of CPU per worker while the first frames were made, for
+ * settles no faster afterwards (~1 ms a frame slower without it over 100 frames): a 2-frame run
+ * took 11–13 s of CPU over all processes instead of 18–19, and its first frame came ~0.7 s
+ * sooner. Not for the policy pages: onnxruntime's kernels are WebAssembly that the optimizing tier
+ * does speed up.
+ */
+export const PAGE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'generate.html': ['--js-flags=--liftoff-only'],
+};
+
+/** The flags openHeadless adds for the page at `url` (PAGE_FLAGS, by the path's last part). */
+export function pageFlags(url: string): readonly string[] {
+  const name = new URL(url).pathname.split('/').at(-1) ?? '';
+  return PAGE_FLAGS[name] ?? [];
+}
+
 /** Chromium to drive: $SIMLOOP_CHROMIUM when set, else Debian's, else Playwright's own (undefined). */
 export function chromiumExecutable(): string | undefined {
   const fromEnv = process.env.SIMLOOP_CHROMIUM;
@@ -72,7 +100,7 @@ export async function openHeadless(url: string): Promise<HeadlessPage> {
     }
   }
   const profile = await mkdtemp(join(tmpdir(), 'simloop-chromium-'));
-  const child = spawn(executable, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--disable-extensions', '--mute-audio', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(executable, [...CHROMIUM_FLAGS, ...HEADLESS_JOB_FLAGS, ...pageFlags(url), `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
   const tail: string[] = [];
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {

@@ -20,8 +20,9 @@ import { decodeImage, imageFileName } from './scene/image.ts';
 import { addPrim } from './scene/edit.ts';
 import type { Geometry, SceneDocument, VisualMaterial } from './scene/schema.ts';
 import { usdIdentifier } from './usd/typeNames.ts';
+import { GLTF_ASSET_EXTENSIONS } from './mesh/formats.ts';
 
-export const GLTF_ASSET_EXTENSIONS = ['.glb', '.gltf'] as const;
+export { GLTF_ASSET_EXTENSIONS };
 
 /** kg/m³, as the designer's primitives and mesh assets. */
 const DENSITY = 600;

@@ -1,22 +1,21 @@
 /**
  * Opens a file of any supported format: the one table of importers (importer.ts), scene
  * descriptions and model files alike. Adding a format means one entry here and one module beside
- * the others; the file name endings the UI offers come from this table.
+ * the others; the file name endings the UI offers come from this table. Importers other than USD's
+ * and Simloop's own load their modules when a file of theirs is opened: URDF, MJCF and the model
+ * readers bring an XML parser, an XML DOM and three.js's loaders, which every `simloop generate`
+ * and every generate page loaded before its first frame.
  */
 import { InputError } from './errors.ts';
-import { GLTF_ASSET_EXTENSIONS, gltfAsset } from './gltfAsset.ts';
 import type { Importer, LoadedScene, SceneLoadOptions } from './importer.ts';
-import { MESH_FILE_EXTENSIONS } from './mesh/meshFile.ts';
-import { meshAsset } from './meshAsset.ts';
+import { GLTF_ASSET_EXTENSIONS, MESH_FILE_EXTENSIONS } from './mesh/formats.ts';
 import { parseSceneDocument } from './scene/document.ts';
 import { parseProject, PROJECT_SCHEMA_ID } from './project.ts';
-import { importUrdf } from './urdf/import.ts';
 import { meshResolverFromFiles } from './urdf/meshFiles.ts';
 import { resolveAssetKey } from './scene/assets.ts';
 import type { VariantSelection } from './usd/compose.ts';
 import { importUsd } from './usd/import.ts';
-import { importMjcf } from './mjcf/import.ts';
-import { xmlRootName } from './xml.ts';
+import { xmlRootName } from './xmlRoot.ts';
 
 export type { Importer, LoadedScene, SceneLoadOptions } from './importer.ts';
 
@@ -60,14 +59,14 @@ export const IMPORTERS: readonly Importer[] = [
     role: 'model',
     extensions: GLTF_ASSET_EXTENSIONS,
     sniff: named(GLTF_ASSET_EXTENSIONS),
-    load: (bytes, file) => gltfAsset(bytes, file),
+    load: async (bytes, file) => (await import('./gltfAsset.ts')).gltfAsset(bytes, file),
   },
   {
     name: 'mesh (STL, OBJ, COLLADA)',
     role: 'model',
     extensions: MESH_FILE_EXTENSIONS,
     sniff: named(MESH_FILE_EXTENSIONS),
-    load: async (bytes, file) => meshAsset(bytes, file),
+    load: async (bytes, file) => (await import('./meshAsset.ts')).meshAsset(bytes, file),
   },
   {
     name: 'Simloop scene document or project (JSON)',
@@ -94,7 +93,7 @@ export const IMPORTERS: readonly Importer[] = [
     role: 'scene',
     extensions: MJCF_EXTENSIONS,
     sniff: (bytes) => firstNonSpace(bytes) === 0x3c /* < */ && xmlRootName(bytes) === 'mujoco',
-    load: async (bytes, file, options) => importMjcf(bytes, file, options.resolveAsset ? { resolveAsset: options.resolveAsset } : {}),
+    load: async (bytes, file, options) => (await import('./mjcf/import.ts')).importMjcf(bytes, file, options.resolveAsset ? { resolveAsset: options.resolveAsset } : {}),
   },
   {
     // XML: USD layers start with "#usda", "PXR-USDC" or a zip header, never "<". Meshes the
@@ -103,7 +102,7 @@ export const IMPORTERS: readonly Importer[] = [
     role: 'scene',
     extensions: URDF_EXTENSIONS,
     sniff: (bytes) => firstNonSpace(bytes) === 0x3c /* < */,
-    load: async (bytes, file, options) => importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
+    load: async (bytes, file, options) => (await import('./urdf/import.ts')).importUrdf(bytes, file, { resolveMesh: options.resolveMesh }),
   },
   {
     name: 'USD (usda, usdc, usdz)',

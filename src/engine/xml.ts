@@ -6,6 +6,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { InputError } from './errors.ts';
 
+export { xmlRootName } from './xmlRoot.ts';
+
 /** An element: attributes under "@name", child elements by tag as arrays. */
 export type XmlNode = { [key: string]: unknown };
 
@@ -52,20 +54,3 @@ export function attributes(node: XmlNode): Record<string, string> {
 
 /** Child element names, without attributes, text and processing instructions. */
 export const childTags = (node: XmlNode) => Object.keys(node).filter((k) => !k.startsWith('@') && k !== '#text' && !k.startsWith('?'));
-
-/**
- * The root element's name from the start of a file (bytes or text) (after a BOM, the XML declaration,
- * comments and a DOCTYPE), without parsing it all; null when the bytes do not start like XML.
- */
-export function xmlRootName(data: Uint8Array | string): string | null {
-  let text = (typeof data === 'string' ? data.slice(0, 65536) : new TextDecoder().decode(data.subarray(0, 65536))).replace(/^\uFEFF/, '');
-  for (;;) {
-    text = text.trimStart();
-    if (text.startsWith('<?')) text = text.slice(text.indexOf('?>') + 2 || text.length);
-    else if (text.startsWith('<!--')) text = text.slice(text.indexOf('-->') + 3 || text.length);
-    else if (text.startsWith('<!')) text = text.slice(text.indexOf('>') + 1 || text.length);
-    else break;
-    if (text === '') return null;
-  }
-  return /^<([A-Za-z_][\w:.-]*)/.exec(text)?.[1] ?? null;
-}

@@ -168,6 +168,18 @@ describe('runGeneration: a complete run', () => {
     expect(progress.at(-1)).toMatchObject({ done: 6, total: 6, phase: 'done', retried: 0 });
   });
 
+  it('starts the other workers once the first frame is made, and none after a first failure', async () => {
+    // A worker's start takes the cores the first frame needs: the others wait for it.
+    const { log } = await generated(fakeJob({ frames: 8, workers: 3 }), { plan: { delayMs: seededDelays(5, 4) } });
+    expect(log.events[0]).toBe('spawn 0');
+    expect(log.events[1]).toBe('frame 0');
+    expect(log.events.filter((e) => e.startsWith('spawn')).sort()).toEqual(['spawn 0', 'spawn 1', 'spawn 2']);
+    const job = fakeJob({ frames: 8, workers: 3 });
+    const failed = await generate(job, { plan: { fail: (r) => (r.frame === 0 ? new FrameFailure(0, 'frame 0: bad camera', false) : undefined) } });
+    await expect(failed.promise).rejects.toThrow('frame 0: bad camera');
+    expect(failed.run.log.spawned).toEqual([0]);
+  });
+
   it('leaves each worker’s first frame out of the stage means, unless there is nothing else', async () => {
     // Two workers: frames 0 and 1 are their warm-ups (in either order), 2–5 the steady state.
     const two = await generated(fakeJob({ frames: 6, workers: 2 }));
@@ -325,14 +337,16 @@ describe('runGeneration: worker failures', () => {
   });
 
   it('writes nothing more once another worker failed, not even a frame already made', async () => {
-    const job = fakeJob({ frames: 2, workers: 2 });
+    // The second worker starts after the first frame; then one worker fails frame 1 while the other makes frame 2.
+    const job = fakeJob({ frames: 3, workers: 2 });
     const { run, promise } = await generate(job, {
-      plan: { delayMs: (frame) => (frame === 1 ? 15 : 0), fail: (r) => (r.frame === 0 ? new FrameFailure(0, 'frame 0: bad camera', false) : undefined) },
+      plan: { delayMs: (frame) => (frame === 2 ? 40 : frame === 1 ? 10 : 0), fail: (r) => (r.frame === 1 ? new FrameFailure(1, 'frame 1: bad camera', false) : undefined) },
     });
-    await expect(promise).rejects.toThrow('frame 0: bad camera');
-    expect(run.log.finished).toEqual([1]); // frame 1 was made after the failure…
-    expect(await recordedFrames(run.sink)).toEqual([]); // …and dropped
-    expect(run.sink.paths()).toEqual([DATASET_STATE_PATH, MANIFEST_PATH]);
+    await expect(promise).rejects.toThrow('frame 1: bad camera');
+    expect(run.log.finished).toEqual([0, 2]); // frame 2 was made after the failure…
+    expect(await recordedFrames(run.sink)).toEqual([0]); // …and dropped
+    expect(run.sink.paths().some((p) => p.includes('000002'))).toBe(false);
+    expect(run.log.spawned).toHaveLength(2);
     expect([...run.log.terminated].sort()).toEqual([0, 1]);
   });
 

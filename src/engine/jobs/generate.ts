@@ -303,8 +303,15 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     report('frames');
   }
 
+  // Slots after the first start their workers once a first frame is made (or the first slot has
+  // stopped): a worker's start (its modules, Rapier's WebAssembly, its shader programs) takes the
+  // same cores the first frame needs, so starting all at once only delays the first frame.
+  let firstMade!: () => void;
+  const firstFrameMade = new Promise<void>((resolve) => (firstMade = resolve));
+
   async function slotLoop(slot: number): Promise<void> {
     let worker: FrameWorker | null = null;
+    if (slot > 0) await firstFrameMade;
     // Each slot writes frame k while its worker already makes frame k + 1 (one write in flight).
     let writing: Promise<void> = Promise.resolve();
     try {
@@ -320,6 +327,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
         let output: FrameOutput;
         try {
           output = await worker.run(next.frame, next.attempt);
+          firstMade();
         } catch (error) {
           const retryable = error instanceof FrameFailure ? error.retryable : false;
           if (retryable && next.attempt + 1 < MAX_ATTEMPTS) {
@@ -349,6 +357,7 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
     } catch (error) {
       failure ??= error;
     } finally {
+      if (slot === 0) firstMade();
       await writing.catch(() => {});
       worker?.terminate();
     }

@@ -9,10 +9,9 @@ import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import type { Geometry, Vec3 } from '../scene/schema.ts';
 import { readColladaMeshes } from './collada.ts';
 
-/** The mesh formats read, by file name ending (lower case), with their names for messages. */
-export const MESH_FORMATS = { stl: 'STL', obj: 'OBJ', dae: 'COLLADA' } as const;
-export type MeshFormat = keyof typeof MESH_FORMATS;
-export const MESH_FILE_EXTENSIONS: readonly string[] = Object.keys(MESH_FORMATS).map((e) => `.${e}`);
+import { MESH_FORMATS, type MeshFormat } from './formats.ts';
+
+export { MESH_FILE_EXTENSIONS, MESH_FORMATS, type MeshFormat } from './formats.ts';
 
 /** The file name's extension, lower case, without the dot ('' when it has none). */
 export const fileExtension = (fileName: string): string => /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';

@@ -91,15 +91,18 @@ export interface FakeWorkerLog {
   runs: FakeRun[];
   /** Frames in the order their outputs were returned. */
   finished: number[];
+  /** Spawns and returned frames in the order they happened: "spawn <slot>", "frame <frame>". */
+  events: string[];
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function fakeWorkers(job: GenerateJob, info: DatasetInfo, plan: FakeWorkerPlan = {}): { spawn: (slot: number) => Promise<FrameWorker>; log: FakeWorkerLog } {
-  const log: FakeWorkerLog = { spawned: [], terminated: [], runs: [], finished: [] };
+  const log: FakeWorkerLog = { spawned: [], terminated: [], runs: [], finished: [], events: [] };
   const spawn = async (slot: number): Promise<FrameWorker> => {
     const id = log.spawned.length;
     log.spawned.push(slot);
+    log.events.push(`spawn ${slot}`);
     let terminated = false;
     return {
       async run(frame, attempt) {
@@ -114,6 +117,7 @@ export function fakeWorkers(job: GenerateJob, info: DatasetInfo, plan: FakeWorke
         if (failure !== undefined) throw failure;
         const output = await fakeFrameOutput(job, info, frame);
         log.finished.push(frame);
+        log.events.push(`frame ${frame}`);
         return output;
       },
       terminate() {

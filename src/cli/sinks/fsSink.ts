@@ -81,14 +81,16 @@ export function isTempName(name: string): boolean {
   return TEMP_NAME.test(name);
 }
 
+/** mkdir's EEXIST for a recursive mkdir means a file is where a folder should be: say ENOTDIR. */
+function folderError(folder: string, error: unknown): unknown {
+  return errnoOf(error) === 'EEXIST' ? Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: 'ENOTDIR' }) : error;
+}
+
 /** mkdir -p, reporting "a file is where a folder should be" as ENOTDIR (mkdir says EEXIST). */
 async function ensureFolder(folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { recursive: true });
-  } catch (error) {
-    if (errnoOf(error) === 'EEXIST') throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: 'ENOTDIR' });
-    throw error;
-  }
+  await mkdir(folder, { recursive: true }).catch((error: unknown) => {
+    throw folderError(folder, error);
+  });
 }
 
 /** ensureFolder, synchronously (writeFiles). */
@@ -96,8 +98,7 @@ function ensureFolderSync(folder: string): void {
   try {
     mkdirSync(folder, { recursive: true });
   } catch (error) {
-    if (errnoOf(error) === 'EEXIST') throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${folder}'`), { code: 'ENOTDIR' });
-    throw error;
+    throw folderError(folder, error);
   }
 }
 

@@ -22,8 +22,6 @@ import type { Geometry, SceneDocument, VisualMaterial } from './scene/schema.ts'
 import { usdIdentifier } from './usd/typeNames.ts';
 import { GLTF_ASSET_EXTENSIONS } from './mesh/formats.ts';
 
-export { GLTF_ASSET_EXTENSIONS };
-
 /** kg/m³, as the designer's primitives and mesh assets. */
 const DENSITY = 600;
 

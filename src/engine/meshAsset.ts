@@ -8,7 +8,8 @@
 import { Quaternion, Vector3 } from 'three';
 import { InputError } from './errors.ts';
 import type { LoadedScene } from './importer.ts';
-import { MESH_FILE_EXTENSIONS, meshFormat, readMeshFile } from './mesh/meshFile.ts';
+import { MESH_FILE_EXTENSIONS } from './mesh/formats.ts';
+import { meshFormat, readMeshFile } from './mesh/meshFile.ts';
 import { emptyDocument } from './scene/document.ts';
 import { newPrim } from './scene/prim.ts';
 import { EARTH_GRAVITY, type SceneDocument } from './scene/schema.ts';

@@ -6,8 +6,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { InputError } from './errors.ts';
 
-export { xmlRootName } from './xmlRoot.ts';
-
 /** An element: attributes under "@name", child elements by tag as arrays. */
 export type XmlNode = { [key: string]: unknown };
 

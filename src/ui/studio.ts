@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import type { Remote } from 'comlink';
 import { describeError } from '../engine/errors.ts';
 import { MJCF_EXTENSIONS, SCENE_FILE_EXTENSIONS, URDF_EXTENSIONS, USD_EXTENSIONS } from '../engine/load.ts';
-import { xmlRootName } from '../engine/xml.ts';
+import { xmlRootName } from '../engine/xmlRoot.ts';
 import { MESH_ASSET_EXTENSIONS } from '../engine/meshAsset.ts';
 import type { ComposeResult, LoadResult, PoseListener, SimWorkerApi } from '../protocol/simWorker.ts';
 import type { VariantSelection } from '../engine/usd/compose.ts';

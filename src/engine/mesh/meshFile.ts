@@ -8,10 +8,7 @@ import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
 import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import type { Geometry, Vec3 } from '../scene/schema.ts';
 import { readColladaMeshes } from './collada.ts';
-
 import { MESH_FORMATS, type MeshFormat } from './formats.ts';
-
-export { MESH_FILE_EXTENSIONS, MESH_FORMATS, type MeshFormat } from './formats.ts';
 
 /** The file name's extension, lower case, without the dot ('' when it has none). */
 export const fileExtension = (fileName: string): string => /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase() ?? '';

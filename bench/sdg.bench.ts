@@ -10,10 +10,14 @@
  * workers, the GPU process's rasterizer threads, the page, the network path, the CLI; the ceiling's
  * the same way). Prints one JSON object.
  * Last, the fast preset (`--quality fast`) at the first size with the most workers, beside the
- * ceiling drawn without shadows. First of all, start-up: `simloop generate` of one frame in a new
+ * ceiling drawn without shadows. At the first size, and for the fast preset, the stage ladder
+ * (measureStages: the same frames stopped after labelling, encoding and reaching the page), which
+ * says what each stage costs and how close to the ceiling the run could come without the stages
+ * after it. First of all, start-up: `simloop generate` of one frame in a new
  * process, from the command to the first frame written, with its milestones.
  * Run with `npm run bench:sdg` (options: SDG_BENCH_FRAMES, SDG_BENCH_MAX_WORKERS, SDG_BENCH_SIZES
- * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows, SDG_BENCH_STARTUP_RUNS).
+ * such as "640x480,1280x720", SDG_BENCH_SHADOWS=0 for frames without shadows, SDG_BENCH_STARTUP_RUNS, SDG_BENCH_STAGES=0 to
+ * leave the ladder out).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +26,8 @@ import { join } from 'node:path';
 import type { GenerationProgress } from '../src/engine/jobs/generate.ts';
 import { runGenerateJob } from '../src/cli/generate.ts';
 import { measureCeiling } from './ceiling/runCeiling.ts';
+import { measureStage } from './stages/runStages.ts';
+import { PIPELINE_STAGES } from './stages/stages.ts';
 import { cpuByRole, cpuPerFrame } from './processCpu.ts';
 import { tabletopJob } from './tabletopJob.ts';
 
@@ -123,6 +129,31 @@ async function measureStartup(runs: number) {
   };
 }
 
+/**
+ * The stage ladder: the same job's frames made by the same frame pipeline in as many workers,
+ * stopped after being labelled, after being encoded, and after reaching the page
+ * (bench/stages/), beside the whole run (written): each rung's rate, its ratio to the ceiling, its
+ * CPU per frame by part, and the CPU each stage adds to a frame. A rung's ratio is the most the
+ * whole run could reach if every later stage cost nothing.
+ */
+async function measureStages(width: number, height: number, workers: number, quality: 'default' | 'fast', ceilingFps: number, written: { labelled_frames_per_second: number; cpu_ms_per_frame: Record<string, number> | null }) {
+  const job = tabletopJob({ frames, out: tmpdir(), width, height, workers, shadows: process.env.SDG_BENCH_SHADOWS !== '0', quality });
+  const rungs: Record<string, { frames_per_second: number; ratio_to_ceiling: number; files_per_frame?: number; cpu_ms_per_frame: Record<string, number> | null }> = {};
+  for (const stage of PIPELINE_STAGES) {
+    const r = await measureStage(job, { stage, workers, frames: Math.ceil(frames / workers) });
+    rungs[stage] = { frames_per_second: Number(r.frames_per_second.toFixed(2)), ratio_to_ceiling: Number((r.frames_per_second / ceilingFps).toFixed(3)), files_per_frame: r.files_per_frame, cpu_ms_per_frame: r.cpu_ms_per_frame };
+  }
+  rungs.written = { frames_per_second: written.labelled_frames_per_second, ratio_to_ceiling: Number((written.labelled_frames_per_second / ceilingFps).toFixed(3)), cpu_ms_per_frame: written.cpu_ms_per_frame };
+  const totals = ['labelled', 'encoded', 'posted', 'written'].map((k) => rungs[k]!.cpu_ms_per_frame?.total ?? null);
+  const added = (i: number) => (totals[i] !== null && totals[i - 1] !== null ? Number((totals[i]! - totals[i - 1]!).toFixed(1)) : null);
+  return {
+    ...rungs,
+    // CPU (all processes) each stage adds to a frame: the label stage is the whole labelled rung.
+    cpu_ms_added_per_frame: { labelled: totals[0], encode: added(1), post_to_page: added(2), write: added(3) },
+  };
+}
+
+const ladder = process.env.SDG_BENCH_STAGES !== '0';
 const startup = await measureStartup(Number(process.env.SDG_BENCH_STARTUP_RUNS ?? 3));
 const shadows = process.env.SDG_BENCH_SHADOWS !== '0';
 const results = [];
@@ -136,6 +167,8 @@ for (const [w, h] of sizes)
       ceiling_ms_per_frame_per_worker: { colour: Number(ceiling.colour_ms.toFixed(2)), id: Number(ceiling.id_ms.toFixed(2)) },
       ceiling_cpu_ms_per_frame: ceiling.cpu_ms_per_frame,
       ratio_to_ceiling: Number((simloop.labelled_frames_per_second / ceiling.frames_per_second).toFixed(3)),
+      // At the first size only: the ladder doubles a size's time.
+      ...(ladder && w === sizes[0]![0] && h === sizes[0]![1] ? { stages: await measureStages(w, h, k, 'default', ceiling.frames_per_second, simloop) } : {}),
     });
   }
 // The fast preset (--quality fast: diffuse shading, no shadows, the same labels) at the first size
@@ -147,6 +180,7 @@ const fastPreset = {
   ...fast,
   ceiling_frames_per_second_without_shadows: Number(fastCeiling.frames_per_second.toFixed(2)),
   ratio_to_ceiling: Number((fast.labelled_frames_per_second / fastCeiling.frames_per_second).toFixed(3)),
+  ...(ladder ? { stages: await measureStages(fw, fh, maxWorkers, 'fast', fastCeiling.frames_per_second, fast) } : {}),
 };
 console.log(
   JSON.stringify(

@@ -47,10 +47,12 @@ export const HEADLESS_JOB_FLAGS = ['--disable-gpu-compositing', '--disable-exten
  * settles no faster afterwards (~1 ms a frame slower without it over 100 frames): a 2-frame run
  * took 11–13 s of CPU over all processes instead of 18–19, and its first frame came ~0.7 s
  * sooner. Not for the policy pages: onnxruntime's kernels are WebAssembly that the optimizing tier
- * does speed up.
+ * does speed up. stages.html (the bench's stage ladder) runs generate's frame pipeline, so it runs
+ * it under the same flags.
  */
 export const PAGE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'generate.html': ['--js-flags=--liftoff-only'],
+  'stages.html': ['--js-flags=--liftoff-only'],
 };
 
 /** The flags openHeadless adds for the page at `url` (PAGE_FLAGS, by the path's last part). */

@@ -1,5 +1,5 @@
 /**
- * The headless pages the CLI opens (generate, demos, eval, the bench's ceiling probe), built once
+ * The headless pages the CLI opens (generate, demos, eval, the bench's ceiling probe and stage ladder), built once
  * by vite into node_modules/.cache/simloop-pages/ and served as static files.
  *
  * Serving them from vite's dev server cost ~5 s per command: the dev server transforms every
@@ -18,10 +18,10 @@ import { join, relative, resolve } from 'node:path';
 import { fileStamp, newBuildName, readCurrentBuild, recordCurrentBuild } from './buildCache.mjs';
 
 /** Pages runHeadlessJob may open, relative to the repository root. */
-export const HEADLESS_PAGES = ['generate.html', 'demos.html', 'eval.html', 'bench/ceiling/ceiling.html'] as const;
+export const HEADLESS_PAGES = ['generate.html', 'demos.html', 'eval.html', 'bench/ceiling/ceiling.html', 'bench/stages/stages.html'] as const;
 
 /** Folders (recursively) and files whose change makes a built bundle stale. */
-const SOURCE_FOLDERS = ['src', 'workers', 'public', 'scenes', 'bench/ceiling'];
+const SOURCE_FOLDERS = ['src', 'workers', 'public', 'scenes', 'bench/ceiling', 'bench/stages'];
 const SOURCE_FILES = ['vite.config.ts', 'scripts/build-pages.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', ...HEADLESS_PAGES];
 
 /** Bumped when the way the bundle is built changes, so older bundles are rebuilt. */

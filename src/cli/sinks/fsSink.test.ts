@@ -36,7 +36,7 @@ describe('fsSink on disk', () => {
     await rm(dir, { recursive: true });
   });
 
-  it('writes a batch (writeFiles) file by file: a folder removed behind its back is made again, every file is tried, the first failure is reported and no temp is left', async () => {
+  it('writes a batch (writeFiles) file by file: a folder removed behind its back is made again, every file is tried, the first failure is reported, the commit file is not written and no temp is left', async () => {
     const dir = await tempDir();
     const sink = fsSink(dir);
     await sink.writeFiles!([{ path: 'basic/rgb_0000.png', bytes: text('a') }]);
@@ -49,13 +49,14 @@ describe('fsSink on disk', () => {
         { path: 'coco/images/rgb_0001.png', bytes: text('c') },
         { path: 'yolo/labels/0001.txt', bytes: text('d') },
         { path: 'frames/0001.json', bytes: text('e') },
-      ]),
+      ], { commit: { path: '.simloop/frames/0001.json', bytes: text('complete') } }),
       'other',
       /coco\/images\/rgb_0001\.png/,
     );
     expect(error.message).toContain(join(dir, 'coco', 'images', 'rgb_0001.png'));
     expect(await readFile(join(dir, 'basic/rgb_0001.png'), 'utf8')).toBe('b');
     expect(await readFile(join(dir, 'frames/0001.json'), 'utf8')).toBe('e');
+    expect(await sink.read('.simloop/frames/0001.json')).toBeNull();
     expect(await readdir(join(dir, 'coco', 'images'))).toEqual(['rgb_0001.png']);
     expect(await readdir(join(dir, 'basic'))).toEqual(['rgb_0001.png']);
     await expectSinkError(sink.writeFiles!([{ path: '../escape.png', bytes: text('x') }]), 'invalid-path');

@@ -157,7 +157,7 @@ export function fsSink(root: string): Sink {
   };
 
   return {
-    async writeFiles(files) {
+    async writeFiles(files, options) {
       // Every file is tried; the first failure (in list order) is the one reported, as writeFiles() promises.
       let failure: { error: unknown } | null = null;
       for (const { path, bytes } of files) {
@@ -168,6 +168,8 @@ export function fsSink(root: string): Sink {
         }
       }
       if (failure) throw failure.error;
+      // Each file above is in place (renamed) before this one starts.
+      if (options?.commit) writeSyncAtomic(options.commit.path, options.commit.bytes);
     },
 
     async write(path, bytes) {

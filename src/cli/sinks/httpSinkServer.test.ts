@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultySink } from '../../engine/dataset/sinks/faulty.ts';
 import { httpSink } from '../../engine/dataset/sinks/httpSink.ts';
-import { decodeBatch, decodeReadReply, encodeBatch, encodeReadReply, MAX_READ_PATHS } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { type BatchFile, decodeBatch, decodeReadReply, encodeBatch, encodeReadReply, MAX_READ_PATHS, splitCommit } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { expectSinkError, sinkContract } from '../../engine/dataset/sinks/sinkContract.ts';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { fsSink } from './fsSink.ts';
@@ -176,6 +176,26 @@ describe('batches (POST /files)', () => {
     expect(decodeBatch(new Uint8Array([...body, 0]))).toMatch(/1 bytes after its last file/);
     expect(decodeBatch(new Uint8Array([0, 0, 0, 2, 0x7b, 0x7b]))).toMatch(/not JSON/);
     expect(decodeBatch(new Uint8Array([0, 0, 0, 8, ...text('{"a": 1}')]))).toMatch(/not a list/);
+  });
+
+  it('carry a commit file last, marked, and refuse one anywhere else', () => {
+    const files = [{ path: 'a.png', bytes: new Uint8Array([1, 2]) }];
+    const commit = { path: '.simloop/frames/00000001.json', bytes: text('{"frame":1}') };
+    const parts = encodeBatch(files, commit);
+    const body = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    parts.reduce((at, p) => (body.set(p, at), at + p.byteLength), 0);
+    const decoded = decodeBatch(body);
+    expect(decoded).toEqual([...files, { ...commit, commit: true }]);
+    expect(splitCommit(decoded as BatchFile[])).toEqual({ files, commit: { ...commit, commit: true } });
+    expect(splitCommit(files)).toEqual({ files });
+    const header = (entries: unknown, bytes: number) => {
+      const json = text(JSON.stringify(entries));
+      return new Uint8Array([0, 0, 0, json.length, ...json, ...new Array(bytes).fill(5)]);
+    };
+    expect(decodeBatch(header([{ path: 'r', size: 1, commit: true }, { path: 'b', size: 1 }], 2))).toMatch(/entry 0 \(r\): only the last entry may be the commit/);
+    expect(decodeBatch(header([{ path: 'a', size: 1 }, { path: 'r', size: 1, commit: 'yes' }], 2))).toMatch(/entry 1 \(r\): only the last entry may be the commit/);
+    expect(decodeBatch(header([{ path: 'a', size: 1 }, { path: 'r', size: 1, same: 0, commit: true }], 1))).toMatch(/only the last entry may be the commit, as "commit": true with bytes of its own/);
+    expect(decodeBatch(header([{ path: 'a', size: 1 }, { path: 'r', size: 3, commit: true }], 2))).toMatch(/entry 1 \(r\) runs past the end/);
   });
 
   it('send bytes that several files share once, and give each file them back', () => {

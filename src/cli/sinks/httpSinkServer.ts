@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { firstLine, SinkError } from '../../engine/dataset/sinks/errors.ts';
-import { decodeBatch, encodeReadReply, MAX_READ_PATHS, SINK_TOKEN_HEADER, type SinkErrorBody, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeBatch, splitCommit, encodeReadReply, MAX_READ_PATHS, SINK_TOKEN_HEADER, type SinkErrorBody, STATUS_FOR_KIND, STREAM_OPS, type StreamOp } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { readFiles } from '../../engine/dataset/sinks/readFiles.ts';
 import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
 import { pathProblem } from '../../engine/dataset/sinks/paths.ts';
@@ -92,11 +92,12 @@ export function sinkMiddleware(prefix: string, sink: Sink, options: SinkMiddlewa
 
     if (route === '/files') {
       allow('POST');
-      const files = decodeBatch(await readBody(req, maxBodyBytes));
-      if (typeof files === 'string') throw new Reply(400, { kind: 'other', message: files });
-      const invalid = batchPathError(files);
+      const batch = decodeBatch(await readBody(req, maxBodyBytes));
+      if (typeof batch === 'string') throw new Reply(400, { kind: 'other', message: batch });
+      const invalid = batchPathError(batch);
       if (invalid) throw new Reply(400, invalid);
-      await writeFiles(sink, files);
+      const { files, commit } = splitCommit(batch);
+      await writeFiles(sink, files, commit ? { commit } : {});
       return send(res, 204);
     }
 

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Sink } from '../../engine/dataset/types.ts';
 import { firstLine } from '../../engine/dataset/sinks/errors.ts';
-import { decodeSocketBatch, SINK_SOCKET_PATH, type SocketReply } from '../../engine/dataset/sinks/httpProtocol.ts';
+import { decodeSocketBatch, SINK_SOCKET_PATH, type SocketReply, splitCommit } from '../../engine/dataset/sinks/httpProtocol.ts';
 import { writeFiles } from '../../engine/dataset/sinks/writeFiles.ts';
 import { batchPathError, sinkErrorBody } from './httpSinkServer.ts';
 
@@ -36,7 +36,8 @@ export function sinkSocketServer(prefix: string, sink: Sink, options: { token?: 
     const invalid = batchPathError(message.files);
     if (invalid) return { id: message.id, error: invalid };
     try {
-      await writeFiles(sink, message.files);
+      const { files, commit } = splitCommit(message.files);
+      await writeFiles(sink, files, commit ? { commit } : {});
       return { id: message.id };
     } catch (error) {
       return { id: message.id, error: sinkErrorBody(error) };

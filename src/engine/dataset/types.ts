@@ -154,6 +154,15 @@ export interface Writer {
   finalize(info: DatasetInfo, records: AsyncIterable<{ frame: number; cameraIndex: number; record: unknown }>, sink: Sink): Promise<void>;
 }
 
+export interface WriteFilesOptions {
+  /**
+   * A file that says the batch is complete (a frame's record): written last, once every file of
+   * the batch is written, and not at all when one of them failed. Sent with the batch, so a frame
+   * costs one round trip to a remote sink, not two.
+   */
+  commit?: OutputFile;
+}
+
 /** Where a dataset goes: Node's file system, a browser directory handle, OPFS, a zip, or HTTP to the CLI. */
 export interface Sink {
   /** Writes (replacing) a whole file, creating folders. Must be atomic per file where the medium allows. */
@@ -161,9 +170,10 @@ export interface Sink {
   /**
    * Several whole files, each as `write` would (no order, no all-or-nothing): for sinks where one
    * call is much cheaper than many (HTTP: one request per frame, not one per file). Callers use
-   * writeFiles() in sinks/writeFiles.ts, which falls back to `write` per file.
+   * writeFiles() in sinks/writeFiles.ts, which falls back to `write` per file. `commit` is
+   * written after the others and only when every one of them was (see WriteFilesOptions).
    */
-  writeFiles?(files: readonly OutputFile[]): Promise<void>;
+  writeFiles?(files: readonly OutputFile[], options?: WriteFilesOptions): Promise<void>;
   /** A streamed file: chunks appended in order, visible under `path` only after close(). */
   create(path: string): Promise<{ write(chunk: Uint8Array): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   /** Whole file, or null when it does not exist. */

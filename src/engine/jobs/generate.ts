@@ -281,9 +281,9 @@ export async function runGeneration(job: GenerateJob, info: DatasetInfo, lineage
 
   async function writeFrame(output: FrameOutput): Promise<void> {
     const t = now();
-    await writeFiles(sink, output.files);
-    // The record goes last: its presence is what says the frame is complete.
-    await sink.write(frameRecordPath(output.frame), encodeJson({ frame: output.frame, records: output.records }));
+    // The record goes last, with the batch (one round trip to a remote sink): its presence is what
+    // says the frame is complete, so it is written only once every other file of the frame is.
+    await writeFiles(sink, output.files, { commit: { path: frameRecordPath(output.frame), bytes: encodeJson({ frame: output.frame, records: output.records }) } });
     // Wall time of the frame's writes, which overlap the worker's next frame.
     output.ms = { ...output.ms, write: now() - t };
   }

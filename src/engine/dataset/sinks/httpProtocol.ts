@@ -20,7 +20,9 @@
  * A batch (POST /files) is one frame's files in one request: a 4-byte big-endian length N, then N
  * bytes of UTF-8 JSON `[{"path": P, "size": S}, …]`, then the files' bytes back to back in that
  * order. A batch whose sizes do not add up to the body is refused whole (400) before anything is
- * written; otherwise a failure is the first file's error, and files already written stay.
+ * written; otherwise a failure is the first file's error, and files already written stay. The last
+ * entry may say `"commit": true`: that file is written after all the others, and only when every
+ * one of them was (a frame's record, which says the frame is complete: WriteFilesOptions).
  *
  * A read (POST /read) asks for at most MAX_READ_PATHS files at once; its reply is a 4-byte
  * big-endian length N, then N bytes of UTF-8 JSON `[S or null, …]` (each file's size in the order
@@ -72,10 +74,22 @@ export interface BatchEntry {
   path: string;
   size: number;
   same?: number;
+  /** Only on the last entry: written after the others, and only when all of them were. */
+  commit?: true;
 }
 
-/** The parts of a batch body, for a Blob (no copy of the files here; a file whose bytes are an earlier file's is sent once). */
-export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[]): Uint8Array<ArrayBuffer>[] {
+/** A file of a decoded batch; `commit` marks the batch's commit file (the last one). */
+export interface BatchFile {
+  path: string;
+  bytes: Uint8Array;
+  commit?: true;
+}
+
+/**
+ * The parts of a batch body, for a Blob (no copy of the files here; a file whose bytes are an
+ * earlier file's is sent once). `commit` goes last, marked (see the top of this file).
+ */
+export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[], commit?: { path: string; bytes: Uint8Array<ArrayBuffer> }): Uint8Array<ArrayBuffer>[] {
   const entries: BatchEntry[] = [];
   const parts: Uint8Array<ArrayBuffer>[] = [];
   files.forEach((f, i) => {
@@ -87,14 +101,18 @@ export function encodeBatch(files: readonly { path: string; bytes: Uint8Array<Ar
     entries.push({ path: f.path, size: f.bytes.byteLength });
     parts.push(f.bytes);
   });
+  if (commit) {
+    entries.push({ path: commit.path, size: commit.bytes.byteLength, commit: true });
+    parts.push(commit.bytes);
+  }
   const header = new TextEncoder().encode(JSON.stringify(entries));
   const length = new Uint8Array(4);
   new DataView(length.buffer).setUint32(0, header.byteLength);
   return [length, header, ...parts];
 }
 
-/** The files of a batch body (views into `body`), or a one-line reason it is not a batch. */
-export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array }[] | string {
+/** The files of a batch body (views into `body`; the commit file last, marked), or a one-line reason it is not a batch. */
+export function decodeBatch(body: Uint8Array): BatchFile[] | string {
   if (body.byteLength < 4) return 'the batch is shorter than its 4-byte header length';
   const headerLength = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0);
   if (4 + headerLength > body.byteLength) return `the batch header says ${headerLength} bytes but the body has ${body.byteLength - 4}`;
@@ -105,11 +123,18 @@ export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array
     return 'the batch header is not JSON';
   }
   if (!Array.isArray(entries)) return 'the batch header is not a list of {path, size}';
-  const files: { path: string; bytes: Uint8Array }[] = [];
+  const files: BatchFile[] = [];
   let at = 4 + headerLength;
   for (const [i, entry] of entries.entries()) {
-    const { path, size, same } = (entry ?? {}) as Partial<BatchEntry>;
+    const { path, size, same, commit } = (entry ?? {}) as Partial<BatchEntry>;
     if (typeof path !== 'string' || !Number.isInteger(size) || size! < 0) return `batch entry ${i} is not {path, size}`;
+    if (commit !== undefined) {
+      if (commit !== true || i !== entries.length - 1 || same !== undefined) return `batch entry ${i} (${path}): only the last entry may be the commit, as "commit": true with bytes of its own`;
+      if (at + size! > body.byteLength) return `batch entry ${i} (${path}) runs past the end of the body`;
+      files.push({ path, bytes: body.subarray(at, at + size!), commit: true });
+      at += size!;
+      continue;
+    }
     if (same !== undefined) {
       const earlier = Number.isInteger(same) && same >= 0 && same < i ? files[same] : undefined;
       if (!earlier) return `batch entry ${i} (${path}): same is not the index of an earlier entry`;
@@ -123,6 +148,12 @@ export function decodeBatch(body: Uint8Array): { path: string; bytes: Uint8Array
   }
   if (at !== body.byteLength) return `the batch has ${body.byteLength - at} bytes after its last file`;
   return files;
+}
+
+/** A decoded batch's files apart from its commit file (WriteFilesOptions), for writeFiles(). */
+export function splitCommit(files: readonly BatchFile[]): { files: BatchFile[]; commit?: BatchFile } {
+  const last = files.at(-1);
+  return last?.commit ? { files: files.slice(0, -1), commit: last } : { files: [...files] };
 }
 
 /** The most paths one POST /read may ask for. */
@@ -180,8 +211,8 @@ export const SINK_SOCKET_PATH = 'socket';
  * sender that reuses one buffer saves allocating and first touching megabytes a frame, which in a
  * browser costs more than the copy. `WebSocket.send` copies, so the buffer is free again when it returns.
  */
-export function encodeSocketBatch(id: number, files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[], into?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const parts = encodeBatch(files);
+export function encodeSocketBatch(id: number, files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[], into?: Uint8Array<ArrayBuffer>, commit?: { path: string; bytes: Uint8Array<ArrayBuffer> }): Uint8Array<ArrayBuffer> {
+  const parts = encodeBatch(files, commit);
   const size = 4 + parts.reduce((n, part) => n + part.byteLength, 0);
   const message = into && into.byteLength >= size ? into.subarray(0, size) : new Uint8Array(size);
   new DataView(message.buffer, message.byteOffset, 4).setUint32(0, id);
@@ -194,7 +225,7 @@ export function encodeSocketBatch(id: number, files: readonly { path: string; by
 }
 
 /** The request id and files of a socket message, or the id (when there is one) and a one-line reason it is not one. */
-export function decodeSocketBatch(message: Uint8Array): { id: number; files: { path: string; bytes: Uint8Array }[] } | { id: number | null; problem: string } {
+export function decodeSocketBatch(message: Uint8Array): { id: number; files: BatchFile[] } | { id: number | null; problem: string } {
   if (message.byteLength < 4) return { id: null, problem: 'the socket message is shorter than its 4-byte request id' };
   const id = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(0);
   const files = decodeBatch(message.subarray(4));

@@ -73,13 +73,15 @@ export function httpSink(baseUrl: string, options: HttpSinkOptions = {}): Sink {
       await call('write', path, 'PUT', 'file', { path }, bytes);
     },
 
-    async writeFiles(files) {
-      if (files.length === 0) return;
-      for (const file of files) sinkPathSegments(file.path, 'write');
+    async writeFiles(files, options) {
+      const commit = options?.commit;
+      if (files.length === 0 && !commit) return;
+      for (const file of commit ? [...files, commit] : files) sinkPathSegments(file.path, 'write');
       const plain = files.map((f) => ({ path: f.path, bytes: plainBytes(f.bytes) }));
-      if (socket && (await socket.send(plain))) return;
-      const body = new Blob(encodeBatch(plain));
-      await call('write', files[0]!.path, 'POST', 'files', {}, body);
+      const plainCommit = commit && { path: commit.path, bytes: plainBytes(commit.bytes) };
+      if (socket && (await socket.send(plain, plainCommit))) return;
+      const body = new Blob(encodeBatch(plain, plainCommit));
+      await call('write', (files[0] ?? commit)!.path, 'POST', 'files', {}, body);
     },
 
     async create(path) {

@@ -150,6 +150,18 @@ export function sinkContract(name: string, make: () => Promise<SinkUnderTest> | 
       await writeFiles(sink, []);
     });
 
+    it("writes a batch's commit file with it, and not when a file of the batch fails", async () => {
+      const commit = { path: 'frames/0003.json', bytes: text('{"frame": 3}') };
+      await writeFiles(sink, [{ path: 'img/0003.png', bytes: text('png') }, { path: 'img/0003.npy', bytes: text('npy') }], { commit });
+      expect(await sink.read('img/0003.png')).toEqual(text('png'));
+      expect(await sink.read('img/0003.npy')).toEqual(text('npy'));
+      expect(await sink.read(commit.path)).toEqual(commit.bytes);
+      await writeFiles(sink, [], { commit: { path: 'frames/0004.json', bytes: text('{}') } });
+      expect(await sink.read('frames/0004.json')).toEqual(text('{}'));
+      await expectSinkError(writeFiles(sink, [{ path: 'img/0005.png', bytes: text('png') }, { path: '../outside.txt', bytes: text('x') }], { commit: { path: 'frames/0005.json', bytes: text('{}') } }), 'invalid-path');
+      expect(await sink.read('frames/0005.json')).toBeNull();
+    });
+
     it('reads several files at once (readFiles: one call where the sink has one), in the order asked, null where missing', async () => {
       const paths = Array.from({ length: 40 }, (_, i) => `records/${String(i).padStart(4, '0')}.json`);
       await writeFiles(sink, paths.filter((_, i) => i % 3 !== 1).map((path) => ({ path, bytes: text(path) })));

@@ -21,8 +21,8 @@ export interface SocketLike {
 export type SocketFactory = (url: string) => SocketLike;
 
 export interface SocketBatches {
-  /** Sends the batch and waits for the server to have written it; false when the socket is not open (send by HTTP). */
-  send(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[]): Promise<boolean>;
+  /** Sends the batch (and its commit file, written last: WriteFilesOptions) and waits for the server to have written it; false when the socket is not open (send by HTTP). */
+  send(files: readonly { path: string; bytes: Uint8Array<ArrayBuffer> }[], commit?: { path: string; bytes: Uint8Array<ArrayBuffer> }): Promise<boolean>;
 }
 
 const OPEN = 1;
@@ -74,14 +74,14 @@ export function socketBatches(url: string, open: SocketFactory): SocketBatches {
     }));
 
   return {
-    async send(files) {
+    async send(files, commit) {
       // Once closed (or never opened), every batch goes by HTTP.
       if (!(await connect()) || socket?.readyState !== OPEN) return false;
       const id = nextId++;
-      const message = encodeSocketBatch(id, files, scratch);
+      const message = encodeSocketBatch(id, files, scratch, commit);
       if (message.buffer !== scratch.buffer) scratch = message;
       return new Promise<boolean>((resolve, reject) => {
-        pending.set(id, { resolve: () => resolve(true), reject, path: files[0]?.path ?? '' });
+        pending.set(id, { resolve: () => resolve(true), reject, path: files[0]?.path ?? commit?.path ?? '' });
         socket!.send(message);
       });
     },

@@ -169,7 +169,7 @@ try {
       curve("workers' JS heap", '#d62728', (s) => s.heap_mb?.workers),
       curve('RSS, Node (the CLI)', '#9467bd', (s) => s.rss_mb.node),
       curve("Node's JS heap", '#ff7f0e', (s) => s.node_mb.heap),
-    ], 900, 320),
+    ], 900, 320, { one: 'sample', many: 'samples' }),
   );
   console.log(JSON.stringify({ ...report, samples: samples.length, report: join(reportDir, 'soak-sdg.json'), chart: join(reportDir, 'soak-sdg.svg') }, null, 2));
 } finally {

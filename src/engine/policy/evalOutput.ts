@@ -143,7 +143,8 @@ export function latencyChart(results: Pick<EvalResults, 'policy' | 'ep' | 'clock
   const series = [{ name: served ? 'round trip' : 'inference', colour: '#1f6fd1', values: episodes.flatMap((e) => e.inferenceMs) }];
   // Server times line up with requests where the server sent one.
   if (served) series.push({ name: 'server infer_ms', colour: '#d1651f', values: episodes.flatMap((e) => (e.serverMs.length === e.inferenceMs.length ? e.serverMs : e.inferenceMs.map(() => Number.NaN))) });
-  return lineChartSvg(`${results.policy} · ${results.ep} · ${results.clock} time: latency per ${served ? 'request' : 'inference'}`, 'ms', series);
+  const count = served ? { one: 'request', many: 'requests' } : { one: 'inference', many: 'inferences' };
+  return lineChartSvg(`${results.policy} · ${results.ep} · ${results.clock} time: latency per ${count.one}`, 'ms', series, undefined, undefined, count);
 }
 
 /** episodes.jsonl, latency.svg, then results.json (results last: its presence says the evaluation finished). */

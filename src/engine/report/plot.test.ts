@@ -23,5 +23,8 @@ describe('line charts as standalone SVG', () => {
     expect(svg).toContain('server &lt;own&gt;');
     expect(svg).toContain('>3 requests<');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    const samples = lineChartSvg('memory', 'MB', [{ name: 'RSS', colour: '#06c', values: [5] }], 148, 128, { one: 'sample', many: 'samples' });
+    expect(samples).toContain('>1 sample<');
+    expect(samples).not.toContain('request');
   });
 });

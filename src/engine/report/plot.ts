@@ -14,11 +14,25 @@ export function plotLines(rows: readonly number[][], width: number, height: numb
 
 const escapeXml = (text: string) => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
+/** What a chart's x axis counts, as "1 <one>" or "N <many>". */
+export interface ChartCount {
+  one: string;
+  many: string;
+}
+
 /**
  * A standalone SVG line chart: each series over its own index (gaps where a value is not finite),
- * one shared y axis from 0 to the largest value, labelled with its unit, and a legend.
+ * one shared y axis from 0 to the largest value, labelled with its unit, the number of points
+ * under the x axis (`count` says of what), and a legend.
  */
-export function lineChartSvg(title: string, unit: string, series: readonly { name: string; colour: string; values: readonly number[] }[], width = 640, height = 240): string {
+export function lineChartSvg(
+  title: string,
+  unit: string,
+  series: readonly { name: string; colour: string; values: readonly number[] }[],
+  width = 640,
+  height = 240,
+  count: ChartCount = { one: 'request', many: 'requests' },
+): string {
   const pad = { left: 48, right: 12, top: 28, bottom: 28 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
@@ -41,7 +55,7 @@ export function lineChartSvg(title: string, unit: string, series: readonly { nam
     `<text x="${pad.left - 4}" y="${pad.top + 4}" font-size="11" text-anchor="end">${Number(hi.toPrecision(3))}</text>`,
     `<text x="${pad.left - 4}" y="${pad.top + h}" font-size="11" text-anchor="end">0</text>`,
     `<text x="4" y="${pad.top + h / 2}" font-size="11">${escapeXml(unit)}</text>`,
-    `<text x="${pad.left + w}" y="${height - 8}" font-size="11" text-anchor="end">${n} ${n === 1 ? 'request' : 'requests'}</text>`,
+    `<text x="${pad.left + w}" y="${height - 8}" font-size="11" text-anchor="end">${n} ${escapeXml(n === 1 ? count.one : count.many)}</text>`,
     ...lines,
     ...legend,
     '</svg>',

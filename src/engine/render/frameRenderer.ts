@@ -1,8 +1,8 @@
 /**
  * Renders one synthetic frame with three.js on any canvas (an OffscreenCanvas in a worker, or a
  * page canvas): a colour pass and a label pass (labelPass.ts: a float target, or an RGBA8 one when
- * only ids are asked for), with one readback each. Owns the WebGL renderer and its targets; knows
- * nothing of randomization or datasets.
+ * only ids are asked for), with one readback each. Owns the WebGL renderer and its targets; knows nothing of randomization
+ * or datasets.
  */
 import {
   Color,

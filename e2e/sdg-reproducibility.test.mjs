@@ -1,7 +1,6 @@
 /**
  * `simloop generate` end to end on the bundled tabletop and its randomization spec, in headless
- * Chromium: the same command twice gives the same bytes; 1 worker and 3 give the same bytes; a
- * job without Basic (ids-only label pass) gives the same bytes in the files it shares with one with;
+ * Chromium: the same command twice gives the same bytes; 1 worker and 3 give the same bytes;
  * shards 0/2 + 1/2 merged equal the single run; a worker crash is redone; a full or read-only
  * destination stops with one line, keeps what was written, and --resume finishes the dataset
  * identically; bad input fails fast with the file and field named.
@@ -88,20 +87,6 @@ describe('simloop generate', { timeout: 600_000 }, () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.summary.startup_ms.served, 'sources');
     assertSameFiles(join(tmp, 'dev'), join(tmp, 'one'), 'served from the sources');
-  });
-
-  test('without Basic no format reads depth or normals: the ids-only label pass gives the same bytes in every other file', async () => {
-    const run = await generate(join(tmp, 'ids'), ['--workers', '1', '--format', 'coco,yolo,kitti']);
-    assert.equal(run.code, 0, run.stderr);
-    const ids = files(join(tmp, 'ids'));
-    const full = files(join(tmp, 'one'));
-    const expected = [...full.keys()].filter((name) => !name.startsWith('basic/')).sort();
-    assert.deepEqual([...ids.keys()].sort(), expected, 'the same files less basic/');
-    assert.ok(expected.length > 4 * FRAMES, `${expected.length} files`);
-    for (const name of expected) {
-      if (name === '.simloop/dataset.json') continue; // says which formats
-      assert.ok(ids.get(name).equals(full.get(name)), `${name} differs between the label layouts`);
-    }
   });
 
   test('--quality fast changes only the colour images: every label file is the same bytes as the default preset', async () => {

@@ -112,7 +112,6 @@ export function cameraParams(frame: LabelledFrame) {
 
 export class BasicWriter implements Writer {
   readonly name = 'basic';
-  readonly reads = ['depth', 'normals'] as const;
 
   async encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[] }> {
     const { width, height } = frame.camera;
@@ -128,11 +127,9 @@ export class BasicWriter implements Writer {
     const files: OutputFile[] = [];
     const add = (template: string, bytes: Uint8Array) => files.push({ path: path(template), bytes });
 
-    const { depth, normals } = buffers;
-    if (!depth || !normals) throw new Error(`basic: frame ${frame.frame} came without its ${depth ? 'normals' : 'depth'} buffer (the frame pipeline makes it only for writers that read it: BasicWriter.reads)`);
     add(BASIC_PATHS.rgb, await rgbPngOf(frame));
-    add(BASIC_PATHS.distanceToImagePlane, encodeNpy({ descr: '<f4', shape: [height, width], data: depth }));
-    add(BASIC_PATHS.normals, await encodeNormalsPng(width, height, normals));
+    add(BASIC_PATHS.distanceToImagePlane, encodeNpy({ descr: '<f4', shape: [height, width], data: buffers.depth }));
+    add(BASIC_PATHS.normals, await encodeNormalsPng(width, height, buffers.normals));
 
     // Semantic segmentation: colour per class id present.
     const semanticLabels: Record<string, { class: string }> = {};

@@ -251,7 +251,7 @@ describe.skipIf(SKIP)('the files read in Python (numpy, Pillow)', () => {
     const expected = {
       width: first.camera.width,
       height: first.camera.height,
-      depth: Array.from(first.buffers.depth!, (v) => (Number.isFinite(v) ? v : null)),
+      depth: Array.from(first.buffers.depth, (v) => (Number.isFinite(v) ? v : null)),
       rgb: Array.from(first.buffers.rgb).filter((_, i) => i % 4 !== 3),
       semantic: Array.from(first.buffers.semantic),
       classNames: Object.fromEntries(info.classes.map((c) => [c.id, c.name])),

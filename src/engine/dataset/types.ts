@@ -89,13 +89,10 @@ export interface ObjectLabel {
 export interface FrameBuffers {
   /** RGBA8, width × height × 4, top row first, sRGB-encoded colour, alpha 255. */
   rgb: Uint8Array;
-  /**
-   * Distance to the image plane (camera-frame z), metres, float32; Infinity where nothing is hit.
-   * Made only when a writer of the job reads it (Writer.reads).
-   */
-  depth?: Float32Array;
-  /** Surface normals in the camera frame (OpenCV axes), xyz per pixel; 0,0,0 on background. Made only when a writer of the job reads them (Writer.reads). */
-  normals?: Float32Array;
+  /** Distance to the image plane (camera-frame z), metres, float32; Infinity where nothing is hit. */
+  depth: Float32Array;
+  /** Surface normals in the camera frame (OpenCV axes), xyz per pixel; 0,0,0 on background. */
+  normals: Float32Array;
   /** Instance ids (ObjectLabel.instanceId); 0 background or unlabelled geometry. */
   instance: Uint32Array;
   /** Class ids (DatasetInfo.classes ids); 0 background / unlabelled. */
@@ -143,13 +140,8 @@ export interface OutputFile {
  * frames can be encoded on any worker in any order; `finalize` builds the aggregate files (COCO's
  * annotations.json, YOLO's data.yaml, …) from the per-frame records in frame order, streaming.
  */
-/** Frame buffers made only for the writers that read them: the label pass skips them otherwise (render/labelPass.ts). */
-export type OptionalFrameBuffer = 'depth' | 'normals';
-
 export interface Writer {
   readonly name: string;
-  /** The optional frame buffers this writer encodes; a frame for it has each of them. */
-  readonly reads?: readonly OptionalFrameBuffer[];
   encodeFrame(info: DatasetInfo, frame: LabelledFrame): Promise<{ files: OutputFile[]; record?: unknown }>;
   finalize(info: DatasetInfo, records: AsyncIterable<{ frame: number; cameraIndex: number; record: unknown }>, sink: Sink): Promise<void>;
 }

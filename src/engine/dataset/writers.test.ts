@@ -6,30 +6,13 @@ import { MemorySink } from './memorySink.ts';
 import { exportFrames, syntheticFrame, syntheticInfo, THREE_OBJECT_LABELS, threeObjectFrame } from './testing.ts';
 import { STREAM_CHUNK_BYTES } from './textStream.ts';
 import type { Sink } from './types.ts';
-import { WRITER_NAMES, buffersRead, encodeFrameWith, writerFor, writersFor } from './writers.ts';
+import { WRITER_NAMES, encodeFrameWith, writerFor, writersFor } from './writers.ts';
 
 describe('the writer registry', () => {
   it('knows the four formats and the always-on frames.jsonl', async () => {
     expect(WRITER_NAMES).toEqual(['coco', 'basic', 'yolo', 'kitti']);
     for (const name of [...WRITER_NAMES, 'frames']) expect(writerFor(name).name).toBe(name);
     expect(writersFor(['yolo', 'coco', 'yolo']).map((w) => w.name)).toEqual(['frames', 'yolo', 'coco']);
-  });
-
-  it('says which formats read depth and normals, and the others encode the same bytes without them', async () => {
-    expect([...buffersRead(['coco', 'yolo', 'kitti'])]).toEqual([]);
-    expect([...buffersRead(['coco', 'basic'])].sort()).toEqual(['depth', 'normals']);
-    const info = syntheticInfo(THREE_OBJECT_LABELS);
-    for (const name of [...WRITER_NAMES, 'frames']) {
-      const writer = writerFor(name);
-      if (writer.reads?.length) continue;
-      const frame = threeObjectFrame(3);
-      const { depth: _depth, normals: _normals, ...rest } = frame.buffers;
-      const withAll = await writer.encodeFrame(info, frame);
-      const without = await writer.encodeFrame(info, { ...frame, buffers: rest });
-      expect(without.files.map((f) => f.path), name).toEqual(withAll.files.map((f) => f.path));
-      without.files.forEach((f, i) => expect(f.bytes, `${name}: ${f.path}`).toEqual(withAll.files[i]!.bytes));
-      expect(JSON.stringify(without.record), name).toBe(JSON.stringify(withAll.record));
-    }
   });
 
   it('names the choices when asked for an unknown format', async () => {

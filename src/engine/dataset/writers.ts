@@ -11,7 +11,7 @@ import { BasicWriter } from './basic.ts';
 import { CocoWriter } from './coco.ts';
 import { FramesJsonlWriter } from './framesJsonl.ts';
 import { KittiWriter } from './kitti.ts';
-import type { DatasetInfo, LabelledFrame, OptionalFrameBuffer, OutputFile, Writer } from './types.ts';
+import type { DatasetInfo, LabelledFrame, OutputFile, Writer } from './types.ts';
 import { YoloWriter } from './yolo.ts';
 
 /** The formats a person can ask for. */
@@ -43,11 +43,6 @@ export function writerFor(name: string): Writer {
 export function writersFor(formats: readonly string[]): Writer[] {
   const names = [FRAMES_WRITER_NAME, ...formats.filter((f) => f !== FRAMES_WRITER_NAME)];
   return [...new Set(names)].map(writerFor);
-}
-
-/** The optional frame buffers (depth, normals) any of these formats' writers reads. */
-export function buffersRead(formats: readonly string[]): Set<OptionalFrameBuffer> {
-  return new Set(writersFor(formats).flatMap((w) => w.reads ?? []));
 }
 
 /** Everything the given writers produce for one frame and camera. */

@@ -7,7 +7,7 @@
  */
 import { Color, Matrix4, Quaternion, Vector3 } from 'three';
 import type { DatasetInfo, LabelledFrame, OutputFile } from '../dataset/types.ts';
-import { buffersRead, writerFor } from '../dataset/writers.ts';
+import { writerFor } from '../dataset/writers.ts';
 import { InputError } from '../errors.ts';
 import { cameraInfo, threeCamera } from '../labels/camera.ts';
 import { labelObjects } from '../labels/objectLabels.ts';
@@ -16,7 +16,7 @@ import { loadSceneFile } from '../load.ts';
 import { type RandomizationSpec, parseRandomizationSpec } from '../randomize/spec.ts';
 import { sampleFrame } from '../randomize/sample.ts';
 import { FrameRenderer, type RenderCanvas } from '../render/frameRenderer.ts';
-import { type DecodedLabels, type LabelLayout, decodeIdPixels, decodeLabelPixels, flipRowsInPlace, labelArrays, labelTexels } from '../render/labelPass.ts';
+import { type DecodedLabels, decodeLabelPixels, flipRowsInPlace, labelArrays } from '../render/labelPass.ts';
 import { LabelMaterialCache, buildSyntheticScene, type RenderInstance } from '../render/syntheticScene.ts';
 import { GeometryCache, TextureCache } from '../render/sceneView.ts';
 import type { SceneDocument } from '../scene/schema.ts';
@@ -50,22 +50,14 @@ function cameraInside(instances: RenderInstance[], position: Vector3): RenderIns
  */
 interface CameraArrays {
   rgb: Uint8Array;
-  label: Float32Array | Uint8Array;
+  label: Float32Array;
   decoded: DecodedLabels;
   semantic: Uint32Array;
 }
 
-function cameraArrays(width: number, height: number, layout: LabelLayout): CameraArrays {
+function cameraArrays(width: number, height: number): CameraArrays {
   const n = width * height;
-  return { rgb: new Uint8Array(n * 4), label: labelTexels(width, height, layout), decoded: labelArrays(width, height, layout), semantic: new Uint32Array(n) };
-}
-
-/**
- * The label pass's layout for a job: depth and normals (the `full` float target) only when one of
- * its formats writes them (Basic); ids alone (an RGBA8 target, a quarter of the bytes) otherwise.
- */
-export function labelLayoutFor(formats: readonly string[]): LabelLayout {
-  return buffersRead(formats).size > 0 ? 'full' : 'ids';
+  return { rgb: new Uint8Array(n * 4), label: new Float32Array(n * 4), decoded: labelArrays(width, height), semantic: new Uint32Array(n) };
 }
 
 export class FramePipeline {
@@ -76,7 +68,7 @@ export class FramePipeline {
   private readonly arrays: CameraArrays[] = [];
   /** Every ArrayBuffer behind `arrays`, which must never be transferred away. */
   private readonly pooled = new Set<ArrayBufferLike>();
-  private readonly labelMaterials: LabelMaterialCache;
+  private readonly labelMaterials = new LabelMaterialCache();
   private readonly classIds: Map<string, number>;
 
   private constructor(
@@ -87,7 +79,6 @@ export class FramePipeline {
     private readonly info: DatasetInfo,
   ) {
     this.classIds = new Map(info.classes.map((c) => [c.name, c.id]));
-    this.labelMaterials = new LabelMaterialCache(renderer.labelLayout);
     // The CPU footprint rasterizer snaps vertices like the GPU does, so counts agree on edges.
     this.subPixelBits = subPixelBitsFor(renderer.rendererName);
   }
@@ -99,16 +90,16 @@ export class FramePipeline {
   static async create(canvas: RenderCanvas, init: PipelineInit): Promise<FramePipeline> {
     const { document } = await loadSceneFile(init.sceneBytes, init.sceneFile);
     const spec = init.specText !== null ? parseRandomizationSpec(init.specText, init.specFile ?? '<spec>') : null;
-    const renderer = new FrameRenderer(canvas, init.job.width, init.job.height, { shadows: init.job.shadows, labels: labelLayoutFor(init.job.formats) });
+    const renderer = new FrameRenderer(canvas, init.job.width, init.job.height, { shadows: init.job.shadows });
     return new FramePipeline(renderer, document, spec, init.job, init.info);
   }
 
   private arraysFor(cameraIndex: number): CameraArrays {
     let arrays = this.arrays[cameraIndex];
     if (!arrays) {
-      arrays = cameraArrays(this.job.width, this.job.height, this.renderer.labelLayout);
+      arrays = cameraArrays(this.job.width, this.job.height);
       this.arrays[cameraIndex] = arrays;
-      for (const a of [arrays.rgb, arrays.label, arrays.decoded.instance, arrays.decoded.depth, arrays.decoded.normals, arrays.semantic]) if (a) this.pooled.add(a.buffer);
+      for (const a of [arrays.rgb, arrays.label, arrays.decoded.instance, arrays.decoded.depth, arrays.decoded.normals, arrays.semantic]) this.pooled.add(a.buffer);
     }
     return arrays;
   }
@@ -175,7 +166,7 @@ export class FramePipeline {
         for (const [pass, t] of Object.entries(passes.passMs)) ms[pass] = (ms[pass] ?? 0) + t;
         lap('gpu');
         flipRowsInPlace(passes.rgb, job.width, job.height);
-        const decoded: DecodedLabels = passes.label instanceof Float32Array ? decodeLabelPixels(passes.label, job.width, job.height, arrays.decoded) : { instance: decodeIdPixels(passes.label, job.width, job.height, arrays.decoded.instance) };
+        const decoded = decodeLabelPixels(passes.label, job.width, job.height, arrays.decoded);
         const classOf = new Uint32Array(synthetic.instances.length + 1);
         for (const instance of synthetic.instances) classOf[instance.instanceId] = instance.classId;
         const semantic = arrays.semantic;
@@ -187,7 +178,7 @@ export class FramePipeline {
           camera,
           objects,
           randomized: sample.randomized,
-          buffers: { rgb: passes.rgb, instance: decoded.instance, semantic, ...(decoded.depth && decoded.normals ? { depth: decoded.depth, normals: decoded.normals } : {}) },
+          buffers: { rgb: passes.rgb, depth: decoded.depth, normals: decoded.normals, instance: decoded.instance, semantic },
         };
         lap('labels');
         frames.push(labelled);

@@ -1,7 +1,7 @@
 /**
  * Renders one synthetic frame with three.js on any canvas (an OffscreenCanvas in a worker, or a
- * page canvas): a colour pass and a label pass (labelPass.ts: a float target, or an RGBA8 one when
- * only ids are asked for), with one readback each. Owns the WebGL renderer and its targets; knows nothing of randomization
+ * page canvas): a colour pass to the canvas and a label pass (labelPass.ts) to a float target,
+ * with one readback each. Owns the WebGL renderer and its targets; knows nothing of randomization
  * or datasets.
  */
 import {
@@ -22,13 +22,12 @@ import {
   type Material,
   type Texture,
 } from 'three';
-import { type LabelLayout, labelTexels } from './labelPass.ts';
 
 export interface RenderedPasses {
   /** RGBA8, bottom row first (GL order). */
   rgb: Uint8Array;
-  /** Label texels, bottom row first, in the renderer's label layout (labelPass.ts): RGBA32F for `full`, RGBA8 for `ids`. */
-  label: Float32Array | Uint8Array;
+  /** RGBA32F label texels, bottom row first (see labelPass.ts). */
+  label: Float32Array;
   /** Milliseconds drawing (issuing the draw calls) and reading back (which waits for the draws), both passes. */
   ms: { render: number; readback: number };
   /** The same split per pass: colourRender, colourReadback, labelRender, labelReadback. */
@@ -37,8 +36,6 @@ export interface RenderedPasses {
 
 export interface FrameRendererOptions {
   shadows?: boolean;
-  /** How the label pass stores a pixel (labelPass.ts; default `full`). Label materials must be made for the same layout. */
-  labels?: LabelLayout;
 }
 
 /** Any canvas three can draw to: OffscreenCanvas in workers, HTMLCanvasElement on a page. */
@@ -53,16 +50,14 @@ export class FrameRenderer {
   private height: number;
   /** Shader programs this renderer holds on to (see keepPrograms). */
   private readonly kept = new Set<object>();
-  readonly labelLayout: LabelLayout;
 
   constructor(canvas: RenderCanvas, width: number, height: number, options: FrameRendererOptions = {}) {
     this.width = width;
     this.height = height;
     // No MSAA: the colour image must line up pixel for pixel with the label pass.
     this.renderer = new WebGLRenderer({ canvas, antialias: false, preserveDrawingBuffer: true, alpha: false, powerPreference: 'high-performance' });
-    this.labelLayout = options.labels ?? 'full';
     const gl = this.renderer.getContext();
-    if (this.labelLayout === 'full' && !gl.getExtension('EXT_color_buffer_float')) throw new Error('this browser cannot render to float targets (EXT_color_buffer_float), which the label pass needs for depth and normals');
+    if (!gl.getExtension('EXT_color_buffer_float')) throw new Error('this browser cannot render to float targets (EXT_color_buffer_float), which the label pass needs');
     this.renderer.outputColorSpace = SRGBColorSpace;
     this.renderer.toneMapping = NoToneMapping;
     this.renderer.shadowMap.enabled = options.shadows ?? true;
@@ -80,7 +75,7 @@ export class FrameRenderer {
 
   private makeTarget(width: number, height: number): WebGLRenderTarget {
     return new WebGLRenderTarget(width, height, {
-      type: this.labelLayout === 'full' ? FloatType : UnsignedByteType,
+      type: FloatType,
       format: RGBAFormat,
       minFilter: NearestFilter,
       magFilter: NearestFilter,
@@ -132,7 +127,7 @@ export class FrameRenderer {
    * the right sizes to read the passes back into (the frame pipeline reuses them from frame to
    * frame: a fresh 5 MB array costs more than the readback itself); new ones without.
    */
-  render(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>, out?: { rgb: Uint8Array; label: Float32Array | Uint8Array }): RenderedPasses {
+  render(scene: Scene, camera: PerspectiveCamera, background: Color | Texture, labelMaterials: Map<Mesh, ShaderMaterial>, out?: { rgb: Uint8Array; label: Float32Array }): RenderedPasses {
     const { renderer, width, height } = this;
     const gl = renderer.getContext();
     const t0 = performance.now();
@@ -152,10 +147,8 @@ export class FrameRenderer {
       renderer.render(scene, camera);
       return performance.now();
     });
-    const label = out?.label ?? labelTexels(width, height, this.labelLayout);
-    if (label.length !== width * height * 4 || (label instanceof Float32Array) !== (this.labelLayout === 'full')) {
-      throw new RangeError(`label readback: ${label.length} ${label instanceof Float32Array ? 'floats' : 'bytes'} for a ${width}×${height} RGBA ${this.labelLayout === 'full' ? 'float' : 'byte'} target`);
-    }
+    const label = out?.label ?? new Float32Array(width * height * 4);
+    if (label.length !== width * height * 4) throw new RangeError(`label readback: ${label.length} floats for ${width}×${height} RGBA`);
     renderer.readRenderTargetPixels(this.target, 0, 0, width, height, label);
     const t4 = performance.now();
     renderer.setRenderTarget(null);

@@ -1,6 +1,6 @@
 /** Decoding the label pass's texels: ids, depth and normals, top row first, with arrays reused from frame to frame. */
 import { describe, expect, it } from 'vitest';
-import { decodeIdPixels, decodeLabelPixels, labelArrays, labelTexels } from './labelPass.ts';
+import { decodeLabelPixels, labelArrays } from './labelPass.ts';
 
 /** Octahedron encoding of a unit vector, as the label shader writes it. */
 function octEncode([x, y, z]: [number, number, number]): [number, number] {
@@ -32,28 +32,8 @@ describe('decodeLabelPixels', () => {
     const empty = decodeLabelPixels(new Float32Array(16), 2, 2, out);
     expect(empty).toBe(out);
     expect(Array.from(out.instance)).toEqual([0, 0, 0, 0]);
-    expect(Array.from(out.depth!)).toEqual([Infinity, Infinity, Infinity, Infinity]);
-    expect(Array.from(out.normals!)).toEqual(new Array(12).fill(0));
+    expect(Array.from(out.depth)).toEqual([Infinity, Infinity, Infinity, Infinity]);
+    expect(Array.from(out.normals)).toEqual(new Array(12).fill(0));
     expect(() => decodeLabelPixels(texels, 2, 2, labelArrays(3, 2))).toThrow(RangeError);
-  });
-});
-
-describe('decodeIdPixels', () => {
-  it('gives 24-bit ids from the bytes of an RGBA8 id target, top row first', () => {
-    // 3×2, GL order (bottom row first): ids 1, 256, 70 000 below; 0 (nothing drawn), 16 777 215, 65 536 above.
-    const ids = [1, 256, 70_000, 0, 0xffffff, 65_536];
-    const pixels = Uint8Array.from(ids.flatMap((id, i) => [id & 0xff, (id >> 8) & 0xff, id >> 16, i === 3 ? 0 : 255]));
-    expect(Array.from(decodeIdPixels(pixels, 3, 2))).toEqual([0, 0xffffff, 65_536, 1, 256, 70_000]);
-  });
-
-  it('fills a reused array, and refuses arrays of another size', () => {
-    const out = labelArrays(2, 1, 'ids');
-    expect(out.depth).toBeUndefined();
-    expect(decodeIdPixels(Uint8Array.from([5, 0, 0, 255, 0, 1, 0, 255]), 2, 1, out.instance)).toBe(out.instance);
-    expect(Array.from(out.instance)).toEqual([5, 256]);
-    expect(labelTexels(2, 1, 'ids')).toBeInstanceOf(Uint8Array);
-    expect(labelTexels(2, 1, 'full')).toBeInstanceOf(Float32Array);
-    expect(() => decodeIdPixels(new Uint8Array(12), 2, 1, out.instance)).toThrow(RangeError);
-    expect(() => decodeLabelPixels(new Float32Array(8), 2, 1, out)).toThrow(/full layout/);
   });
 });

@@ -10,7 +10,7 @@ import { geometryTriangles, type MeshPart } from '../labels/footprint.ts';
 import type { ObjectToLabel } from '../labels/objectLabels.ts';
 import { labelledPrim, primIndex, worldMatrices } from '../scene/hierarchy.ts';
 import type { SceneDocument } from '../scene/schema.ts';
-import { type LabelLayout, labelMaterial } from './labelPass.ts';
+import { labelMaterial } from './labelPass.ts';
 import { type GeometryCache, createSceneView, type Shading, type TextureCache } from './sceneView.ts';
 import { DisposingCache } from './cache.ts';
 
@@ -26,10 +26,10 @@ export interface SyntheticScene {
   dispose(): void;
 }
 
-/** Label materials by instance id, made once each, for one label layout (labelPass.ts). */
+/** Label materials by instance id, made once each. */
 export class LabelMaterialCache extends DisposingCache<number, ShaderMaterial> {
-  constructor(readonly layout: LabelLayout = 'full') {
-    super((instanceId) => labelMaterial(instanceId, layout));
+  constructor() {
+    super(labelMaterial);
   }
 }
 

@@ -13,10 +13,13 @@ const api = {
   async init(init: PipelineInit): Promise<void> {
     pipeline = await FramePipeline.create(new OffscreenCanvas(init.job.width, init.job.height), init);
   },
-  /** Frame `frame` up to `stage`; its files (moved, not copied) only when the stage is `posted`, else how many it made. */
+  /** Frame `frame` up to `stage`; its files (moved, not copied) when the stage is `posted`, else how many it made (none when only labelled). */
   async run(frame: number, stage: PipelineStage): Promise<FrameOutput | number> {
     if (!pipeline) throw new Error('stages worker: run() before init()');
-    if (stage === 'labelled') return (await pipeline.label(frame)).frames.length;
+    if (stage === 'labelled') {
+      await pipeline.label(frame);
+      return 0;
+    }
     const output = await pipeline.run(frame);
     if (stage === 'encoded') return output.files.length;
     const buffers = new Set<ArrayBuffer>();

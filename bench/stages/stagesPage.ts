@@ -49,7 +49,7 @@ runPageJob<StagesRequest, StagesProgress, StagesResult>(async (request, progress
   const make = async (k: number, from: number, count: number) => {
     for (let i = from; i < from + count; i++) {
       const made = await remotes[k]!.run(k + i * request.workers, request.stage);
-      files = typeof made === 'number' ? (request.stage === 'labelled' ? 0 : made) : made.files.length;
+      files = typeof made === 'number' ? made : made.files.length;
     }
   };
   try {

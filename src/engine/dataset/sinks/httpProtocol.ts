@@ -128,12 +128,8 @@ export function decodeBatch(body: Uint8Array): BatchFile[] | string {
   for (const [i, entry] of entries.entries()) {
     const { path, size, same, commit } = (entry ?? {}) as Partial<BatchEntry>;
     if (typeof path !== 'string' || !Number.isInteger(size) || size! < 0) return `batch entry ${i} is not {path, size}`;
-    if (commit !== undefined) {
-      if (commit !== true || i !== entries.length - 1 || same !== undefined) return `batch entry ${i} (${path}): only the last entry may be the commit, as "commit": true with bytes of its own`;
-      if (at + size! > body.byteLength) return `batch entry ${i} (${path}) runs past the end of the body`;
-      files.push({ path, bytes: body.subarray(at, at + size!), commit: true });
-      at += size!;
-      continue;
+    if (commit !== undefined && (commit !== true || i !== entries.length - 1 || same !== undefined)) {
+      return `batch entry ${i} (${path}): only the last entry may be the commit, as "commit": true with bytes of its own`;
     }
     if (same !== undefined) {
       const earlier = Number.isInteger(same) && same >= 0 && same < i ? files[same] : undefined;
@@ -143,7 +139,9 @@ export function decodeBatch(body: Uint8Array): BatchFile[] | string {
       continue;
     }
     if (at + size! > body.byteLength) return `batch entry ${i} (${path}) runs past the end of the body`;
-    files.push({ path, bytes: body.subarray(at, at + size!) });
+    const file: BatchFile = { path, bytes: body.subarray(at, at + size!) };
+    if (commit) file.commit = true;
+    files.push(file);
     at += size!;
   }
   if (at !== body.byteLength) return `the batch has ${body.byteLength - at} bytes after its last file`;

@@ -9,7 +9,7 @@ import type { OutputFile, Sink, WriteFilesOptions } from '../types.ts';
 export async function writeFiles(sink: Sink, files: readonly OutputFile[], options: WriteFilesOptions = {}): Promise<void> {
   const { commit } = options;
   if (files.length === 0 && !commit) return;
-  if (sink.writeFiles) return commit ? sink.writeFiles(files, { commit }) : sink.writeFiles(files);
+  if (sink.writeFiles) return sink.writeFiles(files, options);
   // Every write settles before the call does, so nothing is still in flight when it fails.
   const results = await Promise.allSettled(files.map((file) => sink.write(file.path, file.bytes)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
